@@ -1,0 +1,45 @@
+"""Atomic file writes: write to a temporary file beside the target, then rename.
+
+An interrupted run therefore never leaves a half-written file under the final
+name: either the old file (or nothing) is there, or the complete new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path; on success it is renamed over ``path``.
+
+    The parent directory is created if needed. On an exception the temporary
+    file is removed and ``path`` is left untouched.
+
+    Examples
+    --------
+    >>> with atomic_path("out/data.parquet") as tmp:   # doctest: +SKIP
+    ...     df.to_parquet(tmp)
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically and return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)

@@ -1,0 +1,34 @@
+"""Rich progress bars for long work (CLI and library callbacks)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, total: int, console: Console | None = None,
+                 unit: str = "days") -> Iterator[Callable[[int, int], None]]:
+    """Show a progress bar; yield a ``callback(done, total)`` that advances it."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(unit), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        console=console, transient=False,
+    )
+    with progress:
+        task = progress.add_task(description, total=total)
+
+        def callback(done: int, of: int) -> None:
+            progress.update(task, completed=done, total=of)
+
+        yield callback

@@ -1,0 +1,102 @@
+"""Generation speed against the random-number floor, measured in one run.
+
+Timings are the best of several repeats (machines here are noisy); the floor
+is the time numpy's default ``Generator`` takes to draw as many uniform
+doubles as the engine consumed variates, measured right after each case.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from fracfire.physics import PhysicsConfig, PriceGenerator
+
+__all__ = ["GenerationTiming", "benchmark_generation"]
+
+
+@dataclass(frozen=True)
+class GenerationTiming:
+    """One benchmark case.
+
+    Attributes
+    ----------
+    days, bars : int
+        Size of the run.
+    seconds : float
+        Best wall time of ``generate_days`` (bars DataFrame included).
+    bars_per_second : float
+    variates : int
+        Random variates the engine consumed.
+    floor_seconds : float
+        Best time to draw ``variates`` uniform doubles with numpy.
+    floor_ratio : float
+        ``seconds / floor_seconds``.
+    """
+
+    days: int
+    bars: int
+    seconds: float
+    bars_per_second: float
+    variates: int
+    floor_seconds: float
+    floor_ratio: float
+
+    def to_dict(self) -> dict:
+        """Fields as a plain dict."""
+        return asdict(self)
+
+
+def _best(repeats: int, fn, *args) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(*args)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def benchmark_generation(
+    day_counts: tuple[int, ...] = (1, 30, 365),
+    repeats: int = 5,
+    seed: int = 0,
+    physics: PhysicsConfig | None = None,
+) -> tuple[float, list[GenerationTiming]]:
+    """Time ``PriceGenerator.generate_days`` for several run lengths.
+
+    Parameters
+    ----------
+    day_counts : tuple of int
+        Run lengths in days.
+    repeats : int
+        Repeats per case; the best time is kept.
+    seed : int
+        Generator seed.
+    physics : PhysicsConfig, optional
+        Knobs to benchmark (defaults).
+
+    Returns
+    -------
+    first_call_seconds : float
+        Time of the first ``generate_day`` call in this process (numba
+        compilation, or loading the on-disk cache, plus one day).
+    timings : list of GenerationTiming
+    """
+    gen = PriceGenerator(seed=seed, physics=physics)
+    start = time.perf_counter()
+    gen.generate_day("2025-01-06")
+    first_call = time.perf_counter() - start
+    rng = np.random.default_rng(seed)
+    timings = []
+    for days in day_counts:
+        before = gen.variates_drawn
+        gen.generate_days("2025-01-06", days)
+        variates = gen.variates_drawn - before
+        seconds = _best(repeats, gen.generate_days, "2025-01-06", days)
+        floor = _best(repeats, rng.random, variates)
+        bars = days * 1440
+        timings.append(GenerationTiming(days, bars, seconds, bars / seconds, variates, floor,
+                                        seconds / floor))
+    return first_call, timings

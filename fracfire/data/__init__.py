@@ -1,0 +1,5 @@
+"""Data layer: bars files, real-data loaders, synthetic datasets and features."""
+
+from fracfire.data.io import BAR_FILE_SUFFIXES, bars_file_kind, read_bars, write_bars
+
+__all__ = ["BAR_FILE_SUFFIXES", "bars_file_kind", "read_bars", "write_bars"]

@@ -1,0 +1,24 @@
+"""Exceptions and warnings raised by FracFire.
+
+Wrong types raise :class:`TypeError` and wrong values :class:`ValueError`
+(the built-ins), with a message naming the parameter, the value and what was
+expected. The classes here cover the cases a caller may want to catch
+specifically; each subclasses the matching built-in so ``except ValueError``
+still works.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BarsValidationError", "ConfigError", "FracFireWarning"]
+
+
+class ConfigError(ValueError):
+    """A configuration value or file is invalid (unknown key, bad value)."""
+
+
+class BarsValidationError(ValueError):
+    """A bars DataFrame breaks the documented schema or an OHLC invariant."""
+
+
+class FracFireWarning(UserWarning):
+    """Something was repaired or assumed on the caller's behalf."""

@@ -1,0 +1,32 @@
+"""Layer 1: the tick physics engine (configs, kernels, generator, summaries)."""
+
+from fracfire.physics.config import PhysicsConfig
+from fracfire.physics.generator import AUTO_EXIT_RATES, AUTO_TRANSITION_WEIGHTS, PriceGenerator
+from fracfire.physics.sessions import (
+    DOW_CONFIGS,
+    SESSION_CONFIGS,
+    DayOfWeekConfig,
+    Session,
+    SessionConfig,
+)
+from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
+from fracfire.physics.utils import DaySummary, compare_states, print_summary, summarize_day
+
+__all__ = [
+    "AUTO_EXIT_RATES",
+    "AUTO_TRANSITION_WEIGHTS",
+    "DOW_CONFIGS",
+    "DaySummary",
+    "DayOfWeekConfig",
+    "MarketState",
+    "PhysicsConfig",
+    "PriceGenerator",
+    "SESSION_CONFIGS",
+    "STATE_CONFIGS",
+    "Session",
+    "SessionConfig",
+    "StateConfig",
+    "compare_states",
+    "print_summary",
+    "summarize_day",
+]

@@ -1,0 +1,214 @@
+"""The bars schema shared by the generator, the loaders, setups and backtests.
+
+A bars DataFrame has one row per one-minute bar and these columns:
+
+=================  ==============================  ===========================================
+column             dtype                           meaning
+=================  ==============================  ===========================================
+time               datetime64[ns, America/New_York] bar start
+open/high/low/close float64                        prices on the 0.25 grid
+volume             int64                           contracts (> 0)
+open_ticks ...     int64                           prices / 0.25 (open, high, low, close)
+delta_ticks        int64                           close minus the previous bar's close
+range_ticks        int64                           high - low
+body_ticks         int64                           abs(close - open)
+upper_wick_ticks   int64                           high - max(open, close)
+lower_wick_ticks   int64                           min(open, close) - low
+state              category                        minute-level market state label
+session            category                        asian, london, premarket, rth, afterhours
+segment_id         int64                           run of bars sharing a state (or fixed segment)
+macro_regime       category                        day-level regime label
+=================  ==============================  ===========================================
+
+:func:`check_bars` is the one validator every layer uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fracfire.exceptions import BarsValidationError
+
+__all__ = [
+    "BAR_COLUMNS",
+    "LABEL_COLUMNS",
+    "PRICE_COLUMNS",
+    "TICK_COLUMNS",
+    "TICK_SIZE",
+    "TIMEZONE",
+    "bars_frame",
+    "check_bars",
+]
+
+TICK_SIZE = 0.25
+TIMEZONE = "America/New_York"
+PRICE_COLUMNS = ("open", "high", "low", "close")
+TICK_COLUMNS = (
+    "open_ticks", "high_ticks", "low_ticks", "close_ticks",
+    "delta_ticks", "range_ticks", "body_ticks", "upper_wick_ticks", "lower_wick_ticks",
+)
+LABEL_COLUMNS = ("state", "session", "segment_id", "macro_regime")
+BAR_COLUMNS = ("time", *PRICE_COLUMNS, "volume", *TICK_COLUMNS, *LABEL_COLUMNS)
+
+
+def bars_frame(
+    time: pd.DatetimeIndex,
+    open_ticks: np.ndarray,
+    high_ticks: np.ndarray,
+    low_ticks: np.ndarray,
+    close_ticks: np.ndarray,
+    volume: np.ndarray,
+    prev_close_tick: int,
+    labels: dict[str, object],
+) -> pd.DataFrame:
+    """Assemble a bars DataFrame in the documented schema from integer ticks.
+
+    Parameters
+    ----------
+    time : pandas.DatetimeIndex
+        Tz-aware bar start times (converted to America/New_York).
+    open_ticks, high_ticks, low_ticks, close_ticks : numpy.ndarray of int64
+        Prices in ticks of 0.25.
+    volume : numpy.ndarray of int64
+        Contracts per bar.
+    prev_close_tick : int
+        Close before the first bar (for the first ``delta_ticks``).
+    labels : dict
+        ``state``, ``session``, ``segment_id`` and ``macro_regime`` columns
+        (categoricals or arrays), in any order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns exactly :data:`BAR_COLUMNS`.
+    """
+    o = np.asarray(open_ticks, dtype=np.int64)
+    h = np.asarray(high_ticks, dtype=np.int64)
+    lo = np.asarray(low_ticks, dtype=np.int64)
+    c = np.asarray(close_ticks, dtype=np.int64)
+    prev = np.empty_like(c)
+    if len(c):
+        prev[0] = prev_close_tick
+        prev[1:] = c[:-1]
+    body_top = np.maximum(o, c)
+    body_bottom = np.minimum(o, c)
+    columns = {
+        "time": time.tz_convert(TIMEZONE).as_unit("ns"),
+        "open": o * TICK_SIZE,
+        "high": h * TICK_SIZE,
+        "low": lo * TICK_SIZE,
+        "close": c * TICK_SIZE,
+        "volume": np.asarray(volume, dtype=np.int64),
+        "open_ticks": o,
+        "high_ticks": h,
+        "low_ticks": lo,
+        "close_ticks": c,
+        "delta_ticks": c - prev,
+        "range_ticks": h - lo,
+        "body_ticks": body_top - body_bottom,
+        "upper_wick_ticks": h - body_top,
+        "lower_wick_ticks": body_bottom - lo,
+    }
+    missing = [name for name in LABEL_COLUMNS if name not in labels]
+    if missing:
+        raise ValueError(f"bars_frame: labels missing {missing}")
+    columns.update({name: labels[name] for name in LABEL_COLUMNS})
+    return pd.DataFrame(columns, copy=False)
+
+
+def _fail(message: str, df: pd.DataFrame, mask: np.ndarray, columns: list[str]) -> None:
+    bad = np.flatnonzero(mask)
+    rows = df.iloc[bad[:5]][[c for c in ["time", *columns] if c in df.columns]]
+    raise BarsValidationError(
+        f"{message}: {len(bad)} row(s), first at positions {bad[:5].tolist()}:\n{rows.to_string()}"
+    )
+
+
+def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame:
+    """Check that ``df`` follows the bars schema; return it unchanged.
+
+    Checks, in order: it is a non-empty DataFrame with the schema's columns;
+    ``time`` is tz-aware, strictly increasing and unique; no NaN in prices,
+    volume or ticks; prices on the 0.25 grid and equal to ``*_ticks * 0.25``;
+    ``low <= min(open, close)`` and ``max(open, close) <= high``; ``volume > 0``;
+    the derived tick columns agree with OHLC.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Bars to check.
+    require_labels : bool, default True
+        Also require the label columns (``state``, ``session``, ``segment_id``,
+        ``macro_regime``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` itself, so calls can be chained.
+
+    Raises
+    ------
+    TypeError
+        ``df`` is not a DataFrame.
+    BarsValidationError
+        A rule is broken; the message names the rule and shows the first
+        offending rows.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"bars must be a pandas DataFrame; got {type(df).__name__}")
+    expected = BAR_COLUMNS if require_labels else BAR_COLUMNS[: -len(LABEL_COLUMNS)]
+    missing = [c for c in expected if c not in df.columns]
+    if missing:
+        raise BarsValidationError(
+            f"bars must have columns {list(expected)}; missing {missing} (got {list(df.columns)})"
+        )
+    if df.empty:
+        raise BarsValidationError("bars are empty (0 rows)")
+    time = df["time"]
+    if not isinstance(time.dtype, pd.DatetimeTZDtype):
+        raise BarsValidationError(f"bars 'time' must be tz-aware datetimes; got dtype {time.dtype}")
+    t = time.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    numeric = [*PRICE_COLUMNS, "volume", *TICK_COLUMNS]
+    values = df[numeric].to_numpy(dtype=np.float64)
+    nan = np.isnan(values).any(axis=1)
+    if nan.any():
+        _fail("NaN in prices/volume/ticks", df, nan, numeric)
+    step = np.diff(t)
+    if (step <= 0).any():
+        mask = np.concatenate([[False], step <= 0])
+        _fail("'time' must be strictly increasing (unsorted or duplicate)", df, mask, [])
+    prices = df[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64)
+    scaled = prices / TICK_SIZE
+    off_grid = (np.abs(scaled - np.round(scaled)) > 1e-9).any(axis=1)
+    if off_grid.any():
+        _fail("prices off the 0.25 tick grid", df, off_grid, list(PRICE_COLUMNS))
+    ticks = df[["open_ticks", "high_ticks", "low_ticks", "close_ticks"]].to_numpy(dtype=np.int64)
+    mismatch = (np.round(scaled).astype(np.int64) != ticks).any(axis=1)
+    if mismatch.any():
+        _fail("*_ticks columns differ from prices / 0.25", df, mismatch,
+              [*PRICE_COLUMNS, "open_ticks", "high_ticks", "low_ticks", "close_ticks"])
+    o, h, lo, c = ticks.T
+    ohlc_bad = (lo > np.minimum(o, c)) | (h < np.maximum(o, c)) | (lo > h)
+    if ohlc_bad.any():
+        _fail("OHLC violated (need low <= min(open, close) and max(open, close) <= high)",
+              df, ohlc_bad, list(PRICE_COLUMNS))
+    vol_bad = df["volume"].to_numpy() <= 0
+    if vol_bad.any():
+        _fail("volume must be > 0", df, vol_bad, ["volume"])
+    derived = {
+        "range_ticks": h - lo,
+        "body_ticks": np.abs(c - o),
+        "upper_wick_ticks": h - np.maximum(o, c),
+        "lower_wick_ticks": np.minimum(o, c) - lo,
+    }
+    delta = df["delta_ticks"].to_numpy(dtype=np.int64)
+    delta_bad = np.concatenate([[False], delta[1:] != np.diff(c)])
+    if delta_bad.any():
+        _fail("delta_ticks differs from close_ticks - previous close_ticks", df, delta_bad,
+              ["close_ticks", "delta_ticks"])
+    for name, want in derived.items():
+        bad = df[name].to_numpy(dtype=np.int64) != want
+        if bad.any():
+            _fail(f"{name} inconsistent with OHLC ticks", df, bad, [*PRICE_COLUMNS, name])
+    return df

@@ -1,0 +1,73 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from fracfire import PhysicsConfig, PriceGenerator, check_bars
+from fracfire.cli import app
+from fracfire.data import read_bars
+
+runner = CliRunner()
+
+
+def test_generate_parquet_matches_the_library(tmp_path):
+    out = tmp_path / "bars.parquet"
+    result = runner.invoke(app, ["generate", "--start", "2025-01-06", "--days", "3", "--seed", "7",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 4,320 bars" in result.output
+    bars = read_bars(out)
+    check_bars(bars)
+    expected = PriceGenerator(seed=7).generate_days("2025-01-06", 3)
+    pd.testing.assert_frame_equal(bars, expected, check_categorical=False)
+
+
+def test_generate_csv_with_config(tmp_path):
+    config = PhysicsConfig(base_volatility=1.0, runner_prob=0.0).to_yaml(tmp_path / "physics.yaml")
+    out = tmp_path / "bars.csv"
+    result = runner.invoke(app, ["generate", "--days", "1", "--seed", "1", "--out", str(out),
+                                 "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    expected = PriceGenerator(seed=1, physics=PhysicsConfig.from_yaml(config)).generate_day("2025-01-06")
+    assert read_bars(out)["close"].tolist() == expected["close"].tolist()
+
+
+def test_errors_are_one_red_line_and_exit_code_1(tmp_path):
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "bars.txt")])
+    assert result.exit_code == 1
+    assert "error: bars file" in result.output and "Traceback" not in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("physics:\n  wick_probability: 3\n")
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "b.parquet"), "--config", str(bad)])
+    assert result.exit_code == 1
+    assert "wick_probability must be in [0, 1]; got 3.0" in result.output
+    assert not (tmp_path / "b.parquet").exists()
+
+
+def test_bench_runs_and_writes_json(tmp_path):
+    out = tmp_path / "bench.json"
+    result = runner.invoke(app, ["bench", "--days", "1,2", "--repeats", "1", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    assert [t["days"] for t in payload["timings"]] == [1, 2]
+    assert all(t["floor_ratio"] > 0 and t["variates"] > 0 for t in payload["timings"])
+    bad = runner.invoke(app, ["bench", "--days", "one"])
+    assert bad.exit_code == 1 and "comma-separated integers" in bad.output
+
+
+def test_python_dash_m_is_the_same_cli():
+    done = subprocess.run([sys.executable, "-m", "fracfire", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0
+    for command in ("generate", "bench", "demo"):
+        assert command in done.stdout
+
+
+def test_demo_writes_out_folder(tmp_path):
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    bars = read_bars(tmp_path / "out" / "synthetic.parquet")
+    check_bars(bars)
+    assert len(bars) == 5 * 1440
+    assert "By state" in result.output

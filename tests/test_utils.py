@@ -1,0 +1,46 @@
+import io
+
+import pytest
+from rich.console import Console
+
+from fracfire import DaySummary, compare_states, print_summary, summarize_day
+
+
+def test_summarize_day(week):
+    day = week.iloc[:1440]
+    s = summarize_day(day)
+    assert isinstance(s, DaySummary)
+    assert s.overall["bars"] == 1440
+    assert s.overall["net_move"] == pytest.approx(day["close"].iloc[-1] - day["open"].iloc[0])
+    assert s.overall["range_ticks"] == (day["high"].max() - day["low"].min()) / 0.25
+    assert s.by_state["bars"].sum() == 1440
+    assert set(s.by_session.index) == {"asian", "london", "premarket", "rth", "afterhours"}
+    assert s.by_segment["bars"].sum() == 1440
+    assert s.by_state["net_move_ticks"].sum() == day["delta_ticks"].sum()
+    assert "1440 bars" in s.summary()
+
+
+def test_compare_states_columns(week):
+    table = compare_states(week)
+    for column in ("avg_delta_ticks", "avg_range_ticks", "up_pct", "avg_volume", "bars"):
+        assert column in table.columns
+    assert table["avg_range_ticks"].is_monotonic_increasing
+    assert table.loc["flat", "avg_range_ticks"] < table.loc["impulsive", "avg_range_ticks"]
+
+
+def test_print_summary_prints_tables(week):
+    buffer = io.StringIO()
+    print_summary(summarize_day(week.iloc[:1440]), verbose=True,
+                  console=Console(file=buffer, width=160))
+    text = buffer.getvalue()
+    for title in ("Overall", "By state", "By session", "By segment"):
+        assert title in text
+
+
+def test_summaries_reject_bad_input(week):
+    with pytest.raises(ValueError, match="bars are empty"):
+        summarize_day(week.iloc[:0])
+    with pytest.raises(ValueError, match=r"missing columns \['state'\]"):
+        compare_states(week.drop(columns=["state"]))
+    with pytest.raises(TypeError, match="expects a DaySummary"):
+        print_summary({"overall": {}})

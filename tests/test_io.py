@@ -13,6 +13,7 @@ def test_round_trip_keeps_schema(tmp_path, week, name):
     check_bars(back)
     pd.testing.assert_frame_equal(back, day, check_categorical=False)
     assert [p.name for p in path.parent.iterdir()] == [name], "no temporary files left behind"
+    assert path.stat().st_mode & 0o044, "readable by group/others like any file the user writes"
 
 
 def test_bad_paths(tmp_path, week):

@@ -1,13 +1,41 @@
 """FracFire: a tick-level physics engine for MES/ES futures and the models built on it.
 
-The public API of every layer is re-exported here; heavy optional parts
-(charts, models) import their dependencies only when used.
+The public API of every layer is importable from here. Names are loaded on
+first use (PEP 562), so ``import fracfire`` and ``fracfire --help`` stay fast
+and heavy dependencies (numba, pandas, matplotlib) load only when needed.
 """
 
-from fracfire import physics as _physics
-from fracfire.physics import *  # noqa: F403  (the engine's public names, see physics.__all__)
-from fracfire.schema import check_bars as check_bars
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = sorted([*_physics.__all__, "__version__", "check_bars"])
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "CUSTOM_STATES", "DOW_CONFIGS",
+         "DayOfWeekConfig", "DaySummary", "MarketState", "PhysicsConfig", "PriceGenerator",
+         "SESSION_CONFIGS", "STATE_CONFIGS", "Session", "SessionConfig", "StateConfig",
+         "compare_states", "get_custom_state", "list_custom_states", "print_summary",
+         "summarize_day"],
+        "fracfire.physics"),
+    "check_bars": "fracfire.schema",
+    **dict.fromkeys(["read_bars", "resample_bars", "write_bars"], "fracfire.data"),
+    **dict.fromkeys(["ChartConfig", "ChartVisualizer", "plot_trades", "quick_chart"], "fracfire.viz"),
+    "build_report": "fracfire.report",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fracfire' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

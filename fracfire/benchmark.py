@@ -14,7 +14,7 @@ import numpy as np
 
 from fracfire.physics import PhysicsConfig, PriceGenerator
 
-__all__ = ["GenerationTiming", "benchmark_generation"]
+__all__ = ["GenerationTiming", "benchmark_charts", "benchmark_generation"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,37 @@ def benchmark_generation(
         timings.append(GenerationTiming(days, bars, seconds, bars / seconds, variates, floor,
                                         seconds / floor))
     return first_call, timings
+
+
+def benchmark_charts(repeats: int = 5, seed: int = 0) -> dict[str, float]:
+    """Best render time (figure built and PNG encoded in memory) of typical charts.
+
+    Returns
+    -------
+    dict
+        Seconds per chart for: a full one-minute day with volume, states and
+        sessions at the default size (the ``day_1min`` goal case); the same
+        day as bare candles (the reference floor: collections plus PNG
+        encoding); a year at ``1D`` and at ``4h``.
+    """
+    import io
+
+    from fracfire.viz import ChartConfig, ChartVisualizer
+
+    gen = PriceGenerator(seed=seed)
+    day = gen.generate_day("2025-01-06")
+    year = gen.generate_days("2025-01-07", 365)
+    cases = {
+        "day_1min": (day, ChartConfig()),
+        "day_1min_bare": (day, ChartConfig(show_volume=False, show_state_changes=False,
+                                           show_session_changes=False)),
+        "year_1D": (year, ChartConfig(timeframe="1D")),
+        "year_4h": (year, ChartConfig(timeframe="4h")),
+    }
+
+    def render(frame, config):
+        fig = ChartVisualizer(config).create_chart(frame)
+        fig.savefig(io.BytesIO(), format="png", pil_kwargs={"compress_level": 3})
+
+    render(day, ChartConfig())
+    return {name: _best(repeats, render, frame, config) for name, (frame, config) in cases.items()}

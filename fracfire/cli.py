@@ -26,9 +26,12 @@ def _clean_errors():
     """Turn expected errors into one red line and exit code 1."""
     try:
         yield
-    except (ValueError, TypeError, FileNotFoundError, KeyError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, KeyError, RuntimeError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        errors.print(f"[bold red]error:[/bold red] {message}", highlight=False, markup=True)
+        from rich.markup import escape
+
+        errors.print(f"[bold red]error:[/bold red] {escape(str(message))}", highlight=False,
+                     soft_wrap=True)
         raise typer.Exit(code=1) from None
 
 
@@ -86,6 +89,60 @@ def bench(
     if json_out:
         payload = {"first_call_seconds": first, "timings": [t.to_dict() for t in timings]}
         write_text_atomic(json_out, json.dumps(payload, indent=2))
+
+
+@app.command()
+def chart(
+    bars: Annotated[Path, typer.Argument(help="Bars file (.parquet, .csv, .csv.gz).")],
+    out: Annotated[Path, typer.Option(help="Image to write (.png, .svg, .pdf).")],
+    timeframe: Annotated[Optional[str], typer.Option(help="Resample first, e.g. 5min, 4h, 1D.")] = None,
+    title: Annotated[Optional[str], typer.Option(help="Chart title.")] = None,
+) -> None:
+    """Draw a candlestick chart of a bars file (states and sessions when labelled)."""
+    from fracfire.data.io import read_bars
+    from fracfire.viz import quick_chart
+
+    with _clean_errors():
+        quick_chart(read_bars(bars), title=title, save_path=out, timeframe=timeframe)
+    console.print(f"Wrote [bold]{out}[/bold]")
+
+
+@app.command("plot-trades")
+def plot_trades_command(
+    scenario_dir: Annotated[Path, typer.Argument(help="Folder with synthetic_1m.csv and summary.json.")],
+) -> None:
+    """Overlay a setup run's trades on its one-minute candles (writes trade_plot.png)."""
+    from fracfire.data.io import read_bars
+    from fracfire.viz import plot_trades
+
+    with _clean_errors():
+        summary_path = scenario_dir / "summary.json"
+        if not summary_path.exists():
+            raise FileNotFoundError(f"{summary_path} not found (write it with `fracfire setups run`)")
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        if not isinstance(summary, dict) or "outcomes" not in summary:
+            raise ValueError(f"{summary_path} has no 'outcomes' list")
+        out = scenario_dir / "trade_plot.png"
+        plot_trades(read_bars(scenario_dir / "synthetic_1m.csv"), summary["outcomes"], save_path=out)
+    console.print(f"Wrote [bold]{out}[/bold]")
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder to report on.")],
+    out: Annotated[Optional[Path], typer.Option(help="HTML file (default RUN_DIR/report.html).")] = None,
+    screenshot: Annotated[bool, typer.Option(help="Also save a PNG screenshot (needs Chromium).")] = False,
+) -> None:
+    """Build one self-contained report.html from whatever a run produced."""
+    from fracfire.report import build_report
+    from fracfire.report import screenshot as take_screenshot
+
+    with _clean_errors():
+        path = build_report(run_dir, out)
+        console.print(f"Wrote [bold]{path}[/bold]")
+        if screenshot:
+            shot = take_screenshot(path, path.with_suffix(".png"))
+            console.print(f"Wrote [bold]{shot}[/bold]")
 
 
 @app.command()

@@ -71,3 +71,28 @@ def test_demo_writes_out_folder(tmp_path):
     check_bars(bars)
     assert len(bars) == 5 * 1440
     assert "By state" in result.output
+    charts = sorted(p.name for p in (tmp_path / "out" / "charts").glob("*.png"))
+    assert charts == [f"day_2025-01-{d:02d}.png" for d in range(6, 11)]
+    assert (tmp_path / "out" / "report.html").exists()
+
+
+def test_chart_and_plot_trades_commands(tmp_path):
+    from tests.test_viz import png_size, trades_for
+
+    bars = PriceGenerator(seed=1).generate_day("2025-01-06")
+    from fracfire.data import write_bars
+
+    write_bars(bars, tmp_path / "bars.parquet")
+    result = runner.invoke(app, ["chart", str(tmp_path / "bars.parquet"), "--out", str(tmp_path / "c.png"),
+                                 "--timeframe", "5min"])
+    assert result.exit_code == 0, result.output
+    assert png_size(tmp_path / "c.png") == (2000, 1000)
+    scenario = tmp_path / "scenario"
+    rth = bars.iloc[570:700].reset_index(drop=True)
+    write_bars(rth, scenario / "synthetic_1m.csv")
+    result = runner.invoke(app, ["plot-trades", str(scenario)])
+    assert result.exit_code == 1 and "summary.json not found" in result.output
+    (scenario / "summary.json").write_text(json.dumps({"outcomes": trades_for(rth)}, default=str))
+    result = runner.invoke(app, ["plot-trades", str(scenario)])
+    assert result.exit_code == 0, result.output
+    assert png_size(scenario / "trade_plot.png") == (2000, 1000)

@@ -1,6 +1,7 @@
 """Layer 1: the tick physics engine (configs, kernels, generator, summaries)."""
 
 from fracfire.physics.config import PhysicsConfig
+from fracfire.physics.custom_states import CUSTOM_STATES, get_custom_state, list_custom_states
 from fracfire.physics.generator import AUTO_EXIT_RATES, AUTO_TRANSITION_WEIGHTS, PriceGenerator
 from fracfire.physics.sessions import (
     DOW_CONFIGS,
@@ -15,6 +16,7 @@ from fracfire.physics.utils import DaySummary, compare_states, print_summary, su
 __all__ = [
     "AUTO_EXIT_RATES",
     "AUTO_TRANSITION_WEIGHTS",
+    "CUSTOM_STATES",
     "DOW_CONFIGS",
     "DaySummary",
     "DayOfWeekConfig",
@@ -27,6 +29,8 @@ __all__ = [
     "SessionConfig",
     "StateConfig",
     "compare_states",
+    "get_custom_state",
+    "list_custom_states",
     "print_summary",
     "summarize_day",
 ]

@@ -20,7 +20,8 @@ _EXPORTS: dict[str, str] = {
          "summarize_day"],
         "fracfire.physics"),
     "check_bars": "fracfire.schema",
-    **dict.fromkeys(["read_bars", "resample_bars", "write_bars"], "fracfire.data"),
+    **dict.fromkeys(["ValidationReport", "load_continuous_contract", "read_bars", "resample_bars",
+                     "validate_bars", "write_bars"], "fracfire.data"),
     **dict.fromkeys(["ChartConfig", "ChartVisualizer", "plot_trades", "quick_chart"], "fracfire.viz"),
     "build_report": "fracfire.report",
 }

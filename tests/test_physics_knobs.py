@@ -78,3 +78,25 @@ def test_macro_gravity_strength_pulls_back():
 ])
 def test_wick_knobs_lengthen_wicks(knob, low, high):
     assert wick_ticks(run(days=2, **{knob: low})) < wick_ticks(run(days=2, **{knob: high}))
+
+
+def test_volume_per_tick_scales_volume():
+    assert run(days=2, volume_per_tick=5.0)["volume"].mean() * 3 < run(days=2, volume_per_tick=20.0)["volume"].mean()
+
+
+def test_session_overrides_move_that_session_only():
+    base = run(days=3)
+    hot = run(days=3, session_volatility={"asian": 2.0}, session_volume={"asian": 3.0})
+    asian = base["session"] == "asian"
+    assert hot.loc[asian, "range_ticks"].mean() > 2 * base.loc[asian, "range_ticks"].mean()
+    assert hot.loc[asian, "volume"].mean() > 3 * base.loc[asian, "volume"].mean()
+
+
+@pytest.mark.parametrize("knob, minute", [("rth_open_boost", "09:3"), ("rth_close_boost", "15:5")])
+def test_rth_boosts_raise_volatility_at_the_open_and_close(knob, minute):
+    base, boosted = run(days=5), run(days=5, **{knob: 3.0})
+    at = base["time"].dt.strftime("%H:%M").str.startswith(minute).to_numpy()
+    ratio = boosted.loc[at, "range_ticks"].mean() / base.loc[at, "range_ticks"].mean()
+    midday = base["time"].dt.strftime("%H:%M").str.startswith("12:").to_numpy()
+    assert ratio > 2.0
+    assert boosted.loc[midday, "range_ticks"].mean() < 1.3 * base.loc[midday, "range_ticks"].mean()

@@ -1,13 +1,17 @@
 """Data layer: bars files, real-data loaders, synthetic datasets and features."""
 
 from fracfire.data.io import BAR_FILE_SUFFIXES, bars_file_kind, read_bars, write_bars
+from fracfire.data.real import ValidationReport, load_continuous_contract, validate_bars
 from fracfire.data.resample import resample_bars, timeframe_minutes
 
 __all__ = [
     "BAR_FILE_SUFFIXES",
+    "ValidationReport",
     "bars_file_kind",
+    "load_continuous_contract",
     "read_bars",
     "resample_bars",
     "timeframe_minutes",
+    "validate_bars",
     "write_bars",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import yaml
@@ -19,6 +19,13 @@ REFERENCE_TICKS_PER_BAR = 8.0
 
 REFERENCE_DAILY_RANGE = 120.0
 """``daily_range_mean`` (points) at which the state tick rates are specified."""
+
+
+def _plain(value):
+    """Floats and dicts only (YAML-safe)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,20 @@ class PhysicsConfig:
         ``StateConfig.wick_multiplier``).
     wick_extension_avg : float, default 2.0
         Mean wick length in ticks (>= 1): ``1 + Poisson(wick_extension_avg - 1)``.
+    volume_per_tick : float, default 12.0
+        Contracts traded per tick event (bar volume is ``(events + 1) *
+        volume_per_tick * session and weekday volume multipliers * noise``).
+    session_volatility : dict, optional
+        Volatility multiplier per session name (``asian, london, premarket,
+        rth, afterhours``), overriding :data:`SESSION_CONFIGS`; missing
+        sessions keep theirs.
+    session_volume : dict, optional
+        Volume multiplier per session name, likewise.
+    rth_open_boost, rth_close_boost : float, default 0.0
+        Extra volatility at the regular-hours open and into the close: an RTH
+        minute's volatility is multiplied by ``1 + open_boost * exp(-m / 30) +
+        close_boost * exp(-(389 - m) / 30)``, ``m`` being minutes since 09:30
+        (the intraday U-shape of volatility and volume).
 
     Examples
     --------
@@ -84,6 +105,11 @@ class PhysicsConfig:
     macro_gravity_strength: float = 0.15
     wick_probability: float = 0.20
     wick_extension_avg: float = 2.0
+    volume_per_tick: float = 12.0
+    session_volatility: dict = field(default_factory=dict)
+    session_volume: dict = field(default_factory=dict)
+    rth_open_boost: float = 0.0
+    rth_close_boost: float = 0.0
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
@@ -98,12 +124,35 @@ class PhysicsConfig:
             "macro_gravity_strength": dict(low=0.0, high=0.5),
             "wick_probability": dict(low=0.0, high=1.0),
             "wick_extension_avg": dict(low=1.0),
+            "volume_per_tick": positive,
+            "rth_open_boost": dict(low=0.0, high=50.0),
+            "rth_close_boost": dict(low=0.0, high=50.0),
         }
         for key, kw in bounds.items():
             object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))
+        from fracfire.physics.sessions import Session
 
-    def to_dict(self) -> dict[str, float]:
-        """Return every knob as a plain dict."""
+        names = {s.value for s in Session}
+        for key in ("session_volatility", "session_volume"):
+            given = getattr(self, key)
+            if not isinstance(given, dict):
+                raise TypeError(f"PhysicsConfig.{key} must be a dict of session name -> multiplier; "
+                                f"got {given!r}")
+            check_keys(f"PhysicsConfig.{key}", given, names)
+            checked = {name: check_real(f"PhysicsConfig.{key}[{name!r}]", value, low=0.0, low_open=True)
+                       for name, value in sorted(given.items())}
+            object.__setattr__(self, key, checked)
+
+    def session_multipliers(self) -> tuple[dict[str, float], dict[str, float]]:
+        """Effective (volatility, volume) multiplier of every session, overrides applied."""
+        from fracfire.physics.sessions import SESSION_CONFIGS
+
+        volatility = {s.value: c.volatility_multiplier for s, c in SESSION_CONFIGS.items()}
+        volume = {s.value: c.volume_multiplier for s, c in SESSION_CONFIGS.items()}
+        return {**volatility, **self.session_volatility}, {**volume, **self.session_volume}
+
+    def to_dict(self) -> dict:
+        """Return every knob as a plain dict (session overrides as nested dicts)."""
         return asdict(self)
 
     @classmethod
@@ -120,7 +169,7 @@ class PhysicsConfig:
 
     def to_yaml(self, path: str | os.PathLike) -> Path:
         """Write the config as YAML (atomically) and return the path."""
-        text = yaml.safe_dump({"physics": self.to_dict()}, sort_keys=False)
+        text = yaml.safe_dump({"physics": _plain(self.to_dict())}, sort_keys=False)
         return write_text_atomic(path, text)
 
     @classmethod

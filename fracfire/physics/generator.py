@@ -26,8 +26,6 @@ from fracfire.schema import TICK_SIZE, TIMEZONE, bars_frame
 __all__ = ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "MINUTES_PER_DAY", "PriceGenerator"]
 
 MINUTES_PER_DAY = 1440
-VOLUME_PER_TICK = 12.0
-"""Contracts traded per tick event at session and weekday volume multipliers of 1."""
 VOLUME_NOISE = 0.3
 """Standard deviation of the log-normal noise on bar volume."""
 
@@ -445,7 +443,7 @@ class PriceGenerator:
         h = h + wicks[:, 0].ravel()
         lo = np.maximum(lo - wicks[:, 1].ravel(), 1)
         noise = np.exp(VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2)
-        volume = np.maximum(1, np.rint((counts + 1) * VOLUME_PER_TICK * params.volume_scale * noise))
+        volume = np.maximum(1, np.rint((counts + 1) * phys.volume_per_tick * params.volume_scale * noise))
 
         if segment_length:
             segment_id = np.arange(n, dtype=np.int64) // segment_length

@@ -16,14 +16,17 @@ from fracfire.physics.sessions import DOW_CONFIGS, SESSION_CONFIGS, SESSION_ORDE
 from fracfire.physics.states import StateConfig
 from fracfire.schema import TICK_SIZE, TIMEZONE
 
+RTH_OPEN_MINUTE = 9 * 60 + 30
+RTH_MINUTES = 390
+PROFILE_DECAY_MINUTES = 30.0
+"""Decay (minutes) of the regular-hours open and close volatility boosts."""
+
 MOVE_SIZE_SCALE = 0.25
 """Mean extra ticks per move at ``base_volatility == 2`` and a state multiplier of 1."""
 
 RANGE_PER_SIGMA = float(np.sqrt(8.0 / np.pi))
 """Expected range of a Brownian path per unit of its end-point standard deviation."""
 
-_SESSION_VOLUME = np.array([SESSION_CONFIGS[s].volume_multiplier for s in SESSION_ORDER])
-_SESSION_VOLATILITY = np.array([SESSION_CONFIGS[s].volatility_multiplier for s in SESSION_ORDER])
 _SESSION_SWITCH = np.array([SESSION_CONFIGS[s].state_transition_prob for s in SESSION_ORDER])
 _DOW_VOLUME = np.array([DOW_CONFIGS[d].volume_multiplier for d in range(7)])
 _DOW_VOLATILITY = np.array([DOW_CONFIGS[d].volatility_multiplier for d in range(7)])
@@ -122,7 +125,10 @@ def minute_params(
     physics : PhysicsConfig
         Global knobs.
     """
-    volatility = _SESSION_VOLATILITY[clock.session] * _DOW_VOLATILITY[clock.weekday] * day_scale
+    session_volatility, session_volume = (
+        np.array([m[s.value] for s in SESSION_ORDER]) for m in physics.session_multipliers())
+    volatility = (session_volatility[clock.session] * _DOW_VOLATILITY[clock.weekday] * day_scale
+                  * intraday_profile(clock.minute_of_day, physics.rth_open_boost, physics.rth_close_boost))
     activity = physics.avg_ticks_per_bar / REFERENCE_TICKS_PER_BAR * volatility**2
     rate = table.ticks[codes] * activity
     move_mean = 1.0 + MOVE_SIZE_SCALE * physics.base_volatility / 2.0 * table.volatility[codes]
@@ -135,8 +141,17 @@ def minute_params(
         max_jump=table.max_jump[codes],
         mean_reversion=table.mean_reversion[codes],
         wick_prob=np.minimum(1.0, physics.wick_probability * table.wick[codes]),
-        volume_scale=_SESSION_VOLUME[clock.session] * _DOW_VOLUME[clock.weekday],
+        volume_scale=session_volume[clock.session] * _DOW_VOLUME[clock.weekday],
     )
+
+
+def intraday_profile(minute_of_day: np.ndarray, open_boost: float, close_boost: float) -> np.ndarray:
+    """Volatility multiplier of each minute from the RTH open and close boosts (1 outside RTH)."""
+    since_open = np.asarray(minute_of_day, dtype=np.float64) - RTH_OPEN_MINUTE
+    rth = (since_open >= 0) & (since_open < RTH_MINUTES)
+    boost = (open_boost * np.exp(-since_open / PROFILE_DECAY_MINUTES)
+             + close_boost * np.exp(-(RTH_MINUTES - 1 - since_open) / PROFILE_DECAY_MINUTES))
+    return np.where(rth, 1.0 + boost, 1.0)
 
 
 def switch_prob(clock: Clock) -> np.ndarray:

@@ -1,0 +1,325 @@
+"""Loading and validating real continuous-contract one-minute bars."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fracfire.exceptions import BarsValidationError, FracFireWarning
+from fracfire.physics.sessions import Session, session_codes
+from fracfire.physics.states import MarketState
+from fracfire.schema import TICK_SIZE, TIMEZONE, bars_frame
+
+__all__ = ["COLUMN_SPELLINGS", "ValidationReport", "load_continuous_contract", "validate_bars"]
+
+COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "time": ("time", "timestamp", "datetime", "date_time", "ts", "t", "date"),
+    "open": ("open", "o", "open_price", "first"),
+    "high": ("high", "h", "high_price", "max"),
+    "low": ("low", "l", "low_price", "min"),
+    "close": ("close", "c", "close_price", "last", "price"),
+    "volume": ("volume", "v", "vol", "qty", "size"),
+}
+"""Accepted column/key spellings (case-insensitive), first match wins."""
+
+SEGMENT_GAP_MINUTES = 60
+"""A gap longer than this starts a new ``segment_id`` (a new trading session)."""
+
+_OHLC = ["open", "high", "low", "close"]
+
+
+def _read_raw(path: Path) -> pd.DataFrame:
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return pd.read_parquet(path)
+    if name.endswith((".csv", ".csv.gz", ".txt")):
+        return pd.read_csv(path)
+    if name.endswith((".json", ".json.gz")):
+        opener = __import__("gzip").open if name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            try:
+                data = json.load(handle)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}: not valid JSON ({exc})") from None
+        if isinstance(data, dict):
+            lists = [v for k, v in data.items() if isinstance(v, list) and k.lower() in
+                     ("bars", "data", "candles", "records", "results")]
+            if len(lists) != 1:
+                raise ValueError(f"{path}: expected a list of bar records, or an object with one of "
+                                 f"'bars', 'data', 'candles', 'records', 'results'; got keys {list(data)}")
+            data = lists[0]
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise ValueError(f"{path}: expected a list of bar records (objects)")
+        return pd.DataFrame.from_records(data)
+    raise ValueError(f"{path}: unsupported file type; use .json, .csv, .csv.gz or .parquet")
+
+
+def _normalise_columns(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    lower = {str(c).strip().lower(): c for c in raw.columns}
+    picked = {}
+    for target, spellings in COLUMN_SPELLINGS.items():
+        match = next((lower[s] for s in spellings if s in lower), None)
+        if match is not None:
+            picked[target] = match
+    if "time" not in picked and {"date", "time"} <= set(lower):
+        raw = raw.assign(_dt=raw[lower["date"]].astype(str) + " " + raw[lower["time"]].astype(str))
+        picked["time"] = "_dt"
+    missing = [c for c in COLUMN_SPELLINGS if c not in picked]
+    if missing:
+        raise ValueError(
+            f"{path}: missing column(s) {missing}; found {list(raw.columns)}. Accepted spellings: "
+            + "; ".join(f"{k}: {', '.join(v)}" for k, v in COLUMN_SPELLINGS.items() if k in missing)
+        )
+    return pd.DataFrame({target: raw[source] for target, source in picked.items()})
+
+
+def _parse_time(values: pd.Series, tz: str, path: Path) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values):
+        unit = "ms" if values.abs().max() > 1e11 else "s"
+        return pd.to_datetime(values, unit=unit, utc=True).dt.tz_convert(TIMEZONE)
+    text = values.astype("string")
+    parsed = pd.to_datetime(text, errors="coerce", utc=False, format="mixed")
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first}")
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return parsed.dt.tz_convert(TIMEZONE)
+    if parsed.dtype == object:  # mixed offsets
+        return pd.to_datetime(text, utc=True, format="mixed").dt.tz_convert(TIMEZONE)
+    return parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert(TIMEZONE)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What :func:`validate_bars` found in raw bars.
+
+    Attributes
+    ----------
+    rows : int
+        Rows checked.
+    nan, duplicates, off_grid, ohlc, volume : pandas.DataFrame
+        Offending rows (with their original position in ``row``) for: missing
+        values, repeated timestamps, prices off the 0.25 grid, OHLC order
+        violations, non-positive volume.
+    unsorted : int
+        Rows earlier than the row before them.
+    gaps : pandas.DataFrame
+        One row per jump of more than one minute: ``after`` (last bar before
+        the gap), ``missing_minutes`` and ``session`` (of the first missing
+        minute). Gaps are reported, not errors: markets halt and quiet
+        minutes have no trades.
+    repairs : tuple of str
+        What a non-strict load changed.
+    """
+
+    rows: int
+    nan: pd.DataFrame
+    duplicates: pd.DataFrame
+    unsorted: int
+    off_grid: pd.DataFrame
+    ohlc: pd.DataFrame
+    volume: pd.DataFrame
+    gaps: pd.DataFrame
+    repairs: tuple[str, ...] = field(default=())
+
+    @property
+    def problems(self) -> dict[str, int]:
+        """Count of each error kind (gaps excluded)."""
+        return {"nan": len(self.nan), "duplicates": len(self.duplicates), "unsorted": self.unsorted,
+                "off_grid": len(self.off_grid), "ohlc": len(self.ohlc), "volume": len(self.volume)}
+
+    @property
+    def ok(self) -> bool:
+        """No errors (gaps allowed)."""
+        return not any(self.problems.values())
+
+    def gaps_by_session(self) -> pd.Series:
+        """Missing minutes per session."""
+        if self.gaps.empty:
+            return pd.Series(dtype="int64")
+        return self.gaps.groupby("session")["missing_minutes"].sum()
+
+    def summary(self) -> str:
+        """A few lines a person can read."""
+        lines = [f"{self.rows:,} rows; " + ("no errors" if self.ok else "errors: " + ", ".join(
+            f"{k} {v}" for k, v in self.problems.items() if v))]
+        if not self.gaps.empty:
+            per = ", ".join(f"{k} {v:,}" for k, v in self.gaps_by_session().items())
+            lines.append(f"{len(self.gaps):,} gaps, {int(self.gaps['missing_minutes'].sum()):,} "
+                         f"missing minutes ({per})")
+        lines += [f"repaired: {r}" for r in self.repairs]
+        return "\n".join(lines)
+
+    def details(self, limit: int = 5) -> str:
+        """The first offending rows of each error kind."""
+        parts = []
+        for name in ("nan", "duplicates", "off_grid", "ohlc", "volume"):
+            frame = getattr(self, name)
+            if len(frame):
+                parts.append(f"{name} ({len(frame)} rows), first:\n{frame.head(limit).to_string()}")
+        if self.unsorted:
+            parts.append(f"unsorted: {self.unsorted} rows earlier than their predecessor")
+        return "\n".join(parts)
+
+
+def validate_bars(df: pd.DataFrame) -> ValidationReport:
+    """Check raw bars (``time, open, high, low, close, volume``) for every known defect.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Bars with tz-aware ``time``; other columns are ignored.
+
+    Returns
+    -------
+    ValidationReport
+    """
+    missing = [c for c in ["time", *_OHLC, "volume"] if c not in df.columns]
+    if missing:
+        raise ValueError(f"validate_bars: missing columns {missing}")
+    frame = df[["time", *_OHLC, "volume"]].reset_index(drop=True)
+    frame.insert(0, "row", np.arange(len(frame)))
+    values = frame[[*_OHLC, "volume"]].apply(pd.to_numeric, errors="coerce")
+    nan = values.isna().any(axis=1) | frame["time"].isna()
+    clean = ~nan
+    prices = values[_OHLC].to_numpy(dtype=float)
+    scaled = prices / TICK_SIZE
+    off_grid = clean & (np.abs(scaled - np.round(scaled)) > 1e-6).any(axis=1)
+    o, h, lo, c = prices.T
+    ohlc = clean & ((lo > np.minimum(o, c)) | (h < np.maximum(o, c)) | (lo > h))
+    volume = clean & (values["volume"] <= 0)
+    times = frame.loc[clean, "time"]
+    dup = frame["time"].duplicated(keep=False) & clean
+    unsorted = int((times.diff() < pd.Timedelta(0)).sum())
+    ordered = times.drop_duplicates().sort_values()
+    step = ordered.diff()
+    jumps = step > pd.Timedelta(minutes=1)
+    after = ordered.shift()[jumps]
+    first_missing = (after + pd.Timedelta(minutes=1))
+    wall = first_missing.dt.hour * 60 + first_missing.dt.minute
+    sessions = [s.value for s in Session]
+    gaps = pd.DataFrame({
+        "after": after.to_numpy(),
+        "missing_minutes": (step[jumps] / pd.Timedelta(minutes=1) - 1).astype("int64").to_numpy(),
+        "session": [sessions[i] for i in session_codes(wall.to_numpy())],
+    })
+    return ValidationReport(
+        rows=len(frame), nan=frame[nan], duplicates=frame[dup], unsorted=unsorted,
+        off_grid=frame[off_grid], ohlc=frame[ohlc], volume=frame[volume], gaps=gaps,
+    )
+
+
+def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame, list[str]]:
+    repairs = []
+    if len(report.nan):
+        frame = frame.drop(index=report.nan["row"])
+        repairs.append(f"dropped {len(report.nan)} row(s) with missing values "
+                       f"(rows {report.nan['row'].head(5).tolist()})")
+    if report.unsorted:
+        repairs.append(f"sorted by time ({report.unsorted} row(s) were out of order)")
+    frame = frame.sort_values("time", kind="stable")
+    if len(report.duplicates):
+        before = len(frame)
+        frame = frame.drop_duplicates("time", keep="last")
+        repairs.append(f"kept the last of each repeated timestamp (dropped {before - len(frame)} row(s), "
+                       f"first at {report.duplicates['time'].iloc[0]})")
+    if len(report.off_grid):
+        frame[_OHLC] = (frame[_OHLC] / TICK_SIZE).round() * TICK_SIZE
+        repairs.append(f"rounded {len(report.off_grid)} row(s) of prices to the 0.25 grid")
+    if len(report.ohlc):
+        hi = frame[_OHLC].max(axis=1)
+        lo = frame[_OHLC].min(axis=1)
+        frame["high"], frame["low"] = hi, lo
+        repairs.append(f"widened high/low to contain open and close in {len(report.ohlc)} row(s)")
+    if len(report.volume):
+        frame.loc[frame["volume"] <= 0, "volume"] = 1
+        repairs.append(f"set non-positive volume to 1 in {len(report.volume)} row(s)")
+    return frame, repairs
+
+
+def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
+                             tz: str = TIMEZONE) -> pd.DataFrame:
+    """Load real one-minute bars into the engine's bars schema.
+
+    Reads the seed's continuous-contract JSON (a list of bar records, or an
+    object holding one under ``bars``/``data``/``candles``), CSV (optionally
+    gzipped) or Parquet, accepting the spellings in :data:`COLUMN_SPELLINGS`.
+    Timestamps with an offset are converted to America/New_York; naive ones
+    are taken in ``tz``; epoch numbers (seconds or milliseconds) are UTC.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file.
+    strict : bool, default True
+        Raise :class:`~fracfire.exceptions.BarsValidationError` listing the
+        first offending rows if :func:`validate_bars` finds any error.
+        ``False`` repairs what it can (drops rows with missing values, sorts,
+        keeps the last of repeated timestamps, rounds to the grid, widens
+        high/low, sets non-positive volume to 1), warns with
+        :class:`~fracfire.exceptions.FracFireWarning` saying what it did, and
+        records it in the report.
+    tz : str
+        Timezone of naive timestamps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Bars in the :mod:`fracfire.schema` schema: ``session`` from the engine's
+        session clock, ``state`` and ``macro_regime`` empty (NA) until inferred,
+        ``segment_id`` numbering trading sessions (a new one after any gap over
+        an hour), the first ``delta_ticks`` measured from the first open. The
+        :class:`ValidationReport` is in ``df.attrs["validation"]``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"real data file not found: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: the file is empty")
+    try:
+        raw = _read_raw(path)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: the file is empty") from None
+    if raw.empty:
+        raise ValueError(f"{path}: no bars in the file")
+    frame = _normalise_columns(raw, path)
+    frame["time"] = _parse_time(frame["time"], tz, path)
+    report = validate_bars(frame)
+    if not report.ok:
+        if strict:
+            raise BarsValidationError(f"{path}: {report.summary()}\n{report.details()}\n"
+                                      "(load with strict=False to repair what can be repaired)")
+        frame["row"] = np.arange(len(frame))
+        frame = frame.set_index("row", drop=False)
+        frame[[*_OHLC, "volume"]] = frame[[*_OHLC, "volume"]].apply(pd.to_numeric, errors="coerce")
+        frame, repairs = _repair(frame, report)
+        report = ValidationReport(**{**report.__dict__, "repairs": tuple(repairs)})
+        warnings.warn(FracFireWarning(f"{path}: " + "; ".join(repairs)), stacklevel=2)
+    bars = _to_schema(frame.reset_index(drop=True))
+    bars.attrs["validation"] = report
+    return bars
+
+
+def _to_schema(frame: pd.DataFrame) -> pd.DataFrame:
+    ticks = {c: np.rint(frame[c].to_numpy(dtype=float) / TICK_SIZE).astype(np.int64) for c in _OHLC}
+    time = pd.DatetimeIndex(frame["time"])
+    wall = time.hour * 60 + time.minute
+    gaps = np.concatenate([[False], np.diff(time.as_unit("ns").asi8) > SEGMENT_GAP_MINUTES * 60 * 10**9])
+    states = [s.value for s in MarketState]
+    labels = {
+        "state": pd.Categorical([None] * len(frame), categories=states),
+        "session": pd.Categorical.from_codes(session_codes(np.asarray(wall)).astype(np.int64),
+                                             categories=[s.value for s in Session]),
+        "segment_id": np.cumsum(gaps).astype(np.int64),
+        "macro_regime": pd.Categorical([None] * len(frame)),
+    }
+    volume = np.rint(frame["volume"].to_numpy(dtype=float)).astype(np.int64)
+    return bars_frame(time, ticks["open"], ticks["high"], ticks["low"], ticks["close"], volume,
+                      int(ticks["open"][0]), labels)

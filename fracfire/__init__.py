@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
                      "validate_bars", "write_bars"], "fracfire.data"),
     **dict.fromkeys(["ChartConfig", "ChartVisualizer", "plot_trades", "quick_chart"], "fracfire.viz"),
     "build_report": "fracfire.report",
+    **dict.fromkeys(["calibrate", "compare_generators", "realism_report", "synthetic_like"],
+                    "fracfire.realism"),
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -35,6 +35,13 @@ def _clean_errors():
         raise typer.Exit(code=1) from None
 
 
+def _int_list(text: str, option: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"{option} must be comma-separated integers; got {text!r}") from None
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Output file: .parquet, .csv or .csv.gz.")],
@@ -67,24 +74,16 @@ def bench(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write results as JSON.")] = None,
 ) -> None:
     """Benchmark generation speed against numpy's random-number floor."""
-    from rich.table import Table
+    import pandas as pd
 
     from fracfire._atomic import write_text_atomic
     from fracfire.benchmark import benchmark_generation
 
     with _clean_errors():
-        try:
-            counts = tuple(int(d) for d in days.split(","))
-        except ValueError:
-            raise ValueError(f"--days must be comma-separated integers; got {days!r}") from None
-        first, timings = benchmark_generation(counts, repeats=repeats)
-    table = Table(title="Generation vs random-number floor (best of %d)" % repeats)
-    for column in ("days", "bars", "seconds", "bars/s", "variates", "floor s", "x floor"):
-        table.add_column(column, justify="right")
-    for t in timings:
-        table.add_row(str(t.days), f"{t.bars:,}", f"{t.seconds:.4f}", f"{t.bars_per_second:,.0f}",
-                      f"{t.variates:,}", f"{t.floor_seconds:.4f}", f"{t.floor_ratio:.2f}")
-    console.print(table)
+        first, timings = benchmark_generation(_int_list(days, "--days"), repeats=repeats)
+    frame = pd.DataFrame([t.to_dict() for t in timings]).set_index("days").rename(columns={
+        "bars_per_second": "bars/s", "floor_seconds": "floor s", "floor_ratio": "x floor"})
+    _print_frame(f"Generation vs random-number floor (best of {repeats})", frame)
     console.print(f"first call (numba compile or cache load + one day): {first:.3f} s")
     if json_out:
         payload = {"first_call_seconds": first, "timings": [t.to_dict() for t in timings]}
@@ -143,6 +142,142 @@ def report(
         if screenshot:
             shot = take_screenshot(path, path.with_suffix(".png"))
             console.print(f"Wrote [bold]{shot}[/bold]")
+
+
+def _load_physics(config: Optional[Path]):
+    from fracfire.physics import PhysicsConfig
+
+    return PhysicsConfig.from_yaml(config) if config else PhysicsConfig()
+
+
+@app.command()
+def realism(
+    real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
+    config: Annotated[Optional[Path], typer.Option(
+        help="Calibrated PhysicsConfig YAML (default: configs/physics_calibrated.yaml if present).")] = None,
+    out_dir: Annotated[Path, typer.Option(help="Where realism.json and realism.md go.")] = Path("out/realism"),
+    seeds: Annotated[int, typer.Option(min=1, help="Seeds to average distances over.")] = 1,
+    train_fraction: Annotated[float, typer.Option(help="Share of sessions the peers are fitted on.")] = 0.6,
+) -> None:
+    """Score FracFire (default and calibrated) against GBM, GARCH-t and bootstrap on held-out real data."""
+    from fracfire._atomic import write_text_atomic
+    from fracfire._progress import progress_bar
+    from fracfire.data.real import load_continuous_contract
+    from fracfire.physics import PhysicsConfig
+    from fracfire.realism.compare import compare_generators
+
+    with _clean_errors():
+        bars = load_continuous_contract(real)
+        configs = {"FracFire default": PhysicsConfig()}
+        calibrated = config or Path("configs/physics_calibrated.yaml")
+        if config or calibrated.exists():
+            configs["FracFire calibrated"] = PhysicsConfig.from_yaml(calibrated)
+        else:
+            console.print("No calibrated config (run `fracfire calibrate`): that column is left out.")
+        with progress_bar("Scoring", (len(configs) + 3) * seeds, console, unit="reports") as advance:
+            result = compare_generators(bars, configs, seeds=tuple(range(seeds)),
+                                        train_fraction=train_fraction, progress=advance)
+        write_text_atomic(out_dir / "realism.json", json.dumps(result.to_dict(), indent=2, default=str))
+        write_text_atomic(out_dir / "realism.md", result.to_markdown())
+    _print_frame("Summary (lower is more realistic)", result.summary)
+    console.print(f"Wrote [bold]{out_dir / 'realism.json'}[/bold] and [bold]{out_dir / 'realism.md'}[/bold]")
+
+
+def _print_frame(title: str, frame) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("", style="bold")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for index, *row in frame.itertuples(name=None):
+        label = " / ".join(map(str, index)) if isinstance(index, tuple) else str(index)
+        table.add_row(label, *(_cell(v) for v in row))
+    console.print(table)
+
+
+def _cell(value) -> str:
+    import numbers
+
+    if isinstance(value, numbers.Integral):
+        return f"{value:,}"
+    if isinstance(value, numbers.Real):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.2f}" if abs(value) >= 1 else f"{value:.4g}"
+    return str(value)
+
+
+@app.command()
+def calibrate(
+    real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
+    out: Annotated[Path, typer.Option(help="Calibrated PhysicsConfig YAML to write.")] = Path(
+        "configs/physics_calibrated.yaml"),
+    start: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML to start from.")] = None,
+    max_evaluations: Annotated[int, typer.Option(min=1, help="Engine runs for the refinement.")] = 400,
+    seeds: Annotated[str, typer.Option(help="Comma-separated engine seeds averaged per evaluation.")] = "0,1",
+    train_fraction: Annotated[float, typer.Option(help="Share of sessions fitted on.")] = 0.6,
+) -> None:
+    """Fit PhysicsConfig (and session multipliers) to real bars; report held-out distances."""
+    from fracfire._progress import progress_bar
+    from fracfire.data.real import load_continuous_contract
+    from fracfire.realism.calibration import calibrate as run_calibration
+
+    with _clean_errors():
+        seed_list = _int_list(seeds, "--seeds")
+        bars = load_continuous_contract(real)
+        with progress_bar("Calibrating", max_evaluations, console, unit="runs") as advance:
+            result = run_calibration(bars, _load_physics(start), train_fraction, max_evaluations, seed_list,
+                                     progress=lambda done, total, best: advance(done, total))
+        path = result.config.to_yaml(out)
+    console.print(result.summary())
+    console.print(f"Wrote [bold]{path}[/bold]")
+
+
+def _physics_overrides(command):
+    """Add one ``--<knob>`` option per numeric PhysicsConfig field to ``command``."""
+    import dataclasses
+    import inspect
+
+    from fracfire.physics import PhysicsConfig
+
+    params = [p for p in inspect.signature(command, eval_str=True).parameters.values()
+              if p.kind != p.VAR_KEYWORD]
+    for f in dataclasses.fields(PhysicsConfig):
+        if isinstance(f.default, float):
+            option = typer.Option(f"--{f.name.replace('_', '-')}", help=f"PhysicsConfig.{f.name} override.")
+            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                            annotation=Annotated[Optional[float], option]))
+    command.__signature__ = inspect.Signature(params)
+    return command
+
+
+@app.command()
+@_physics_overrides
+def compare(
+    real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
+    seed_week: Annotated[int, typer.Option(help="Seed of the synthetic week.")] = 7,
+    seed_quarter: Annotated[int, typer.Option(help="Seed of the synthetic quarter.")] = 9,
+    week_days: Annotated[int, typer.Option(min=1, help="Calendar days in the week window.")] = 14,
+    quarter_days: Annotated[int, typer.Option(min=1, help="Calendar days in the quarter window.")] = 120,
+    week_timeframes: Annotated[str, typer.Option(help="Comma-separated timeframes.")] = "4H,4min",
+    quarter_timeframes: Annotated[str, typer.Option(help="Comma-separated timeframes.")] = "1D,15min",
+    out_dir: Annotated[Path, typer.Option(help="Where the charts go.")] = Path("out/charts/diagnostic"),
+    config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (overrides apply on top).")] = None,
+    **overrides,
+) -> None:
+    """Real vs synthetic charts of a week and a quarter window, with wick/body statistics."""
+    from fracfire.data.real import load_continuous_contract
+    from fracfire.realism.compare import compare_windows
+
+    with _clean_errors():
+        physics = _load_physics(config).replace(**{k: v for k, v in overrides.items() if v is not None})
+        bars = load_continuous_contract(real)
+        windows = {
+            "week": (week_days, seed_week, tuple(t.strip() for t in week_timeframes.split(","))),
+            "quarter": (quarter_days, seed_quarter, tuple(t.strip() for t in quarter_timeframes.split(","))),
+        }
+        stats = compare_windows(bars, physics, out_dir, windows)
+    _print_frame("Wick/body statistics (ticks)", stats.set_index(["window", "timeframe", "source"]))
+    console.print(f"Charts in [bold]{out_dir}[/bold]")
 
 
 @app.command()

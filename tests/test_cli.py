@@ -74,6 +74,10 @@ def test_demo_writes_out_folder(tmp_path):
     charts = sorted(p.name for p in (tmp_path / "out" / "charts").glob("*.png"))
     assert charts == [f"day_2025-01-{d:02d}.png" for d in range(6, 11)]
     assert (tmp_path / "out" / "report.html").exists()
+    realism = json.loads((tmp_path / "out" / "realism.json").read_text())
+    assert set(realism["summary"]) == {"FracFire default", "FracFire calibrated", "GBM", "GARCH-t", "bootstrap"}
+    assert "Realism scorecard" in (tmp_path / "out" / "report.html").read_text()
+    assert len(list((tmp_path / "out" / "charts" / "diagnostic").glob("*.png"))) == 4
 
 
 def test_chart_and_plot_trades_commands(tmp_path):

@@ -13,7 +13,8 @@ def test_defaults_are_the_seed_values():
         "daily_range_std": 60.0, "runner_prob": 0.20, "runner_target_mult": 4.0,
         "macro_gravity_threshold": 5000.0, "macro_gravity_strength": 0.15,
         "wick_probability": 0.20, "wick_extension_avg": 2.0, "volume_per_tick": 12.0,
-        "session_volatility": {}, "session_volume": {}, "rth_open_boost": 0.0, "rth_close_boost": 0.0,
+        "session_volatility": {}, "session_volume": {}, "trend_strength": 1.0,
+        "rth_open_boost": 0.0, "rth_close_boost": 0.0,
     }
     with pytest.raises(dataclasses.FrozenInstanceError):
         c.base_volatility = 3.0

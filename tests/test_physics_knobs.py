@@ -100,3 +100,10 @@ def test_rth_boosts_raise_volatility_at_the_open_and_close(knob, minute):
     midday = base["time"].dt.strftime("%H:%M").str.startswith("12:").to_numpy()
     assert ratio > 2.0
     assert boosted.loc[midday, "range_ticks"].mean() < 1.3 * base.loc[midday, "range_ticks"].mean()
+
+
+def test_trend_strength_scales_state_drift():
+    sequence = [(0, MarketState.RANGING), (600, MarketState.RALLY), (660, MarketState.RANGING)]
+    _, weak = per_day(run(days=10, state_sequence=sequence, trend_strength=0.2))
+    _, strong = per_day(run(days=10, state_sequence=sequence, trend_strength=1.0))
+    assert weak.mean() * 2 < strong.mean()

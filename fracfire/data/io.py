@@ -49,6 +49,8 @@ def write_bars(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     kind = bars_file_kind(path)
+    df = df.copy(deep=False)
+    df.attrs = {}  # e.g. a loader's ValidationReport: metadata, not data
     with atomic_path(path) as tmp:
         if kind == ".parquet":
             df.to_parquet(tmp, index=False)

@@ -82,6 +82,10 @@ class PhysicsConfig:
         sessions keep theirs.
     session_volume : dict, optional
         Volume multiplier per session name, likewise.
+    trend_strength : float, default 1.0
+        Scales every state's directional bias ``up_probability - 0.5`` (0 makes
+        all states driftless, >1 exaggerates them): the momentum that state
+        drifts put into one-minute returns.
     rth_open_boost, rth_close_boost : float, default 0.0
         Extra volatility at the regular-hours open and into the close: an RTH
         minute's volatility is multiplied by ``1 + open_boost * exp(-m / 30) +
@@ -108,6 +112,7 @@ class PhysicsConfig:
     volume_per_tick: float = 12.0
     session_volatility: dict = field(default_factory=dict)
     session_volume: dict = field(default_factory=dict)
+    trend_strength: float = 1.0
     rth_open_boost: float = 0.0
     rth_close_boost: float = 0.0
 
@@ -125,6 +130,7 @@ class PhysicsConfig:
             "wick_probability": dict(low=0.0, high=1.0),
             "wick_extension_avg": dict(low=1.0),
             "volume_per_tick": positive,
+            "trend_strength": dict(low=0.0, high=3.0),
             "rth_open_boost": dict(low=0.0, high=50.0),
             "rth_close_boost": dict(low=0.0, high=50.0),
         }

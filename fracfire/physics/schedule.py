@@ -109,7 +109,7 @@ def minute_params(
 
     The minute's volatility scale ``v`` (session x weekday x day) multiplies
     the tick-event rate by ``v**2`` and divides the directional bias
-    ``up_probability - 0.5`` by ``v`` (clipped to [0, 1]), so that both the
+    ``trend_strength * (up_probability - 0.5)`` by ``v`` (clipped to [0, 1]), so that both the
     spread and the drift of a state's returns scale linearly with ``v``.
 
     Parameters
@@ -135,7 +135,7 @@ def minute_params(
     return MinuteParams(
         rate=rate,
         rate_std=table.ticks_std[codes] * activity,
-        up=np.clip(0.5 + (table.up[codes] - 0.5) / volatility, 0.0, 1.0),
+        up=np.clip(0.5 + physics.trend_strength * (table.up[codes] - 0.5) / volatility, 0.0, 1.0),
         persistence=table.persistence[codes],
         jump_q=1.0 - 1.0 / move_mean,
         max_jump=table.max_jump[codes],

@@ -16,8 +16,8 @@ __all__ = ["ChartVisualizer", "new_figure", "quick_chart", "save_figure"]
 _PALETTE = ("#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#283593", "#558b2f", "#ef6c00")
 
 
-def new_figure(figsize, dpi, rows: int = 1, height_ratios=None):
-    """A headless (Agg) figure with ``rows`` stacked axes sharing x (no pyplot state)."""
+def new_figure(figsize, dpi, rows: int = 1, height_ratios=None, sharex: bool = True):
+    """A headless (Agg) figure with ``rows`` stacked axes (no pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -27,10 +27,10 @@ def new_figure(figsize, dpi, rows: int = 1, height_ratios=None):
     FigureCanvasAgg(fig)
     width, height = figsize
     gridspec = {"left": 0.7 / width, "right": 1 - 0.25 / width, "bottom": 0.55 / height,
-                "top": 1 - 0.4 / height, "hspace": 0.05}
+                "top": 1 - 0.4 / height, "hspace": 0.05 if sharex else 0.25}
     if height_ratios:
         gridspec["height_ratios"] = height_ratios
-    axes = fig.subplots(rows, 1, sharex=True, squeeze=False, gridspec_kw=gridspec)
+    axes = fig.subplots(rows, 1, sharex=sharex, squeeze=False, gridspec_kw=gridspec)
     return fig, list(axes[:, 0])
 
 
@@ -108,14 +108,24 @@ class ChartVisualizer:
         matplotlib.figure.Figure
         """
         cfg = self.config
-        _check_frame(df, cfg.show_volume)
+        rows = 2 if cfg.show_volume else 1
+        fig, axes = new_figure(cfg.figsize, cfg.dpi, rows, [4, 1] if rows == 2 else None)
+        self.draw(df, axes[0], axes[1] if cfg.show_volume else None, title)
+        if save_path is not None:
+            save_figure(fig, save_path, cfg.dpi)
+        return fig
+
+    def draw(self, df: pd.DataFrame, price_ax, volume_ax=None, title: str | None = None) -> None:
+        """Draw ``df`` onto existing axes (price, and volume when given and configured).
+
+        Used by :meth:`create_chart`, and to compose several charts in one figure.
+        """
+        cfg = self.config
+        _check_frame(df, cfg.show_volume and volume_ax is not None)
         if cfg.timeframe:
             from fracfire.data.resample import resample_bars
 
             df = resample_bars(df, cfg.timeframe)
-        rows = 2 if cfg.show_volume else 1
-        fig, axes = new_figure(cfg.figsize, cfg.dpi, rows, [4, 1] if rows == 2 else None)
-        price_ax = axes[0]
         o, h, lo, c = (df[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close"))
         colors = _draw.candle_colors(o, c, cfg.color_up, cfg.color_down)
         _draw.draw_candles(price_ax, o, h, lo, c, colors)
@@ -132,16 +142,14 @@ class ChartVisualizer:
         if handles:
             price_ax.legend(handles=handles, loc="upper left", fontsize=8, ncols=min(len(handles), 6),
                             framealpha=0.85)
-        if cfg.show_volume:
-            _draw.draw_volume(axes[1], df["volume"].to_numpy(dtype=float), colors)
-        _draw.time_axis(axes[-1], df["time"].reset_index(drop=True))
+        if cfg.show_volume and volume_ax is not None:
+            _draw.draw_volume(volume_ax, df["volume"].to_numpy(dtype=float), colors)
+        _draw.time_axis(volume_ax if (cfg.show_volume and volume_ax is not None) else price_ax,
+                        df["time"].reset_index(drop=True))
         price_ax.set_ylabel("price")
         price_ax.grid(alpha=0.25)
         span = f"{df['time'].iloc[0]:%Y-%m-%d %H:%M} to {df['time'].iloc[-1]:%Y-%m-%d %H:%M}"
         price_ax.set_title(title or f"{len(df):,} bars ({cfg.timeframe or '1min'}), {span}")
-        if save_path is not None:
-            save_figure(fig, save_path, cfg.dpi)
-        return fig
 
 
 def quick_chart(df: pd.DataFrame, title: str | None = None,

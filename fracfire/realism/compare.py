@@ -1,0 +1,185 @@
+"""Side-by-side comparisons: FracFire vs peers on held-out real data, and chart windows."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fracfire.physics import PhysicsConfig
+from fracfire.realism.calendar import split_by_time, synthetic_like
+from fracfire.realism.peers import PEERS
+from fracfire.realism.scorecard import DEFAULT_TIMEFRAMES, realism_report
+
+__all__ = ["GeneratorComparison", "compare_generators", "compare_windows", "wick_body_stats"]
+
+
+@dataclass(frozen=True)
+class GeneratorComparison:
+    """Several generators scored against the same held-out real bars.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        Index ``(timeframe, metric)``; column ``real`` then one per generator
+        (first seed's values).
+    distances : pandas.DataFrame
+        Same index; one column per generator (mean over seeds).
+    summary : pandas.DataFrame
+        Rows ``summary_distance``, ``discriminative_score``; one column per
+        generator (mean over seeds).
+    train_days, validation_days, seeds : int
+    """
+
+    values: pd.DataFrame
+    distances: pd.DataFrame
+    summary: pd.DataFrame
+    train_days: int
+    validation_days: int
+    seeds: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready (the report renders ``summary`` and ``table``)."""
+        distances = self.distances.add_suffix(" distance")
+        table = self.values.join(distances).reset_index()
+        return {
+            "summary": {name: {k: float(v) for k, v in column.items()} for name, column in self.summary.items()},
+            "split": {"train_sessions": self.train_days, "validation_sessions": self.validation_days,
+                      "seeds": self.seeds},
+            "table": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
+        }
+
+    def to_markdown(self) -> str:
+        """Summary, then distances, then values, as Markdown tables."""
+        def md(frame: pd.DataFrame) -> str:
+            frame = frame.reset_index()
+            head = "| " + " | ".join(map(str, frame.columns)) + " |"
+            rule = "|" + "---|" * len(frame.columns)
+            body = ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row) + " |"
+                    for row in frame.itertuples(index=False)]
+            return "\n".join([head, rule, *body])
+
+        return "\n\n".join([
+            "# Realism scorecard",
+            f"Held-out real data: {self.validation_days} sessions (fitted on the {self.train_days} before); "
+            f"distances averaged over {self.seeds} seed(s). Summary distance = mean of min(distance, 1) "
+            "over all metrics (0 = identical); discriminative score = |accuracy - 0.5| of a classifier "
+            "telling real from synthetic hour windows (0 = indistinguishable).",
+            "## Summary", md(self.summary), "## Distances", md(self.distances), "## Values", md(self.values),
+        ])
+
+
+def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | None = None,
+                       peers: bool = True, train_fraction: float = 0.6, seeds: tuple[int, ...] = (0,),
+                       timeframes=DEFAULT_TIMEFRAMES, progress=None) -> GeneratorComparison:
+    """Score FracFire configs and the peers on the later slice of ``real``.
+
+    Peers are fitted on the earlier slice; every generator produces bars on the
+    later slice's calendar, starting at its first open.
+
+    Parameters
+    ----------
+    real : pandas.DataFrame
+        Real one-minute bars.
+    configs : dict, optional
+        Display name -> PhysicsConfig (default ``{"FracFire default": PhysicsConfig()}``).
+    peers : bool, default True
+        Include GBM, GARCH-t and bootstrap.
+    train_fraction : float
+        Share of sessions the peers are fitted on.
+    seeds : tuple of int
+        Seeds to average distances over.
+    progress : callable, optional
+        ``progress(done, total)`` after each scored generator and seed.
+    """
+    configs = configs or {"FracFire default": PhysicsConfig()}
+    train, validation = split_by_time(real, train_fraction)
+    start = float(validation["open"].iloc[0])
+    makers = {name: (lambda seed, c=config: synthetic_like(validation, c, seed)) for name, config in configs.items()}
+    if peers:
+        makers.update({name: (lambda seed, fn=fn: fn(train, validation["time"], start, seed))
+                       for name, fn in PEERS.items()})
+    reports: dict[str, list] = {name: [] for name in makers}
+    total, done = len(makers) * len(seeds), 0
+    for name, make in makers.items():
+        for seed in seeds:
+            reports[name].append(realism_report(validation, make(seed), timeframes, seed=seed))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    first = next(iter(reports.values()))[0].table
+    values = pd.DataFrame({"real": first["real"]})
+    distances = pd.DataFrame(index=first.index)
+    summary = {}
+    for name, runs in reports.items():
+        values[name] = runs[0].table["synthetic"]
+        distances[name] = pd.concat([r.table["distance"] for r in runs], axis=1).mean(axis=1)
+        summary[name] = {"summary_distance": float(np.mean([r.summary_distance for r in runs])),
+                         "discriminative_score": float(np.mean([r.discriminative_score for r in runs]))}
+    return GeneratorComparison(values, distances, pd.DataFrame(summary), int(train["segment_id"].nunique()),
+                               int(validation["segment_id"].nunique()), len(seeds))
+
+
+def wick_body_stats(bars: pd.DataFrame) -> dict[str, float]:
+    """Mean body and wicks (ticks) and their shares of the range."""
+    rng = bars["range_ticks"].to_numpy(dtype=float)
+    moving = rng > 0
+    return {
+        "bars": float(len(bars)),
+        "range": float(rng.mean()),
+        "body": float(bars["body_ticks"].mean()),
+        "upper_wick": float(bars["upper_wick_ticks"].mean()),
+        "lower_wick": float(bars["lower_wick_ticks"].mean()),
+        "body_share": float((bars["body_ticks"].to_numpy()[moving] / rng[moving]).mean()),
+        "wick_share": float(((rng - bars["body_ticks"].to_numpy())[moving] / rng[moving]).mean()),
+    }
+
+
+def _window(real: pd.DataFrame, days: int) -> pd.DataFrame:
+    start = real["time"].iloc[-1] - pd.Timedelta(days=days)
+    return real[real["time"] > start].reset_index(drop=True)
+
+
+def compare_windows(real: pd.DataFrame, physics: PhysicsConfig, out_dir: str | os.PathLike,
+                    windows: dict[str, tuple[int, int, tuple[str, ...]]]) -> pd.DataFrame:
+    """The seed's compare harness: real vs synthetic charts and wick/body statistics.
+
+    Parameters
+    ----------
+    real : pandas.DataFrame
+        Real one-minute bars.
+    physics : PhysicsConfig
+        Knobs of the synthetic side.
+    out_dir : str or PathLike
+        Where ``<window>_<timeframe>.png`` side-by-side charts go.
+    windows : dict
+        Name -> ``(calendar_days, seed, timeframes)``; each window is the last
+        ``calendar_days`` of the real data (or all of it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (window, timeframe, source) with :func:`wick_body_stats`.
+    """
+    from fracfire.data.resample import resample_bars
+    from fracfire.viz.charts import ChartVisualizer, new_figure, save_figure
+    from fracfire.viz.config import ChartConfig
+
+    out = Path(out_dir)
+    rows = []
+    for name, (days, seed, timeframes) in windows.items():
+        real_window = _window(real, days)
+        synthetic = synthetic_like(real_window, physics, seed)
+        for tf in timeframes:
+            chart = ChartVisualizer(ChartConfig(show_volume=False, show_state_changes=False,
+                                                show_session_changes=False, timeframe=tf))
+            fig, axes = new_figure((22, 10), 100, rows=2, sharex=False)
+            for ax, frame, label in zip(axes, (real_window, synthetic), ("real", "FracFire"), strict=True):
+                rows.append({"window": name, "timeframe": tf, "source": label,
+                             **wick_body_stats(resample_bars(frame, tf))})
+                chart.draw(frame, ax, title=f"{label}: last {days} days to {frame['time'].iloc[-1]:%Y-%m-%d}, {tf}")
+            save_figure(fig, out / f"{name}_{tf}.png")
+    return pd.DataFrame(rows)

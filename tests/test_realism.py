@@ -1,0 +1,176 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fracfire import PhysicsConfig, PriceGenerator, check_bars
+from fracfire.cli import app
+from fracfire.realism import facts
+from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
+from fracfire.realism.calibration import SEARCH_SPACE, _from_vector, _to_vector, calibrate
+from fracfire.realism.compare import compare_generators, compare_windows
+from fracfire.realism.discriminator import discriminate, window_features
+from fracfire.realism.peers import PEERS
+from fracfire.realism.scorecard import METRICS, realism_report
+from tests.test_real_data import SAMPLE
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def real():
+    from fracfire.data.real import load_continuous_contract
+
+    return load_continuous_contract(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def week_of_real(real):
+    return real[real["time"] < pd.Timestamp("2019-09-10", tz="America/New_York")].reset_index(drop=True)
+
+
+def test_iid_gaussian_returns_have_no_memory_and_no_excess_kurtosis():
+    r = np.random.default_rng(0).standard_normal(200_000)
+    assert np.abs(facts.acf(np.abs(r), 50)).max() < 0.01
+    assert abs(facts.return_moments(r)["excess_kurtosis"]) < 0.05
+    assert abs(facts.return_moments(r)["skew"]) < 0.02
+    assert np.abs(facts.leverage(r, 10)).max() < 0.01
+
+
+def test_acf_of_a_known_ar1_process():
+    rng = np.random.default_rng(1)
+    x = np.zeros(100_000)
+    for i in range(1, len(x)):
+        x[i] = 0.6 * x[i - 1] + rng.standard_normal()
+    assert facts.acf(x, 3) == pytest.approx([0.6, 0.36, 0.216], abs=0.02)
+
+
+def test_real_against_itself_scores_zero(week_of_real):
+    report = realism_report(week_of_real, week_of_real, timeframes=("1min", "5min", "1h"), discriminator=False)
+    assert report.summary_distance == pytest.approx(0.0, abs=1e-12)
+    assert set(report.table.index.get_level_values("metric")) <= set(METRICS)
+
+
+def test_discriminator_cannot_separate_real_from_itself(week_of_real):
+    shuffled_halves = discriminate(week_of_real, week_of_real, seed=0)
+    assert abs(shuffled_halves - 0.5) < 0.1
+    assert window_features(week_of_real).shape[1] == 16
+
+
+def test_discriminator_separates_obvious_fakes(week_of_real):
+    fake = synthetic_like(week_of_real, PhysicsConfig(), seed=0)
+    assert discriminate(week_of_real, fake, seed=0) > 0.9
+
+
+def test_report_compares_timeframes_and_summarises(week_of_real):
+    synthetic = synthetic_like(week_of_real, PhysicsConfig(daily_range_mean=30.0), seed=1)
+    report = realism_report(week_of_real, synthetic, timeframes=("1min", "15min", "1D"))
+    metrics = report.table.loc["1min"].index
+    for name in ("std", "excess_kurtosis", "wasserstein", "ks", "acf_abs_1_30", "intraday_volume_corr",
+                 "body_fraction", "wick_fraction"):
+        assert name in metrics
+    assert 0 < report.summary_distance <= 1
+    assert 0 <= report.discriminative_score <= 0.5
+    assert report.to_dict()["summary"]["summary_distance"] == report.summary_distance
+    assert "summary distance" in report.summary()
+
+
+def test_synthetic_like_uses_the_real_calendar(week_of_real):
+    synthetic = synthetic_like(week_of_real, seed=3)
+    check_bars(synthetic)
+    np.testing.assert_array_equal(synthetic["time"].to_numpy(), week_of_real["time"].to_numpy())
+    assert abs(synthetic["open"].iloc[0] - week_of_real["open"].iloc[0]) < 20
+
+
+def test_align_and_split_errors(week_of_real):
+    with pytest.raises(ValueError, match="no bar falls on the calendar"):
+        align_to_calendar(PriceGenerator(seed=0).generate_day("2030-01-01"), week_of_real["time"])
+    with pytest.raises(ValueError, match=r"train_fraction must be in \(0, 1\)"):
+        split_by_time(week_of_real, 1.5)
+    train, valid = split_by_time(week_of_real, 0.6)
+    assert train["time"].iloc[-1] < valid["time"].iloc[0]
+    assert train["segment_id"].iloc[-1] != valid["segment_id"].iloc[0]
+
+
+@pytest.mark.parametrize("name", list(PEERS))
+def test_peers_make_valid_bars_on_the_calendar(name, week_of_real):
+    train, valid = split_by_time(week_of_real)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # arch's own convergence chatter
+        bars = PEERS[name](train, valid["time"], float(valid["open"].iloc[0]), seed=0)
+    check_bars(bars, require_labels=False)
+    assert len(bars) == len(valid)
+    again = PEERS[name](train, valid["time"], float(valid["open"].iloc[0]), seed=0)
+    pd.testing.assert_frame_equal(bars, again)
+    r = facts.log_returns(bars)
+    real_r = facts.log_returns(valid)
+    assert 0.3 < np.std(r) / np.std(real_r) < 3
+
+
+def test_peers_need_enough_data(week_of_real):
+    with pytest.raises(ValueError, match="at least 100 real one-minute returns"):
+        PEERS["GBM"](week_of_real.iloc[:50], week_of_real["time"], 3000.0)
+
+
+def test_calibration_vector_round_trip():
+    config = PhysicsConfig(base_volatility=1.3, session_volatility={"rth": 2.0}, trend_strength=0.5)
+    back = _from_vector(_to_vector(config), PhysicsConfig())
+    assert back.base_volatility == pytest.approx(1.3)
+    assert back.session_volatility["rth"] == pytest.approx(2.0)
+    assert back.trend_strength == pytest.approx(0.5)
+    assert len(_to_vector(config)) == len(SEARCH_SPACE)
+
+
+def test_small_calibration_improves_training_distance_and_is_deterministic(week_of_real):
+    a = calibrate(week_of_real, max_evaluations=12, seeds=(0,))
+    b = calibrate(week_of_real, max_evaluations=12, seeds=(0,))
+    assert a.config == b.config
+    assert a.train_after < a.train_before
+    assert a.evaluations == 12 and len(a.history) == 12
+    assert "validation" in a.summary()
+
+
+def test_compare_generators_table(week_of_real):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = compare_generators(week_of_real, timeframes=("1min", "1h"))
+    assert list(result.summary.columns) == ["FracFire default", "GBM", "GARCH-t", "bootstrap"]
+    assert list(result.summary.index) == ["summary_distance", "discriminative_score"]
+    assert "real" in result.values.columns
+    assert "## Summary" in result.to_markdown()
+    assert result.to_dict()["summary"]["GBM"]["summary_distance"] > 0
+
+
+def test_compare_windows_writes_side_by_side_charts(real, tmp_path):
+    stats = compare_windows(real, PhysicsConfig(), tmp_path, {"week": (7, 7, ("4h", "4min"))})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["week_4h.png", "week_4min.png"]
+    assert set(stats["source"]) == {"real", "FracFire"}
+    assert {"body", "upper_wick", "lower_wick", "wick_share"} <= set(stats.columns)
+
+
+def test_cli_realism_compare_and_calibrate(week_of_real, tmp_path):
+    from fracfire.data import write_bars
+
+    path = write_bars(week_of_real, tmp_path / "real.parquet")
+    result = runner.invoke(app, ["calibrate", "--real", str(path), "--out", str(tmp_path / "cal.yaml"),
+                                 "--max-evaluations", "5", "--seeds", "0"])
+    assert result.exit_code == 0, result.output
+    assert "validation" in result.output
+    PhysicsConfig.from_yaml(tmp_path / "cal.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(app, ["realism", "--real", str(path), "--config", str(tmp_path / "cal.yaml"),
+                                     "--out-dir", str(tmp_path / "realism")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "realism" / "realism.json").exists() and (tmp_path / "realism" / "realism.md").exists()
+    assert "FracFire calibrated" in (tmp_path / "realism" / "realism.md").read_text()
+    result = runner.invoke(app, ["compare", "--real", str(path), "--week-days", "3", "--quarter-days", "7",
+                                 "--week-timeframes", "1h", "--quarter-timeframes", "1D",
+                                 "--out-dir", str(tmp_path / "diag"), "--wick-probability", "0.1",
+                                 "--daily-range-mean", "30"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "diag" / "week_1h.png").exists() and (tmp_path / "diag" / "quarter_1D.png").exists()
+    result = runner.invoke(app, ["compare", "--real", str(path), "--wick-probability", "3"])
+    assert result.exit_code == 1 and "wick_probability must be in [0, 1]" in result.output

@@ -280,6 +280,55 @@ def compare(
     console.print(f"Charts in [bold]{out_dir}[/bold]")
 
 
+dataset_app = typer.Typer(help="Labelled synthetic archetype libraries.", no_args_is_help=True)
+app.add_typer(dataset_app, name="dataset")
+
+
+@dataset_app.command("list")
+def dataset_list() -> None:
+    """List the archetype catalogue."""
+    from fracfire.data.synthetic import list_archetypes
+
+    _print_frame("Archetypes", list_archetypes())
+
+
+@dataset_app.command("build")
+def dataset_build(
+    out: Annotated[Path, typer.Option(help="Library folder.")],
+    archetypes: Annotated[str, typer.Option(help="Comma-separated names, or 'all'.")] = "all",
+    days_per_archetype: Annotated[int, typer.Option(min=1, help="Days of each archetype.")] = 150,
+    seed: Annotated[int, typer.Option(help="Library seed.")] = 1,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (default: all cores).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="Dask scheduler: 'local' (LocalCluster) or tcp://host:port.")] = None,
+    resume: Annotated[bool, typer.Option(help="Keep finished shards of an interrupted build.")] = False,
+    config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML.")] = None,
+) -> None:
+    """Build a labelled archetype library (partitioned Parquet + manifest.json)."""
+    from fracfire._progress import progress_bar
+    from fracfire.data.synthetic import ARCHETYPES, build_archetypes
+
+    with _clean_errors():
+        names = "all" if archetypes == "all" else [a.strip() for a in archetypes.split(",")]
+        count = len(ARCHETYPES) if names == "all" else len(names)
+        with progress_bar("Building", count * days_per_archetype, console) as advance:
+            result = build_archetypes(out, names, days_per_archetype, seed, _load_physics(config), workers,
+                                      scheduler, resume, progress=advance)
+    console.print(result.summary())
+
+
+@dataset_app.command("verify")
+def dataset_verify(path: Annotated[Path, typer.Argument(help="Library folder.")]) -> None:
+    """Check every shard's hash against the manifest."""
+    from fracfire.data.synthetic import verify_archetypes
+
+    with _clean_errors():
+        problems = verify_archetypes(path)
+        if problems:
+            raise ValueError(f"{len(problems)} problem(s): " + "; ".join(problems[:10]))
+    console.print(f"[green]{path}: every shard matches the manifest[/green]")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),

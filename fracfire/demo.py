@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 
 from fracfire._progress import progress_bar
@@ -57,6 +58,7 @@ def run_demo(out_dir: str | os.PathLike = "out", seed: int = 7, days: int = 5,
             charts.create_chart(one, title=f"Synthetic day {one['time'].iloc[0]:%a %Y-%m-%d} "
                                 f"(seed {seed})", save_path=artifacts[name])
             advance(day + 1, days)
+    artifacts.update(_archetypes(out, seed, console))
     if real is not None and Path(real).exists():
         artifacts.update(_realism(Path(real), Path(calibrated) if calibrated else None, out, console))
     else:
@@ -93,3 +95,29 @@ def _realism(real_path: Path, calibrated: Path | None, out: Path, console: Conso
     compare_windows(real, physics, out / "charts" / "diagnostic",
                     {"week": (14, 7, ("4h", "4min")), "quarter": (120, 9, ("1D", "15min"))})
     return paths
+
+
+def _archetypes(out: Path, seed: int, console: Console, days: int = 20) -> dict[str, Path]:
+    import shutil
+
+    from fracfire.data.synthetic import ARCHETYPES, build_archetypes, load_archetypes
+    from fracfire.physics.utils import compare_states
+
+    library = out / "archetypes"
+    if library.exists() and not (library / "manifest.json").exists():
+        shutil.rmtree(library)  # an interrupted earlier build
+    resume = library.exists()
+    with progress_bar("Archetype library", len(ARCHETYPES) * days, console) as advance:
+        result = build_archetypes(library, "all", days, seed, resume=resume, progress=advance)
+    console.print(result.summary())
+    bars = load_archetypes(library)
+    rows = []
+    for name, frame in bars.groupby("archetype", observed=True):
+        table = compare_states(frame)
+        rows.append({"archetype": name, "days": frame["day_id"].nunique(),
+                     "avg_range_ticks": frame["range_ticks"].mean(),
+                     "dominant_state": table["bars"].idxmax(),
+                     "net_move_ticks_per_day": frame["delta_ticks"].sum() / frame["day_id"].nunique()})
+    console.print(pd.DataFrame(rows).set_index("archetype").round(2).to_string())
+    console.print(compare_states(bars).round(2).to_string())
+    return {"archetypes": library}

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fracfire.physics._kernels import auto_states, auto_states_python, walk_ticks, walk_ticks_python
+from fracfire.physics._kernels import markov_states, markov_states_python, walk_ticks, walk_ticks_python
 from tests.reference import geometric_move
 
 
@@ -74,17 +74,19 @@ def test_kernel_never_trades_below_one_tick():
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), start=st.integers(0, 6))
-def test_auto_states_equals_python_twin(seed, n, start):
+def test_markov_states_equals_python_twin(seed, n, start):
     rng = np.random.default_rng(seed)
-    args = (rng.random(n), rng.uniform(0, 0.3, n), rng.uniform(0.5, 4, 8),
-            np.cumsum([0.3, 0.15, 0.17, 0.09, 0.09, 0.14, 0.06]), start)
-    np.testing.assert_array_equal(auto_states(*args), auto_states_python(*args))
+    table = np.cumsum(rng.dirichlet(np.ones(7), size=3), axis=1)
+    args = (rng.random(n), rng.uniform(0, 0.3, n), rng.uniform(0.5, 4, 8), table,
+            rng.integers(0, 3, n).astype(np.int64), start)
+    np.testing.assert_array_equal(markov_states(*args), markov_states_python(*args))
 
 
-def test_auto_states_switch_rates_follow_exit_rates():
+def test_markov_states_switch_rates_follow_exit_rates():
     n = 200_000
     u = np.random.default_rng(1).random(n)
-    codes = auto_states(u, np.full(n, 0.05), np.array([1.0, 4.0]), np.array([0.5, 1.0]), 0)
+    codes = markov_states(u, np.full(n, 0.05), np.array([1.0, 4.0]), np.array([[0.5, 1.0]]),
+                          np.zeros(n, np.int64), 0)
     runs = np.diff(np.flatnonzero(np.diff(codes) != 0))
     share_fast = (codes == 1).mean()
     # Occupancy is weight / exit rate, normalised: 0.5/1 : 0.5/4.

@@ -3,15 +3,27 @@
 from fracfire.data.io import BAR_FILE_SUFFIXES, bars_file_kind, read_bars, write_bars
 from fracfire.data.real import ValidationReport, load_continuous_contract, validate_bars
 from fracfire.data.resample import resample_bars, timeframe_minutes
+from fracfire.data.synthetic import (
+    ARCHETYPES,
+    build_archetypes,
+    list_archetypes,
+    load_archetypes,
+    verify_archetypes,
+)
 
 __all__ = [
+    "ARCHETYPES",
     "BAR_FILE_SUFFIXES",
     "ValidationReport",
     "bars_file_kind",
+    "build_archetypes",
+    "list_archetypes",
+    "load_archetypes",
     "load_continuous_contract",
     "read_bars",
     "resample_bars",
     "timeframe_minutes",
     "validate_bars",
+    "verify_archetypes",
     "write_bars",
 ]

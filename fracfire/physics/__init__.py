@@ -2,7 +2,10 @@
 
 from fracfire.physics.config import PhysicsConfig
 from fracfire.physics.custom_states import CUSTOM_STATES, get_custom_state, list_custom_states
+from fracfire.physics.driver import DayPlan, StateDriver
+from fracfire.physics.fractal import DayState, FractalConfig, FractalStateManager, HourState, LevelParams
 from fracfire.physics.generator import AUTO_EXIT_RATES, AUTO_TRANSITION_WEIGHTS, PriceGenerator
+from fracfire.physics.markov import MarkovStateDriver, infer_states
 from fracfire.physics.sessions import (
     DOW_CONFIGS,
     SESSION_CONFIGS,
@@ -18,9 +21,16 @@ __all__ = [
     "AUTO_TRANSITION_WEIGHTS",
     "CUSTOM_STATES",
     "DOW_CONFIGS",
-    "DaySummary",
     "DayOfWeekConfig",
+    "DayPlan",
+    "DayState",
+    "DaySummary",
+    "FractalConfig",
+    "FractalStateManager",
+    "HourState",
+    "LevelParams",
     "MarketState",
+    "MarkovStateDriver",
     "PhysicsConfig",
     "PriceGenerator",
     "SESSION_CONFIGS",
@@ -28,8 +38,10 @@ __all__ = [
     "Session",
     "SessionConfig",
     "StateConfig",
+    "StateDriver",
     "compare_states",
     "get_custom_state",
+    "infer_states",
     "list_custom_states",
     "print_summary",
     "summarize_day",

@@ -146,8 +146,8 @@ def walk_ticks_python(
 walk_ticks = njit(cache=True, nogil=True)(walk_ticks_python)
 
 
-def auto_states_python(u, chance, exit_rate, cum_weights, start_code):
-    """Walk automatic state transitions minute by minute.
+def markov_states_python(u, chance, exit_rate, cum_table, rows, start_code):
+    """Walk state transitions minute by minute.
 
     Parameters
     ----------
@@ -158,9 +158,11 @@ def auto_states_python(u, chance, exit_rate, cum_weights, start_code):
     exit_rate : float64[n_codes]
         Multiplier of ``chance`` for the current state (short-lived states
         have larger rates); the product is capped at 1.
-    cum_weights : float64[k]
+    cum_table : float64[n_rows, k]
         Cumulative probabilities of the states drawn when a switch fires
-        (codes ``0 .. k - 1``).
+        (codes ``0 .. k - 1``), one row per context (e.g. hour state).
+    rows : int64[n]
+        Row of ``cum_table`` in force at each minute.
     start_code : int
         State before the first minute.
 
@@ -174,17 +176,18 @@ def auto_states_python(u, chance, exit_rate, cum_weights, start_code):
     n = u.shape[0]
     codes = np.empty(n, dtype=np.int64)
     current = start_code
-    last = cum_weights.shape[0] - 1
+    last = cum_table.shape[1] - 1
     for i in range(n):
         c = min(1.0, chance[i] * exit_rate[current])
         if u[i] < c:
             v = u[i] / c
+            row = rows[i]
             k = 0
-            while k < last and v >= cum_weights[k]:
+            while k < last and v >= cum_table[row, k]:
                 k += 1
             current = k
         codes[i] = current
     return codes
 
 
-auto_states = njit(cache=True, nogil=True)(auto_states_python)
+markov_states = njit(cache=True, nogil=True)(markov_states_python)

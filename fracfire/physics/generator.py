@@ -17,8 +17,9 @@ import pandas as pd
 
 from fracfire._validation import check_int, check_real
 from fracfire.physics import schedule
-from fracfire.physics._kernels import auto_states, walk_ticks
+from fracfire.physics._kernels import markov_states, walk_ticks
 from fracfire.physics.config import PhysicsConfig
+from fracfire.physics.driver import StateDriver
 from fracfire.physics.sessions import Session
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
 from fracfire.schema import TICK_SIZE, TIMEZONE, bars_frame
@@ -267,6 +268,7 @@ class PriceGenerator:
         auto_transition: bool = True,
         segment_length: int | None = None,
         macro_regime: str | None = None,
+        driver: StateDriver | None = None,
     ) -> pd.DataFrame:
         """Generate one day: 1,440 consecutive one-minute bars.
 
@@ -294,6 +296,14 @@ class PriceGenerator:
             ``UP_DAY``/``DOWN_DAY`` when the net move exceeds 30% of the day's
             range, ``QUIET_DAY`` when the range is under 1% of price, else
             ``CHOP_DAY``.
+        driver : StateDriver, optional
+            Decides the minute states instead of ``state_sequence`` or the
+            automatic transitions (e.g. :class:`~fracfire.physics.FractalStateManager`,
+            :class:`~fracfire.physics.MarkovStateDriver`), and may adjust each
+            minute's volatility, bias and mean reversion and add label columns
+            (``day_state``, ``hour_state``). Runner days are off under a driver
+            (day characters are its job); its day label, when it gives one,
+            becomes ``macro_regime``.
 
         Returns
         -------
@@ -307,7 +317,7 @@ class PriceGenerator:
         """
         return self.generate_days(
             start_date, 1, state_sequence=state_sequence, auto_transition=auto_transition,
-            segment_length=segment_length, macro_regime=macro_regime,
+            segment_length=segment_length, macro_regime=macro_regime, driver=driver,
         )
 
     def generate_days(
@@ -319,6 +329,7 @@ class PriceGenerator:
         segment_length: int | None = None,
         macro_regime: str | None = None,
         progress: Progress | None = None,
+        driver: StateDriver | None = None,
     ) -> pd.DataFrame:
         """Generate ``n_days`` consecutive days as one continuous series.
 
@@ -346,14 +357,19 @@ class PriceGenerator:
             raise TypeError(f"auto_transition must be a bool; got {auto_transition!r}")
         if macro_regime is not None and (not isinstance(macro_regime, str) or not macro_regime):
             raise ValueError(f"macro_regime must be a non-empty string or None; got {macro_regime!r}")
+        if driver is not None:
+            if not isinstance(driver, StateDriver):
+                raise TypeError(f"driver must have a plan_day method (a StateDriver); got {driver!r}")
+            if state_sequence is not None:
+                raise ValueError("pass either state_sequence or driver, not both")
         return self._run(
             start_date, n_days, MINUTES_PER_DAY, state_sequence, auto_transition,
-            segment_length, macro_regime, progress=progress,
+            segment_length, macro_regime, progress=progress, driver=driver,
         )
 
     # ------------------------------------------------------------------ internals
     def _run(self, start_date, n_days, per_day, state_sequence, auto, segment_length,
-             macro_regime, *, single_bar=False, progress=None) -> pd.DataFrame:
+             macro_regime, *, single_bar=False, progress=None, driver=None) -> pd.DataFrame:
         """Generate ``n_days`` blocks of ``per_day`` minutes.
 
         Every block draws from its own child stream, in a fixed order: first
@@ -378,12 +394,21 @@ class PriceGenerator:
         else:
             shape, scale = schedule.gamma_shape_scale(phys.daily_range_mean, phys.daily_range_std)
             target = np.array([rng.gamma(shape, scale) for rng in rngs])
-        if single_bar:
+        if single_bar or driver is not None:
             runner[:] = 0
         u_switch = uniforms[:, 2:2 + per_day].ravel()
         u_wick = uniforms[:, 2 + per_day:].reshape(n_days, 2, per_day)
 
-        if template is not None:
+        plans = []
+        if driver is not None:
+            for d, rng in enumerate(rngs):
+                plan = driver.plan_day(clock.time[d * per_day], per_day, rng,
+                                       int(plans[-1].states[-1]) if plans else current)
+                if len(plan.states) != per_day:
+                    raise ValueError(f"driver planned {len(plan.states)} minutes for a {per_day}-minute day")
+                plans.append(plan)
+            codes = np.concatenate([p.states for p in plans]).astype(np.int64)
+        elif template is not None:
             marks = np.tile(template[:per_day], n_days)
             index = np.maximum.accumulate(np.where(marks >= 0, np.arange(n), -1))
             codes = np.where(index >= 0, marks[np.maximum(index, 0)], current)
@@ -393,13 +418,17 @@ class PriceGenerator:
                 chance = np.where(np.arange(n) % segment_length == 0, chance, 0.0)
             exit_rate = np.ones(len(registry.configs))
             exit_rate[: len(_BUILTIN)] = _AUTO_EXIT
-            codes = auto_states(u_switch, chance, exit_rate, _AUTO_CUM, current)
+            codes = markov_states(u_switch, chance, exit_rate, _AUTO_CUM[None, :], np.zeros(n, np.int64),
+                                  current)
         else:
             codes = np.full(n, current, dtype=np.int64)
 
         table = schedule.StateTable.of(tuple(registry.configs))
+        modifiers = None
+        if plans and all(p.modifiers is not None for p in plans):
+            modifiers = schedule.Modifiers.concat([p.modifiers for p in plans])
         params = schedule.minute_params(
-            table, codes, clock, np.repeat(schedule.daily_scale(target), per_day), phys
+            table, codes, clock, np.repeat(schedule.daily_scale(target), per_day), phys, modifiers
         )
         if runner.any():
             bias = schedule.runner_bias(params, per_day, phys.runner_target_mult)
@@ -449,7 +478,10 @@ class PriceGenerator:
             segment_id = np.arange(n, dtype=np.int64) // segment_length
         else:
             segment_id = np.concatenate([[0], np.cumsum(codes[1:] != codes[:-1])]).astype(np.int64)
-        regimes = pd.Categorical(self._macro_labels(o, h, lo, c, runner, per_day, macro_regime))
+        regimes = self._macro_labels(o, h, lo, c, runner, per_day, macro_regime)
+        if plans and macro_regime is None:
+            regimes = [p.macro_regime or inferred for p, inferred in zip(plans, regimes, strict=True)]
+        regimes = pd.Categorical(regimes)
         labels = {
             "state": pd.Categorical.from_codes(codes, categories=registry.names),
             "session": pd.Categorical.from_codes(clock.session.astype(np.int64), categories=_SESSIONS),
@@ -457,7 +489,10 @@ class PriceGenerator:
             "macro_regime": pd.Categorical.from_codes(
                 np.repeat(regimes.codes.astype(np.int64), per_day), categories=regimes.categories),
         }
-        return bars_frame(clock.time, o, h, lo, c, volume.astype(np.int64), prev_close, labels)
+        bars = bars_frame(clock.time, o, h, lo, c, volume.astype(np.int64), prev_close, labels)
+        for name in plans[0].labels if plans else ():
+            bars[name] = pd.Categorical(np.concatenate([p.labels[name] for p in plans]))
+        return bars
 
     @staticmethod
     def _macro_labels(o, h, lo, c, runner, per_day, macro_regime) -> list[str]:

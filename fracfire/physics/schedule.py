@@ -98,12 +98,38 @@ class MinuteParams:
     volume_scale: np.ndarray
 
 
+@dataclass(frozen=True)
+class Modifiers:
+    """Per-minute adjustments a state driver layers over the minute states.
+
+    Attributes
+    ----------
+    volatility : numpy.ndarray
+        Multiplier of the minute's volatility (tick-event rate times its square).
+    bias : numpy.ndarray
+        Added to the up-probability (after session scaling; result clipped to [0, 1]).
+    mean_reversion : numpy.ndarray
+        Floor of the minute's mean-reversion strength.
+    """
+
+    volatility: np.ndarray
+    bias: np.ndarray
+    mean_reversion: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list["Modifiers"]) -> "Modifiers":
+        """Join consecutive days' modifiers."""
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("volatility", "bias",
+                                                                                  "mean_reversion")))
+
+
 def minute_params(
     table: StateTable,
     codes: np.ndarray,
     clock: Clock,
     day_scale: np.ndarray,
     physics: PhysicsConfig,
+    modifiers: Modifiers | None = None,
 ) -> MinuteParams:
     """Combine state, session, weekday and daily scale into per-minute arrays.
 
@@ -130,16 +156,22 @@ def minute_params(
     volatility = (session_volatility[clock.session] * _DOW_VOLATILITY[clock.weekday] * day_scale
                   * intraday_profile(clock.minute_of_day, physics.rth_open_boost, physics.rth_close_boost))
     activity = physics.avg_ticks_per_bar / REFERENCE_TICKS_PER_BAR * volatility**2
+    up = 0.5 + physics.trend_strength * (table.up[codes] - 0.5) / volatility
+    mean_reversion = table.mean_reversion[codes]
+    if modifiers is not None:
+        activity = activity * modifiers.volatility**2
+        up = up + modifiers.bias
+        mean_reversion = np.maximum(mean_reversion, modifiers.mean_reversion)
     rate = table.ticks[codes] * activity
     move_mean = 1.0 + MOVE_SIZE_SCALE * physics.base_volatility / 2.0 * table.volatility[codes]
     return MinuteParams(
         rate=rate,
         rate_std=table.ticks_std[codes] * activity,
-        up=np.clip(0.5 + physics.trend_strength * (table.up[codes] - 0.5) / volatility, 0.0, 1.0),
+        up=np.clip(up, 0.0, 1.0),
         persistence=table.persistence[codes],
         jump_q=1.0 - 1.0 / move_mean,
         max_jump=table.max_jump[codes],
-        mean_reversion=table.mean_reversion[codes],
+        mean_reversion=mean_reversion,
         wick_prob=np.minimum(1.0, physics.wick_probability * table.wick[codes]),
         volume_scale=session_volume[clock.session] * _DOW_VOLUME[clock.weekday],
     )

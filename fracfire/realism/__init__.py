@@ -7,10 +7,10 @@ from fracfire.realism.peers import PEERS, bootstrap_bars, garch_t_bars, gbm_bars
 from fracfire.realism.scorecard import METRICS, RealismReport, realism_report
 
 __all__ = [
-    "METRICS",
-    "PEERS",
     "CalibrationResult",
     "GeneratorComparison",
+    "METRICS",
+    "PEERS",
     "RealismReport",
     "align_to_calendar",
     "bootstrap_bars",

@@ -1,0 +1,103 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from fracfire import check_bars
+from fracfire.cli import app
+from fracfire.data.synthetic import ARCHETYPES, build_archetypes, list_archetypes, load_archetypes, verify_archetypes
+
+runner = CliRunner()
+NAMES = ["rally_day", "flash_crash"]
+
+
+def hashes(path):
+    return [s["sha256"] for s in json.loads((path / "manifest.json").read_text())["shards"]]
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    path = tmp_path_factory.mktemp("serial") / "lib"
+    build_archetypes(path, NAMES, days_per_archetype=3, seed=5, workers=1, days_per_shard=2)
+    return path
+
+
+def test_catalogue():
+    table = list_archetypes()
+    assert len(table) == len(ARCHETYPES) >= 10
+    for name in ("rally_day", "range_day", "breakout_pattern", "breakdown_pattern", "reversal_day",
+                 "quiet_day", "volatile_day", "flash_crash", "melt_up", "news_spike"):
+        assert name in table.index
+
+
+def test_library_layout_manifest_and_load(serial):
+    manifest = json.loads((serial / "manifest.json").read_text())
+    assert manifest["dataset_version"] and manifest["generator_version"]
+    assert manifest["build"]["seed"] == 5 and "base_volatility" in manifest["build"]["physics"]
+    assert [s["path"] for s in manifest["shards"]] == [
+        "archetype=rally_day/part-0000.parquet", "archetype=rally_day/part-0001.parquet",
+        "archetype=flash_crash/part-0000.parquet", "archetype=flash_crash/part-0001.parquet"]
+    assert sum(s["rows"] for s in manifest["shards"]) == 6 * 1440
+    bars = load_archetypes(serial)
+    for _, day in bars.groupby("day_id"):  # days are independent: each starts from the initial price
+        check_bars(day.reset_index(drop=True))
+    assert bars.groupby("archetype", observed=True)["day_id"].nunique().to_dict() == {"flash_crash": 3,
+                                                                                      "rally_day": 3}
+    rally = load_archetypes(serial, ["rally_day"])
+    assert set(rally["macro_regime"]) == {"RALLY_DAY"} and "hour_state" in rally.columns
+    assert verify_archetypes(serial) == []
+
+
+def test_same_hashes_with_two_local_workers_and_a_dask_cluster(serial, tmp_path):
+    build_archetypes(tmp_path / "loky", NAMES, 3, seed=5, workers=2, days_per_shard=2)
+    assert hashes(tmp_path / "loky") == hashes(serial)
+    build_archetypes(tmp_path / "dask", NAMES, 3, seed=5, workers=2, scheduler="local", days_per_shard=2)
+    assert hashes(tmp_path / "dask") == hashes(serial)
+
+
+def test_resume_keeps_finished_shards_and_rebuilds_the_rest(serial, tmp_path):
+    import shutil
+
+    lib = tmp_path / "lib"
+    shutil.copytree(serial, lib)
+    (lib / "manifest.json").unlink()  # as if interrupted before the manifest
+    (lib / "archetype=flash_crash" / "part-0001.parquet").unlink()
+    result = build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2, resume=True)
+    assert result.skipped == 3 and result.shards == 4
+    assert hashes(lib) == hashes(serial)
+    with pytest.raises(ValueError, match="not empty: pass resume=True"):
+        build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2)
+    with pytest.raises(ValueError, match="built with other arguments"):
+        build_archetypes(lib, NAMES, 3, seed=6, workers=1, days_per_shard=2, resume=True)
+
+
+def test_verify_finds_tampering_and_loading_checks_names(serial, tmp_path):
+    import shutil
+
+    lib = tmp_path / "lib"
+    shutil.copytree(serial, lib)
+    shard = lib / "archetype=rally_day" / "part-0000.parquet"
+    shard.write_bytes(shard.read_bytes()[:-10] + b"0123456789")
+    (lib / "archetype=flash_crash" / "part-0000.parquet").unlink()
+    assert verify_archetypes(lib) == ["hash mismatch archetype=rally_day/part-0000.parquet",
+                                      "missing archetype=flash_crash/part-0000.parquet"]
+    with pytest.raises(ValueError, match=r"archetype\(s\) \['moon'\] not in this library"):
+        load_archetypes(serial, ["moon"])
+    with pytest.raises(FileNotFoundError, match="no manifest.json"):
+        verify_archetypes(tmp_path)
+    with pytest.raises(ValueError, match=r"unknown archetype\(s\) \['moon'\]"):
+        build_archetypes(tmp_path / "x", ["moon"], 1)
+
+
+def test_cli(tmp_path):
+    out = tmp_path / "lib"
+    result = runner.invoke(app, ["dataset", "build", "--archetypes", "quiet_day,news_spike",
+                                 "--days-per-archetype", "2", "--seed", "1", "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "4 days" in result.output
+    result = runner.invoke(app, ["dataset", "verify", str(out)])
+    assert result.exit_code == 0 and "every shard matches" in result.output
+    assert runner.invoke(app, ["dataset", "list"]).exit_code == 0
+    (out / "archetype=quiet_day" / "part-0000.parquet").write_bytes(b"broken")
+    result = runner.invoke(app, ["dataset", "verify", str(out)])
+    assert result.exit_code == 1 and "hash mismatch" in result.output

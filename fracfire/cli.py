@@ -329,6 +329,50 @@ def dataset_verify(path: Annotated[Path, typer.Argument(help="Library folder.")]
     console.print(f"[green]{path}: every shard matches the manifest[/green]")
 
 
+setups_app = typer.Typer(help="The setup engine.", no_args_is_help=True)
+app.add_typer(setups_app, name="setups")
+
+
+@setups_app.command("run")
+def setups_run(
+    out: Annotated[Path, typer.Option(help="Scenario folder.")],
+    days: Annotated[int, typer.Option(min=1, help="Synthetic days (ignored with --real).")] = 20,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic days.")] = 3,
+    start: Annotated[str, typer.Option(help="First synthetic day.")] = "2025-01-06",
+    real: Annotated[Optional[Path], typer.Option(help="Run on real bars instead.")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML for the synthetic days.")] = None,
+    inject_hesitation: Annotated[bool, typer.Option(help="Add late-entry variants.")] = False,
+    hesitation_minutes: Annotated[int, typer.Option(min=1)] = 5,
+    inject_chase: Annotated[bool, typer.Option(help="Add chased-entry variants.")] = False,
+    chase_window_minutes: Annotated[int, typer.Option(min=1)] = 10,
+    max_variants_per_trade: Annotated[int, typer.Option(min=0)] = 2,
+) -> None:
+    """Find and evaluate setups; write synthetic_1m/5m.csv, summary.json and trades_features.csv."""
+    from fracfire.evaluation.runner import run_scenario
+    from fracfire.evaluation.trade_features import BadTradeConfig
+    from fracfire.physics import PriceGenerator
+
+    with _clean_errors():
+        if real is not None:
+            from fracfire.data.real import load_continuous_contract
+
+            bars = load_continuous_contract(real)
+        else:
+            bars = PriceGenerator(seed=seed, physics=_load_physics(config)).generate_days(start, days)
+        bad = None
+        if inject_hesitation or inject_chase:
+            bad = BadTradeConfig(inject_hesitation, hesitation_minutes, inject_chase, chase_window_minutes,
+                                 max_variants_per_trade)
+        paths = run_scenario(bars, out, bad_trades=bad)
+    summary = json.loads(paths["summary.json"].read_text())
+    console.print(f"{len(summary['outcomes'])} trades ({len(summary['misses'])} ORB days without a breakout); "
+                  f"wrote [bold]{out}[/bold]")
+    if summary["totals"]:
+        import pandas as pd
+
+        _print_frame("R by setup", pd.DataFrame(summary["totals"]).set_index(["kind", "variant"]))
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),

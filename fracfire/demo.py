@@ -83,13 +83,14 @@ def _realism(real_path: Path, calibrated: Path | None, out: Path, console: Conso
 
     real = load_continuous_contract(real_path)
     console.print(f"Real sample: {len(real):,} bars, {real['segment_id'].nunique()} sessions ({real_path})")
+    paths = _setups_and_backtest(real, out, console)
     configs = {"FracFire default": PhysicsConfig()}
     if calibrated is not None and calibrated.exists():
         configs["FracFire calibrated"] = PhysicsConfig.from_yaml(calibrated)
     with progress_bar("Realism scorecard", len(configs) + 3, console, unit="generators") as advance:
         result = compare_generators(real, configs, progress=advance)
-    paths = {"realism": write_text_atomic(out / "realism.json", json.dumps(result.to_dict(), indent=2)),
-             "realism_md": write_text_atomic(out / "realism.md", result.to_markdown())}
+    paths["realism"] = write_text_atomic(out / "realism.json", json.dumps(result.to_dict(), indent=2))
+    paths["realism_md"] = write_text_atomic(out / "realism.md", result.to_markdown())
     console.print(result.summary.round(3).to_string())
     physics = configs.get("FracFire calibrated", configs["FracFire default"])
     compare_windows(real, physics, out / "charts" / "diagnostic",
@@ -121,3 +122,41 @@ def _archetypes(out: Path, seed: int, console: Console, days: int = 20) -> dict[
     console.print(pd.DataFrame(rows).set_index("archetype").round(2).to_string())
     console.print(compare_states(bars).round(2).to_string())
     return {"archetypes": library}
+
+
+def _setups_and_backtest(real, out: Path, console: Console) -> dict[str, Path]:
+    """Setups on the real sample, the best-populated day charted, every entry backtested on MES."""
+    import json
+
+    from fracfire._atomic import atomic_path, write_text_atomic
+    from fracfire.evaluation import BacktestConfig, run_backtest
+    from fracfire.evaluation.runner import run_scenario
+    from fracfire.realism.facts import trading_day
+    from fracfire.viz import plot_trades
+
+    scenario = out / "scenario"
+    paths = run_scenario(real, scenario)
+    summary = json.loads(paths["summary.json"].read_text())
+    from fracfire.evaluation.setups import SetupEntry
+
+    entries = [SetupEntry(pd.Timestamp(o["entry"]["time"]), o["entry"]["direction"], o["entry"]["kind"],
+                          o["entry"]["entry_price"], o["entry"]["stop_price"], o["entry"]["target_price"])
+               for o in summary["outcomes"]]
+    if summary["outcomes"]:
+        days = trading_day(pd.to_datetime(pd.Series([o["entry"]["time"] for o in summary["outcomes"]]), utc=True)
+                           .dt.tz_convert("America/New_York"))
+        busiest = days.value_counts().index[0]
+        day_bars = real[(trading_day(real["time"]) == busiest).to_numpy()]
+        rth = day_bars[(day_bars["time"].dt.hour * 60 + day_bars["time"].dt.minute).between(570, 959)]
+        chosen = [o for o, d in zip(summary["outcomes"], days, strict=True) if d == busiest]
+        plot_trades(rth.reset_index(drop=True), chosen, save_path=scenario / "trade_plot.png",
+                    title=f"Setups on the real sample, {busiest}")
+    result = run_backtest(real, entries, BacktestConfig(contract="MES", commission=0.62, slippage_ticks=1))
+    backtest = out / "backtest"
+    with atomic_path(backtest / "equity.csv") as tmp:
+        result.equity.rename_axis("time").reset_index().to_csv(tmp, index=False)
+    with atomic_path(backtest / "trades.csv") as tmp:
+        result.trades.to_csv(tmp, index=False)
+    write_text_atomic(backtest / "metrics.json", json.dumps(result.metrics, indent=2, default=str))
+    console.print(f"Setups on the real sample: {len(entries)} entries; MES backtest: {result.summary()}")
+    return {"scenario": scenario, "backtest": backtest}

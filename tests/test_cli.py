@@ -78,6 +78,10 @@ def test_demo_writes_out_folder(tmp_path):
     assert set(realism["summary"]) == {"FracFire default", "FracFire calibrated", "GBM", "GARCH-t", "bootstrap"}
     assert "Realism scorecard" in (tmp_path / "out" / "report.html").read_text()
     assert len(list((tmp_path / "out" / "charts" / "diagnostic").glob("*.png"))) == 4
+    assert (tmp_path / "out" / "scenario" / "trade_plot.png").exists()
+    assert json.loads((tmp_path / "out" / "backtest" / "metrics.json").read_text())["trades"] > 0
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<h2>Backtest</h2>" in html and "<h2>Trades</h2>" in html
 
 
 def test_chart_and_plot_trades_commands(tmp_path):

@@ -21,6 +21,7 @@ __all__ = [
     "log_returns",
     "return_moments",
     "trading_day",
+    "trading_day_number",
 ]
 
 INTRADAY_BUCKET_MINUTES = 30
@@ -115,6 +116,12 @@ def bar_geometry(bars: pd.DataFrame) -> dict[str, np.ndarray | float]:
 def trading_day(time: pd.Series) -> pd.Series:
     """Trading date of each bar: a Globex day runs 18:00 ET to 17:00 ET the next day."""
     return (time + pd.Timedelta(hours=6)).dt.date
+
+
+def trading_day_number(time: pd.Series) -> np.ndarray:
+    """Integer trading-day number of each bar (days since 1970 of :func:`trading_day`), fast."""
+    wall = time.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return (wall + 6 * 3_600_000_000_000) // 86_400_000_000_000
 
 
 def daily_facts(bars: pd.DataFrame) -> dict[str, np.ndarray | float]:

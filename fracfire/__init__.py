@@ -25,6 +25,9 @@ _EXPORTS: dict[str, str] = {
                      "validate_bars", "write_bars"], "fracfire.data"),
     **dict.fromkeys(["ChartConfig", "ChartVisualizer", "plot_trades", "quick_chart"], "fracfire.viz"),
     "build_report": "fracfire.report",
+    **dict.fromkeys(["StateDetector", "PricePredictor"], "fracfire.models"),
+    **dict.fromkeys(["run_setups", "run_backtest"], "fracfire.evaluation"),
+    **dict.fromkeys(["extract_features", "make_windows"], "fracfire.data.features"),
     **dict.fromkeys(["calibrate", "compare_generators", "realism_report", "synthetic_like"],
                     "fracfire.realism"),
 }

@@ -1,0 +1,123 @@
+"""Causal per-bar features, identical for synthetic and real bars.
+
+Every feature at bar ``t`` uses bars ``<= t`` only (a test changes future
+bars and checks the past does not move). Frames holding several independent
+days (an archetype library, with ``day_id``) are processed day by day so no
+window reaches across days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fracfire.physics.sessions import Session
+
+__all__ = ["REQUIRED_COLUMNS", "extract_features", "feature_names", "make_windows"]
+
+REQUIRED_COLUMNS = ("time", "high", "low", "close", "volume", "delta_ticks", "range_ticks", "body_ticks",
+                    "upper_wick_ticks", "lower_wick_ticks", "open_ticks", "close_ticks", "high_ticks", "low_ticks")
+_SESSIONS = [s.value for s in Session]
+
+
+def feature_names(windows=(5, 15, 60)) -> list[str]:
+    """Column names :func:`extract_features` returns, in order."""
+    names = ["delta", "range", "body", "upper_wick", "lower_wick", "tick_dir", "body_range_ratio",
+             "range_rel", "tod_sin", "tod_cos", *[f"session_{s}" for s in _SESSIONS]]
+    for w in windows:
+        names += [f"delta_sum_{w}", f"delta_std_{w}", f"abs_delta_mean_{w}", f"range_mean_{w}",
+                  f"up_share_{w}", f"dist_high_{w}", f"dist_low_{w}", f"volume_z_{w}"]
+    return names
+
+
+def _one(bars: pd.DataFrame, windows) -> np.ndarray:
+    delta = bars["delta_ticks"].to_numpy(dtype=float)
+    rng = bars["range_ticks"].to_numpy(dtype=float)
+    signed_body = (bars["close_ticks"] - bars["open_ticks"]).to_numpy(dtype=float)
+    minute = (bars["time"].dt.hour * 60 + bars["time"].dt.minute).to_numpy()
+    angle = 2 * np.pi * minute / 1440
+    wall = (minute.astype(np.int64))
+    from fracfire.physics.sessions import session_codes
+
+    sessions = np.eye(len(_SESSIONS))[session_codes(wall)]
+    longest = max(windows)
+    d, r = pd.Series(delta), pd.Series(rng)
+    range_base = r.rolling(longest, min_periods=1).mean().to_numpy()
+    columns = [delta, rng, signed_body, bars["upper_wick_ticks"].to_numpy(dtype=float),
+               bars["lower_wick_ticks"].to_numpy(dtype=float), np.sign(delta),
+               np.abs(signed_body) / np.maximum(rng, 1.0), rng / np.maximum(range_base, 1e-9),
+               np.sin(angle), np.cos(angle), *sessions.T]
+    high = pd.Series(bars["high_ticks"].to_numpy(dtype=float))
+    low = pd.Series(bars["low_ticks"].to_numpy(dtype=float))
+    close = bars["close_ticks"].to_numpy(dtype=float)
+    volume = pd.Series(np.log1p(bars["volume"].to_numpy(dtype=float)))
+    up = (d > 0).astype(float)
+
+    def mean(x: pd.Series, w: int) -> np.ndarray:
+        return x.rolling(w, min_periods=1).mean().to_numpy()
+
+    for w in windows:
+        roll = d.rolling(w, min_periods=1)
+        vol_roll = volume.rolling(w, min_periods=2)
+        vol_std = vol_roll.std().to_numpy()
+        volume_z = (volume.to_numpy() - vol_roll.mean().to_numpy()) / np.where(vol_std > 0, vol_std, np.nan)
+        columns += [
+            roll.sum().to_numpy(), roll.std(ddof=0).to_numpy(), mean(d.abs(), w), mean(r, w), mean(up, w),
+            high.rolling(w, min_periods=1).max().to_numpy() - close,
+            close - low.rolling(w, min_periods=1).min().to_numpy(),
+            np.nan_to_num(volume_z),
+        ]
+    return np.column_stack(columns)
+
+
+def extract_features(bars: pd.DataFrame, windows=(5, 15, 60)) -> pd.DataFrame:
+    """Causal per-bar features (see :func:`feature_names` for the columns).
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars in the :mod:`fracfire.schema` schema (synthetic or real).
+    windows : tuple of int
+        Rolling windows (bars).
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64 features aligned with ``bars``: tick geometry, tick direction,
+        body/range, range relative to its longest-window mean, time-of-day
+        sine/cosine, one-hot session, and per window the delta sum, delta std,
+        mean |delta|, mean range, share of up bars, distance (ticks) of the
+        close to the rolling high and low, and the volume z-score.
+    """
+    if not isinstance(bars, pd.DataFrame):
+        raise TypeError(f"extract_features expects a bars DataFrame; got {type(bars).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in bars.columns]
+    if missing:
+        raise ValueError(f"extract_features: bars are missing columns {missing} "
+                         "(load real data with fracfire.data.load_continuous_contract)")
+    if bars.empty:
+        raise ValueError("extract_features: bars are empty (0 rows)")
+    windows = tuple(int(w) for w in windows)
+    if not windows or min(windows) < 2:
+        raise ValueError(f"windows must be integers >= 2; got {windows}")
+    if "day_id" in bars.columns:
+        groups = bars.groupby("day_id", sort=False).indices.values()
+        values = np.empty((len(bars), len(feature_names(windows))))
+        for rows in groups:
+            values[rows] = _one(bars.iloc[rows], windows)
+    else:
+        values = _one(bars, windows)
+    return pd.DataFrame(values, columns=feature_names(windows), index=bars.index)
+
+
+def make_windows(values: np.ndarray, length: int) -> np.ndarray:
+    """Sliding windows over rows without copying: shape ``(n - length + 1, length, n_features)``.
+
+    Window ``i`` ends at row ``i + length - 1``.
+    """
+    values = np.ascontiguousarray(values, dtype=np.float32)
+    if values.ndim != 2:
+        raise ValueError(f"make_windows expects a 2-D array (bars x features); got shape {values.shape}")
+    if not 1 <= length <= len(values):
+        raise ValueError(f"window length must be in [1, {len(values)}]; got {length}")
+    return np.lib.stride_tricks.sliding_window_view(values, length, axis=0).transpose(0, 2, 1)

@@ -1,0 +1,231 @@
+"""Which market state is the market in? (:class:`StateDetector`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin
+
+from fracfire.data.features import extract_features, make_windows
+from fracfire.models import _neural
+from fracfire.models.base import BaseModel
+from fracfire.models.targets import future_targets
+
+__all__ = ["BACKENDS", "StateDetector", "aux_targets"]
+
+BACKENDS = ("forest", "boosting", "neural")
+
+
+def aux_targets(bars: pd.DataFrame, horizon: int) -> np.ndarray:
+    """Auxiliary targets of every bar: log1p future range (``horizon`` bars) and
+    whether the close ``horizon`` bars later is higher (1) or not (0); NaN at the end."""
+    targets = future_targets(bars, (horizon,))
+    up = np.where(np.isnan(targets[f"delta_{horizon}"]), np.nan, (targets[f"delta_{horizon}"] > 0).astype(float))
+    return np.column_stack([np.log1p(targets[f"range_{horizon}"].to_numpy()), up])
+
+
+class StateDetector(BaseModel, ClassifierMixin):
+    """Minute-state classifier over bar features, pre-trainable on synthetic bars.
+
+    Parameters
+    ----------
+    backend : {"forest", "boosting", "neural"}
+        scikit-learn RandomForest, HistGradientBoosting, or the PyTorch
+        window encoder of :mod:`fracfire.models._neural`.
+    n_estimators, max_depth : int
+        Forest size and depth (boosting: iterations and depth).
+    window : int
+        Bars per window (neural).
+    epochs, lr, batch_size : training of the neural backend.
+    horizon : int
+        Bars ahead of the auxiliary targets used to fine-tune (all backends).
+    confidence : float
+        Pseudo-label threshold of tree fine-tuning.
+    random_state : int
+
+    Notes
+    -----
+    ``finetune(real_bars)`` adapts a pre-trained detector to real bars, which
+    have no state labels. The neural backend trains its auxiliary head (next
+    ``horizon`` bars' log range and direction) and, through it, the shared
+    encoder the state head reads. Tree backends self-train instead: each
+    epoch they label the real bars they are at least ``confidence`` sure of
+    and grow extra trees (forest) or boosting iterations on them.
+    """
+
+    def __init__(self, backend: str = "forest", n_estimators: int = 100, max_depth: int = 10, window: int = 30,
+                 epochs: int = 5, lr: float = 1e-3, batch_size: int = 256, horizon: int = 15,
+                 confidence: float = 0.8, random_state: int = 42):
+        self.backend = backend
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.window = window
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.horizon = horizon
+        self.confidence = confidence
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ helpers
+    def _check_backend(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}; got {self.backend!r}")
+
+    def _matrix(self, X) -> np.ndarray:
+        values = X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float64)
+        if values.ndim != 2:
+            raise ValueError(f"features must be 2-D (bars x features); got shape {values.shape}")
+        if hasattr(self, "n_features_in_") and values.shape[1] != self.n_features_in_:
+            raise ValueError(f"expected {self.n_features_in_} features (as in fit); got {values.shape[1]}")
+        if not np.isfinite(values).all():
+            raise ValueError("features contain NaN or infinite values")
+        return values
+
+    def _windows(self, values: np.ndarray) -> np.ndarray:
+        scaled = ((values - self.mean_) / self.scale_).astype(np.float32)
+        padded = np.vstack([np.repeat(scaled[:1], self.window - 1, axis=0), scaled])
+        return make_windows(padded, self.window)
+
+    def _make_estimator(self, n: int):
+        from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+
+        if self.backend == "forest":
+            return RandomForestClassifier(n_estimators=n, max_depth=self.max_depth, random_state=self.random_state,
+                                          n_jobs=1, warm_start=True)
+        return HistGradientBoostingClassifier(max_iter=n, max_depth=self.max_depth, random_state=self.random_state,
+                                              warm_start=True, early_stopping=False)
+
+    # ------------------------------------------------------------------ API
+    def fit(self, X, y, bars: pd.DataFrame | None = None, progress=None) -> "StateDetector":
+        """Learn states from features ``X`` (rows in time order) and labels ``y``.
+
+        ``bars`` (aligned with ``X``) also trains the neural auxiliary head."""
+        self._check_backend()
+        values = self._matrix(X)
+        labels = np.asarray(y).astype(str)
+        if len(labels) != len(values):
+            raise ValueError(f"X has {len(values)} rows but y has {len(labels)}")
+        self.classes_ = np.unique(labels)
+        self.n_features_in_ = values.shape[1]
+        self.feature_names_ = list(X.columns) if isinstance(X, pd.DataFrame) else None
+        self.mean_ = values.mean(axis=0)
+        self.scale_ = np.where(values.std(axis=0) > 0, values.std(axis=0), 1.0)
+        if self.backend == "neural":
+            codes = np.searchsorted(self.classes_, labels).astype(np.int64)
+            net = _neural.build_network(self.n_features_in_, len(self.classes_), self.random_state)
+            aux = aux_targets(bars, self.horizon).astype(np.float32) if bars is not None else None
+            if aux is not None:
+                self.aux_mean_ = float(np.nanmean(aux[:, 0]))
+                self.aux_scale_ = float(np.nanstd(aux[:, 0]) or 1.0)
+                aux[:, 0] = (aux[:, 0] - self.aux_mean_) / self.aux_scale_
+            self.history_ = _neural.train_epochs(net, self._windows(values), codes, aux, self.epochs, self.lr,
+                                                 self.batch_size, self.random_state, progress)
+            self.network_ = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+        else:
+            self.estimator_ = self._make_estimator(self.n_estimators).fit(values, labels)
+        return self
+
+    def _net(self):
+        import torch
+
+        net = _neural.build_network(self.n_features_in_, len(self.classes_), self.random_state)
+        net.load_state_dict({k: torch.from_numpy(v) for k, v in self.network_.items()})
+        net.eval()
+        return net
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "classes_"):
+            raise RuntimeError("StateDetector is not fitted yet: call fit() or load()")
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (columns in ``classes_`` order): the confidence of each state."""
+        self._check_fitted()
+        values = self._matrix(X)
+        if self.backend == "neural":
+            import torch
+
+            net, out = self._net(), []
+            windows = self._windows(values)
+            with torch.no_grad():
+                for start in range(0, len(windows), 4096):
+                    logits, _ = net(torch.from_numpy(np.ascontiguousarray(windows[start:start + 4096])))
+                    out.append(torch.softmax(logits, dim=1).numpy())
+            return np.vstack(out).astype(np.float64)
+        proba = self.estimator_.predict_proba(values)
+        # Trees fine-tuned on pseudo-labels keep all classes (estimator classes == classes_).
+        return proba
+
+    def predict(self, X) -> np.ndarray:
+        """Most likely state of every row."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def finetune(self, real_bars: pd.DataFrame, epochs: int = 10, lr: float = 1e-4,
+                 features: pd.DataFrame | None = None, progress=None) -> "StateDetector":
+        """Adapt to real bars (no state labels needed; see the class notes).
+
+        Parameters
+        ----------
+        real_bars : pandas.DataFrame
+            Real (or any unlabelled) bars in the schema.
+        epochs, lr : fine-tuning length and learning rate (neural).
+        features : pandas.DataFrame, optional
+            Precomputed :func:`extract_features` of ``real_bars`` (with the windows used in pre-training).
+        """
+        self._check_fitted()
+        values = self._matrix(features if features is not None else extract_features(real_bars))
+        if self.backend == "neural":
+            net = self._net()
+            aux = aux_targets(real_bars, self.horizon).astype(np.float32)
+            mean = getattr(self, "aux_mean_", float(np.nanmean(aux[:, 0])))
+            scale = getattr(self, "aux_scale_", float(np.nanstd(aux[:, 0]) or 1.0))
+            aux[:, 0] = (aux[:, 0] - mean) / scale
+            for p in net.state_head.parameters():
+                p.requires_grad_(False)
+            self.finetune_history_ = _neural.train_epochs(net, self._windows(values), None, aux, epochs, lr,
+                                                          self.batch_size, self.random_state, progress)
+            self.network_ = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+            return self
+        history = []
+        for epoch in range(epochs):
+            proba = self.estimator_.predict_proba(values)
+            sure = proba.max(axis=1) >= self.confidence
+            history.append(int(sure.sum()))
+            if sure.sum() < 10 or len(np.unique(self.classes_[proba[sure].argmax(axis=1)])) < 2:
+                break
+            pseudo = self.classes_[proba[sure].argmax(axis=1)]
+            est = self.estimator_
+            if self.backend == "forest":
+                est.n_estimators += max(1, self.n_estimators // 10)
+            else:
+                est.max_iter += max(1, self.n_estimators // 10)
+            # Keep every class known to the estimator: add one pseudo-row per missing class.
+            missing = np.setdiff1d(self.classes_, pseudo)
+            rows = values[sure]
+            if len(missing):
+                rows = np.vstack([rows, np.repeat(self.mean_[None, :], len(missing), axis=0)])
+                pseudo = np.concatenate([pseudo, missing])
+            est.fit(rows, pseudo)
+            if progress is not None:
+                progress(epoch + 1, epochs, float(sure.mean()))
+        self.finetune_history_ = history
+        return self
+
+    def aux_loss(self, real_bars: pd.DataFrame, features: pd.DataFrame | None = None) -> float:
+        """The fine-tuning objective of the neural backend on ``real_bars`` (lower is better)."""
+        import torch
+        from torch import nn
+
+        self._check_fitted()
+        if self.backend != "neural":
+            raise ValueError("aux_loss exists for the neural backend only")
+        values = self._matrix(features if features is not None else extract_features(real_bars))
+        aux = aux_targets(real_bars, self.horizon)
+        ok = ~np.isnan(aux).any(axis=1)
+        aux[:, 0] = (aux[:, 0] - getattr(self, "aux_mean_", np.nanmean(aux[:, 0]))) / getattr(
+            self, "aux_scale_", np.nanstd(aux[:, 0]) or 1.0)
+        with torch.no_grad():
+            _, out = self._net()(torch.from_numpy(np.ascontiguousarray(self._windows(values)[ok])))
+            t = torch.from_numpy(aux[ok].astype(np.float32))
+            return float(nn.MSELoss()(out[:, 0], t[:, 0]) + nn.BCEWithLogitsLoss()(out[:, 1], t[:, 1]))

@@ -1,0 +1,61 @@
+"""Targets real and synthetic bars both have: future moves and ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["baseline_predictions", "future_targets"]
+
+
+def _future_extreme(values: np.ndarray, h: int, fn) -> np.ndarray:
+    """``fn`` of ``values[t+1 .. t+h]`` for every ``t`` (NaN where the future is short)."""
+    n = len(values)
+    out = np.full(n, np.nan)
+    if n > h:
+        windows = np.lib.stride_tricks.sliding_window_view(values[1:], h)
+        out[: len(windows)] = fn(windows, axis=1)
+    return out
+
+
+def future_targets(bars: pd.DataFrame, horizons=(1, 5, 15)) -> pd.DataFrame:
+    """Per bar and horizon ``h``: ``delta_h`` = close in ``h`` bars minus close now
+    (ticks) and ``range_h`` = high minus low over the next ``h`` bars (ticks).
+    NaN where fewer than ``h`` bars follow (and across ``day_id`` boundaries)."""
+    out = {}
+    groups = bars.groupby("day_id", sort=False).indices.values() if "day_id" in bars.columns else [
+        np.arange(len(bars))]
+    for h in horizons:
+        delta = np.full(len(bars), np.nan)
+        rng = np.full(len(bars), np.nan)
+        for rows in groups:
+            close = bars["close_ticks"].to_numpy(dtype=float)[rows]
+            high = bars["high_ticks"].to_numpy(dtype=float)[rows]
+            low = bars["low_ticks"].to_numpy(dtype=float)[rows]
+            d = np.full(len(rows), np.nan)
+            d[:-h] = close[h:] - close[:-h] if len(rows) > h else d[:0]
+            delta[rows] = d
+            rng[rows] = _future_extreme(high, h, np.max) - _future_extreme(low, h, np.min)
+        out[f"delta_{h}"] = delta
+        out[f"range_{h}"] = rng
+    return pd.DataFrame(out, index=bars.index)
+
+
+def baseline_predictions(bars: pd.DataFrame, horizons=(1, 5, 15), window: int = 60) -> dict[str, pd.DataFrame]:
+    """The honest baselines, in the columns of :func:`future_targets`.
+
+    * ``persistence``: no move (``delta_h = 0``); the next ``h`` bars' range equals
+      the last ``h`` bars' range.
+    * ``rolling_mean``: no move; the range is the mean ``h``-bar range of the last
+      ``window`` bars.
+    """
+    high = pd.Series(bars["high_ticks"].to_numpy(dtype=float))
+    low = pd.Series(bars["low_ticks"].to_numpy(dtype=float))
+    persistence, rolling = {}, {}
+    for h in horizons:
+        past = (high.rolling(h, min_periods=1).max() - low.rolling(h, min_periods=1).min()).to_numpy()
+        persistence[f"delta_{h}"] = rolling[f"delta_{h}"] = np.zeros(len(bars))
+        persistence[f"range_{h}"] = past
+        rolling[f"range_{h}"] = pd.Series(past).rolling(window, min_periods=1).mean().to_numpy()
+    return {"persistence": pd.DataFrame(persistence, index=bars.index),
+            "rolling_mean": pd.DataFrame(rolling, index=bars.index)}

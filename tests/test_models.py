@@ -1,0 +1,163 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from fracfire import PhysicsConfig, PriceGenerator
+from fracfire.data.features import extract_features, feature_names, make_windows
+from fracfire.models import (
+    ModelFileError,
+    PricePredictor,
+    StateDetector,
+    baseline_predictions,
+    future_targets,
+)
+
+CALIBRATED = PhysicsConfig.from_yaml("configs/physics_calibrated.yaml")
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    bars = PriceGenerator(seed=1).generate_days("2025-01-06", 3)
+    return bars, extract_features(bars)
+
+
+@pytest.fixture(scope="module")
+def shifted():
+    bars = PriceGenerator(seed=7, physics=CALIBRATED).generate_days("2025-01-06", 2)
+    return bars, extract_features(bars)
+
+
+# ------------------------------------------------------------------ features
+def test_features_are_causal(synthetic):
+    bars, features = synthetic
+    cut = 2000
+    changed = bars.copy()
+    future = changed.index >= cut
+    for column in ("close_ticks", "high_ticks", "low_ticks", "delta_ticks", "range_ticks", "volume"):
+        changed.loc[future, column] = changed.loc[future, column] * 3 + 7
+    again = extract_features(changed)
+    pd.testing.assert_frame_equal(again.iloc[:cut], features.iloc[:cut])
+    assert not again.iloc[cut:].equals(features.iloc[cut:])
+
+
+def test_feature_frame_shape_and_errors(synthetic):
+    bars, features = synthetic
+    assert list(features.columns) == feature_names()
+    assert len(features) == len(bars) and np.isfinite(features.to_numpy()).all()
+    with pytest.raises(ValueError, match=r"missing columns \['delta_ticks'\]"):
+        extract_features(bars.drop(columns=["delta_ticks"]))
+    with pytest.raises(ValueError, match="windows must be integers >= 2"):
+        extract_features(bars, windows=(1,))
+
+
+def test_real_bars_use_the_same_code_path():
+    from fracfire.data.real import load_continuous_contract
+    from tests.test_real_data import SAMPLE
+
+    real = load_continuous_contract(SAMPLE).iloc[:3000]
+    assert list(extract_features(real).columns) == feature_names()
+
+
+def test_windows_are_views(synthetic):
+    _, features = synthetic
+    windows = make_windows(features.to_numpy(), 30)
+    assert windows.shape == (len(features) - 29, 30, features.shape[1])
+    np.testing.assert_allclose(windows[5, -1], features.to_numpy()[34].astype(np.float32))
+    with pytest.raises(ValueError, match="window length must be in"):
+        make_windows(features.to_numpy(), 0)
+
+
+def test_future_targets_and_baselines(synthetic):
+    bars, _ = synthetic
+    targets = future_targets(bars, (1, 5))
+    assert targets["delta_1"].iloc[0] == bars["close_ticks"].iloc[1] - bars["close_ticks"].iloc[0]
+    assert targets["range_5"].iloc[0] == bars["high_ticks"].iloc[1:6].max() - bars["low_ticks"].iloc[1:6].min()
+    assert targets.iloc[-1].isna().all()
+    base = baseline_predictions(bars, (5,))
+    assert (base["persistence"]["delta_5"] == 0).all() and base["rolling_mean"]["range_5"].notna().all()
+
+
+# ------------------------------------------------------------------ state detector
+@pytest.mark.parametrize("backend", ["forest", "boosting", "neural"])
+def test_state_detector_fit_predict_save_load(backend, synthetic, tmp_path):
+    bars, features = synthetic
+    model = StateDetector(backend=backend, n_estimators=30, epochs=2).fit(features, bars["state"], bars=bars)
+    proba = model.predict_proba(features.iloc[:500])
+    assert proba.shape == (500, len(model.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert set(model.predict(features.iloc[:500])) <= set(model.classes_)
+    assert set(model.classes_) <= {"ranging", "flat", "zombie", "rally", "impulsive", "breakdown", "breakout"}
+    again = StateDetector.load(model.save(tmp_path / "model.joblib"))
+    np.testing.assert_array_equal(again.predict(features), model.predict(features))
+    assert clone(model).get_params() == model.get_params()
+
+
+def test_neural_finetune_changes_weights_and_lowers_its_objective(synthetic, shifted):
+    bars, features = synthetic
+    real_bars, real_features = shifted
+    model = StateDetector(backend="neural", epochs=2).fit(features, bars["state"], bars=bars)
+    before_weights = {k: v.copy() for k, v in model.network_.items()}
+    before = model.aux_loss(real_bars, real_features)
+    model.finetune(real_bars, epochs=3, lr=1e-3, features=real_features)
+    assert model.aux_loss(real_bars, real_features) < before
+    assert any(not np.array_equal(before_weights[k], model.network_[k]) for k in before_weights
+               if k.startswith("encoder"))
+    np.testing.assert_array_equal(before_weights["state_head.weight"], model.network_["state_head.weight"])
+
+
+def test_tree_finetune_self_trains(synthetic, shifted):
+    bars, features = synthetic
+    real_bars, real_features = shifted
+    model = StateDetector(backend="forest", n_estimators=30).fit(features, bars["state"])
+    before = model.predict(real_features)
+    model.finetune(real_bars, epochs=2, features=real_features)
+    assert model.estimator_.n_estimators > 30 and model.finetune_history_
+    assert (model.predict(real_features) != before).any()
+
+
+def test_detector_errors(synthetic, tmp_path):
+    bars, features = synthetic
+    with pytest.raises(ValueError, match="backend must be one of"):
+        StateDetector(backend="svm").fit(features, bars["state"])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        StateDetector().predict(features)
+    model = StateDetector(n_estimators=5).fit(features, bars["state"])
+    with pytest.raises(ValueError, match="expected 39 features"):
+        model.predict(features.iloc[:, :5])
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError, match="not a readable FracFire model file"):
+        StateDetector.load(bad)
+    path = model.save(tmp_path / "m.joblib")
+    with pytest.raises(ModelFileError, match="holds a StateDetector, not a PricePredictor"):
+        PricePredictor.load(path)
+    import joblib
+
+    payload = joblib.load(path)
+    payload["format_version"] = 99
+    joblib.dump(payload, bad)
+    with pytest.raises(ModelFileError, match="format version 99 is not supported"):
+        StateDetector.load(bad)
+
+
+# ------------------------------------------------------------------ price predictor
+def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path):
+    bars, features = synthetic
+    real_bars, real_features = shifted
+    model = PricePredictor(horizons=(1, 5), n_models=2, max_iter=40).fit(features, PricePredictor(
+        horizons=(1, 5)).targets(bars))
+    prediction = model.predict(real_features)
+    assert list(prediction.columns) == ["delta_1", "range_1", "delta_5", "range_5"]
+    assert len(model.estimators_["range_5"]) == 2
+    metrics = model.evaluate(real_features, model.targets(real_bars))
+    assert {"range_5_rmse", "delta_5_direction_accuracy"} <= set(metrics) and model.metrics_ == metrics
+    loaded = PricePredictor.load(model.save(tmp_path / "p.joblib"))
+    pd.testing.assert_frame_equal(loaded.predict(real_features), prediction)
+    targets = model.targets(real_bars)
+    before = model.evaluate(real_features, targets)["range_5_rmse"]
+    model.finetune(real_features, targets, iterations=30)
+    assert model.estimators_["range_5"][0].max_iter == 70
+    assert model.evaluate(real_features, targets)["range_5_rmse"] < before
+    with pytest.raises(TypeError, match="Y must be a DataFrame"):
+        model.fit(features, np.zeros(len(features)))

@@ -26,7 +26,7 @@ def _clean_errors():
     """Turn expected errors into one red line and exit code 1."""
     try:
         yield
-    except (ValueError, TypeError, FileNotFoundError, KeyError, RuntimeError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, KeyError, RuntimeError) as exc:  # ConfigError is a ValueError
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         from rich.markup import escape
 
@@ -371,6 +371,39 @@ def setups_run(
         import pandas as pd
 
         _print_frame("R by setup", pd.DataFrame(summary["totals"]).set_index(["kind", "variant"]))
+
+
+@app.command()
+def train(config: Annotated[Path, typer.Option(help="Training YAML (see configs/synthetic_pretrain.yaml).")]) -> None:
+    """Pre-train a model from a YAML experiment config (tracked in MLflow)."""
+    _run_config(config, "train")
+
+
+@app.command()
+def finetune(config: Annotated[Path, typer.Option(help="Fine-tuning YAML (see configs/real_finetune.yaml).")]) -> None:
+    """Fine-tune a saved model from a YAML experiment config (tracked in MLflow)."""
+    _run_config(config, "finetune")
+
+
+def _run_config(config: Path, kind: str) -> None:
+    from fracfire.training import FinetuneConfig, TrainConfig, load_config, run_finetune, run_training, setup_logging
+    from fracfire.training.config import resolve_path
+
+    with _clean_errors():
+        cfg = load_config(config, TrainConfig if kind == "train" else FinetuneConfig)
+        setup_logging(resolve_path("out/logs", "out"))
+        run = run_training if kind == "train" else run_finetune
+        epochs = cfg.model.epochs if kind == "train" else cfg.epochs
+        with progress_bar_for(f"{kind}: {config.name}", epochs) as advance:
+            result = run(cfg, config, progress=lambda done, total, loss: advance(done, total))
+    console.print(f"Model: [bold]{result.model_path}[/bold]; MLflow run {result.run_id}")
+    _print_frame("Validation metrics", __import__("pandas").DataFrame({"value": result.metrics}))
+
+
+def progress_bar_for(description: str, total: int):
+    from fracfire._progress import progress_bar
+
+    return progress_bar(description, total, console, unit="epochs")
 
 
 @app.command()

@@ -1,0 +1,105 @@
+"""Experiment configs (YAML, validated by pydantic: unknown keys and wrong types name the key)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fracfire.exceptions import ConfigError
+
+__all__ = ["DataConfig", "FinetuneConfig", "ModelConfig", "TrainConfig", "load_config", "resolve_path"]
+
+MODEL_TYPES = ("RandomForestClassifier", "HistGradientBoostingClassifier", "NeuralStateDetector", "PricePredictor")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Strict):
+    """Where bars come from.
+
+    ``archetypes``: a library at ``path`` (built with ``days_per_archetype``
+    and ``seed`` if missing); ``real``: a real bars file at ``path``;
+    ``synthetic``: ``days`` fresh auto-transition days (``seed``, ``physics`` YAML).
+    Relative paths resolve against ``$FRACFIRE_DATA_DIR`` when it is set.
+    """
+
+    source: Literal["archetypes", "real", "synthetic"]
+    path: str | None = None
+    archetypes: list[str] | None = None
+    days_per_archetype: int = Field(20, ge=1)
+    days: int = Field(10, ge=1)
+    seed: int = 1
+    physics: str | None = None
+
+
+class ModelConfig(_Strict):
+    """Which model and its size (the seed's ``type`` names are accepted)."""
+
+    type: Literal[MODEL_TYPES]  # type: ignore[valid-type]
+    n_estimators: int = Field(100, ge=1)
+    max_depth: int = Field(10, ge=1)
+    epochs: int = Field(5, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    window: int = Field(30, ge=2)
+    horizons: list[int] = [1, 5, 15]
+    n_models: int = Field(1, ge=1)
+
+
+class TrainConfig(_Strict):
+    """``fracfire train`` (pre-training)."""
+
+    experiment: str = "fracfire"
+    random_seed: int = 42
+    validation_split: float = Field(0.2, gt=0, lt=1)
+    windows: list[int] = [5, 15, 60]
+    data: DataConfig
+    model: ModelConfig
+    output_dir: str = "models"
+    model_name: str = "model.joblib"
+    tracking_uri: str | None = None
+
+
+class FinetuneConfig(_Strict):
+    """``fracfire finetune``: continue a saved model on (real) bars."""
+
+    experiment: str = "fracfire"
+    random_seed: int = 42
+    validation_split: float = Field(0.2, gt=0, lt=1)
+    windows: list[int] = [5, 15, 60]
+    base_model: str
+    model_type: Literal["StateDetector", "PricePredictor"]
+    data: DataConfig
+    epochs: int = Field(10, ge=1)
+    lr: float = Field(1e-4, gt=0)
+    output_dir: str = "models"
+    model_name: str = "model_finetuned.joblib"
+    tracking_uri: str | None = None
+
+
+def resolve_path(path: str, kind: Literal["data", "out"]) -> Path:
+    """Resolve a relative path against ``$FRACFIRE_DATA_DIR`` / ``$FRACFIRE_OUT_DIR`` when set."""
+    base = os.environ.get("FRACFIRE_DATA_DIR" if kind == "data" else "FRACFIRE_OUT_DIR")
+    p = Path(path)
+    return p if p.is_absolute() or not base else Path(base) / p
+
+
+def load_config(path: str | os.PathLike, kind: type[_Strict]):
+    """Read and validate a YAML config; errors name the key and the file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return kind.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from None

@@ -1,0 +1,89 @@
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from fracfire.cli import app
+from fracfire.exceptions import ConfigError
+from fracfire.models import PricePredictor, StateDetector
+from fracfire.training import FinetuneConfig, TrainConfig, load_config
+
+runner = CliRunner()
+
+
+def write(path, data):
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def tiny_train(tmp_path, model_type="RandomForestClassifier", **model):
+    return {
+        "experiment": "test", "random_seed": 3, "validation_split": 0.25,
+        "data": {"source": "synthetic", "days": 2, "seed": 5},
+        "model": {"type": model_type, "n_estimators": 10, "max_depth": 5, "epochs": 1, **model},
+        "output_dir": str(tmp_path / "models"), "model_name": f"{model_type}.joblib",
+        "tracking_uri": (tmp_path / "mlruns").as_uri(),
+    }
+
+
+def test_shipped_configs_validate():
+    assert load_config("configs/synthetic_pretrain.yaml", TrainConfig).model.n_estimators == 100
+    assert load_config("configs/real_finetune.yaml", FinetuneConfig).lr == 1e-4
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda c: c.update(learning_rate=0.1), r"learning_rate: Extra inputs are not permitted"),
+    (lambda c: c["model"].update(n_estimators="many"), r"model.n_estimators: Input should be a valid integer"),
+    (lambda c: c["model"].update(type="SVM"), r"model.type: Input should be"),
+    (lambda c: c.update(validation_split=1.5), r"validation_split: Input should be less than 1"),
+    (lambda c: c["data"].update(source="ftp"), r"data.source"),
+])
+def test_bad_configs_fail_naming_the_key(tmp_path, mutate, match):
+    config = tiny_train(tmp_path)
+    mutate(config)
+    with pytest.raises(ConfigError, match=match):
+        load_config(write(tmp_path / "bad.yaml", config), TrainConfig)
+
+
+def test_train_finetune_predict_end_to_end(tmp_path, monkeypatch):
+    import numpy as np
+
+    from fracfire import PriceGenerator, extract_features
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    config = write(tmp_path / "train.yaml", tiny_train(tmp_path, "NeuralStateDetector", epochs=2))
+    result = runner.invoke(app, ["train", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    model_path = tmp_path / "models" / "NeuralStateDetector.joblib"
+    assert model_path.exists() and "accuracy" in result.output
+    finetune = {"experiment": "test", "base_model": str(model_path), "model_type": "StateDetector",
+                "data": {"source": "synthetic", "days": 1, "seed": 9, "physics": "configs/physics_calibrated.yaml"},
+                "epochs": 2, "lr": 0.001, "output_dir": str(tmp_path / "models"), "model_name": "tuned.joblib",
+                "tracking_uri": (tmp_path / "mlruns").as_uri()}
+    result = runner.invoke(app, ["finetune", "--config", str(write(tmp_path / "ft.yaml", finetune))])
+    assert result.exit_code == 0, result.output
+    tuned = StateDetector.load(tmp_path / "models" / "tuned.joblib")
+    bars = PriceGenerator(seed=1).generate_day("2025-01-06")
+    assert len(tuned.predict(extract_features(bars))) == 1440
+    runs = list((tmp_path / "mlruns").glob("*/*/metrics/train_loss"))
+    assert runs, "per-epoch losses are logged to MLflow"
+    assert list((tmp_path / "mlruns").glob("*/*/artifacts/*.yaml")), "the config file is an artifact"
+    assert np.isfinite(tuned.network_["aux_head.weight"]).all()
+
+
+def test_price_predictor_training_and_env_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    monkeypatch.setenv("FRACFIRE_OUT_DIR", str(tmp_path / "elsewhere"))
+    config = tiny_train(tmp_path, "PricePredictor", horizons=[1, 5])
+    config["output_dir"] = "models"
+    result = runner.invoke(app, ["train", "--config", str(write(tmp_path / "p.yaml", config))])
+    assert result.exit_code == 0, result.output
+    model = PricePredictor.load(tmp_path / "elsewhere" / "models" / "PricePredictor.joblib")
+    assert model.columns_ == ["delta_1", "range_1", "delta_5", "range_5"]
+    assert "range_5_rmse" in result.output
+
+
+def test_cli_rejects_a_bad_config(tmp_path):
+    config = tiny_train(tmp_path)
+    config["modle"] = {}
+    result = runner.invoke(app, ["train", "--config", str(write(tmp_path / "bad.yaml", config))])
+    assert result.exit_code == 1 and "modle: Extra inputs are not permitted" in result.output

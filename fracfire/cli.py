@@ -406,6 +406,46 @@ def progress_bar_for(description: str, total: int):
     return progress_bar(description, total, console, unit="epochs")
 
 
+experiment_app = typer.Typer(help="Experiments that measure what FracFire is worth.", no_args_is_help=True)
+app.add_typer(experiment_app, name="experiment")
+
+
+@experiment_app.command("transfer")
+def experiment_transfer(
+    real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
+    out: Annotated[Path, typer.Option(help="Folder for transfer.md, transfer.json (and the archetype library).")]
+    = Path("out/transfer"),
+    physics: Annotated[Optional[Path], typer.Option(
+        help="PhysicsConfig of the synthetic data (default configs/physics_calibrated.yaml if present).")] = None,
+    sizes: Annotated[str, typer.Option(help="Real-train sizes in sessions, comma-separated ('all' allowed).")]
+    = "5,20,all",
+    seed: Annotated[int, typer.Option(help="Seed of every model and synthetic day.")] = 0,
+    days_per_archetype: Annotated[int, typer.Option(min=1, help="Archetype days for pre-training.")] = 10,
+    state_backend: Annotated[str, typer.Option(help="StateDetector backend: forest, boosting or neural.")]
+    = "forest",
+) -> None:
+    """Scratch vs synthetic-only vs pre-trained + fine-tuned, on held-out real sessions."""
+    from fracfire._progress import progress_bar
+    from fracfire.data.real import load_continuous_contract
+    from fracfire.training.transfer import transfer_experiment
+
+    with _clean_errors():
+        size_list = tuple(s.strip() if s.strip() == "all" else int(s) for s in sizes.split(","))
+        calibrated = physics or Path("configs/physics_calibrated.yaml")
+        config = _load_physics(calibrated) if (physics or calibrated.exists()) else None
+        bars = load_continuous_contract(real)
+        with progress_bar("Transfer experiment", len(size_list) * 2 + 3, console, unit="steps") as advance:
+            results = transfer_experiment(bars, out, config, size_list, seed, days_per_archetype, state_backend,
+                                          progress=advance)
+    import pandas as pd
+
+    _print_frame("Future range RMSE (ticks)", pd.DataFrame(results["future_range_rmse"]).T)
+    _print_frame("Direction accuracy", pd.DataFrame(results["direction_accuracy"]).T)
+    console.print(f"State macro F1 on shifted physics: {results['state_macro_f1']['before_finetune']:.3f} -> "
+                  f"{results['state_macro_f1']['after_finetune']:.3f}")
+    console.print(f"Wrote [bold]{out / 'transfer.md'}[/bold] and [bold]{out / 'transfer.json'}[/bold]")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),

@@ -87,3 +87,30 @@ def test_cli_rejects_a_bad_config(tmp_path):
     config["modle"] = {}
     result = runner.invoke(app, ["train", "--config", str(write(tmp_path / "bad.yaml", config))])
     assert result.exit_code == 1 and "modle: Extra inputs are not permitted" in result.output
+
+
+def test_transfer_experiment_cli(tmp_path, monkeypatch):
+    import json
+
+    from fracfire.data import load_continuous_contract, write_bars
+    from tests.test_real_data import SAMPLE
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    real = load_continuous_contract(SAMPLE)
+    small = real[real["segment_id"] < 7]
+    path = write_bars(small, tmp_path / "real.parquet")
+    result = runner.invoke(app, ["experiment", "transfer", "--real", str(path), "--out", str(tmp_path / "t"),
+                                 "--sizes", "2,all", "--days-per-archetype", "2"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "t" / "transfer.json").read_text())
+    assert set(data["future_range_rmse"]) == {"2", "all"}
+    for section in ("future_range_rmse", "direction_accuracy"):
+        assert set(data[section]["2"]) == {"scratch", "synthetic_only", "finetuned", "rolling_mean", "persistence"}
+    assert set(data["state_macro_f1"]) == {"before_finetune", "after_finetune"}
+    assert data["used"]["test_sessions"] == 2 and data["used"]["train_sessions_by_size"] == {"2": 2, "all": 5}
+    assert "# Transfer experiment" in (tmp_path / "t" / "transfer.md").read_text()
+    assert list((tmp_path / "mlruns").glob("*/*/artifacts/transfer.json"))
+    too_short = write_bars(real[real["segment_id"] < 2], tmp_path / "short.parquet")
+    result = runner.invoke(app, ["experiment", "transfer", "--real", str(too_short), "--out", str(tmp_path / "u")])
+    assert result.exit_code == 1 and "at least 4 sessions" in result.output

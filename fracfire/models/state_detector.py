@@ -162,8 +162,13 @@ class StateDetector(BaseModel, ClassifierMixin):
         return self.classes_[np.argmax(proba, axis=1)]
 
     def finetune(self, real_bars: pd.DataFrame, epochs: int = 10, lr: float = 1e-4,
-                 features: pd.DataFrame | None = None, progress=None) -> "StateDetector":
+                 features: pd.DataFrame | None = None, labels=None, progress=None) -> "StateDetector":
         """Adapt to real bars (no state labels needed; see the class notes).
+
+        With ``labels`` (known states, e.g. synthetic bars from a shifted
+        physics) the fine-tuning is supervised instead: the neural backend
+        trains the state head and the encoder on them (auxiliary targets
+        too), tree backends grow their extra trees on them.
 
         Parameters
         ----------
@@ -175,17 +180,40 @@ class StateDetector(BaseModel, ClassifierMixin):
         """
         self._check_fitted()
         values = self._matrix(features if features is not None else extract_features(real_bars))
+        known = None
+        if labels is not None:
+            known = np.asarray(labels).astype(str)
+            unknown = sorted(set(known) - set(self.classes_))
+            if unknown or len(known) != len(values):
+                raise ValueError(f"labels must be {len(values)} states among {list(self.classes_)}; "
+                                 f"unknown {unknown}")
         if self.backend == "neural":
             net = self._net()
             aux = aux_targets(real_bars, self.horizon).astype(np.float32)
             mean = getattr(self, "aux_mean_", float(np.nanmean(aux[:, 0])))
             scale = getattr(self, "aux_scale_", float(np.nanstd(aux[:, 0]) or 1.0))
             aux[:, 0] = (aux[:, 0] - mean) / scale
-            for p in net.state_head.parameters():
-                p.requires_grad_(False)
-            self.finetune_history_ = _neural.train_epochs(net, self._windows(values), None, aux, epochs, lr,
+            codes = None
+            if known is not None:
+                codes = np.searchsorted(self.classes_, known).astype(np.int64)
+            else:
+                for p in net.state_head.parameters():
+                    p.requires_grad_(False)
+            self.finetune_history_ = _neural.train_epochs(net, self._windows(values), codes, aux, epochs, lr,
                                                           self.batch_size, self.random_state, progress)
             self.network_ = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+            return self
+        if known is not None:
+            est = self.estimator_
+            grow = max(1, self.n_estimators // 2)
+            if self.backend == "forest":
+                est.n_estimators += grow
+            else:
+                est.max_iter += grow
+            missing = np.setdiff1d(self.classes_, known)
+            rows = np.vstack([values, np.repeat(self.mean_[None, :], len(missing), axis=0)])
+            est.fit(rows, np.concatenate([known, missing]))
+            self.finetune_history_ = [len(known)]
             return self
         history = []
         for epoch in range(epochs):

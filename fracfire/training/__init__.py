@@ -3,6 +3,7 @@
 from fracfire.training.config import DataConfig, FinetuneConfig, ModelConfig, TrainConfig, load_config
 from fracfire.training.tracking import setup_logging, tracking_run
 from fracfire.training.train import RunResult, load_bars, run_finetune, run_training
+from fracfire.training.transfer import transfer_experiment
 
 __all__ = [
     "DataConfig",
@@ -16,4 +17,5 @@ __all__ = [
     "run_training",
     "setup_logging",
     "tracking_run",
+    "transfer_experiment",
 ]

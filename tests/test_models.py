@@ -161,3 +161,23 @@ def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path)
     assert model.evaluate(real_features, targets)["range_5_rmse"] < before
     with pytest.raises(TypeError, match="Y must be a DataFrame"):
         model.fit(features, np.zeros(len(features)))
+
+
+def test_bar_sources_yield_bars_features_and_labels(tmp_path):
+    from fracfire.data import ArchetypeSource, BarSource, RealFileSource, build_archetypes
+    from fracfire.data.sources import concat
+    from tests.test_real_data import SAMPLE
+
+    build_archetypes(tmp_path / "lib", ["quiet_day", "melt_up"], 2, seed=1, workers=1)
+    synthetic = ArchetypeSource(tmp_path / "lib")
+    assert isinstance(synthetic, BarSource)
+    units = list(synthetic)
+    assert len(units) == 4 and units[0].name.startswith("quiet_day/day")
+    assert all(len(u.bars) == len(u.features) == len(u.labels) == 1440 for u in units)
+    real = RealFileSource(SAMPLE)
+    first = next(iter(real))
+    assert first.labels is None and list(first.features.columns) == feature_names()
+    assert first.name == "es_1min_2019-09.csv.gz/session 0"
+    joined = concat(units)
+    assert len(joined.bars) == 4 * 1440 and joined.labels is not None
+    assert concat([first, units[0]]).labels is None

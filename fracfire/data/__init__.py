@@ -3,6 +3,7 @@
 from fracfire.data.io import BAR_FILE_SUFFIXES, bars_file_kind, read_bars, write_bars
 from fracfire.data.real import ValidationReport, load_continuous_contract, validate_bars
 from fracfire.data.resample import resample_bars, timeframe_minutes
+from fracfire.data.sources import ArchetypeSource, BarSource, LabelledBars, RealFileSource
 from fracfire.data.synthetic import (
     ARCHETYPES,
     build_archetypes,
@@ -13,7 +14,11 @@ from fracfire.data.synthetic import (
 
 __all__ = [
     "ARCHETYPES",
+    "ArchetypeSource",
     "BAR_FILE_SUFFIXES",
+    "BarSource",
+    "LabelledBars",
+    "RealFileSource",
     "ValidationReport",
     "bars_file_kind",
     "build_archetypes",

@@ -4,14 +4,19 @@ from fracfire.models.base import FORMAT_VERSION, BaseModel, ModelFileError
 from fracfire.models.price_predictor import PricePredictor
 from fracfire.models.state_detector import StateDetector, aux_targets
 from fracfire.models.targets import baseline_predictions, future_targets
+from fracfire.models.zones import ZONE_KINDS, ZoneDetector, evaluate_zones, label_high_prob_zones
 
 __all__ = [
-    "FORMAT_VERSION",
     "BaseModel",
+    "FORMAT_VERSION",
     "ModelFileError",
     "PricePredictor",
     "StateDetector",
+    "ZONE_KINDS",
+    "ZoneDetector",
     "aux_targets",
     "baseline_predictions",
+    "evaluate_zones",
     "future_targets",
+    "label_high_prob_zones",
 ]

@@ -380,9 +380,99 @@ def train(config: Annotated[Path, typer.Option(help="Training YAML (see configs/
 
 
 @app.command()
-def finetune(config: Annotated[Path, typer.Option(help="Fine-tuning YAML (see configs/real_finetune.yaml).")]) -> None:
-    """Fine-tune a saved model from a YAML experiment config (tracked in MLflow)."""
-    _run_config(config, "finetune")
+def finetune(
+    config: Annotated[Optional[Path], typer.Option(help="Fine-tuning YAML (see configs/real_finetune.yaml).")] = None,
+    resume: Annotated[Optional[Path], typer.Option(
+        help="Model registry folder (or a model file to start one): fine-tune its latest version.")] = None,
+    real: Annotated[Optional[Path], typer.Option(help="New real bars for --resume.")] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs for --resume.")] = 5,
+    lr: Annotated[float, typer.Option(help="Learning rate for --resume.")] = 1e-4,
+) -> None:
+    """Fine-tune a saved model: from a YAML config, or continuously (--resume REGISTRY --real NEW_FILE)."""
+    if config is not None:
+        _run_config(config, "finetune")
+        return
+    with _clean_errors():
+        if resume is None or real is None:
+            raise ValueError("pass --config FILE, or --resume REGISTRY --real NEW_FILE")
+        from fracfire.data.real import load_continuous_contract
+        from fracfire.inference import ModelRegistry
+        from fracfire.models import StateDetector
+
+        registry = ModelRegistry(resume if resume.suffix != ".joblib" else resume.parent / "registry")
+        if not registry.versions():
+            if resume.suffix != ".joblib":
+                raise FileNotFoundError(f"no model versions in {resume}; pass a model file to start a registry")
+            registry.add(StateDetector.load(resume), data=f"initial: {resume}")
+        model = StateDetector.load(registry.latest())
+        bars = load_continuous_contract(real)
+        model.finetune(bars, epochs=epochs, lr=lr)
+        metrics = {"aux_loss": model.aux_loss(bars)} if model.backend == "neural" else {}
+        path = registry.add(model, data=str(real), metrics=metrics)
+    console.print(f"New version [bold]{path}[/bold] ({len(registry.versions())} versions kept in {registry.path})")
+
+
+@app.command()
+def infer(
+    model: Annotated[Path, typer.Option(help="Saved StateDetector (or a registry folder: its latest version).")],
+    bars: Annotated[str, typer.Option(help="Bars file, or '-' for CSV on stdin (time,open,high,low,close,volume).")],
+    zone_model: Annotated[Optional[Path], typer.Option(help="Saved ZoneDetector.")] = None,
+    rule: Annotated[Optional[Path], typer.Option(help="Decision rule YAML (entries are emitted too).")] = None,
+    output: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+) -> None:
+    """Stream predictions bar by bar (JSON lines or CSV on stdout); bad bars are reported and skipped."""
+    import sys
+
+    import pandas as pd
+
+    from fracfire.inference import DecisionRule, LiveStateEngine, ModelRegistry, load_rule
+
+    with _clean_errors():
+        if output not in ("jsonl", "csv"):
+            raise ValueError(f"--format must be jsonl or csv; got {output!r}")
+        path = ModelRegistry(model).latest() if model.is_dir() else model
+        engine = LiveStateEngine(path, zone_model)
+        decision: DecisionRule | None = load_rule(rule) if rule else None
+        if bars == "-":
+            records = pd.read_csv(sys.stdin, chunksize=1)
+            rows = (chunk.iloc[0].to_dict() for chunk in records)
+        else:
+            from fracfire.data.real import load_continuous_contract
+
+            frame = load_continuous_contract(Path(bars))
+            rows = (r for r in frame[["time", "open", "high", "low", "close", "volume"]].to_dict("records"))
+        _stream(engine, rows, decision, output)
+
+
+def _stream(engine, rows, decision, output: str) -> None:
+    import csv
+    import sys
+
+    writer = csv.writer(sys.stdout) if output == "csv" else None
+    if writer:
+        writer.writerow(["type", "time", "state", "confidence", "zone_proba", "direction", "entry", "stop",
+                         "target"])
+    last_entry = None
+    for row in rows:
+        try:
+            prediction = engine.update(row)
+        except ValueError as exc:
+            errors.print(f"[yellow]skipped bar:[/yellow] {exc}", highlight=False, soft_wrap=True)
+            continue
+        entry = decision.entry(prediction, float(row["close"]), last_entry) if decision else None
+        if writer:
+            writer.writerow(["prediction", prediction.time, prediction.state, f"{prediction.confidence:.6f}",
+                             prediction.zone_proba, "", "", "", ""])
+            if entry:
+                writer.writerow(["entry", entry.time, prediction.state, "", "", entry.direction, entry.entry_price,
+                                 entry.stop_price, entry.target_price])
+        else:
+            print(json.dumps({"type": "prediction", **prediction.to_dict()}))
+            if entry:
+                print(json.dumps({"type": "entry", **entry.to_dict()}, default=str))
+        if entry:
+            last_entry = entry.time
+        sys.stdout.flush()
 
 
 def _run_config(config: Path, kind: str) -> None:

@@ -30,41 +30,49 @@ def feature_names(windows=(5, 15, 60)) -> list[str]:
     return names
 
 
+def _rolling(x: np.ndarray, w: int, reduce, min_periods: int = 1) -> np.ndarray:
+    """``reduce(window, axis=-1)`` over the last ``w`` values up to each row (fewer at the start).
+
+    Plain numpy reductions over exact slices, so one bar computed alone (the
+    live engine) gives the same numbers as the whole history at once; pandas'
+    online rolling sums leave residues (~1e-8 in zero-variance windows).
+    """
+    out = np.full(len(x), np.nan)
+    if len(x) >= w:
+        out[w - 1:] = reduce(np.lib.stride_tricks.sliding_window_view(x, w), axis=-1)
+    for i in range(min(w - 1, len(x))):
+        if i + 1 >= min_periods:
+            out[i] = reduce(x[: i + 1][None, :], axis=-1)[0]
+    return out
+
+
 def _one(bars: pd.DataFrame, windows) -> np.ndarray:
     delta = bars["delta_ticks"].to_numpy(dtype=float)
     rng = bars["range_ticks"].to_numpy(dtype=float)
     signed_body = (bars["close_ticks"] - bars["open_ticks"]).to_numpy(dtype=float)
     minute = (bars["time"].dt.hour * 60 + bars["time"].dt.minute).to_numpy()
     angle = 2 * np.pi * minute / 1440
-    wall = (minute.astype(np.int64))
     from fracfire.physics.sessions import session_codes
 
-    sessions = np.eye(len(_SESSIONS))[session_codes(wall)]
+    sessions = np.eye(len(_SESSIONS))[session_codes(minute.astype(np.int64))]
     longest = max(windows)
-    d, r = pd.Series(delta), pd.Series(rng)
-    range_base = r.rolling(longest, min_periods=1).mean().to_numpy()
+    range_base = _rolling(rng, longest, np.mean)
     columns = [delta, rng, signed_body, bars["upper_wick_ticks"].to_numpy(dtype=float),
                bars["lower_wick_ticks"].to_numpy(dtype=float), np.sign(delta),
                np.abs(signed_body) / np.maximum(rng, 1.0), rng / np.maximum(range_base, 1e-9),
                np.sin(angle), np.cos(angle), *sessions.T]
-    high = pd.Series(bars["high_ticks"].to_numpy(dtype=float))
-    low = pd.Series(bars["low_ticks"].to_numpy(dtype=float))
+    high = bars["high_ticks"].to_numpy(dtype=float)
+    low = bars["low_ticks"].to_numpy(dtype=float)
     close = bars["close_ticks"].to_numpy(dtype=float)
-    volume = pd.Series(np.log1p(bars["volume"].to_numpy(dtype=float)))
-    up = (d > 0).astype(float)
-
-    def mean(x: pd.Series, w: int) -> np.ndarray:
-        return x.rolling(w, min_periods=1).mean().to_numpy()
-
+    log_volume = np.log1p(bars["volume"].to_numpy(dtype=float))
+    up = (delta > 0).astype(float)
     for w in windows:
-        roll = d.rolling(w, min_periods=1)
-        vol_roll = volume.rolling(w, min_periods=2)
-        vol_std = vol_roll.std().to_numpy()
-        volume_z = (volume.to_numpy() - vol_roll.mean().to_numpy()) / np.where(vol_std > 0, vol_std, np.nan)
+        vol_std = _rolling(log_volume, w, lambda x, axis: np.std(x, axis=axis, ddof=1), min_periods=2)
+        volume_z = (log_volume - _rolling(log_volume, w, np.mean)) / np.where(vol_std > 0, vol_std, np.nan)
         columns += [
-            roll.sum().to_numpy(), roll.std(ddof=0).to_numpy(), mean(d.abs(), w), mean(r, w), mean(up, w),
-            high.rolling(w, min_periods=1).max().to_numpy() - close,
-            close - low.rolling(w, min_periods=1).min().to_numpy(),
+            _rolling(delta, w, np.sum), _rolling(delta, w, np.std), _rolling(np.abs(delta), w, np.mean),
+            _rolling(rng, w, np.mean), _rolling(up, w, np.mean),
+            _rolling(high, w, np.max) - close, close - _rolling(low, w, np.min),
             np.nan_to_num(volume_z),
         ]
     return np.column_stack(columns)

@@ -1,0 +1,166 @@
+"""Production inference: one bar at a time (:class:`LiveStateEngine`)."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fracfire.data.features import feature_names
+from fracfire.physics.sessions import Session, session_codes
+from fracfire.schema import TICK_SIZE, TIMEZONE
+
+__all__ = ["LiveStateEngine", "Prediction"]
+
+_SESSIONS = len(Session)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the engine says after a bar."""
+
+    time: pd.Timestamp
+    state: str
+    confidence: float
+    proba: dict
+    zone_proba: float | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready."""
+        return {"time": str(self.time), "state": self.state, "confidence": self.confidence, "proba": self.proba,
+                "zone_proba": self.zone_proba}
+
+
+class LiveStateEngine:
+    """Stream bars through a saved StateDetector (and optionally a ZoneDetector).
+
+    Keeps only the last ``max(windows) + window`` bars, so each :meth:`update`
+    costs the same whatever the history length. The features of the newest
+    bar are computed with numpy from that buffer and equal the batch
+    :func:`~fracfire.data.features.extract_features` (to float rounding), so
+    streaming predictions match batch ``predict`` on the same bars.
+
+    Parameters
+    ----------
+    model_path : str or PathLike
+        A saved :class:`~fracfire.models.StateDetector`.
+    zone_model_path : str or PathLike, optional
+        A saved :class:`~fracfire.models.ZoneDetector`.
+    windows : tuple of int
+        Feature windows the models were trained with.
+    previous_close : float, optional
+        Close before the first streamed bar (its ``delta``); without it the
+        first bar's delta is measured from its own open, as the real-data loader does.
+    """
+
+    def __init__(self, model_path: str | os.PathLike, zone_model_path: str | os.PathLike | None = None,
+                 windows=(5, 15, 60), previous_close: float | None = None) -> None:
+        from fracfire.models import StateDetector, ZoneDetector
+
+        self.model = StateDetector.load(model_path)
+        self.zone_model = ZoneDetector.load(zone_model_path) if zone_model_path else None
+        self.windows = tuple(int(w) for w in windows)
+        if self.model.n_features_in_ != len(feature_names(self.windows)):
+            raise ValueError(f"the model expects {self.model.n_features_in_} features; windows {self.windows} give "
+                             f"{len(feature_names(self.windows))}")
+        self.longest = max(self.windows)
+        models = [m for m in (self.model, self.zone_model) if m is not None]
+        self._context = max(m.window if m.backend == "neural" else 1 for m in models)
+        self._capacity = self.longest + self._context
+        self._bars = np.empty((0, 7))  # open, high, low, close ticks, volume, delta ticks, minute of day
+        self._features = np.empty((0, len(feature_names(self.windows))))
+        self._last_time: pd.Timestamp | None = None
+        self._prev_close: int | None = (int(round(previous_close / TICK_SIZE)) if previous_close is not None
+                                        else None)
+        self.bars_seen = 0
+
+    # ------------------------------------------------------------------ input checks
+    def _parse(self, bar) -> tuple[pd.Timestamp, np.ndarray]:
+        get = bar.get if isinstance(bar, dict) else (lambda k, d=None: bar[k] if k in bar else d)
+        missing = [k for k in ("time", "open", "high", "low", "close", "volume") if get(k) is None]
+        if missing:
+            raise ValueError(f"bar is missing {missing}: {dict(bar) if not isinstance(bar, dict) else bar}")
+        try:
+            time = pd.Timestamp(get("time"))
+        except (TypeError, ValueError):
+            raise ValueError(f"bar time {get('time')!r} is not a timestamp") from None
+        time = time.tz_localize(TIMEZONE) if time.tzinfo is None else time.tz_convert(TIMEZONE)
+        values = [float(get(k)) for k in ("open", "high", "low", "close", "volume")]
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f"bar at {time} has a non-finite value: {values}")
+        o, h, lo, c, v = values
+        if not (lo <= min(o, c) and max(o, c) <= h):
+            raise ValueError(f"bar at {time} breaks low <= open, close <= high: {values[:4]}")
+        if v <= 0:
+            raise ValueError(f"bar at {time} has volume {v}; volume must be > 0")
+        if self._last_time is not None and time <= self._last_time:
+            raise ValueError(f"bar at {time} is not after the previous bar ({self._last_time}); out of order")
+        ticks = np.rint(np.array([o, h, lo, c]) / TICK_SIZE)
+        return time, np.array([*ticks, v])
+
+    # ------------------------------------------------------------------ features
+    def _newest_features(self, bars: np.ndarray) -> np.ndarray:
+        o, h, lo, c, v, d, minute = (bars[:, i] for i in range(7))
+        rng, body = h - lo, c - o
+        top, bottom = np.maximum(o, c), np.minimum(o, c)
+        base = np.mean(rng[None, -self.longest:], axis=-1)[0]
+        angle = 2 * np.pi * minute[-1] / 1440
+        session = np.zeros(_SESSIONS)
+        session[session_codes(np.array([int(minute[-1])]))[0]] = 1.0
+        out = [d[-1], rng[-1], body[-1], h[-1] - top[-1], bottom[-1] - lo[-1], np.sign(d[-1]),
+               abs(body[-1]) / max(rng[-1], 1.0), rng[-1] / max(base, 1e-9), np.sin(angle), np.cos(angle), *session]
+        log_volume = np.log1p(v)
+        for w in self.windows:
+            dw, rw = d[-w:], rng[-w:]
+            vol = log_volume[-w:]
+            std = np.std(vol[None, :], axis=-1, ddof=1)[0] if len(vol) >= 2 else np.nan
+            z = (log_volume[-1] - np.mean(vol[None, :], axis=-1)[0]) / std if len(vol) >= 2 and std > 0 else 0.0
+            stats = [np.sum, np.std, None, np.mean, None]
+            row = np.vstack([dw, dw, np.abs(dw), rw, (dw > 0).astype(float)])[:, None, :]
+            sums = [fn(row[k], axis=-1)[0] if fn else np.mean(row[k], axis=-1)[0] for k, fn in enumerate(stats)]
+            out += [*sums, h[-w:].max() - c[-1], c[-1] - lo[-w:].min(), z]
+        return np.array(out)
+
+    # ------------------------------------------------------------------ API
+    def update(self, bar) -> Prediction:
+        """Add one bar (``time, open, high, low, close, volume``; a dict or a Series) and predict.
+
+        A bad bar (missing field, NaN, broken OHLC, non-positive volume, not
+        after the previous bar) raises ``ValueError`` and leaves the engine as it was.
+        """
+        time, values = self._parse(bar)
+        prev = self._prev_close if self._prev_close is not None else values[0]
+        row = np.array([*values, values[3] - prev, time.hour * 60 + time.minute])
+        bars = np.vstack([self._bars, row])[-self._capacity:]
+        features = np.vstack([self._features, self._newest_features(bars)])[-self._context:]
+        proba = self._proba(self.model, features)
+        zone = None
+        if self.zone_model is not None:
+            zone_p = self._proba(self.zone_model, features)
+            none = np.flatnonzero(self.zone_model.classes_ == "none")
+            zone = float(1.0 - zone_p[none[0]]) if len(none) else float(zone_p.sum())
+        # Commit the new state only after everything succeeded.
+        self._bars, self._features = bars, features
+        self._last_time, self._prev_close = time, int(values[3])
+        self.bars_seen += 1
+        best = int(np.argmax(proba))
+        return Prediction(time, str(self.model.classes_[best]), float(proba[best]),
+                          {str(k): float(p) for k, p in zip(self.model.classes_, proba, strict=True)}, zone)
+
+    @staticmethod
+    def _proba(model, features: np.ndarray) -> np.ndarray:
+        if model.backend != "neural":
+            return model.estimator_.predict_proba(features[-1:])[0]
+        import torch
+
+        if not hasattr(model, "_live_net"):
+            model._live_net = model._net()
+        scaled = ((features - model.mean_) / model.scale_).astype(np.float32)
+        if len(scaled) < model.window:
+            scaled = np.vstack([np.repeat(scaled[:1], model.window - len(scaled), axis=0), scaled])
+        with torch.no_grad():
+            logits, _ = model._live_net(torch.from_numpy(scaled[None, -model.window:]))
+            return torch.softmax(logits, dim=1).numpy()[0].astype(np.float64)

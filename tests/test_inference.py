@@ -1,0 +1,151 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fracfire import PriceGenerator, extract_features
+from fracfire.cli import app
+from fracfire.inference import DecisionRule, LiveStateEngine, ModelRegistry, Prediction, load_rule
+from fracfire.models import ModelFileError, StateDetector, ZoneDetector, label_high_prob_zones
+
+runner = CliRunner()
+COLUMNS = ["time", "open", "high", "low", "close", "volume"]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    from fracfire import FractalStateManager
+
+    folder = tmp_path_factory.mktemp("models")
+    train = PriceGenerator(seed=1).generate_days("2025-01-06", 2, driver=FractalStateManager())
+    features = extract_features(train)
+    paths = {}
+    for backend in ("boosting", "neural"):
+        model = StateDetector(backend=backend, n_estimators=30, epochs=1).fit(features, train["state"], bars=train)
+        paths[backend] = model.save(folder / f"{backend}.joblib")
+    zones = ZoneDetector(backend="forest", n_estimators=20).fit(features, label_high_prob_zones(train))
+    paths["zones"] = zones.save(folder / "zones.joblib")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def day():
+    return PriceGenerator(seed=9).generate_day("2025-01-10")
+
+
+@pytest.mark.parametrize("backend", ["boosting", "neural"])
+def test_streaming_equals_batch(models, day, backend):
+    model = StateDetector.load(models[backend])
+    batch_proba = model.predict_proba(extract_features(day))
+    batch_states = model.predict(extract_features(day))
+    first = float(day["close"].iloc[0] - day["delta_ticks"].iloc[0] * 0.25)
+    engine = LiveStateEngine(models[backend], models["zones"], previous_close=first)
+    predictions = [engine.update(r) for r in day[COLUMNS].to_dict("records")]
+    streamed = np.array([[p.proba[c] for c in model.classes_] for p in predictions])
+    np.testing.assert_allclose(streamed, batch_proba, atol=1e-6)
+    assert [p.state for p in predictions] == list(batch_states)
+    zones = ZoneDetector.load(models["zones"]).zone_proba(extract_features(day))
+    np.testing.assert_allclose([p.zone_proba for p in predictions], zones, atol=1e-9)
+    assert engine.bars_seen == 1440 and len(engine._bars) <= 60 + model.window
+
+
+@pytest.mark.parametrize("bad, match", [
+    (lambda r: {**r, "close": float("nan")}, "non-finite"),
+    (lambda r: {**r, "time": r["time"] - pd.Timedelta(minutes=5)}, "out of order"),
+    (lambda r: {**r, "low": r["high"] + 1}, "breaks low <= open, close <= high"),
+    (lambda r: {**r, "volume": 0}, "volume 0"),
+    (lambda r: {k: v for k, v in r.items() if k != "open"}, r"missing \['open'\]"),
+])
+def test_bad_bars_are_rejected_without_corrupting_state(models, day, bad, match):
+    records = day[COLUMNS].to_dict("records")
+    engine = LiveStateEngine(models["boosting"])
+    clean = LiveStateEngine(models["boosting"])
+    for r in records[:100]:
+        engine.update(r)
+        clean.update(r)
+    with pytest.raises(ValueError, match=match):
+        engine.update(bad(records[100]))
+    assert engine.update(records[100]) == clean.update(records[100])
+
+
+def test_corrupt_or_mismatched_models(tmp_path, models):
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(b"\x00garbage")
+    with pytest.raises(ModelFileError):
+        LiveStateEngine(bad)
+    with pytest.raises(ValueError, match="the model expects 39 features"):
+        LiveStateEngine(models["boosting"], windows=(5, 15))
+
+
+def test_decision_rule_produces_the_expected_entries(tmp_path):
+    time = pd.Timestamp("2025-01-10 10:00", tz="America/New_York")
+    rule = DecisionRule()
+    strong = Prediction(time, "breakout", 0.9, {"breakout": 0.9})
+    entry = rule.entry(strong, 5000.0, None)
+    assert entry.direction == "long" and entry.stop_price == 4998.0 and entry.target_price == 5004.0
+    assert rule.entry(Prediction(time, "breakout", 0.8, {}), 5000.0, None) is None, "needs confidence > 0.8"
+    assert rule.entry(Prediction(time, "ranging", 0.99, {}), 5000.0, None) is None
+    assert rule.entry(strong, 5000.0, time - pd.Timedelta(minutes=5)) is None, "cooldown"
+    short = DecisionRule(state="breakdown", min_confidence=0.5).entry(
+        Prediction(time, "breakdown", 0.6, {}), 5000.0, None)
+    assert short.direction == "short" and short.stop_price > 5000
+    path = tmp_path / "rule.yaml"
+    path.write_text("state: breakout\nmin_confidence: 0.7\n")
+    assert load_rule(path).min_confidence == 0.7
+    path.write_text("state: breakout\nconfidence: 0.7\n")
+    with pytest.raises(ValueError, match="confidence: Extra inputs are not permitted"):
+        load_rule(path)
+    from fracfire.evaluation import BacktestConfig, run_backtest
+
+    bars = PriceGenerator(seed=3).generate_day("2025-01-10")
+    entries = [DecisionRule(min_confidence=0.0).entry(Prediction(t, "breakout", 0.9, {}), c, None)
+               for t, c in zip(bars["time"].iloc[100:1300:200], bars["close"].iloc[100:1300:200], strict=True)]
+    assert len(run_backtest(bars, entries, BacktestConfig()).trades) == len(entries)
+
+
+def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
+    rule = tmp_path / "rule.yaml"
+    rule.write_text("state: ranging\nmin_confidence: 0.0\ncooldown_minutes: 30\n")
+    lines = day[COLUMNS].iloc[:60].to_csv(index=False).splitlines()
+    lines.insert(10, lines[5])  # a repeated (out-of-order) bar
+    done = subprocess.run([sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]),
+                           "--bars", "-", "--rule", str(rule)], input="\n".join(lines) + "\n", capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert sum(r["type"] == "prediction" for r in records) == 60
+    entries = [r for r in records if r["type"] == "entry"]
+    assert 1 <= len(entries) <= 2 and entries[0]["kind"] == "rule_ranging"
+    assert "skipped bar" in done.stderr and "out of order" in done.stderr
+    file = tmp_path / "bars.csv"
+    day[COLUMNS].iloc[:30].to_csv(file, index=False)
+    result = runner.invoke(app, ["infer", "--model", str(models["boosting"]), "--bars", str(file), "--format", "csv"])
+    assert result.exit_code == 0 and result.output.count("prediction") == 30
+
+
+def test_continuous_learning_keeps_every_version(models, tmp_path):
+    from fracfire.data import write_bars
+
+    base = tmp_path / "start.joblib"
+    base.write_bytes(models["neural"].read_bytes())
+    new = write_bars(PriceGenerator(seed=4).generate_day("2025-02-03").drop(columns=["state"]).assign(
+        state=None), tmp_path / "new.csv")
+    result = runner.invoke(app, ["finetune", "--resume", str(base), "--real", str(new), "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    registry = ModelRegistry(tmp_path / "registry")
+    result = runner.invoke(app, ["finetune", "--resume", str(registry.path), "--real", str(new), "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    versions = registry.versions()
+    assert [v["version"] for v in versions] == [1, 2, 3] and versions[2]["parent"] == 2
+    assert all((registry.path / v["file"]).exists() for v in versions)
+    assert "aux_loss" in versions[2]["metrics"]
+    older, newer = (StateDetector.load(registry.path / v["file"]) for v in versions[1:])
+    assert any(not np.array_equal(older.network_[k], newer.network_[k]) for k in older.network_)
+    result = runner.invoke(app, ["infer", "--model", str(registry.path), "--bars", str(new)])
+    assert result.exit_code == 0 and result.output.count('"type": "prediction"') == 1440
+    result = runner.invoke(app, ["finetune", "--resume", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "--real" in result.output

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/fracfire demo --out out
+	$(BIN)/fracfire pipeline --config configs/pipeline.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -561,15 +561,43 @@ def experiment_zones(
 
 
 @app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+def pipeline(
+    config: Annotated[Path, typer.Option(help="Pipeline YAML.")] = Path("configs/pipeline.yaml"),
+    scale: Annotated[Optional[str], typer.Option(help="Archetype library size: small or large.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler for the library: local or tcp://...")]
+    = None,
+    calibrate: Annotated[bool, typer.Option(help="Re-fit the calibration instead of loading it.")] = False,
 ) -> None:
-    """Run the main job end to end (what `make demo` runs)."""
-    from fracfire.demo import run_demo
+    """Run the main job end to end: calibrate, archetypes, pretrain, finetune, setups, realism, report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fracfire.pipeline import PipelineError, load_pipeline_config, run_pipeline
 
     with _clean_errors():
-        run_demo(out, seed=seed, console=console)
+        cfg = load_pipeline_config(config, **{"archetypes.scale": scale, "archetypes.scheduler": scheduler,
+                                              "calibrate.mode": "fit" if calibrate else None})
+        columns = (TextColumn("[bold]stage[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("starting", total=7)
+
+            def show(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total)
+
+            try:
+                result = run_pipeline(cfg, progress=show, say=lambda text: progress.console.print(f"  {text}"))
+            except PipelineError as exc:
+                raise RuntimeError(str(exc)) from None
+    ran = [s for s, v in result["stages"].items() if v == "ran"]
+    cached = [s for s, v in result["stages"].items() if v == "cached"]
+    console.print(f"Stages run: {', '.join(ran) or 'none'}; cached: {', '.join(cached) or 'none'}")
+    console.print(f"Report: [bold]{result['report']}[/bold]")
+
+
+@app.command()
+def demo(config: Annotated[Path, typer.Option(help="Pipeline YAML.")] = Path("configs/pipeline.yaml")) -> None:
+    """Same as `fracfire pipeline` with the default config (what `make demo` runs)."""
+    pipeline(config=config, scale=None, scheduler=None, calibrate=False)
 
 
 def main(argv: list[str] | None = None) -> None:

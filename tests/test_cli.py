@@ -60,28 +60,8 @@ def test_bench_runs_and_writes_json(tmp_path):
 def test_python_dash_m_is_the_same_cli():
     done = subprocess.run([sys.executable, "-m", "fracfire", "--help"], capture_output=True, text=True)
     assert done.returncode == 0
-    for command in ("generate", "bench", "demo"):
+    for command in ("generate", "bench", "demo", "pipeline", "train", "infer"):
         assert command in done.stdout
-
-
-def test_demo_writes_out_folder(tmp_path):
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    bars = read_bars(tmp_path / "out" / "synthetic.parquet")
-    check_bars(bars)
-    assert len(bars) == 5 * 1440
-    assert "By state" in result.output
-    charts = sorted(p.name for p in (tmp_path / "out" / "charts").glob("*.png"))
-    assert charts == [f"day_2025-01-{d:02d}.png" for d in range(6, 11)]
-    assert (tmp_path / "out" / "report.html").exists()
-    realism = json.loads((tmp_path / "out" / "realism.json").read_text())
-    assert set(realism["summary"]) == {"FracFire default", "FracFire calibrated", "GBM", "GARCH-t", "bootstrap"}
-    assert "Realism scorecard" in (tmp_path / "out" / "report.html").read_text()
-    assert len(list((tmp_path / "out" / "charts" / "diagnostic").glob("*.png"))) == 4
-    assert (tmp_path / "out" / "scenario" / "trade_plot.png").exists()
-    assert json.loads((tmp_path / "out" / "backtest" / "metrics.json").read_text())["trades"] > 0
-    html = (tmp_path / "out" / "report.html").read_text()
-    assert "<h2>Backtest</h2>" in html and "<h2>Trades</h2>" in html
 
 
 def test_chart_and_plot_trades_commands(tmp_path):

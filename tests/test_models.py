@@ -75,7 +75,11 @@ def test_future_targets_and_baselines(synthetic):
     assert targets["range_5"].iloc[0] == bars["high_ticks"].iloc[1:6].max() - bars["low_ticks"].iloc[1:6].min()
     assert targets.iloc[-1].isna().all()
     base = baseline_predictions(bars, (5,))
-    assert (base["persistence"]["delta_5"] == 0).all() and base["rolling_mean"]["range_5"].notna().all()
+    close = bars["close_ticks"]
+    assert base["persistence"]["delta_5"].iloc[10] == close.iloc[10] - close.iloc[5]
+    past = bars["high_ticks"].iloc[6:11].max() - bars["low_ticks"].iloc[6:11].min()
+    assert base["persistence"]["range_5"].iloc[10] == past
+    assert base["rolling_mean"]["range_5"].notna().all() and base["rolling_mean"]["delta_5"].notna().all()
 
 
 # ------------------------------------------------------------------ state detector

@@ -44,18 +44,22 @@ def future_targets(bars: pd.DataFrame, horizons=(1, 5, 15)) -> pd.DataFrame:
 def baseline_predictions(bars: pd.DataFrame, horizons=(1, 5, 15), window: int = 60) -> dict[str, pd.DataFrame]:
     """The honest baselines, in the columns of :func:`future_targets`.
 
-    * ``persistence``: no move (``delta_h = 0``); the next ``h`` bars' range equals
-      the last ``h`` bars' range.
-    * ``rolling_mean``: no move; the range is the mean ``h``-bar range of the last
-      ``window`` bars.
+    * ``persistence``: the last ``h`` bars repeat: ``delta_h`` is the last
+      ``h``-bar move, ``range_h`` the last ``h``-bar range.
+    * ``rolling_mean``: ``range_h`` is the mean ``h``-bar range of the last
+      ``window`` bars; ``delta_h`` is ``h`` times the mean one-bar move of the
+      last ``window`` bars (the recent drift).
     """
     high = pd.Series(bars["high_ticks"].to_numpy(dtype=float))
     low = pd.Series(bars["low_ticks"].to_numpy(dtype=float))
+    close = pd.Series(bars["close_ticks"].to_numpy(dtype=float))
+    drift = close.diff().rolling(window, min_periods=1).mean().fillna(0.0).to_numpy()
     persistence, rolling = {}, {}
     for h in horizons:
         past = (high.rolling(h, min_periods=1).max() - low.rolling(h, min_periods=1).min()).to_numpy()
-        persistence[f"delta_{h}"] = rolling[f"delta_{h}"] = np.zeros(len(bars))
+        persistence[f"delta_{h}"] = (close - close.shift(h)).fillna(0.0).to_numpy()
         persistence[f"range_{h}"] = past
+        rolling[f"delta_{h}"] = drift * h
         rolling[f"range_{h}"] = pd.Series(past).rolling(window, min_periods=1).mean().to_numpy()
     return {"persistence": pd.DataFrame(persistence, index=bars.index),
             "rolling_mean": pd.DataFrame(rolling, index=bars.index)}

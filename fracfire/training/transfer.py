@@ -35,7 +35,7 @@ import pandas as pd
 from fracfire._atomic import write_text_atomic
 from fracfire.data.features import extract_features
 from fracfire.evaluation.metrics import confusion_matrix, directional_accuracy, macro_f1, rmse
-from fracfire.models import PricePredictor, StateDetector
+from fracfire.models import PricePredictor, StateDetector, baseline_predictions
 
 __all__ = ["HORIZON", "transfer_experiment"]
 
@@ -45,17 +45,6 @@ log = logging.getLogger("fracfire.training")
 
 def _sessions(bars: pd.DataFrame) -> list[np.ndarray]:
     return [np.asarray(rows) for _, rows in sorted(bars.groupby("segment_id").indices.items())]
-
-
-def _baselines(bars: pd.DataFrame, h: int, window: int = 60) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    high = pd.Series(bars["high_ticks"].to_numpy(dtype=float))
-    low = pd.Series(bars["low_ticks"].to_numpy(dtype=float))
-    close = pd.Series(bars["close_ticks"].to_numpy(dtype=float))
-    past_range = (high.rolling(h, min_periods=1).max() - low.rolling(h, min_periods=1).min()).to_numpy()
-    past_move = (close - close.shift(h)).fillna(0.0).to_numpy()
-    drift = (close.diff().rolling(window, min_periods=1).mean() * h).fillna(0.0).to_numpy()
-    return {"persistence": (past_range, past_move),
-            "rolling_mean": (pd.Series(past_range).rolling(window, min_periods=1).mean().to_numpy(), drift)}
 
 
 def _score(range_true, delta_true, range_pred, delta_pred) -> tuple[float, float]:
@@ -105,7 +94,8 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
     synthetic_model.fit(extract_features(synthetic), synthetic_model.targets(synthetic))
     synthetic_pred = synthetic_model.predict(test_x)
     tick()
-    baselines = _baselines(test, HORIZON)
+    baselines = {name: (frame[f"range_{HORIZON}"].to_numpy(), frame[f"delta_{HORIZON}"].to_numpy())
+                 for name, frame in baseline_predictions(test, (HORIZON,)).items()}
     results = {"future_range_rmse": {}, "direction_accuracy": {}}
     used_sizes = {}
     for size in sizes:

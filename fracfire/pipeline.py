@@ -1,0 +1,397 @@
+"""The main job: ``fracfire pipeline --config configs/pipeline.yaml`` (what ``make demo`` runs).
+
+Stages, each cached by a content hash of its settings and of the stages it
+depends on (``<run>/.stages/<stage>.json``), so a re-run skips finished stages
+and a changed config re-runs only what depends on the change:
+
+1. ``calibrate``: load the saved calibration (or fit one) of the real data;
+2. ``archetypes``: build the synthetic archetype library with it;
+3. ``pretrain``: StateDetector and PricePredictor on the library;
+4. ``finetune``: both on the real training sessions; evaluate on the later
+   sessions against from-scratch models and the baselines (``metrics.json``);
+5. ``setups``: setups and MES backtests on synthetic and real bars;
+6. ``realism``: scorecard vs GBM, GARCH-t and bootstrap, real-vs-synthetic charts;
+7. ``report``: ``<run>/report.html`` (and a screenshot with Chromium), logged to MLflow.
+
+A failing stage stops the run with its message; earlier stages stay done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fracfire._atomic import write_text_atomic
+from fracfire.exceptions import ConfigError
+
+__all__ = ["STAGES", "PipelineConfig", "PipelineError", "load_pipeline_config", "run_pipeline"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalibrationSection(_Strict):
+    mode: str = Field("load", pattern="^(load|fit)$")
+    path: str = "configs/physics_calibrated.yaml"
+    max_evaluations: int = Field(60, ge=1)
+
+
+class ArchetypeSection(_Strict):
+    days_per_archetype: int = Field(8, ge=1)
+    scale: str = Field("small", pattern="^(small|large)$")
+    scheduler: str | None = None
+    workers: int | None = Field(None, ge=1)
+
+
+class ModelSection(_Strict):
+    state_backend: str = Field("neural", pattern="^(forest|boosting|neural)$")
+    state_epochs: int = Field(2, ge=1)
+    state_estimators: int = Field(100, ge=1)
+    predictor_max_iter: int = Field(150, ge=1)
+    horizons: list[int] = [1, 5, 15]
+
+
+class FinetuneSection(_Strict):
+    epochs: int = Field(3, ge=1)
+    lr: float = Field(1e-4, gt=0)
+    test_fraction: float = Field(0.25, gt=0, lt=1)
+
+
+class SetupSection(_Strict):
+    synthetic_days: int = Field(5, ge=1)
+
+
+class RealismSection(_Strict):
+    seeds: int = Field(1, ge=1)
+
+
+class ReportSection(_Strict):
+    screenshot: bool = True
+    chart_days: int = Field(3, ge=0)
+
+
+class PipelineConfig(_Strict):
+    """The whole job (defaults suit a 2-core laptop). Unknown keys are rejected."""
+
+    run_id: str = Field("demo", pattern=r"^[A-Za-z0-9_.-]+$")
+    out_dir: str = "out"
+    seed: int = 7
+    real: str = "data/es_1min_2019-09.csv.gz"
+    tracking_uri: str | None = None
+    calibrate: CalibrationSection = CalibrationSection()
+    archetypes: ArchetypeSection = ArchetypeSection()
+    models: ModelSection = ModelSection()
+    finetune: FinetuneSection = FinetuneSection()
+    setups: SetupSection = SetupSection()
+    realism: RealismSection = RealismSection()
+    report: ReportSection = ReportSection()
+
+
+class PipelineError(RuntimeError):
+    """A stage failed (the message names it); earlier stages' results are kept."""
+
+
+def load_pipeline_config(path: str | os.PathLike, **overrides) -> PipelineConfig:
+    """Read and validate the pipeline YAML before any work starts (``overrides`` are dotted keys)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"pipeline config not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        node = data
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    try:
+        config = PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from None
+    if not Path(config.real).exists():
+        raise FileNotFoundError(f"{path}: real data file not found: {config.real}")
+    if config.calibrate.mode == "load" and not Path(config.calibrate.path).exists():
+        raise FileNotFoundError(f"{path}: calibration file not found: {config.calibrate.path} "
+                                "(set calibrate.mode: fit to fit one)")
+    return config
+
+
+@dataclass
+class _Context:
+    config: PipelineConfig
+    run: Path
+    keys: dict
+    say: Callable[[str], None]
+    real: pd.DataFrame | None = None
+
+    def real_bars(self) -> pd.DataFrame:
+        if self.real is None:
+            from fracfire.data.real import load_continuous_contract
+
+            self.real = load_continuous_contract(self.config.real)
+        return self.real
+
+
+def _physics(ctx: _Context):
+    from fracfire.physics import PhysicsConfig
+
+    return PhysicsConfig.from_yaml(ctx.run / "physics.yaml")
+
+
+def _stage_calibrate(ctx: _Context) -> dict:
+    from fracfire.physics import PhysicsConfig
+
+    cfg = ctx.config.calibrate
+    if cfg.mode == "load":
+        physics = PhysicsConfig.from_yaml(cfg.path)
+        physics.to_yaml(ctx.run / "physics.yaml")
+        return {"source": cfg.path}
+    from fracfire.realism.calibration import calibrate
+
+    result = calibrate(ctx.real_bars(), max_evaluations=cfg.max_evaluations)
+    result.config.to_yaml(ctx.run / "physics.yaml")
+    ctx.say(result.summary())
+    return {"train_after": result.train_after, "validation_after": result.validation_after}
+
+
+def _stage_archetypes(ctx: _Context) -> dict:
+    from fracfire.data.synthetic import build_archetypes
+
+    cfg = ctx.config.archetypes
+    days = cfg.days_per_archetype * (10 if cfg.scale == "large" else 1)
+    library = ctx.run / "archetypes"
+    result = build_archetypes(library, "all", days, ctx.config.seed, _physics(ctx), cfg.workers, cfg.scheduler,
+                              resume=library.exists())
+    ctx.say(result.summary())
+    return {"days": result.days, "rows": result.rows}
+
+
+def _library(ctx: _Context):
+    from fracfire.data.features import extract_features
+    from fracfire.data.synthetic import load_archetypes
+
+    bars = load_archetypes(ctx.run / "archetypes")
+    return bars, extract_features(bars)
+
+
+def _stage_pretrain(ctx: _Context) -> dict:
+    from fracfire.models import PricePredictor, StateDetector
+
+    m = ctx.config.models
+    bars, features = _library(ctx)
+    detector = StateDetector(m.state_backend, n_estimators=m.state_estimators, epochs=m.state_epochs,
+                             random_state=ctx.config.seed)
+    detector.fit(features, bars["state"], bars=bars, progress=lambda d, t, loss: ctx.say(f"epoch {d}/{t} {loss:.3f}"))
+    predictor = PricePredictor(tuple(m.horizons), max_iter=m.predictor_max_iter, random_state=ctx.config.seed)
+    predictor.fit(features, predictor.targets(bars))
+    detector.save(ctx.run / "models" / "state_detector_pretrained.joblib")
+    predictor.save(ctx.run / "models" / "price_predictor_pretrained.joblib")
+    return {"library_bars": len(bars)}
+
+
+def _real_split(ctx: _Context):
+    real = ctx.real_bars()
+    sessions = sorted(real["segment_id"].unique())
+    n_test = max(1, int(round(len(sessions) * ctx.config.finetune.test_fraction)))
+    test_ids = set(sessions[-n_test:])
+    mask = real["segment_id"].isin(test_ids).to_numpy()
+    return real[~mask].reset_index(drop=True), real[mask].reset_index(drop=True), n_test, len(sessions)
+
+
+def _stage_finetune(ctx: _Context) -> dict:
+    import copy
+
+    from fracfire.data.features import extract_features
+    from fracfire.evaluation.metrics import directional_accuracy, rmse
+    from fracfire.models import PricePredictor, StateDetector, baseline_predictions
+
+    f = ctx.config.finetune
+    train, test, n_test, n_sessions = _real_split(ctx)
+    train_x, test_x = extract_features(train), extract_features(test)
+    detector = StateDetector.load(ctx.run / "models" / "state_detector_pretrained.joblib")
+    predictor = PricePredictor.load(ctx.run / "models" / "price_predictor_pretrained.joblib")
+    metrics: dict = {"split": {"real_sessions": n_sessions, "test_sessions": n_test}}
+    if detector.backend == "neural":
+        before = detector.aux_loss(test, test_x)
+        detector.finetune(train, epochs=f.epochs, lr=f.lr, features=train_x)
+        metrics["state_detector"] = {"aux_loss_before": before, "aux_loss_after": detector.aux_loss(test, test_x)}
+    else:
+        detector.finetune(train, epochs=f.epochs, features=train_x)
+        metrics["state_detector"] = {"pseudo_labelled_rows": float(detector.finetune_history_[-1])}
+    states = pd.Series(detector.predict(test_x)).value_counts(normalize=True)
+    metrics["state_detector"]["real_state_shares"] = {str(k): float(v) for k, v in states.items()}
+    train_y, test_y = predictor.targets(train), predictor.targets(test)
+    scratch = PricePredictor(tuple(ctx.config.models.horizons), max_iter=ctx.config.models.predictor_max_iter,
+                             random_state=ctx.config.seed).fit(train_x, train_y)
+    tuned = copy.deepcopy(predictor).finetune(train_x, train_y, iterations=f.epochs * 30)
+    ok = test_y.notna().all(axis=1).to_numpy()
+    h = max(ctx.config.models.horizons)
+    table = []
+    candidates = {"synthetic_only": predictor.predict(test_x), "scratch": scratch.predict(test_x),
+                  "finetuned": tuned.predict(test_x), **baseline_predictions(test, tuple(ctx.config.models.horizons))}
+    for name, pred in candidates.items():
+        table.append({"model": name,
+                      f"range_{h}_rmse": rmse(test_y[f"range_{h}"][ok], pred[f"range_{h}"].to_numpy()[ok]),
+                      f"delta_{h}_direction_accuracy": directional_accuracy(
+                          test_y[f"delta_{h}"][ok], pred[f"delta_{h}"].to_numpy()[ok])})
+    detector.save(ctx.run / "models" / "state_detector.joblib")
+    tuned.save(ctx.run / "models" / "price_predictor.joblib")
+    write_text_atomic(ctx.run / "metrics.json", json.dumps({"summary": metrics, "table": table}, indent=2,
+                                                           default=float))
+    return {"finetuned_range_rmse": table[2][f"range_{h}_rmse"]}
+
+
+def _stage_setups(ctx: _Context) -> dict:
+    from fracfire.evaluation import BacktestConfig, run_backtest
+    from fracfire.evaluation.runner import run_scenario
+    from fracfire.evaluation.setups import SetupEntry
+    from fracfire.physics import PriceGenerator
+    from fracfire.viz import plot_trades
+
+    out = {}
+    synthetic = PriceGenerator(seed=ctx.config.seed, physics=_physics(ctx)).generate_days(
+        "2025-01-06", ctx.config.setups.synthetic_days)
+    for name, bars in (("synthetic", synthetic), ("real", ctx.real_bars())):
+        folder = ctx.run / f"scenario_{name}"
+        paths = run_scenario(bars, folder)
+        summary = json.loads(paths["summary.json"].read_text())
+        entries = [SetupEntry(pd.Timestamp(o["entry"]["time"]), o["entry"]["direction"], o["entry"]["kind"],
+                              o["entry"]["entry_price"], o["entry"]["stop_price"], o["entry"]["target_price"])
+                   for o in summary["outcomes"]]
+        result = run_backtest(bars, entries, BacktestConfig(contract="MES", slippage_ticks=1))
+        target = ctx.run / ("backtest" if name == "real" else "backtest_synthetic")
+        target.mkdir(parents=True, exist_ok=True)
+        result.equity.rename_axis("time").reset_index().to_csv(target / "equity.csv", index=False)
+        result.trades.to_csv(target / "trades.csv", index=False)
+        write_text_atomic(target / "metrics.json", json.dumps(result.metrics, indent=2, default=float))
+        if summary["outcomes"]:
+            first_day = bars["time"].iloc[0].normalize()
+            day = bars[(bars["time"] >= first_day + pd.Timedelta(days=1)) &
+                       (bars["time"] < first_day + pd.Timedelta(days=2))]
+            day = day[(day["time"].dt.hour * 60 + day["time"].dt.minute).between(570, 959)].reset_index(drop=True)
+            inside = [o for o in summary["outcomes"] if len(day) and day["time"].iloc[0] <= pd.Timestamp(
+                o["entry"]["time"]) <= day["time"].iloc[-1]]
+            if inside:
+                plot_trades(day, inside, save_path=folder / "trade_plot.png", title=f"Setups ({name}), first RTH")
+        ctx.say(f"{name}: {result.summary()}")
+        out[name] = result.metrics["trades"]
+    return out
+
+
+def _stage_realism(ctx: _Context) -> dict:
+    from fracfire.physics import PhysicsConfig
+    from fracfire.realism.compare import compare_generators, compare_windows
+
+    real = ctx.real_bars()
+    configs = {"FracFire default": PhysicsConfig(), "FracFire calibrated": _physics(ctx)}
+    result = compare_generators(real, configs, seeds=tuple(range(ctx.config.realism.seeds)))
+    write_text_atomic(ctx.run / "realism.json", json.dumps(result.to_dict(), indent=2))
+    write_text_atomic(ctx.run / "realism.md", result.to_markdown())
+    compare_windows(real, configs["FracFire calibrated"], ctx.run / "charts" / "diagnostic",
+                    {"week": (14, 7, ("4h", "4min")), "quarter": (120, 9, ("1D", "15min"))})
+    return {k: float(v) for k, v in result.summary.loc["summary_distance"].items()}
+
+
+def _stage_report(ctx: _Context) -> dict:
+    from fracfire.data.io import write_bars
+    from fracfire.physics import PriceGenerator
+    from fracfire.report import build_report, find_chromium, screenshot
+    from fracfire.viz import ChartVisualizer
+
+    cfg = ctx.config.report
+    days = max(cfg.chart_days, 1)
+    bars = PriceGenerator(seed=ctx.config.seed, physics=_physics(ctx)).generate_days("2025-01-06", days)
+    write_bars(bars, ctx.run / "synthetic.parquet")
+    charts = ChartVisualizer()
+    for d in range(cfg.chart_days):
+        one = bars.iloc[d * 1440:(d + 1) * 1440]
+        charts.create_chart(one, title=f"Synthetic day {one['time'].iloc[0]:%a %Y-%m-%d} (calibrated physics)",
+                            save_path=ctx.run / "charts" / f"day_{one['time'].iloc[0]:%Y-%m-%d}.png")
+    report = build_report(ctx.run, title=f"FracFire run {ctx.config.run_id}")
+    out = {"report": str(report)}
+    if cfg.screenshot and find_chromium():
+        out["screenshot"] = str(screenshot(report, ctx.run / "report.png"))
+    import mlflow
+
+    from fracfire.training.tracking import tracking_run
+
+    with tracking_run("fracfire-pipeline", ctx.config.run_id, ctx.config.tracking_uri):
+        mlflow.log_params({"run_id": ctx.config.run_id, "seed": ctx.config.seed, "real": ctx.config.real})
+        for stage, marker in ctx.keys.items():
+            mlflow.log_param(f"stage.{stage}", marker[:12])
+        mlflow.log_artifact(str(report))
+        for name in ("metrics.json", "realism.json"):
+            if (ctx.run / name).exists():
+                mlflow.log_artifact(str(ctx.run / name))
+    return out
+
+
+STAGES: tuple[tuple[str, tuple[str, ...], Callable[[_Context], dict], Callable[[PipelineConfig], dict]], ...] = (
+    ("calibrate", (), _stage_calibrate, lambda c: {"cal": c.calibrate.model_dump(), "real": c.real}),
+    ("archetypes", ("calibrate",), _stage_archetypes, lambda c: {"a": c.archetypes.model_dump(), "seed": c.seed}),
+    ("pretrain", ("archetypes",), _stage_pretrain, lambda c: {"m": c.models.model_dump(), "seed": c.seed}),
+    ("finetune", ("pretrain",), _stage_finetune, lambda c: {"f": c.finetune.model_dump(), "real": c.real}),
+    ("setups", ("calibrate",), _stage_setups, lambda c: {"s": c.setups.model_dump(), "seed": c.seed,
+                                                          "real": c.real}),
+    ("realism", ("calibrate",), _stage_realism, lambda c: {"r": c.realism.model_dump(), "real": c.real}),
+    ("report", ("finetune", "setups", "realism"), _stage_report, lambda c: {"rep": c.report.model_dump(),
+                                                                           "seed": c.seed}),
+)
+"""(name, upstream stages, function, the config it depends on)."""
+
+
+def _file_digest(path: str) -> str:
+    p = Path(path)
+    return hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "missing"
+
+
+def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], None] | None = None,
+                 say: Callable[[str], None] = print) -> dict:
+    """Run (or resume) every stage; return ``{stage: "ran" | "cached"}`` plus the report path."""
+    from fracfire import __version__
+
+    run = Path(config.out_dir) / config.run_id
+    run.mkdir(parents=True, exist_ok=True)
+    marks = run / ".stages"
+    keys: dict[str, str] = {}
+    ctx = _Context(config, run, keys, say)
+    status = {}
+    for index, (name, upstream, fn, depends) in enumerate(STAGES):
+        inputs = {"stage": name, "version": __version__, "config": depends(config),
+                  "upstream": [keys[u] for u in upstream],
+                  "files": {k: _file_digest(v) for k, v in (("real", config.real), ("cal", config.calibrate.path))}}
+        key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+        keys[name] = key
+        marker = marks / f"{name}.json"
+        if progress is not None:
+            progress(name, index, len(STAGES))
+        if marker.exists() and json.loads(marker.read_text()).get("key") == key:
+            status[name] = "cached"
+            continue
+        started = time.perf_counter()
+        try:
+            details = fn(ctx)
+        except Exception as exc:  # noqa: BLE001 - report any stage failure as one message
+            raise PipelineError(f"stage '{name}' failed: {type(exc).__name__}: {exc} "
+                                f"(earlier stages are kept in {run})") from exc
+        write_text_atomic(marker, json.dumps({"key": key, "seconds": time.perf_counter() - started,
+                                              "details": details}, indent=2, default=str))
+        status[name] = "ran"
+    if progress is not None:
+        progress("done", len(STAGES), len(STAGES))
+    return {"stages": status, "run_dir": str(run), "report": str(run / "report.html")}

@@ -1,0 +1,94 @@
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from fracfire import check_bars
+from fracfire.cli import app
+from fracfire.data import read_bars
+from fracfire.models import PricePredictor, StateDetector
+
+runner = CliRunner()
+ROOT = Path(__file__).parent.parent
+
+
+def tiny(tmp_path, **changes):
+    config = {
+        "run_id": "tiny", "out_dir": str(tmp_path / "out"), "seed": 3,
+        "real": str(ROOT / "data" / "es_1min_2019-09.csv.gz"),
+        "tracking_uri": (tmp_path / "mlruns").as_uri(),
+        "calibrate": {"mode": "load", "path": str(ROOT / "configs" / "physics_calibrated.yaml")},
+        "archetypes": {"days_per_archetype": 1},
+        "models": {"state_backend": "forest", "state_estimators": 10, "predictor_max_iter": 10, "horizons": [1, 5]},
+        "finetune": {"epochs": 1},
+        "setups": {"synthetic_days": 2},
+        "report": {"screenshot": False, "chart_days": 1},
+    }
+    for key, value in changes.items():
+        config[key] = value
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    config = tiny(tmp_path)
+    result = runner.invoke(app, ["pipeline", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "cached: none" in result.output
+    run = tmp_path / "out" / "tiny"
+    html = (run / "report.html").read_text()
+    assert set(re.findall(r"<h2>(.*?)</h2>", html)) >= {"Generated data", "Generated days", "Real vs synthetic",
+                                                         "Realism scorecard", "Model metrics", "Backtest", "Trades"}
+    check_bars(read_bars(run / "synthetic.parquet"))
+    assert StateDetector.load(run / "models" / "state_detector.joblib").backend == "forest"
+    assert PricePredictor.load(run / "models" / "price_predictor.joblib").columns_ == [
+        "delta_1", "range_1", "delta_5", "range_5"]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert {row["model"] for row in metrics["table"]} == {"synthetic_only", "scratch", "finetuned", "persistence",
+                                                          "rolling_mean"}
+    realism = json.loads((run / "realism.json").read_text())
+    assert set(realism["summary"]) == {"FracFire default", "FracFire calibrated", "GBM", "GARCH-t", "bootstrap"}
+    assert json.loads((run / "backtest" / "metrics.json").read_text())["trades"] > 0
+    assert list((tmp_path / "mlruns").glob("*/*/artifacts/report.html"))
+    again = runner.invoke(app, ["pipeline", "--config", str(config)])
+    assert again.exit_code == 0 and "Stages run: none" in again.output
+    # A changed model setting re-runs only what depends on it.
+    changed = tiny(tmp_path, models={"state_backend": "forest", "state_estimators": 12, "predictor_max_iter": 10,
+                                     "horizons": [1, 5]})
+    third = runner.invoke(app, ["pipeline", "--config", str(changed)])
+    assert third.exit_code == 0, third.output
+    assert "Stages run: pretrain, finetune, report" in third.output
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"modles": {}}, "modles: Extra inputs are not permitted"),
+    ({"models": {"state_backend": "svm"}}, "models.state_backend"),
+    ({"real": "nowhere.csv"}, "real data file not found: nowhere.csv"),
+])
+def test_broken_config_is_rejected_before_any_work(tmp_path, change, match):
+    result = runner.invoke(app, ["pipeline", "--config", str(tiny(tmp_path, **change))])
+    assert result.exit_code == 1 and match in result.output
+    assert not (tmp_path / "out").exists(), "nothing was started"
+
+
+def test_failing_stage_stops_with_a_clear_message_and_keeps_earlier_stages(tmp_path, monkeypatch):
+    import fracfire.pipeline as pipeline
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+
+    def broken(ctx):
+        raise ValueError("no archetypes today")
+
+    stages = list(pipeline.STAGES)
+    stages[1] = ("archetypes", ("calibrate",), broken, stages[1][3])
+    monkeypatch.setattr(pipeline, "STAGES", tuple(stages))
+    result = runner.invoke(app, ["pipeline", "--config", str(tiny(tmp_path))])
+    assert result.exit_code == 1
+    assert "stage 'archetypes' failed: ValueError: no archetypes today" in result.output
+    assert (tmp_path / "out" / "tiny" / ".stages" / "calibrate.json").exists()
+    assert not (tmp_path / "out" / "tiny" / ".stages" / "archetypes.json").exists()

@@ -569,7 +569,14 @@ def pipeline(
     calibrate: Annotated[bool, typer.Option(help="Re-fit the calibration instead of loading it.")] = False,
 ) -> None:
     """Run the main job end to end: calibrate, archetypes, pretrain, finetune, setups, realism, report."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from fracfire.pipeline import PipelineError, load_pipeline_config, run_pipeline
 
@@ -577,7 +584,7 @@ def pipeline(
         cfg = load_pipeline_config(config, **{"archetypes.scale": scale, "archetypes.scheduler": scheduler,
                                               "calibrate.mode": "fit" if calibrate else None})
         columns = (TextColumn("[bold]stage[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("starting", total=7)
 

@@ -18,8 +18,9 @@ from rich.progress import (
 
 @contextlib.contextmanager
 def progress_bar(description: str, total: int, console: Console | None = None,
-                 unit: str = "days") -> Iterator[Callable[[int, int], None]]:
-    """Show a progress bar; yield a ``callback(done, total)`` that advances it."""
+                 unit: str = "days") -> Iterator[Callable[..., None]]:
+    """Show a progress bar; yield ``callback(done, total, description=None)`` that advances it
+    (and relabels it when a description is given)."""
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn(unit), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
@@ -28,7 +29,7 @@ def progress_bar(description: str, total: int, console: Console | None = None,
     with progress:
         task = progress.add_task(description, total=total)
 
-        def callback(done: int, of: int) -> None:
-            progress.update(task, completed=done, total=of)
+        def callback(done: int, of: int, label: str | None = None) -> None:
+            progress.update(task, completed=done, total=of, **({"description": label} if label else {}))
 
         yield callback

@@ -569,30 +569,16 @@ def pipeline(
     calibrate: Annotated[bool, typer.Option(help="Re-fit the calibration instead of loading it.")] = False,
 ) -> None:
     """Run the main job end to end: calibrate, archetypes, pretrain, finetune, setups, realism, report."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
+    from fracfire._progress import progress_bar
     from fracfire.pipeline import PipelineError, load_pipeline_config, run_pipeline
 
     with _clean_errors():
         cfg = load_pipeline_config(config, **{"archetypes.scale": scale, "archetypes.scheduler": scheduler,
                                               "calibrate.mode": "fit" if calibrate else None})
-        columns = (TextColumn("[bold]stage[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("starting", total=7)
-
-            def show(stage: str, done: int, total: int) -> None:
-                progress.update(task, description=stage, completed=done, total=total)
-
+        with progress_bar("starting", 7, console, unit="stages") as advance:
             try:
-                result = run_pipeline(cfg, progress=show, say=lambda text: progress.console.print(f"  {text}"))
+                result = run_pipeline(cfg, progress=lambda stage, done, total: advance(done, total, f"stage {stage}"),
+                                      say=lambda text: console.print(f"  {text}"))
             except PipelineError as exc:
                 raise RuntimeError(str(exc)) from None
     ran = [s for s, v in result["stages"].items() if v == "ran"]

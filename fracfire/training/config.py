@@ -51,35 +51,33 @@ class ModelConfig(_Strict):
     n_models: int = Field(1, ge=1)
 
 
-class TrainConfig(_Strict):
+class _RunConfig(_Strict):
+    """What every run shares."""
+
+    experiment: str = "fracfire"
+    random_seed: int = 42
+    validation_split: float = Field(0.2, gt=0, lt=1)
+    windows: list[int] = [5, 15, 60]
+    data: DataConfig
+    output_dir: str = "models"
+    tracking_uri: str | None = None
+
+
+class TrainConfig(_RunConfig):
     """``fracfire train`` (pre-training)."""
 
-    experiment: str = "fracfire"
-    random_seed: int = 42
-    validation_split: float = Field(0.2, gt=0, lt=1)
-    windows: list[int] = [5, 15, 60]
-    data: DataConfig
     model: ModelConfig
-    output_dir: str = "models"
     model_name: str = "model.joblib"
-    tracking_uri: str | None = None
 
 
-class FinetuneConfig(_Strict):
+class FinetuneConfig(_RunConfig):
     """``fracfire finetune``: continue a saved model on (real) bars."""
 
-    experiment: str = "fracfire"
-    random_seed: int = 42
-    validation_split: float = Field(0.2, gt=0, lt=1)
-    windows: list[int] = [5, 15, 60]
     base_model: str
     model_type: Literal["StateDetector", "PricePredictor"]
-    data: DataConfig
     epochs: int = Field(10, ge=1)
     lr: float = Field(1e-4, gt=0)
-    output_dir: str = "models"
     model_name: str = "model_finetuned.joblib"
-    tracking_uri: str | None = None
 
 
 def resolve_path(path: str, kind: Literal["data", "out"]) -> Path:

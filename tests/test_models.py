@@ -160,8 +160,10 @@ def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path)
     pd.testing.assert_frame_equal(loaded.predict(real_features), prediction)
     targets = model.targets(real_bars)
     before = model.evaluate(real_features, targets)["range_5_rmse"]
+    pretrained = model.estimators_["range_5"][0]
     model.finetune(real_features, targets, iterations=30)
-    assert model.estimators_["range_5"][0].max_iter == 70
+    assert model.estimators_["range_5"][0] is pretrained and pretrained.max_iter == 40, "pre-trained kept"
+    assert len(model.residuals_["range_5"]) == 1 and model.residuals_["range_5"][0].max_iter == 30
     assert model.evaluate(real_features, targets)["range_5_rmse"] < before
     with pytest.raises(TypeError, match="Y must be a DataFrame"):
         model.fit(features, np.zeros(len(features)))

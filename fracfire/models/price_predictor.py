@@ -18,9 +18,13 @@ class PricePredictor(BaseModel, RegressorMixin):
 
     One scikit-learn ``HistGradientBoostingRegressor`` per target, or an ensemble
     averaging ``n_models`` of them with different seeds (``backend="forest"``
-    uses random forests instead). ``finetune`` continues boosting on new
-    (real) data: each booster keeps its trees and adds ``iterations`` more fitted
-    to the new data's residuals (forests add trees).
+    uses random forests instead). ``finetune`` is residual boosting: the
+    pre-trained models stay as they are and a new booster of ``iterations``
+    trees, binned on the new (real) data, learns what they get wrong there;
+    predictions add it. Each further ``finetune`` stacks another residual
+    booster (continuous learning). Continuing the old boosters instead would
+    keep feature bins fitted on synthetic data, which resolve real features
+    poorly when their scale differs.
 
     Parameters
     ----------
@@ -95,27 +99,39 @@ class PricePredictor(BaseModel, RegressorMixin):
         """Names of the target columns, in order."""
         return [f"{kind}_{h}" for h in self.horizons for kind in ("delta", "range")]
 
+    def _predict_values(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        out = {}
+        for c, models in self.estimators_.items():
+            prediction = np.mean([m.predict(values) for m in models], axis=0)
+            for residual in getattr(self, "residuals_", {}).get(c, []):
+                prediction = prediction + residual.predict(values)
+            out[c] = prediction
+        return out
+
     def predict(self, X) -> pd.DataFrame:
-        """Ensemble-mean forecasts, one column per target."""
+        """Ensemble-mean forecasts plus any fine-tuned residuals, one column per target."""
         if not hasattr(self, "estimators_"):
             raise RuntimeError("PricePredictor is not fitted yet: call fit() or load()")
         values, _ = self._rows(X)
         index = X.index if isinstance(X, pd.DataFrame) else None
-        return pd.DataFrame({c: np.mean([m.predict(values) for m in models], axis=0)
-                             for c, models in self.estimators_.items()}, index=index)
+        return pd.DataFrame(self._predict_values(values), index=index)
 
     def finetune(self, X, Y: pd.DataFrame, iterations: int = 50) -> "PricePredictor":
-        """Continue training on new data (see the class notes)."""
+        """Learn the residuals of the current model on new data (see the class notes)."""
         if not hasattr(self, "estimators_"):
             raise RuntimeError("PricePredictor is not fitted yet: call fit() before finetune()")
         values, Y = self._rows(X, Y)
-        for c, models in self.estimators_.items():
-            for model in models:
-                if self.backend == "forest":
-                    model.n_estimators += iterations
-                else:
-                    model.max_iter += iterations
-                model.fit(values, Y[c].to_numpy())
+        current = self._predict_values(values)
+        residuals = dict(getattr(self, "residuals_", {}))
+        for k, c in enumerate(self.columns_):
+            booster = self._estimator(self.random_state + 1000 + k)
+            if self.backend == "forest":
+                booster.set_params(n_estimators=iterations)
+            else:
+                booster.set_params(max_iter=iterations)
+            booster.fit(values, Y[c].to_numpy() - current[c])
+            residuals[c] = [*residuals.get(c, []), booster]
+        self.residuals_ = residuals
         return self
 
     def evaluate(self, X, Y: pd.DataFrame) -> dict:

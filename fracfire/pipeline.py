@@ -1,8 +1,9 @@
 """The main job: ``fracfire pipeline --config configs/pipeline.yaml`` (what ``make demo`` runs).
 
-Stages, each cached by a content hash of its settings and of the stages it
-depends on (``<run>/.stages/<stage>.json``), so a re-run skips finished stages
-and a changed config re-runs only what depends on the change:
+Stages, each cached by a content hash of its settings, of the stages it
+depends on, of the input files and of FracFire's own source
+(``<run>/.stages/<stage>.json``), so a re-run skips finished stages and a
+changed config re-runs only what depends on the change:
 
 1. ``calibrate``: load the saved calibration (or fit one) of the real data;
 2. ``archetypes``: build the synthetic archetype library with it;
@@ -355,6 +356,14 @@ STAGES: tuple[tuple[str, tuple[str, ...], Callable[[_Context], dict], Callable[[
 """(name, upstream stages, function, the config it depends on)."""
 
 
+def _code_digest() -> str:
+    """SHA-256 of the package's source: a code change invalidates every stage (conservative)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _file_digest(path: str) -> str:
     p = Path(path)
     return hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "missing"
@@ -371,8 +380,9 @@ def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], Non
     keys: dict[str, str] = {}
     ctx = _Context(config, run, keys, say)
     status = {}
+    code = _code_digest()
     for index, (name, upstream, fn, depends) in enumerate(STAGES):
-        inputs = {"stage": name, "version": __version__, "config": depends(config),
+        inputs = {"stage": name, "version": __version__, "code": code, "config": depends(config),
                   "upstream": [keys[u] for u in upstream],
                   "files": {k: _file_digest(v) for k, v in (("real", config.real), ("cal", config.calibrate.path))}}
         key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()

@@ -28,33 +28,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from fracfire._atomic import write_text_atomic
-from fracfire.exceptions import ConfigError
+from fracfire._config import StrictModel, read_yaml, validate
 
 __all__ = ["STAGES", "PipelineConfig", "PipelineError", "load_pipeline_config", "run_pipeline"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CalibrationSection(_Strict):
+class CalibrationSection(StrictModel):
     mode: str = Field("load", pattern="^(load|fit)$")
     path: str = "configs/physics_calibrated.yaml"
     max_evaluations: int = Field(60, ge=1)
 
 
-class ArchetypeSection(_Strict):
+class ArchetypeSection(StrictModel):
     days_per_archetype: int = Field(8, ge=1)
     scale: str = Field("small", pattern="^(small|large)$")
     scheduler: str | None = None
     workers: int | None = Field(None, ge=1)
 
 
-class ModelSection(_Strict):
+class ModelSection(StrictModel):
     state_backend: str = Field("neural", pattern="^(forest|boosting|neural)$")
     state_epochs: int = Field(2, ge=1)
     state_estimators: int = Field(100, ge=1)
@@ -62,26 +57,26 @@ class ModelSection(_Strict):
     horizons: list[int] = [1, 5, 15]
 
 
-class FinetuneSection(_Strict):
+class FinetuneSection(StrictModel):
     epochs: int = Field(3, ge=1)
     lr: float = Field(1e-4, gt=0)
     test_fraction: float = Field(0.25, gt=0, lt=1)
 
 
-class SetupSection(_Strict):
+class SetupSection(StrictModel):
     synthetic_days: int = Field(5, ge=1)
 
 
-class RealismSection(_Strict):
+class RealismSection(StrictModel):
     seeds: int = Field(1, ge=1)
 
 
-class ReportSection(_Strict):
+class ReportSection(StrictModel):
     screenshot: bool = True
     chart_days: int = Field(3, ge=0)
 
 
-class PipelineConfig(_Strict):
+class PipelineConfig(StrictModel):
     """The whole job (defaults suit a 2-core laptop). Unknown keys are rejected."""
 
     run_id: str = Field("demo", pattern=r"^[A-Za-z0-9_.-]+$")
@@ -104,13 +99,7 @@ class PipelineError(RuntimeError):
 
 def load_pipeline_config(path: str | os.PathLike, **overrides) -> PipelineConfig:
     """Read and validate the pipeline YAML before any work starts (``overrides`` are dotted keys)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"pipeline config not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    data = read_yaml(path, "pipeline config") or {}
     for dotted, value in overrides.items():
         if value is None:
             continue
@@ -119,11 +108,7 @@ def load_pipeline_config(path: str | os.PathLike, **overrides) -> PipelineConfig
         for key in parents:
             node = node.setdefault(key, {})
         node[leaf] = value
-    try:
-        config = PipelineConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+    config = validate(PipelineConfig, data, path)
     if not Path(config.real).exists():
         raise FileNotFoundError(f"{path}: real data file not found: {config.real}")
     if config.calibrate.mode == "load" and not Path(config.calibrate.path).exists():

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
+from fracfire._config import StrictModel, read_yaml, validate
 from fracfire.evaluation.setups import SetupEntry
-from fracfire.exceptions import ConfigError
 from fracfire.inference.live import Prediction
 from fracfire.schema import TICK_SIZE
 
@@ -20,7 +18,7 @@ __all__ = ["DecisionRule", "load_rule"]
 _DIRECTION = {"breakout": "long", "rally": "long", "breakdown": "short"}
 
 
-class DecisionRule(BaseModel):
+class DecisionRule(StrictModel):
     """``state == <state> and confidence > <min_confidence>`` -> an entry at the bar's close.
 
     The seed's rule is the default: a breakout with confidence above 0.8 goes
@@ -28,8 +26,6 @@ class DecisionRule(BaseModel):
     the risk; after an entry the rule waits ``cooldown_minutes``. The
     direction defaults to long for breakout and rally, short for breakdown.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     state: str = "breakout"
     min_confidence: float = Field(0.8, ge=0, le=1)
@@ -57,11 +53,4 @@ class DecisionRule(BaseModel):
 
 def load_rule(path: str | os.PathLike) -> DecisionRule:
     """Read a rule from YAML (unknown keys and bad values name the key)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"rule file not found: {path}")
-    try:
-        return DecisionRule.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+    return validate(DecisionRule, read_yaml(path, "rule file") or {}, path)

@@ -152,9 +152,7 @@ class StateDetector(BaseModel, ClassifierMixin):
                     logits, _ = net(torch.from_numpy(np.ascontiguousarray(windows[start:start + 4096])))
                     out.append(torch.softmax(logits, dim=1).numpy())
             return np.vstack(out).astype(np.float64)
-        proba = self.estimator_.predict_proba(values)
-        # Trees fine-tuned on pseudo-labels keep all classes (estimator classes == classes_).
-        return proba
+        return self.estimator_.predict_proba(values)
 
     def predict(self, X) -> np.ndarray:
         """Most likely state of every row."""

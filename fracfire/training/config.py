@@ -6,21 +6,16 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from fracfire.exceptions import ConfigError
+from fracfire._config import StrictModel, read_yaml, validate
 
 __all__ = ["DataConfig", "FinetuneConfig", "ModelConfig", "TrainConfig", "load_config", "resolve_path"]
 
 MODEL_TYPES = ("RandomForestClassifier", "HistGradientBoostingClassifier", "NeuralStateDetector", "PricePredictor")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DataConfig(_Strict):
+class DataConfig(StrictModel):
     """Where bars come from.
 
     ``archetypes``: a library at ``path`` (built with ``days_per_archetype``
@@ -38,7 +33,7 @@ class DataConfig(_Strict):
     physics: str | None = None
 
 
-class ModelConfig(_Strict):
+class ModelConfig(StrictModel):
     """Which model and its size (the seed's ``type`` names are accepted)."""
 
     type: Literal[MODEL_TYPES]  # type: ignore[valid-type]
@@ -51,7 +46,7 @@ class ModelConfig(_Strict):
     n_models: int = Field(1, ge=1)
 
 
-class _RunConfig(_Strict):
+class _RunConfig(StrictModel):
     """What every run shares."""
 
     experiment: str = "fracfire"
@@ -87,17 +82,6 @@ def resolve_path(path: str, kind: Literal["data", "out"]) -> Path:
     return p if p.is_absolute() or not base else Path(base) / p
 
 
-def load_config(path: str | os.PathLike, kind: type[_Strict]):
+def load_config(path: str | os.PathLike, kind: type[StrictModel]):
     """Read and validate a YAML config; errors name the key and the file."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    try:
-        return kind.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+    return validate(kind, read_yaml(path), path)

@@ -3,14 +3,17 @@ import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from fracfire import check_bars
+from fracfire.data import bar_minutes, count_sessions, require_bar_minutes, require_sessions
 from fracfire.data.real import load_continuous_contract, validate_bars
 from fracfire.exceptions import BarsValidationError, FracFireWarning
 
 SAMPLE = Path(__file__).parent.parent / "data" / "es_1min_2019-09.csv.gz"
+NQ_SAMPLE = Path(__file__).parent.parent / "data" / "nq_5min_2019.csv.gz"
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +33,33 @@ def test_bundled_sample_loads_into_the_engine_schema(real):
     report = real.attrs["validation"]
     assert report.ok and report.rows == 28_409
     assert report.gaps_by_session()["afterhours"] > 10_000, "the daily 17:00-18:00 break"
+    assert real.attrs["has_volume"] is True and report.has_volume
+    assert real.attrs["bar_minutes"] == 1 == bar_minutes(real)
+    assert count_sessions(real) == 21
+    assert "volume" not in report.summary()
+
+
+def test_bundled_nq_sample_has_a_year_of_five_minute_sessions_without_volume():
+    nq = load_continuous_contract(NQ_SAMPLE)  # strict
+    check_bars(nq)
+    assert len(nq) == 70_002
+    assert nq.attrs["has_volume"] is False and (nq["volume"] == 1).all()
+    assert nq.attrs["bar_minutes"] == 5 == bar_minutes(nq)
+    assert count_sessions(nq) == 258 == require_sessions(nq, 258, "this test")
+    assert nq["time"].iloc[0] == pd.Timestamp("2019-01-01 18:00", tz="America/New_York")
+    assert nq["time"].iloc[-1] == pd.Timestamp("2019-12-31 16:55", tz="America/New_York")
+    last = nq.groupby("segment_id")["time"].max()
+    assert last.dt.date.nunique() == 258, "one session per trading date"
+    session = nq["time"].between(pd.Timestamp("2019-02-26 18:00", tz="America/New_York"),
+                                 pd.Timestamp("2019-02-27 17:00", tz="America/New_York"))
+    assert nq.loc[session, "segment_id"].nunique() == 1, "CME's 2019-02-26 evening outage does not split the session"
+    report = nq.attrs["validation"]
+    assert report.ok and report.bar_minutes == 5
+    assert "no volume column (volume set to 1; volume facts are skipped)" in report.summary()
+    assert len(report.gaps) < 600, "gaps are counted against 5-minute bars, not one per bar"
+    with pytest.raises(ValueError, match=r"calibration needs 1-minute bars; the file has 5-minute bars "
+                                         r"\(median spacing 5 min over 69,743 pairs\)\. Use a file of 1-minute"):
+        require_bar_minutes(nq, 1, "calibration")
 
 
 def raw_rows():
@@ -68,6 +98,7 @@ def test_formats_and_spellings(tmp_path, kind):
     assert bars["time"].iloc[0] == pd.Timestamp("2024-03-01 09:30", tz="America/New_York")
     assert bars["session"].astype(str).tolist() == ["rth"] * 3
     assert bars.attrs["validation"].gaps["missing_minutes"].tolist() == [1]
+    assert bars.attrs["has_volume"] is True
 
 
 def test_naive_times_take_the_given_timezone(tmp_path):
@@ -122,7 +153,7 @@ def test_non_strict_load_repairs_and_says_what_it_did(tmp_path):
 @pytest.mark.parametrize("content, match", [
     ("", "the file is empty"),
     ("time,open,high,low,close,volume\n", "no bars in the file"),
-    ("time,open,high,low,close\n2024-03-01 09:30,1,1,1,1\n", r"missing column\(s\) \['volume'\]"),
+    ("time,open,high,low,volume\n2024-03-01 09:30,1,1,1,1\n", r"missing column\(s\) \['close'\]"),
     ("time,open,high,low,close,volume\nyesterday-ish,1,1,1,1,1\n", "unparsable timestamp 'yesterday-ish' in row 0"),
 ])
 def test_malformed_files(tmp_path, content, match):
@@ -155,5 +186,136 @@ def test_validate_bars_on_a_frame():
     assert report.ok and "no errors" in report.summary()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ValueError, match=r"missing columns \['volume'\]"):
-            validate_bars(frame.drop(columns=["volume"]))
+        with pytest.raises(ValueError, match=r"missing columns \['close'\]"):
+            validate_bars(frame.drop(columns=["close"]))
+    no_volume = validate_bars(frame.drop(columns=["volume"]))
+    assert no_volume.ok and not no_volume.has_volume and no_volume.volume.empty
+
+
+def regular_bars(start, periods, minutes=1, tz="America/New_York"):
+    """Constant-price bars every ``minutes`` from ``start`` (a wall time in ``tz``)."""
+    times = pd.date_range(start, periods=periods, freq=f"{minutes}min", tz=tz)
+    return pd.DataFrame({"time": [t.isoformat() for t in times], "open": 5000.0, "high": 5000.25,
+                         "low": 5000.0, "close": 5000.25, "volume": 3})
+
+
+def test_a_file_without_volume_loads_with_volume_one(tmp_path):
+    path = tmp_path / "no_volume.csv"
+    regular_bars("2024-03-01 09:30", 10).drop(columns=["volume"]).to_csv(path, index=False)
+    bars = load_continuous_contract(path)
+    check_bars(bars)
+    assert bars["volume"].dtype == np.int64 and bars["volume"].tolist() == [1] * 10
+    assert bars.attrs["has_volume"] is False
+    assert "no volume column (volume set to 1; volume facts are skipped)" in bars.attrs["validation"].summary()
+
+
+def test_a_file_with_volume_keeps_it(tmp_path):
+    path = tmp_path / "volume.csv"
+    regular_bars("2024-03-01 09:30", 10).to_csv(path, index=False)
+    bars = load_continuous_contract(path)
+    assert bars["volume"].tolist() == [3] * 10
+    assert bars.attrs["has_volume"] is True
+    assert "volume" not in bars.attrs["validation"].summary()
+
+
+def test_a_non_strict_load_without_volume_repairs_prices_only(tmp_path):
+    frame = regular_bars("2024-03-01 09:30", 5).drop(columns=["volume"])
+    frame.loc[2, "open"] = 5000.1
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    with pytest.warns(FracFireWarning, match="rounded 1 row"):
+        bars = load_continuous_contract(path, strict=False)
+    assert bars.attrs["has_volume"] is False and (bars["volume"] == 1).all()
+
+
+def test_five_minute_bars_are_detected_and_keep_their_sessions(tmp_path):
+    # Two Globex sessions: 18:00-16:55 ET, the 17:00-18:00 break, then the next one.
+    first = regular_bars("2024-03-04 18:00", 276, minutes=5)
+    second = regular_bars("2024-03-05 18:00", 276, minutes=5)
+    path = tmp_path / "five.csv"
+    pd.concat([first, second]).to_csv(path, index=False)
+    bars = load_continuous_contract(path)
+    assert bars.attrs["bar_minutes"] == 5 == bar_minutes(bars)
+    assert count_sessions(bars) == 2 and bars["segment_id"].tolist() == [0] * 276 + [1] * 276
+    report = bars.attrs["validation"]
+    assert report.gaps["missing_minutes"].tolist() == [60], "only the daily break is a gap"
+    assert require_bar_minutes(bars, 5, "calibration") == 5
+    with pytest.raises(ValueError, match=r"calibration needs 1-minute bars; the file has 5-minute bars "
+                                         r"\(median spacing 5 min over 550 pairs\)"):
+        require_bar_minutes(bars, 1, "calibration")
+    with pytest.raises(ValueError, match=r"needs 15-minute bars; the file has 5-minute bars .*"
+                                         r"resample_bars\(bars, '15min'\)"):
+        require_bar_minutes(bars, 15, "the 15-minute scorecard")
+
+
+def test_one_minute_bars_are_detected_despite_quiet_minutes():
+    frame = regular_bars("2024-03-01 09:30", 30)
+    frame = frame.drop(index=[3, 4, 10, 20]).assign(time=lambda f: pd.to_datetime(f["time"]))
+    assert bar_minutes(frame) == 1
+
+
+def test_a_halt_inside_a_session_does_not_start_a_new_one(tmp_path):
+    # CME's 2019-02-26 outage: bars stop at 19:40 ET and resume at 22:45 in the same session.
+    before = regular_bars("2019-02-26 18:00", 21, minutes=5)
+    after = regular_bars("2019-02-26 22:45", 216, minutes=5)
+    next_day = regular_bars("2019-02-27 18:00", 10, minutes=5)
+    path = tmp_path / "halt.csv"
+    pd.concat([before, after, next_day]).to_csv(path, index=False)
+    bars = load_continuous_contract(path)
+    assert bars["segment_id"].tolist() == [0] * (21 + 216) + [1] * 10
+
+
+def test_offsets_may_change_with_daylight_saving(tmp_path):
+    path = tmp_path / "dst.csv"
+    regular_bars("2024-03-10 01:55", 3, minutes=5).to_csv(path, index=False)  # 01:55 EST, 03:00 EDT, 03:05 EDT
+    bars = load_continuous_contract(path)
+    assert bars["time"].dt.strftime("%H:%M%z").tolist() == ["01:55-0500", "03:00-0400", "03:05-0400"]
+    frame = regular_bars("2024-03-01 09:30", 3)
+    frame.loc[1, "time"] = "2024-03-01 09:31"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"timestamp '2024-03-01 09:31' in row 1 has no UTC offset"):
+        load_continuous_contract(path)
+
+
+@pytest.mark.parametrize("times, match", [
+    (["2024-03-01 09:30"], r"too few bars to measure the bar size.*got 1 bar"),
+    (["2024-03-01 09:30", "2024-03-01 11:30"], r"too few bars .*got 2 bar"),
+    (pd.date_range("2024-03-01 09:30", periods=5, freq="30s"), r"whole number of minutes >= 1 apart; got "
+                                                               r"median spacing 0\.5 min over 4 pairs"),
+    (["2024-03-01 09:30", "2024-03-01 09:31", "2024-03-01 09:33"], r"median spacing 1\.5 min over 2 pairs"),
+])
+def test_bar_minutes_says_why_it_cannot_tell(times, match):
+    frame = pd.DataFrame({"time": pd.to_datetime(times)})
+    with pytest.raises(ValueError, match=match):
+        bar_minutes(frame)
+
+
+def test_bar_size_checks_reject_bad_arguments():
+    frame = pd.DataFrame({"time": pd.date_range("2024-03-01 09:30", periods=3, freq="1min")})
+    with pytest.raises(TypeError, match="bars must be a pandas DataFrame; got Series"):
+        bar_minutes(frame["time"])
+    with pytest.raises(ValueError, match=r"bars must have a 'time' column; got columns \['t'\]"):
+        bar_minutes(frame.rename(columns={"time": "t"}))
+    with pytest.raises(TypeError, match="expected must be an int; got float"):
+        require_bar_minutes(frame, 1.0, "calibration")
+    with pytest.raises(ValueError, match="expected must be >= 1; got 0"):
+        require_bar_minutes(frame, 0, "calibration")
+
+
+def test_require_sessions_names_what_was_found_and_what_is_needed(tmp_path):
+    path = tmp_path / "one_day.csv"
+    regular_bars("2019-09-03 09:30", 390).to_csv(path, index=False)
+    bars = load_continuous_contract(path)
+    assert count_sessions(bars) == 1 == require_sessions(bars, 1, "calibration")
+    with pytest.raises(ValueError, match=r"^calibration needs at least 5 trading sessions \(3 for fitting, "
+                                         r"2 held out\); the file has 1 session \(2019-09-03\)\."):
+        require_sessions(bars, 5, "calibration", "3 for fitting, 2 held out")
+    frame = pd.DataFrame({"segment_id": [0, 1]})
+    with pytest.raises(ValueError, match=r"fitting needs at least 3 trading sessions; the data has 2 sessions\."):
+        require_sessions(frame, 3, "fitting")
+    with pytest.raises(ValueError, match="bars must have a 'segment_id' column"):
+        count_sessions(frame.rename(columns={"segment_id": "day"}))
+    with pytest.raises(TypeError, match="minimum must be an int; got str"):
+        require_sessions(bars, "5", "calibration")
+    with pytest.raises(ValueError, match="minimum must be >= 1; got 0"):
+        require_sessions(bars, 0, "calibration")

@@ -1,5 +1,6 @@
 """Data layer: bars files, real-data loaders, synthetic datasets and features."""
 
+from fracfire.data.checks import bar_minutes, count_sessions, require_bar_minutes, require_sessions
 from fracfire.data.io import BAR_FILE_SUFFIXES, bars_file_kind, read_bars, write_bars
 from fracfire.data.real import ValidationReport, load_continuous_contract, validate_bars
 from fracfire.data.resample import resample_bars, timeframe_minutes
@@ -20,12 +21,16 @@ __all__ = [
     "LabelledBars",
     "RealFileSource",
     "ValidationReport",
+    "bar_minutes",
     "bars_file_kind",
     "build_archetypes",
+    "count_sessions",
     "list_archetypes",
     "load_archetypes",
     "load_continuous_contract",
     "read_bars",
+    "require_bar_minutes",
+    "require_sessions",
     "resample_bars",
     "timeframe_minutes",
     "validate_bars",

@@ -1,4 +1,4 @@
-"""Loading and validating real continuous-contract one-minute bars."""
+"""Loading and validating real continuous-contract intraday bars (1-minute, 5-minute, ...)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fracfire.data.checks import SEGMENT_GAP_MINUTES, SESSION_MAX_HOURS, bar_minutes
 from fracfire.exceptions import BarsValidationError, FracFireWarning
 from fracfire.physics.sessions import Session, session_codes
 from fracfire.physics.states import MarketState
 from fracfire.schema import TICK_SIZE, TIMEZONE, bars_frame
 
-__all__ = ["COLUMN_SPELLINGS", "ValidationReport", "load_continuous_contract", "validate_bars"]
+__all__ = ["COLUMN_SPELLINGS", "SEGMENT_GAP_MINUTES", "SESSION_MAX_HOURS", "ValidationReport",
+           "load_continuous_contract", "validate_bars"]
 
 COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
     "time": ("time", "timestamp", "datetime", "date_time", "ts", "t", "date"),
@@ -26,10 +28,10 @@ COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
     "close": ("close", "c", "close_price", "last", "price"),
     "volume": ("volume", "v", "vol", "qty", "size"),
 }
-"""Accepted column/key spellings (case-insensitive), first match wins."""
+"""Accepted column/key spellings (case-insensitive), first match wins. ``volume`` is optional."""
 
-SEGMENT_GAP_MINUTES = 60
-"""A gap longer than this starts a new ``segment_id`` (a new trading session)."""
+_OPTIONAL = ("volume",)
+_UTC_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})\s*$"
 
 _OHLC = ["open", "high", "low", "close"]
 
@@ -70,7 +72,7 @@ def _normalise_columns(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     if "time" not in picked and {"date", "time"} <= set(lower):
         raw = raw.assign(_dt=raw[lower["date"]].astype(str) + " " + raw[lower["time"]].astype(str))
         picked["time"] = "_dt"
-    missing = [c for c in COLUMN_SPELLINGS if c not in picked]
+    missing = [c for c in COLUMN_SPELLINGS if c not in picked and c not in _OPTIONAL]
     if missing:
         raise ValueError(
             f"{path}: missing column(s) {missing}; found {list(raw.columns)}. Accepted spellings: "
@@ -84,15 +86,19 @@ def _parse_time(values: pd.Series, tz: str, path: Path) -> pd.Series:
         unit = "ms" if values.abs().max() > 1e11 else "s"
         return pd.to_datetime(values, unit=unit, utc=True).dt.tz_convert(TIMEZONE)
     text = values.astype("string")
-    parsed = pd.to_datetime(text, errors="coerce", utc=False, format="mixed")
+    # Offsets may differ across a DST change (-05:00 / -04:00): parse those as UTC instants.
+    offset = text.str.contains(_UTC_OFFSET, regex=True, na=False)
+    if offset.any() and not offset[text.notna()].all():
+        first = int(np.flatnonzero((~offset & text.notna()).to_numpy())[0])
+        raise ValueError(f"{path}: timestamp {text.iloc[first]!r} in row {first} has no UTC offset but "
+                         "others have one; expected all timestamps with an offset or all without")
+    parsed = pd.to_datetime(text, errors="coerce", utc=bool(offset.any()), format="mixed")
     bad = parsed.isna() & text.notna()
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first}")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return parsed.dt.tz_convert(TIMEZONE)
-    if parsed.dtype == object:  # mixed offsets
-        return pd.to_datetime(text, utc=True, format="mixed").dt.tz_convert(TIMEZONE)
     return parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert(TIMEZONE)
 
 
@@ -107,16 +113,22 @@ class ValidationReport:
     nan, duplicates, off_grid, ohlc, volume : pandas.DataFrame
         Offending rows (with their original position in ``row``) for: missing
         values, repeated timestamps, prices off the 0.25 grid, OHLC order
-        violations, non-positive volume.
+        violations, non-positive volume (empty without a volume column).
     unsorted : int
         Rows earlier than the row before them.
     gaps : pandas.DataFrame
-        One row per jump of more than one minute: ``after`` (last bar before
-        the gap), ``missing_minutes`` and ``session`` (of the first missing
-        minute). Gaps are reported, not errors: markets halt and quiet
-        minutes have no trades.
+        One row per jump of more than one bar: ``after`` (last bar before
+        the gap), ``missing_minutes`` (minutes without a bar) and ``session``
+        (of the first missing minute). Gaps are reported, not errors:
+        markets halt and quiet minutes have no trades.
     repairs : tuple of str
         What a non-strict load changed.
+    has_volume : bool
+        Whether the bars had a volume column.
+    bar_minutes : int or None
+        Bar size found by :func:`~fracfire.data.bar_minutes`; None when it
+        cannot be measured (too few bars, irregular spacing), in which case
+        gaps are counted against one-minute bars.
     """
 
     rows: int
@@ -128,6 +140,8 @@ class ValidationReport:
     volume: pd.DataFrame
     gaps: pd.DataFrame
     repairs: tuple[str, ...] = field(default=())
+    has_volume: bool = True
+    bar_minutes: int | None = 1
 
     @property
     def problems(self) -> dict[str, int]:
@@ -148,8 +162,11 @@ class ValidationReport:
 
     def summary(self) -> str:
         """A few lines a person can read."""
-        lines = [f"{self.rows:,} rows; " + ("no errors" if self.ok else "errors: " + ", ".join(
+        size = f" of {self.bar_minutes}-minute bars" if self.bar_minutes else ""
+        lines = [f"{self.rows:,} rows{size}; " + ("no errors" if self.ok else "errors: " + ", ".join(
             f"{k} {v}" for k, v in self.problems.items() if v))]
+        if not self.has_volume:
+            lines.append("no volume column (volume set to 1; volume facts are skipped)")
         if not self.gaps.empty:
             per = ", ".join(f"{k} {v:,}" for k, v in self.gaps_by_session().items())
             lines.append(f"{len(self.gaps):,} gaps, {int(self.gaps['missing_minutes'].sum()):,} "
@@ -170,23 +187,26 @@ class ValidationReport:
 
 
 def validate_bars(df: pd.DataFrame) -> ValidationReport:
-    """Check raw bars (``time, open, high, low, close, volume``) for every known defect.
+    """Check raw bars (``time, open, high, low, close[, volume]``) for every known defect.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Bars with tz-aware ``time``; other columns are ignored.
+        Bars with tz-aware ``time``; ``volume`` is optional (its checks are
+        skipped without it); other columns are ignored.
 
     Returns
     -------
     ValidationReport
     """
-    missing = [c for c in ["time", *_OHLC, "volume"] if c not in df.columns]
+    missing = [c for c in ["time", *_OHLC] if c not in df.columns]
     if missing:
-        raise ValueError(f"validate_bars: missing columns {missing}")
-    frame = df[["time", *_OHLC, "volume"]].reset_index(drop=True)
+        raise ValueError(f"validate_bars: missing columns {missing}; expected time, open, high, low, close "
+                         f"and optionally volume; got {list(df.columns)}")
+    numeric = [*_OHLC, "volume"] if "volume" in df.columns else list(_OHLC)
+    frame = df[["time", *numeric]].reset_index(drop=True)
     frame.insert(0, "row", np.arange(len(frame)))
-    values = frame[[*_OHLC, "volume"]].apply(pd.to_numeric, errors="coerce")
+    values = frame[numeric].apply(pd.to_numeric, errors="coerce")
     nan = values.isna().any(axis=1) | frame["time"].isna()
     clean = ~nan
     prices = values[_OHLC].to_numpy(dtype=float)
@@ -194,25 +214,31 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     off_grid = clean & (np.abs(scaled - np.round(scaled)) > 1e-6).any(axis=1)
     o, h, lo, c = prices.T
     ohlc = clean & ((lo > np.minimum(o, c)) | (h < np.maximum(o, c)) | (lo > h))
-    volume = clean & (values["volume"] <= 0)
+    volume = clean & (values["volume"] <= 0) if "volume" in numeric else pd.Series(False, index=frame.index)
     times = frame.loc[clean, "time"]
     dup = frame["time"].duplicated(keep=False) & clean
     unsorted = int((times.diff() < pd.Timedelta(0)).sum())
     ordered = times.drop_duplicates().sort_values()
+    try:
+        size = bar_minutes(ordered.to_frame("time"))
+    except ValueError:
+        size = None
+    bar = pd.Timedelta(minutes=size or 1)
     step = ordered.diff()
-    jumps = step > pd.Timedelta(minutes=1)
+    jumps = step > bar
     after = ordered.shift()[jumps]
-    first_missing = (after + pd.Timedelta(minutes=1))
+    first_missing = (after + bar)
     wall = first_missing.dt.hour * 60 + first_missing.dt.minute
     sessions = [s.value for s in Session]
     gaps = pd.DataFrame({
         "after": after.to_numpy(),
-        "missing_minutes": (step[jumps] / pd.Timedelta(minutes=1) - 1).astype("int64").to_numpy(),
+        "missing_minutes": ((step[jumps] - bar) / pd.Timedelta(minutes=1)).astype("int64").to_numpy(),
         "session": [sessions[i] for i in session_codes(wall.to_numpy())],
     })
     return ValidationReport(
         rows=len(frame), nan=frame[nan], duplicates=frame[dup], unsorted=unsorted,
         off_grid=frame[off_grid], ohlc=frame[ohlc], volume=frame[volume], gaps=gaps,
+        has_volume="volume" in numeric, bar_minutes=size,
     )
 
 
@@ -246,13 +272,18 @@ def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame
 
 def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
                              tz: str = TIMEZONE) -> pd.DataFrame:
-    """Load real one-minute bars into the engine's bars schema.
+    """Load real intraday bars (1-minute, 5-minute, ...) into the engine's bars schema.
 
     Reads the seed's continuous-contract JSON (a list of bar records, or an
     object holding one under ``bars``/``data``/``candles``), CSV (optionally
     gzipped) or Parquet, accepting the spellings in :data:`COLUMN_SPELLINGS`.
     Timestamps with an offset are converted to America/New_York; naive ones
     are taken in ``tz``; epoch numbers (seconds or milliseconds) are UTC.
+
+    A volume column is optional. The schema needs an int64 ``volume > 0``, so
+    a file without one gets ``volume`` 1 on every bar and
+    ``df.attrs["has_volume"]`` False: volume statistics of such bars are
+    meaningless and consumers (the realism scorecard) skip them.
 
     Parameters
     ----------
@@ -275,8 +306,23 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
         Bars in the :mod:`fracfire.schema` schema: ``session`` from the engine's
         session clock, ``state`` and ``macro_regime`` empty (NA) until inferred,
         ``segment_id`` numbering trading sessions (a new one after any gap over
-        an hour), the first ``delta_ticks`` measured from the first open. The
-        :class:`ValidationReport` is in ``df.attrs["validation"]``.
+        an hour, unless the bars on both sides fit in one session of at most
+        23 hours: a halt such as CME's 2019-02-26 evening outage, not a
+        close), the first ``delta_ticks`` measured from the first open.
+        ``df.attrs`` holds:
+
+        - ``"validation"``: the :class:`ValidationReport`;
+        - ``"has_volume"``: bool, whether the file had a volume column;
+        - ``"bar_minutes"``: int, the bar size from
+          :func:`~fracfire.data.bar_minutes`, or None when the file is too
+          short or irregular to tell (check with
+          :func:`~fracfire.data.require_bar_minutes`).
+
+    Examples
+    --------
+    >>> bars = load_continuous_contract("data/nq_5min_2019.csv.gz")  # doctest: +SKIP
+    >>> bars.attrs["has_volume"], bars.attrs["bar_minutes"], bars["segment_id"].nunique()  # doctest: +SKIP
+    (False, 5, 258)
     """
     path = Path(path)
     if not path.exists():
@@ -298,12 +344,15 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
                                       "(load with strict=False to repair what can be repaired)")
         frame["row"] = np.arange(len(frame))
         frame = frame.set_index("row", drop=False)
-        frame[[*_OHLC, "volume"]] = frame[[*_OHLC, "volume"]].apply(pd.to_numeric, errors="coerce")
+        numeric = [*_OHLC, "volume"] if report.has_volume else list(_OHLC)
+        frame[numeric] = frame[numeric].apply(pd.to_numeric, errors="coerce")
         frame, repairs = _repair(frame, report)
         report = ValidationReport(**{**report.__dict__, "repairs": tuple(repairs)})
         warnings.warn(FracFireWarning(f"{path}: " + "; ".join(repairs)), stacklevel=2)
     bars = _to_schema(frame.reset_index(drop=True))
     bars.attrs["validation"] = report
+    bars.attrs["has_volume"] = report.has_volume
+    bars.attrs["bar_minutes"] = report.bar_minutes
     return bars
 
 
@@ -311,15 +360,35 @@ def _to_schema(frame: pd.DataFrame) -> pd.DataFrame:
     ticks = {c: np.rint(frame[c].to_numpy(dtype=float) / TICK_SIZE).astype(np.int64) for c in _OHLC}
     time = pd.DatetimeIndex(frame["time"])
     wall = time.hour * 60 + time.minute
-    gaps = np.concatenate([[False], np.diff(time.as_unit("ns").asi8) > SEGMENT_GAP_MINUTES * 60 * 10**9])
     states = [s.value for s in MarketState]
     labels = {
         "state": pd.Categorical([None] * len(frame), categories=states),
         "session": pd.Categorical.from_codes(session_codes(np.asarray(wall)).astype(np.int64),
                                              categories=[s.value for s in Session]),
-        "segment_id": np.cumsum(gaps).astype(np.int64),
+        "segment_id": _segment_ids(time.as_unit("ns").asi8),
         "macro_regime": pd.Categorical([None] * len(frame)),
     }
-    volume = np.rint(frame["volume"].to_numpy(dtype=float)).astype(np.int64)
+    if "volume" in frame.columns:
+        volume = np.rint(frame["volume"].to_numpy(dtype=float)).astype(np.int64)
+    else:  # the schema needs volume > 0; attrs["has_volume"] tells consumers it is a placeholder
+        volume = np.ones(len(frame), dtype=np.int64)
     return bars_frame(time, ticks["open"], ticks["high"], ticks["low"], ticks["close"], volume,
                       int(ticks["open"][0]), labels)
+
+
+def _segment_ids(ns: np.ndarray) -> np.ndarray:
+    """Number trading sessions in sorted epoch nanoseconds.
+
+    A gap over :data:`SEGMENT_GAP_MINUTES` starts a new session unless the
+    session so far and the bars up to the next such gap span less than
+    :data:`SESSION_MAX_HOURS`: then the gap was a halt inside one session.
+    """
+    starts = np.flatnonzero(np.diff(ns) > SEGMENT_GAP_MINUTES * 60 * 10**9) + 1
+    last = np.append(starts[1:], len(ns)) - 1  # last bar before the following gap
+    new = np.zeros(len(ns), dtype=np.int64)
+    session_start = ns[0] if len(ns) else 0
+    for start, end in zip(starts, last):
+        if ns[end] - session_start >= SESSION_MAX_HOURS * 3600 * 10**9:
+            new[start] = 1
+            session_start = ns[start]
+    return np.cumsum(new)

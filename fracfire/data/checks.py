@@ -1,0 +1,234 @@
+"""Checks that bars are fit for a job: bar size and number of trading sessions.
+
+Callers (calibration, the realism scorecard, training) use these to stop early
+with a message that says what the data has and what the job needs, instead of
+failing later on an empty fit or a wrong-timeframe statistic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SEGMENT_GAP_MINUTES", "SESSION_MAX_HOURS", "bar_minutes", "count_sessions", "require_bar_minutes",
+           "require_sessions"]
+
+SEGMENT_GAP_MINUTES = 60
+"""A gap longer than this starts a new ``segment_id`` (a new trading session)."""
+
+SESSION_MAX_HOURS = 23
+"""Longest trading session (CME Globex 18:00-17:00 ET). A gap over an hour inside
+a span shorter than this is a halt, not a new session."""
+
+_WHOLE_MINUTE_TOLERANCE = 1 / 60
+"""How far (in minutes) the median spacing may sit from a whole minute: one second."""
+
+_LISTED_SESSIONS = 5
+"""Up to this many sessions are listed by date in :func:`require_sessions`' message."""
+
+
+def _times(bars: pd.DataFrame, caller: str) -> np.ndarray:
+    if not isinstance(bars, pd.DataFrame):
+        raise TypeError(f"{caller}: bars must be a pandas DataFrame; got {type(bars).__name__}")
+    if "time" not in bars.columns:
+        raise ValueError(f"{caller}: bars must have a 'time' column; got columns {list(bars.columns)}")
+    return pd.DatetimeIndex(bars["time"]).as_unit("ns").asi8
+
+
+def _spacing(bars: pd.DataFrame, caller: str) -> tuple[float, int]:
+    """Median spacing in minutes of consecutive bars within sessions, and the number of pairs."""
+    step = np.diff(_times(bars, caller)) / 60e9
+    step = step[(step > 0) & (step <= SEGMENT_GAP_MINUTES)]
+    if step.size == 0:
+        raise ValueError(
+            f"{caller}: too few bars to measure the bar size: need at least two bars less than "
+            f"{SEGMENT_GAP_MINUTES} minutes apart; got {len(bars):,} bar(s) and no such pair"
+        )
+    return float(np.median(step)), int(step.size)
+
+
+def _describe(median: float, pairs: int) -> str:
+    return f"median spacing {median:g} min over {pairs:,} pair{'s' if pairs != 1 else ''}"
+
+
+def bar_minutes(bars: pd.DataFrame) -> int:
+    """The bar size in minutes: the median spacing of consecutive bars, rounded.
+
+    Spacings over :data:`SEGMENT_GAP_MINUTES` (session breaks, weekends) and
+    repeated timestamps are ignored, so quiet minutes with no row and the daily
+    maintenance break do not change the answer.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars with a tz-aware (or naive) ``time`` column, sorted by time.
+
+    Returns
+    -------
+    int
+        Minutes per bar, at least 1.
+
+    Raises
+    ------
+    ValueError
+        If no two bars are less than an hour apart, or the median spacing is
+        not a whole number of minutes (within a second), e.g. 30-second bars.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> times = pd.date_range("2024-03-01 09:30", periods=4, freq="5min", tz="America/New_York")
+    >>> bar_minutes(pd.DataFrame({"time": times}))
+    5
+    """
+    median, pairs = _spacing(bars, "bar_minutes")
+    minutes = round(median)
+    if minutes < 1 or abs(median - minutes) > _WHOLE_MINUTE_TOLERANCE:
+        raise ValueError(
+            f"bar_minutes: bars must be a whole number of minutes >= 1 apart; got "
+            f"{_describe(median, pairs)}"
+        )
+    return int(minutes)
+
+
+def require_bar_minutes(bars: pd.DataFrame, expected: int, what: str) -> int:
+    """Raise unless ``bars`` are ``expected``-minute bars.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars with a ``time`` column.
+    expected : int
+        The bar size in minutes the job needs (at least 1).
+    what : str
+        The job, for the message (``"calibration"``, ``"the realism scorecard"``).
+
+    Returns
+    -------
+    int
+        The bar size, equal to ``expected``.
+
+    Raises
+    ------
+    ValueError
+        Naming the bar size found (with the median spacing and the number of
+        pairs it came from) and the one needed, or if the bar size cannot be
+        measured (see :func:`bar_minutes`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> times = pd.date_range("2024-03-01 09:30", periods=4, freq="5min", tz="America/New_York")
+    >>> require_bar_minutes(pd.DataFrame({"time": times}), 1, "calibration")
+    Traceback (most recent call last):
+    ...
+    ValueError: calibration needs 1-minute bars; the data has 5-minute bars (median spacing 5 min over 3 pairs). ...
+    """
+    if isinstance(expected, bool) or not isinstance(expected, (int, np.integer)):
+        raise TypeError(f"require_bar_minutes: expected must be an int; got {type(expected).__name__}")
+    if expected < 1:
+        raise ValueError(f"require_bar_minutes: expected must be >= 1; got {expected}")
+    found = bar_minutes(bars)
+    if found != expected:
+        median, pairs = _spacing(bars, "require_bar_minutes")
+        if expected % found == 0:
+            fix = (f"Use a file of {expected}-minute bars, or resample these with "
+                   f"fracfire.data.resample_bars(bars, '{expected}min').")
+        else:
+            fix = f"Use a file of {expected}-minute bars (coarser bars cannot be split into finer ones)."
+        raise ValueError(
+            f"{what} needs {expected}-minute bars; {_subject(bars)} has {found}-minute bars "
+            f"({_describe(median, pairs)}). {fix}"
+        )
+    return found
+
+
+def count_sessions(bars: pd.DataFrame) -> int:
+    """Number of trading sessions: distinct ``segment_id`` values.
+
+    In bars from :func:`fracfire.data.load_continuous_contract`, ``segment_id``
+    numbers trading sessions (a new one after any gap over
+    :data:`SEGMENT_GAP_MINUTES` minutes that is not a halt inside one
+    session of at most :data:`SESSION_MAX_HOURS`). Synthetic bars may number other
+    segments there (state runs); count their days instead.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars with a ``segment_id`` column.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> count_sessions(pd.DataFrame({"segment_id": [0, 0, 1, 1, 2]}))
+    3
+    """
+    if not isinstance(bars, pd.DataFrame):
+        raise TypeError(f"count_sessions: bars must be a pandas DataFrame; got {type(bars).__name__}")
+    if "segment_id" not in bars.columns:
+        raise ValueError(
+            f"count_sessions: bars must have a 'segment_id' column (load real files with "
+            f"fracfire.data.load_continuous_contract); got columns {list(bars.columns)}"
+        )
+    return int(bars["segment_id"].nunique())
+
+
+def require_sessions(bars: pd.DataFrame, minimum: int, what: str, reason: str | None = None) -> int:
+    """Raise unless ``bars`` hold at least ``minimum`` trading sessions.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars with ``time`` and ``segment_id`` columns (see :func:`count_sessions`).
+    minimum : int
+        Sessions the job needs (at least 1).
+    what : str
+        The job, for the message (``"calibration"``).
+    reason : str, optional
+        Why that many, shown in brackets (``"3 for fitting, 2 held out"``).
+
+    Returns
+    -------
+    int
+        The number of sessions found.
+
+    Raises
+    ------
+    ValueError
+        Naming the sessions needed and found; up to five sessions found are
+        listed by trading date (the date of their last bar).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> times = pd.date_range("2019-09-03 09:30", periods=3, freq="1min", tz="America/New_York")
+    >>> bars = pd.DataFrame({"time": times, "segment_id": 0})
+    >>> require_sessions(bars, 5, "calibration", "3 for fitting, 2 held out")
+    Traceback (most recent call last):
+    ...
+    ValueError: calibration needs at least 5 trading sessions (3 for fitting, 2 held out); the data has 1 session ...
+    """
+    if isinstance(minimum, bool) or not isinstance(minimum, (int, np.integer)):
+        raise TypeError(f"require_sessions: minimum must be an int; got {type(minimum).__name__}")
+    if minimum < 1:
+        raise ValueError(f"require_sessions: minimum must be >= 1; got {minimum}")
+    found = count_sessions(bars)
+    if found < minimum:
+        need = f"{what} needs at least {minimum} trading session{'s' if minimum != 1 else ''}"
+        if reason:
+            need += f" ({reason})"
+        have = f"{_subject(bars)} has {found} session{'s' if found != 1 else ''}"
+        if 0 < found <= _LISTED_SESSIONS and "time" in bars.columns:
+            last = pd.DatetimeIndex(bars.groupby("segment_id", sort=True)["time"].max())
+            have += " (" + ", ".join(last.strftime("%Y-%m-%d")) + ")"
+        raise ValueError(f"{need}; {have}. Use a file covering more trading days.")
+    return found
+
+
+def _subject(bars: pd.DataFrame) -> str:
+    # Bars from load_continuous_contract carry their ValidationReport.
+    return "the file" if "validation" in bars.attrs else "the data"

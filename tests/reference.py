@@ -16,9 +16,15 @@ def bar_geometry(o, h, lo, c, prev_close):
     }
 
 
-def geometric_move(w, q, cap):
-    """Move size by inversion: the smallest k with w < 1 - q**k, capped at ``cap``."""
-    k = 1
-    while k < cap and w >= 1.0 - q**k:
-        k += 1
-    return k
+def uncertainty_zone_levels(x, start_level, eta):
+    """Traded level after each efficient price in ``x``: Robert & Rosenbaum's rule, step by step
+    (move one tick at a time while ``x`` is ``1/2 + eta`` or more ticks away)."""
+    level = start_level
+    out = []
+    for value in x:
+        while value >= level + 0.5 + eta:
+            level += 1
+        while value <= level - 0.5 - eta:
+            level -= 1
+        out.append(level)
+    return out

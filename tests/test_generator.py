@@ -3,15 +3,18 @@ import pandas as pd
 import pytest
 
 from fracfire import MarketState, PhysicsConfig, PriceGenerator, StateConfig, check_bars
+from fracfire.calendar import is_trading_minute, trading_day_number
 from fracfire.physics.generator import AUTO_TRANSITION_WEIGHTS
 
 QUIET_PHYSICS = PhysicsConfig(runner_prob=0.0)
+SEED_CHARACTER = PhysicsConfig(runner_prob=0.0, trend_strength=1.0)
+"""States at full strength: the seed's characters (RALLY about 70 % up minutes)."""
 
 
-def day_moves(sequence, n_days=30, seed=0, physics=QUIET_PHYSICS):
+def day_moves(sequence, n_days=30, seed=0, physics=SEED_CHARACTER):
     gen = PriceGenerator(seed=seed, physics=physics)
     df = gen.generate_days("2025-01-06", n_days, state_sequence=sequence)
-    days = df.groupby(np.arange(len(df)) // 1440)
+    days = df.groupby(trading_day_number(df["time"]))
     return days["close"].last() - days["open"].first(), df
 
 
@@ -42,7 +45,7 @@ def test_days_are_split_invariant_and_continuous():
         np.testing.assert_array_equal(whole[col].to_numpy(), parts[col].to_numpy())
     # Price carries over: each bar's delta is measured from the previous close, across days.
     assert (whole["delta_ticks"].iloc[1:].to_numpy() == np.diff(whole["close_ticks"])).all()
-    assert whole["delta_ticks"].iloc[0] == whole["close_ticks"].iloc[0] - 20000
+    assert whole["delta_ticks"].iloc[0] == whole["close_ticks"].iloc[0] - 12000  # from the initial 3000.00
     assert gen.current_price == whole["close"].iloc[-1]
 
 
@@ -52,10 +55,13 @@ def test_rally_days_end_up_and_breakdown_days_end_down():
     def hour_of(state):
         return [(0, MarketState.RANGING), (600, state), (660, MarketState.RANGING)]
 
-    rally, _ = day_moves(hour_of(MarketState.RALLY))
+    rally, bars = day_moves(hour_of(MarketState.RALLY))
     breakdown, _ = day_moves(hour_of(MarketState.BREAKDOWN))
     assert (rally > 0).mean() > 0.8
     assert (breakdown < 0).mean() > 0.8
+    # The seed's character: about 70 % of rally minutes close up.
+    in_rally = bars["state"].to_numpy() == "rally"
+    assert (bars["delta_ticks"].to_numpy()[in_rally] > 0).mean() == pytest.approx(0.66, abs=0.06)
 
 
 def test_flat_bars_are_smaller_than_impulsive_bars():
@@ -72,7 +78,7 @@ def test_rth_bars_are_larger_and_busier_than_asian_bars(week):
 
 
 def test_weekend_days_are_quieter_than_weekdays():
-    df = PriceGenerator(seed=2, physics=QUIET_PHYSICS).generate_days("2025-01-06", 14)
+    df = PriceGenerator(seed=2, physics=QUIET_PHYSICS).generate_days("2025-01-06", 14, calendar=None)
     weekend = df["time"].dt.day_of_week >= 5
     assert df.loc[weekend, "range_ticks"].mean() < 0.6 * df.loc[~weekend, "range_ticks"].mean()
     assert df.loc[weekend, "volume"].mean() < 0.6 * df.loc[~weekend, "volume"].mean()
@@ -135,7 +141,7 @@ def test_macro_regime_given_or_inferred():
     assert set(df["macro_regime"]) <= {"RUNNER_UP_DAY", "RUNNER_DOWN_DAY"}
     df = PriceGenerator(seed=1, physics=QUIET_PHYSICS).generate_days("2025-01-06", 6)
     assert set(df["macro_regime"]) <= {"UP_DAY", "DOWN_DAY", "CHOP_DAY", "QUIET_DAY"}
-    assert df.groupby(np.arange(len(df)) // 1440)["macro_regime"].nunique().max() == 1
+    assert df.groupby(trading_day_number(df["time"]))["macro_regime"].nunique().max() == 1
 
 
 def test_auto_transitions_visit_every_state_and_can_be_turned_off():
@@ -146,12 +152,14 @@ def test_auto_transitions_visit_every_state_and_can_be_turned_off():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda g: g.generate_days("2025-01-06", 0), ValueError, r"n_days must be in \[1, inf\]; got 0"),
+    (lambda g: g.generate_days("2025-01-06", 0), ValueError, r"n_days must be in \[1, 100000\]; got 0"),
     (lambda g: g.generate_day("not a date"), ValueError, "start_date 'not a date' is not a date"),
     (lambda g: g.generate_day("2025-01-06 00:00:30"), ValueError, "whole minute"),
     (lambda g: g.generate_day("2025-01-06", segment_length=0), ValueError, "segment_length must be in"),
-    (lambda g: g.generate_day("2025-01-06", state_sequence=[(1440, MarketState.FLAT)]),
-     ValueError, r"minute_offset must be in \[0, 1439\]; got 1440"),
+    (lambda g: g.generate_day("2025-01-06", state_sequence=[(1500, MarketState.FLAT)]),
+     ValueError, r"minute_offset must be in \[0, 1499\]; got 1500"),
+    (lambda g: g.generate_days("2025-01-06", 2, calendar="nyse"), ValueError, "calendar must be 'globex' or None"),
+    (lambda g: g.generate_days(None, 2), ValueError, "nothing was generated yet"),
     (lambda g: g.generate_day("2025-01-06", state_sequence=[(5, MarketState.FLAT)], segment_length=15),
      ValueError, "minute_offset 5 is not on a segment boundary"),
     (lambda g: g.generate_day("2025-01-06", state_sequence=[(0, "rally")]),
@@ -180,9 +188,33 @@ def test_bad_constructor_arguments():
         PriceGenerator(physics={"base_volatility": 2})
 
 
-def test_year_is_valid_and_counts_variates():
+def test_year_is_valid_on_the_exchange_calendar_and_counts_variates():
     gen = PriceGenerator(seed=11)
-    df = gen.generate_days("2025-01-01", 365)
+    df = gen.generate_days("2025-01-01", 252)
     check_bars(df)
-    assert len(df) == 365 * 1440
+    assert is_trading_minute(df["time"]).all()
+    assert not df["time"].duplicated().any()
+    days = df.groupby(trading_day_number(df["time"]))
+    assert days.size().max() == 1380  # 18:00-17:00 ET, no break since mid-2021
+    assert (df["time"].dt.day_of_week != 5).all()  # no Saturday bar
+    assert not ((df["time"].dt.month == 12) & (df["time"].dt.day == 25)).any()  # Christmas
     assert gen.variates_drawn > len(df)
+
+
+@pytest.mark.parametrize("dst", ["2024-03-10", "2024-11-03", "2019-03-10", "2019-11-03"])
+def test_consecutive_calls_continue_across_daylight_saving_changes(dst):
+    gen = PriceGenerator(seed=2)
+    before = pd.Timestamp(dst) - pd.Timedelta(days=4)
+    a = gen.generate_days(before, 3)
+    b = gen.generate_days(None, 3)
+    both = pd.concat([a, b], ignore_index=True)
+    assert both["time"].is_monotonic_increasing and not both["time"].duplicated().any()
+    assert is_trading_minute(both["time"]).all()
+    assert b["delta_ticks"].iloc[0] == b["close_ticks"].iloc[0] - a["close_ticks"].iloc[-1]
+    # Wall-clock days, one call per day, neither overlap nor leave a gap across the change.
+    gen = PriceGenerator(seed=2)
+    days = pd.concat([gen.generate_day(pd.Timestamp(dst) + pd.Timedelta(days=k)) for k in (-1, 0, 1)],
+                     ignore_index=True)
+    step = days["time"].diff().dropna()
+    assert (step == pd.Timedelta(minutes=1)).all()
+    assert (days["time"].dt.hour * 60 + days["time"].dt.minute).iloc[[0, -1]].tolist() == [0, 1439]

@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fracfire import MarketState, PhysicsConfig, PriceGenerator, StateConfig, check_bars
+from fracfire import MarketState, PhysicsConfig, PriceGenerator, StateConfig, calendar, check_bars
 from fracfire.schema import BAR_COLUMNS
 from tests.reference import bar_geometry
 
@@ -30,6 +30,12 @@ physics = st.builds(
     runner_prob=st.floats(0, 1),
     wick_probability=st.floats(0, 1),
     wick_extension_avg=st.floats(1, 6),
+    eta=st.floats(0.01, 0.99),
+    vol_of_vol=st.floats(0, 1.5),
+    jump_rate=st.floats(0, 50),
+    jump_clustering=st.floats(0, 0.9),
+    reversion_strength=st.floats(0, 5),
+    trend_strength=st.floats(0, 3),
 )
 
 
@@ -66,5 +72,25 @@ def test_bars_satisfy_schema_invariants(seed, state, phys, offset, second):
 @given(seed=st.integers(0, 2**63), days=st.integers(1, 3), segment=st.sampled_from([None, 15, 60]))
 def test_auto_transition_days_are_valid(seed, days, segment):
     df = PriceGenerator(seed=seed).generate_days("2024-12-30", days, segment_length=segment)
-    assert len(df) == 1440 * days
-    assert_valid_bars(df, 5000.0)
+    sessions = calendar.sessions("2024-12-30", n_sessions=days)
+    assert len(df) == calendar.session_minutes(sessions)[1].sum()
+    assert_valid_bars(df, 3000.0)
+
+
+@given(start=st.dates(min_value=pd.Timestamp("2001-01-01").date(), max_value=pd.Timestamp("2034-06-01").date()),
+       days=st.integers(1, 6), split=st.integers(1, 5), seed=st.integers(0, 2**32))
+def test_calendar_days_have_no_duplicate_missing_or_off_hours_minutes(start, days, split, seed):
+    """Across DST changes, holidays and early closes: every exchange minute once, nothing else,
+    and the same bytes however the days are split across calls."""
+    gen = PriceGenerator(seed=seed)
+    first = gen.generate_days(start, min(split, days))
+    rest = [gen.generate_days(None, days - min(split, days))] if days > split else []
+    df = pd.concat([first, *rest], ignore_index=True)
+    expected, _ = calendar.session_minutes(calendar.sessions(start, n_sessions=days))
+    np.testing.assert_array_equal(df["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64), expected)
+    assert calendar.is_trading_minute(df["time"]).all()
+    whole = PriceGenerator(seed=seed).generate_days(start, days)
+    for column in ("time", "open", "high", "low", "close", "volume", "delta_ticks"):
+        np.testing.assert_array_equal(whole[column].to_numpy(), df[column].to_numpy())
+    for column in ("state", "session", "macro_regime"):
+        assert whole[column].astype(str).tolist() == df[column].astype(str).tolist()

@@ -3,74 +3,151 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fracfire.physics._kernels import markov_states, markov_states_python, walk_ticks, walk_ticks_python
-from tests.reference import geometric_move
+from fracfire.physics._kernels import (
+    markov_states,
+    markov_states_python,
+    volatility_path,
+    volatility_path_python,
+    walk_zones,
+    walk_zones_python,
+)
+from tests.reference import uncertainty_zone_levels
 
 
-def _inputs(seed, n, rate=6.0, gravity=(0.0, 100.0, 0.0), start=400):
+def _zone_inputs(seed, n, sigma=3.0, eta=0.25, p_side=0.5, substeps=(4, 40), gravity=(1000.0, 1e9, 0.0),
+                 start=1000, jumps=True):
     rng = np.random.default_rng(seed)
-    counts = rng.poisson(rate, n).astype(np.int64)
+    n_sub = rng.integers(substeps[0], substeps[1] + 1, n).astype(np.int64)
+    total = int(n_sub.sum())
+    jump = np.where(rng.random(n) < 0.05, rng.normal(0, 8, n), 0.0) if jumps else np.zeros(n)
     return (
-        counts,
-        rng.uniform(0.05, 0.95, n),
-        rng.uniform(0.0, 0.9, n),
-        rng.uniform(0.0, 0.6, n),
-        rng.integers(1, 9, n).astype(np.int64),
-        rng.uniform(0.0, 1.0, n),
-        rng.bit_generator.random_raw(int(counts.sum())),
-        start, 0, float(start), *gravity,
+        n_sub, rng.uniform(0.2, 2.0, n) * sigma, rng.normal(0, 0.5, n), np.full(n, eta),
+        rng.uniform(0.0, 0.3, n), np.full(n, p_side), jump, rng.integers(0, substeps[0], n).astype(np.int64),
+        rng.integers(1, 9, n).astype(np.int64), rng.standard_normal(total), rng.bit_generator.random_raw(total),
+        float(start), start, float(start), *gravity, 0.6,
     )
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 60),
-       gravity=st.sampled_from([(400.0, 40.0, 0.0), (400.0, 10.0, 0.3), (380.0, 5.0, 0.5)]))
-def test_numba_kernel_equals_python_twin(seed, n, gravity):
-    args = _inputs(seed, n, gravity=gravity)
-    fast = walk_ticks(*args)
-    slow = walk_ticks_python(*args)
+       gravity=st.sampled_from([(1000.0, 40.0, 0.0), (1000.0, 10.0, 0.3), (980.0, 5.0, 0.5)]))
+def test_walk_zones_equals_python_twin(seed, n, gravity):
+    args = _zone_inputs(seed, n, gravity=gravity)
+    fast = walk_zones(*args)
+    slow = walk_zones_python(*args)
     for a, b in zip(fast[:4], slow[:4], strict=True):
         np.testing.assert_array_equal(a, b)
     assert fast[4:] == pytest.approx(slow[4:])
 
 
-def test_kernel_ohlc_invariants_and_continuity():
-    args = _inputs(3, 500)
-    o, h, lo, c, last, last_dir, anchor = walk_ticks(*args)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 200))
+def test_volatility_path_equals_python_twin(seed, n):
+    rng = np.random.default_rng(seed)
+    k = 5
+    args = (rng.standard_normal((n, k)), rng.random(n), np.exp(-1 / rng.uniform(2, 500, k)),
+            rng.uniform(0, 0.2, k), rng.normal(0, 0.3, k), rng.uniform(0, 0.05, n), 0.5, 0.9, 0.01, 0.3)
+    fast = volatility_path(*args)
+    slow = volatility_path_python(*args)
+    np.testing.assert_allclose(fast[0], slow[0])
+    np.testing.assert_array_equal(fast[1], slow[1])
+    np.testing.assert_allclose(fast[2], slow[2])
+    assert fast[3] == pytest.approx(slow[3])
+
+
+def test_walk_zones_ohlc_invariants_and_continuity():
+    args = _zone_inputs(3, 2000)
+    o, h, lo, c, x, level, anchor = walk_zones(*args)
     assert (lo <= np.minimum(o, c)).all() and (np.maximum(o, c) <= h).all()
-    assert last == c[-1]
-    assert last_dir in (-1, 1)
-    flat = args[0] == 0
-    # A bar without tick events trades flat at the previous close.
-    prev = np.concatenate([[args[7]], c[:-1]])
-    np.testing.assert_array_equal(o[flat], prev[flat])
-    np.testing.assert_array_equal(h[flat], lo[flat])
+    # Prints are at the bid or the ask: the open is within a tick of the previous close's level.
+    assert (np.abs(o[1:] - c[:-1]) <= 1 + 8 * 40).all()
+    # The traded level follows the efficient price within its uncertainty zone (plus the move cap).
+    assert abs(x - level) < 0.5 + 0.25 + 8
 
 
-def test_kernel_move_sizes_follow_truncated_geometric():
-    # One event per bar, persistence 0, up probability 1: each close - prev close is the move size.
-    n = 4000
-    rng = np.random.default_rng(11)
-    raw = rng.bit_generator.random_raw(n)
-    q, cap = 0.4, 5
-    o, h, lo, c, *_ = walk_ticks(
-        np.ones(n, np.int64), np.ones(n), np.zeros(n), np.full(n, q), np.full(n, cap, np.int64),
-        np.zeros(n), raw, 100, 0, 100.0, 100.0, 1000.0, 0.0,
-    )
-    moves = np.abs(np.diff(np.concatenate([[100], c])))
-    low_uniform = (raw & np.uint64(0xFFFFFFFF)) / 4294967296.0
-    expected = [geometric_move(w, q, cap) for w in low_uniform]
-    np.testing.assert_array_equal(moves, expected)
+def test_walk_zones_levels_follow_the_uncertainty_zone_rule():
+    """Without prints on the ask (p_side tiny but one forced print per minute), compare the
+    level path step by step with the slow reference of Robert & Rosenbaum's rule."""
+    n = 300
+    rng = np.random.default_rng(5)
+    n_sub = np.ones(n, dtype=np.int64)
+    z = rng.standard_normal(n)
+    # bit 48 set to 0: the forced print of each one-step minute is at the bid (the level).
+    raw = np.zeros(n, dtype=np.uint64) | np.uint64(0xFFFFFFFFFFFF)
+    sigma = np.full(n, 1.3)
+    o, h, lo, c, *_ = walk_zones(n_sub, sigma, np.zeros(n), np.full(n, 0.2), np.zeros(n), np.full(n, 1e-9),
+                                 np.zeros(n), np.zeros(n, np.int64), np.full(n, 100, np.int64), z, raw,
+                                 500.0, 500, 500.0, 500.0, 1e9, 0.0, 0.6)
+    expected = uncertainty_zone_levels(500.0 + np.cumsum(sigma * z), 500, 0.2)
+    np.testing.assert_array_equal(c, expected)
 
 
-def test_kernel_never_trades_below_one_tick():
-    n = 200
-    counts = np.full(n, 20, np.int64)
-    raw = np.random.default_rng(0).bit_generator.random_raw(int(counts.sum()))
-    o, h, lo, c, *_ = walk_ticks(
-        counts, np.full(n, 0.01), np.zeros(n), np.full(n, 0.5), np.full(n, 6, np.int64),
-        np.zeros(n), raw, 10, 0, 10.0, 10.0, 1e9, 0.0,
-    )
+@pytest.mark.parametrize("eta", [0.1, 0.25, 0.45])
+def test_continuation_ratio_estimates_eta(eta):
+    """Robert & Rosenbaum: continuations / (2 * alternations) of price changes estimates eta."""
+    n = 300_000  # one small step per "minute": every level change is seen
+    rng = np.random.default_rng(int(eta * 100))
+    n_sub = np.ones(n, dtype=np.int64)
+    total = int(n_sub.sum())
+    raw = np.zeros(total, dtype=np.uint64) | np.uint64(0xFFFFFFFFFFFF)  # forced bid prints only
+    o, h, lo, c, *_ = walk_zones(n_sub, np.full(n, 0.05), np.zeros(n), np.full(n, eta), np.zeros(n),
+                                 np.full(n, 1e-9), np.zeros(n), np.zeros(n, np.int64), np.full(n, 1, np.int64),
+                                 rng.standard_normal(total), raw, 1e4, 10_000, 1e4, 1e4, 1e9, 0.0, 0.6)
+    moves = np.sign(np.diff(c))
+    moves = moves[moves != 0]
+    same = np.sum(moves[1:] == moves[:-1])
+    assert same / (2 * (len(moves) - 1 - same)) == pytest.approx(eta, rel=0.2)
+
+
+def test_bid_ask_bounce_makes_one_minute_returns_negatively_autocorrelated():
+    args = _zone_inputs(8, 30_000, sigma=2.0, p_side=0.5, jumps=False)
+    args = (*args[:2], np.zeros(30_000), *args[3:4], np.zeros(30_000), *args[5:])
+    o, h, lo, c, *_ = walk_zones(*args)
+    d = np.diff(c).astype(float)
+    assert np.corrcoef(d[:-1], d[1:])[0, 1] < -0.01
+
+
+def test_busy_minutes_always_have_a_range_and_every_minute_a_print():
+    args = _zone_inputs(9, 5000, p_side=0.9, substeps=(20, 40))
+    o, h, lo, c, *_ = walk_zones(*args)
+    assert ((h - lo) == 0).mean() < 0.001
+    quiet = _zone_inputs(9, 5000, p_side=1e-6, sigma=0.01, jumps=False)
+    o, h, lo, c, *_ = walk_zones(*quiet)
+    assert ((h - lo) == 0).all()  # one forced print per minute: open == high == low == close
+
+
+def test_walk_zones_never_trades_below_one_tick():
+    n = 500
+    rng = np.random.default_rng(0)
+    n_sub = np.full(n, 10, np.int64)
+    o, h, lo, c, *_ = walk_zones(n_sub, np.full(n, 3.0), np.full(n, -20.0), np.full(n, 0.25), np.zeros(n),
+                                 np.full(n, 0.5), np.zeros(n), np.zeros(n, np.int64), np.full(n, 6, np.int64),
+                                 rng.standard_normal(n * 10), rng.bit_generator.random_raw(n * 10),
+                                 10.0, 10, 10.0, 10.0, 1e9, 0.0, 0.6)
     assert lo.min() >= 1
+
+
+def test_hawkes_jumps_cluster_with_the_branching_ratio():
+    n = 400_000
+    rng = np.random.default_rng(2)
+    base = np.full(n, 0.001)
+    z = np.zeros((n, 0))
+    counts = {}
+    for branching in (0.0, 0.6):
+        _, jumps, _, _ = volatility_path(z, rng.random(n), np.zeros(0), np.zeros(0), np.zeros(0), base,
+                                         branching, np.exp(-1 / 10), 0.0, 0.0)
+        counts[branching] = jumps.sum()
+    # Mean rate of a stationary Hawkes process: base / (1 - branching).
+    assert counts[0.0] / n == pytest.approx(0.001, rel=0.1)
+    assert counts[0.6] / n == pytest.approx(0.001 / 0.4, rel=0.15)
+
+
+def test_log_volatility_components_have_their_stationary_variance():
+    n = 200_000
+    rng = np.random.default_rng(4)
+    decay = np.exp(-1 / np.array([5.0, 50.0]))
+    std = np.array([0.2, 0.3])
+    log_vol, *_ = volatility_path(rng.standard_normal((n, 2)), np.ones(n), decay, std * np.sqrt(1 - decay**2),
+                                  np.zeros(2), np.zeros(n), 0.0, 0.5, 0.0, 0.0)
+    assert log_vol.var() == pytest.approx(0.13, rel=0.1)
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), start=st.integers(0, 6))

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from fracfire import MarketState, PhysicsConfig, PriceGenerator
+from fracfire.calendar import trading_day_number
+from fracfire.realism.facts import acf
 
 BASE = dict(runner_prob=0.0)
 
@@ -15,7 +17,7 @@ def run(days=10, seed=1, state_sequence=None, initial_price=5000.0, **knobs):
 
 
 def per_day(df):
-    days = df.groupby(np.arange(len(df)) // 1440)
+    days = df.groupby(trading_day_number(df["time"]))
     return days["high"].max() - days["low"].min(), days["close"].last() - days["open"].first()
 
 
@@ -23,14 +25,68 @@ def wick_ticks(df):
     return (df["upper_wick_ticks"] + df["lower_wick_ticks"]).mean()
 
 
-def test_base_volatility_enlarges_bars():
-    assert run(base_volatility=1.0)["range_ticks"].mean() < run(base_volatility=4.0)["range_ticks"].mean()
+def kurtosis(df):
+    r = df["delta_ticks"].to_numpy(dtype=float)
+    return ((r - r.mean()) ** 4).mean() / r.var() ** 2
+
+
+def test_base_volatility_enlarges_bars_and_fattens_tails():
+    small, large = run(base_volatility=0.5, jump_rate=20.0), run(base_volatility=6.0, jump_rate=20.0)
+    assert small["range_ticks"].mean() < large["range_ticks"].mean()
+    assert kurtosis(small) * 2 < kurtosis(large)
+
+
+def test_jump_rate_fattens_tails_and_clustering_bunches_jumps():
+    assert kurtosis(run(jump_rate=0.0, base_volatility=4.0)) * 1.5 < kurtosis(run(jump_rate=20.0, base_volatility=4.0))
+    def jump_gaps(**knobs):
+        df = run(days=20, jump_rate=10.0, base_volatility=8.0, vol_of_vol=0.0, **knobs)
+        big = np.flatnonzero(np.abs(df["delta_ticks"].to_numpy()) > 30)
+        return np.median(np.diff(big))
+    assert jump_gaps(jump_clustering=0.8) < jump_gaps(jump_clustering=0.0)
+
+
+def test_eta_sets_the_bounce():
+    def lag1(**knobs):
+        r = run(days=10, trend_strength=0.0, reversion_strength=0.0, **knobs)["delta_ticks"].to_numpy(dtype=float)
+        return acf(r, 1)[0]
+    assert lag1(eta=0.05) < lag1(eta=0.6) - 0.01
+
+
+def test_reversion_strength_makes_returns_revert():
+    def lag1(strength):
+        df = run(days=10, state_sequence=[(0, MarketState.RANGING)], reversion_strength=strength)
+        return acf(df["delta_ticks"].to_numpy(dtype=float), 1)[0]
+    assert lag1(3.0) < lag1(0.0) - 0.02
+
+
+def test_vol_of_vol_clusters_volatility():
+    def abs_acf(vov):
+        r = run(days=10, vol_of_vol=vov, jump_rate=0.0)["delta_ticks"].to_numpy(dtype=float)
+        return acf(np.abs(r), 30)[9:].mean()
+    assert abs_acf(0.0) + 0.03 < abs_acf(0.8)
+
+
+def test_vol_memory_days_makes_calm_and_wild_stretches_last():
+    def daily_rv_acf(days):
+        df = run(days=150, daily_range_std=25.0, vol_memory_days=days, vol_of_vol=0.2)
+        rv = df.groupby(trading_day_number(df["time"]))["delta_ticks"].apply(lambda d: np.log((d**2).sum()))
+        return acf(rv.to_numpy(), 5).mean()
+    assert daily_rv_acf(2.0) + 0.1 < daily_rv_acf(200.0)
+
+
+def test_activity_elasticity_ties_volume_to_volatility():
+    def open_over_midday(e):
+        df = run(days=5, activity_elasticity=e, rth_open_boost=2.0)
+        hhmm = df["time"].dt.strftime("%H:%M")
+        return df.loc[hhmm.str.startswith("09:3"), "volume"].mean() / df.loc[hhmm.str.startswith("12:"), "volume"].mean()
+    assert open_over_midday(0.5) * 1.5 < open_over_midday(3.0)
 
 
 def test_avg_ticks_per_bar_adds_activity():
-    low, high = run(avg_ticks_per_bar=4.0), run(avg_ticks_per_bar=16.0)
+    low, high = run(avg_ticks_per_bar=2.0), run(avg_ticks_per_bar=16.0)
     assert low["volume"].mean() * 2 < high["volume"].mean()
     assert low["range_ticks"].mean() < high["range_ticks"].mean()
+    assert (low["range_ticks"] == 0).mean() > 2 * (high["range_ticks"] == 0).mean()
 
 
 def test_daily_range_mean_scales_daily_ranges():
@@ -94,7 +150,8 @@ def test_session_overrides_move_that_session_only():
 
 @pytest.mark.parametrize("knob, minute", [("rth_open_boost", "09:3"), ("rth_close_boost", "15:5")])
 def test_rth_boosts_raise_volatility_at_the_open_and_close(knob, minute):
-    base, boosted = run(days=5), run(days=5, **{knob: 3.0})
+    flat = dict(rth_open_boost=0.0, rth_close_boost=0.0)
+    base, boosted = run(days=5, **flat), run(days=5, **{**flat, knob: 3.0})
     at = base["time"].dt.strftime("%H:%M").str.startswith(minute).to_numpy()
     ratio = boosted.loc[at, "range_ticks"].mean() / base.loc[at, "range_ticks"].mean()
     midday = base["time"].dt.strftime("%H:%M").str.startswith("12:").to_numpy()
@@ -104,6 +161,6 @@ def test_rth_boosts_raise_volatility_at_the_open_and_close(knob, minute):
 
 def test_trend_strength_scales_state_drift():
     sequence = [(0, MarketState.RANGING), (600, MarketState.RALLY), (660, MarketState.RANGING)]
-    _, weak = per_day(run(days=10, state_sequence=sequence, trend_strength=0.2))
+    _, weak = per_day(run(days=10, state_sequence=sequence, trend_strength=0.1))
     _, strong = per_day(run(days=10, state_sequence=sequence, trend_strength=1.0))
     assert weak.mean() * 2 < strong.mean()

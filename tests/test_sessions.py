@@ -34,9 +34,10 @@ def test_multipliers_match_the_spec():
 
 def test_generated_session_labels_follow_the_wall_clock_across_dst():
     # 2025-03-09 is the spring-forward Sunday in New York.
-    df = PriceGenerator(seed=1).generate_days("2025-03-08", 3)
+    df = PriceGenerator(seed=1).generate_days("2025-03-08", 3, calendar=None)
     assert df["time"].is_monotonic_increasing and df["time"].is_unique
     assert (df["time"].diff().dropna() == pd.Timedelta(minutes=1)).all()
+    assert len(df) == 3 * 1440 - 60
     local = df["time"].dt.hour * 60 + df["time"].dt.minute
     expected = [SESSIONS[i].value for i in session_codes(local.to_numpy())]
     assert df["session"].astype(str).tolist() == expected

@@ -1,149 +1,240 @@
 """Numba kernels of the tick physics: arrays in, arrays out, no hidden state.
 
 Each kernel is written once as plain Python (``*_python``) and compiled with
-``numba.njit``; tests compare the two. Randomness arrives as pre-drawn uniform
-arrays, so a kernel never touches a random generator.
+``numba.njit``; tests compare the two. Randomness arrives as pre-drawn arrays
+(normals, uniforms, raw 64-bit integers), so a kernel never touches a random
+generator. The model the kernels implement is described in ``docs/generator.md``.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
-ANCHOR_ALPHA = 0.1
-"""Weight of each tick event in the exponential mean price that mean reversion pulls to."""
+ANCHOR_MINUTES = 15.0
+"""Time constant (minutes) of the exponential mean of the efficient price that mean reversion pulls to."""
 
-MEAN_REVERSION_SCALE = 4.0
-"""Distance in ticks from the mean price at which the mean-reversion pull saturates."""
+_MASK24 = np.uint64(0xFFFFFF)
+_SHIFT24 = np.uint64(24)
+_SHIFT48 = np.uint64(48)
+_SHIFT49 = np.uint64(49)
+_ONE = np.uint64(1)
+_TO_UNIT24 = 1.0 / 16777216.0
 
-_SHIFT = np.uint64(32)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_TO_UNIT = 1.0 / 4294967296.0
 
+def volatility_path_python(z, jump_u, decay, innovation, y_start, jump_base, branching, hawkes_decay,
+                           excitation_start, vol_kick):
+    """Multi-scale log-volatility and self-exciting jump arrivals, minute by minute.
 
-def walk_ticks_python(
-    n_ticks, up_prob, persistence, jump_q, max_jump, mean_reversion,
-    raw,
-    start_tick, start_dir, start_anchor,
-    gravity_center, gravity_threshold, gravity_strength,
-):
-    """Walk tick events bar by bar and return integer-tick OHLC.
+    The log-volatility is a sum of ``K`` Ornstein-Uhlenbeck components with
+    time scales spread geometrically from minutes to months (a discrete
+    multifractal cascade): component ``k`` follows
+    ``y[k] <- decay[k] * y[k] + innovation[k] * z[i, k]``. Jumps arrive as a
+    discrete-time Hawkes process: minute ``i`` has a jump when
+    ``jump_u[i] < 1 - exp(-(jump_base[i] + h))``, where the excitation ``h``
+    decays by ``hawkes_decay`` per minute and grows by
+    ``branching * (1 - hawkes_decay)`` after each jump (so ``branching`` is
+    the mean number of jumps a jump triggers). A jump also raises the
+    fastest log-volatility component by ``vol_kick`` (volatility clusters
+    after news).
 
     Parameters
     ----------
-    n_ticks : int64[n]
-        Tick events in each bar (0 allowed: the bar trades flat at the last price).
-    up_prob, persistence, mean_reversion : float64[n]
-        Per-bar direction parameters (see :class:`~fracfire.physics.StateConfig`).
-    jump_q : float64[n]
-        Geometric move-size parameter: a move is ``k`` ticks with probability
-        ``(1 - q) * q**(k - 1)``, the tail beyond ``max_jump`` folded onto
-        ``max_jump``; ``q == 0`` gives one-tick moves.
-    max_jump : int64[n]
-        Largest move in ticks.
-    raw : uint64[sum(n_ticks)]
-        One raw 64-bit random draw per tick event, split into two 32-bit
-        uniforms. The high half ``u`` decides persistence (``u < persistence``
-        repeats the last direction) and, when a fresh direction is drawn,
-        ``(u - persistence) / (1 - persistence)`` is reused as the uniform of
-        the up/down draw. The low half sets the move size by inversion.
-        The loop is written without data-dependent branches on these draws
-        (selects instead), which keeps the CPU's branch predictor out of it.
-    start_tick : int
-        Last traded price in ticks before the first bar.
-    start_dir : int
-        Direction of the last move (-1, 0 or 1; 0 means none yet).
-    start_anchor : float
-        Exponential mean price (ticks) that mean reversion pulls towards.
-    gravity_center, gravity_threshold, gravity_strength : float
-        Macro gravity: when a bar opens beyond ``gravity_threshold`` ticks from
-        ``gravity_center``, its up-probability is shifted towards the centre
-        by up to ``gravity_strength`` (linear ramp, saturating at twice the
-        threshold). Evaluated once per bar: gravity acts on a scale of
-        hundreds of points, far above one bar's move.
+    z : float64[n, K]
+        Standard normals.
+    jump_u : float64[n]
+        Uniforms deciding the jump arrivals.
+    decay, innovation : float64[K]
+        Per-minute decay ``exp(-1 / tau_k)`` and innovation std of each component.
+    y_start : float64[K]
+        Components before the first minute.
+    jump_base : float64[n]
+        Baseline jump intensity of each minute (jumps per minute).
+    branching, hawkes_decay, excitation_start, vol_kick : float
+        Hawkes branching ratio, per-minute decay of the excitation, the
+        excitation before the first minute, and the log-volatility kick of a jump.
+
+    Returns
+    -------
+    log_vol : float64[n]
+        Sum of the components at each minute.
+    jumps : bool[n]
+        Minutes with a jump.
+    y_end : float64[K]
+        Components after the last minute.
+    excitation_end : float
+        Hawkes excitation after the last minute.
+    """
+    n = z.shape[0]
+    k_count = decay.shape[0]
+    y = y_start.copy()
+    log_vol = np.empty(n, dtype=np.float64)
+    jumps = np.zeros(n, dtype=np.bool_)
+    h = excitation_start
+    boost = branching * (1.0 - hawkes_decay)
+    for i in range(n):
+        total = 0.0
+        for k in range(k_count):
+            y[k] = decay[k] * y[k] + innovation[k] * z[i, k]
+            total += y[k]
+        rate = jump_base[i] + h
+        h *= hawkes_decay
+        if jump_u[i] < 1.0 - math.exp(-rate):
+            jumps[i] = True
+            h += boost
+            if k_count > 0:
+                y[0] += vol_kick
+                total += vol_kick
+        log_vol[i] = total
+    return log_vol, jumps, y, h
+
+
+volatility_path = njit(cache=True, nogil=True)(volatility_path_python)
+
+
+def walk_zones_python(
+    n_sub, sigma, drift, eta, reversion, p_side, jump_size, jump_at, max_move,
+    z, raw,
+    start_x, start_level, start_anchor,
+    gravity_center, gravity_threshold, gravity_strength, drift_per_logit,
+):
+    """Efficient price, uncertainty zones and bid/ask prints, in sub-minute steps.
+
+    Minute ``i`` is split into ``n_sub[i]`` steps. In each step the efficient
+    price ``x`` (in ticks, continuous) moves by
+    ``drift[i] / n_sub + sigma[i] / sqrt(n_sub) * z`` plus a pull of
+    ``reversion[i] / n_sub`` times its distance to an exponential mean (time
+    constant :data:`ANCHOR_MINUTES`) and, at step ``jump_at[i]``, a jump of
+    ``jump_size[i]`` ticks. The traded bid level ``L`` (integer ticks; the ask
+    is ``L + 1``) follows ``x`` through uncertainty zones (Robert & Rosenbaum):
+    it moves up one tick when ``x >= L + 1/2 + eta`` and down when
+    ``x <= L - 1/2 - eta``, at most ``max_move[i]`` ticks per step. With
+    ``eta < 1/2`` a price change is more often reversed than continued (the
+    ratio of continuations to alternations is about ``2 * eta``).
+
+    Trades print at the bid or the ask: in each step an ask print happens
+    with probability ``p_side[i]`` and, independently, a bid print (Poisson
+    thinning of the minute's trade intensity). A minute without any print
+    gets one at its last step. Open and close are the first and last prints,
+    high and low the extreme prints.
+
+    Macro gravity: when ``L`` is more than ``gravity_threshold`` ticks from
+    ``gravity_center``, the drift is shifted back towards it by
+    ``4 * pull * drift_per_logit * sigma`` with ``pull`` growing linearly
+    from 0 at the threshold to ``gravity_strength`` at twice the threshold
+    (the drift that shifts the up share of price changes by ``pull``).
+
+    Parameters
+    ----------
+    n_sub : int64[n]
+        Steps per minute (>= 1).
+    sigma, drift, eta, reversion, p_side : float64[n]
+        Per-minute volatility (ticks per square-root minute), drift (ticks per
+        minute), zone parameter, mean-reversion rate (per minute) and the
+        per-step probability of a print on each side.
+    jump_size : float64[n]
+        Signed jump of the efficient price (ticks; 0 for none).
+    jump_at : int64[n]
+        Step of the jump within the minute.
+    max_move : int64[n]
+        Largest level change per step (ticks).
+    z : float64[sum(n_sub)]
+        Standard normals, one per step.
+    raw : uint64[sum(n_sub)]
+        Raw 64-bit draws, one per step: bits 0-23 and 24-47 are the ask and
+        bid uniforms, bits 48 and 49 pick the side of the first and last print
+        when both sides traded in the step.
+    start_x, start_level, start_anchor : float, int, float
+        State before the first minute.
+    gravity_center, gravity_threshold, gravity_strength, drift_per_logit : float
+        Macro gravity (see above).
 
     Returns
     -------
     open, high, low, close : int64[n]
-        Open is the first traded price in the bar (the previous close if the
-        bar has no tick event); high and low are the traded extremes.
-    last_tick, last_dir, anchor : int, int, float
+        Traded prices in ticks.
+    x, level, anchor : float, int, float
         State to continue a later walk from.
     """
-    n = n_ticks.shape[0]
+    n = n_sub.shape[0]
     open_ = np.empty(n, dtype=np.int64)
     high = np.empty(n, dtype=np.int64)
     low = np.empty(n, dtype=np.int64)
     close = np.empty(n, dtype=np.int64)
-    steps = np.empty(max(1, max_jump.max() if n else 1), dtype=np.float64)
-    x = start_tick
-    last = start_dir
-    # Distance to the exponential mean price: after a move s,
-    # dev' = (1 - alpha) * dev + (1 - alpha) * s.
-    dev = start_tick - start_anchor
-    keep_dev = 1.0 - ANCHOR_ALPHA
+    x = start_x
+    level = start_level
+    anchor = start_anchor
     pull_scale = gravity_strength / gravity_threshold
     e = 0
     for i in range(n):
-        nt = n_ticks[i]
-        open_[i] = x
-        hi = x
-        lo = x
-        if nt > 0:
-            rho = persistence[i]
-            if last == 0:
-                rho = 0.0  # no previous move to persist: this bar's draws are fresh
-            fresh_weight = 1.0 - rho
-            p = up_prob[i]
-            off = x - gravity_center
-            excess = abs(off) - gravity_threshold
-            if excess > 0.0:
-                pull = min(gravity_strength, pull_scale * excess)
-                p -= pull if off > 0 else -pull
-            # A fresh move is up when u < rho + (1 - rho) * (p - clip(slope * dev, +-cap)).
-            # Unrolled, u < edge - clip(z) is (u < edge + cap) and (u < edge - cap
-            # or u < edge - z): only the last test waits for the previous move,
-            # which keeps the loop-carried dependency chain short.
-            up_edge = rho + fresh_weight * p
-            mr_cap = fresh_weight * 0.5 * mean_reversion[i]
-            mr_slope = mr_cap / MEAN_REVERSION_SCALE
-            edge_high = up_edge + mr_cap
-            edge_low = up_edge - mr_cap
-            # A move is at least m + 2 ticks when the low uniform >= 1 - q**(m + 1).
-            n_steps = max_jump[i] - 1
-            q_power = 1.0
-            for m in range(n_steps):
-                q_power *= jump_q[i]
-                steps[m] = 1.0 - q_power
-            for j in range(nt):
-                r = raw[e]
-                e += 1
-                u = np.int64(r >> _SHIFT) * _TO_UNIT  # signed convert: no branch on the top bit
-                w = np.int64(r & _LOW32) * _TO_UNIT
-                k = 1
-                for m in range(n_steps):
-                    k += w >= steps[m]
-                up = (u < edge_high) & ((u < edge_low) | (u < up_edge - mr_slope * dev))
-                # Arithmetic selects: the CPU cannot predict these coin flips.
-                fresh = 2 * np.int64(up) - 1
-                d = fresh + np.int64(u < rho) * (last - fresh)
-                step = d * k
-                x = max(1, x + step)  # price floor: never below one tick
-                dev = keep_dev * (dev + step)
-                last = d
-                if j == 0:
-                    open_[i] = x
-                    hi = x
-                    lo = x
-                hi = max(hi, x)
-                lo = min(lo, x)
+        m = n_sub[i]
+        root = math.sqrt(m)
+        step_sigma = sigma[i] / root
+        mu = drift[i]
+        off = level - gravity_center
+        excess = abs(off) - gravity_threshold
+        if excess > 0.0:
+            pull = min(gravity_strength, pull_scale * excess)
+            shift = 4.0 * pull * drift_per_logit * sigma[i]
+            mu += -shift if off > 0 else shift
+        step_mu = mu / m
+        step_rev = reversion[i] / m
+        step_anchor = 1.0 / (ANCHOR_MINUTES * m)
+        up_edge = 0.5 + eta[i]
+        p = p_side[i]
+        cap = max_move[i]
+        first = True
+        last_price = level
+        hi = level
+        lo = level
+        for j in range(m):
+            x += step_mu + step_sigma * z[e] - step_rev * (x - anchor)
+            if j == jump_at[i]:
+                x += jump_size[i]
+            anchor += step_anchor * (x - anchor)
+            moved = 0
+            while x >= level + up_edge and moved < cap:
+                level += 1
+                moved += 1
+            moved = 0
+            while x <= level - up_edge and moved < cap and level > 1:
+                level -= 1
+                moved += 1
+            r = raw[e]
+            e += 1
+            ask = ((r & _MASK24) * _TO_UNIT24) < p
+            bid = (((r >> _SHIFT24) & _MASK24) * _TO_UNIT24) < p
+            if not ask and not bid and j == m - 1 and first:
+                # A minute always holds at least one print.
+                ask = ((r >> _SHIFT48) & _ONE) == _ONE
+                bid = not ask
+            if ask or bid:
+                top = level + 1 if ask else level
+                bottom = level if bid else level + 1
+                if ask and bid:
+                    opening = level + 1 if ((r >> _SHIFT48) & _ONE) == _ONE else level
+                    closing = level + 1 if ((r >> _SHIFT49) & _ONE) == _ONE else level
+                else:
+                    opening = top
+                    closing = top
+                if first:
+                    open_[i] = opening
+                    hi = top
+                    lo = bottom
+                    first = False
+                else:
+                    hi = max(hi, top)
+                    lo = min(lo, bottom)
+                last_price = closing
         high[i] = hi
         low[i] = lo
-        close[i] = x
-    return open_, high, low, close, x, last, x - dev
+        close[i] = last_price
+    return open_, high, low, close, x, level, anchor
 
 
-walk_ticks = njit(cache=True, nogil=True)(walk_ticks_python)
+walk_zones = njit(cache=True, nogil=True)(walk_zones_python)
 
 
 def markov_states_python(u, chance, exit_rate, cum_table, rows, start_code):

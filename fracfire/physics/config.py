@@ -12,13 +12,11 @@ from fracfire._atomic import write_text_atomic
 from fracfire._validation import check_keys, check_real
 from fracfire.exceptions import ConfigError
 
-__all__ = ["PhysicsConfig", "REFERENCE_DAILY_RANGE", "REFERENCE_TICKS_PER_BAR"]
+__all__ = ["PhysicsConfig", "REFERENCE_TICKS_PER_BAR", "SEED_PHYSICS"]
 
-REFERENCE_TICKS_PER_BAR = 8.0
-"""``avg_ticks_per_bar`` at which the state tick rates are specified."""
-
-REFERENCE_DAILY_RANGE = 120.0
-"""``daily_range_mean`` (points) at which the state tick rates are specified."""
+REFERENCE_TICKS_PER_BAR = 12.0
+"""``StateConfig.avg_ticks_per_bar`` of the reference state (RANGING): a state's
+variance is ``avg_ticks_per_bar / 12`` times the reference (times its move-size factor)."""
 
 
 def _plain(value):
@@ -32,107 +30,154 @@ def _plain(value):
 class PhysicsConfig:
     """Global knobs of the tick physics (frozen, validated, YAML round-trip).
 
-    Every knob measurably changes the generated bars; ``tests/test_physics_knobs.py``
-    shows the direction of each effect.
+    The defaults are calibrated to E-mini S&P 500 futures (the bundled
+    September 2019 ES month for intraday facts, the bundled 2019 NQ year for
+    day-to-day facts; see ``docs/generator.md``). The seed's hand-tuned
+    values, far more volatile than ES has ever been, stay available as
+    :data:`SEED_PHYSICS` (``PhysicsConfig.seed()``). Every knob measurably
+    changes the generated bars; ``tests/test_physics_knobs.py`` shows the
+    direction of each effect. The model is described, with its equations, in
+    ``docs/generator.md``.
 
     Parameters
     ----------
-    base_volatility : float, default 2.0
-        Heat of the market: scales the mean size of every tick move above its
-        one-tick minimum (``1 + 0.25 * base_volatility / 2 * state multiplier``
-        ticks on average). Larger values give larger bar ranges and fatter tails.
-    avg_ticks_per_bar : float, default 8.0
-        Base activity: every state's tick-event rate is multiplied by
-        ``avg_ticks_per_bar / 8``. More events mean larger ranges and more volume.
-    daily_range_mean : float, default 120.0
-        Mean of each day's target range in points. A day draws a target range
-        ``R`` from a gamma distribution with this mean and ``daily_range_std``;
-        its tick-event rate is scaled by ``(R / 120)**2`` so that the spread of
-        its returns scales with ``R``.
-    daily_range_std : float, default 60.0
-        Standard deviation of the daily target range (points): the
-        day-to-day dispersion of volatility. 0 makes every day alike.
-    runner_prob : float, default 0.20
+    base_volatility : float
+        Heat of the market: the mean size of a jump of the efficient price,
+        in units of the minute's volatility (jump sizes are exponential).
+        Larger values give larger bar ranges and fatter tails.
+    avg_ticks_per_bar : float
+        Base activity: expected trade prints per minute at the reference
+        volatility; a minute's intensity is this times
+        ``(sigma / sigma_ref) ** activity_elasticity``. More prints mean
+        larger ranges (both sides of the book trade) and more volume.
+    daily_range_mean : float
+        Mean daily (Globex session) range in points: sets the volatility level.
+    daily_range_std : float
+        Standard deviation of the daily range (points): the day-to-day
+        dispersion of volatility, carried by the slow (day-to-month)
+        components of the log-volatility. 0 makes the slow components flat.
+    runner_prob : float
         Probability that a day is a runner (trend) day. A runner day leans in
-        one direction (up or down with equal odds): its fresh tick directions
-        are biased so that the expected net move equals
-        ``runner_target_mult - 1`` times the day's expected noise range.
-    runner_target_mult : float, default 4.0
+        one direction (up or down with equal odds): its drift makes the
+        expected net move ``runner_target_mult - 1`` times the day's expected
+        noise range.
+    runner_target_mult : float
         Range of a runner day relative to an ordinary day of the same
         volatility (>= 1; 1 turns runner days off).
-    macro_gravity_threshold : float, default 5000.0
+    macro_gravity_threshold : float
         Distance in points from the generator's initial price beyond which
         macro gravity pulls price back.
-    macro_gravity_strength : float, default 0.15
-        Maximum shift of the up-probability of fresh tick directions towards
-        the initial price, reached at twice the threshold (it grows linearly
-        from zero at the threshold), in [0, 0.5].
-    wick_probability : float, default 0.20
-        Probability, per bar and per side, of a wick: a brief excursion beyond
-        the bar's traded extreme that does not close there (scaled per state by
-        ``StateConfig.wick_multiplier``).
-    wick_extension_avg : float, default 2.0
+    macro_gravity_strength : float
+        Largest shift of the up share of price changes towards the initial
+        price, reached at twice the threshold (linear from zero at the
+        threshold), in [0, 0.5].
+    wick_probability : float
+        Probability, per bar and per side, of a wick print: a brief
+        excursion beyond the bar's traded extreme that does not close there
+        (scaled per state by ``StateConfig.wick_multiplier``).
+    wick_extension_avg : float
         Mean wick length in ticks (>= 1): ``1 + Poisson(wick_extension_avg - 1)``.
-    volume_per_tick : float, default 12.0
-        Contracts traded per tick event (bar volume is ``(events + 1) *
-        volume_per_tick * session and weekday volume multipliers * noise``).
+    volume_per_tick : float
+        Contracts per trade print (bar volume is the minute's expected
+        prints times this, times the session and weekday volume multipliers,
+        times log-normal noise).
     session_volatility : dict, optional
         Volatility multiplier per session name (``asian, london, premarket,
         rth, afterhours``), overriding :data:`SESSION_CONFIGS`; missing
         sessions keep theirs.
     session_volume : dict, optional
         Volume multiplier per session name, likewise.
-    trend_strength : float, default 1.0
-        Scales every state's directional bias ``up_probability - 0.5`` (0 makes
-        all states driftless, >1 exaggerates them): the momentum that state
-        drifts put into one-minute returns.
-    rth_open_boost, rth_close_boost : float, default 0.0
+    trend_strength : float
+        Scales every state's drift (0 makes all states driftless, > 1
+        exaggerates them): the momentum that state drifts put into returns.
+    rth_open_boost, rth_close_boost : float
         Extra volatility at the regular-hours open and into the close: an RTH
         minute's volatility is multiplied by ``1 + open_boost * exp(-m / 30) +
         close_boost * exp(-(389 - m) / 30)``, ``m`` being minutes since 09:30
-        (the intraday U-shape of volatility and volume).
+        (the intraday U-shape of volatility, and through activity, of volume).
+    eta : float
+        Uncertainty-zone parameter of the traded price (Robert & Rosenbaum),
+        in (0, 1): the price moves one tick when the efficient price is
+        ``1/2 + eta`` ticks away. Below 1/2, price changes are reversed more
+        often than continued (about ``2 * eta`` continuations per alternation).
+        Scaled per state by ``0.5 + StateConfig.trend_persistence``.
+    vol_of_vol : float
+        Standard deviation of the intraday log-volatility (components with
+        time scales of 5 to 320 minutes): volatility clustering within the
+        day and the fat tails of one-minute returns.
+    vol_memory_days : float
+        Longest time scale of the day-to-day log-volatility components, in
+        trading days (the others are a quarter, a sixteenth and a
+        sixty-fourth of it, at least one day): how long calm or wild
+        stretches last.
+    activity_elasticity : float
+        Exponent of the trade intensity in volatility (prints follow
+        volatility; volume with them).
+    jump_rate : float
+        Expected jumps of the efficient price per trading session, before
+        self-excitation (scaled per state by ``volatility_multiplier ** 2``).
+    jump_clustering : float
+        Branching ratio of the Hawkes jump arrivals in [0, 0.95): the mean
+        number of further jumps each jump triggers (decay 10 minutes).
+    reversion_strength : float
+        Scales every state's ``mean_reversion`` (the pull of the efficient
+        price to its 15-minute mean).
 
     Examples
     --------
-    >>> calm = PhysicsConfig(base_volatility=1.0, daily_range_mean=40.0)
+    >>> calm = PhysicsConfig(daily_range_mean=20.0)
     >>> PhysicsConfig.from_dict(calm.to_dict()) == calm
     True
     """
 
     base_volatility: float = 2.0
     avg_ticks_per_bar: float = 8.0
-    daily_range_mean: float = 120.0
-    daily_range_std: float = 60.0
-    runner_prob: float = 0.20
-    runner_target_mult: float = 4.0
-    macro_gravity_threshold: float = 5000.0
+    daily_range_mean: float = 33.0
+    daily_range_std: float = 14.0
+    runner_prob: float = 0.10
+    runner_target_mult: float = 2.0
+    macro_gravity_threshold: float = 1500.0
     macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.20
-    wick_extension_avg: float = 2.0
-    volume_per_tick: float = 12.0
+    wick_probability: float = 0.02
+    wick_extension_avg: float = 1.0
+    volume_per_tick: float = 60.0
     session_volatility: dict = field(default_factory=dict)
     session_volume: dict = field(default_factory=dict)
-    trend_strength: float = 1.0
-    rth_open_boost: float = 0.0
-    rth_close_boost: float = 0.0
+    trend_strength: float = 0.3
+    rth_open_boost: float = 1.0
+    rth_close_boost: float = 0.6
+    eta: float = 0.25
+    vol_of_vol: float = 0.35
+    vol_memory_days: float = 64.0
+    activity_elasticity: float = 2.0
+    jump_rate: float = 2.0
+    jump_clustering: float = 0.3
+    reversion_strength: float = 1.0
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
         bounds = {
-            "base_volatility": positive,
-            "avg_ticks_per_bar": positive,
-            "daily_range_mean": positive,
-            "daily_range_std": dict(low=0.0),
+            "base_volatility": dict(low=0.0, high=50.0),
+            "avg_ticks_per_bar": dict(low=0.0, high=10_000.0, low_open=True),
+            "daily_range_mean": dict(low=0.0, high=5_000.0, low_open=True),
+            "daily_range_std": dict(low=0.0, high=5_000.0),
             "runner_prob": dict(low=0.0, high=1.0),
-            "runner_target_mult": dict(low=1.0),
+            "runner_target_mult": dict(low=1.0, high=20.0),
             "macro_gravity_threshold": positive,
             "macro_gravity_strength": dict(low=0.0, high=0.5),
             "wick_probability": dict(low=0.0, high=1.0),
-            "wick_extension_avg": dict(low=1.0),
-            "volume_per_tick": positive,
+            "wick_extension_avg": dict(low=1.0, high=100.0),
+            "volume_per_tick": dict(low=0.0, high=1e6, low_open=True),
             "trend_strength": dict(low=0.0, high=3.0),
             "rth_open_boost": dict(low=0.0, high=50.0),
             "rth_close_boost": dict(low=0.0, high=50.0),
+            "eta": dict(low=0.0, high=1.0, low_open=True, high_open=True),
+            "vol_of_vol": dict(low=0.0, high=2.0),
+            "vol_memory_days": dict(low=1.0, high=2_000.0),
+            "activity_elasticity": dict(low=0.0, high=5.0),
+            "jump_rate": dict(low=0.0, high=200.0),
+            "jump_clustering": dict(low=0.0, high=0.95, high_open=True),
+            "reversion_strength": dict(low=0.0, high=10.0),
         }
         for key, kw in bounds.items():
             object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))
@@ -145,9 +190,15 @@ class PhysicsConfig:
                 raise TypeError(f"PhysicsConfig.{key} must be a dict of session name -> multiplier; "
                                 f"got {given!r}")
             check_keys(f"PhysicsConfig.{key}", given, names)
-            checked = {name: check_real(f"PhysicsConfig.{key}[{name!r}]", value, low=0.0, low_open=True)
+            checked = {name: check_real(f"PhysicsConfig.{key}[{name!r}]", value, low=0.0, low_open=True,
+                                        high=1e3)
                        for name, value in sorted(given.items())}
             object.__setattr__(self, key, checked)
+
+    @classmethod
+    def seed(cls) -> "PhysicsConfig":
+        """The seed's hand-tuned knobs (:data:`SEED_PHYSICS`): about 4x the volatility of 2019 ES."""
+        return SEED_PHYSICS
 
     def session_multipliers(self) -> tuple[dict[str, float], dict[str, float]]:
         """Effective (volatility, volume) multiplier of every session, overrides applied."""
@@ -197,3 +248,14 @@ class PhysicsConfig:
             return cls.from_dict(data)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{path}: {exc}") from None
+
+
+SEED_PHYSICS = PhysicsConfig(
+    base_volatility=2.0, avg_ticks_per_bar=8.0, daily_range_mean=120.0, daily_range_std=60.0,
+    runner_prob=0.20, runner_target_mult=4.0, macro_gravity_threshold=5000.0, macro_gravity_strength=0.15,
+    wick_probability=0.20, wick_extension_avg=2.0, volume_per_tick=12.0, trend_strength=1.0,
+    rth_open_boost=0.0, rth_close_boost=0.0, vol_of_vol=0.0, jump_rate=0.0, jump_clustering=0.0,
+)
+"""The seed's hand-tuned values (its README's numbers): a 120-point mean daily range,
+frequent runner days and long wicks. Realistic for no period of ES; kept for the seed's
+examples and as a contrast in the realism scorecard."""

@@ -1,7 +1,9 @@
 """From configs to per-minute parameter arrays (pure numpy, no randomness).
 
 The generator draws the random inputs; these functions turn states, sessions,
-days of week and day-level draws into the arrays the tick kernel walks.
+days of week and the knobs of :class:`~fracfire.physics.PhysicsConfig` into
+the arrays the kernels of :mod:`._kernels` walk. The model is described in
+``docs/generator.md``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fracfire.physics.config import REFERENCE_DAILY_RANGE, REFERENCE_TICKS_PER_BAR, PhysicsConfig
+from fracfire.physics.config import REFERENCE_TICKS_PER_BAR, PhysicsConfig
 from fracfire.physics.sessions import DOW_CONFIGS, SESSION_CONFIGS, SESSION_ORDER, session_codes
 from fracfire.physics.states import StateConfig
 from fracfire.schema import TICK_SIZE, TIMEZONE
@@ -21,11 +23,44 @@ RTH_MINUTES = 390
 PROFILE_DECAY_MINUTES = 30.0
 """Decay (minutes) of the regular-hours open and close volatility boosts."""
 
-MOVE_SIZE_SCALE = 0.25
-"""Mean extra ticks per move at ``base_volatility == 2`` and a state multiplier of 1."""
+SESSION_MINUTES = 1380
+"""Minutes of a full Globex session (18:00 to 17:00 ET): the time unit of day-scale knobs."""
+
+INTRADAY_SCALES = (5.0, 20.0, 80.0, 320.0)
+"""Time scales (minutes) of the intraday log-volatility components (``vol_of_vol``)."""
+
+DAILY_SCALE_FRACTIONS = (1.0 / 64.0, 1.0 / 16.0, 0.25, 1.0)
+"""Time scales of the day-to-day components as fractions of ``vol_memory_days`` (at least one day)."""
+
+BROWNIAN_RANGE_CV = 0.30
+"""Coefficient of variation of a Brownian path's range at fixed volatility: the part of the
+daily range dispersion that needs no day-to-day volatility change."""
 
 RANGE_PER_SIGMA = float(np.sqrt(8.0 / np.pi))
 """Expected range of a Brownian path per unit of its end-point standard deviation."""
+
+SPREAD_TICKS = 1.0
+"""The bid-ask spread: prints at the bid and the ask add about a tick to a day's range."""
+
+DRIFT_PER_LOGIT = 0.6
+"""A state's drift, in standard deviations per minute, per unit of ``logit(up_probability)``:
+with ``trend_strength`` 1 a minute in a state closes up with about its ``up_probability``
+(``Phi(0.6 * logit(0.7)) = 0.69``)."""
+
+REVERSION_PER_MINUTE = 0.25
+"""Pull (per minute) of the efficient price towards its mean at ``mean_reversion`` 1."""
+
+HAWKES_DECAY_MINUTES = 10.0
+"""Decay time of the jump self-excitation."""
+
+JUMP_VOL_KICK = 0.3
+"""Rise of the fastest log-volatility component at each jump (volatility clusters after news)."""
+
+SUBSTEP_SIGMA = 0.6
+"""Target efficient-price standard deviation (ticks) of one sub-minute step."""
+
+MIN_SUBSTEPS = 4
+MAX_SUBSTEPS = 60
 
 _SESSION_SWITCH = np.array([SESSION_CONFIGS[s].state_transition_prob for s in SESSION_ORDER])
 _DOW_VOLUME = np.array([DOW_CONFIGS[d].volume_multiplier for d in range(7)])
@@ -34,7 +69,7 @@ _DOW_VOLATILITY = np.array([DOW_CONFIGS[d].volatility_multiplier for d in range(
 
 @dataclass(frozen=True)
 class Clock:
-    """Wall-clock facts of a run of consecutive minutes."""
+    """Wall-clock facts of a run of minutes."""
 
     time: pd.DatetimeIndex
     minute_of_day: np.ndarray
@@ -42,14 +77,10 @@ class Clock:
     session: np.ndarray
 
 
-def minute_clock(start_ns: int, n_minutes: int) -> Clock:
-    """Times, ET minute of day, weekday and session code of ``n_minutes`` minutes.
-
-    Minutes are consecutive in absolute time from ``start_ns`` (UTC nanoseconds),
-    so a run crossing a daylight-saving change has neither gaps nor duplicates.
-    """
-    utc = start_ns + np.arange(n_minutes, dtype=np.int64) * 60_000_000_000
-    time = pd.DatetimeIndex(utc.view("datetime64[ns]")).tz_localize("UTC").tz_convert(TIMEZONE)
+def minute_clock(utc_ns: np.ndarray) -> Clock:
+    """Times, ET minute of day, weekday and session code of bar starts given as UTC nanoseconds."""
+    utc_ns = np.asarray(utc_ns, dtype=np.int64)
+    time = pd.DatetimeIndex(utc_ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(TIMEZONE)
     local_minutes = time.tz_localize(None).as_unit("ns").asi8 // 60_000_000_000
     minute_of_day = local_minutes % 1440
     weekday = (local_minutes // 1440 + 3) % 7  # 1970-01-01 was a Thursday
@@ -58,15 +89,20 @@ def minute_clock(start_ns: int, n_minutes: int) -> Clock:
 
 @dataclass(frozen=True)
 class StateTable:
-    """Field arrays of a list of :class:`StateConfig`, indexed by state code."""
+    """Per-state arrays of a list of :class:`StateConfig`, indexed by state code.
+
+    ``variance`` is the state's variance multiplier ``avg_ticks_per_bar / 12 *
+    ((1 + 0.25 * v) / 1.25) ** 2`` (``v`` its ``volatility_multiplier``): the
+    seed's tick rate times its squared mean move size, relative to RANGING.
+    """
 
     configs: tuple[StateConfig, ...]
-    ticks: np.ndarray
-    ticks_std: np.ndarray
-    up: np.ndarray
+    variance: np.ndarray
+    activity_cv: np.ndarray
+    logit_up: np.ndarray
     persistence: np.ndarray
-    volatility: np.ndarray
-    max_jump: np.ndarray
+    jump_scale: np.ndarray
+    max_move: np.ndarray
     mean_reversion: np.ndarray
     wick: np.ndarray
 
@@ -76,26 +112,19 @@ class StateTable:
         def col(field: str, dtype=np.float64) -> np.ndarray:
             return np.array([getattr(c, field) for c in configs], dtype=dtype)
 
+        ticks, size = col("avg_ticks_per_bar"), col("volatility_multiplier")
+        up = np.clip(col("up_probability"), 0.01, 0.99)
         return cls(
-            configs, col("avg_ticks_per_bar"), col("ticks_per_bar_std"), col("up_probability"),
-            col("trend_persistence"), col("volatility_multiplier"),
-            col("max_tick_jump", np.int64), col("mean_reversion"), col("wick_multiplier"),
+            configs=configs,
+            variance=ticks / REFERENCE_TICKS_PER_BAR * ((1.0 + 0.25 * size) / 1.25) ** 2,
+            activity_cv=col("ticks_per_bar_std") / ticks,
+            logit_up=np.log(up / (1.0 - up)),
+            persistence=col("trend_persistence"),
+            jump_scale=size,
+            max_move=col("max_tick_jump", np.int64),
+            mean_reversion=col("mean_reversion"),
+            wick=col("wick_multiplier"),
         )
-
-
-@dataclass(frozen=True)
-class MinuteParams:
-    """Per-minute inputs of the tick kernel and of the bar-level draws."""
-
-    rate: np.ndarray          # expected tick events per bar
-    rate_std: np.ndarray      # std of tick events per bar
-    up: np.ndarray
-    persistence: np.ndarray
-    jump_q: np.ndarray
-    max_jump: np.ndarray
-    mean_reversion: np.ndarray
-    wick_prob: np.ndarray
-    volume_scale: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -105,9 +134,11 @@ class Modifiers:
     Attributes
     ----------
     volatility : numpy.ndarray
-        Multiplier of the minute's volatility (tick-event rate times its square).
+        Multiplier of the minute's volatility.
     bias : numpy.ndarray
-        Added to the up-probability (after session scaling; result clipped to [0, 1]).
+        Shift of the minute's up share (a drift of ``4 * bias * 0.6`` standard
+        deviations per minute: the drift that moves a close-up probability of
+        one half by ``bias``).
     mean_reversion : numpy.ndarray
         Floor of the minute's mean-reversion strength.
     """
@@ -123,20 +154,33 @@ class Modifiers:
                                                                                   "mean_reversion")))
 
 
-def minute_params(
-    table: StateTable,
-    codes: np.ndarray,
-    clock: Clock,
-    day_scale: np.ndarray,
-    physics: PhysicsConfig,
-    modifiers: Modifiers | None = None,
-) -> MinuteParams:
-    """Combine state, session, weekday and daily scale into per-minute arrays.
+@dataclass(frozen=True)
+class MinuteParams:
+    """Per-minute inputs known before the random volatility path is drawn."""
 
-    The minute's volatility scale ``v`` (session x weekday x day) multiplies
-    the tick-event rate by ``v**2`` and divides the directional bias
-    ``trend_strength * (up_probability - 0.5)`` by ``v`` (clipped to [0, 1]), so that both the
-    spread and the drift of a state's returns scale linearly with ``v``.
+    season: np.ndarray         # session x weekday x intraday profile x state x driver volatility
+    drift_sd: np.ndarray       # drift in standard deviations per minute
+    up_share: np.ndarray       # probability a jump is up
+    eta: np.ndarray
+    reversion: np.ndarray      # per minute
+    jump_base: np.ndarray      # baseline jumps per minute
+    jump_scale: np.ndarray     # jump size multiplier
+    max_move: np.ndarray
+    activity_cv: np.ndarray
+    wick_prob: np.ndarray
+    volume_scale: np.ndarray
+
+
+def session_volatility(clock: Clock, physics: PhysicsConfig) -> np.ndarray:
+    """Deterministic volatility multiplier of each minute: session x weekday x RTH profile."""
+    multipliers = np.array([physics.session_multipliers()[0][s.value] for s in SESSION_ORDER])
+    return (multipliers[clock.session] * _DOW_VOLATILITY[clock.weekday]
+            * intraday_profile(clock.minute_of_day, physics.rth_open_boost, physics.rth_close_boost))
+
+
+def minute_params(table: StateTable, codes: np.ndarray, clock: Clock, physics: PhysicsConfig,
+                  modifiers: Modifiers | None = None) -> MinuteParams:
+    """Combine states, sessions, weekdays and driver modifiers into per-minute arrays.
 
     Parameters
     ----------
@@ -146,34 +190,33 @@ def minute_params(
         State code of every minute.
     clock : Clock
         Session and weekday of every minute.
-    day_scale : numpy.ndarray of float
-        Daily volatility scale of every minute (``R / 120`` for the day's target range ``R``).
     physics : PhysicsConfig
         Global knobs.
+    modifiers : Modifiers, optional
+        A driver's adjustments.
     """
-    session_volatility, session_volume = (
-        np.array([m[s.value] for s in SESSION_ORDER]) for m in physics.session_multipliers())
-    volatility = (session_volatility[clock.session] * _DOW_VOLATILITY[clock.weekday] * day_scale
-                  * intraday_profile(clock.minute_of_day, physics.rth_open_boost, physics.rth_close_boost))
-    activity = physics.avg_ticks_per_bar / REFERENCE_TICKS_PER_BAR * volatility**2
-    up = 0.5 + physics.trend_strength * (table.up[codes] - 0.5) / volatility
-    mean_reversion = table.mean_reversion[codes]
+    volume = np.array([physics.session_multipliers()[1][s.value] for s in SESSION_ORDER])
+    season = session_volatility(clock, physics) * np.sqrt(table.variance[codes])
+    drift_sd = physics.trend_strength * DRIFT_PER_LOGIT * table.logit_up[codes]
+    reversion = physics.reversion_strength * table.mean_reversion[codes]
     if modifiers is not None:
-        activity = activity * modifiers.volatility**2
-        up = up + modifiers.bias
-        mean_reversion = np.maximum(mean_reversion, modifiers.mean_reversion)
-    rate = table.ticks[codes] * activity
-    move_mean = 1.0 + MOVE_SIZE_SCALE * physics.base_volatility / 2.0 * table.volatility[codes]
+        season = season * modifiers.volatility
+        drift_sd = drift_sd + 4.0 * DRIFT_PER_LOGIT * modifiers.bias
+        reversion = np.maximum(reversion, modifiers.mean_reversion)
+    up_share = 1.0 / (1.0 + np.exp(-physics.trend_strength * table.logit_up[codes]))
+    jump_scale = table.jump_scale[codes]
     return MinuteParams(
-        rate=rate,
-        rate_std=table.ticks_std[codes] * activity,
-        up=np.clip(up, 0.0, 1.0),
-        persistence=table.persistence[codes],
-        jump_q=1.0 - 1.0 / move_mean,
-        max_jump=table.max_jump[codes],
-        mean_reversion=mean_reversion,
+        season=season,
+        drift_sd=drift_sd,
+        up_share=up_share,
+        eta=np.clip(physics.eta * (0.5 + table.persistence[codes]), 0.02, 0.98),
+        reversion=REVERSION_PER_MINUTE * reversion,
+        jump_base=physics.jump_rate * (1.0 - physics.jump_clustering) / SESSION_MINUTES * jump_scale**2,
+        jump_scale=jump_scale,
+        max_move=table.max_move[codes],
+        activity_cv=table.activity_cv[codes],
         wick_prob=np.minimum(1.0, physics.wick_probability * table.wick[codes]),
-        volume_scale=session_volume[clock.session] * _DOW_VOLUME[clock.weekday],
+        volume_scale=volume[clock.session] * _DOW_VOLUME[clock.weekday],
     )
 
 
@@ -186,39 +229,68 @@ def intraday_profile(minute_of_day: np.ndarray, open_boost: float, close_boost: 
     return np.where(rth, 1.0 + boost, 1.0)
 
 
+def reference_session_variance(physics: PhysicsConfig) -> float:
+    """Sum of squared seasonal volatility multipliers over a full mid-week Globex session."""
+    minute = (np.arange(SESSION_MINUTES) + 18 * 60) % 1440
+    weekday = np.where(minute >= 18 * 60, 1, 2)
+    clock = Clock(pd.DatetimeIndex([]), minute, weekday, session_codes(minute))
+    return float(np.sum(session_volatility(clock, physics) ** 2))
+
+
+def sigma_level(physics: PhysicsConfig) -> float:
+    """Efficient-price volatility (ticks per square-root minute) at seasonal multiplier 1.
+
+    Chosen so a mid-week session of the reference state has an expected range
+    of ``daily_range_mean``: ``sqrt(8 / pi * V) * sigma + 1 tick = R / 0.25``,
+    ``V`` from :func:`reference_session_variance`.
+    """
+    target = max(physics.daily_range_mean / TICK_SIZE - SPREAD_TICKS, 1.0)
+    return target / (RANGE_PER_SIGMA * np.sqrt(reference_session_variance(physics)))
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """Per-minute decay and innovation std of the log-volatility components."""
+
+    decay: np.ndarray
+    innovation: np.ndarray
+    variance: float
+
+    @classmethod
+    def of(cls, physics: PhysicsConfig) -> "Cascade":
+        """Components of ``physics``: intraday ones share ``vol_of_vol ** 2``, daily ones
+        the day-to-day log-variance implied by ``daily_range_std / daily_range_mean``."""
+        cv = physics.daily_range_std / physics.daily_range_mean
+        slow = max(0.0, np.log1p(cv**2) - np.log1p(BROWNIAN_RANGE_CV**2))
+        days = np.maximum(1.0, physics.vol_memory_days * np.array(DAILY_SCALE_FRACTIONS))
+        tau = np.concatenate([INTRADAY_SCALES, days * SESSION_MINUTES])
+        var = np.concatenate([np.full(len(INTRADAY_SCALES), physics.vol_of_vol**2 / len(INTRADAY_SCALES)),
+                              np.full(len(days), slow / len(days))])
+        decay = np.exp(-1.0 / tau)
+        return cls(decay, np.sqrt(var * (1.0 - decay**2)), float(var.sum()))
+
+    def stationary_std(self) -> np.ndarray:
+        """Stationary standard deviation of each component (for a fresh start)."""
+        return self.innovation / np.sqrt(1.0 - self.decay**2)
+
+
+def substeps(sigma: np.ndarray) -> np.ndarray:
+    """Sub-minute steps of each minute: about ``(sigma / 0.6) ** 2``, within [4, 60]."""
+    return np.clip(np.ceil((sigma / SUBSTEP_SIGMA) ** 2), MIN_SUBSTEPS, MAX_SUBSTEPS).astype(np.int64)
+
+
+def runner_drift(sigma: np.ndarray, day_starts: np.ndarray, runner_mult: float) -> np.ndarray:
+    """Per-day drift (standard deviations per minute) that makes a runner day's expected
+    net move ``(runner_mult - 1)`` times its expected noise range."""
+    total_var = np.add.reduceat(sigma**2, day_starts)
+    total_sd = np.add.reduceat(sigma, day_starts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total_sd > 0, (runner_mult - 1.0) * RANGE_PER_SIGMA * np.sqrt(total_var) / total_sd, 0.0)
+
+
 def switch_prob(clock: Clock) -> np.ndarray:
     """Per-minute probability that automatic transitions switch state (by session)."""
     return _SESSION_SWITCH[clock.session]
-
-
-def daily_scale(target_range: np.ndarray) -> np.ndarray:
-    """Volatility scale of days with the given target ranges (points)."""
-    return np.asarray(target_range, dtype=np.float64) / REFERENCE_DAILY_RANGE
-
-
-def runner_bias(params: MinuteParams, per_day: int, runner_mult: float) -> np.ndarray:
-    """Per-day up-probability shift that makes a runner day's expected net move
-    ``(runner_mult - 1)`` times its expected noise range (in ticks).
-
-    Uses the moments of the truncation-free geometric move size and the
-    variance inflation ``(1 + rho) / (1 - rho)`` of persistent directions (a
-    fresh direction is up with the shifted probability, and the stationary
-    share of up moves equals it). The shift is capped at 0.45.
-
-    Returns
-    -------
-    numpy.ndarray
-        One shift per block of ``per_day`` minutes.
-    """
-    q = params.jump_q
-    rho = params.persistence
-    move_sq = (1.0 + q) / (1.0 - q) ** 2
-    variance = (params.rate * move_sq * (1.0 + rho) / (1.0 - rho)).reshape(-1, per_day).sum(axis=1)
-    drift_per_bias = 2.0 * (params.rate / (1.0 - q)).reshape(-1, per_day).sum(axis=1)
-    noise_range = RANGE_PER_SIGMA * np.sqrt(variance)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bias = np.where(drift_per_bias > 0, (runner_mult - 1.0) * noise_range / drift_per_bias, 0.0)
-    return np.minimum(0.45, bias)
 
 
 def gamma_shape_scale(mean: float, std: float) -> tuple[float, float]:

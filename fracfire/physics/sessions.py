@@ -13,10 +13,16 @@ rth           09:30 - 16:00      x1.5    x1.3
 afterhours    16:00 - 18:00      x0.5    x0.7
 ============  =================  ======  ==========
 
+On the exchange calendar (:mod:`fracfire.calendar`) no bar falls in the
+17:00-18:00 ET maintenance break (nor, before mid-2021, in the 16:15-16:30
+halt), so "afterhours" is 16:00-17:00 there. ``PhysicsConfig.session_volatility``
+and ``session_volume`` override these multipliers; the calibrated defaults do.
+
 Volatility multipliers scale the standard deviation of one-minute returns
-(the tick-event rate is scaled by their square, since a random walk's spread
-grows with the square root of its number of steps); volume multipliers scale
-the contracts traded per tick event.
+(the trade intensity follows volatility); volume multipliers scale the
+contracts traded per print. Day-of-week multipliers apply to the wall-clock
+weekday for wall-clock days and to the trading date's weekday on the exchange
+calendar (Sunday evening trades as Monday).
 """
 
 from __future__ import annotations

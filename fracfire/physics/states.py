@@ -1,8 +1,8 @@
 """Minute-level market states and their tick physics.
 
-A state is a :class:`StateConfig`: how many tick events a one-minute bar holds,
-which way they lean, how strongly a move continues, how large a single move is
-and how strongly price is pulled back to its recent mean. The seven built-in
+A state is a :class:`StateConfig`: how active and volatile the market is,
+which way it drifts, how often price changes continue rather than reverse,
+how large jumps are and how strongly price is pulled back to its recent mean. The seven built-in
 states live in :data:`STATE_CONFIGS`; any custom :class:`StateConfig` can be
 used wherever a :class:`MarketState` is accepted.
 """
@@ -33,38 +33,45 @@ class MarketState(Enum):
 class StateConfig:
     """Tick physics of one market state (frozen, validated at construction).
 
+    A state tilts the physics of ``docs/generator.md``; it does not replace
+    the microstructure (uncertainty zones, bid/ask prints, multi-scale
+    volatility), which every state shares.
+
     Parameters
     ----------
     name : str
         Label written to the ``state`` column of bars generated in this state.
     avg_ticks_per_bar : float
-        Mean number of tick events (price changes) in a one-minute bar at the
-        reference activity (``PhysicsConfig.avg_ticks_per_bar == 8``), before
-        session, day-of-week and daily volatility scaling. Must be > 0.
+        Activity of the state relative to RANGING (12): the state's variance
+        is ``avg_ticks_per_bar / 12`` times the reference (times the move-size
+        factor below), and its trade prints follow its volatility. Must be > 0.
     up_probability : float, default 0.5
-        Probability that a freshly drawn move is up, in [0, 1], at unit
-        volatility; the bias ``up_probability - 0.5`` is divided by the
-        minute's session, weekday and daily volatility scale so that a
-        state's drift scales with volatility like its noise does.
+        Direction, in [0, 1]: the state's drift is ``trend_strength * 0.6 *
+        logit(up_probability)`` standard deviations per minute, so with
+        ``trend_strength`` 1 a minute in this state closes up with about this
+        probability (RALLY 0.70: about 70 % up minutes); it is also the
+        probability that a jump is up.
     trend_persistence : float, default 0.5
-        Probability that a move repeats the previous move's direction instead
-        of drawing a fresh one, in [0, 1). The lag-1 autocorrelation of move
-        directions equals this value.
+        Persistence of price changes, in [0, 1): the uncertainty-zone
+        parameter in this state is ``PhysicsConfig.eta * (0.5 +
+        trend_persistence)``, so persistent states continue price changes
+        more often and choppy states reverse them more often.
     volatility_multiplier : float, default 1.0
-        Scales the mean size of a move above its one-tick minimum (move sizes
-        are geometric: ``1 + 0.25 * (base_volatility / 2) * volatility_multiplier``
-        ticks on average). Must be > 0.
+        Size of moves: multiplies the state's standard deviation by
+        ``(1 + 0.25 * volatility_multiplier) / 1.25``, its jump rate by
+        ``volatility_multiplier ** 2`` and its jump sizes by
+        ``volatility_multiplier`` (IMPULSIVE: large jumps). Must be > 0.
     max_tick_jump : int, default 4
-        Largest single move in ticks, >= 1.
+        Largest change of the traded price, in ticks, in one sub-minute step
+        (how fast a sweep can go through the book), >= 1.
     ticks_per_bar_std : float, optional
-        Standard deviation of the number of tick events per bar; values above
-        ``sqrt(avg_ticks_per_bar)`` make tick counts overdispersed (gamma-Poisson),
-        which fattens the tails of one-minute returns. Defaults to half the mean.
+        Standard deviation of the trade intensity across minutes (gamma
+        mixing of the print rate; relative to ``avg_ticks_per_bar``): bursty
+        activity. Defaults to half the mean.
     mean_reversion : float, default 0.0
-        Strength in [0, 1] of the pull of each fresh direction towards the
-        recent mean price (an exponential average over about ten tick events):
-        ``up_probability`` is lowered by up to ``mean_reversion / 2`` when price
-        is four or more ticks above that mean, and raised symmetrically below it.
+        Strength in [0, 1] of the pull of the efficient price towards its
+        15-minute exponential mean (``0.25 * mean_reversion *
+        PhysicsConfig.reversion_strength`` per minute): RANGING chops.
     wick_multiplier : float, default 1.0
         Scales ``PhysicsConfig.wick_probability`` in this state (the product is
         capped at 1). Must be >= 0.

@@ -1,0 +1,131 @@
+"""Which minutes a run of generated days covers: exchange sessions or wall-clock days.
+
+A :class:`DayLayout` lists the bar-start minutes (UTC nanoseconds) of a run
+of consecutive "days" and where each day starts. Two kinds of day exist:
+
+* ``calendar="globex"`` (the default of multi-day generation): a day is one
+  CME Globex equity-index trading session from :mod:`fracfire.calendar`,
+  18:00 ET the evening before to 17:00 ET, without its breaks, skipping
+  weekends and holidays, with early closes;
+* ``calendar=None`` (the seed's ``generate_day``): a day is a wall-clock day
+  on the America/New_York clock, from local midnight to the next local
+  midnight (1,440 minutes; 1,380 or 1,500 on the days clocks change), every
+  day of the week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fracfire.schema import TIMEZONE
+
+__all__ = ["CALENDARS", "DayLayout", "day_layout"]
+
+CALENDARS = ("globex", None)
+"""Accepted values of the generator's ``calendar`` argument."""
+
+_MINUTE_NS = 60_000_000_000
+
+
+@dataclass(frozen=True)
+class DayLayout:
+    """Bar-start minutes of a run of days.
+
+    Attributes
+    ----------
+    utc_ns : numpy.ndarray of int64
+        Every bar start, UTC nanoseconds, strictly increasing.
+    starts : numpy.ndarray of int64
+        Index into ``utc_ns`` of each day's first bar.
+    trading_days : bool
+        True for exchange sessions: the weekday of a minute is then that of
+        its trading date (Sunday evening trades as Monday).
+    end_ns : int
+        End of the last day (where a continuing call starts looking).
+    """
+
+    utc_ns: np.ndarray
+    starts: np.ndarray
+    trading_days: bool
+    end_ns: int
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Bars per day."""
+        return np.diff(np.append(self.starts, len(self.utc_ns)))
+
+    def day_index(self) -> np.ndarray:
+        """Day number (0-based) of every minute."""
+        return np.repeat(np.arange(len(self.starts)), self.lengths)
+
+    def position(self) -> np.ndarray:
+        """Minutes since the day's first bar, for every minute."""
+        return np.arange(len(self.utc_ns)) - np.repeat(self.starts, self.lengths)
+
+
+def _timestamp(value, what: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} {value!r} is not a date or datetime: {exc}") from None
+    if ts is pd.NaT:
+        raise ValueError(f"{what} must be a date or datetime; got NaT")
+    ts = ts.tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True) if ts.tzinfo is None \
+        else ts.tz_convert(TIMEZONE)
+    if ts.second or ts.microsecond or ts.nanosecond:
+        raise ValueError(f"{what} must fall on a whole minute; got {value!r}")
+    return ts
+
+
+def _local_days(start: pd.Timestamp, n_days: int) -> DayLayout:
+    bounds = [start + pd.DateOffset(days=d) for d in range(n_days + 1)]
+    edges = np.array([b.as_unit("ns").value for b in bounds], dtype=np.int64)
+    lengths = np.diff(edges) // _MINUTE_NS
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    offsets = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(starts, lengths)
+    utc_ns = np.repeat(edges[:-1], lengths) + offsets * _MINUTE_NS
+    return DayLayout(utc_ns, starts, False, int(edges[-1]))
+
+
+def _globex_days(start: pd.Timestamp, n_days: int) -> DayLayout:
+    from fracfire import calendar
+
+    frame = calendar.sessions(start, n_sessions=n_days)
+    utc_ns, counts = calendar.session_minutes(frame)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    end = int(pd.Timestamp(frame["close"].iloc[-1]).as_unit("ns").value)
+    return DayLayout(np.asarray(utc_ns, dtype=np.int64), starts, True, end)
+
+
+def day_layout(start, n_days: int, calendar: str | None, *, after_ns: int | None = None) -> DayLayout:
+    """The minutes of ``n_days`` days from ``start``.
+
+    Parameters
+    ----------
+    start : date-like or None
+        First day: for ``"globex"`` the first session whose trading date is
+        on or after it (an evening time after 18:00 ET belongs to the next
+        trading date); for ``None`` the wall-clock day starting at it (naive
+        values are America/New_York). ``None`` continues after ``after_ns``.
+    n_days : int
+        Number of days (sessions).
+    calendar : {"globex", None}
+    after_ns : int, optional
+        End of the previous run (UTC ns), used when ``start`` is None.
+    """
+    if calendar not in CALENDARS:
+        raise ValueError(f"calendar must be 'globex' or None; got {calendar!r}")
+    if start is None:
+        if after_ns is None:
+            raise ValueError("start_date=None continues the previous call, but nothing was generated yet; "
+                             "pass a start date")
+        ts = pd.Timestamp(after_ns, unit="ns", tz="UTC").tz_convert(TIMEZONE)
+        if calendar == "globex":
+            # The previous run ended at a session close; go on with the next trading date.
+            ts = (ts + pd.Timedelta(hours=6)).normalize() + pd.DateOffset(days=1)
+    else:
+        ts = _timestamp(start, "start_date")
+    return _globex_days(ts, n_days) if calendar == "globex" else _local_days(ts, n_days)

@@ -45,11 +45,12 @@ def _int_list(text: str, option: str) -> tuple[int, ...]:
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Output file: .parquet, .csv or .csv.gz.")],
-    start: Annotated[str, typer.Option(help="First day (America/New_York), e.g. 2025-01-06.")] = "2025-01-06",
+    start: Annotated[str, typer.Option(help="First trading date (Globex sessions open 18:00 ET the evening "
+                                              "before), e.g. 2025-01-06.")] = "2025-01-06",
     days: Annotated[int, typer.Option(min=1, help="Number of consecutive days.")] = 1,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (omit for fresh entropy).")] = None,
     config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML file.")] = None,
-    initial_price: Annotated[float, typer.Option(help="Starting price (0.25 grid).")] = 5000.0,
+    initial_price: Annotated[float, typer.Option(help="Starting price (0.25 grid).")] = 3000.0,
     segment_length: Annotated[Optional[int], typer.Option(help="Minutes per state segment.")] = None,
 ) -> None:
     """Generate synthetic one-minute bars and write them to a file."""
@@ -64,7 +65,7 @@ def generate(
         with progress_bar("Generating", days, console) as advance:
             bars = gen.generate_days(start, days, segment_length=segment_length, progress=advance)
         path = write_bars(bars, out)
-    console.print(f"Wrote {len(bars):,} bars ({days} days from {start}) to [bold]{path}[/bold]")
+    console.print(f"Wrote {len(bars):,} bars ({days} Globex sessions from {start}) to [bold]{path}[/bold]")
 
 
 @app.command()

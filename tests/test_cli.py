@@ -17,7 +17,7 @@ def test_generate_parquet_matches_the_library(tmp_path):
     result = runner.invoke(app, ["generate", "--start", "2025-01-06", "--days", "3", "--seed", "7",
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Wrote 4,320 bars" in result.output
+    assert "Wrote 4,140 bars (3 Globex sessions" in result.output
     bars = read_bars(out)
     check_bars(bars)
     expected = PriceGenerator(seed=7).generate_days("2025-01-06", 3)
@@ -30,7 +30,7 @@ def test_generate_csv_with_config(tmp_path):
     result = runner.invoke(app, ["generate", "--days", "1", "--seed", "1", "--out", str(out),
                                  "--config", str(config)])
     assert result.exit_code == 0, result.output
-    expected = PriceGenerator(seed=1, physics=PhysicsConfig.from_yaml(config)).generate_day("2025-01-06")
+    expected = PriceGenerator(seed=1, physics=PhysicsConfig.from_yaml(config)).generate_days("2025-01-06", 1)
     assert read_bars(out)["close"].tolist() == expected["close"].tolist()
 
 

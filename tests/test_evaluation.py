@@ -262,7 +262,7 @@ def test_setups_cli_writes_the_scenario_folder(tmp_path):
     variants = {f["variant"] for f in summary["features"]}
     assert variants == {"original", "hesitation", "chase"}
     assert len(pd.read_csv(out / "trades_features.csv")) == len(summary["outcomes"])
-    assert len(pd.read_csv(out / "synthetic_5m.csv")) == 3 * 288
+    assert len(pd.read_csv(out / "synthetic_5m.csv")) == 3 * 276  # three Globex sessions of 23 hours
     result = runner.invoke(app, ["plot-trades", str(out)])
     assert result.exit_code == 0 and (out / "trade_plot.png").exists()
 

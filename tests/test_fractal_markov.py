@@ -60,8 +60,9 @@ def test_driver_labels_bars_with_the_hierarchy():
 def test_driver_output_is_reproducible_and_split_invariant():
     whole = PriceGenerator(seed=9).generate_days("2025-01-06", 2, driver=FractalStateManager())
     gen = PriceGenerator(seed=9)
-    parts = pd.concat([gen.generate_day("2025-01-06", driver=FractalStateManager()),
-                       gen.generate_day("2025-01-07", driver=FractalStateManager())], ignore_index=True)
+    parts = pd.concat([gen.generate_day("2025-01-06", driver=FractalStateManager(), calendar="globex"),
+                       gen.generate_day("2025-01-07", driver=FractalStateManager(), calendar="globex")],
+                      ignore_index=True)
     np.testing.assert_array_equal(whole["close"], parts["close"])
     np.testing.assert_array_equal(whole["hour_state"].astype(str), parts["hour_state"].astype(str))
 

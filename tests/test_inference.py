@@ -104,7 +104,7 @@ def test_decision_rule_produces_the_expected_entries(tmp_path):
     bars = PriceGenerator(seed=3).generate_day("2025-01-10")
     entries = [DecisionRule(min_confidence=0.0).entry(Prediction(t, "breakout", 0.9, {}), c, None)
                for t, c in zip(bars["time"].iloc[100:1300:200], bars["close"].iloc[100:1300:200], strict=True)]
-    assert len(run_backtest(bars, entries, BacktestConfig()).trades) == len(entries)
+    assert len(run_backtest(bars, entries, BacktestConfig(max_open_positions=len(entries))).trades) == len(entries)
 
 
 def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):

@@ -28,11 +28,12 @@ def run_dir(tmp_path_factory):
         "table": [{"metric": "kurtosis_1min", "real": 12.0, "fracfire": 9.5, "gbm": 0.0}]}))
     (run / "metrics.json").write_text(json.dumps({"state_detector": {"macro_f1": 0.8, "accuracy": 0.9}}))
     (run / "backtest").mkdir()
-    pd.DataFrame({"time": bars["time"].iloc[::60], "equity": range(48)}).to_csv(
+    hourly = bars["time"].iloc[::60]
+    pd.DataFrame({"time": hourly, "equity": range(len(hourly))}).to_csv(
         run / "backtest" / "equity.csv", index=False)
     pd.DataFrame({"entry_time": ["2025-01-06 10:00"], "r_multiple": [2.0]}).to_csv(
         run / "backtest" / "trades.csv", index=False)
-    rth = bars.iloc[570:700].reset_index(drop=True)
+    rth = bars[bars["session"] == "rth"].iloc[:130].reset_index(drop=True)
     plot_trades(rth, trades_for(rth), save_path=run / "scenario" / "trade_plot.png")
     return run
 

@@ -97,7 +97,8 @@ def inject_bad_trade_variants(df_1m_ind: pd.DataFrame, outcomes: list[SetupOutco
     """Hesitation and chase variants of ``outcomes``, re-evaluated at their worse entries.
 
     A variant whose worse entry is already beyond its stop or target is
-    skipped (there is no trade left to take). Each variant's
+    skipped (there is no trade left to take), and so is a chase when price
+    never trades worse than the original entry within the window. Each variant's
     ``entry.context['variant']`` is ``'hesitation'`` or ``'chase'``.
     """
     cfg = cfg or BadTradeConfig()
@@ -115,7 +116,8 @@ def inject_bad_trade_variants(df_1m_ind: pd.DataFrame, outcomes: list[SetupOutco
             window = slice(position + 1, min(len(times), position + 1 + cfg.chase_window_minutes))
             prices = high[window] if entry.sign > 0 else low[window]
             worst = int(np.argmax(prices) if entry.sign > 0 else np.argmin(prices))
-            made.append(("chase", times.iloc[window.start + worst], prices[worst]))
+            if entry.sign * (prices[worst] - entry.entry_price) > 0:  # only a worse price is a chase
+                made.append(("chase", times.iloc[window.start + worst], prices[worst]))
         for kind, time, price in made[: cfg.max_variants_per_trade]:
             if not (entry.sign * (price - entry.stop_price) > 0 and entry.sign * (entry.target_price - price) > 0):
                 continue

@@ -29,17 +29,35 @@ def align_to_calendar(bars: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
 
 def synthetic_like(real: pd.DataFrame, physics: PhysicsConfig | None = None, seed=0,
                    **generate) -> pd.DataFrame:
-    """FracFire bars with exactly the minutes of ``real``.
+    """FracFire bars with exactly the bars of ``real`` (same times, same bar size).
 
-    Days are generated from the local midnight before the first real bar to
-    the last one, cut to the real calendar (halts, session breaks and weekends
-    included), and shifted by whole ticks so the first open equals the real one.
+    The engine generates the Globex sessions from the first to the last
+    trading date of ``real`` (``generate_days(..., calendar="globex")``),
+    aggregates them to the real bar size when that is coarser than one minute
+    (five-minute files), keeps the bars whose start times are in ``real``
+    (halts, missing quiet minutes and RTH-only files included) and shifts
+    prices by whole ticks so the first open equals the real one. With
+    ``calendar=None`` in ``generate``, wall-clock days from the local midnight
+    before the first real bar are generated instead.
     """
-    start = real["time"].iloc[0].normalize()
-    days = int((real["time"].iloc[-1] - start) / pd.Timedelta(days=1)) + 1
+    from fracfire.calendar import sessions, trading_day_number
+    from fracfire.data.checks import bar_minutes
+    from fracfire.data.resample import resample_bars
+
     first_open = int(round(float(real["open"].iloc[0]) / TICK_SIZE))
     gen = PriceGenerator(initial_price=first_open * TICK_SIZE, seed=seed, physics=physics)
-    bars = align_to_calendar(gen.generate_days(start, days, **generate), real["time"])
+    if generate.get("calendar", "globex") is None:
+        start = real["time"].iloc[0].normalize()
+        days = int((real["time"].iloc[-1] - start) / pd.Timedelta(days=1)) + 1
+    else:
+        day_numbers = trading_day_number(real["time"])
+        start, end = (pd.Timestamp(int(d), unit="D") for d in (day_numbers.min(), day_numbers.max()))
+        days = max(1, len(sessions(start, end=end)))
+    bars = gen.generate_days(start, days, **generate)
+    minutes = real.attrs.get("bar_minutes") or (bar_minutes(real) if len(real) > 2 else 1)
+    if minutes > 1:
+        bars = resample_bars(bars, f"{minutes}min")
+    bars = align_to_calendar(bars, real["time"])
     shift = first_open - int(bars["open_ticks"].iloc[0])
     for name in ("open", "high", "low", "close"):
         bars[f"{name}_ticks"] += shift

@@ -1,129 +1,223 @@
-"""Automatic calibration of :class:`~fracfire.physics.PhysicsConfig` to real bars.
+"""Calibration of :class:`~fracfire.physics.PhysicsConfig` to real bars by simulated moments.
 
-Method
-------
-1. **Moment matching** (a few engine runs): scale ``daily_range_mean`` so the
-   one-minute return std matches; set each session's volatility multiplier
-   from the ratio of real to synthetic return std in that session; set
-   ``volume_per_tick`` and each session's volume multiplier from mean volumes.
-2. **Derivative-free refinement**: scipy's bounded Powell method over every
-   knob in :data:`SEARCH_SPACE` (multiplicative knobs on a log scale),
-   minimising the scorecard's summary distance (without the classifier) on
-   the training slice. Every evaluation uses the same seeds (common random
-   numbers), so the objective is deterministic and the result reproducible.
+Method (simulated method of moments, common random numbers)
+-----------------------------------------------------------
+The real bars are split in time: the first ``train_fraction`` of the
+sessions are fitted, the rest are held out and only scored. On the training
+slice:
 
-The distance before and after is reported on the training slice and on a
-later validation slice the search never saw.
+1. **Level matching** (a few engine runs, closed-form updates): each
+   session's volatility multiplier from the ratio of real to synthetic return
+   standard deviation in that session; ``daily_range_mean`` from the ratio of
+   mean daily ranges; the regular-hours open and close boosts from the ratio
+   of the first and last half hour's mean ``|r|`` to midday's; the volume per
+   print and each session's volume multiplier from mean volumes (skipped for
+   files without volume).
+2. **Shape fitting**: scipy's bounded Nelder-Mead over the knobs in
+   :data:`SHAPE_SPACE`, minimising ``sum(((m_sim - m_real) / tol) ** 2)`` over
+   the intraday moments of :func:`~fracfire.realism.moments.intraday_moments`
+   (tolerances in :data:`~fracfire.realism.moments.INTRADAY_TOLERANCE`). Every
+   evaluation generates the training calendar with the same seeds, so the
+   objective is deterministic.
+3. Level matching once more.
+4. **Day-to-day knobs** (:data:`DAILY_SPACE`) when a file with at least
+   :data:`MIN_DAILY_SESSIONS` sessions is available (the real file itself, or
+   ``daily=`` another one, e.g. the bundled NQ year): the same method on the
+   multi-day moments of :func:`~fracfire.realism.moments.daily_moments`,
+   generated at that file's own price and range level; the fitted coefficient
+   of variation of the daily range is carried to ``daily_range_std``.
+
+The moment distance before and after is reported on the training slice and
+on the held-out slice.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from fracfire.data.checks import bar_minutes, require_sessions
 from fracfire.physics import PhysicsConfig
-from fracfire.physics.sessions import Session
 from fracfire.realism.calendar import split_by_time, synthetic_like
-from fracfire.realism.facts import SESSION_BREAK, log_returns
-from fracfire.realism.scorecard import compute_facts, score_facts, summary_distance
+from fracfire.realism.moments import (
+    DAILY_TOLERANCE,
+    INTRADAY_TOLERANCE,
+    daily_moments,
+    intraday_moments,
+    session_std,
+    session_volume,
+)
 
-__all__ = ["CALIBRATION_TIMEFRAMES", "CalibrationResult", "SEARCH_SPACE", "calibrate", "config_distance"]
+__all__ = ["CalibrationResult", "DAILY_SPACE", "MIN_DAILY_SESSIONS", "MIN_SESSIONS", "SHAPE_SPACE", "calibrate",
+           "moment_distance"]
 
-CALIBRATION_TIMEFRAMES = ("1min", "5min", "1h", "1D")
+MIN_SESSIONS = 5
+"""Fewest trading sessions calibration accepts (3 to fit, 2 held out)."""
 
-SEARCH_SPACE: dict[str, tuple[float, float, bool]] = {
-    "base_volatility": (0.2, 8.0, True),
-    "avg_ticks_per_bar": (0.5, 40.0, True),
-    "daily_range_mean": (5.0, 400.0, True),
-    "daily_range_cv": (0.0, 1.5, False),
-    "runner_prob": (0.0, 0.6, False),
-    "runner_target_mult": (1.0, 5.0, False),
-    "wick_probability": (0.0, 0.8, False),
-    "wick_extension_avg": (1.0, 5.0, False),
-    "volume_per_tick": (1.0, 2000.0, True),
+MIN_DAILY_SESSIONS = 60
+"""Fewest sessions for fitting the day-to-day knobs (a month says little about volatility memory)."""
+
+SHAPE_SPACE: dict[str, tuple[float, float, bool]] = {
+    "daily_range_mean": (3.0, 400.0, True),
+    "eta": (0.03, 0.9, False),
+    "avg_ticks_per_bar": (1.0, 2000.0, True),
+    "activity_elasticity": (0.0, 4.0, False),
+    "vol_of_vol": (0.0, 1.2, False),
+    "base_volatility": (0.0, 12.0, False),
+    "jump_rate": (0.05, 60.0, True),
+    "jump_clustering": (0.0, 0.9, False),
+    "reversion_strength": (0.0, 4.0, False),
     "trend_strength": (0.0, 1.5, False),
-    "rth_open_boost": (0.0, 6.0, False),
-    "rth_close_boost": (0.0, 6.0, False),
-    **{f"vol_{s.value}": (0.1, 4.0, True) for s in Session},
-    **{f"volume_{s.value}": (0.05, 10.0, True) for s in Session},
+    "wick_probability": (0.0, 0.3, False),
 }
-"""Knob -> (low, high, log scale). ``daily_range_cv`` is ``daily_range_std / daily_range_mean``;
-``vol_<session>`` and ``volume_<session>`` are the session multipliers."""
+"""Knob -> (low, high, log scale) of the intraday shape search."""
 
-_NAMES = list(SEARCH_SPACE)
+DAILY_SPACE: dict[str, tuple[float, float, bool]] = {
+    "daily_range_cv": (0.05, 1.5, False),
+    "vol_memory_days": (2.0, 1000.0, True),
+    "runner_prob": (0.0, 0.7, False),
+    "runner_target_mult": (1.0, 4.0, False),
+}
+"""Knob -> (low, high, log scale) of the day-to-day search (``daily_range_cv`` is
+``daily_range_std / daily_range_mean``)."""
+
+OPEN_BOOST_WEIGHT = 0.63
+"""Mean of ``exp(-m / 30)`` over the first half hour: an open boost ``b`` raises that half
+hour's volatility by about ``1 + 0.63 b``."""
+
+Progress = Callable[[int, int, float], None]
 
 
-def _to_vector(config: PhysicsConfig) -> np.ndarray:
-    volatility, volume = config.session_multipliers()
-    values = {**config.to_dict(), "daily_range_cv": config.daily_range_std / config.daily_range_mean,
-              **{f"vol_{k}": v for k, v in volatility.items()}, **{f"volume_{k}": v for k, v in volume.items()}}
+def _values(config: PhysicsConfig) -> dict[str, float]:
+    return {**config.to_dict(), "daily_range_cv": config.daily_range_std / config.daily_range_mean}
+
+
+def _to_unit(config: PhysicsConfig, space: dict) -> np.ndarray:
+    values = _values(config)
     out = []
-    for name in _NAMES:
-        low, high, log = SEARCH_SPACE[name]
-        value = float(np.clip(values[name], low, high))
-        out.append((np.log(value) - np.log(low)) / (np.log(high) - np.log(low)) if log
-                   else (value - low) / (high - low))
+    for name, (low, high, log) in space.items():
+        v = float(np.clip(values[name], low, high))
+        out.append((np.log(v) - np.log(low)) / (np.log(high) - np.log(low)) if log else (v - low) / (high - low))
     return np.array(out)
 
 
-def _from_vector(x: np.ndarray, base: PhysicsConfig) -> PhysicsConfig:
-    values = {}
-    for name, u in zip(_NAMES, np.clip(x, 0.0, 1.0), strict=True):
-        low, high, log = SEARCH_SPACE[name]
-        values[name] = float(np.exp(np.log(low) + u * (np.log(high) - np.log(low))) if log
-                             else low + u * (high - low))
-    knobs = {k: v for k, v in values.items() if k in base.to_dict()}
-    knobs["daily_range_std"] = values["daily_range_cv"] * values["daily_range_mean"]
-    knobs["session_volatility"] = {s.value: values[f"vol_{s.value}"] for s in Session}
-    knobs["session_volume"] = {s.value: values[f"volume_{s.value}"] for s in Session}
+def _from_unit(x: np.ndarray, space: dict, base: PhysicsConfig) -> PhysicsConfig:
+    knobs = {}
+    for (name, (low, high, log)), u in zip(space.items(), np.clip(x, 0.0, 1.0), strict=True):
+        knobs[name] = float(np.exp(np.log(low) + u * (np.log(high) - np.log(low))) if log else low + u * (high - low))
+    if "daily_range_cv" in knobs:
+        knobs["daily_range_std"] = knobs.pop("daily_range_cv") * knobs.get("daily_range_mean", base.daily_range_mean)
     return base.replace(**knobs)
 
 
-def config_distance(real_facts: dict, calendar: pd.DataFrame, config: PhysicsConfig,
-                    seeds: tuple[int, ...] = (0,), timeframes=CALIBRATION_TIMEFRAMES) -> float:
-    """Mean summary distance (no classifier) of ``config`` on ``calendar`` over ``seeds``."""
-    return float(np.mean([
-        summary_distance(score_facts(real_facts, compute_facts(synthetic_like(calendar, config, seed),
-                                                               timeframes)))
-        for seed in seeds]))
+def moment_distance(real: dict, synthetic: dict, tolerance: dict) -> float:
+    """``sum(((synthetic - real) / tol) ** 2)`` over the moments both have (non-finite ones count 100)."""
+    total = 0.0
+    for key, tol in tolerance.items():
+        if key in real and key in synthetic:
+            z = (synthetic[key] - real[key]) / tol
+            total += z * z if np.isfinite(z) else 100.0
+    return float(total)
 
 
-def _session_stats(bars: pd.DataFrame) -> pd.DataFrame:
-    close = np.log(bars["close"].to_numpy(dtype=float))
-    r = np.diff(close, prepend=close[0])
-    step = np.diff(bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64), prepend=0)
-    r[(step > SESSION_BREAK.value) | (np.arange(len(r)) == 0)] = np.nan
-    frame = pd.DataFrame({"session": bars["session"].astype(str).to_numpy(), "r": r,
-                          "volume": bars["volume"].to_numpy(dtype=float)})
-    return frame.groupby("session").agg(std=("r", "std"), volume=("volume", "mean"))
+def _mean_moments(runs: list[dict]) -> dict[str, float]:
+    keys = set.intersection(*(set(r) for r in runs))
+    return {k: float(np.mean([r[k] for r in runs])) for k in keys}
 
 
-def _moment_match(train: pd.DataFrame, config: PhysicsConfig, seed: int, rounds: int = 3) -> PhysicsConfig:
-    real_std = float(np.std(log_returns(train)))
-    real_sessions = _session_stats(train)
+class _Target:
+    """Real bars, their moments and how to simulate them."""
+
+    def __init__(self, bars: pd.DataFrame, seeds: tuple[int, ...], daily: bool = False):
+        self.bars = bars
+        self.seeds = seeds
+        self.daily = daily
+        self.minutes = bars.attrs.get("bar_minutes") or bar_minutes(bars)
+        self.volume = bool(bars.attrs.get("has_volume", True))
+        self.real = self.moments(bars)
+
+    def moments(self, bars: pd.DataFrame) -> dict[str, float]:
+        if self.daily:
+            return daily_moments(bars)
+        return intraday_moments(bars, self.minutes, self.volume)
+
+    def simulate(self, config: PhysicsConfig) -> list[pd.DataFrame]:
+        frames = []
+        for seed in self.seeds:
+            bars = synthetic_like(self.bars, config, seed)
+            bars.attrs["bar_minutes"] = self.minutes
+            frames.append(bars)
+        return frames
+
+    def distance(self, config: PhysicsConfig) -> tuple[float, dict]:
+        sims = _mean_moments([self.moments(b) for b in self.simulate(config)])
+        return moment_distance(self.real, sims, DAILY_TOLERANCE if self.daily else INTRADAY_TOLERANCE), sims
+
+
+def _daily_range(bars: pd.DataFrame) -> float:
+    from fracfire.calendar import trading_day_number
+
+    g = bars.groupby(trading_day_number(bars["time"]))
+    return float((g["high"].max() - g["low"].min()).mean())
+
+
+def _match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> PhysicsConfig:
+    bars = target.bars
+    real_std, real_range = session_std(bars), _daily_range(bars)
+    real_volume = session_volume(bars) if target.volume else None
+    real = target.real
     for _ in range(rounds):
-        syn = synthetic_like(train, config, seed)
-        ratio = real_std / max(float(np.std(log_returns(syn))), 1e-12)
-        config = config.replace(daily_range_mean=float(np.clip(config.daily_range_mean * ratio, 5, 400)),
-                                daily_range_std=float(np.clip(config.daily_range_std * ratio, 0, 600)))
-        syn = synthetic_like(train, config, seed)
-        syn_sessions = _session_stats(syn)
+        syn = target.simulate(config)[0]
         volatility, volume = config.session_multipliers()
-        common = real_sessions.index.intersection(syn_sessions.index)
-        vol_ratio = (real_sessions.loc[common, "std"] / syn_sessions.loc[common, "std"]).fillna(1.0)
-        volume_ratio = real_sessions.loc[common, "volume"] / syn_sessions.loc[common, "volume"]
-        level = float(volume_ratio.median())
-        config = config.replace(
-            volume_per_tick=float(np.clip(config.volume_per_tick * level, 1, 2000)),
-            session_volatility={k: float(np.clip(volatility[k] * vol_ratio.get(k, 1.0) ** 0.5, 0.1, 4))
-                                for k in volatility},
-            session_volume={k: float(np.clip(volume[k] * volume_ratio.get(k, level) / level, 0.05, 10))
-                            for k in volume},
-        )
+        ratio = (real_std / session_std(syn)).reindex(list(volatility)).fillna(1.0)
+        knobs: dict = {
+            "session_volatility": {k: float(np.clip(volatility[k] * ratio[k], 0.05, 20.0)) for k in volatility},
+            "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / _daily_range(syn), 3.0, 400.0)),
+        }
+        moments = intraday_moments(syn, target.minutes, target.volume)
+        for key, knob in (("open_ratio", "rth_open_boost"), ("close_ratio", "rth_close_boost")):
+            if key in real and key in moments:
+                current = getattr(config, knob)
+                want = (real[key] * (1 + OPEN_BOOST_WEIGHT * current) / moments[key] - 1) / OPEN_BOOST_WEIGHT
+                knobs[knob] = float(np.clip(want, 0.0, 20.0))
+        if real_volume is not None:
+            syn_volume = session_volume(syn)
+            level = float(np.exp(real.get("log_volume_rth", 0.0) - moments.get("log_volume_rth", 0.0)))
+            vratio = (real_volume / syn_volume).reindex(list(volume)).fillna(level)
+            knobs["volume_per_tick"] = float(np.clip(config.volume_per_tick * level, 0.01, 1e5))
+            knobs["session_volume"] = {k: float(np.clip(volume[k] * vratio[k] / level, 0.01, 100.0)) for k in volume}
+        config = config.replace(**knobs)
     return config
+
+
+def _search(target: _Target, config: PhysicsConfig, space: dict, budget: int, progress: Progress | None,
+            done: int, total: int) -> tuple[PhysicsConfig, int, float]:
+    from scipy.optimize import minimize
+
+    best = {"x": _to_unit(config, space), "f": target.distance(config)[0]}
+    count = [0]
+
+    def objective(x: np.ndarray) -> float:
+        if count[0] >= budget:
+            return best["f"] + 1e6
+        value = target.distance(_from_unit(x, space, config))[0]
+        count[0] += 1
+        if value < best["f"]:
+            best.update(x=np.array(x), f=value)
+        if progress is not None:
+            progress(done + count[0], total, best["f"])
+        return value
+
+    x0 = best["x"]
+    simplex = np.vstack([x0] + [np.clip(x0 + 0.15 * np.eye(len(x0))[i] * (1 if x0[i] < 0.85 else -1), 0, 1)
+                                for i in range(len(x0))])
+    minimize(objective, x0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(x0),
+             options={"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-3, "fatol": 1e-3})
+    return _from_unit(best["x"], space, config), count[0], best["f"]
 
 
 @dataclass(frozen=True)
@@ -132,94 +226,152 @@ class CalibrationResult:
 
     Attributes
     ----------
-    config : PhysicsConfig
-        The calibrated knobs.
-    start : PhysicsConfig
-        The knobs the search started from.
+    config, start : PhysicsConfig
+        The calibrated knobs and those the search started from.
+    moments : pandas.DataFrame
+        One row per intraday moment: ``real`` (training slice), ``start`` and
+        ``fitted`` (synthetic, mean over seeds), ``tolerance``, and the same
+        on the held-out slice (``held_out_real``, ``held_out_start``,
+        ``held_out_fitted``).
+    daily_moments : pandas.DataFrame or None
+        The same for the multi-day moments, when the day-to-day knobs were fitted.
     train_before, train_after, validation_before, validation_after : float
-        Summary distance (no classifier) of ``start`` and ``config`` on the
-        training slice and on the held-out validation slice.
+        Moment distance of ``start`` and ``config`` on the training and held-out slices.
     evaluations : int
-        Engine runs used by the refinement.
-    history : list of float
-        Best training distance after each evaluation.
+        Engine runs of the searches.
+    seconds : float
+        Wall time.
     train_days, validation_days : int
         Trading sessions in each slice.
+    notes : tuple of str
+        What was fitted from what, and what was kept.
     """
 
     config: PhysicsConfig
     start: PhysicsConfig
+    moments: pd.DataFrame = field(repr=False)
+    daily_moments: pd.DataFrame | None = field(repr=False)
     train_before: float
     train_after: float
     validation_before: float
     validation_after: float
     evaluations: int
+    seconds: float
     train_days: int
     validation_days: int
-    history: list = field(default_factory=list, repr=False)
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        """Two lines: training and validation distances before and after."""
-        return (f"train ({self.train_days} sessions): {self.train_before:.3f} -> {self.train_after:.3f}\n"
-                f"validation ({self.validation_days} sessions): {self.validation_before:.3f} -> "
-                f"{self.validation_after:.3f} ({self.evaluations} evaluations)")
+        """A few lines: distances before and after on both slices, and the notes."""
+        lines = [
+            f"moment distance, train ({self.train_days} sessions): {self.train_before:.1f} -> {self.train_after:.1f}",
+            f"moment distance, held out ({self.validation_days} sessions): {self.validation_before:.1f} -> "
+            f"{self.validation_after:.1f}",
+            f"{self.evaluations} engine evaluations in {self.seconds:.0f} s",
+            *self.notes,
+        ]
+        return "\n".join(lines)
+
+
+def _table(real: dict, start: dict, fitted: dict, tolerance: dict) -> pd.DataFrame:
+    keys = [k for k in tolerance if k in real]
+    return pd.DataFrame({"real": [real[k] for k in keys], "start": [start.get(k, np.nan) for k in keys],
+                         "fitted": [fitted.get(k, np.nan) for k in keys],
+                         "tolerance": [tolerance[k] for k in keys]}, index=pd.Index(keys, name="moment"))
 
 
 def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_fraction: float = 0.6,
-              max_evaluations: int = 400, seeds: tuple[int, ...] = (0, 1),
-              progress: Callable[[int, int, float], None] | None = None) -> CalibrationResult:
+              daily: pd.DataFrame | None = None, max_evaluations: int = 300, seeds: tuple[int, ...] = (0, 1),
+              progress: Progress | None = None) -> CalibrationResult:
     """Fit the physics knobs to real bars (see the module docstring for the method).
 
     Parameters
     ----------
     real : pandas.DataFrame
-        Real one-minute bars (from :func:`fracfire.data.load_continuous_contract`).
+        Real bars from :func:`fracfire.data.load_continuous_contract`: one- or
+        five-minute, full Globex or regular hours only, with or without volume.
     start : PhysicsConfig, optional
-        Starting knobs (defaults).
+        Starting knobs (the defaults).
     train_fraction : float, default 0.6
-        Share of the sessions fitted on; the rest is the validation slice.
-    max_evaluations : int, default 400
-        Budget of engine runs for the refinement.
+        Share of the sessions fitted on; the rest is held out and only scored.
+    daily : pandas.DataFrame, optional
+        Bars of a longer history for the day-to-day knobs (at least
+        :data:`MIN_DAILY_SESSIONS` sessions; its first ``train_fraction`` is
+        used). Without it, ``real`` is used when long enough, else the
+        day-to-day knobs of ``start`` are kept.
+    max_evaluations : int, default 300
+        Budget of engine runs of the intraday search (the day-to-day search
+        gets a fifth of it).
     seeds : tuple of int, default (0, 1)
-        Engine seeds averaged in every evaluation (common random numbers; two
-        seeds keep the search from fitting one realisation's noise).
+        Engine seeds averaged in every evaluation (common random numbers).
     progress : callable, optional
-        ``progress(evaluations, max_evaluations, best_distance)`` after each run.
+        ``progress(evaluations, budget, best_distance)`` after each run.
 
     Returns
     -------
     CalibrationResult
+
+    Raises
+    ------
+    ValueError
+        Fewer than :data:`MIN_SESSIONS` sessions, or a ``daily`` file shorter
+        than :data:`MIN_DAILY_SESSIONS` sessions; the message says what was found.
     """
-    from scipy.optimize import minimize
-
+    t0 = time.perf_counter()
     start = start or PhysicsConfig()
+    require_sessions(real, MIN_SESSIONS, "calibration",
+                     f"{MIN_SESSIONS - 2} for fitting, 2 held out")
+    if daily is not None:
+        require_sessions(daily, MIN_DAILY_SESSIONS, "fitting the day-to-day knobs")
+    if not seeds:
+        raise ValueError("seeds must name at least one seed; got ()")
     train, validation = split_by_time(real, train_fraction)
-    train_facts = compute_facts(train, CALIBRATION_TIMEFRAMES)
-    validation_facts = compute_facts(validation, CALIBRATION_TIMEFRAMES)
-    matched = _moment_match(train, start, seeds[0])
-    history: list[float] = []
-    best = {"x": _to_vector(matched), "f": config_distance(train_facts, train, matched, seeds)}
+    target = _Target(train, tuple(seeds))
+    held_out = _Target(validation, tuple(seeds))
+    daily_budget = max(20, max_evaluations // 5)
+    total = max_evaluations + daily_budget
+    notes = [f"intraday knobs fitted on {len(train):,} {target.minutes}-minute bars"
+             + ("" if target.volume else " (no volume: volume knobs kept)")]
 
-    def objective(x: np.ndarray) -> float:
-        if len(history) >= max_evaluations:
-            return best["f"] + 1.0  # budget spent: make the optimiser stop improving
-        value = config_distance(train_facts, train, _from_vector(x, start), seeds)
-        if value < best["f"]:
-            best.update(x=np.array(x), f=value)
-        history.append(best["f"])
-        if progress is not None:
-            progress(len(history), max_evaluations, best["f"])
-        return value
+    config = _match_levels(target, start)
+    config, used, _ = _search(target, config, SHAPE_SPACE, max_evaluations, progress, 0, total)
+    config = _match_levels(target, config, rounds=2)
 
-    minimize(objective, best["x"], method="Powell", bounds=[(0.0, 1.0)] * len(_NAMES),
-             options={"maxfev": max_evaluations, "xtol": 1e-3, "ftol": 1e-4})
-    config = _from_vector(best["x"], start) if history else matched
+    daily_table = None
+    long = daily if daily is not None else (real if real["segment_id"].nunique() >= MIN_DAILY_SESSIONS else None)
+    if long is None:
+        notes.append(f"day-to-day knobs kept from the start config: the file has {real['segment_id'].nunique()} "
+                     f"sessions (< {MIN_DAILY_SESSIONS}); pass daily= a longer file")
+    else:
+        long_train, _ = split_by_time(long, train_fraction)
+        day_target = _Target(long_train, tuple(seeds[:1]), daily=True)
+        level = config.replace(daily_range_mean=float(np.clip(_daily_range(long_train), 3.0, 400.0)),
+                               daily_range_std=config.daily_range_std / config.daily_range_mean
+                               * float(np.clip(_daily_range(long_train), 3.0, 400.0)))
+        before = day_target.distance(level)[1]
+        fitted, used_daily, _ = _search(day_target, level, DAILY_SPACE, daily_budget, progress,
+                                        used, total)
+        used += used_daily
+        cv = fitted.daily_range_std / fitted.daily_range_mean
+        config = config.replace(daily_range_std=cv * config.daily_range_mean,
+                                vol_memory_days=fitted.vol_memory_days, runner_prob=fitted.runner_prob,
+                                runner_target_mult=fitted.runner_target_mult)
+        daily_table = _table(day_target.real, before, day_target.distance(fitted)[1], DAILY_TOLERANCE)
+        notes.append(f"day-to-day knobs fitted on {long_train['segment_id'].nunique()} sessions")
+
+    train_before, start_moments = target.distance(start)
+    train_after, fitted_moments = target.distance(config)
+    val_before, val_start = held_out.distance(start)
+    val_after, val_fitted = held_out.distance(config)
+    table = _table(target.real, start_moments, fitted_moments, INTRADAY_TOLERANCE)
+    table["held_out_real"] = pd.Series(held_out.real)
+    table["held_out_start"] = pd.Series(val_start)
+    table["held_out_fitted"] = pd.Series(val_fitted)
     return CalibrationResult(
-        config=config, start=start,
-        train_before=config_distance(train_facts, train, start, seeds),
-        train_after=config_distance(train_facts, train, config, seeds),
-        validation_before=config_distance(validation_facts, validation, start, seeds),
-        validation_after=config_distance(validation_facts, validation, config, seeds),
-        evaluations=len(history), history=history,
+        config=config, start=start, moments=table, daily_moments=daily_table,
+        train_before=train_before, train_after=train_after, validation_before=val_before,
+        validation_after=val_after, evaluations=used, seconds=time.perf_counter() - t0,
         train_days=int(train["segment_id"].nunique()), validation_days=int(validation["segment_id"].nunique()),
+        notes=tuple(notes),
     )
+

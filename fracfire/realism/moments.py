@@ -1,0 +1,207 @@
+"""The moments that calibration matches: scale-free facts of bars, as one flat dict.
+
+Calibration (:mod:`.calibration`) runs the engine hundreds of times, so these
+are computed once per run with numpy only (no resampling beyond the bar size
+of the real file). Two families:
+
+* **intraday** (:func:`intraday_moments`): volatility level by session, the
+  regular-hours open and close shape, zero-range share, body fraction,
+  range per standard deviation, lag-1 autocorrelation, kurtosis at one and
+  five bars, Hill tail index, ``|r|`` autocorrelation at lags 1, 5 and 30,
+  volume level and shape;
+* **multi-day** (:func:`daily_moments`): autocorrelation of the log daily
+  realised variance at lags 1, 5 and 20, the daily range's coefficient of
+  variation and the share of trend days.
+
+Returns are close-to-close changes in ticks between consecutive bars of a
+session (pairs across a gap of more than an hour are dropped).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
+from fracfire.physics.sessions import SESSION_ORDER, session_codes
+
+__all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "daily_moments", "hill_index", "intraday_moments"]
+
+GAP_NS = 60 * 60_000_000_000
+"""Consecutive bars further apart than an hour do not form a return."""
+
+HILL_TAIL = 0.025
+"""Share of the largest ``|r|`` the Hill estimator uses."""
+
+TREND_DAY = 0.6
+"""A trend day closes more than this share of its range away from its open."""
+
+INTRADAY_TOLERANCE: dict[str, float] = {
+    "log_std_rth": 0.03, "log_std_eth": 0.05,
+    "open_ratio": 0.15, "close_ratio": 0.15,
+    "zero_rth": 0.3, "zero_eth": 1.5,
+    "body_rth": 0.015, "body_eth": 0.025,
+    "range_per_std": 0.04,
+    "acf1": 0.01, "acf1_5min": 0.02,
+    "log_kurt1": 0.25, "kurt_ratio": 0.12, "hill": 0.2,
+    "abs_acf1": 0.03, "abs_acf5": 0.03, "abs_acf30": 0.03,
+}
+"""Scale of each intraday moment in the calibration objective (about a third of the
+scorecard's tolerance where one exists): a miss of this size costs 1."""
+
+DAILY_TOLERANCE: dict[str, float] = {
+    "lrv_acf1": 0.04, "lrv_acf5": 0.04, "lrv_acf20": 0.04, "range_cv": 0.04, "trend_share": 0.03,
+}
+"""Scale of each multi-day moment in the calibration objective."""
+
+
+def _returns(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Tick returns and the mask of bars that have one (not the first of a session)."""
+    t = bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    ok = np.concatenate([[False], np.diff(t) <= GAP_NS])
+    return bars["delta_ticks"].to_numpy(dtype=np.float64), ok
+
+
+def _acf_at(x: np.ndarray, lag: int) -> float:
+    if len(x) <= lag + 2:
+        return 0.0
+    x = x - x.mean()
+    denom = float(np.dot(x, x))
+    return float(np.dot(x[:-lag], x[lag:]) / denom) if denom > 0 else 0.0
+
+
+def _kurtosis(x: np.ndarray) -> float:
+    x = x - x.mean()
+    var = float(np.mean(x * x))
+    return float(np.mean(x**4) / var**2) if var > 0 else 3.0
+
+
+def hill_index(x: np.ndarray, tail: float = HILL_TAIL) -> float:
+    """Hill estimator of the tail index of ``|x|`` from its largest ``tail`` share.
+
+    Ties at the threshold (discrete tick returns) are handled by taking the
+    threshold as the largest value strictly below the tail, so the estimate is
+    finite whenever the tail holds more than one distinct value.
+    """
+    a = np.sort(np.abs(x[x != 0]))
+    k = max(int(len(a) * tail), 10)
+    if len(a) <= k + 1:
+        return float("nan")
+    top = a[-k:]
+    threshold = a[-k - 1]
+    logs = np.log(top / threshold)
+    mean = float(logs.mean())
+    return 1.0 / mean if mean > 0 else float("nan")
+
+
+def _bars_per(minutes: int, bar_minutes: int) -> int:
+    return max(1, minutes // bar_minutes)
+
+
+def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = True) -> dict[str, float]:
+    """Intraday moments of ``bars`` (see the module docstring); missing sessions are left out.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars in the schema, one bar size throughout.
+    bar_minutes : int
+        The bar size (1 or 5 usually): horizons are counted in bars.
+    volume : bool
+        Include the volume moments.
+    """
+    r, ok = _returns(bars)
+    minute = minute_of_day(bars["time"])
+    rth = (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
+    rng = bars["range_ticks"].to_numpy(dtype=np.float64)
+    body = bars["body_ticks"].to_numpy(dtype=np.float64)
+    out: dict[str, float] = {}
+    for name, mask in (("rth", rth), ("eth", ~rth)):
+        if mask.sum() < 200:
+            continue
+        x = r[mask & ok]
+        out[f"log_std_{name}"] = float(np.log(max(x.std(), 1e-9)))
+        moving = mask & (rng > 0)
+        out[f"zero_{name}"] = float(100.0 * (rng[mask] == 0).mean())
+        out[f"body_{name}"] = float((body[moving] / rng[moving]).mean()) if moving.any() else 0.0
+        if name == "rth":
+            out["range_per_std"] = float(rng[mask].mean() / max(x.std(), 1e-9))
+            a = np.abs(r)
+            since = minute - RTH_OPEN_MINUTE
+            mid = ok & (since >= 90) & (since < 270)
+            if mid.sum() > 50:
+                base = a[mid].mean()
+                out["open_ratio"] = float(a[ok & (since >= 0) & (since < 30)].mean() / base)
+                out["close_ratio"] = float(a[ok & (since >= 360) & (since < 390)].mean() / base)
+                if volume:
+                    vol = bars["volume"].to_numpy(dtype=np.float64)
+                    out["log_volume_rth"] = float(np.log(vol[rth].mean()))
+                    out["volume_open_ratio"] = float(vol[(since >= 0) & (since < 30)].mean() / vol[mid].mean())
+            kept = r[rth & ok]
+            out["log_kurt1"] = float(np.log(_kurtosis(kept)))
+            step = _bars_per(5, bar_minutes)
+            if step > 1:
+                five = _block_sums(r, ok & rth, step)
+                out["kurt_ratio"] = _kurtosis(five) / _kurtosis(kept) if len(five) > 50 else 1.0
+                out["acf1_5min"] = _acf_at(_block_sums(r, ok, step), 1)
+            out["hill"] = hill_index(kept)
+        elif volume:
+            out["log_volume_eth"] = float(np.log(bars["volume"].to_numpy(dtype=np.float64)[mask].mean()))
+    if bar_minutes == 1 and "log_kurt1" in out:
+        out.setdefault("kurt_ratio", 1.0)
+    x = np.where(ok, r, 0.0)
+    out["acf1"] = _acf_at(x, 1)
+    a = np.abs(x)
+    for lag in (1, 5, 30):
+        horizon = _bars_per(lag, bar_minutes) if lag > 1 else 1
+        out[f"abs_acf{lag}"] = _acf_at(a, horizon)
+    return out
+
+
+def _block_sums(r: np.ndarray, mask: np.ndarray, step: int) -> np.ndarray:
+    """Sums of ``step`` consecutive masked returns (non-overlapping, within runs of the mask)."""
+    x = np.where(mask, r, np.nan)
+    n = len(x) // step * step
+    blocks = x[:n].reshape(-1, step)
+    full = ~np.isnan(blocks).any(axis=1)
+    return blocks[full].sum(axis=1)
+
+
+def session_std(bars: pd.DataFrame) -> pd.Series:
+    """Standard deviation of tick returns by session name (``asian``, ``london`` ...)."""
+    r, ok = _returns(bars)
+    codes = session_codes(minute_of_day(bars["time"]))
+    names = np.array([s.value for s in SESSION_ORDER])[codes]
+    return pd.Series(r[ok]).groupby(names[ok]).std()
+
+
+def session_volume(bars: pd.DataFrame) -> pd.Series:
+    """Mean bar volume by session name."""
+    codes = session_codes(minute_of_day(bars["time"]))
+    names = np.array([s.value for s in SESSION_ORDER])[codes]
+    return pd.Series(bars["volume"].to_numpy(dtype=np.float64)).groupby(names).mean()
+
+
+def daily_moments(bars: pd.DataFrame, min_bars: int = 60) -> dict[str, float]:
+    """Multi-day moments: ACF of log daily realised variance (lags 1, 5, 20), range CV, trend share.
+
+    Days are Globex trading days with at least ``min_bars`` bars; realised
+    variance is the sum of squared within-session log returns of the bars.
+    """
+    day = trading_day_number(bars["time"])
+    close = np.log(bars["close"].to_numpy(dtype=np.float64))
+    t = bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    r = np.diff(close, prepend=close[0])
+    r[np.concatenate([[True], (np.diff(t) > GAP_NS) | (np.diff(day) != 0)])] = 0.0
+    frame = pd.DataFrame({"day": day, "r2": r * r, "high": bars["high"].to_numpy(), "low": bars["low"].to_numpy(),
+                          "open": bars["open"].to_numpy(), "close": bars["close"].to_numpy()})
+    g = frame.groupby("day")
+    daily = pd.DataFrame({"rv": g["r2"].sum(), "high": g["high"].max(), "low": g["low"].min(),
+                          "open": g["open"].first(), "close": g["close"].last(), "n": g.size()})
+    daily = daily[(daily["n"] >= min_bars) & (daily["rv"] > 0)]
+    span = (daily["high"] - daily["low"]).to_numpy()
+    lrv = np.log(daily["rv"].to_numpy())
+    out = {f"lrv_acf{lag}": _acf_at(lrv, lag) for lag in (1, 5, 20)}
+    out["range_cv"] = float(span.std() / span.mean()) if len(span) > 1 else 0.0
+    out["trend_share"] = float((np.abs(daily["close"] - daily["open"]).to_numpy() > TREND_DAY * span).mean())
+    return out

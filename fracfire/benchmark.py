@@ -24,7 +24,7 @@ class GenerationTiming:
     Attributes
     ----------
     days, bars : int
-        Size of the run.
+        Size of the run (Globex sessions and their bars).
     seconds : float
         Best wall time of ``generate_days`` (bars DataFrame included).
     bars_per_second : float
@@ -59,17 +59,17 @@ def _best(repeats: int, fn, *args) -> float:
 
 
 def benchmark_generation(
-    day_counts: tuple[int, ...] = (1, 30, 365),
+    day_counts: tuple[int, ...] = (1, 21, 252),
     repeats: int = 5,
     seed: int = 0,
     physics: PhysicsConfig | None = None,
 ) -> tuple[float, list[GenerationTiming]]:
-    """Time ``PriceGenerator.generate_days`` for several run lengths.
+    """Time ``PriceGenerator.generate_days`` on the Globex calendar for several run lengths.
 
     Parameters
     ----------
     day_counts : tuple of int
-        Run lengths in days.
+        Run lengths in trading sessions (252: a year, about 345,000 bars).
     repeats : int
         Repeats per case; the best time is kept.
     seed : int
@@ -80,23 +80,23 @@ def benchmark_generation(
     Returns
     -------
     first_call_seconds : float
-        Time of the first ``generate_day`` call in this process (numba
-        compilation, or loading the on-disk cache, plus one day).
+        Time of the first call in this process, generating the longest case
+        (numba compilation or loading its on-disk cache, the calendar table,
+        then the bars).
     timings : list of GenerationTiming
     """
     gen = PriceGenerator(seed=seed, physics=physics)
     start = time.perf_counter()
-    gen.generate_day("2025-01-06")
+    gen.generate_days("2025-01-06", max(day_counts))
     first_call = time.perf_counter() - start
     rng = np.random.default_rng(seed)
     timings = []
     for days in day_counts:
         before = gen.variates_drawn
-        gen.generate_days("2025-01-06", days)
+        bars = len(gen.generate_days("2025-01-06", days))
         variates = gen.variates_drawn - before
         seconds = _best(repeats, gen.generate_days, "2025-01-06", days)
         floor = _best(repeats, rng.random, variates)
-        bars = days * 1440
         timings.append(GenerationTiming(days, bars, seconds, bars / seconds, variates, floor,
                                         seconds / floor))
     return first_call, timings
@@ -119,7 +119,7 @@ def benchmark_charts(repeats: int = 5, seed: int = 0) -> dict[str, float]:
 
     gen = PriceGenerator(seed=seed)
     day = gen.generate_day("2025-01-06")
-    year = gen.generate_days("2025-01-07", 365)
+    year = gen.generate_days("2025-01-07", 252)
     cases = {
         "day_1min": (day, ChartConfig()),
         "day_1min_bare": (day, ChartConfig(show_volume=False, show_state_changes=False,

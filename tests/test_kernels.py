@@ -24,7 +24,7 @@ def _zone_inputs(seed, n, sigma=3.0, eta=0.25, p_side=0.5, substeps=(4, 40), gra
         n_sub, rng.uniform(0.2, 2.0, n) * sigma, rng.normal(0, 0.5, n), np.full(n, eta),
         rng.uniform(0.0, 0.3, n), np.full(n, p_side), jump, rng.integers(0, substeps[0], n).astype(np.int64),
         rng.integers(1, 9, n).astype(np.int64), rng.standard_normal(total), rng.bit_generator.random_raw(total),
-        float(start), start, float(start), *gravity, 0.6,
+        float(start), start, float(start), 15.0, *gravity, 0.6,
     )
 
 
@@ -75,7 +75,7 @@ def test_walk_zones_levels_follow_the_uncertainty_zone_rule():
     sigma = np.full(n, 1.3)
     o, h, lo, c, *_ = walk_zones(n_sub, sigma, np.zeros(n), np.full(n, 0.2), np.zeros(n), np.full(n, 1e-9),
                                  np.zeros(n), np.zeros(n, np.int64), np.full(n, 100, np.int64), z, raw,
-                                 500.0, 500, 500.0, 500.0, 1e9, 0.0, 0.6)
+                                 500.0, 500, 500.0, 15.0, 500.0, 1e9, 0.0, 0.6)
     expected = uncertainty_zone_levels(500.0 + np.cumsum(sigma * z), 500, 0.2)
     np.testing.assert_array_equal(c, expected)
 
@@ -90,7 +90,7 @@ def test_continuation_ratio_estimates_eta(eta):
     raw = np.zeros(total, dtype=np.uint64) | np.uint64(0xFFFFFFFFFFFF)  # forced bid prints only
     o, h, lo, c, *_ = walk_zones(n_sub, np.full(n, 0.05), np.zeros(n), np.full(n, eta), np.zeros(n),
                                  np.full(n, 1e-9), np.zeros(n), np.zeros(n, np.int64), np.full(n, 1, np.int64),
-                                 rng.standard_normal(total), raw, 1e4, 10_000, 1e4, 1e4, 1e9, 0.0, 0.6)
+                                 rng.standard_normal(total), raw, 1e4, 10_000, 1e4, 15.0, 1e4, 1e9, 0.0, 0.6)
     moves = np.sign(np.diff(c))
     moves = moves[moves != 0]
     same = np.sum(moves[1:] == moves[:-1])
@@ -121,7 +121,7 @@ def test_walk_zones_never_trades_below_one_tick():
     o, h, lo, c, *_ = walk_zones(n_sub, np.full(n, 3.0), np.full(n, -20.0), np.full(n, 0.25), np.zeros(n),
                                  np.full(n, 0.5), np.zeros(n), np.zeros(n, np.int64), np.full(n, 6, np.int64),
                                  rng.standard_normal(n * 10), rng.bit_generator.random_raw(n * 10),
-                                 10.0, 10, 10.0, 10.0, 1e9, 0.0, 0.6)
+                                 10.0, 10, 10.0, 15.0, 10.0, 1e9, 0.0, 0.6)
     assert lo.min() >= 1
 
 

@@ -13,8 +13,6 @@ import math
 import numpy as np
 from numba import njit
 
-ANCHOR_MINUTES = 15.0
-"""Time constant (minutes) of the exponential mean of the efficient price that mean reversion pulls to."""
 
 _MASK24 = np.uint64(0xFFFFFF)
 _SHIFT24 = np.uint64(24)
@@ -97,7 +95,7 @@ volatility_path = njit(cache=True, nogil=True)(volatility_path_python)
 def walk_zones_python(
     n_sub, sigma, drift, eta, reversion, p_side, jump_size, jump_at, max_move,
     z, raw,
-    start_x, start_level, start_anchor,
+    start_x, start_level, start_anchor, anchor_minutes,
     gravity_center, gravity_threshold, gravity_strength, drift_per_logit,
 ):
     """Efficient price, uncertainty zones and bid/ask prints, in sub-minute steps.
@@ -105,8 +103,8 @@ def walk_zones_python(
     Minute ``i`` is split into ``n_sub[i]`` steps. In each step the efficient
     price ``x`` (in ticks, continuous) moves by
     ``drift[i] / n_sub + sigma[i] / sqrt(n_sub) * z`` plus a pull of
-    ``reversion[i] / n_sub`` times its distance to an exponential mean (time
-    constant :data:`ANCHOR_MINUTES`) and, at step ``jump_at[i]``, a jump of
+    ``reversion[i] / n_sub`` times its distance to its exponential mean over
+    ``anchor_minutes`` and, at step ``jump_at[i]``, a jump of
     ``jump_size[i]`` ticks. The traded bid level ``L`` (integer ticks; the ask
     is ``L + 1``) follows ``x`` through uncertainty zones (Robert & Rosenbaum):
     it moves up one tick when ``x >= L + 1/2 + eta`` and down when
@@ -148,6 +146,8 @@ def walk_zones_python(
         when both sides traded in the step.
     start_x, start_level, start_anchor : float, int, float
         State before the first minute.
+    anchor_minutes : float
+        Time constant of the exponential mean that mean reversion pulls to.
     gravity_center, gravity_threshold, gravity_strength, drift_per_logit : float
         Macro gravity (see above).
 
@@ -181,7 +181,7 @@ def walk_zones_python(
             mu += -shift if off > 0 else shift
         step_mu = mu / m
         step_rev = reversion[i] / m
-        step_anchor = 1.0 / (ANCHOR_MINUTES * m)
+        step_anchor = 1.0 / (anchor_minutes * m)
         up_edge = 0.5 + eta[i]
         p = p_side[i]
         cap = max_move[i]

@@ -47,9 +47,10 @@ class PhysicsConfig:
         Larger values give larger bar ranges and fatter tails.
     avg_ticks_per_bar : float
         Base activity: expected trade prints per minute at the reference
-        volatility; a minute's intensity is this times
-        ``(sigma / sigma_ref) ** activity_elasticity``. More prints mean
-        larger ranges (both sides of the book trade) and more volume.
+        volatility; a minute's print intensity is this times its session and
+        weekday volume multipliers times ``(sigma / sigma_ref) **
+        activity_elasticity``. More prints mean larger ranges (both sides of
+        the book trade, fewer unchanged bars) and more volume.
     daily_range_mean : float
         Mean daily (Globex session) range in points: sets the volatility level.
     daily_range_std : float
@@ -78,15 +79,16 @@ class PhysicsConfig:
     wick_extension_avg : float
         Mean wick length in ticks (>= 1): ``1 + Poisson(wick_extension_avg - 1)``.
     volume_per_tick : float
-        Contracts per trade print (bar volume is the minute's expected
-        prints times this, times the session and weekday volume multipliers,
-        times log-normal noise).
+        Contracts per trade print (bar volume is the minute's prints times
+        this, times log-normal noise).
     session_volatility : dict, optional
         Volatility multiplier per session name (``asian, london, premarket,
         rth, afterhours``), overriding :data:`SESSION_CONFIGS`; missing
         sessions keep theirs.
     session_volume : dict, optional
-        Volume multiplier per session name, likewise.
+        Volume multiplier per session name, likewise: it scales the session's
+        print rate, so thin sessions have fewer prints (more unchanged bars)
+        as well as less volume.
     trend_strength : float
         Scales every state's drift (0 makes all states driftless, > 1
         exaggerates them): the momentum that state drifts put into returns.
@@ -121,7 +123,12 @@ class PhysicsConfig:
         number of further jumps each jump triggers (decay 10 minutes).
     reversion_strength : float
         Scales every state's ``mean_reversion`` (the pull of the efficient
-        price to its 15-minute mean).
+        price to its recent mean).
+    reversion_minutes : float
+        Time constant of that recent mean (an exponential average): short
+        values make reversion a transient, minute-scale bounce (liquidity
+        provision absorbing order flow); long ones make price chop around
+        a level for an hour.
 
     Examples
     --------
@@ -153,6 +160,7 @@ class PhysicsConfig:
     jump_rate: float = 2.0
     jump_clustering: float = 0.3
     reversion_strength: float = 1.0
+    reversion_minutes: float = 15.0
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
@@ -178,6 +186,7 @@ class PhysicsConfig:
             "jump_rate": dict(low=0.0, high=200.0),
             "jump_clustering": dict(low=0.0, high=0.95, high_open=True),
             "reversion_strength": dict(low=0.0, high=10.0),
+            "reversion_minutes": dict(low=0.5, high=240.0),
         }
         for key, kw in bounds.items():
             object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))

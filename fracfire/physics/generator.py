@@ -376,7 +376,7 @@ class PriceGenerator:
         n_sub = schedule.substeps(sigma)
         jump_at = np.minimum((u_pos * n_sub).astype(np.int64), n_sub - 1)
 
-        activity = phys.avg_ticks_per_bar * (sigma / self._sigma0) ** phys.activity_elasticity
+        activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / self._sigma0) ** phys.activity_elasticity
         cv = params.activity_cv
         counts = np.empty(n)
         noise = np.empty(n)
@@ -397,7 +397,7 @@ class PriceGenerator:
 
         o, h, lo, c, self._x, self._level, self._anchor = walk_zones(
             n_sub, sigma, drift_sd * sigma, params.eta, params.reversion, p_side, jump_size, jump_at,
-            params.max_move, z_sub, raw, self._x, self._level, self._anchor,
+            params.max_move, z_sub, raw, self._x, self._level, self._anchor, phys.reversion_minutes,
             float(self._center), schedule.points_to_ticks(phys.macro_gravity_threshold),
             phys.macro_gravity_strength, schedule.DRIFT_PER_LOGIT,
         )
@@ -416,7 +416,7 @@ class PriceGenerator:
         h = h + extra[0]
         lo = np.maximum(lo - extra[1], 1)
         noise = np.exp(VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2)
-        volume = np.maximum(1, np.rint(counts * phys.volume_per_tick * params.volume_scale * noise))
+        volume = np.maximum(1, np.rint(counts * phys.volume_per_tick * noise))
         self.variates_drawn += int(sum(f.size for f in first) + z_vol.size + jump_exp.size + 2 * n
                                    + z_sub.size + raw.size + wicks_drawn)
 

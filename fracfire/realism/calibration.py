@@ -7,8 +7,8 @@ sessions are fitted, the rest are held out and only scored. On the training
 slice:
 
 1. **Level matching** (a few engine runs, closed-form updates): each
-   session's volatility multiplier from the ratio of real to synthetic return
-   standard deviation in that session; ``daily_range_mean`` from the ratio of
+   session's volatility multiplier from the ratio of real to synthetic mean
+   absolute return in that session; ``daily_range_mean`` from the ratio of
    mean daily ranges; the regular-hours open and close boosts from the ratio
    of the first and last half hour's mean ``|r|`` to midday's; the volume per
    print and each session's volume multiplier from mean volumes (skipped for
@@ -19,13 +19,15 @@ slice:
    (tolerances in :data:`~fracfire.realism.moments.INTRADAY_TOLERANCE`). Every
    evaluation generates the training calendar with the same seeds, so the
    objective is deterministic.
-3. Level matching once more.
-4. **Day-to-day knobs** (:data:`DAILY_SPACE`) when a file with at least
+3. **Day-to-day knobs** (:data:`DAILY_SPACE`) when a file with at least
    :data:`MIN_DAILY_SESSIONS` sessions is available (the real file itself, or
    ``daily=`` another one, e.g. the bundled NQ year): the same method on the
    multi-day moments of :func:`~fracfire.realism.moments.daily_moments`,
    generated at that file's own price and range level; the fitted coefficient
    of variation of the daily range is carried to ``daily_range_std``.
+4. Level matching once more, then the shape search again from the best
+   point (a restart, which also lets the shape knobs settle with the
+   day-to-day ones).
 
 The moment distance before and after is reported on the training slice and
 on the held-out slice.
@@ -48,7 +50,7 @@ from fracfire.realism.moments import (
     INTRADAY_TOLERANCE,
     daily_moments,
     intraday_moments,
-    session_std,
+    session_abs,
     session_volume,
 )
 
@@ -70,7 +72,8 @@ SHAPE_SPACE: dict[str, tuple[float, float, bool]] = {
     "base_volatility": (0.0, 12.0, False),
     "jump_rate": (0.05, 60.0, True),
     "jump_clustering": (0.0, 0.9, False),
-    "reversion_strength": (0.0, 4.0, False),
+    "reversion_strength": (0.0, 6.0, False),
+    "reversion_minutes": (0.5, 60.0, True),
     "trend_strength": (0.0, 1.5, False),
     "wick_probability": (0.0, 0.3, False),
 }
@@ -167,18 +170,21 @@ def _daily_range(bars: pd.DataFrame) -> float:
 
 def _match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> PhysicsConfig:
     bars = target.bars
-    real_std, real_range = session_std(bars), _daily_range(bars)
+    real_abs, real_range = session_abs(bars), _daily_range(bars)
     real_volume = session_volume(bars) if target.volume else None
     real = target.real
     for _ in range(rounds):
-        syn = target.simulate(config)[0]
+        sims = target.simulate(config)
+        syn = sims[0]
         volatility, volume = config.session_multipliers()
-        ratio = (real_std / session_std(syn)).reindex(list(volatility)).fillna(1.0)
+        syn_abs = pd.concat([session_abs(b) for b in sims], axis=1).mean(axis=1)
+        ratio = (real_abs / syn_abs).reindex(list(volatility)).fillna(1.0)
+        syn_range = float(np.mean([_daily_range(b) for b in sims]))
         knobs: dict = {
             "session_volatility": {k: float(np.clip(volatility[k] * ratio[k], 0.05, 20.0)) for k in volatility},
-            "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / _daily_range(syn), 3.0, 400.0)),
+            "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / syn_range, 3.0, 400.0)),
         }
-        moments = intraday_moments(syn, target.minutes, target.volume)
+        moments = _mean_moments([intraday_moments(b, target.minutes, target.volume) for b in sims])
         for key, knob in (("open_ratio", "rth_open_boost"), ("close_ratio", "rth_close_boost")):
             if key in real and key in moments:
                 current = getattr(config, knob)
@@ -273,6 +279,25 @@ class CalibrationResult:
         return "\n".join(lines)
 
 
+def _fit_daily(long: pd.DataFrame, config: PhysicsConfig, train_fraction: float, seeds, budget: int,
+               progress: Progress | None, done: int, total: int) -> tuple[PhysicsConfig, pd.DataFrame, int]:
+    """Fit :data:`DAILY_SPACE` on the first ``train_fraction`` of ``long`` at its own range level;
+    carry the fitted coefficient of variation back to ``config``'s level."""
+    long_train, _ = split_by_time(long, train_fraction)
+    day_target = _Target(long_train, tuple(seeds[:1]), daily=True)
+    mean_range = float(np.clip(_daily_range(long_train), 3.0, 400.0))
+    level = config.replace(daily_range_mean=mean_range,
+                           daily_range_std=config.daily_range_std / config.daily_range_mean * mean_range)
+    before = day_target.distance(level)[1]
+    fitted, used, _ = _search(day_target, level, DAILY_SPACE, budget, progress, done, total)
+    cv = fitted.daily_range_std / fitted.daily_range_mean
+    config = config.replace(daily_range_std=cv * config.daily_range_mean, vol_memory_days=fitted.vol_memory_days,
+                            runner_prob=fitted.runner_prob, runner_target_mult=fitted.runner_target_mult)
+    table = _table(day_target.real, before, day_target.distance(fitted)[1], DAILY_TOLERANCE)
+    table.attrs["sessions"] = int(long_train["segment_id"].nunique())
+    return config, table, used
+
+
 def _table(real: dict, start: dict, fitted: dict, tolerance: dict) -> pd.DataFrame:
     keys = [k for k in tolerance if k in real]
     return pd.DataFrame({"real": [real[k] for k in keys], "start": [start.get(k, np.nan) for k in keys],
@@ -334,8 +359,7 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
              + ("" if target.volume else " (no volume: volume knobs kept)")]
 
     config = _match_levels(target, start)
-    config, used, _ = _search(target, config, SHAPE_SPACE, max_evaluations, progress, 0, total)
-    config = _match_levels(target, config, rounds=2)
+    config, used, _ = _search(target, config, SHAPE_SPACE, max_evaluations // 2, progress, 0, total)
 
     daily_table = None
     long = daily if daily is not None else (real if real["segment_id"].nunique() >= MIN_DAILY_SESSIONS else None)
@@ -343,24 +367,23 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
         notes.append(f"day-to-day knobs kept from the start config: the file has {real['segment_id'].nunique()} "
                      f"sessions (< {MIN_DAILY_SESSIONS}); pass daily= a longer file")
     else:
-        long_train, _ = split_by_time(long, train_fraction)
-        day_target = _Target(long_train, tuple(seeds[:1]), daily=True)
-        level = config.replace(daily_range_mean=float(np.clip(_daily_range(long_train), 3.0, 400.0)),
-                               daily_range_std=config.daily_range_std / config.daily_range_mean
-                               * float(np.clip(_daily_range(long_train), 3.0, 400.0)))
-        before = day_target.distance(level)[1]
-        fitted, used_daily, _ = _search(day_target, level, DAILY_SPACE, daily_budget, progress,
-                                        used, total)
+        config, daily_table, used_daily = _fit_daily(long, config, train_fraction, seeds, daily_budget,
+                                                     progress, used, total)
         used += used_daily
-        cv = fitted.daily_range_std / fitted.daily_range_mean
-        config = config.replace(daily_range_std=cv * config.daily_range_mean,
-                                vol_memory_days=fitted.vol_memory_days, runner_prob=fitted.runner_prob,
-                                runner_target_mult=fitted.runner_target_mult)
-        daily_table = _table(day_target.real, before, day_target.distance(fitted)[1], DAILY_TOLERANCE)
-        notes.append(f"day-to-day knobs fitted on {long_train['segment_id'].nunique()} sessions")
+        notes.append(f"day-to-day knobs fitted on {daily_table.attrs['sessions']} sessions")
+
+    config = _match_levels(target, config, rounds=2)
+    config, more, _ = _search(target, config, SHAPE_SPACE, max_evaluations - used + (daily_budget if long is not None
+                                                                                       else 0),
+                              progress, used, total)
+    used += more
 
     train_before, start_moments = target.distance(start)
     train_after, fitted_moments = target.distance(config)
+    if train_after > train_before:
+        notes.append(f"the fit did not beat the start config on the training slice ({train_after:.1f} > "
+                     f"{train_before:.1f}); the start config is kept (more sessions or evaluations may help)")
+        config, train_after, fitted_moments = start, train_before, start_moments
     val_before, val_start = held_out.distance(start)
     val_after, val_fitted = held_out.distance(config)
     table = _table(target.real, start_moments, fitted_moments, INTRADAY_TOLERANCE)

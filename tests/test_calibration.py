@@ -1,0 +1,132 @@
+"""Calibration by simulated moments: moments, search space, the fit and its errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fracfire import PhysicsConfig, PriceGenerator
+from fracfire.cli import app
+from fracfire.data import load_continuous_contract, resample_bars, write_bars
+from fracfire.realism.calendar import synthetic_like
+from fracfire.realism.calibration import (
+    DAILY_SPACE,
+    SHAPE_SPACE,
+    _from_unit,
+    _to_unit,
+    calibrate,
+    moment_distance,
+)
+from fracfire.realism.moments import INTRADAY_TOLERANCE, daily_moments, hill_index, intraday_moments
+from tests.test_real_data import SAMPLE
+
+NQ = SAMPLE.parent / "nq_5min_2019.csv.gz"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def real():
+    return load_continuous_contract(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def week(real):
+    return real[real["segment_id"] < 6].reset_index(drop=True)
+
+
+def test_hill_index_recovers_a_pareto_tail():
+    x = np.random.default_rng(0).pareto(3.0, 200_000) + 1.0
+    assert hill_index(x, tail=0.01) == pytest.approx(3.0, rel=0.08)
+
+
+def test_intraday_moments_of_real_one_and_five_minute_bars(real):
+    one = intraday_moments(real)
+    assert set(INTRADAY_TOLERANCE) <= set(one)
+    assert one["acf1"] < 0  # real ES bounces
+    assert 0.0 <= one["zero_rth"] < 1.0 and 0.4 < one["body_rth"] < 0.5
+    five = resample_bars(real, "5min")
+    moments = intraday_moments(five, bar_minutes=5, volume=False)
+    assert "kurt_ratio" not in moments and "log_volume_rth" not in moments
+    assert moments["zero_rth"] == 0.0
+
+
+def test_daily_moments_see_persistent_volatility():
+    def days(memory):
+        physics = PhysicsConfig(daily_range_std=20.0, vol_memory_days=memory, vol_of_vol=0.1, jump_rate=0.0)
+        return daily_moments(PriceGenerator(seed=3, physics=physics).generate_days("2024-01-02", 120))
+    short, long = days(1.0), days(300.0)
+    assert long["lrv_acf5"] > short["lrv_acf5"] + 0.2
+    assert 0 < short["range_cv"] < 1 and 0 <= short["trend_share"] <= 1
+
+
+def test_moment_distance_counts_standardised_misses():
+    assert moment_distance({"a": 1.0, "b": 2.0}, {"a": 1.5, "c": 9.0}, {"a": 0.5, "b": 1.0}) == 1.0
+    assert moment_distance({"a": 1.0}, {"a": np.nan}, {"a": 0.5}) == 100.0
+
+
+@pytest.mark.parametrize("space", [SHAPE_SPACE, DAILY_SPACE])
+def test_search_space_round_trips(space):
+    config = PhysicsConfig(eta=0.3, vol_of_vol=0.4, daily_range_mean=40.0, daily_range_std=20.0,
+                           vol_memory_days=30.0, runner_prob=0.2)
+    back = _from_unit(_to_unit(config, space), space, config)
+    for name in space:
+        if name == "daily_range_cv":
+            assert back.daily_range_std / back.daily_range_mean == pytest.approx(0.5)
+        else:
+            assert getattr(back, name) == pytest.approx(getattr(config, name))
+
+
+def test_small_calibration_improves_the_fit_and_is_deterministic(week):
+    a = calibrate(week, max_evaluations=16, seeds=(0,))
+    b = calibrate(week, max_evaluations=16, seeds=(0,))
+    assert a.config == b.config
+    assert a.train_after <= a.train_before  # never worse than the start on the fitted slice
+    assert "day-to-day knobs kept" in a.summary() and "held out" in a.summary()
+    assert {"real", "start", "fitted", "tolerance", "held_out_real"} <= set(a.moments.columns)
+    assert a.daily_moments is None
+
+
+def test_calibration_on_five_minute_bars_without_volume():
+    nq = load_continuous_contract(NQ)
+    month = nq[nq["segment_id"] < 10].reset_index(drop=True)
+    month.attrs.update(nq.attrs)
+    result = calibrate(month, max_evaluations=10, seeds=(0,))
+    assert "no volume" in result.summary()
+    assert result.config.volume_per_tick == PhysicsConfig().volume_per_tick  # volume knobs kept
+    assert "zero_rth" in result.moments.index and "log_volume_rth" not in result.moments.index
+
+
+def test_day_to_day_knobs_fit_on_a_long_file(week):
+    nq = load_continuous_contract(NQ)
+    long = nq[nq["segment_id"] < 70].reset_index(drop=True)
+    long.attrs.update(nq.attrs)
+    result = calibrate(week, daily=long, max_evaluations=10, seeds=(0,))
+    assert result.daily_moments is not None
+    assert {"lrv_acf1", "lrv_acf5", "lrv_acf20", "range_cv", "trend_share"} <= set(result.daily_moments.index)
+    assert "day-to-day knobs fitted on 42 sessions" in result.summary()
+
+
+def test_calibration_refuses_too_little_data(real):
+    one = real[real["segment_id"] == 3].reset_index(drop=True)
+    with pytest.raises(ValueError, match=r"calibration needs at least 5 trading sessions .*has 1 session"):
+        calibrate(one)
+    with pytest.raises(ValueError, match=r"day-to-day knobs needs at least 60 trading sessions.*has 21"):
+        calibrate(real, daily=real)
+
+
+def test_synthetic_like_matches_five_minute_calendars():
+    nq = load_continuous_contract(NQ)
+    week = nq[nq["segment_id"] < 5].reset_index(drop=True)
+    bars = synthetic_like(week, seed=1)
+    np.testing.assert_array_equal(bars["time"].to_numpy(), week["time"].to_numpy())
+    assert bars["open"].iloc[0] == week["open"].iloc[0]
+    assert (bars["time"].diff().dropna() >= pd.Timedelta(minutes=5)).all()
+
+
+def test_cli_calibrate_writes_nothing_on_bad_input(real, tmp_path):
+    one = write_bars(real[real["segment_id"] == 3].reset_index(drop=True), tmp_path / "one.parquet")
+    out = tmp_path / "cal.yaml"
+    result = runner.invoke(app, ["calibrate", "--real", str(one), "--out", str(out), "--max-evaluations", "10"])
+    assert result.exit_code == 1
+    assert "calibration needs at least 5 trading sessions" in result.output and "Traceback" not in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == [one]

@@ -113,7 +113,7 @@ def test_state_sequence_is_followed_and_carries_before_first_entry():
 def test_custom_states_label_bars_with_their_name():
     crash = StateConfig("flash_crash", 40, up_probability=0.1, trend_persistence=0.9,
                         volatility_multiplier=3.0, max_tick_jump=12)
-    gen = PriceGenerator(seed=8)
+    gen = PriceGenerator(seed=8, physics=SEED_CHARACTER)
     df = gen.generate_day("2025-01-06", state_sequence=[(0, MarketState.RANGING), (600, crash),
                                                         (630, MarketState.FLAT)])
     assert list(df["state"].cat.categories[:7]) == [s.value for s in MarketState]

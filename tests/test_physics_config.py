@@ -84,5 +84,5 @@ def test_session_overrides_are_validated():
         PhysicsConfig(session_volume={"rth": 0})
     with pytest.raises(TypeError, match="session_volatility must be a dict"):
         PhysicsConfig(session_volatility=[1.0])
-    volatility, volume = PhysicsConfig(session_volatility={"rth": 2.0}).session_multipliers()
+    volatility, volume = PhysicsConfig(session_volatility={"rth": 2.0}, session_volume={}).session_multipliers()
     assert volatility["rth"] == 2.0 and volatility["asian"] == 0.6 and volume["rth"] == 1.5

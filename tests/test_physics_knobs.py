@@ -61,7 +61,7 @@ def test_reversion_strength_makes_returns_revert():
 
 def test_vol_of_vol_clusters_volatility():
     def abs_acf(vov):
-        r = run(days=10, vol_of_vol=vov, jump_rate=0.0)["delta_ticks"].to_numpy(dtype=float)
+        r = run(days=10, vol_of_vol=vov, jump_rate=0.0, daily_range_std=0.0)["delta_ticks"].to_numpy(dtype=float)
         return acf(np.abs(r), 30)[9:].mean()
     assert abs_acf(0.0) + 0.03 < abs_acf(0.8)
 
@@ -140,12 +140,20 @@ def test_volume_per_tick_scales_volume():
     assert run(days=2, volume_per_tick=5.0)["volume"].mean() * 3 < run(days=2, volume_per_tick=20.0)["volume"].mean()
 
 
-def test_session_overrides_move_that_session_only():
+def test_session_overrides_reshape_the_day_around_its_mean_range():
+    """A session's volatility multiplier moves that session against the others; the day's
+    mean range stays ``daily_range_mean`` (the level is renormalised). Volume multipliers
+    scale that session's prints and volume."""
     base = run(days=3)
     hot = run(days=3, session_volatility={"asian": 2.0}, session_volume={"asian": 3.0})
-    asian = base["session"] == "asian"
-    assert hot.loc[asian, "range_ticks"].mean() > 2 * base.loc[asian, "range_ticks"].mean()
+    asian, rth = base["session"] == "asian", base["session"] == "rth"
+
+    def ratio(df):
+        return df.loc[asian, "delta_ticks"].std() / df.loc[rth, "delta_ticks"].std()
+
+    assert ratio(hot) > 2 * ratio(base)
     assert hot.loc[asian, "volume"].mean() > 3 * base.loc[asian, "volume"].mean()
+    assert hot.loc[rth, "volume"].mean() == pytest.approx(base.loc[rth, "volume"].mean(), rel=0.5)
 
 
 @pytest.mark.parametrize("knob, minute", [("rth_open_boost", "09:3"), ("rth_close_boost", "15:5")])

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire._atomic import atomic_path, write_text_atomic
+from fracfire.calendar import MINUTES_PER_DAY, SESSION_OPEN_MINUTE, sessions
 from fracfire.data.io import read_bars
 from fracfire.physics import (
     CUSTOM_STATES,
@@ -35,7 +36,7 @@ from fracfire.physics import (
 __all__ = ["ARCHETYPES", "DATASET_VERSION", "Archetype", "BuildResult", "build_archetypes", "list_archetypes",
            "load_archetypes", "verify_archetypes"]
 
-DATASET_VERSION = "1"
+DATASET_VERSION = "2"
 MANIFEST = "manifest.json"
 FIRST_DAY = pd.Timestamp("2024-01-02")
 
@@ -65,15 +66,21 @@ class Archetype:
     sequence: tuple = ()
 
     def generate(self, gen: PriceGenerator, day: pd.Timestamp) -> pd.DataFrame:
-        """One day of this archetype with ``gen``."""
+        """One Globex session (trading date ``day``) of this archetype with ``gen``."""
         if self.sequence:
-            return gen.generate_day(day, state_sequence=list(self.sequence), macro_regime=self.macro_regime)
+            return gen.generate_day(day, state_sequence=list(self.sequence), macro_regime=self.macro_regime,
+                                    calendar="globex")
         driver = FractalStateManager(day_state=self.day_state, direction=self.direction)
-        return gen.generate_day(day, driver=driver, macro_regime=self.macro_regime)
+        return gen.generate_day(day, driver=driver, macro_regime=self.macro_regime, calendar="globex")
 
 
-def _burst(state, start: int = 600, minutes: int = 20) -> tuple:
-    """A ranging day with ``state`` from ``start`` (minutes after midnight) for ``minutes``."""
+def _at(hhmm: str) -> int:
+    """Minutes from the Globex open (18:00 ET the evening before) to ``hhmm`` ET on the trading date."""
+    return int(hhmm[:2]) * 60 + int(hhmm[3:]) + MINUTES_PER_DAY - SESSION_OPEN_MINUTE
+
+
+def _burst(state, start: int, minutes: int = 20) -> tuple:
+    """A ranging day with ``state`` from ``start`` (minutes after the session open) for ``minutes``."""
     return ((0, MarketState.RANGING), (start, state), (start + minutes, MarketState.RANGING))
 
 
@@ -83,21 +90,21 @@ ARCHETYPES: dict[str, Archetype] = {a.name: a for a in (
     Archetype("selloff_day", "trend day down", "SELLOFF_DAY", DayState.TREND_DAY, direction=-1),
     Archetype("range_day", "choppy, bounded, mean-reverting", "RANGE_DAY", DayState.RANGE_DAY),
     Archetype("breakout_pattern", "range, then RTH breakout and rally", "BREAKOUT_PATTERN", sequence=(
-        (0, MarketState.RANGING), (600, MarketState.BREAKOUT), (615, MarketState.RALLY),
-        (660, MarketState.ZOMBIE), (720, MarketState.RANGING))),
+        (0, MarketState.RANGING), (_at("10:00"), MarketState.BREAKOUT), (_at("10:15"), MarketState.RALLY),
+        (_at("11:00"), MarketState.ZOMBIE), (_at("12:00"), MarketState.RANGING))),
     Archetype("breakdown_pattern", "range, then RTH breakdown", "BREAKDOWN_PATTERN", sequence=(
-        (0, MarketState.RANGING), (600, MarketState.BREAKDOWN), (625, MarketState.IMPULSIVE),
-        (640, MarketState.RANGING))),
+        (0, MarketState.RANGING), (_at("10:00"), MarketState.BREAKDOWN), (_at("10:25"), MarketState.IMPULSIVE),
+        (_at("10:40"), MarketState.RANGING))),
     Archetype("reversal_day", "a move, then a reversal hour turns the day", "REVERSAL_DAY",
               DayState.REVERSAL_DAY),
     Archetype("quiet_day", "low volatility, flat and zombie minutes", "QUIET_DAY", DayState.QUIET_DAY),
     Archetype("volatile_day", "large two-sided swings", "VOLATILE_DAY", DayState.VOLATILE_DAY),
     Archetype("flash_crash", "a 15-minute crash inside a ranging day", "FLASH_CRASH",
-              sequence=_burst(CUSTOM_STATES["flash_crash"], 630, 15)),
+              sequence=_burst(CUSTOM_STATES["flash_crash"], _at("10:30"), 15)),
     Archetype("melt_up", "an hour-long relentless grind up", "MELT_UP",
-              sequence=_burst(CUSTOM_STATES["melt_up"], 600, 60)),
+              sequence=_burst(CUSTOM_STATES["melt_up"], _at("10:00"), 60)),
     Archetype("news_spike", "a two-sided news spike at 08:30", "NEWS_SPIKE",
-              sequence=_burst(CUSTOM_STATES["news_spike"], 510, 10)),
+              sequence=_burst(CUSTOM_STATES["news_spike"], _at("08:30"), 10)),
 )}
 """The archetype catalogue, by name."""
 
@@ -110,7 +117,8 @@ def list_archetypes() -> pd.DataFrame:
 
 
 def _trading_days(n: int) -> list[pd.Timestamp]:
-    return list(pd.bdate_range(FIRST_DAY, periods=n))
+    """Trading dates of the first ``n`` Globex sessions from :data:`FIRST_DAY`."""
+    return list(sessions(FIRST_DAY, n_sessions=n)["trading_date"])
 
 
 @dataclass(frozen=True)

@@ -137,30 +137,42 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = 2.0
-    avg_ticks_per_bar: float = 8.0
-    daily_range_mean: float = 33.0
-    daily_range_std: float = 14.0
-    runner_prob: float = 0.10
-    runner_target_mult: float = 2.0
+    base_volatility: float = 4.312
+    avg_ticks_per_bar: float = 159.5
+    daily_range_mean: float = 31.3
+    daily_range_std: float = 25.03
+    runner_prob: float = 0.02547
+    runner_target_mult: float = 2.21
     macro_gravity_threshold: float = 1500.0
     macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.02
+    wick_probability: float = 0.1399
     wick_extension_avg: float = 1.0
-    volume_per_tick: float = 60.0
-    session_volatility: dict = field(default_factory=dict)
-    session_volume: dict = field(default_factory=dict)
-    trend_strength: float = 0.3
-    rth_open_boost: float = 1.0
-    rth_close_boost: float = 0.6
-    eta: float = 0.25
-    vol_of_vol: float = 0.35
-    vol_memory_days: float = 64.0
-    activity_elasticity: float = 2.0
-    jump_rate: float = 2.0
-    jump_clustering: float = 0.3
-    reversion_strength: float = 1.0
-    reversion_minutes: float = 15.0
+    volume_per_tick: float = 11.11
+    session_volatility: dict = field(default_factory=lambda: {
+        'afterhours': 0.5053,
+        'asian': 0.4212,
+        'london': 0.6075,
+        'premarket': 0.6378,
+        'rth': 0.7472,
+    })
+    session_volume: dict = field(default_factory=lambda: {
+        'afterhours': 1.663,
+        'asian': 0.3032,
+        'london': 0.4645,
+        'premarket': 0.7141,
+        'rth': 1.937,
+    })
+    trend_strength: float = 0.2188
+    rth_open_boost: float = 1.543
+    rth_close_boost: float = 0.6913
+    eta: float = 0.212
+    vol_of_vol: float = 0.2568
+    vol_memory_days: float = 41.19
+    activity_elasticity: float = 0.9481
+    jump_rate: float = 4.178
+    jump_clustering: float = 0.3444
+    reversion_strength: float = 0.7143
+    reversion_minutes: float = 10.81
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
@@ -262,7 +274,8 @@ class PhysicsConfig:
 SEED_PHYSICS = PhysicsConfig(
     base_volatility=2.0, avg_ticks_per_bar=8.0, daily_range_mean=120.0, daily_range_std=60.0,
     runner_prob=0.20, runner_target_mult=4.0, macro_gravity_threshold=5000.0, macro_gravity_strength=0.15,
-    wick_probability=0.20, wick_extension_avg=2.0, volume_per_tick=12.0, trend_strength=1.0,
+    wick_probability=0.20, wick_extension_avg=2.0, volume_per_tick=12.0, session_volatility={},
+    session_volume={}, trend_strength=1.0,
     rth_open_boost=0.0, rth_close_boost=0.0, vol_of_vol=0.0, jump_rate=0.0, jump_clustering=0.0,
 )
 """The seed's hand-tuned values (its README's numbers): a 120-point mean daily range,

@@ -123,8 +123,8 @@ class PriceGenerator:
 
     @property
     def current_price(self) -> float:
-        """Last bid level (points); the next bar trades around it."""
-        return self._level * TICK_SIZE
+        """Last traded price (points); the next bar continues from it."""
+        return self._last_close * TICK_SIZE
 
     # ------------------------------------------------------------------ public API
     def generate_bar(

@@ -83,7 +83,7 @@ def test_activity_elasticity_ties_volume_to_volatility():
 
 
 def test_avg_ticks_per_bar_adds_activity():
-    low, high = run(avg_ticks_per_bar=2.0), run(avg_ticks_per_bar=16.0)
+    low, high = run(avg_ticks_per_bar=2.0, volume_per_move=0.0), run(avg_ticks_per_bar=16.0, volume_per_move=0.0)
     assert low["volume"].mean() * 2 < high["volume"].mean()
     assert low["range_ticks"].mean() < high["range_ticks"].mean()
     assert (low["range_ticks"] == 0).mean() > 2 * (high["range_ticks"] == 0).mean()
@@ -134,6 +134,13 @@ def test_macro_gravity_strength_pulls_back():
 ])
 def test_wick_knobs_lengthen_wicks(knob, low, high):
     assert wick_ticks(run(days=2, **{knob: low})) < wick_ticks(run(days=2, **{knob: high}))
+
+
+def test_volume_per_move_ties_volume_to_price_movement():
+    def corr(vpm):
+        df = run(days=3, volume_per_move=vpm, volume_per_tick=1.0)
+        return np.corrcoef(df["volume"], df["delta_ticks"].abs())[0, 1]
+    assert corr(0.0) + 0.1 < corr(100.0)
 
 
 def test_volume_per_tick_scales_volume():

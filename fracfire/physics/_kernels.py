@@ -155,6 +155,8 @@ def walk_zones_python(
     -------
     open, high, low, close : int64[n]
         Traded prices in ticks.
+    moves : int64[n]
+        Ticks the traded level moved through in each minute (up and down).
     x, level, anchor : float, int, float
         State to continue a later walk from.
     """
@@ -163,6 +165,7 @@ def walk_zones_python(
     high = np.empty(n, dtype=np.int64)
     low = np.empty(n, dtype=np.int64)
     close = np.empty(n, dtype=np.int64)
+    moves = np.zeros(n, dtype=np.int64)
     x = start_x
     level = start_level
     anchor = start_anchor
@@ -198,10 +201,12 @@ def walk_zones_python(
             while x >= level + up_edge and moved < cap:
                 level += 1
                 moved += 1
+            moves[i] += moved
             moved = 0
             while x <= level - up_edge and moved < cap and level > 1:
                 level -= 1
                 moved += 1
+            moves[i] += moved
             r = raw[e]
             e += 1
             ask = ((r & _MASK24) * _TO_UNIT24) < p
@@ -231,7 +236,7 @@ def walk_zones_python(
         high[i] = hi
         low[i] = lo
         close[i] = last_price
-    return open_, high, low, close, x, level, anchor
+    return open_, high, low, close, moves, x, level, anchor
 
 
 walk_zones = njit(cache=True, nogil=True)(walk_zones_python)

@@ -80,7 +80,12 @@ class PhysicsConfig:
         Mean wick length in ticks (>= 1): ``1 + Poisson(wick_extension_avg - 1)``.
     volume_per_tick : float
         Contracts per trade print (bar volume is the minute's prints times
-        this, times log-normal noise).
+        this, plus ``volume_per_move`` per tick the price moved, times
+        log-normal noise).
+    volume_per_move : float
+        Contracts traded per tick the price moves through (the queue a move
+        consumes): ties volume to realised price movement, as in real
+        markets where busy minutes are the ones that move.
     session_volatility : dict, optional
         Volatility multiplier per session name (``asian, london, premarket,
         rth, afterhours``), overriding :data:`SESSION_CONFIGS`; missing
@@ -137,42 +142,43 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = 4.312
-    avg_ticks_per_bar: float = 159.5
-    daily_range_mean: float = 31.3
-    daily_range_std: float = 25.03
-    runner_prob: float = 0.02547
-    runner_target_mult: float = 2.21
+    base_volatility: float = 5.093
+    avg_ticks_per_bar: float = 89.26
+    daily_range_mean: float = 32.35
+    daily_range_std: float = 26.32
+    runner_prob: float = 0.1132
+    runner_target_mult: float = 2.139
     macro_gravity_threshold: float = 1500.0
     macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.1399
+    wick_probability: float = 0.1645
     wick_extension_avg: float = 1.0
-    volume_per_tick: float = 11.11
+    volume_per_tick: float = 10.18
     session_volatility: dict = field(default_factory=lambda: {
-        'afterhours': 0.5053,
-        'asian': 0.4212,
-        'london': 0.6075,
-        'premarket': 0.6378,
-        'rth': 0.7472,
+        'afterhours': 0.5346,
+        'asian': 0.4418,
+        'london': 0.6139,
+        'premarket': 0.644,
+        'rth': 0.7749,
     })
     session_volume: dict = field(default_factory=lambda: {
-        'afterhours': 1.663,
-        'asian': 0.3032,
-        'london': 0.4645,
-        'premarket': 0.7141,
-        'rth': 1.937,
+        'afterhours': 2.827,
+        'asian': 0.4835,
+        'london': 0.6915,
+        'premarket': 1.055,
+        'rth': 2.827,
     })
-    trend_strength: float = 0.2188
-    rth_open_boost: float = 1.543
-    rth_close_boost: float = 0.6913
-    eta: float = 0.212
-    vol_of_vol: float = 0.2568
-    vol_memory_days: float = 41.19
-    activity_elasticity: float = 0.9481
-    jump_rate: float = 4.178
-    jump_clustering: float = 0.3444
-    reversion_strength: float = 0.7143
-    reversion_minutes: float = 10.81
+    trend_strength: float = 0.1791
+    rth_open_boost: float = 1.564
+    rth_close_boost: float = 0.6156
+    eta: float = 0.173
+    vol_of_vol: float = 0.3705
+    vol_memory_days: float = 44.05
+    activity_elasticity: float = 1.004
+    jump_rate: float = 3.111
+    jump_clustering: float = 0.427
+    reversion_strength: float = 0.6694
+    reversion_minutes: float = 12.82
+    volume_per_move: float = 31.49
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
@@ -199,6 +205,7 @@ class PhysicsConfig:
             "jump_clustering": dict(low=0.0, high=0.95, high_open=True),
             "reversion_strength": dict(low=0.0, high=10.0),
             "reversion_minutes": dict(low=0.5, high=240.0),
+            "volume_per_move": dict(low=0.0, high=1e6),
         }
         for key, kw in bounds.items():
             object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))
@@ -275,7 +282,7 @@ SEED_PHYSICS = PhysicsConfig(
     base_volatility=2.0, avg_ticks_per_bar=8.0, daily_range_mean=120.0, daily_range_std=60.0,
     runner_prob=0.20, runner_target_mult=4.0, macro_gravity_threshold=5000.0, macro_gravity_strength=0.15,
     wick_probability=0.20, wick_extension_avg=2.0, volume_per_tick=12.0, session_volatility={},
-    session_volume={}, trend_strength=1.0,
+    session_volume={}, trend_strength=1.0, volume_per_move=0.0,
     rth_open_boost=0.0, rth_close_boost=0.0, vol_of_vol=0.0, jump_rate=0.0, jump_clustering=0.0,
 )
 """The seed's hand-tuned values (its README's numbers): a 120-point mean daily range,

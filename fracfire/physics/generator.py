@@ -395,7 +395,7 @@ class PriceGenerator:
         raw = np.concatenate(raw)
         p_side = -np.expm1(-counts / (2.0 * n_sub))
 
-        o, h, lo, c, self._x, self._level, self._anchor = walk_zones(
+        o, h, lo, c, moves, self._x, self._level, self._anchor = walk_zones(
             n_sub, sigma, drift_sd * sigma, params.eta, params.reversion, p_side, jump_size, jump_at,
             params.max_move, z_sub, raw, self._x, self._level, self._anchor, phys.reversion_minutes,
             float(self._center), schedule.points_to_ticks(phys.macro_gravity_threshold),
@@ -416,7 +416,7 @@ class PriceGenerator:
         h = h + extra[0]
         lo = np.maximum(lo - extra[1], 1)
         noise = np.exp(VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2)
-        volume = np.maximum(1, np.rint(counts * phys.volume_per_tick * noise))
+        volume = np.maximum(1, np.rint((counts * phys.volume_per_tick + moves * phys.volume_per_move) * noise))
         self.variates_drawn += int(sum(f.size for f in first) + z_vol.size + jump_exp.size + 2 * n
                                    + z_sub.size + raw.size + wicks_drawn)
 

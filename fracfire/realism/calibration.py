@@ -76,6 +76,7 @@ SHAPE_SPACE: dict[str, tuple[float, float, bool]] = {
     "reversion_minutes": (0.5, 60.0, True),
     "trend_strength": (0.0, 1.5, False),
     "wick_probability": (0.0, 0.3, False),
+    "volume_per_move": (0.0, 200.0, False),
 }
 """Knob -> (low, high, log scale) of the intraday shape search."""
 
@@ -243,6 +244,10 @@ class CalibrationResult:
         The same for the multi-day moments, when the day-to-day knobs were fitted.
     train_before, train_after, validation_before, validation_after : float
         Moment distance of ``start`` and ``config`` on the training and held-out slices.
+    real_drift : float
+        Moment distance between the real training and held-out slices
+        themselves: how much the market changed between them, the scale to
+        read ``validation_after`` against.
     evaluations : int
         Engine runs of the searches.
     seconds : float
@@ -261,6 +266,7 @@ class CalibrationResult:
     train_after: float
     validation_before: float
     validation_after: float
+    real_drift: float
     evaluations: int
     seconds: float
     train_days: int
@@ -272,7 +278,7 @@ class CalibrationResult:
         lines = [
             f"moment distance, train ({self.train_days} sessions): {self.train_before:.1f} -> {self.train_after:.1f}",
             f"moment distance, held out ({self.validation_days} sessions): {self.validation_before:.1f} -> "
-            f"{self.validation_after:.1f}",
+            f"{self.validation_after:.1f} (real training vs real held-out slice: {self.real_drift:.1f})",
             f"{self.evaluations} engine evaluations in {self.seconds:.0f} s",
             *self.notes,
         ]
@@ -393,7 +399,8 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
     return CalibrationResult(
         config=config, start=start, moments=table, daily_moments=daily_table,
         train_before=train_before, train_after=train_after, validation_before=val_before,
-        validation_after=val_after, evaluations=used, seconds=time.perf_counter() - t0,
+        validation_after=val_after, real_drift=moment_distance(held_out.real, target.real, INTRADAY_TOLERANCE),
+        evaluations=used, seconds=time.perf_counter() - t0,
         train_days=int(train["segment_id"].nunique()), validation_days=int(validation["segment_id"].nunique()),
         notes=tuple(notes),
     )

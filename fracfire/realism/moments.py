@@ -43,7 +43,8 @@ INTRADAY_TOLERANCE: dict[str, float] = {
     "zero_rth": 0.3, "zero_eth": 1.5,
     "body_rth": 0.015, "body_eth": 0.025,
     "range_per_abs": 0.05,
-    "acf1": 0.01, "acf1_5min": 0.02,
+    "acf1_rth": 0.01, "acf1_eth": 0.015, "acf1_5min": 0.02,
+    "volume_abs_corr_rth": 0.03, "volume_abs_corr_eth": 0.03,
     "log_kurt1": 0.5, "kurt_ratio": 0.12, "hill": 0.2,
     "abs_acf1": 0.03, "abs_acf5": 0.03, "abs_acf30": 0.03,
 }
@@ -125,6 +126,12 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
         moving = mask & (rng > 0)
         out[f"zero_{name}"] = float(100.0 * (rng[mask] == 0).mean())
         out[f"body_{name}"] = float((body[moving] / rng[moving]).mean()) if moving.any() else 0.0
+        pair = ok[1:] & ok[:-1] & mask[1:] & mask[:-1]
+        out[f"acf1_{name}"] = float(np.corrcoef(r[1:][pair], r[:-1][pair])[0, 1]) if pair.sum() > 50 else 0.0
+        if volume:
+            vol = bars["volume"].to_numpy(dtype=np.float64)
+            both = mask & ok
+            out[f"volume_abs_corr_{name}"] = float(np.corrcoef(np.log(vol[both]), np.abs(r[both]))[0, 1])
         if name == "rth":
             out["range_per_abs"] = float(rng[mask].mean() / max(np.abs(x).mean(), 1e-9))
             a = np.abs(r)

@@ -9,7 +9,6 @@ from fracfire import PhysicsConfig, PriceGenerator, check_bars
 from fracfire.cli import app
 from fracfire.realism import facts
 from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
-from fracfire.realism.calibration import SEARCH_SPACE, _from_vector, _to_vector, calibrate
 from fracfire.realism.compare import compare_generators, compare_windows
 from fracfire.realism.discriminator import discriminate, window_features
 from fracfire.realism.peers import PEERS
@@ -60,7 +59,7 @@ def test_discriminator_cannot_separate_real_from_itself(week_of_real):
 
 
 def test_discriminator_separates_obvious_fakes(week_of_real):
-    fake = synthetic_like(week_of_real, PhysicsConfig(), seed=0)
+    fake = synthetic_like(week_of_real, PhysicsConfig.seed(), seed=0)  # the seed's 4x too volatile knobs
     assert discriminate(week_of_real, fake, seed=0) > 0.9
 
 
@@ -114,24 +113,6 @@ def test_peers_need_enough_data(week_of_real):
         PEERS["GBM"](week_of_real.iloc[:50], week_of_real["time"], 3000.0)
 
 
-def test_calibration_vector_round_trip():
-    config = PhysicsConfig(base_volatility=1.3, session_volatility={"rth": 2.0}, trend_strength=0.5)
-    back = _from_vector(_to_vector(config), PhysicsConfig())
-    assert back.base_volatility == pytest.approx(1.3)
-    assert back.session_volatility["rth"] == pytest.approx(2.0)
-    assert back.trend_strength == pytest.approx(0.5)
-    assert len(_to_vector(config)) == len(SEARCH_SPACE)
-
-
-def test_small_calibration_improves_training_distance_and_is_deterministic(week_of_real):
-    a = calibrate(week_of_real, max_evaluations=12, seeds=(0,))
-    b = calibrate(week_of_real, max_evaluations=12, seeds=(0,))
-    assert a.config == b.config
-    assert a.train_after < a.train_before
-    assert a.evaluations == 12 and len(a.history) == 12
-    assert "validation" in a.summary()
-
-
 def test_compare_generators_table(week_of_real):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -155,9 +136,9 @@ def test_cli_realism_compare_and_calibrate(week_of_real, tmp_path):
 
     path = write_bars(week_of_real, tmp_path / "real.parquet")
     result = runner.invoke(app, ["calibrate", "--real", str(path), "--out", str(tmp_path / "cal.yaml"),
-                                 "--max-evaluations", "5", "--seeds", "0"])
+                                 "--max-evaluations", "10", "--seeds", "0"])
     assert result.exit_code == 0, result.output
-    assert "validation" in result.output
+    assert "held out" in result.output
     PhysicsConfig.from_yaml(tmp_path / "cal.yaml")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

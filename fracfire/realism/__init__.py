@@ -3,7 +3,8 @@
 from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
 from fracfire.realism.calibration import CalibrationResult, calibrate
 from fracfire.realism.compare import GeneratorComparison, compare_generators, compare_windows
-from fracfire.realism.peers import PEERS, bootstrap_bars, garch_t_bars, gbm_bars
+from fracfire.realism.headline import headline_facts
+from fracfire.realism.peers import PEERS, bootstrap_bars, garch_t_bars, garch_t_seasonal_bars, gbm_bars
 from fracfire.realism.scorecard import METRICS, RealismReport, realism_report
 
 __all__ = [
@@ -18,7 +19,9 @@ __all__ = [
     "compare_generators",
     "compare_windows",
     "garch_t_bars",
+    "garch_t_seasonal_bars",
     "gbm_bars",
+    "headline_facts",
     "realism_report",
     "split_by_time",
     "synthetic_like",

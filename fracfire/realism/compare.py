@@ -29,8 +29,12 @@ class GeneratorComparison:
     distances : pandas.DataFrame
         Same index; one column per generator (mean over seeds).
     summary : pandas.DataFrame
-        Rows ``summary_distance``, ``discriminative_score``; one column per
-        generator (mean over seeds).
+        Rows ``summary_distance``, ``discriminative_score`` (``|accuracy - 0.5|``),
+        ``discriminator_accuracy`` and, with enough days, the day-level pair;
+        one column per generator (mean over seeds).
+    headline : pandas.DataFrame
+        The goal facts (:mod:`fracfire.realism.headline`): ``real``, ``goal``,
+        then per generator its value and whether the goal is met (first seed).
     train_days, validation_days, seeds : int
     """
 
@@ -40,6 +44,7 @@ class GeneratorComparison:
     train_days: int
     validation_days: int
     seeds: int
+    headline: pd.DataFrame | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready (the report renders ``summary`` and ``table``)."""
@@ -50,6 +55,8 @@ class GeneratorComparison:
             "split": {"train_sessions": self.train_days, "validation_sessions": self.validation_days,
                       "seeds": self.seeds},
             "table": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
+            "headline": ([] if self.headline is None else self.headline.reset_index().astype(object)
+                         .where(self.headline.reset_index().notna(), None).to_dict(orient="records")),
         }
 
     def to_markdown(self) -> str:
@@ -68,7 +75,9 @@ class GeneratorComparison:
             f"distances averaged over {self.seeds} seed(s). Summary distance = mean of min(distance, 1) "
             "over all metrics (0 = identical); discriminative score = |accuracy - 0.5| of a classifier "
             "telling real from synthetic hour windows (0 = indistinguishable).",
-            "## Summary", md(self.summary), "## Distances", md(self.distances), "## Values", md(self.values),
+            "## Summary", md(self.summary),
+            *(["## Headline facts (first seed)", md(self.headline)] if self.headline is not None else []),
+            "## Distances", md(self.distances), "## Values", md(self.values),
         ])
 
 
@@ -118,9 +127,19 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
         values[name] = runs[0].table["synthetic"]
         distances[name] = pd.concat([r.table["distance"] for r in runs], axis=1).mean(axis=1)
         summary[name] = {"summary_distance": float(np.mean([r.summary_distance for r in runs])),
-                         "discriminative_score": float(np.mean([r.discriminative_score for r in runs]))}
+                         "discriminative_score": float(np.mean([r.discriminative_score for r in runs])),
+                         "discriminator_accuracy": float(np.mean([r.discriminator_accuracy for r in runs]))}
+        if all(r.day_discriminative_score is not None for r in runs):
+            summary[name]["day_discriminative_score"] = float(np.mean([r.day_discriminative_score for r in runs]))
+            summary[name]["day_discriminator_accuracy"] = float(np.mean([r.day_discriminator_accuracy
+                                                                          for r in runs]))
+    first_headline = next(iter(reports.values()))[0].headline
+    headline = first_headline[["real", "goal"]].copy()
+    for name, runs in reports.items():
+        headline[name] = runs[0].headline["synthetic"]
+        headline[f"{name} met"] = runs[0].headline["met"]
     return GeneratorComparison(values, distances, pd.DataFrame(summary), int(train["segment_id"].nunique()),
-                               int(validation["segment_id"].nunique()), len(seeds))
+                               int(validation["segment_id"].nunique()), len(seeds), headline)
 
 
 def wick_body_stats(bars: pd.DataFrame) -> dict[str, float]:

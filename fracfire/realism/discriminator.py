@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["WINDOW_BARS", "discriminate", "window_features"]
+__all__ = ["MIN_DAYS", "WINDOW_BARS", "day_features", "discriminate", "discriminate_days", "window_features"]
+
+MIN_DAYS = 20
+"""Fewest trading days per source for the day-level discriminator."""
 
 WINDOW_BARS = 60
 """Bars per window (one hour of one-minute bars)."""
@@ -50,6 +53,90 @@ def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS) -> np.ndarray
     ])
 
 
+def day_features(bars: pd.DataFrame) -> np.ndarray:
+    """Scale-free features of each Globex trading day (one row per day with >= 60 bars).
+
+    Per day: log realised variance minus the source's mean (its dispersion, not
+    its level), log(range / sqrt(realised variance)), |net move| / range, close
+    location in the range, kurtosis and lag-1 autocorrelation of the day's
+    returns, share of up bars, and the log ratio of overnight to regular-hours
+    variance (0 without overnight bars).
+    """
+    from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
+
+    day = trading_day_number(bars["time"])
+    close = np.log(bars["close"].to_numpy(dtype=float))
+    r = np.diff(close, prepend=close[0])
+    r[np.concatenate([[True], np.diff(day) != 0])] = 0.0
+    minute = minute_of_day(bars["time"])
+    rth = (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
+    frame = pd.DataFrame({"day": day, "r": r, "r2": r * r, "rth2": np.where(rth, r * r, 0.0),
+                          "up": (r > 0).astype(float), "high": bars["high"].to_numpy(dtype=float),
+                          "low": bars["low"].to_numpy(dtype=float), "open": bars["open"].to_numpy(dtype=float),
+                          "close": bars["close"].to_numpy(dtype=float)})
+    g = frame.groupby("day")
+    n = g.size()
+    rv = g["r2"].sum()
+    rth_rv = g["rth2"].sum()
+    span = (g["high"].max() - g["low"].min())
+    net = g["close"].last() - g["open"].first()
+    location = (g["close"].last() - g["low"].min()) / span.where(span > 0, 1.0)
+
+    def kurt(x):
+        x = x - x.mean()
+        v = (x * x).mean()
+        return float((x**4).mean() / v**2) if v > 0 else 3.0
+
+    def lag1(x):
+        x = x.to_numpy() - x.mean()
+        d = float(np.dot(x, x))
+        return float(np.dot(x[1:], x[:-1]) / d) if d > 0 else 0.0
+
+    keep = (n >= 60) & (rv > 0)
+    log_rv = np.log(rv[keep])
+    mid = (frame["open"].mean())
+    over = np.log((rv - rth_rv).clip(lower=1e-12) / rth_rv.clip(lower=1e-12))
+    over = over.where((rv - rth_rv) > 0, 0.0)
+    return np.column_stack([
+        log_rv - log_rv.mean(),
+        np.log((span[keep] / mid) / np.sqrt(rv[keep])),
+        (net.abs() / span.where(span > 0, 1.0))[keep],
+        location[keep],
+        g["r"].apply(kurt)[keep],
+        g["r"].apply(lag1)[keep],
+        g["up"].mean()[keep],
+        over[keep],
+    ])
+
+
+def discriminate_days(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, folds: int = 5) -> float:
+    """Cross-validated accuracy of a classifier telling real trading days from synthetic ones
+    (one row of :func:`day_features` per day; pairs of days stay in the same fold)."""
+    x_real, x_syn = day_features(real), day_features(synthetic)
+    n = min(len(x_real), len(x_syn))
+    if n < MIN_DAYS:
+        raise ValueError(f"the day-level discriminator needs at least {MIN_DAYS} trading days per source; got {n}")
+    return _cross_validated(x_real[:n], x_syn[:n], seed, folds)
+
+
+def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: int) -> float:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import GroupKFold, cross_val_score
+    from threadpoolctl import threadpool_limits
+
+    n = len(x_real)
+    x = np.vstack([x_real, x_syn])
+    y = np.repeat([1, 0], n)
+    pairs = np.random.default_rng(seed).permutation(n)
+    groups = np.concatenate([pairs, pairs])
+    model = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, random_state=seed)
+    # A few hundred rows: one thread is fastest, and OpenMP spinning on a
+    # busy second core slows the fit down many times over.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return float(cross_val_score(model, x, y, cv=GroupKFold(n_splits=folds), groups=groups,
+                                     scoring="accuracy").mean())
+
+
 def discriminate(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, folds: int = 5) -> float:
     """Cross-validated accuracy of a gradient-boosting classifier separating real
     from synthetic windows (balanced classes; 0.5 = indistinguishable).
@@ -61,21 +148,8 @@ def discriminate(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, fol
     from one source and recognise it in the other; identical sources score
     exactly 0.5.
     """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import GroupKFold, cross_val_score
-    from threadpoolctl import threadpool_limits
-
     x_real, x_syn = window_features(real), window_features(synthetic)
     n = min(len(x_real), len(x_syn))
     if n < folds * 2:
         raise ValueError(f"need at least {folds * 2} windows of {WINDOW_BARS} bars per source; got {n}")
-    x = np.vstack([x_real[:n], x_syn[:n]])
-    y = np.repeat([1, 0], n)
-    pairs = np.random.default_rng(seed).permutation(n)
-    groups = np.concatenate([pairs, pairs])
-    model = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, random_state=seed)
-    cv = GroupKFold(n_splits=folds)
-    # A few hundred windows: one thread is fastest, and OpenMP spinning on a
-    # busy second core slows the fit down many times over.
-    with threadpool_limits(limits=1, user_api="openmp"):
-        return float(cross_val_score(model, x, y, cv=cv, groups=groups, scoring="accuracy").mean())
+    return _cross_validated(x_real[:n], x_syn[:n], seed, folds)

@@ -22,7 +22,8 @@ import pandas as pd
 from fracfire.realism.facts import INTRADAY_BUCKET_MINUTES, SESSION_BREAK, log_returns
 from fracfire.schema import TICK_SIZE, bars_frame
 
-__all__ = ["INTRABAR_STEPS", "PEERS", "bars_from_returns", "bootstrap_bars", "garch_t_bars", "gbm_bars"]
+__all__ = ["INTRABAR_STEPS", "PEERS", "bars_from_returns", "bootstrap_bars", "garch_t_bars",
+           "garch_t_seasonal_bars", "gbm_bars", "intraday_scale"]
 
 INTRABAR_STEPS = 8
 VOLUME_NOISE = 0.5
@@ -112,6 +113,42 @@ def garch_t_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, s
     return bars_from_returns(calendar, returns, sigma, start_price, _volume_profile(train), rng)
 
 
+def intraday_scale(train: pd.DataFrame) -> pd.Series:
+    """Intraday volatility profile (Andersen & Bollerslev): mean ``|r|`` of each 30-minute
+    ET bucket over the overall mean, estimated on ``train``; indexed by bucket."""
+    close = np.log(train["close"].to_numpy(dtype=float))
+    r = np.diff(close, prepend=close[0])
+    t = train["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    keep = np.concatenate([[False], np.diff(t) <= SESSION_BREAK.value])
+    by_bucket = pd.Series(np.abs(r[keep])).groupby(_bucket(train["time"])[keep]).mean()
+    return by_bucket / np.abs(r[keep]).mean()
+
+
+def garch_t_seasonal_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed=0) -> pd.DataFrame:
+    """GARCH(1,1)-t on returns deseasonalised by the intraday volatility profile
+    (:func:`intraday_scale`), simulated and re-seasonalised on the target calendar: the
+    peer a volatility modeller would actually fit to intraday bars."""
+    from arch.univariate import GARCH, StudentsT, ZeroMean
+
+    rng = np.random.default_rng(seed)
+    scale = intraday_scale(train)
+    close = np.log(train["close"].to_numpy(dtype=float))
+    r = np.diff(close)
+    t = train["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    keep = np.diff(t) <= SESSION_BREAK.value
+    if keep.sum() < 100:
+        raise ValueError(f"peers need at least 100 real one-minute returns to fit; got {int(keep.sum())}")
+    train_scale = scale.reindex(_bucket(train["time"])[1:][keep]).fillna(1.0).to_numpy()
+    model = ZeroMean(r[keep] / train_scale * BASIS_POINTS, volatility=GARCH(1, 0, 1),
+                     distribution=StudentsT(seed=rng))
+    fit = model.fit(disp="off", show_warning=False)
+    sim = model.simulate(fit.params, len(calendar), burn=500)
+    season = scale.reindex(_bucket(calendar)).fillna(1.0).to_numpy()
+    returns = sim["data"].to_numpy() / BASIS_POINTS * season
+    sigma = sim["volatility"].to_numpy() / BASIS_POINTS * season
+    return bars_from_returns(calendar, returns, sigma, start_price, _volume_profile(train), rng)
+
+
 def bootstrap_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed=0) -> pd.DataFrame:
     """Stationary block bootstrap (``arch.bootstrap``) of real one-minute returns, block
     length from ``optimal_block_length``; the intrabar volatility is the real
@@ -134,5 +171,6 @@ def bootstrap_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float,
     return bars_from_returns(calendar, returns, sigma, start_price, _volume_profile(train), rng)
 
 
-PEERS = {"GBM": gbm_bars, "GARCH-t": garch_t_bars, "bootstrap": bootstrap_bars}
+PEERS = {"GBM": gbm_bars, "GARCH-t": garch_t_bars, "GARCH-t seasonal": garch_t_seasonal_bars,
+         "bootstrap": bootstrap_bars}
 """Peer generators by display name."""

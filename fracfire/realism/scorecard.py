@@ -206,13 +206,23 @@ class RealismReport:
         Indexed by ``(timeframe, metric)``; columns ``real, synthetic, distance``
         (see :data:`METRICS`).
     discriminative_score : float or None
-        ``|accuracy - 0.5|`` of the real-vs-synthetic classifier (None if not run).
+        ``|accuracy - 0.5|`` of the real-vs-synthetic classifier on hour windows
+        (None if not run).
     discriminator_accuracy : float or None
+        That classifier's cross-validated accuracy.
+    headline : pandas.DataFrame or None
+        The goal facts with pass/fail (:func:`~fracfire.realism.headline.headline_facts`).
+    day_discriminative_score, day_discriminator_accuracy : float or None
+        The same for a classifier of whole trading days (None with fewer than
+        20 days per side, or when not run).
     """
 
     table: pd.DataFrame = field(repr=False)
     discriminative_score: float | None = None
     discriminator_accuracy: float | None = None
+    headline: pd.DataFrame | None = field(default=None, repr=False)
+    day_discriminative_score: float | None = None
+    day_discriminator_accuracy: float | None = None
 
     @cached_property
     def summary_distance(self) -> float:
@@ -225,6 +235,16 @@ class RealismReport:
         if self.discriminative_score is not None:
             text += (f"; discriminative score {self.discriminative_score:.3f} "
                      f"(classifier accuracy {self.discriminator_accuracy:.3f})")
+        if self.day_discriminative_score is not None:
+            text += (f"; day-level discriminative score {self.day_discriminative_score:.3f} "
+                     f"(accuracy {self.day_discriminator_accuracy:.3f})")
+        if self.headline is not None and len(self.headline):
+            goals = self.headline.dropna(subset=["met"])
+            text += f"\n{int(goals['met'].sum())} of {len(goals)} headline goals met:"
+            for fact, row in self.headline.iterrows():
+                mark = "" if row["met"] is None else (" ok" if row["met"] else " MISSED")
+                text += (f"\n  {fact}: real {row['real']:.4g}, synthetic {row['synthetic']:.4g}"
+                         f"{' (' + row['goal'] + ')' if row['goal'] else ''}{mark}")
         return text
 
     def to_dict(self) -> dict:
@@ -232,13 +252,18 @@ class RealismReport:
         return {
             "summary": {"summary_distance": self.summary_distance,
                         "discriminative_score": self.discriminative_score,
-                        "discriminator_accuracy": self.discriminator_accuracy},
+                        "discriminator_accuracy": self.discriminator_accuracy,
+                        "day_discriminative_score": self.day_discriminative_score,
+                        "day_discriminator_accuracy": self.day_discriminator_accuracy},
             "table": self.table.reset_index().to_dict(orient="records"),
+            "headline": ([] if self.headline is None else
+                         self.headline.reset_index().astype(object).where(self.headline.reset_index().notna(), None)
+                         .to_dict(orient="records")),
         }
 
 
 def realism_report(real: pd.DataFrame, synthetic: pd.DataFrame, timeframes=DEFAULT_TIMEFRAMES,
-                   discriminator: bool = True, seed: int = 0) -> RealismReport:
+                   discriminator: bool = True, seed: int = 0, day_discriminator: bool = True) -> RealismReport:
     """Score how real ``synthetic`` bars look next to ``real`` bars.
 
     Parameters
@@ -249,7 +274,10 @@ def realism_report(real: pd.DataFrame, synthetic: pd.DataFrame, timeframes=DEFAU
     timeframes : tuple of str
         Timeframes to compare; ``'1D'`` means Globex trading days.
     discriminator : bool, default True
-        Also train the real-vs-synthetic classifier.
+        Also train the real-vs-synthetic classifier on hour windows.
+    day_discriminator : bool, default True
+        Also train the classifier of whole trading days (when both sides
+        have at least 20 days).
     seed : int
         Seed of the classifier's cross-validation.
 
@@ -261,10 +289,15 @@ def realism_report(real: pd.DataFrame, synthetic: pd.DataFrame, timeframes=DEFAU
         if not isinstance(frame, pd.DataFrame) or frame.empty:
             raise ValueError(f"realism_report: {name} bars must be a non-empty DataFrame")
     table = score_facts(compute_facts(real, timeframes), compute_facts(synthetic, timeframes))
-    score = accuracy = None
+    from fracfire.realism.headline import headline_facts
+
+    score = accuracy = day_score = day_accuracy = None
     if discriminator:
-        from fracfire.realism.discriminator import discriminate
+        from fracfire.realism.discriminator import MIN_DAYS, day_features, discriminate, discriminate_days
 
         accuracy = discriminate(real, synthetic, seed=seed)
         score = abs(accuracy - 0.5)
-    return RealismReport(table, score, accuracy)
+        if day_discriminator and min(len(day_features(real)), len(day_features(synthetic))) >= MIN_DAYS:
+            day_accuracy = discriminate_days(real, synthetic, seed=seed)
+            day_score = abs(day_accuracy - 0.5)
+    return RealismReport(table, score, accuracy, headline_facts(real, synthetic), day_score, day_accuracy)

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fracfire.calendar import trading_day_number
+
 __all__ = [
     "INTRADAY_BUCKET_MINUTES",
     "acf",
@@ -118,10 +120,6 @@ def trading_day(time: pd.Series) -> pd.Series:
     return (time + pd.Timedelta(hours=6)).dt.date
 
 
-def trading_day_number(time: pd.Series) -> np.ndarray:
-    """Integer trading-day number of each bar (days since 1970 of :func:`trading_day`), fast."""
-    wall = time.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    return (wall + 6 * 3_600_000_000_000) // 86_400_000_000_000
 
 
 def daily_facts(bars: pd.DataFrame) -> dict[str, np.ndarray | float]:

@@ -25,11 +25,12 @@ import pandas as pd
 
 from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
 from fracfire.physics.sessions import SESSION_ORDER, session_codes
+from fracfire.realism.facts import SESSION_BREAK
 
 __all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "daily_moments", "hill_index", "intraday_moments"]
 
-GAP_NS = 60 * 60_000_000_000
-"""Consecutive bars further apart than an hour do not form a return."""
+GAP_NS = int(SESSION_BREAK.value)
+"""Consecutive bars further apart than an hour do not form a return (:data:`.facts.SESSION_BREAK`)."""
 
 HILL_TAIL = 0.025
 """Share of the largest ``|r|`` the Hill estimator uses."""

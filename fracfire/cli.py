@@ -160,7 +160,7 @@ def realism(
     seeds: Annotated[int, typer.Option(min=1, help="Seeds to average distances over.")] = 1,
     train_fraction: Annotated[float, typer.Option(help="Share of sessions the peers are fitted on.")] = 0.6,
 ) -> None:
-    """Score FracFire (default and calibrated) against GBM, GARCH-t and bootstrap on held-out real data."""
+    """Score FracFire (default and calibrated) against GBM, GARCH-t (plain and seasonal) and bootstrap on held-out data."""
     from fracfire._atomic import write_text_atomic
     from fracfire._progress import progress_bar
     from fracfire.data.real import load_continuous_contract

@@ -11,7 +11,7 @@ changed config re-runs only what depends on the change:
 4. ``finetune``: both on the real training sessions; evaluate on the later
    sessions against from-scratch models and the baselines (``metrics.json``);
 5. ``setups``: setups and MES backtests on synthetic and real bars;
-6. ``realism``: scorecard vs GBM, GARCH-t and bootstrap, real-vs-synthetic charts;
+6. ``realism``: scorecard vs GBM, GARCH-t (plain and seasonal) and bootstrap, real-vs-synthetic charts;
 7. ``report``: ``<run>/report.html`` (and a screenshot with Chromium), logged to MLflow.
 
 A failing stage stops the run with its message; earlier stages stay done.

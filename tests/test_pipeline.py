@@ -52,7 +52,8 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     assert {row["model"] for row in metrics["table"]} == {"synthetic_only", "scratch", "finetuned", "persistence",
                                                           "rolling_mean"}
     realism = json.loads((run / "realism.json").read_text())
-    assert set(realism["summary"]) == {"FracFire default", "FracFire calibrated", "GBM", "GARCH-t", "bootstrap"}
+    assert set(realism["summary"]) == {"FracFire default", "FracFire calibrated", "GBM", "GARCH-t", "GARCH-t seasonal",
+                                       "bootstrap"}
     assert json.loads((run / "backtest" / "metrics.json").read_text())["trades"] > 0
     assert list((tmp_path / "mlruns").glob("*/*/artifacts/report.html"))
     again = runner.invoke(app, ["pipeline", "--config", str(config)])

@@ -96,7 +96,7 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
     configs : dict, optional
         Display name -> PhysicsConfig (default ``{"FracFire default": PhysicsConfig()}``).
     peers : bool, default True
-        Include GBM, GARCH-t and bootstrap.
+        Include GBM, GARCH-t, seasonal GARCH-t and bootstrap.
     train_fraction : float
         Share of sessions the peers are fitted on.
     seeds : tuple of int

@@ -47,8 +47,8 @@ def _daily_range(bars: pd.DataFrame) -> float:
 
 def es_month(seeds: tuple[int, ...]) -> dict:
     real = load_continuous_contract(DATA / "es_1min_2019-09.csv.gz")
-    result = compare_generators(real, {"FracFire default": PhysicsConfig(), "FracFire seed preset": PhysicsConfig.seed()},
-                                seeds=seeds)
+    configs = {"FracFire default": PhysicsConfig(), "FracFire seed preset": PhysicsConfig.seed()}
+    result = compare_generators(real, configs, seeds=seeds)
     return {"summary": result.summary, "headline": result.headline,
             "split": f"{result.train_days} sessions fitted, {result.validation_days} held out, seeds {seeds}"}
 

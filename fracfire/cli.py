@@ -70,7 +70,8 @@ def generate(
 
 @app.command()
 def bench(
-    days: Annotated[str, typer.Option(help="Comma-separated run lengths in Globex sessions (252 = a year).")] = "1,21,252",
+    days: Annotated[str, typer.Option(
+        help="Comma-separated run lengths in Globex sessions (252 = a year).")] = "1,21,252",
     repeats: Annotated[int, typer.Option(min=1, help="Repeats per case (best kept).")] = 3,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write results as JSON.")] = None,
 ) -> None:
@@ -160,7 +161,7 @@ def realism(
     seeds: Annotated[int, typer.Option(min=1, help="Seeds to average distances over.")] = 1,
     train_fraction: Annotated[float, typer.Option(help="Share of sessions the peers are fitted on.")] = 0.6,
 ) -> None:
-    """Score FracFire (default and calibrated) against GBM, GARCH-t (plain and seasonal) and bootstrap on held-out data."""
+    """Score FracFire (default and calibrated) against GBM, GARCH-t (plain, seasonal) and bootstrap on held-out data."""
     from fracfire._atomic import write_text_atomic
     from fracfire._progress import progress_bar
     from fracfire.data.real import load_continuous_contract

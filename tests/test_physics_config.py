@@ -3,8 +3,8 @@ import dataclasses
 import pytest
 
 from fracfire import PhysicsConfig
-from fracfire.physics.config import SEED_PHYSICS
 from fracfire.exceptions import ConfigError
+from fracfire.physics.config import SEED_PHYSICS
 
 
 def test_seed_preset_keeps_the_seed_values():

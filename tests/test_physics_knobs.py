@@ -78,7 +78,8 @@ def test_activity_elasticity_ties_volume_to_volatility():
     def open_over_midday(e):
         df = run(days=5, activity_elasticity=e, rth_open_boost=2.0)
         hhmm = df["time"].dt.strftime("%H:%M")
-        return df.loc[hhmm.str.startswith("09:3"), "volume"].mean() / df.loc[hhmm.str.startswith("12:"), "volume"].mean()
+        volume = df["volume"]
+        return volume[hhmm.str.startswith("09:3")].mean() / volume[hhmm.str.startswith("12:")].mean()
     assert open_over_midday(0.5) * 1.5 < open_over_midday(3.0)
 
 

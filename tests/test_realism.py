@@ -7,10 +7,10 @@ from typer.testing import CliRunner
 
 from fracfire import PhysicsConfig, PriceGenerator, check_bars
 from fracfire.cli import app
+from fracfire.data import resample_bars
 from fracfire.realism import facts
 from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
 from fracfire.realism.compare import compare_generators, compare_windows
-from fracfire.data import resample_bars
 from fracfire.realism.discriminator import day_features, discriminate, discriminate_days, window_features
 from fracfire.realism.headline import headline_facts
 from fracfire.realism.peers import PEERS

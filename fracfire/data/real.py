@@ -387,7 +387,7 @@ def _segment_ids(ns: np.ndarray) -> np.ndarray:
     last = np.append(starts[1:], len(ns)) - 1  # last bar before the following gap
     new = np.zeros(len(ns), dtype=np.int64)
     session_start = ns[0] if len(ns) else 0
-    for start, end in zip(starts, last):
+    for start, end in zip(starts, last, strict=False):  # no gap: nothing to loop over
         if ns[end] - session_start >= SESSION_MAX_HOURS * 3600 * 10**9:
             new[start] = 1
             session_start = ns[start]

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from fracfire._validation import check_int, check_real
+from fracfire.calendar import trading_day_number
 from fracfire.evaluation._kernels import backtest_loop
 from fracfire.evaluation.setups import SetupEntry
-from fracfire.calendar import trading_day_number
 from fracfire.schema import TICK_SIZE
 
 __all__ = ["CONTRACTS", "BacktestConfig", "BacktestResult", "run_backtest"]

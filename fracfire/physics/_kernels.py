@@ -13,7 +13,6 @@ import math
 import numpy as np
 from numba import njit
 
-
 _MASK24 = np.uint64(0xFFFFFF)
 _SHIFT24 = np.uint64(24)
 _SHIFT48 = np.uint64(48)

@@ -52,6 +52,7 @@ __all__ = [
     "is_trading_minute",
     "minute_of_day",
     "next_session_date",
+    "parse_timestamp",
     "session_minutes",
     "sessions",
     "trading_day",
@@ -186,6 +187,17 @@ def _first_n(first_day: int, n: int) -> _Sessions:
 # ----------------------------------------------------------------------------- argument conversion
 
 
+def parse_timestamp(value, name: str) -> pd.Timestamp:
+    """``pd.Timestamp(value)``, with a ValueError naming ``name`` for anything unparsable or NaT."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} {value!r} is not a date or datetime: {exc}") from None
+    if stamp is pd.NaT:
+        raise ValueError(f"{name} must be a date or datetime; got {value!r} (NaT)")
+    return stamp
+
+
 def _trading_day_of(value, name: str) -> int:
     """Trading day number of a date-like (naive values are ET wall-clock times)."""
     if isinstance(value, numbers.Number) or not isinstance(value, (str, _dt.date, np.datetime64)):
@@ -193,12 +205,7 @@ def _trading_day_of(value, name: str) -> int:
             f"{name} must be a date-like (str, datetime.date, datetime, pandas.Timestamp or "
             f"numpy.datetime64); got {value!r} ({type(value).__name__})"
         )
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} {value!r} is not a date or datetime: {exc}") from None
-    if stamp is pd.NaT:
-        raise ValueError(f"{name} must be a date or datetime; got {value!r} (NaT)")
+    stamp = parse_timestamp(value, name)
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert(TIMEZONE).tz_localize(None)
     shifted = stamp.to_pydatetime(warn=False) + _dt.timedelta(minutes=MINUTES_PER_DAY - SESSION_OPEN_MINUTE)

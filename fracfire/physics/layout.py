@@ -67,12 +67,9 @@ class DayLayout:
 
 
 def _timestamp(value, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} {value!r} is not a date or datetime: {exc}") from None
-    if ts is pd.NaT:
-        raise ValueError(f"{what} must be a date or datetime; got NaT")
+    from fracfire.calendar import parse_timestamp
+
+    ts = parse_timestamp(value, what)
     ts = ts.tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True) if ts.tzinfo is None \
         else ts.tz_convert(TIMEZONE)
     if ts.second or ts.microsecond or ts.nanosecond:

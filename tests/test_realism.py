@@ -12,9 +12,8 @@ from fracfire.realism import facts
 from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
 from fracfire.realism.compare import compare_generators, compare_windows
 from fracfire.realism.discriminator import day_features, discriminate, discriminate_days, window_features
-from fracfire.realism.headline import headline_facts
 from fracfire.realism.peers import PEERS
-from fracfire.realism.scorecard import METRICS, realism_report
+from fracfire.realism.scorecard import METRICS, headline_facts, realism_report
 from tests.test_real_data import SAMPLE
 
 runner = CliRunner()
@@ -110,38 +109,28 @@ def test_peers_make_valid_bars_on_the_calendar(name, week_of_real):
     assert 0.3 < np.std(r) / np.std(real_r) < 3
 
 
-def test_seasonal_garch_peer_has_the_intraday_volatility_shape(real):
-    train, validation = split_by_time(real, 0.6)
-    start = float(validation["open"].iloc[0])
-    seasonal = PEERS["GARCH-t seasonal"](train, validation["time"], start, seed=1)
-    flat = PEERS["GARCH-t"](train, validation["time"], start, seed=1)
-    check_bars(seasonal, require_labels=False)
-    shape = {name: headline_facts(validation, bars).loc["U-shape of volatility (corr)", "synthetic"]
-             for name, bars in (("seasonal", seasonal), ("flat", flat))}
-    assert shape["seasonal"] > 0.6 and shape["flat"] < 0.3
-
-
 def test_headline_facts_goals_and_skips(real):
-    same = headline_facts(real, real)
+    same = headline_facts(realism_report(real, real, discriminator=False, day_discriminator=False))
     assert same["met"].dropna().all()
-    assert same.loc["lag-1 ACF of returns", "difference"] == 0.0
+    assert same.loc["lag-1 ACF of 1-min returns", "difference"] == 0.0
     assert same.loc["U-shape of volume (corr)", "synthetic"] == pytest.approx(1.0)
     five = resample_bars(real, "5min")
     five.attrs.update(bar_minutes=5, has_volume=False)
-    table = headline_facts(five, five)
-    assert "zero-range share of RTH bars (%)" not in table.index and "kurtosis, 5 min" not in table.index
-    assert "U-shape of volume (corr)" not in table.index and "kurtosis, 1 bar" in table.index
+    table = realism_report(five, five, discriminator=False).headline
+    assert "zero-range share of RTH 1-min bars (%)" not in table.index and "kurtosis, 5 min" not in table.index
+    assert "U-shape of volume (corr)" not in table.index and "excess kurtosis, 5 min" in table.index
 
 
 def test_day_discriminator_needs_days_and_scores_a_source_against_itself(real):
     with pytest.raises(ValueError, match=r"at least 20 trading days per source; got \d+"):
         discriminate_days(real.iloc[:5000], real.iloc[:5000])
     features = day_features(real)
-    assert features.shape == (len(features), 8) and len(features) >= 19
+    assert features.shape == (len(features), 10) and len(features) >= 19
+    assert discriminate_days(real, real) == 0.5
 
 
 def test_peers_need_enough_data(week_of_real):
-    with pytest.raises(ValueError, match="at least 100 real one-minute returns"):
+    with pytest.raises(ValueError, match=r"at least 100 real returns \(within sessions\) to fit; got 49"):
         PEERS["GBM"](week_of_real.iloc[:50], week_of_real["time"], 3000.0)
 
 
@@ -153,7 +142,7 @@ def test_compare_generators_table(week_of_real):
     assert list(result.summary.index) == ["summary_distance", "discriminative_score", "discriminator_accuracy"]
     accuracy = result.summary.loc["discriminator_accuracy"]
     np.testing.assert_allclose(result.summary.loc["discriminative_score"], (accuracy - 0.5).abs(), atol=1e-12)
-    assert "body fraction of RTH bars" in result.headline.index and "GBM met" in result.headline.columns
+    assert "body fraction of RTH 1-min bars" in result.headline.index and "GBM met" in result.headline.columns
     assert "real" in result.values.columns
     assert "## Summary" in result.to_markdown()
     assert result.to_dict()["summary"]["GBM"]["summary_distance"] > 0

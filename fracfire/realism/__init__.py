@@ -1,28 +1,36 @@
-"""Realism: stylized facts, the scorecard, peer generators and calibration."""
+"""Realism: stylized facts, the scorecard, peer generators and calibration.
 
-from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
-from fracfire.realism.calibration import CalibrationResult, calibrate
-from fracfire.realism.compare import GeneratorComparison, compare_generators, compare_windows
-from fracfire.realism.headline import headline_facts
-from fracfire.realism.peers import PEERS, bootstrap_bars, garch_t_bars, garch_t_seasonal_bars, gbm_bars
-from fracfire.realism.scorecard import METRICS, RealismReport, realism_report
+Names are loaded on first use (PEP 562): the scorecard, facts, peers and
+discriminators do not import the physics engine, so they work on real and
+peer bars alone.
+"""
 
-__all__ = [
-    "CalibrationResult",
-    "GeneratorComparison",
-    "METRICS",
-    "PEERS",
-    "RealismReport",
-    "align_to_calendar",
-    "bootstrap_bars",
-    "calibrate",
-    "compare_generators",
-    "compare_windows",
-    "garch_t_bars",
-    "garch_t_seasonal_bars",
-    "gbm_bars",
-    "headline_facts",
-    "realism_report",
-    "split_by_time",
-    "synthetic_like",
-]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(["align_to_calendar", "split_by_time", "synthetic_like"], "fracfire.realism.calendar"),
+    **dict.fromkeys(["CalibrationResult", "calibrate"], "fracfire.realism.calibration"),
+    **dict.fromkeys(["GeneratorComparison", "compare_generators", "compare_windows"], "fracfire.realism.compare"),
+    **dict.fromkeys(["discriminate", "discriminate_days"], "fracfire.realism.discriminator"),
+    **dict.fromkeys(["PEERS", "bootstrap_bars", "garch_t_bars", "garch_t_deseasonalised_bars", "gbm_bars"],
+                    "fracfire.realism.peers"),
+    **dict.fromkeys(["GOALS", "METRICS", "RealismReport", "compute_facts", "headline_facts", "realism_report",
+                     "score_facts"], "fracfire.realism.scorecard"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fracfire.realism' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

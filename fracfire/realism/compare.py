@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from fracfire.physics import PhysicsConfig
-from fracfire.realism.calendar import split_by_time, synthetic_like
 from fracfire.realism.peers import PEERS
-from fracfire.realism.scorecard import DEFAULT_TIMEFRAMES, realism_report
+from fracfire.realism.scorecard import DEFAULT_TIMEFRAMES, headline_facts, realism_report
+
+if TYPE_CHECKING:
+    from fracfire.physics import PhysicsConfig
 
 __all__ = ["GeneratorComparison", "compare_generators", "compare_windows", "wick_body_stats"]
 
@@ -29,13 +31,18 @@ class GeneratorComparison:
     distances : pandas.DataFrame
         Same index; one column per generator (mean over seeds).
     summary : pandas.DataFrame
-        Rows ``summary_distance``, ``discriminative_score`` (``|accuracy - 0.5|``),
-        ``discriminator_accuracy`` and, with enough days, the day-level pair;
-        one column per generator (mean over seeds).
-    headline : pandas.DataFrame
-        The goal facts (:mod:`fracfire.realism.headline`): ``real``, ``goal``,
-        then per generator its value and whether the goal is met (first seed).
+        Rows ``summary_distance``, ``discriminative_score`` (``|accuracy - 0.5|``
+        of the 60-bar window classifier), ``discriminator_accuracy`` and, when
+        every run had at least 20 trading days per side,
+        ``day_discriminative_score`` and ``day_discriminator_accuracy``; one
+        column per generator (mean over seeds).
     train_days, validation_days, seeds : int
+    headline : pandas.DataFrame or None
+        The goal facts (:func:`~fracfire.realism.scorecard.headline_facts`):
+        ``real``, ``goal``, then per generator its value and whether the goal
+        is met, both on the mean over seeds.
+    notes : tuple of str
+        What the scorecard skipped and why (first generator, first seed).
     """
 
     values: pd.DataFrame
@@ -45,6 +52,7 @@ class GeneratorComparison:
     validation_days: int
     seeds: int
     headline: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-ready (the report renders ``summary`` and ``table``)."""
@@ -57,6 +65,7 @@ class GeneratorComparison:
             "table": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
             "headline": ([] if self.headline is None else self.headline.reset_index().astype(object)
                          .where(self.headline.reset_index().notna(), None).to_dict(orient="records")),
+            "notes": list(self.notes),
         }
 
     def to_markdown(self) -> str:
@@ -65,7 +74,8 @@ class GeneratorComparison:
             frame = frame.reset_index()
             head = "| " + " | ".join(map(str, frame.columns)) + " |"
             rule = "|" + "---|" * len(frame.columns)
-            body = ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row) + " |"
+            body = ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v).replace("|", "\\|")
+                                      for v in row) + " |"
                     for row in frame.itertuples(index=False)]
             return "\n".join([head, rule, *body])
 
@@ -74,9 +84,11 @@ class GeneratorComparison:
             f"Held-out real data: {self.validation_days} sessions (fitted on the {self.train_days} before); "
             f"distances averaged over {self.seeds} seed(s). Summary distance = mean of min(distance, 1) "
             "over all metrics (0 = identical); discriminative score = |accuracy - 0.5| of a classifier "
-            "telling real from synthetic hour windows (0 = indistinguishable).",
+            "telling real from synthetic windows of 60 bars (0 = indistinguishable), its accuracy beside it "
+            "(discriminator_accuracy); the day_ rows are the same for whole trading days.",
+            *(["Notes:\n" + "\n".join(f"- {note}" for note in self.notes)] if self.notes else []),
             "## Summary", md(self.summary),
-            *(["## Headline facts (first seed)", md(self.headline)] if self.headline is not None else []),
+            *(["## Headline facts (mean over seeds)", md(self.headline)] if self.headline is not None else []),
             "## Distances", md(self.distances), "## Values", md(self.values),
         ])
 
@@ -92,19 +104,39 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
     Parameters
     ----------
     real : pandas.DataFrame
-        Real one-minute bars.
+        Real bars (one-minute, or five-minute such as the NQ file).
     configs : dict, optional
-        Display name -> PhysicsConfig (default ``{"FracFire default": PhysicsConfig()}``).
+        Display name -> PhysicsConfig. None (default) means
+        ``{"FracFire default": PhysicsConfig()}``; ``{}`` scores the peers only.
     peers : bool, default True
-        Include GBM, GARCH-t, seasonal GARCH-t and bootstrap.
+        Include the peers of :data:`~fracfire.realism.peers.PEERS`.
     train_fraction : float
         Share of sessions the peers are fitted on.
     seeds : tuple of int
         Seeds to average distances over.
+    timeframes : tuple of str
+        Passed to :func:`~fracfire.realism.scorecard.realism_report`.
     progress : callable, optional
         ``progress(done, total)`` after each scored generator and seed.
+
+    Returns
+    -------
+    GeneratorComparison
+
+    Examples
+    --------
+    >>> compare_generators(real, configs={}, seeds=(0, 1, 2)).summary  # doctest: +SKIP
     """
-    configs = configs or {"FracFire default": PhysicsConfig()}
+    from fracfire.realism.calendar import split_by_time, synthetic_like
+
+    if configs is None:
+        from fracfire.physics import PhysicsConfig
+
+        configs = {"FracFire default": PhysicsConfig()}
+    if not configs and not peers:
+        raise ValueError("compare_generators: nothing to score; pass configs or peers=True")
+    if not seeds:
+        raise ValueError(f"compare_generators: seeds must name at least one seed; got {seeds!r}")
     train, validation = split_by_time(real, train_fraction)
     start = float(validation["open"].iloc[0])
     makers = {name: (lambda seed, c=config: synthetic_like(validation, c, seed)) for name, config in configs.items()}
@@ -119,10 +151,11 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
             done += 1
             if progress is not None:
                 progress(done, total)
-    first = next(iter(reports.values()))[0].table
-    values = pd.DataFrame({"real": first["real"]})
-    distances = pd.DataFrame(index=first.index)
+    first = next(iter(reports.values()))[0]
+    values = pd.DataFrame({"real": first.table["real"]})
+    distances = pd.DataFrame(index=first.table.index)
     summary = {}
+    headline = first.headline[["real", "goal"]].copy()
     for name, runs in reports.items():
         values[name] = runs[0].table["synthetic"]
         distances[name] = pd.concat([r.table["distance"] for r in runs], axis=1).mean(axis=1)
@@ -133,13 +166,11 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
             summary[name]["day_discriminative_score"] = float(np.mean([r.day_discriminative_score for r in runs]))
             summary[name]["day_discriminator_accuracy"] = float(np.mean([r.day_discriminator_accuracy
                                                                           for r in runs]))
-    first_headline = next(iter(reports.values()))[0].headline
-    headline = first_headline[["real", "goal"]].copy()
-    for name, runs in reports.items():
-        headline[name] = runs[0].headline["synthetic"]
-        headline[f"{name} met"] = runs[0].headline["met"]
+        mean = headline_facts(runs)
+        headline[name] = mean["synthetic"]
+        headline[f"{name} met"] = mean["met"]
     return GeneratorComparison(values, distances, pd.DataFrame(summary), int(train["segment_id"].nunique()),
-                               int(validation["segment_id"].nunique()), len(seeds), headline)
+                               int(validation["segment_id"].nunique()), len(seeds), headline, first.notes)
 
 
 def wick_body_stats(bars: pd.DataFrame) -> dict[str, float]:
@@ -184,6 +215,7 @@ def compare_windows(real: pd.DataFrame, physics: PhysicsConfig, out_dir: str | o
         One row per (window, timeframe, source) with :func:`wick_body_stats`.
     """
     from fracfire.data.resample import resample_bars
+    from fracfire.realism.calendar import synthetic_like
     from fracfire.viz.charts import ChartVisualizer, new_figure, save_figure
     from fracfire.viz.config import ChartConfig
 

@@ -1,26 +1,47 @@
-"""Can a classifier tell real windows from synthetic ones?"""
+"""Can a classifier tell real bars from synthetic ones, window by window or day by day?
+
+Both classifiers are scikit-learn's ``HistGradientBoostingClassifier`` on
+scale-free features, with balanced classes and *paired* grouped
+cross-validation: row ``i`` of each source forms a pair (on a shared calendar,
+the same hour or the same day) and pairs stay in the same fold, so the
+classifier cannot learn a period from one source and recognise it in the
+other. A source against itself scores exactly 0.5; the discriminative score
+is ``|accuracy - 0.5|``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MIN_DAYS", "WINDOW_BARS", "day_features", "discriminate", "discriminate_days", "window_features"]
+from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
+from fracfire.realism.facts import has_volume
+
+__all__ = ["MIN_DAYS", "MIN_DAY_BARS", "WINDOW_BARS", "day_accuracy", "day_features", "discriminate",
+           "discriminate_days", "window_features"]
 
 MIN_DAYS = 20
 """Fewest trading days per source for the day-level discriminator."""
 
+MIN_DAY_BARS = 60
+"""A trading day enters the day-level discriminator with at least this many bars."""
+
 WINDOW_BARS = 60
 """Bars per window (one hour of one-minute bars)."""
 
+DAY_MIN_SAMPLES_LEAF = 5
+"""Leaf size of the day classifier: a month has only ~35 training days per fold, and the
+default of 20 would leave every tree a stump that predicts one class (accuracy 0.5)."""
 
-def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS) -> np.ndarray:
+
+def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS, volume: bool = True) -> np.ndarray:
     """Scale-free features of consecutive non-overlapping windows of ``length`` bars.
 
     Per window: std, mean |r|, max |r|, skew, kurtosis, lag-1 ACF of r and of
     |r| (log returns), share of unchanged closes, mean range, body and wick
-    fractions, log mean volume and volume CV, corr(|r|, volume) and the
-    window's time of day (sine and cosine).
+    fractions, the window's time of day (sine and cosine) and, with
+    ``volume``, log mean volume, volume CV and corr(|r|, volume): 16 columns,
+    13 without volume.
     """
     n = len(bars) // length
     if n < 2:
@@ -30,7 +51,6 @@ def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS) -> np.ndarray
     a = np.abs(r)
     rng = bars["range_ticks"].to_numpy(dtype=float)[: n * length].reshape(n, length)
     body = bars["body_ticks"].to_numpy(dtype=float)[: n * length].reshape(n, length)
-    volume = bars["volume"].to_numpy(dtype=float)[: n * length].reshape(n, length)
     std = r.std(axis=1) + 1e-12
     z = (r - r.mean(axis=1, keepdims=True)) / std[:, None]
 
@@ -39,87 +59,120 @@ def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS) -> np.ndarray
         return (x[:, 1:] * x[:, :-1]).sum(axis=1) / ((x * x).sum(axis=1) + 1e-12)
 
     safe = np.maximum(rng, 1.0)
-    minute = (bars["time"].dt.hour * 60 + bars["time"].dt.minute).to_numpy()[: n * length:length]
-    angle = 2 * np.pi * minute / 1440
-    va = volume[:, 1:] - volume[:, 1:].mean(axis=1, keepdims=True)
-    aa = a - a.mean(axis=1, keepdims=True)
-    corr = (va * aa).sum(axis=1) / (np.sqrt((va * va).sum(axis=1) * (aa * aa).sum(axis=1)) + 1e-12)
-    return np.column_stack([
+    angle = 2 * np.pi * minute_of_day(bars["time"])[: n * length:length] / 1440
+    columns = [
         np.log(std), np.log(a.mean(axis=1) + 1e-12), np.log(a.max(axis=1) + 1e-12),
         (z**3).mean(axis=1), (z**4).mean(axis=1), lag1(r), lag1(a), (r == 0).mean(axis=1),
         rng.mean(axis=1), (body / safe).mean(axis=1), ((rng - body) / safe).mean(axis=1),
-        np.log(volume.mean(axis=1) + 1), volume.std(axis=1) / (volume.mean(axis=1) + 1e-12), corr,
-        np.sin(angle), np.cos(angle),
-    ])
+    ]
+    if volume:
+        vol = bars["volume"].to_numpy(dtype=float)[: n * length].reshape(n, length)
+        va = vol[:, 1:] - vol[:, 1:].mean(axis=1, keepdims=True)
+        aa = a - a.mean(axis=1, keepdims=True)
+        corr = (va * aa).sum(axis=1) / (np.sqrt((va * va).sum(axis=1) * (aa * aa).sum(axis=1)) + 1e-12)
+        columns += [np.log(vol.mean(axis=1) + 1), vol.std(axis=1) / (vol.mean(axis=1) + 1e-12), corr]
+    return np.column_stack([*columns, np.sin(angle), np.cos(angle)])
 
 
-def day_features(bars: pd.DataFrame) -> np.ndarray:
-    """Scale-free features of each Globex trading day (one row per day with >= 60 bars).
+def day_features(bars: pd.DataFrame, min_bars: int = MIN_DAY_BARS) -> np.ndarray:
+    """Scale-free features of each Globex trading day with at least ``min_bars`` bars.
 
-    Per day: log realised variance minus the source's mean (its dispersion, not
-    its level), log(range / sqrt(realised variance)), |net move| / range, close
-    location in the range, kurtosis and lag-1 autocorrelation of the day's
-    returns, share of up bars, and the log ratio of overnight to regular-hours
-    variance (0 without overnight bars).
+    Per day (returns are log returns within the day): log realised variance
+    minus the source's mean (its dispersion, not its level), log(range /
+    sqrt(realised variance)), |net move| / range, close location in the range,
+    kurtosis and lag-1 autocorrelation of the day's returns and of their
+    absolute values, share of up bars, share of the realised variance in the
+    largest return, and the log ratio of overnight to regular-hours variance
+    (0 unless the day has both): 10 columns, one row per day in time order.
     """
-    from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
-
     day = trading_day_number(bars["time"])
     close = np.log(bars["close"].to_numpy(dtype=float))
     r = np.diff(close, prepend=close[0])
-    r[np.concatenate([[True], np.diff(day) != 0])] = 0.0
+    first = np.concatenate([[True], np.diff(day) != 0])
+    r[first] = 0.0
     minute = minute_of_day(bars["time"])
     rth = (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
-    frame = pd.DataFrame({"day": day, "r": r, "r2": r * r, "rth2": np.where(rth, r * r, 0.0),
-                          "up": (r > 0).astype(float), "high": bars["high"].to_numpy(dtype=float),
-                          "low": bars["low"].to_numpy(dtype=float), "open": bars["open"].to_numpy(dtype=float),
-                          "close": bars["close"].to_numpy(dtype=float)})
-    g = frame.groupby("day")
-    n = g.size()
-    rv = g["r2"].sum()
-    rth_rv = g["rth2"].sum()
-    span = (g["high"].max() - g["low"].min())
-    net = g["close"].last() - g["open"].first()
-    location = (g["close"].last() - g["low"].min()) / span.where(span > 0, 1.0)
-
-    def kurt(x):
-        x = x - x.mean()
-        v = (x * x).mean()
-        return float((x**4).mean() / v**2) if v > 0 else 3.0
-
-    def lag1(x):
-        x = x.to_numpy() - x.mean()
-        d = float(np.dot(x, x))
-        return float(np.dot(x[1:], x[:-1]) / d) if d > 0 else 0.0
-
-    keep = (n >= 60) & (rv > 0)
-    log_rv = np.log(rv[keep])
-    mid = (frame["open"].mean())
-    over = np.log((rv - rth_rv).clip(lower=1e-12) / rth_rv.clip(lower=1e-12))
-    over = over.where((rv - rth_rv) > 0, 0.0)
-    return np.column_stack([
-        log_rv - log_rv.mean(),
-        np.log((span[keep] / mid) / np.sqrt(rv[keep])),
-        (net.abs() / span.where(span > 0, 1.0))[keep],
-        location[keep],
-        g["r"].apply(kurt)[keep],
-        g["r"].apply(lag1)[keep],
-        g["up"].mean()[keep],
-        over[keep],
-    ])
+    starts = np.flatnonzero(first)
+    ends = np.concatenate([starts[1:], [len(day)]])
+    count = ends - starts
+    r2 = r * r
+    rv = np.add.reduceat(r2, starts) if len(starts) else np.zeros(0)
+    keep = (count >= min_bars) & (rv > 0)
+    high = np.maximum.reduceat(bars["high"].to_numpy(dtype=float), starts) if len(starts) else np.zeros(0)
+    low = np.minimum.reduceat(bars["low"].to_numpy(dtype=float), starts) if len(starts) else np.zeros(0)
+    price = bars["close"].to_numpy(dtype=float)
+    rows = []
+    for i in np.flatnonzero(keep):
+        s, e = starts[i] + 1, ends[i]
+        x, m = r[s:e], rth[s:e]
+        span = max(high[i] - low[i], 1e-12)
+        rth_rv, eth_rv = float(np.sum(x[m] ** 2)), float(np.sum(x[~m] ** 2))
+        rows.append([
+            np.log(rv[i]),
+            np.log(span / price[starts[i]] / np.sqrt(rv[i])),
+            abs(price[e - 1] - bars["open"].iat[starts[i]]) / span,
+            (price[e - 1] - low[i]) / span,
+            _kurtosis(x), _lag1(x), _lag1(np.abs(x)),
+            float(np.mean(x > 0)),
+            float(np.max(x * x) / rv[i]),
+            np.log(eth_rv / rth_rv) if rth_rv > 0 and eth_rv > 0 else 0.0,
+        ])
+    out = np.array(rows, dtype=float).reshape(-1, 10)
+    out[:, 0] -= out[:, 0].mean() if len(out) else 0.0
+    return out
 
 
-def discriminate_days(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, folds: int = 5) -> float:
-    """Cross-validated accuracy of a classifier telling real trading days from synthetic ones
-    (one row of :func:`day_features` per day; pairs of days stay in the same fold)."""
-    x_real, x_syn = day_features(real), day_features(synthetic)
+def _kurtosis(x: np.ndarray) -> float:
+    x = x - x.mean()
+    v = float(np.mean(x * x))
+    return float(np.mean(x**4) / v**2) if v > 0 else 3.0
+
+
+def _lag1(x: np.ndarray) -> float:
+    x = x - x.mean()
+    d = float(np.dot(x, x))
+    return float(np.dot(x[1:], x[:-1]) / d) if d > 0 else 0.0
+
+
+def day_accuracy(x_real: np.ndarray, x_syn: np.ndarray, seed: int = 0, folds: int = 5) -> float:
+    """Cross-validated accuracy of the day classifier on two :func:`day_features` arrays
+    (the first ``min`` rows of each, paired by position)."""
     n = min(len(x_real), len(x_syn))
     if n < MIN_DAYS:
         raise ValueError(f"the day-level discriminator needs at least {MIN_DAYS} trading days per source; got {n}")
-    return _cross_validated(x_real[:n], x_syn[:n], seed, folds)
+    return _cross_validated(x_real[:n], x_syn[:n], seed, folds, DAY_MIN_SAMPLES_LEAF)
 
 
-def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: int) -> float:
+def discriminate_days(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, folds: int = 5) -> float:
+    """Cross-validated accuracy of a classifier telling real trading days from synthetic ones.
+
+    One row of :func:`day_features` per day with at least :data:`MIN_DAY_BARS`
+    bars; day ``i`` of each source forms a pair kept in one fold.
+
+    Parameters
+    ----------
+    real, synthetic : pandas.DataFrame
+        Bars of any size (1 or 5 minutes), with or without overnight bars.
+    seed : int
+        Seed of the pairing of folds and of the classifier.
+    folds : int
+        Cross-validation folds.
+
+    Returns
+    -------
+    float
+        Accuracy (0.5 = indistinguishable).
+
+    Raises
+    ------
+    ValueError
+        With fewer than :data:`MIN_DAYS` days on either side.
+    """
+    return day_accuracy(day_features(real), day_features(synthetic), seed, folds)
+
+
+def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: int,
+                     min_samples_leaf: int = 20) -> float:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import GroupKFold, cross_val_score
     from threadpoolctl import threadpool_limits
@@ -129,7 +182,8 @@ def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: in
     y = np.repeat([1, 0], n)
     pairs = np.random.default_rng(seed).permutation(n)
     groups = np.concatenate([pairs, pairs])
-    model = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, random_state=seed)
+    model = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, min_samples_leaf=min_samples_leaf,
+                                           random_state=seed)
     # A few hundred rows: one thread is fastest, and OpenMP spinning on a
     # busy second core slows the fit down many times over.
     with threadpool_limits(limits=1, user_api="openmp"):
@@ -139,16 +193,16 @@ def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: in
 
 def discriminate(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, folds: int = 5) -> float:
     """Cross-validated accuracy of a gradient-boosting classifier separating real
-    from synthetic windows (balanced classes; 0.5 = indistinguishable).
+    from synthetic windows of :data:`WINDOW_BARS` bars (balanced classes; 0.5 =
+    indistinguishable).
 
-    Uses scikit-learn's ``HistGradientBoostingClassifier`` on
-    :func:`window_features`. Window ``i`` of each source forms a pair (on a
-    shared calendar, the same hour) and pairs stay together in group
-    ``folds``-fold cross-validation, so the classifier cannot learn a period
-    from one source and recognise it in the other; identical sources score
-    exactly 0.5.
+    Uses :func:`window_features`, without the volume features when either
+    side has no volume (``attrs["has_volume"]`` False). Window ``i`` of each
+    source forms a pair kept in one of ``folds`` folds; identical sources
+    score exactly 0.5.
     """
-    x_real, x_syn = window_features(real), window_features(synthetic)
+    volume = has_volume(real) and has_volume(synthetic)
+    x_real, x_syn = window_features(real, volume=volume), window_features(synthetic, volume=volume)
     n = min(len(x_real), len(x_syn))
     if n < folds * 2:
         raise ValueError(f"need at least {folds * 2} windows of {WINDOW_BARS} bars per source; got {n}")

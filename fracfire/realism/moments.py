@@ -25,15 +25,12 @@ import pandas as pd
 
 from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
 from fracfire.physics.sessions import SESSION_ORDER, session_codes
-from fracfire.realism.facts import SESSION_BREAK
+from fracfire.realism.facts import SESSION_BREAK, hill_index
 
 __all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "daily_moments", "hill_index", "intraday_moments"]
 
 GAP_NS = int(SESSION_BREAK.value)
 """Consecutive bars further apart than an hour do not form a return (:data:`.facts.SESSION_BREAK`)."""
-
-HILL_TAIL = 0.025
-"""Share of the largest ``|r|`` the Hill estimator uses."""
 
 TREND_DAY = 0.6
 """A trend day closes more than this share of its range away from its open."""
@@ -77,24 +74,6 @@ def _kurtosis(x: np.ndarray) -> float:
     x = x - x.mean()
     var = float(np.mean(x * x))
     return float(np.mean(x**4) / var**2) if var > 0 else 3.0
-
-
-def hill_index(x: np.ndarray, tail: float = HILL_TAIL) -> float:
-    """Hill estimator of the tail index of ``|x|`` from its largest ``tail`` share.
-
-    Ties at the threshold (discrete tick returns) are handled by taking the
-    threshold as the largest value strictly below the tail, so the estimate is
-    finite whenever the tail holds more than one distinct value.
-    """
-    a = np.sort(np.abs(x[x != 0]))
-    k = max(int(len(a) * tail), 10)
-    if len(a) <= k + 1:
-        return float("nan")
-    top = a[-k:]
-    threshold = a[-k - 1]
-    logs = np.log(top / threshold)
-    mean = float(logs.mean())
-    return 1.0 / mean if mean > 0 else float("nan")
 
 
 def _bars_per(minutes: int, bar_minutes: int) -> int:

@@ -28,15 +28,9 @@ from fracfire.data import load_continuous_contract
 from fracfire.physics import PhysicsConfig
 from fracfire.realism.calendar import split_by_time
 from fracfire.realism.compare import compare_generators
+from fracfire.realism.moments import mean_daily_range
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def _daily_range(bars: pd.DataFrame) -> float:
-    from fracfire.calendar import trading_day_number
-
-    g = bars.groupby(trading_day_number(bars["time"]))
-    return float((g["high"].max() - g["low"].min()).mean())
 
 
 def _run(real: pd.DataFrame, configs: dict, seeds: tuple[int, ...]) -> dict:
@@ -56,7 +50,7 @@ def nq_year(seeds: tuple[int, ...]) -> dict:
     nq = load_continuous_contract(DATA / "nq_5min_2019.csv.gz")
     train, _ = split_by_time(nq, 0.6)
     default = PhysicsConfig()
-    level = _daily_range(train)
+    level = mean_daily_range(train)
     physics = default.replace(daily_range_mean=level,
                               daily_range_std=default.daily_range_std / default.daily_range_mean * level)
     return _run(nq, {"FracFire default (NQ level)": physics}, seeds)

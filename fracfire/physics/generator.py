@@ -23,7 +23,7 @@ from fracfire.physics._kernels import markov_states, volatility_path, walk_zones
 from fracfire.physics._plan import AUTO_EXIT_RATES, AUTO_TRANSITION_WEIGHTS, StateLike
 from fracfire.physics.config import PhysicsConfig
 from fracfire.physics.driver import StateDriver
-from fracfire.physics.layout import DayLayout, day_layout
+from fracfire.physics.layout import DayLayout, day_layout, parse_start
 from fracfire.physics.sessions import Session
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
 from fracfire.schema import TICK_SIZE, bars_frame
@@ -153,8 +153,8 @@ class PriceGenerator:
         """
         chosen = custom_state_config if custom_state_config is not None else state
         _plan.state_config(chosen, "state" if custom_state_config is None else "custom_state_config")
-        start = day_layout(timestamp, 1, None)
-        layout = DayLayout(start.utc_ns[:1], np.zeros(1, dtype=np.int64), False, int(start.utc_ns[0]) + 60 * 10**9)
+        start = int(parse_start(timestamp, "timestamp").as_unit("ns").value)
+        layout = DayLayout(np.array([start], dtype=np.int64), np.zeros(1, dtype=np.int64), False, start + 60 * 10**9)
         frame = self._run(layout, None, [(0, chosen)], True, None, None, single_bar=True)
         bar = frame.iloc[0].to_dict()
         bar["macro_regime"] = None

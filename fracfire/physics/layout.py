@@ -22,7 +22,7 @@ import pandas as pd
 
 from fracfire.schema import TIMEZONE
 
-__all__ = ["CALENDARS", "DayLayout", "day_layout"]
+__all__ = ["CALENDARS", "DayLayout", "day_layout", "parse_start"]
 
 CALENDARS = ("globex", None)
 """Accepted values of the generator's ``calendar`` argument."""
@@ -66,7 +66,8 @@ class DayLayout:
         return np.arange(len(self.utc_ns)) - np.repeat(self.starts, self.lengths)
 
 
-def _timestamp(value, what: str) -> pd.Timestamp:
+def parse_start(value, what: str) -> pd.Timestamp:
+    """A start time as a tz-aware America/New_York timestamp on a whole minute (naive values are ET)."""
     from fracfire.calendar import parse_timestamp
 
     ts = parse_timestamp(value, what)
@@ -124,5 +125,5 @@ def day_layout(start, n_days: int, calendar: str | None, *, after_ns: int | None
             # The previous run ended at a session close; go on with the next trading date.
             ts = (ts + pd.Timedelta(hours=6)).normalize() + pd.DateOffset(days=1)
     else:
-        ts = _timestamp(start, "start_date")
+        ts = parse_start(start, "start_date")
     return _globex_days(ts, n_days) if calendar == "globex" else _local_days(ts, n_days)

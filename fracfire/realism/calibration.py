@@ -50,6 +50,7 @@ from fracfire.realism.moments import (
     INTRADAY_TOLERANCE,
     daily_moments,
     intraday_moments,
+    mean_daily_range,
     session_abs,
     session_volume,
 )
@@ -162,16 +163,9 @@ class _Target:
         return moment_distance(self.real, sims, DAILY_TOLERANCE if self.daily else INTRADAY_TOLERANCE), sims
 
 
-def _daily_range(bars: pd.DataFrame) -> float:
-    from fracfire.calendar import trading_day_number
-
-    g = bars.groupby(trading_day_number(bars["time"]))
-    return float((g["high"].max() - g["low"].min()).mean())
-
-
 def _match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> PhysicsConfig:
     bars = target.bars
-    real_abs, real_range = session_abs(bars), _daily_range(bars)
+    real_abs, real_range = session_abs(bars), mean_daily_range(bars)
     real_volume = session_volume(bars) if target.volume else None
     real = target.real
     for _ in range(rounds):
@@ -180,7 +174,7 @@ def _match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> Ph
         volatility, volume = config.session_multipliers()
         syn_abs = pd.concat([session_abs(b) for b in sims], axis=1).mean(axis=1)
         ratio = (real_abs / syn_abs).reindex(list(volatility)).fillna(1.0)
-        syn_range = float(np.mean([_daily_range(b) for b in sims]))
+        syn_range = float(np.mean([mean_daily_range(b) for b in sims]))
         knobs: dict = {
             "session_volatility": {k: float(np.clip(volatility[k] * ratio[k], 0.05, 20.0)) for k in volatility},
             "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / syn_range, 3.0, 400.0)),
@@ -291,7 +285,7 @@ def _fit_daily(long: pd.DataFrame, config: PhysicsConfig, train_fraction: float,
     carry the fitted coefficient of variation back to ``config``'s level."""
     long_train, _ = split_by_time(long, train_fraction)
     day_target = _Target(long_train, tuple(seeds[:1]), daily=True)
-    mean_range = float(np.clip(_daily_range(long_train), 3.0, 400.0))
+    mean_range = float(np.clip(mean_daily_range(long_train), 3.0, 400.0))
     level = config.replace(daily_range_mean=mean_range,
                            daily_range_std=config.daily_range_std / config.daily_range_mean * mean_range)
     before = day_target.distance(level)[1]

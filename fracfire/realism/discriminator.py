@@ -16,6 +16,7 @@ import pandas as pd
 
 from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
 from fracfire.realism.facts import has_volume
+from fracfire.realism.moments import kurtosis
 
 __all__ = ["MIN_DAYS", "MIN_DAY_BARS", "WINDOW_BARS", "day_accuracy", "day_features", "discriminate",
            "discriminate_days", "window_features"]
@@ -112,7 +113,7 @@ def day_features(bars: pd.DataFrame, min_bars: int = MIN_DAY_BARS) -> np.ndarray
             np.log(span / price[starts[i]] / np.sqrt(rv[i])),
             abs(price[e - 1] - bars["open"].iat[starts[i]]) / span,
             (price[e - 1] - low[i]) / span,
-            _kurtosis(x), _lag1(x), _lag1(np.abs(x)),
+            kurtosis(x), _lag1(x), _lag1(np.abs(x)),
             float(np.mean(x > 0)),
             float(np.max(x * x) / rv[i]),
             np.log(eth_rv / rth_rv) if rth_rv > 0 and eth_rv > 0 else 0.0,
@@ -120,12 +121,6 @@ def day_features(bars: pd.DataFrame, min_bars: int = MIN_DAY_BARS) -> np.ndarray
     out = np.array(rows, dtype=float).reshape(-1, 10)
     out[:, 0] -= out[:, 0].mean() if len(out) else 0.0
     return out
-
-
-def _kurtosis(x: np.ndarray) -> float:
-    x = x - x.mean()
-    v = float(np.mean(x * x))
-    return float(np.mean(x**4) / v**2) if v > 0 else 3.0
 
 
 def _lag1(x: np.ndarray) -> float:

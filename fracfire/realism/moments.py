@@ -27,7 +27,8 @@ from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, 
 from fracfire.physics.sessions import SESSION_ORDER, session_codes
 from fracfire.realism.facts import SESSION_BREAK, hill_index
 
-__all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "daily_moments", "hill_index", "intraday_moments"]
+__all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "daily_moments", "hill_index", "intraday_moments", "kurtosis",
+           "mean_daily_range"]
 
 GAP_NS = int(SESSION_BREAK.value)
 """Consecutive bars further apart than an hour do not form a return (:data:`.facts.SESSION_BREAK`)."""
@@ -70,7 +71,8 @@ def _acf_at(x: np.ndarray, lag: int) -> float:
     return float(np.dot(x[:-lag], x[lag:]) / denom) if denom > 0 else 0.0
 
 
-def _kurtosis(x: np.ndarray) -> float:
+def kurtosis(x: np.ndarray) -> float:
+    """Raw (not excess) kurtosis of ``x``; 3 for a constant."""
     x = x - x.mean()
     var = float(np.mean(x * x))
     return float(np.mean(x**4) / var**2) if var > 0 else 3.0
@@ -126,11 +128,11 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
                     out["log_volume_rth"] = float(np.log(vol[rth].mean()))
                     out["volume_open_ratio"] = float(vol[(since >= 0) & (since < 30)].mean() / vol[mid].mean())
             kept = r[rth & ok]
-            out["log_kurt1"] = float(np.log(_kurtosis(kept)))
+            out["log_kurt1"] = float(np.log(kurtosis(kept)))
             step = _bars_per(5, bar_minutes)
             if step > 1:
                 five = _block_sums(r, ok & rth, step)
-                out["kurt_ratio"] = _kurtosis(five) / _kurtosis(kept) if len(five) > 50 else 1.0
+                out["kurt_ratio"] = kurtosis(five) / kurtosis(kept) if len(five) > 50 else 1.0
                 out["acf1_5min"] = _acf_at(_block_sums(r, ok, step), 1)
             out["hill"] = hill_index(kept)
         elif volume:
@@ -153,6 +155,12 @@ def _block_sums(r: np.ndarray, mask: np.ndarray, step: int) -> np.ndarray:
     blocks = x[:n].reshape(-1, step)
     full = ~np.isnan(blocks).any(axis=1)
     return blocks[full].sum(axis=1)
+
+
+def mean_daily_range(bars: pd.DataFrame) -> float:
+    """Mean high-low range of the Globex trading days of ``bars`` (price units)."""
+    g = bars.groupby(trading_day_number(bars["time"]))
+    return float((g["high"].max() - g["low"].min()).mean())
 
 
 def session_abs(bars: pd.DataFrame) -> pd.Series:

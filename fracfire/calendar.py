@@ -43,12 +43,15 @@ from fracfire.schema import TIMEZONE
 
 __all__ = [
     "GLOBEX_CALENDAR",
+    "INTRADAY_BUCKETS",
+    "INTRADAY_BUCKET_MINUTES",
     "MINUTES_PER_DAY",
     "RTH_CLOSE_MINUTE",
     "RTH_OPEN_MINUTE",
     "SESSION_COLUMNS",
     "SESSION_OPEN_MINUTE",
     "TIMEZONE",
+    "bucket_label",
     "is_trading_minute",
     "minute_of_day",
     "next_session_date",
@@ -64,6 +67,8 @@ GLOBEX_CALENDAR = "CME_Equity"
 RTH_OPEN_MINUTE = 9 * 60 + 30  # 09:30 ET, regular trading hours open
 RTH_CLOSE_MINUTE = 16 * 60  # 16:00 ET, regular trading hours close
 SESSION_OPEN_MINUTE = 18 * 60  # 18:00 ET, Globex open of the next trading date
+INTRADAY_BUCKET_MINUTES = 30  # width of the intraday-profile buckets of the ET clock
+INTRADAY_BUCKETS = MINUTES_PER_DAY // INTRADAY_BUCKET_MINUTES  # 48 half hours
 
 SESSION_COLUMNS = ("trading_date", "open", "close", "break_start", "break_end")  # of sessions()
 _NS_PER_MINUTE = 60_000_000_000
@@ -414,6 +419,12 @@ def session_minutes(sessions_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     first_position = np.cumsum(run_length) - run_length
     minutes = np.repeat(run_start - first_position, run_length) + np.arange(total, dtype=np.int64)
     return minutes * _NS_PER_MINUTE, run_length.reshape(-1, 2).sum(axis=1)
+
+
+def bucket_label(bucket: int) -> str:
+    """``"HH:MM"`` ET start of intraday-profile bucket ``bucket`` (0 is ``"00:00"``, 19 is ``"09:30"``)."""
+    minute = int(bucket) * INTRADAY_BUCKET_MINUTES
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def minute_of_day(times) -> np.ndarray:

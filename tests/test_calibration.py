@@ -130,3 +130,21 @@ def test_cli_calibrate_writes_nothing_on_bad_input(real, tmp_path):
     assert result.exit_code == 1
     assert "calibration needs at least 5 trading sessions" in result.output and "Traceback" not in result.output
     assert not out.exists() and list(tmp_path.iterdir()) == [one]
+
+
+def test_half_hour_levels_split_into_session_levels_and_a_unit_profile():
+    from fracfire.realism.calibration import _split_profile
+
+    levels = {"asian": 0.5, "london": 1.0, "premarket": 1.0, "rth": 1.0, "afterhours": 1.0}
+    ratio = pd.Series({19: 3.0, 20: 1.0, 21: 1.0})  # 09:30 three times as volatile; only three half hours seen
+    new_levels, profile = _split_profile(levels, np.ones(48), ratio, 0.05, 20.0)
+    seen = np.array([3.0, 1.0, 1.0])
+    assert new_levels["rth"] == pytest.approx(np.sqrt(np.mean(seen**2)))
+    assert new_levels["asian"] == 0.5  # no real bars there: kept
+    values = np.array([profile["09:30"], profile["10:00"], profile["10:30"]])
+    assert np.mean(values**2) == pytest.approx(1.0, abs=1e-3)  # mean square 1 over the seen half hours
+    assert values[0] == pytest.approx(3 * values[1], rel=1e-3)
+    assert "11:00" not in profile  # unseen half hours keep 1
+    # The generator sees the same product: level x profile.
+    config = PhysicsConfig(session_volatility=new_levels, intraday_volatility=profile)
+    assert config.intraday_multipliers()[0][19] * new_levels["rth"] == pytest.approx(3.0, rel=1e-3)

@@ -59,15 +59,18 @@ def test_rally_days_end_up_and_breakdown_days_end_down():
     breakdown, _ = day_moves(hour_of(MarketState.BREAKDOWN))
     assert (rally > 0).mean() > 0.8
     assert (breakdown < 0).mean() > 0.8
-    # The seed's character: about 70 % of rally minutes close up.
-    in_rally = bars["state"].to_numpy() == "rally"
-    assert (bars["delta_ticks"].to_numpy()[in_rally] > 0).mean() == pytest.approx(0.66, abs=0.06)
+    # The seed's character: about 70 % of the rally minutes that move close up (an
+    # overnight hour also has unchanged minutes, more or fewer with the volatility).
+    moved = bars["delta_ticks"].to_numpy()[bars["state"].to_numpy() == "rally"]
+    moved = moved[moved != 0]
+    assert (moved > 0).mean() == pytest.approx(0.70, abs=0.05)
 
 
 def test_flat_bars_are_smaller_than_impulsive_bars():
     _, flat = day_moves([(0, MarketState.FLAT)], n_days=3)
     _, impulsive = day_moves([(0, MarketState.IMPULSIVE)], n_days=3)
-    assert flat["range_ticks"].mean() * 3 < impulsive["range_ticks"].mean()
+    # Ranges beyond the one-tick bid-ask bounce that any busy minute shows.
+    assert (flat["range_ticks"].mean() - 1) * 3 < impulsive["range_ticks"].mean() - 1
     assert flat["volume"].mean() < impulsive["volume"].mean()
 
 

@@ -47,9 +47,12 @@ def test_jump_rate_fattens_tails_and_clustering_bunches_jumps():
 
 def test_eta_sets_the_bounce():
     def lag1(**knobs):
-        r = run(days=10, trend_strength=0.0, reversion_strength=0.0, **knobs)["delta_ticks"].to_numpy(dtype=float)
+        # At 2019 ES activity the minute bounce is mostly bid/ask prints and eta moves the
+        # lag-1 ACF by only ~0.01; in a quiet, thin market (few tick changes a minute) by ~0.04.
+        r = run(days=10, trend_strength=0.0, reversion_strength=0.0, avg_ticks_per_bar=20.0, trade_clock=0.0,
+                daily_range_mean=15.0, **knobs)["delta_ticks"].to_numpy(dtype=float)
         return acf(r, 1)[0]
-    assert lag1(eta=0.05) < lag1(eta=0.6) - 0.01
+    assert lag1(eta=0.05) < lag1(eta=0.6) - 0.02
 
 
 def test_reversion_strength_makes_returns_revert():
@@ -180,3 +183,55 @@ def test_trend_strength_scales_state_drift():
     _, weak = per_day(run(days=10, state_sequence=sequence, trend_strength=0.1))
     _, strong = per_day(run(days=10, state_sequence=sequence, trend_strength=1.0))
     assert weak.mean() * 2 < strong.mean()
+
+
+def _hourly_volume_corr(df):
+    a = df["delta_ticks"].abs().to_numpy(dtype=float)
+    v = df["volume"].to_numpy(dtype=float)
+    n = len(a) // 60
+    a, v = a[: n * 60].reshape(n, 60), v[: n * 60].reshape(n, 60)
+    return np.nanmean([np.corrcoef(x, y)[0, 1] for x, y in zip(a, v, strict=True)])
+
+
+def test_trade_clock_ties_each_minutes_move_to_its_prints():
+    """On trade time busy minutes move: within the hour, volume and |return| correlate more."""
+    off = run(days=4, trade_clock=0.0, activity_dispersion=2.0, volume_per_move=0.0)
+    on = run(days=4, trade_clock=1.0, activity_dispersion=2.0, volume_per_move=0.0)
+    assert _hourly_volume_corr(off) + 0.1 < _hourly_volume_corr(on)
+
+
+def test_activity_dispersion_spreads_volume_within_the_hour():
+    def volume_cv(df):
+        v = df["volume"].to_numpy(dtype=float)
+        v = v[: len(v) // 60 * 60].reshape(-1, 60)
+        return float(np.mean(v.std(axis=1) / v.mean(axis=1)))
+    assert volume_cv(run(days=2, activity_dispersion=0.5)) * 1.3 < volume_cv(run(days=2, activity_dispersion=2.5))
+
+
+def test_half_hour_profile_raises_only_its_half_hour():
+    flat, hot = run(days=4, intraday_volatility={}), run(days=4, intraday_volatility={"03:00": 3.0})
+    minute = flat["time"].dt.tz_convert("America/New_York")
+    half = ((minute.dt.hour == 3) & (minute.dt.minute < 30)).to_numpy()
+    late = (minute.dt.hour == 5).to_numpy()
+
+    def std(df, mask):
+        return df["delta_ticks"].to_numpy(dtype=float)[mask].std()
+    assert std(flat, half) * 1.8 < std(hot, half)
+    assert std(hot, late) < std(flat, late) * 1.3  # elsewhere at most the renormalised level moves
+
+
+def test_volatility_start_sets_the_first_days_level():
+    def first_range(start):
+        gen = PriceGenerator(seed=4, physics=PhysicsConfig(**BASE), volatility_start=start)
+        return per_day(gen.generate_days("2025-01-06", 3))[0].mean()
+    assert first_range(float(np.log(0.5))) * 1.3 < first_range("level") < first_range(float(np.log(2.0))) / 1.3
+    with pytest.raises(ValueError, match="volatility_start"):
+        PriceGenerator(volatility_start="calm")
+
+
+def test_random_volatility_start_spreads_short_runs_more_than_the_level_start():
+    def spread(start):
+        ranges = [per_day(PriceGenerator(seed=s, volatility_start=start).generate_days("2025-01-06", 5))[0].mean()
+                  for s in range(12)]
+        return np.std(np.log(ranges))
+    assert spread("level") < spread("random")

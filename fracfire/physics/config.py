@@ -6,10 +6,12 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from fracfire._atomic import write_text_atomic
 from fracfire._validation import check_keys, check_real
+from fracfire.calendar import INTRADAY_BUCKETS, bucket_label
 from fracfire.exceptions import ConfigError
 
 __all__ = ["PhysicsConfig", "REFERENCE_TICKS_PER_BAR", "SEED_PHYSICS"]
@@ -17,6 +19,21 @@ __all__ = ["PhysicsConfig", "REFERENCE_TICKS_PER_BAR", "SEED_PHYSICS"]
 REFERENCE_TICKS_PER_BAR = 12.0
 """``StateConfig.avg_ticks_per_bar`` of the reference state (RANGING): a state's
 variance is ``avg_ticks_per_bar / 12`` times the reference (times its move-size factor)."""
+
+
+_BUCKET_OF = {bucket_label(b): b for b in range(INTRADAY_BUCKETS)}
+
+
+def _check_profile(name: str, given) -> dict[str, float]:
+    """Validate a half-hour profile: ``"HH:MM"`` bucket starts -> positive multipliers."""
+    if not isinstance(given, dict):
+        raise TypeError(f"{name} must be a dict of 'HH:MM' half-hour start -> multiplier; got {given!r}")
+    bad = sorted(str(k) for k in given if k not in _BUCKET_OF)
+    if bad:
+        raise ValueError(f"{name}: keys must be half-hour starts on the ET clock ('00:00', '00:30', ... "
+                         f"'23:30'); got {bad[:5]}")
+    return {label: check_real(f"{name}[{label!r}]", given[label], low=0.0, low_open=True, high=1e3)
+            for label in sorted(given)}
 
 
 def _plain(value):
@@ -94,6 +111,15 @@ class PhysicsConfig:
         Volume multiplier per session name, likewise: it scales the session's
         print rate, so thin sessions have fewer prints (more unchanged bars)
         as well as less volume.
+    intraday_volatility : dict, optional
+        Volatility multiplier per half hour of the ET clock, keyed by its
+        start (``"09:30"``, ``"10:00"`` ...; missing half hours keep 1): the
+        fine intraday profile on top of the session levels (the 08:30 data
+        releases, the London and Asian opens, the lunch lull). The
+        calibrated defaults keep each session's mean-square multiplier at 1,
+        so ``session_volatility`` stays the session's level.
+    intraday_volume : dict, optional
+        Volume (print rate) multiplier per half hour, likewise.
     trend_strength : float
         Scales every state's drift (0 makes all states driftless, > 1
         exaggerates them): the momentum that state drifts put into returns.
@@ -129,6 +155,17 @@ class PhysicsConfig:
     reversion_strength : float
         Scales every state's ``mean_reversion`` (the pull of the efficient
         price to its recent mean).
+    trade_clock : float
+        Share, in [0, 1], of the price's clock that runs on trades: a
+        minute's variance is proportional to ``(prints / expected prints) **
+        trade_clock`` (mean kept). 1 makes returns Gaussian in trade time
+        (busy minutes move, as in real markets); 0 lets the price ignore how
+        busy the minute was. Ties volume to ``|return|`` minute by minute and
+        fattens the tails of one-minute returns.
+    activity_dispersion : float
+        Scales every state's ``ticks_per_bar_std / avg_ticks_per_bar`` (the
+        minute-to-minute dispersion of prints, and so of volume and, through
+        ``trade_clock``, of volatility).
     reversion_minutes : float
         Time constant of that recent mean (an exponential average): short
         values make reversion a transient, minute-scale bounce (liquidity
@@ -142,43 +179,57 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = 5.093
-    avg_ticks_per_bar: float = 89.26
-    daily_range_mean: float = 32.35
-    daily_range_std: float = 26.32
-    runner_prob: float = 0.1132
-    runner_target_mult: float = 2.139
+    base_volatility: float = 7.219
+    avg_ticks_per_bar: float = 203.8
+    daily_range_mean: float = 38.94
+    daily_range_std: float = 26.11
+    runner_prob: float = 0.2232
+    runner_target_mult: float = 2.191
     macro_gravity_threshold: float = 1500.0
     macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.1645
+    wick_probability: float = 0.188
     wick_extension_avg: float = 1.0
-    volume_per_tick: float = 10.18
+    volume_per_tick: float = 5.67
     session_volatility: dict = field(default_factory=lambda: {
-        'afterhours': 0.5346,
-        'asian': 0.4418,
-        'london': 0.6139,
-        'premarket': 0.644,
-        'rth': 0.7749,
+        'afterhours': 0.6127, 'asian': 0.5091, 'london': 0.7356, 'premarket': 0.6868, 'rth': 0.8403,
     })
     session_volume: dict = field(default_factory=lambda: {
-        'afterhours': 2.827,
-        'asian': 0.4835,
-        'london': 0.6915,
-        'premarket': 1.055,
-        'rth': 2.827,
+        'afterhours': 2.863, 'asian': 0.1903, 'london': 0.3671, 'premarket': 0.7128, 'rth': 2.606,
     })
-    trend_strength: float = 0.1791
+    intraday_volatility: dict = field(default_factory=lambda: {
+        '00:00': 0.6553, '00:30': 0.7784, '01:00': 0.7255, '01:30': 0.958, '02:00': 1.476, '02:30': 1.444,
+        '03:00': 1.511, '03:30': 1.131, '04:00': 1.264, '04:30': 0.9788, '05:00': 1.082, '05:30': 0.9476,
+        '06:00': 0.7226, '06:30': 0.7082, '07:00': 0.6107, '07:30': 0.8821, '08:00': 0.7999, '08:30': 1.051,
+        '09:00': 0.9464, '09:30': 0.9032, '10:00': 1.242, '10:30': 1.238, '11:00': 1.042, '11:30': 1.122,
+        '12:00': 0.8966, '12:30': 0.8465, '13:00': 0.7171, '13:30': 0.8086, '14:00': 1.171, '14:30': 0.9255,
+        '15:00': 0.8787, '15:30': 1.037, '16:00': 1.217, '16:30': 0.7196, '18:00': 0.9992, '18:30': 0.6424,
+        '19:00': 0.754, '19:30': 0.9458, '20:00': 1.427, '20:30': 0.7965, '21:00': 0.9498, '21:30': 1.548,
+        '22:00': 1.034, '22:30': 0.859, '23:00': 0.6936, '23:30': 0.3526,
+    })
+    intraday_volume: dict = field(default_factory=lambda: {
+        '00:00': 0.8379, '00:30': 1.026, '01:00': 1.235, '01:30': 1.076, '02:00': 1.152, '02:30': 0.7744,
+        '03:00': 0.8669, '03:30': 0.9012, '04:00': 0.8576, '04:30': 0.556, '05:00': 0.9675, '05:30': 0.9436,
+        '06:00': 1.024, '06:30': 0.5589, '07:00': 1.188, '07:30': 1.307, '08:00': 1.443, '08:30': 0.8964,
+        '09:00': 1.094, '09:30': 1.655, '10:00': 1.12, '10:30': 0.9641, '11:00': 0.8524, '11:30': 0.7606,
+        '12:00': 0.7614, '12:30': 0.6915, '13:00': 0.7172, '13:30': 0.6998, '14:00': 0.6083, '14:30': 0.6973,
+        '15:00': 0.8001, '15:30': 1.793, '16:00': 1.408, '16:30': 0.1324, '18:00': 0.7417, '18:30': 0.3311,
+        '19:00': 0.7283, '19:30': 0.6264, '20:00': 1.132, '20:30': 1.224, '21:00': 1.274, '21:30': 1.054,
+        '22:00': 1.125, '22:30': 0.6855, '23:00': 1.108, '23:30': 1.256,
+    })
+    trend_strength: float = 0.107
     rth_open_boost: float = 1.564
     rth_close_boost: float = 0.6156
-    eta: float = 0.173
-    vol_of_vol: float = 0.3705
-    vol_memory_days: float = 44.05
-    activity_elasticity: float = 1.004
-    jump_rate: float = 3.111
-    jump_clustering: float = 0.427
-    reversion_strength: float = 0.6694
-    reversion_minutes: float = 12.82
-    volume_per_move: float = 31.49
+    eta: float = 0.1929
+    vol_of_vol: float = 0.2818
+    vol_memory_days: float = 43.53
+    activity_elasticity: float = 0.7357
+    jump_rate: float = 2.424
+    jump_clustering: float = 0.5137
+    reversion_strength: float = 0.5437
+    reversion_minutes: float = 25.92
+    volume_per_move: float = 63.3
+    trade_clock: float = 0.874
+    activity_dispersion: float = 1.277
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
@@ -206,6 +257,8 @@ class PhysicsConfig:
             "reversion_strength": dict(low=0.0, high=10.0),
             "reversion_minutes": dict(low=0.5, high=240.0),
             "volume_per_move": dict(low=0.0, high=1e6),
+            "trade_clock": dict(low=0.0, high=1.0),
+            "activity_dispersion": dict(low=0.01, high=5.0),
         }
         for key, kw in bounds.items():
             object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))
@@ -222,6 +275,8 @@ class PhysicsConfig:
                                         high=1e3)
                        for name, value in sorted(given.items())}
             object.__setattr__(self, key, checked)
+        for key in ("intraday_volatility", "intraday_volume"):
+            object.__setattr__(self, key, _check_profile(f"PhysicsConfig.{key}", getattr(self, key)))
 
     @classmethod
     def seed(cls) -> "PhysicsConfig":
@@ -235,6 +290,17 @@ class PhysicsConfig:
         volatility = {s.value: c.volatility_multiplier for s, c in SESSION_CONFIGS.items()}
         volume = {s.value: c.volume_multiplier for s, c in SESSION_CONFIGS.items()}
         return {**volatility, **self.session_volatility}, {**volume, **self.session_volume}
+
+    def intraday_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
+        """(volatility, volume) multiplier of every half hour of the ET clock (arrays of
+        :data:`~fracfire.calendar.INTRADAY_BUCKETS`, bucket 0 starting at 00:00)."""
+        out = []
+        for profile in (self.intraday_volatility, self.intraday_volume):
+            values = np.ones(INTRADAY_BUCKETS)
+            for label, value in profile.items():
+                values[_BUCKET_OF[label]] = value
+            out.append(values)
+        return out[0], out[1]
 
     def to_dict(self) -> dict:
         """Return every knob as a plain dict (session overrides as nested dicts)."""
@@ -282,7 +348,7 @@ SEED_PHYSICS = PhysicsConfig(
     base_volatility=2.0, avg_ticks_per_bar=8.0, daily_range_mean=120.0, daily_range_std=60.0,
     runner_prob=0.20, runner_target_mult=4.0, macro_gravity_threshold=5000.0, macro_gravity_strength=0.15,
     wick_probability=0.20, wick_extension_avg=2.0, volume_per_tick=12.0, session_volatility={},
-    session_volume={}, trend_strength=1.0, volume_per_move=0.0,
+    session_volume={}, intraday_volatility={}, intraday_volume={}, trend_strength=1.0, volume_per_move=0.0,
     rth_open_boost=0.0, rth_close_boost=0.0, vol_of_vol=0.0, jump_rate=0.0, jump_clustering=0.0,
 )
 """The seed's hand-tuned values (its README's numbers): a 120-point mean daily range,

@@ -38,7 +38,25 @@ SeedLike = int | np.random.Generator | np.random.SeedSequence | None
 Progress = Callable[[int, int], None]
 
 _SESSIONS = [s.value for s in Session]
-_N_COMPONENTS = len(schedule.INTRADAY_SCALES) + len(schedule.DAILY_SCALE_FRACTIONS)
+_N_INTRADAY = len(schedule.INTRADAY_SCALES)
+_N_COMPONENTS = _N_INTRADAY + len(schedule.DAILY_SCALE_FRACTIONS)
+
+
+def _slow_start(choice: str | float, drawn: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Starting day-scale log-volatility components for ``volatility_start``.
+
+    ``"level"`` puts their sum at half their stationary variance, where
+    ``exp(sum - variance)`` equals its long-run mean: the start is the
+    configured ``daily_range_mean`` level. A number is an offset from there.
+    """
+    if isinstance(choice, str) and choice == "random":
+        return drawn
+    if isinstance(choice, str) and choice != "level":
+        raise ValueError(f"volatility_start must be 'level', 'random' or a number; got {choice!r}")
+    start = np.full_like(drawn, 0.5 * float(np.sum(std**2)) / len(drawn))
+    if not isinstance(choice, str):
+        start[-1] += check_real("volatility_start", choice, low=-5.0, high=5.0)
+    return start
 
 
 def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
@@ -70,6 +88,18 @@ class PriceGenerator:
         bars, however the days are split across calls.
     physics : PhysicsConfig, optional
         Global knobs; defaults to ``PhysicsConfig()`` (calibrated to ES).
+    volatility_start : "level", "random" or float, default "level"
+        Where the day-scale volatility starts. ``"level"``: at the configured
+        level (``daily_range_mean``), so a short run looks like the market
+        the knobs were calibrated on and wanders from there with the
+        configured memory. ``"random"``: drawn from its long-run
+        distribution, as if the run began at a random point of a long
+        history (a month's level then varies several-fold between seeds).
+        A float: that offset of the slowest log-volatility component, e.g.
+        ``numpy.log(2)`` starts in a regime twice as volatile, fading over
+        ``vol_memory_days``. The intraday
+        components always start from their long-run distribution, and the
+        random draws are the same whichever is chosen.
 
     Attributes
     ----------
@@ -96,6 +126,7 @@ class PriceGenerator:
         initial_price: float = 3000.0,
         seed: SeedLike = None,
         physics: PhysicsConfig | None = None,
+        volatility_start: str | float = "level",
     ) -> None:
         price = check_real("initial_price", initial_price, low=TICK_SIZE, high=1e7)
         if abs(price / TICK_SIZE - round(price / TICK_SIZE)) > 1e-9:
@@ -111,6 +142,8 @@ class PriceGenerator:
         self._sigma0 = schedule.sigma_level(physics)
         start_rng = np.random.default_rng(self._seed_seq.spawn(1)[0])
         self._vol = self._cascade.stationary_std() * start_rng.standard_normal(_N_COMPONENTS)
+        self._vol[_N_INTRADAY:] = _slow_start(volatility_start, self._vol[_N_INTRADAY:],
+                                              self._cascade.stationary_std()[_N_INTRADAY:])
         self._excitation = 0.0
         self._level = int(round(price / TICK_SIZE))
         self._center = self._level
@@ -373,26 +406,26 @@ class PriceGenerator:
         sign = np.where(u_sign < params.up_share, 1.0, -1.0)
         jump_size = np.where(jumps, sign * np.maximum(1.0, phys.base_volatility * params.jump_scale * sigma
                                                       * jump_exp), 0.0)
-        n_sub = schedule.substeps(sigma)
-        jump_at = np.minimum((u_pos * n_sub).astype(np.int64), n_sub - 1)
-
         activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / self._sigma0) ** phys.activity_elasticity
-        cv = params.activity_cv
+        shape = 1.0 / np.maximum(params.activity_cv * phys.activity_dispersion, 1e-3) ** 2
         counts = np.empty(n)
         noise = np.empty(n)
+        n_sub = np.empty(n, dtype=np.int64)
         z_sub, raw = [], []
-        sub_per_day = np.add.reduceat(n_sub, layout.starts)
         for d, rng in enumerate(rngs):
             day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
-            shape = 1.0 / np.maximum(cv[day], 1e-3) ** 2
-            counts[day] = rng.gamma(shape, activity[day] / shape)
+            counts[day] = rng.gamma(shape[day], activity[day] / shape[day])
             noise[day] = rng.standard_normal(int(lengths[d]))
-            z_sub.append(rng.standard_normal(int(sub_per_day[d])))
-            raw.append(rng.bit_generator.random_raw(int(sub_per_day[d])))
+            sigma[day] *= schedule.trade_clock_scale(counts[day] / activity[day], shape[day], phys.trade_clock)
+            n_sub[day] = schedule.substeps(sigma[day])
+            steps = int(n_sub[day].sum())
+            z_sub.append(rng.standard_normal(steps))
+            raw.append(rng.bit_generator.random_raw(steps))
             if progress is not None:
                 progress(d + 1, n_days)
         z_sub = np.concatenate(z_sub)
         raw = np.concatenate(raw)
+        jump_at = np.minimum((u_pos * n_sub).astype(np.int64), n_sub - 1)
         p_side = -np.expm1(-counts / (2.0 * n_sub))
 
         o, h, lo, c, moves, self._x, self._level, self._anchor = walk_zones(

@@ -8,18 +8,19 @@ the arrays the kernels of :mod:`._kernels` walk. The model is described in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE
 from fracfire.physics.config import REFERENCE_TICKS_PER_BAR, PhysicsConfig
 from fracfire.physics.sessions import DOW_CONFIGS, SESSION_CONFIGS, SESSION_ORDER, session_codes
 from fracfire.physics.states import StateConfig
 from fracfire.schema import TICK_SIZE, TIMEZONE
 
-RTH_OPEN_MINUTE = 9 * 60 + 30
-RTH_MINUTES = 390
+RTH_MINUTES = RTH_CLOSE_MINUTE - RTH_OPEN_MINUTE
 PROFILE_DECAY_MINUTES = 30.0
 """Decay (minutes) of the regular-hours open and close volatility boosts."""
 
@@ -172,9 +173,12 @@ class MinuteParams:
 
 
 def session_volatility(clock: Clock, physics: PhysicsConfig) -> np.ndarray:
-    """Deterministic volatility multiplier of each minute: session x weekday x RTH profile."""
+    """Deterministic volatility multiplier of each minute: session x half hour x weekday x RTH
+    open/close boosts."""
     multipliers = np.array([physics.session_multipliers()[0][s.value] for s in SESSION_ORDER])
-    return (multipliers[clock.session] * _DOW_VOLATILITY[clock.weekday]
+    half_hour = physics.intraday_multipliers()[0]
+    return (multipliers[clock.session] * half_hour[clock.minute_of_day // INTRADAY_BUCKET_MINUTES]
+            * _DOW_VOLATILITY[clock.weekday]
             * intraday_profile(clock.minute_of_day, physics.rth_open_boost, physics.rth_close_boost))
 
 
@@ -216,7 +220,8 @@ def minute_params(table: StateTable, codes: np.ndarray, clock: Clock, physics: P
         max_move=table.max_move[codes],
         activity_cv=table.activity_cv[codes],
         wick_prob=np.minimum(1.0, physics.wick_probability * table.wick[codes]),
-        volume_scale=volume[clock.session] * _DOW_VOLUME[clock.weekday],
+        volume_scale=(volume[clock.session] * _DOW_VOLUME[clock.weekday]
+                      * physics.intraday_multipliers()[1][clock.minute_of_day // INTRADAY_BUCKET_MINUTES]),
     )
 
 
@@ -277,6 +282,24 @@ class Cascade:
 def substeps(sigma: np.ndarray) -> np.ndarray:
     """Sub-minute steps of each minute: about ``(sigma / 0.6) ** 2``, within [4, 60]."""
     return np.clip(np.ceil((sigma / SUBSTEP_SIGMA) ** 2), MIN_SUBSTEPS, MAX_SUBSTEPS).astype(np.int64)
+
+
+def trade_clock_scale(activity_ratio: np.ndarray, shape: np.ndarray, trade_clock: float) -> np.ndarray:
+    """Volatility multiplier of minutes whose prints came out ``activity_ratio`` times their
+    expectation: ``sqrt(ratio ** trade_clock / E[G ** trade_clock])``.
+
+    With ``trade_clock = 1`` a minute's variance is proportional to its trades
+    (returns are Gaussian in trade time: Clark 1973, Ane & Geman 2000); with 0
+    the price ignores how busy the minute was. The ratio is gamma-distributed
+    with ``shape`` and mean 1, so dividing by ``E[G ** c] = Gamma(k + c) /
+    (Gamma(k) k ** c)`` keeps the mean variance unchanged.
+    """
+    if trade_clock == 0.0:
+        return np.ones_like(activity_ratio)
+    kinds, where = np.unique(shape, return_inverse=True)
+    log_mean = np.array([math.lgamma(k + trade_clock) - math.lgamma(k) - trade_clock * math.log(k) for k in kinds])
+    log_ratio = np.log(np.maximum(activity_ratio, 1e-12))
+    return np.exp(0.5 * (trade_clock * log_ratio - log_mean[where.ravel()]))
 
 
 def runner_drift(sigma: np.ndarray, day_starts: np.ndarray, runner_mult: float) -> np.ndarray:

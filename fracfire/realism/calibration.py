@@ -6,13 +6,17 @@ The real bars are split in time: the first ``train_fraction`` of the
 sessions are fitted, the rest are held out and only scored. On the training
 slice:
 
-1. **Level matching** (a few engine runs, closed-form updates): each
-   session's volatility multiplier from the ratio of real to synthetic mean
-   absolute return in that session; ``daily_range_mean`` from the ratio of
-   mean daily ranges; the regular-hours open and close boosts from the ratio
-   of the first and last half hour's mean ``|r|`` to midday's; the volume per
-   print and each session's volume multiplier from mean volumes (skipped for
-   files without volume).
+1. **Level matching** (a few engine runs, closed-form updates): the
+   volatility multiplier of every half hour of the ET clock from the ratio
+   of real to synthetic mean absolute return in it, split into session
+   levels (``session_volatility``) and a profile of mean square 1 within
+   each session (``intraday_volatility``); ``daily_range_mean`` from the
+   ratio of mean daily ranges; the volume per print from the regular-hours
+   mean volume and the volume profile (``session_volume``,
+   ``intraday_volume``) likewise (skipped for files without volume). Half
+   hours without real bars (an RTH-only file's night) keep their start
+   values; the regular-hours open and close boosts keep theirs (they shape
+   the minutes within the first and last half hour).
 2. **Shape fitting**: scipy's bounded Nelder-Mead over the knobs in
    :data:`SHAPE_SPACE`, minimising ``sum(((m_sim - m_real) / tol) ** 2)`` over
    the intraday moments of :func:`~fracfire.realism.moments.intraday_moments`
@@ -42,17 +46,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, bucket_label
 from fracfire.data.checks import bar_minutes, require_sessions
 from fracfire.physics import PhysicsConfig
+from fracfire.physics.sessions import SESSION_ORDER, session_codes
 from fracfire.realism.calendar import split_by_time, synthetic_like
 from fracfire.realism.moments import (
     DAILY_TOLERANCE,
     INTRADAY_TOLERANCE,
+    bucket_abs,
+    bucket_volume,
     daily_moments,
     intraday_moments,
     mean_daily_range,
-    session_abs,
-    session_volume,
 )
 
 __all__ = ["CalibrationResult", "DAILY_SPACE", "MIN_DAILY_SESSIONS", "MIN_SESSIONS", "SHAPE_SPACE", "calibrate",
@@ -78,6 +84,8 @@ SHAPE_SPACE: dict[str, tuple[float, float, bool]] = {
     "trend_strength": (0.0, 1.5, False),
     "wick_probability": (0.0, 0.3, False),
     "volume_per_move": (0.0, 200.0, False),
+    "trade_clock": (0.0, 1.0, False),
+    "activity_dispersion": (0.2, 4.0, True),
 }
 """Knob -> (low, high, log scale) of the intraday shape search."""
 
@@ -89,10 +97,6 @@ DAILY_SPACE: dict[str, tuple[float, float, bool]] = {
 }
 """Knob -> (low, high, log scale) of the day-to-day search (``daily_range_cv`` is
 ``daily_range_std / daily_range_mean``)."""
-
-OPEN_BOOST_WEIGHT = 0.63
-"""Mean of ``exp(-m / 30)`` over the first half hour: an open boost ``b`` raises that half
-hour's volatility by about ``1 + 0.63 b``."""
 
 Progress = Callable[[int, int, float], None]
 
@@ -163,34 +167,48 @@ class _Target:
         return moment_distance(self.real, sims, DAILY_TOLERANCE if self.daily else INTRADAY_TOLERANCE), sims
 
 
+def _split_profile(levels: dict[str, float], profile: np.ndarray, ratio: pd.Series,
+                   low: float, high: float) -> tuple[dict[str, float], dict[str, float]]:
+    """Apply per-half-hour ``ratio`` (NaN: no real bars there) to ``level x profile`` and
+    split the result back into session levels (root mean square over the session's observed
+    half hours) and a half-hour profile of mean-square 1 within each session."""
+    buckets = np.arange(INTRADAY_BUCKETS)
+    names = np.array([s.value for s in SESSION_ORDER])[session_codes(buckets * INTRADAY_BUCKET_MINUTES)]
+    ratio = ratio.reindex(buckets).to_numpy(dtype=float)
+    seen = np.isfinite(ratio) & (ratio > 0)
+    combined = np.array([levels[n] for n in names]) * profile * np.where(seen, ratio, 1.0)
+    new_levels, new_profile = dict(levels), profile.copy()
+    for name in levels:
+        mine = seen & (names == name)
+        if mine.any():
+            new_levels[name] = float(np.clip(np.sqrt(np.mean(combined[mine] ** 2)), low, high))
+            new_profile[mine] = np.clip(combined[mine] / new_levels[name], 0.05, 20.0)
+    return new_levels, {bucket_label(b): round(float(new_profile[b]), 4) for b in buckets
+                        if new_profile[b] != 1.0}
+
+
 def _match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> PhysicsConfig:
     bars = target.bars
-    real_abs, real_range = session_abs(bars), mean_daily_range(bars)
-    real_volume = session_volume(bars) if target.volume else None
+    real_abs, real_range = bucket_abs(bars), mean_daily_range(bars)
+    real_volume = bucket_volume(bars) if target.volume else None
     real = target.real
     for _ in range(rounds):
         sims = target.simulate(config)
-        syn = sims[0]
         volatility, volume = config.session_multipliers()
-        syn_abs = pd.concat([session_abs(b) for b in sims], axis=1).mean(axis=1)
-        ratio = (real_abs / syn_abs).reindex(list(volatility)).fillna(1.0)
+        profile, volume_profile = config.intraday_multipliers()
+        syn_abs = pd.concat([bucket_abs(b) for b in sims], axis=1).mean(axis=1)
         syn_range = float(np.mean([mean_daily_range(b) for b in sims]))
-        knobs: dict = {
-            "session_volatility": {k: float(np.clip(volatility[k] * ratio[k], 0.05, 20.0)) for k in volatility},
-            "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / syn_range, 3.0, 400.0)),
-        }
-        moments = _mean_moments([intraday_moments(b, target.minutes, target.volume) for b in sims])
-        for key, knob in (("open_ratio", "rth_open_boost"), ("close_ratio", "rth_close_boost")):
-            if key in real and key in moments:
-                current = getattr(config, knob)
-                want = (real[key] * (1 + OPEN_BOOST_WEIGHT * current) / moments[key] - 1) / OPEN_BOOST_WEIGHT
-                knobs[knob] = float(np.clip(want, 0.0, 20.0))
+        levels, shape = _split_profile(volatility, profile, real_abs / syn_abs, 0.05, 20.0)
+        knobs: dict = {"session_volatility": levels, "intraday_volatility": shape,
+                       "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / syn_range, 3.0,
+                                                         400.0))}
         if real_volume is not None:
-            syn_volume = session_volume(syn)
+            moments = _mean_moments([intraday_moments(b, target.minutes, target.volume) for b in sims])
             level = float(np.exp(real.get("log_volume_rth", 0.0) - moments.get("log_volume_rth", 0.0)))
-            vratio = (real_volume / syn_volume).reindex(list(volume)).fillna(level)
+            syn_volume = pd.concat([bucket_volume(b) for b in sims], axis=1).mean(axis=1)
             knobs["volume_per_tick"] = float(np.clip(config.volume_per_tick * level, 0.01, 1e5))
-            knobs["session_volume"] = {k: float(np.clip(volume[k] * vratio[k] / level, 0.01, 100.0)) for k in volume}
+            knobs["session_volume"], knobs["intraday_volume"] = _split_profile(
+                volume, volume_profile, real_volume / syn_volume / level, 0.01, 100.0)
         config = config.replace(**knobs)
     return config
 

@@ -23,12 +23,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
+from fracfire.calendar import (
+    INTRADAY_BUCKET_MINUTES,
+    RTH_CLOSE_MINUTE,
+    RTH_OPEN_MINUTE,
+    minute_of_day,
+    trading_day_number,
+)
 
 __all__ = [
     "HILL_MIN_K",
     "HILL_TAIL",
-    "INTRADAY_BUCKET_MINUTES",
     "MIN_DAY_MINUTES",
     "MIN_DAY_PAIRS",
     "MIN_RTH_BARS",
@@ -50,9 +55,6 @@ __all__ = [
     "trading_day",
     "trading_day_number",
 ]
-
-INTRADAY_BUCKET_MINUTES = 30
-"""Width of the minute-of-day buckets of the intraday profiles."""
 
 SESSION_BREAK = pd.Timedelta(minutes=60)
 """Bars further apart than this do not form a return (session breaks, weekends)."""

@@ -9,7 +9,8 @@ of the real file). Two families:
   regular-hours open and close shape, zero-range share, body fraction,
   range per mean ``|r|``, lag-1 autocorrelation at one bar and five minutes,
   kurtosis at one bar and its ratio at five minutes, Hill tail index, ``|r|`` autocorrelation at lags 1, 5 and 30,
-  volume level and shape;
+  volume level and shape, and within the hour the volume's coefficient of
+  variation and its correlation with ``|r|``;
 * **multi-day** (:func:`daily_moments`): autocorrelation of the log daily
   realised variance at lags 1, 5 and 20, the daily range's coefficient of
   variation and the share of trend days.
@@ -23,12 +24,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
-from fracfire.physics.sessions import SESSION_ORDER, session_codes
+from fracfire.calendar import (
+    INTRADAY_BUCKET_MINUTES,
+    RTH_CLOSE_MINUTE,
+    RTH_OPEN_MINUTE,
+    minute_of_day,
+    trading_day_number,
+)
 from fracfire.realism.facts import SESSION_BREAK, hill_index
 
-__all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "daily_moments", "hill_index", "intraday_moments", "kurtosis",
-           "mean_daily_range"]
+__all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "bucket_abs", "bucket_volume", "daily_moments", "hill_index",
+           "intraday_moments", "kurtosis", "mean_daily_range"]
 
 GAP_NS = int(SESSION_BREAK.value)
 """Consecutive bars further apart than an hour do not form a return (:data:`.facts.SESSION_BREAK`)."""
@@ -44,6 +50,7 @@ INTRADAY_TOLERANCE: dict[str, float] = {
     "range_per_abs": 0.05,
     "acf1_rth": 0.01, "acf1_eth": 0.015, "acf1_5min": 0.02,
     "volume_abs_corr_rth": 0.03, "volume_abs_corr_eth": 0.03,
+    "volume_cv_hour": 0.03, "volume_abs_corr_hour": 0.02,
     "log_kurt1": 0.5, "kurt_ratio": 0.12, "hill": 0.2,
     "abs_acf1": 0.03, "abs_acf5": 0.03, "abs_acf30": 0.03,
 }
@@ -137,6 +144,8 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
             out["hill"] = hill_index(kept)
         elif volume:
             out["log_volume_eth"] = float(np.log(bars["volume"].to_numpy(dtype=np.float64)[mask].mean()))
+    if volume:
+        out.update(_hourly_volume(np.abs(r), ok, bars["volume"].to_numpy(dtype=np.float64), bar_minutes))
     if bar_minutes == 1 and "log_kurt1" in out:
         out.setdefault("kurt_ratio", 1.0)
     x = np.where(ok, r, 0.0)
@@ -146,6 +155,24 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
         horizon = _bars_per(lag, bar_minutes) if lag > 1 else 1
         out[f"abs_acf{lag}"] = _acf_at(a, horizon)
     return out
+
+
+def _hourly_volume(a: np.ndarray, ok: np.ndarray, vol: np.ndarray, bar_minutes: int) -> dict[str, float]:
+    """Mean over consecutive one-hour windows (all returns valid) of the volume's coefficient
+    of variation and of corr(|r|, volume): how volume moves with price within the hour."""
+    step = max(6, _bars_per(60, bar_minutes))
+    n = len(a) // step
+    if n < 10:
+        return {}
+    a, v, good = (x[: n * step].reshape(n, step) for x in (a, vol, ok))
+    a, v = a[good.all(axis=1)], v[good.all(axis=1)]
+    if len(a) < 10:
+        return {}
+    ac, vc = a - a.mean(axis=1, keepdims=True), v - v.mean(axis=1, keepdims=True)
+    denom = np.sqrt((ac * ac).sum(axis=1) * (vc * vc).sum(axis=1))
+    corr = np.where(denom > 0, (ac * vc).sum(axis=1) / np.where(denom > 0, denom, 1.0), 0.0)
+    return {"volume_cv_hour": float(np.mean(v.std(axis=1) / np.maximum(v.mean(axis=1), 1e-9))),
+            "volume_abs_corr_hour": float(np.mean(corr))}
 
 
 def _block_sums(r: np.ndarray, mask: np.ndarray, step: int) -> np.ndarray:
@@ -163,20 +190,18 @@ def mean_daily_range(bars: pd.DataFrame) -> float:
     return float((g["high"].max() - g["low"].min()).mean())
 
 
-def session_abs(bars: pd.DataFrame) -> pd.Series:
-    """Mean absolute tick return by session name (``asian``, ``london`` ...): a volatility
-    level that a rare jump does not dominate."""
+def bucket_abs(bars: pd.DataFrame) -> pd.Series:
+    """Mean absolute tick return by half hour of the ET clock (index: bucket number, 0 at
+    00:00): a volatility level that a rare jump does not dominate."""
     r, ok = _returns(bars)
-    codes = session_codes(minute_of_day(bars["time"]))
-    names = np.array([s.value for s in SESSION_ORDER])[codes]
-    return pd.Series(np.abs(r[ok])).groupby(names[ok]).mean()
+    bucket = minute_of_day(bars["time"]) // INTRADAY_BUCKET_MINUTES
+    return pd.Series(np.abs(r[ok])).groupby(bucket[ok]).mean()
 
 
-def session_volume(bars: pd.DataFrame) -> pd.Series:
-    """Mean bar volume by session name."""
-    codes = session_codes(minute_of_day(bars["time"]))
-    names = np.array([s.value for s in SESSION_ORDER])[codes]
-    return pd.Series(bars["volume"].to_numpy(dtype=np.float64)).groupby(names).mean()
+def bucket_volume(bars: pd.DataFrame) -> pd.Series:
+    """Mean bar volume by half hour of the ET clock (index: bucket number)."""
+    bucket = minute_of_day(bars["time"]) // INTRADAY_BUCKET_MINUTES
+    return pd.Series(bars["volume"].to_numpy(dtype=np.float64)).groupby(bucket).mean()
 
 
 def daily_moments(bars: pd.DataFrame, min_bars: int = 60) -> dict[str, float]:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import minute_of_day
-from fracfire.realism.facts import INTRADAY_BUCKET_MINUTES, SESSION_BREAK, has_volume
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_of_day
+from fracfire.realism.facts import SESSION_BREAK, has_volume
 from fracfire.schema import TICK_SIZE, bars_frame
 
 __all__ = ["INTRABAR_STEPS", "PEERS", "bars_from_returns", "bootstrap_bars", "garch_t_bars",
@@ -55,7 +55,7 @@ def _volume_profile(train: pd.DataFrame) -> np.ndarray | None:
     if not has_volume(train):
         return None
     profile = pd.Series(train["volume"].to_numpy(dtype=float)).groupby(_bucket(train["time"])).median()
-    return profile.reindex(range(1440 // INTRADAY_BUCKET_MINUTES)).fillna(profile.median()).to_numpy()
+    return profile.reindex(range(INTRADAY_BUCKETS)).fillna(profile.median()).to_numpy()
 
 
 def bars_from_returns(times: pd.Series, returns: np.ndarray, sigma: np.ndarray, start_price: float,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
 from fracfire.realism.facts import has_volume
-from fracfire.realism.moments import kurtosis
+from fracfire.realism.moments import kurtosis, row_corr
 
 __all__ = ["MIN_DAYS", "MIN_DAY_BARS", "WINDOW_BARS", "day_accuracy", "day_features", "discriminate",
            "discriminate_days", "window_features"]
@@ -68,10 +68,8 @@ def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS, volume: bool 
     ]
     if volume:
         vol = bars["volume"].to_numpy(dtype=float)[: n * length].reshape(n, length)
-        va = vol[:, 1:] - vol[:, 1:].mean(axis=1, keepdims=True)
-        aa = a - a.mean(axis=1, keepdims=True)
-        corr = (va * aa).sum(axis=1) / (np.sqrt((va * va).sum(axis=1) * (aa * aa).sum(axis=1)) + 1e-12)
-        columns += [np.log(vol.mean(axis=1) + 1), vol.std(axis=1) / (vol.mean(axis=1) + 1e-12), corr]
+        columns += [np.log(vol.mean(axis=1) + 1), vol.std(axis=1) / (vol.mean(axis=1) + 1e-12),
+                    row_corr(vol[:, 1:], a)]
     return np.column_stack([*columns, np.sin(angle), np.cos(angle)])
 
 

@@ -34,7 +34,7 @@ from fracfire.calendar import (
 from fracfire.realism.facts import SESSION_BREAK, hill_index
 
 __all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "bucket_abs", "bucket_volume", "daily_moments", "hill_index",
-           "intraday_moments", "kurtosis", "mean_daily_range"]
+           "intraday_moments", "kurtosis", "mean_daily_range", "row_corr"]
 
 GAP_NS = int(SESSION_BREAK.value)
 """Consecutive bars further apart than an hour do not form a return (:data:`.facts.SESSION_BREAK`)."""
@@ -168,11 +168,14 @@ def _hourly_volume(a: np.ndarray, ok: np.ndarray, vol: np.ndarray, bar_minutes: 
     a, v = a[good.all(axis=1)], v[good.all(axis=1)]
     if len(a) < 10:
         return {}
-    ac, vc = a - a.mean(axis=1, keepdims=True), v - v.mean(axis=1, keepdims=True)
-    denom = np.sqrt((ac * ac).sum(axis=1) * (vc * vc).sum(axis=1))
-    corr = np.where(denom > 0, (ac * vc).sum(axis=1) / np.where(denom > 0, denom, 1.0), 0.0)
     return {"volume_cv_hour": float(np.mean(v.std(axis=1) / np.maximum(v.mean(axis=1), 1e-9))),
-            "volume_abs_corr_hour": float(np.mean(corr))}
+            "volume_abs_corr_hour": float(np.mean(row_corr(a, v)))}
+
+
+def row_corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each row of ``x`` with the same row of ``y`` (0 for a constant row)."""
+    xc, yc = x - x.mean(axis=1, keepdims=True), y - y.mean(axis=1, keepdims=True)
+    return (xc * yc).sum(axis=1) / (np.sqrt((xc * xc).sum(axis=1) * (yc * yc).sum(axis=1)) + 1e-12)
 
 
 def _block_sums(r: np.ndarray, mask: np.ndarray, step: int) -> np.ndarray:

@@ -9,8 +9,9 @@ of the real file). Two families:
   regular-hours open and close shape, zero-range share, body fraction,
   range per mean ``|r|``, lag-1 autocorrelation at one bar and five minutes,
   kurtosis at one bar and its ratio at five minutes, Hill tail index, ``|r|`` autocorrelation at lags 1, 5 and 30,
-  volume level and shape, and within the hour the volume's coefficient of
-  variation and its correlation with ``|r|``;
+  volume level and shape, and within the hour the mean lag-1 autocorrelation
+  (the bounce of quiet hours) and the volume's coefficient of variation and
+  its correlation with ``|r|``;
 * **multi-day** (:func:`daily_moments`): autocorrelation of the log daily
   realised variance at lags 1, 5 and 20, the daily range's coefficient of
   variation and the share of trend days.
@@ -50,7 +51,7 @@ INTRADAY_TOLERANCE: dict[str, float] = {
     "range_per_abs": 0.05,
     "acf1_rth": 0.01, "acf1_eth": 0.015, "acf1_5min": 0.02,
     "volume_abs_corr_rth": 0.03, "volume_abs_corr_eth": 0.03,
-    "volume_cv_hour": 0.03, "volume_abs_corr_hour": 0.02,
+    "volume_cv_hour": 0.03, "volume_abs_corr_hour": 0.02, "acf1_hour": 0.01,
     "log_kurt1": 0.5, "kurt_ratio": 0.12, "hill": 0.2,
     "abs_acf1": 0.03, "abs_acf5": 0.03, "abs_acf30": 0.03,
 }
@@ -144,8 +145,7 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
             out["hill"] = hill_index(kept)
         elif volume:
             out["log_volume_eth"] = float(np.log(bars["volume"].to_numpy(dtype=np.float64)[mask].mean()))
-    if volume:
-        out.update(_hourly_volume(np.abs(r), ok, bars["volume"].to_numpy(dtype=np.float64), bar_minutes))
+    out.update(_hourly(r, ok, bars["volume"].to_numpy(dtype=np.float64) if volume else None, bar_minutes))
     if bar_minutes == 1 and "log_kurt1" in out:
         out.setdefault("kurt_ratio", 1.0)
     x = np.where(ok, r, 0.0)
@@ -157,19 +157,25 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
     return out
 
 
-def _hourly_volume(a: np.ndarray, ok: np.ndarray, vol: np.ndarray, bar_minutes: int) -> dict[str, float]:
-    """Mean over consecutive one-hour windows (all returns valid) of the volume's coefficient
-    of variation and of corr(|r|, volume): how volume moves with price within the hour."""
+def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: int) -> dict[str, float]:
+    """Means over consecutive one-hour windows (all returns valid) of the lag-1 ACF of
+    returns (how much quiet hours bounce, which a pooled ACF dominated by busy hours
+    hides) and, with ``vol``, of the volume's coefficient of variation and of
+    corr(|r|, volume): how volume moves with price within the hour."""
     step = max(6, _bars_per(60, bar_minutes))
-    n = len(a) // step
+    n = len(r) // step
     if n < 10:
         return {}
-    a, v, good = (x[: n * step].reshape(n, step) for x in (a, vol, ok))
-    a, v = a[good.all(axis=1)], v[good.all(axis=1)]
-    if len(a) < 10:
+    r, good = r[: n * step].reshape(n, step), ok[: n * step].reshape(n, step).all(axis=1)
+    if good.sum() < 10:
         return {}
-    return {"volume_cv_hour": float(np.mean(v.std(axis=1) / np.maximum(v.mean(axis=1), 1e-9))),
-            "volume_abs_corr_hour": float(np.mean(row_corr(a, v)))}
+    r = r[good]
+    out = {"acf1_hour": float(np.mean(row_corr(r[:, 1:], r[:, :-1])))}
+    if vol is not None:
+        v = vol[: n * step].reshape(n, step)[good]
+        out["volume_cv_hour"] = float(np.mean(v.std(axis=1) / np.maximum(v.mean(axis=1), 1e-9)))
+        out["volume_abs_corr_hour"] = float(np.mean(row_corr(np.abs(r), v)))
+    return out
 
 
 def row_corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:

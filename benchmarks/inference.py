@@ -35,7 +35,7 @@ def main() -> None:
         for backend in ("neural", "boosting", "forest"):
             model = StateDetector(backend=backend, n_estimators=100, epochs=2)
             model.fit(extract_features(train), train["state"], bars=train)
-            engine = LiveStateEngine(model.save(Path(tmp) / f"{backend}.joblib"))
+            engine = LiveStateEngine(model.save(Path(tmp) / f"{backend}.skops"))
             timings = []
             for record in records:
                 start = time.perf_counter()

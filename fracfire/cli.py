@@ -409,11 +409,11 @@ def finetune(
             raise ValueError("pass --config FILE, or --resume REGISTRY --real NEW_FILE")
         from fracfire.data.real import load_continuous_contract
         from fracfire.inference import ModelRegistry
-        from fracfire.models import StateDetector
+        from fracfire.models import MODEL_SUFFIX, StateDetector
 
-        registry = ModelRegistry(resume if resume.suffix != ".joblib" else resume.parent / "registry")
+        registry = ModelRegistry(resume if resume.suffix != MODEL_SUFFIX else resume.parent / "registry")
         if not registry.versions():
-            if resume.suffix != ".joblib":
+            if resume.suffix != MODEL_SUFFIX:
                 raise FileNotFoundError(f"no model versions in {resume}; pass a model file to start a registry")
             registry.add(StateDetector.load(resume), data=f"initial: {resume}")
         model = StateDetector.load(registry.latest())

@@ -185,8 +185,8 @@ def _stage_pretrain(ctx: _Context) -> dict:
     detector.fit(features, bars["state"], bars=bars, progress=lambda d, t, loss: ctx.say(f"epoch {d}/{t} {loss:.3f}"))
     predictor = PricePredictor(tuple(m.horizons), max_iter=m.predictor_max_iter, random_state=ctx.config.seed)
     predictor.fit(features, predictor.targets(bars))
-    detector.save(ctx.run / "models" / "state_detector_pretrained.joblib")
-    predictor.save(ctx.run / "models" / "price_predictor_pretrained.joblib")
+    detector.save(ctx.run / "models" / "state_detector_pretrained.skops")
+    predictor.save(ctx.run / "models" / "price_predictor_pretrained.skops")
     return {"library_bars": len(bars)}
 
 
@@ -209,8 +209,8 @@ def _stage_finetune(ctx: _Context) -> dict:
     f = ctx.config.finetune
     train, test, n_test, n_sessions = _real_split(ctx)
     train_x, test_x = extract_features(train), extract_features(test)
-    detector = StateDetector.load(ctx.run / "models" / "state_detector_pretrained.joblib")
-    predictor = PricePredictor.load(ctx.run / "models" / "price_predictor_pretrained.joblib")
+    detector = StateDetector.load(ctx.run / "models" / "state_detector_pretrained.skops")
+    predictor = PricePredictor.load(ctx.run / "models" / "price_predictor_pretrained.skops")
     metrics: dict = {"split": {"real_sessions": n_sessions, "test_sessions": n_test}}
     if detector.backend == "neural":
         before = detector.aux_loss(test, test_x)
@@ -235,8 +235,8 @@ def _stage_finetune(ctx: _Context) -> dict:
                       f"range_{h}_rmse": rmse(test_y[f"range_{h}"][ok], pred[f"range_{h}"].to_numpy()[ok]),
                       f"delta_{h}_direction_accuracy": directional_accuracy(
                           test_y[f"delta_{h}"][ok], pred[f"delta_{h}"].to_numpy()[ok])})
-    detector.save(ctx.run / "models" / "state_detector.joblib")
-    tuned.save(ctx.run / "models" / "price_predictor.joblib")
+    detector.save(ctx.run / "models" / "state_detector.skops")
+    tuned.save(ctx.run / "models" / "price_predictor.skops")
     write_text_atomic(ctx.run / "metrics.json", json.dumps({"summary": metrics, "table": table}, indent=2,
                                                            default=float))
     return {"finetuned_range_rmse": table[2][f"range_{h}_rmse"]}

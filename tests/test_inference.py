@@ -26,9 +26,9 @@ def models(tmp_path_factory):
     paths = {}
     for backend in ("boosting", "neural"):
         model = StateDetector(backend=backend, n_estimators=30, epochs=1).fit(features, train["state"], bars=train)
-        paths[backend] = model.save(folder / f"{backend}.joblib")
+        paths[backend] = model.save(folder / f"{backend}.skops")
     zones = ZoneDetector(backend="forest", n_estimators=20).fit(features, label_high_prob_zones(train))
-    paths["zones"] = zones.save(folder / "zones.joblib")
+    paths["zones"] = zones.save(folder / "zones.skops")
     return paths
 
 
@@ -73,7 +73,7 @@ def test_bad_bars_are_rejected_without_corrupting_state(models, day, bad, match)
 
 
 def test_corrupt_or_mismatched_models(tmp_path, models):
-    bad = tmp_path / "bad.joblib"
+    bad = tmp_path / "bad.skops"
     bad.write_bytes(b"\x00garbage")
     with pytest.raises(ModelFileError):
         LiveStateEngine(bad)
@@ -130,7 +130,7 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
 def test_continuous_learning_keeps_every_version(models, tmp_path):
     from fracfire.data import write_bars
 
-    base = tmp_path / "start.joblib"
+    base = tmp_path / "start.skops"
     base.write_bytes(models["neural"].read_bytes())
     new = write_bars(PriceGenerator(seed=4).generate_day("2025-02-03").drop(columns=["state"]).assign(
         state=None), tmp_path / "new.csv")
@@ -147,5 +147,13 @@ def test_continuous_learning_keeps_every_version(models, tmp_path):
     assert any(not np.array_equal(older.network_[k], newer.network_[k]) for k in older.network_)
     result = runner.invoke(app, ["infer", "--model", str(registry.path), "--bars", str(new)])
     assert result.exit_code == 0 and result.output.count('"type": "prediction"') == 1440
+    # A version swapped behind the manifest's back is refused by its hash.
+    latest = registry.path / versions[2]["file"]
+    latest.write_bytes((registry.path / versions[0]["file"]).read_bytes())
+    result = runner.invoke(app, ["infer", "--model", str(registry.path), "--bars", str(new)])
+    assert result.exit_code != 0 and "SHA-256 does not match the manifest" in result.output
+    (registry.path / "manifest.json").write_text("[1, 2", encoding="utf-8")
+    result = runner.invoke(app, ["infer", "--model", str(registry.path), "--bars", str(new)])
+    assert result.exit_code != 0 and "not a model registry manifest" in result.output
     result = runner.invoke(app, ["finetune", "--resume", str(tmp_path / "empty")])
     assert result.exit_code == 1 and "--real" in result.output

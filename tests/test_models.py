@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,12 +8,14 @@ from sklearn.base import clone
 from fracfire import PhysicsConfig, PriceGenerator
 from fracfire.data.features import extract_features, feature_names, make_windows
 from fracfire.models import (
+    TRUSTED_TYPES,
     ModelFileError,
     PricePredictor,
     StateDetector,
     baseline_predictions,
     future_targets,
 )
+from fracfire.models.base import file_sha256
 
 CALIBRATED = PhysicsConfig.from_yaml("configs/physics_calibrated.yaml")
 
@@ -92,7 +96,7 @@ def test_state_detector_fit_predict_save_load(backend, synthetic, tmp_path):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
     assert set(model.predict(features.iloc[:500])) <= set(model.classes_)
     assert set(model.classes_) <= {"ranging", "flat", "zombie", "rally", "impulsive", "breakdown", "breakout"}
-    again = StateDetector.load(model.save(tmp_path / "model.joblib"))
+    again = StateDetector.load(model.save(tmp_path / "model.skops"))
     np.testing.assert_array_equal(again.predict(features), model.predict(features))
     assert clone(model).get_params() == model.get_params()
 
@@ -130,20 +134,67 @@ def test_detector_errors(synthetic, tmp_path):
     model = StateDetector(n_estimators=5).fit(features, bars["state"])
     with pytest.raises(ValueError, match="expected 39 features"):
         model.predict(features.iloc[:, :5])
-    bad = tmp_path / "bad.joblib"
+    bad = tmp_path / "bad.skops"
     bad.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError, match="not a FracFire model file.*expected a skops archive"):
+        StateDetector.load(bad)
+    import zipfile
+
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("schema.json", "{ truncated")
     with pytest.raises(ModelFileError, match="not a readable FracFire model file"):
         StateDetector.load(bad)
-    path = model.save(tmp_path / "m.joblib")
+    path = model.save(tmp_path / "m.skops")
     with pytest.raises(ModelFileError, match="holds a StateDetector, not a PricePredictor"):
         PricePredictor.load(path)
-    import joblib
+    import skops.io as sio
 
-    payload = joblib.load(path)
+    payload = sio.load(path, trusted=list(TRUSTED_TYPES))
     payload["format_version"] = 99
-    joblib.dump(payload, bad)
+    sio.dump(payload, bad)
     with pytest.raises(ModelFileError, match="format version 99 is not supported"):
         StateDetector.load(bad)
+
+
+class _Payload:
+    """Unpickling this runs a shell command: the classic malicious model file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_model_files_never_run_code(synthetic, tmp_path):
+    import pickle
+
+    import joblib
+    import skops.io as sio
+
+    bars, features = synthetic
+    model = StateDetector(n_estimators=5).fit(features, bars["state"])
+    marker = tmp_path / "pwned"
+    # A pickle (what joblib writes), even one wrapping a valid model, is refused unread.
+    for name, write in (("m.joblib", lambda f, p: joblib.dump(p, f)),
+                        ("m.pkl", lambda f, p: f.write_bytes(pickle.dumps(p)))):
+        file = tmp_path / name
+        write(file, {"model": model, "x": _Payload(marker)})
+        with pytest.raises(ModelFileError, match="pickle and joblib files are refused"):
+            StateDetector.load(file)
+    # A skops archive smuggling a callable is refused, naming the type.
+    payload = sio.load(model.save(tmp_path / "ok.skops"), trusted=list(TRUSTED_TYPES))
+    payload["state"]["hook_"] = os.system
+    sio.dump(payload, tmp_path / "evil.skops")
+    with pytest.raises(ModelFileError, match="not on the allow-list: .*system"):
+        StateDetector.load(tmp_path / "evil.skops")
+    assert not marker.exists()
+    # A file that does not match its recorded hash is refused before it is read.
+    with pytest.raises(ModelFileError, match="SHA-256 does not match"):
+        StateDetector.load(tmp_path / "ok.skops", sha256="0" * 64)
+    StateDetector.load(tmp_path / "ok.skops", sha256=file_sha256(tmp_path / "ok.skops"))
 
 
 # ------------------------------------------------------------------ price predictor
@@ -157,7 +208,7 @@ def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path)
     assert len(model.estimators_["range_5"]) == 2
     metrics = model.evaluate(real_features, model.targets(real_bars))
     assert {"range_5_rmse", "delta_5_direction_accuracy"} <= set(metrics) and model.metrics_ == metrics
-    loaded = PricePredictor.load(model.save(tmp_path / "p.joblib"))
+    loaded = PricePredictor.load(model.save(tmp_path / "p.skops"))
     pd.testing.assert_frame_equal(loaded.predict(real_features), prediction)
     targets = model.targets(real_bars)
     before = model.evaluate(real_features, targets)["range_5_rmse"]

@@ -45,8 +45,8 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     assert set(re.findall(r"<h2>(.*?)</h2>", html)) >= {"Generated data", "Generated days", "Real vs synthetic",
                                                          "Realism scorecard", "Model metrics", "Backtest", "Trades"}
     check_bars(read_bars(run / "synthetic.parquet"))
-    assert StateDetector.load(run / "models" / "state_detector.joblib").backend == "forest"
-    assert PricePredictor.load(run / "models" / "price_predictor.joblib").columns_ == [
+    assert StateDetector.load(run / "models" / "state_detector.skops").backend == "forest"
+    assert PricePredictor.load(run / "models" / "price_predictor.skops").columns_ == [
         "delta_1", "range_1", "delta_5", "range_5"]
     metrics = json.loads((run / "metrics.json").read_text())
     assert {row["model"] for row in metrics["table"]} == {"synthetic_only", "scratch", "finetuned", "persistence",

@@ -20,7 +20,7 @@ def tiny_train(tmp_path, model_type="RandomForestClassifier", **model):
         "experiment": "test", "random_seed": 3, "validation_split": 0.25,
         "data": {"source": "synthetic", "days": 2, "seed": 5},
         "model": {"type": model_type, "n_estimators": 10, "max_depth": 5, "epochs": 1, **model},
-        "output_dir": str(tmp_path / "models"), "model_name": f"{model_type}.joblib",
+        "output_dir": str(tmp_path / "models"), "model_name": f"{model_type}.skops",
         "tracking_uri": (tmp_path / "mlruns").as_uri(),
     }
 
@@ -53,15 +53,15 @@ def test_train_finetune_predict_end_to_end(tmp_path, monkeypatch):
     config = write(tmp_path / "train.yaml", tiny_train(tmp_path, "NeuralStateDetector", epochs=2))
     result = runner.invoke(app, ["train", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    model_path = tmp_path / "models" / "NeuralStateDetector.joblib"
+    model_path = tmp_path / "models" / "NeuralStateDetector.skops"
     assert model_path.exists() and "accuracy" in result.output
     finetune = {"experiment": "test", "base_model": str(model_path), "model_type": "StateDetector",
                 "data": {"source": "synthetic", "days": 1, "seed": 9, "physics": "configs/physics_calibrated.yaml"},
-                "epochs": 2, "lr": 0.001, "output_dir": str(tmp_path / "models"), "model_name": "tuned.joblib",
+                "epochs": 2, "lr": 0.001, "output_dir": str(tmp_path / "models"), "model_name": "tuned.skops",
                 "tracking_uri": (tmp_path / "mlruns").as_uri()}
     result = runner.invoke(app, ["finetune", "--config", str(write(tmp_path / "ft.yaml", finetune))])
     assert result.exit_code == 0, result.output
-    tuned = StateDetector.load(tmp_path / "models" / "tuned.joblib")
+    tuned = StateDetector.load(tmp_path / "models" / "tuned.skops")
     bars = PriceGenerator(seed=1).generate_day("2025-01-06")
     assert len(tuned.predict(extract_features(bars))) == 1440
     runs = list((tmp_path / "mlruns").glob("*/*/metrics/train_loss"))
@@ -77,7 +77,7 @@ def test_price_predictor_training_and_env_paths(tmp_path, monkeypatch):
     config["output_dir"] = "models"
     result = runner.invoke(app, ["train", "--config", str(write(tmp_path / "p.yaml", config))])
     assert result.exit_code == 0, result.output
-    model = PricePredictor.load(tmp_path / "elsewhere" / "models" / "PricePredictor.joblib")
+    model = PricePredictor.load(tmp_path / "elsewhere" / "models" / "PricePredictor.skops")
     assert model.columns_ == ["delta_1", "range_1", "delta_5", "range_5"]
     assert "range_5_rmse" in result.output
 

@@ -8,16 +8,19 @@ import os
 from pathlib import Path
 
 from fracfire._atomic import write_text_atomic
+from fracfire.models.base import MODEL_SUFFIX, ModelFileError, file_sha256
 
 __all__ = ["ModelRegistry"]
 
 
 class ModelRegistry:
-    """A folder of ``v001.joblib``, ``v002.joblib``, ... and ``manifest.json``.
+    """A folder of ``v001.skops``, ``v002.skops``, ... and ``manifest.json``.
 
-    Each manifest entry records the version, file, parent version, creation
-    time, the data it was trained on and its metrics. Nothing is overwritten:
-    a fine-tuned model becomes the next version.
+    Each manifest entry records the version, file, its SHA-256, parent
+    version, creation time, the data it was trained on and its metrics.
+    Nothing is overwritten: a fine-tuned model becomes the next version.
+    :meth:`latest` checks the file against its recorded SHA-256, so a file
+    swapped or edited behind the manifest's back is refused.
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -28,25 +31,59 @@ class ModelRegistry:
         return self.path / "manifest.json"
 
     def versions(self) -> list[dict]:
-        """Manifest entries, oldest first."""
+        """Manifest entries, oldest first.
+
+        Raises
+        ------
+        ModelFileError
+            The manifest is not valid JSON or not a list of version entries.
+        """
         if not self.manifest_path.exists():
             return []
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))["versions"]
+        try:
+            versions = json.loads(self.manifest_path.read_text(encoding="utf-8"))["versions"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelFileError(f"{self.manifest_path}: not a model registry manifest ({type(exc).__name__}: {exc})"
+                                 ) from None
+        if not isinstance(versions, list) or not all(
+                isinstance(v, dict) and isinstance(v.get("file"), str) for v in versions):
+            raise ModelFileError(f"{self.manifest_path}: 'versions' must be a list of entries with a 'file'")
+        return versions
 
     def latest(self) -> Path:
-        """File of the newest version."""
+        """File of the newest version, after checking it against its recorded SHA-256.
+
+        Raises
+        ------
+        FileNotFoundError
+            The registry holds no version, or the newest version's file is missing.
+        ModelFileError
+            The file's SHA-256 differs from the manifest's (or none was recorded).
+        """
         versions = self.versions()
         if not versions:
             raise FileNotFoundError(f"no model versions in {self.path} (manifest.json missing or empty)")
-        return self.path / versions[-1]["file"]
+        entry = versions[-1]
+        path = self.path / entry["file"]
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: version {entry.get('version')} is in the manifest but its file "
+                                    "is missing")
+        if "sha256" not in entry:
+            raise ModelFileError(f"{self.manifest_path}: version {entry.get('version')} records no sha256; "
+                                 "registries written before safe model files cannot be trusted")
+        if file_sha256(path) != entry["sha256"]:
+            raise ModelFileError(f"{path}: SHA-256 does not match the manifest (the file was changed after it was "
+                                 "registered)")
+        return path
 
     def add(self, model, data: str, metrics: dict | None = None) -> Path:
         """Save ``model`` as the next version and record it; return its file."""
         versions = self.versions()
         number = len(versions) + 1
-        file = f"v{number:03d}.joblib"
+        file = f"v{number:03d}{MODEL_SUFFIX}"
         model.save(self.path / file)
-        versions.append({"version": number, "file": file, "parent": versions[-1]["version"] if versions else None,
+        versions.append({"version": number, "file": file, "sha256": file_sha256(self.path / file),
+                         "parent": versions[-1]["version"] if versions else None,
                          "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                          "class": type(model).__name__, "data": data,
                          "metrics": {k: float(v) for k, v in (metrics or {}).items()}})

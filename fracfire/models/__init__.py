@@ -1,6 +1,6 @@
 """Pattern-recognition models: state detection and price forecasting."""
 
-from fracfire.models.base import FORMAT_VERSION, BaseModel, ModelFileError
+from fracfire.models.base import FORMAT_VERSION, MODEL_SUFFIX, TRUSTED_TYPES, BaseModel, ModelFileError
 from fracfire.models.price_predictor import PricePredictor
 from fracfire.models.state_detector import StateDetector, aux_targets
 from fracfire.models.targets import baseline_predictions, future_targets
@@ -9,9 +9,11 @@ from fracfire.models.zones import ZONE_KINDS, ZoneDetector, evaluate_zones, labe
 __all__ = [
     "BaseModel",
     "FORMAT_VERSION",
+    "MODEL_SUFFIX",
     "ModelFileError",
     "PricePredictor",
     "StateDetector",
+    "TRUSTED_TYPES",
     "ZONE_KINDS",
     "ZoneDetector",
     "aux_targets",

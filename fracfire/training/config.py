@@ -62,7 +62,7 @@ class TrainConfig(_RunConfig):
     """``fracfire train`` (pre-training)."""
 
     model: ModelConfig
-    model_name: str = "model.joblib"
+    model_name: str = "model.skops"
 
 
 class FinetuneConfig(_RunConfig):
@@ -72,7 +72,7 @@ class FinetuneConfig(_RunConfig):
     model_type: Literal["StateDetector", "PricePredictor"]
     epochs: int = Field(10, ge=1)
     lr: float = Field(1e-4, gt=0)
-    model_name: str = "model_finetuned.joblib"
+    model_name: str = "model_finetuned.skops"
 
 
 def resolve_path(path: str, kind: Literal["data", "out"]) -> Path:

@@ -35,19 +35,28 @@ __all__ = [
     "LABEL_COLUMNS",
     "PRICE_COLUMNS",
     "TICK_COLUMNS",
+    "MAX_PRICE",
+    "MAX_VOLUME",
     "TICK_SIZE",
     "TIMEZONE",
+    "bad_values",
     "bars_frame",
     "check_bars",
 ]
 
 TICK_SIZE = 0.25
 TIMEZONE = "America/New_York"
+MAX_PRICE = 1_000_000.0
+"""Largest price accepted anywhere (points): far above any equity index future, far
+below where ticks stop fitting in int64 or prices lose their 0.25 grid in float64."""
+MAX_VOLUME = 10**12
+"""Largest volume of one bar accepted anywhere (contracts)."""
 PRICE_COLUMNS = ("open", "high", "low", "close")
 TICK_COLUMNS = (
     "open_ticks", "high_ticks", "low_ticks", "close_ticks",
     "delta_ticks", "range_ticks", "body_ticks", "upper_wick_ticks", "lower_wick_ticks",
 )
+_MAX_TICKS = int(MAX_PRICE / TICK_SIZE)
 LABEL_COLUMNS = ("state", "session", "segment_id", "macro_regime")
 BAR_COLUMNS = ("time", *PRICE_COLUMNS, "volume", *TICK_COLUMNS, *LABEL_COLUMNS)
 
@@ -87,6 +96,14 @@ def bars_frame(
     h = np.asarray(high_ticks, dtype=np.int64)
     lo = np.asarray(low_ticks, dtype=np.int64)
     c = np.asarray(close_ticks, dtype=np.int64)
+    volume = np.asarray(volume, dtype=np.int64)
+    if len(c) and (lo.min() < 1 or h.max() > _MAX_TICKS or volume.min() < 1 or volume.max() > MAX_VOLUME):
+        bad = (lo < 1) | (h > _MAX_TICKS) | (volume < 1) | (volume > MAX_VOLUME)
+        first = int(np.flatnonzero(bad)[0])
+        raise BarsValidationError(
+            f"bars_frame: bar {first} ({time[first]}) is out of range: low {lo[first] * TICK_SIZE}, high "
+            f"{h[first] * TICK_SIZE}, volume {volume[first]}; prices must be in (0, {MAX_PRICE:,.0f}] and volume "
+            f"in [1, {MAX_VOLUME:.0e}] (an overflow: check the configuration that produced them)")
     prev = np.empty_like(c)
     if len(c):
         prev[0] = prev_close_tick
@@ -99,7 +116,7 @@ def bars_frame(
         "high": h * TICK_SIZE,
         "low": lo * TICK_SIZE,
         "close": c * TICK_SIZE,
-        "volume": np.asarray(volume, dtype=np.int64),
+        "volume": volume,
         "open_ticks": o,
         "high_ticks": h,
         "low_ticks": lo,
@@ -117,6 +134,46 @@ def bars_frame(
     return pd.DataFrame(columns, copy=False)
 
 
+def bad_values(prices: np.ndarray, volume: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+    """Rows whose values no bar can hold, and why (for the first of them).
+
+    A price must be finite, positive and at most :data:`MAX_PRICE`; a volume
+    finite, a whole number and at most :data:`MAX_VOLUME` (zero and negative
+    volumes are reported by the callers' own volume rule).
+
+    Parameters
+    ----------
+    prices : numpy.ndarray
+        Float prices, shape ``(n, k)``.
+    volume : numpy.ndarray, optional
+        Float volumes, shape ``(n,)``.
+
+    Returns
+    -------
+    mask : numpy.ndarray of bool
+        Offending rows.
+    reason : str
+        What is wrong with the first offending row ("" when none).
+    """
+    prices = np.asarray(prices, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        price_bad = ~np.isfinite(prices) | (prices <= 0) | (prices > MAX_PRICE)
+        rows = price_bad.any(axis=1)
+        volume_bad = np.zeros(len(prices), dtype=bool)
+        if volume is not None:
+            v = np.asarray(volume, dtype=np.float64)
+            volume_bad = ~np.isfinite(v) | (v > MAX_VOLUME) | (np.isfinite(v) & (v != np.round(v)))
+    mask = rows | volume_bad
+    if not mask.any():
+        return mask, ""
+    first = int(np.flatnonzero(mask)[0])
+    if rows[first]:
+        value = prices[first][price_bad[first]][0]
+        return mask, (f"price {value!r} in row {first}: prices must be finite, > 0 and <= {MAX_PRICE:,.0f}")
+    return mask, (f"volume {float(volume[first])!r} in row {first}: volume must be a whole number "
+                  f"<= {MAX_VOLUME:.0e}")
+
+
 def _fail(message: str, df: pd.DataFrame, mask: np.ndarray, columns: list[str]) -> None:
     bad = np.flatnonzero(mask)
     rows = df.iloc[bad[:5]][[c for c in ["time", *columns] if c in df.columns]]
@@ -132,7 +189,8 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     ``time`` is tz-aware, strictly increasing and unique; no NaN in prices,
     volume or ticks; prices on the 0.25 grid and equal to ``*_ticks * 0.25``;
     ``low <= min(open, close)`` and ``max(open, close) <= high``; ``volume > 0``;
-    the derived tick columns agree with OHLC.
+    prices in ``(0, MAX_PRICE]`` and volume at most ``MAX_VOLUME``
+    (:func:`bad_values`); the derived tick columns agree with OHLC.
 
     Parameters
     ----------
@@ -196,6 +254,9 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     vol_bad = df["volume"].to_numpy() <= 0
     if vol_bad.any():
         _fail("volume must be > 0", df, vol_bad, ["volume"])
+    out_of_range, reason = bad_values(prices, df["volume"].to_numpy(dtype=np.float64))
+    if out_of_range.any():
+        _fail(f"values out of range ({reason})", df, out_of_range, [*PRICE_COLUMNS, "volume"])
     derived = {
         "range_ticks": h - lo,
         "body_ticks": np.abs(c - o),

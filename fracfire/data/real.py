@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import os
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyarrow.lib import ArrowException
 
 from fracfire.data.checks import SEGMENT_GAP_MINUTES, SESSION_MAX_HOURS, bar_minutes
 from fracfire.exceptions import BarsValidationError, FracFireWarning
 from fracfire.physics.sessions import Session, session_codes
 from fracfire.physics.states import MarketState
-from fracfire.schema import TICK_SIZE, TIMEZONE, bars_frame
+from fracfire.schema import MAX_PRICE, MAX_VOLUME, TICK_SIZE, TIMEZONE, bad_values, bars_frame
 
 __all__ = ["COLUMN_SPELLINGS", "SEGMENT_GAP_MINUTES", "SESSION_MAX_HOURS", "ValidationReport",
            "load_continuous_contract", "validate_bars"]
@@ -90,6 +92,8 @@ def _parse_time(values: pd.Series, tz: str, path: Path) -> pd.Series:
     offset = text.str.contains(_UTC_OFFSET, regex=True, na=False)
     if offset.any() and not offset[text.notna()].all():
         first = int(np.flatnonzero((~offset & text.notna()).to_numpy())[0])
+        if pd.isna(pd.to_datetime(text.iloc[first], errors="coerce")):
+            raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first}")
         raise ValueError(f"{path}: timestamp {text.iloc[first]!r} in row {first} has no UTC offset but "
                          "others have one; expected all timestamps with an offset or all without")
     parsed = pd.to_datetime(text, errors="coerce", utc=bool(offset.any()), format="mixed")
@@ -110,10 +114,13 @@ class ValidationReport:
     ----------
     rows : int
         Rows checked.
-    nan, duplicates, off_grid, ohlc, volume : pandas.DataFrame
+    nan, duplicates, off_grid, ohlc, volume, values : pandas.DataFrame
         Offending rows (with their original position in ``row``) for: missing
         values, repeated timestamps, prices off the 0.25 grid, OHLC order
-        violations, non-positive volume (empty without a volume column).
+        violations, non-positive volume (empty without a volume column), and
+        values no bar can hold (:func:`fracfire.schema.bad_values`: infinite,
+        non-positive or absurd prices, fractional or absurd volumes; the
+        ``reason`` column says which).
     unsorted : int
         Rows earlier than the row before them.
     gaps : pandas.DataFrame
@@ -139,6 +146,7 @@ class ValidationReport:
     ohlc: pd.DataFrame
     volume: pd.DataFrame
     gaps: pd.DataFrame
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)
     repairs: tuple[str, ...] = field(default=())
     has_volume: bool = True
     bar_minutes: int | None = 1
@@ -147,7 +155,8 @@ class ValidationReport:
     def problems(self) -> dict[str, int]:
         """Count of each error kind (gaps excluded)."""
         return {"nan": len(self.nan), "duplicates": len(self.duplicates), "unsorted": self.unsorted,
-                "off_grid": len(self.off_grid), "ohlc": len(self.ohlc), "volume": len(self.volume)}
+                "off_grid": len(self.off_grid), "ohlc": len(self.ohlc), "volume": len(self.volume),
+                "values": len(self.values)}
 
     @property
     def ok(self) -> bool:
@@ -163,8 +172,15 @@ class ValidationReport:
     def summary(self) -> str:
         """A few lines a person can read."""
         size = f" of {self.bar_minutes}-minute bars" if self.bar_minutes else ""
+        def first(kind: str) -> str:
+            frame = getattr(self, kind, None)
+            if not isinstance(frame, pd.DataFrame) or frame.empty:
+                return ""
+            row = frame.iloc[0]
+            return f" (first: row {row['row']}" + (f", {row['reason']})" if kind == "values" else ")")
+
         lines = [f"{self.rows:,} rows{size}; " + ("no errors" if self.ok else "errors: " + ", ".join(
-            f"{k} {v}" for k, v in self.problems.items() if v))]
+            f"{k} {v}{first(k)}" for k, v in self.problems.items() if v))]
         if not self.has_volume:
             lines.append("no volume column (volume set to 1; volume facts are skipped)")
         if not self.gaps.empty:
@@ -177,7 +193,7 @@ class ValidationReport:
     def details(self, limit: int = 5) -> str:
         """The first offending rows of each error kind."""
         parts = []
-        for name in ("nan", "duplicates", "off_grid", "ohlc", "volume"):
+        for name in ("values", "nan", "duplicates", "off_grid", "ohlc", "volume"):
             frame = getattr(self, name)
             if len(frame):
                 parts.append(f"{name} ({len(frame)} rows), first:\n{frame.head(limit).to_string()}")
@@ -210,8 +226,14 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     nan = values.isna().any(axis=1) | frame["time"].isna()
     clean = ~nan
     prices = values[_OHLC].to_numpy(dtype=float)
-    scaled = prices / TICK_SIZE
-    off_grid = clean & (np.abs(scaled - np.round(scaled)) > 1e-6).any(axis=1)
+    vol = values["volume"].to_numpy(dtype=float) if "volume" in numeric else None
+    any_bad = bad_values(prices, None if vol is None else np.where(vol > 0, vol, 1.0))[0] & clean.to_numpy()
+    reason = np.array([_value_reason(prices[i], None if vol is None else vol[i]) for i in np.flatnonzero(any_bad)],
+                      dtype=object)
+    clean = clean & ~any_bad
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = prices / TICK_SIZE
+        off_grid = clean & (np.abs(scaled - np.round(scaled)) > 1e-6).any(axis=1)
     o, h, lo, c = prices.T
     ohlc = clean & ((lo > np.minimum(o, c)) | (h < np.maximum(o, c)) | (lo > h))
     volume = clean & (values["volume"] <= 0) if "volume" in numeric else pd.Series(False, index=frame.index)
@@ -238,12 +260,25 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     return ValidationReport(
         rows=len(frame), nan=frame[nan], duplicates=frame[dup], unsorted=unsorted,
         off_grid=frame[off_grid], ohlc=frame[ohlc], volume=frame[volume], gaps=gaps,
-        has_volume="volume" in numeric, bar_minutes=size,
+        values=frame[any_bad].assign(reason=reason), has_volume="volume" in numeric, bar_minutes=size,
     )
+
+
+def _value_reason(prices: np.ndarray, volume: float | None) -> str:
+    """Name the impossible value of one row, e.g. ``"high=inf (prices must be finite, > 0 and <= 1,000,000)"``."""
+    for name, value in zip(_OHLC, prices, strict=True):
+        if bad_values(np.array([[value]]))[0][0]:
+            return f"{name}={float(value)!r} (prices must be finite, > 0 and <= {MAX_PRICE:,.0f})"
+    return f"volume={float(volume)!r} (volume must be a whole number <= {MAX_VOLUME:.0e})"
 
 
 def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame, list[str]]:
     repairs = []
+    if len(report.values):
+        frame = frame.drop(index=report.values["row"])
+        first = report.values.iloc[0]
+        repairs.append(f"dropped {len(report.values)} row(s) with impossible values (first: row {first['row']}, "
+                       f"{first['reason']})")
     if len(report.nan):
         frame = frame.drop(index=report.nan["row"])
         repairs.append(f"dropped {len(report.nan)} row(s) with missing values "
@@ -333,6 +368,9 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
         raw = _read_raw(path)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path}: the file is empty") from None
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, pd.errors.ParserError, ArrowException) as exc:
+        # corrupt or truncated gzip, binary junk, malformed CSV or Parquet
+        raise ValueError(f"{path}: cannot read the file ({type(exc).__name__}: {str(exc).strip()})") from None
     if raw.empty:
         raise ValueError(f"{path}: no bars in the file")
     frame = _normalise_columns(raw, path)

@@ -26,7 +26,7 @@ from fracfire.physics.driver import StateDriver
 from fracfire.physics.layout import DayLayout, day_layout, parse_start
 from fracfire.physics.sessions import Session
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
-from fracfire.schema import TICK_SIZE, bars_frame
+from fracfire.schema import MAX_PRICE, TICK_SIZE, bars_frame
 
 __all__ = ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "MINUTES_PER_DAY", "PriceGenerator"]
 
@@ -128,7 +128,7 @@ class PriceGenerator:
         physics: PhysicsConfig | None = None,
         volatility_start: str | float = "level",
     ) -> None:
-        price = check_real("initial_price", initial_price, low=TICK_SIZE, high=1e7)
+        price = check_real("initial_price", initial_price, low=TICK_SIZE, high=MAX_PRICE)
         if abs(price / TICK_SIZE - round(price / TICK_SIZE)) > 1e-9:
             raise ValueError(f"initial_price must be on the 0.25 tick grid; got {initial_price!r}")
         if physics is None:

@@ -57,6 +57,13 @@ def _strip_offset(lines: list[str]) -> list[str]:
     return [*lines[: ROW + 1], ",".join(cells), *lines[ROW + 2:]]
 
 
+def _naive_on(prefix: str) -> Callable[[list[str]], list[str]]:
+    """Every time rewritten as naive ``prefix + MM:SS`` (keeping each row's minute)."""
+    def mutate(lines: list[str]) -> list[str]:
+        return [lines[0], *(prefix + line[14:19] + line[25:] for line in lines[1:])]
+    return mutate
+
+
 TEXT_CASES: dict[str, tuple[Callable[[list[str]], list[str]], str, str]] = {
     "high_inf.csv": (_set("high", "inf"), "BarsValidationError", r"values 1 \(first: row 10, high=inf"),
     "high_1e300.csv": (_set("high", "1e300"), "BarsValidationError", r"row 10, high=1e\+300"),
@@ -76,6 +83,13 @@ TEXT_CASES: dict[str, tuple[Callable[[list[str]], list[str]], str, str]] = {
     "no_close_column.csv": (_drop_column("close"), "ValueError", r"missing column\(s\) \['close'\]"),
     "no_time_column.csv": (_drop_column("time"), "ValueError", r"missing column\(s\) \['time'\]"),
     "header_only.csv": (lambda lines: lines[:1], "ValueError", r"no bars in the file"),
+    "date_only.csv": (lambda lines: [lines[0], *(line[:10] + line[25:] for line in lines[1:])], "ValueError",
+                      r"dates without a time of day"),
+    "dates_ambiguous.csv": (lambda lines: [lines[0], *("09/01/2019 " + line[11:19] + line[25:] for line in lines[1:])],
+                            "ValueError", r"cannot tell whether dates like '09/01/2019 18:00:00' \(row 0\)"),
+    "dst_spring_gap.csv": (_naive_on("2019-03-10 02:"), "ValueError", r"'2019-03-10 02:00:00' in row 0 does not exist"),
+    "dst_fall_single.csv": (_naive_on("2019-11-03 01:"), "ValueError",
+                            r"'2019-11-03 01:00:00' in row 0 falls in the hour the autumn DST"),
 }
 
 BINARY_CASES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {

@@ -97,3 +97,35 @@ def test_bars_frame_refuses_wrapped_integers():
     labels = {"state": [None] * 3, "session": [None] * 3, "segment_id": np.zeros(3, int), "macro_regime": [None] * 3}
     with pytest.raises(BarsValidationError, match=r"bar 1 .* volume -9223372036854775808"):
         bars_frame(time, ticks, ticks, ticks, ticks, np.array([5, np.iinfo(np.int64).min, 5]), 100, labels)
+
+
+_BAR = "3000,3000.25,2999.75,3000,5"
+
+
+@pytest.mark.parametrize(("text", "kwargs", "first", "last"), [
+    ("Date,Time,Open,High,Low,Close,Volume\n09/03/2019,09:30,{b}\n09/13/2019,09:31,{b}\n", {},
+     "2019-09-03 09:30-04:00", "2019-09-13 09:31-04:00"),
+    ("Date,Time,Open,High,Low,Close,Volume\n20190903,093000,{b}\n20190903,093100,{b}\n", {},
+     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
+    ("time,open,high,low,close,volume\n03/09/2019 09:30,{b}\n13/09/2019 09:31,{b}\n", {},
+     "2019-09-03 09:30-04:00", "2019-09-13 09:31-04:00"),
+    ("time,open,high,low,close,volume\n03/09/2019 09:30,{b}\n03/09/2019 09:31,{b}\n", {"dayfirst": False},
+     "2019-03-09 09:30-05:00", "2019-03-09 09:31-05:00"),
+    ("time,open,high,low,close,volume\n1567517400,{b}\n1567517460,{b}\n", {},
+     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
+    ("time,open,high,low,close,volume\n1567517400000,{b}\n1567517460000,{b}\n", {},
+     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
+    ("time,open,high,low,close,volume\n1567517400000000,{b}\n1567517460000000,{b}\n", {},
+     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
+    ("time,open,high,low,close,volume\n1567517400000000000,{b}\n1567517460000000000,{b}\n", {},
+     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
+    ("time,open,high,low,close,volume\n2019-11-03 01:30,{b}\n2019-11-03 01:59,{b}\n2019-11-03 01:00,{b}\n"
+     "2019-11-03 01:30,{b}\n", {}, "2019-11-03 01:30-04:00", "2019-11-03 01:30-05:00"),
+    ("time,open,high,low,close,volume\n2019-11-02T18:00:00-04:00,{b}\n2019-11-04T09:00:00-05:00,{b}\n", {},
+     "2019-11-02 18:00-04:00", "2019-11-04 09:00-05:00"),
+])
+def test_time_formats_parse_to_the_right_instants(tmp_path, text, kwargs, first, last):
+    path = tmp_path / "bars.csv"
+    path.write_text(text.format(b=_BAR), encoding="utf-8")
+    bars = load_continuous_contract(path, **kwargs)
+    assert bars["time"].iloc[0] == pd.Timestamp(first) and bars["time"].iloc[-1] == pd.Timestamp(last)

@@ -67,13 +67,13 @@ def _read_raw(path: Path) -> pd.DataFrame:
 def _normalise_columns(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     lower = {str(c).strip().lower(): c for c in raw.columns}
     picked = {}
+    if {"date", "time"} <= set(lower):  # separate date and time columns (NinjaTrader, TradeStation exports)
+        raw = raw.assign(_dt=_join_date_time(raw[lower["date"]], raw[lower["time"]]))
+        picked["time"] = "_dt"
     for target, spellings in COLUMN_SPELLINGS.items():
         match = next((lower[s] for s in spellings if s in lower), None)
-        if match is not None:
+        if match is not None and target not in picked:
             picked[target] = match
-    if "time" not in picked and {"date", "time"} <= set(lower):
-        raw = raw.assign(_dt=raw[lower["date"]].astype(str) + " " + raw[lower["time"]].astype(str))
-        picked["time"] = "_dt"
     missing = [c for c in COLUMN_SPELLINGS if c not in picked and c not in _OPTIONAL]
     if missing:
         raise ValueError(
@@ -83,11 +83,60 @@ def _normalise_columns(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     return pd.DataFrame({target: raw[source] for target, source in picked.items()})
 
 
-def _parse_time(values: pd.Series, tz: str, path: Path) -> pd.Series:
+def _join_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
+    """``Date`` and ``Time`` columns as one text: compact ``20190903`` dates become
+    ``2019-09-03`` and compact ``093000`` / ``0930`` times ``09:30:00`` / ``09:30``."""
+    d = date.astype("string").str.strip()
+    d = d.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+    t = time.astype("string").str.strip()
+    t = t.str.replace(r"^(\d{1,2})(\d{2})(\d{2})$", r"\1:\2:\3", regex=True)
+    t = t.str.replace(r"^(\d{1,2})(\d{2})$", r"\1:\2", regex=True)
+    return d + " " + t
+
+
+_SLASH_DATE = r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})"
+_EPOCH_UNITS = ((1e11, "s"), (1e14, "ms"), (1e17, "us"), (np.inf, "ns"))
+"""Epoch numbers below each bound are read in that unit (1e11 s is the year 5138)."""
+
+
+def _slash_order(text: pd.Series, dayfirst: bool | None, path: Path) -> pd.Series:
+    """Rewrite ``dd/mm/yyyy`` or ``mm/dd/yyyy`` dates as ISO ``yyyy-mm-dd``.
+
+    With ``dayfirst`` None the order is detected: a first field above 12
+    anywhere means day first, a second field above 12 means month first;
+    both, or neither (every date ambiguous), is an error asking for
+    ``dayfirst``.
+    """
+    parts = text.str.extract(_SLASH_DATE)
+    has = parts[0].notna().to_numpy()
+    if not has.any():
+        return text
+    first = parts[0].where(has, "0").astype(int).to_numpy()
+    second = parts[1].where(has, "0").astype(int).to_numpy()
+    if dayfirst is None:
+        day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+        if day_first and month_first:
+            a, b = int(np.flatnonzero(first > 12)[0]), int(np.flatnonzero(second > 12)[0])
+            raise ValueError(f"{path}: dates mix day-first (row {a}: {text.iloc[a]!r}) and month-first "
+                             f"(row {b}: {text.iloc[b]!r}) orders")
+        if not (day_first or month_first):
+            row = int(np.flatnonzero(has)[0])
+            raise ValueError(f"{path}: cannot tell whether dates like {text.iloc[row]!r} (row {row}) are day-first "
+                             "or month-first (no field above 12); pass dayfirst=True or False")
+        dayfirst = day_first
+    day, month = (parts[0], parts[1]) if dayfirst else (parts[1], parts[0])
+    iso = parts[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    return text.where(~has, iso + text.str.replace(_SLASH_DATE, "", regex=True))
+
+
+def _parse_time(values: pd.Series, tz: str, path: Path, dayfirst: bool | None = None) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
-        unit = "ms" if values.abs().max() > 1e11 else "s"
-        return pd.to_datetime(values, unit=unit, utc=True).dt.tz_convert(TIMEZONE)
-    text = values.astype("string")
+        if values.isna().any():
+            row = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise ValueError(f"{path}: missing epoch timestamp in row {row}")
+        unit = next(u for bound, u in _EPOCH_UNITS if float(values.abs().max()) < bound)
+        return pd.to_datetime(values.astype("int64"), unit=unit, utc=True).dt.tz_convert(TIMEZONE)
+    text = _slash_order(values.astype("string"), dayfirst, path)
     # Offsets may differ across a DST change (-05:00 / -04:00): parse those as UTC instants.
     offset = text.str.contains(_UTC_OFFSET, regex=True, na=False)
     if offset.any() and not offset[text.notna()].all():
@@ -103,7 +152,31 @@ def _parse_time(values: pd.Series, tz: str, path: Path) -> pd.Series:
         raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first}")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return parsed.dt.tz_convert(TIMEZONE)
-    return parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert(TIMEZONE)
+    return _localize(parsed, tz, path)
+
+
+def _localize(naive: pd.Series, tz: str, path: Path) -> pd.Series:
+    """Naive wall-clock times in ``tz``. Policy at DST changes: a time the spring change
+    skips is an error; the hour the autumn change repeats is resolved from the row
+    order (first pass daylight time, second standard time), and is an error when the
+    order cannot tell."""
+    local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    lost = local.isna() & naive.notna()
+    if not lost.any():
+        return local.dt.tz_convert(TIMEZONE)
+    skipped = naive.dt.tz_localize(tz, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="NaT").isna() & lost
+    if skipped.any():
+        row = int(np.flatnonzero(skipped.to_numpy())[0])
+        raise ValueError(f"{path}: timestamp {str(naive.iloc[row])!r} in row {row} does not exist in {tz} "
+                         "(skipped by the spring DST change); write times with a UTC offset")
+    try:
+        local = naive.dt.tz_localize(tz, ambiguous="infer")
+    except Exception:  # noqa: BLE001 - the order of the rows cannot resolve the repeated hour
+        row = int(np.flatnonzero(lost.to_numpy())[0])
+        raise ValueError(f"{path}: timestamp {str(naive.iloc[row])!r} in row {row} falls in the hour the autumn "
+                         f"DST change repeats in {tz} and the row order cannot tell which pass it is; write "
+                         "times with a UTC offset") from None
+    return local.dt.tz_convert(TIMEZONE)
 
 
 @dataclass(frozen=True)
@@ -306,14 +379,21 @@ def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame
 
 
 def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
-                             tz: str = TIMEZONE) -> pd.DataFrame:
+                             tz: str = TIMEZONE, dayfirst: bool | None = None) -> pd.DataFrame:
     """Load real intraday bars (1-minute, 5-minute, ...) into the engine's bars schema.
 
     Reads the seed's continuous-contract JSON (a list of bar records, or an
     object holding one under ``bars``/``data``/``candles``), CSV (optionally
     gzipped) or Parquet, accepting the spellings in :data:`COLUMN_SPELLINGS`.
-    Timestamps with an offset are converted to America/New_York; naive ones
-    are taken in ``tz``; epoch numbers (seconds or milliseconds) are UTC.
+    Timestamps with an offset are converted to America/New_York (offsets may
+    change across DST); naive ones are taken in ``tz``; epoch numbers are
+    UTC, in seconds, milliseconds, microseconds or nanoseconds by magnitude.
+    Separate ``Date`` and ``Time`` columns are joined (compact ``20190903`` /
+    ``093000`` forms too). Slash dates are read day-first or month-first as
+    ``dayfirst`` says, or as the file shows (a field above 12), never guessed
+    row by row. Naive times at DST changes: a time the spring change skips is
+    an error; the hour the autumn change repeats is resolved from the row
+    order (first pass daylight time), and is an error when it cannot be.
 
     A volume column is optional. The schema needs an int64 ``volume > 0``, so
     a file without one gets ``volume`` 1 on every bar and
@@ -334,6 +414,9 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
         records it in the report.
     tz : str
         Timezone of naive timestamps.
+    dayfirst : bool, optional
+        Whether ``dd/mm/yyyy`` (True) or ``mm/dd/yyyy`` (False) slash dates;
+        None detects it and raises when the file cannot tell.
 
     Returns
     -------
@@ -374,7 +457,12 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
     if raw.empty:
         raise ValueError(f"{path}: no bars in the file")
     frame = _normalise_columns(raw, path)
-    frame["time"] = _parse_time(frame["time"], tz, path)
+    frame["time"] = _parse_time(frame["time"], tz, path, dayfirst)
+    stamps = pd.DatetimeIndex(frame["time"].dropna())
+    if len(stamps) > 1 and not stamps.duplicated().all() and stamps.duplicated().any() and (
+            stamps.hour == 0).all() and (stamps.minute == 0).all():
+        raise ValueError(f"{path}: the time column holds dates without a time of day ({stamps[0].date()} repeats); "
+                         "intraday bars need both (separate Date and Time columns are joined when named so)")
     report = validate_bars(frame)
     if not report.ok:
         if strict:

@@ -41,10 +41,11 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn._loss.loss.HalfSquaredError",
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.tree._tree.Tree",
 )
-"""Types a model file may hold beyond skops' own trusted defaults: the internals of
-scikit-learn's histogram gradient boosting (data and pure functions, no code paths
-chosen by the file)."""
+"""Types a model file may hold beyond skops' own trusted defaults (which differ between
+skops versions): the internals of scikit-learn's random forests and histogram gradient
+boosting (fitted arrays and the classes that read them; no code chosen by the file)."""
 
 
 class ModelFileError(ValueError):

@@ -435,8 +435,6 @@ def infer(
     """Stream predictions bar by bar (JSON lines or CSV on stdout); bad bars are reported and skipped."""
     import sys
 
-    import pandas as pd
-
     from fracfire.inference import DecisionRule, LiveStateEngine, ModelRegistry, load_rule
 
     with _clean_errors():
@@ -446,14 +444,41 @@ def infer(
         engine = LiveStateEngine(path, zone_model)
         decision: DecisionRule | None = load_rule(rule) if rule else None
         if bars == "-":
-            records = pd.read_csv(sys.stdin, chunksize=1)
-            rows = (chunk.iloc[0].to_dict() for chunk in records)
+            rows = _stdin_rows(sys.stdin)
         else:
+            import warnings
+
             from fracfire.data.real import load_continuous_contract
 
-            frame = load_continuous_contract(Path(bars))
-            rows = (r for r in frame[["time", "open", "high", "low", "close", "volume"]].to_dict("records"))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = load_continuous_contract(Path(bars), strict=False)
+            for line in frame.attrs["validation"].repairs:
+                errors.print(f"{bars}: {line}", markup=False, highlight=False, soft_wrap=True)
+            rows = ((n, r) for n, r in enumerate(
+                frame[["time", "open", "high", "low", "close", "volume"]].to_dict("records"), start=1))
         _stream(engine, rows, decision, output)
+
+
+def _stdin_rows(stream):
+    """``(line number, record)`` for each CSV line after the header; a line with the wrong
+    number of fields is reported on stderr and skipped, never the end of the stream."""
+    import csv
+
+    reader = csv.reader(stream)
+    header = next(reader, None)
+    if not header:
+        return
+    names = [h.strip().lower() for h in header]
+    for record in reader:
+        line = reader.line_num
+        if not record:
+            continue
+        if len(record) != len(names):
+            errors.print(f"line {line}: skipped, expected {len(names)} fields ({','.join(names)}), got "
+                         f"{len(record)}", markup=False, highlight=False, soft_wrap=True)
+            continue
+        yield line, dict(zip(names, record, strict=True))
 
 
 def _stream(engine, rows, decision, output: str) -> None:
@@ -465,11 +490,11 @@ def _stream(engine, rows, decision, output: str) -> None:
         writer.writerow(["type", "time", "state", "confidence", "zone_proba", "direction", "entry", "stop",
                          "target"])
     last_entry = None
-    for row in rows:
+    for line, row in rows:
         try:
             prediction = engine.update(row)
         except ValueError as exc:
-            errors.print(f"[yellow]skipped bar:[/yellow] {exc}", highlight=False, soft_wrap=True)
+            errors.print(f"line {line}: skipped bar: {exc}", markup=False, highlight=False, soft_wrap=True)
             continue
         entry = decision.entry(prediction, float(row["close"]), last_entry) if decision else None
         if writer:

@@ -112,6 +112,10 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
     rule.write_text("state: ranging\nmin_confidence: 0.0\ncooldown_minutes: 30\n")
     lines = day[COLUMNS].iloc[:60].to_csv(index=False).splitlines()
     lines.insert(10, lines[5])  # a repeated (out-of-order) bar
+    lines.insert(20, "2025-01-06 01:00,1,2")  # too few fields
+    lines.insert(30, lines[29].replace("2025-", "2030-", 1))  # a bar from the future
+    lines.insert(40, "[/red],1,2,3,4,5")  # text that rich would read as markup
+    lines.insert(45, lines[44].split(",")[0] + ",abc,1,1,1,1")  # not a number
     done = subprocess.run([sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]),
                            "--bars", "-", "--rule", str(rule)], input="\n".join(lines) + "\n", capture_output=True,
                           text=True, timeout=120)
@@ -121,10 +125,21 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
     entries = [r for r in records if r["type"] == "entry"]
     assert 1 <= len(entries) <= 2 and entries[0]["kind"] == "rule_ranging"
     assert "skipped bar" in done.stderr and "out of order" in done.stderr
+    assert "line 21: skipped, expected 6 fields" in done.stderr
+    assert "line 31: skipped bar" in done.stderr and "is dated after now" in done.stderr
+    assert "line 41: skipped bar: bar time '[/red]' is not a timestamp" in done.stderr
+    assert "open 'abc' is not a number" in done.stderr
     file = tmp_path / "bars.csv"
     day[COLUMNS].iloc[:30].to_csv(file, index=False)
     result = runner.invoke(app, ["infer", "--model", str(models["boosting"]), "--bars", str(file), "--format", "csv"])
     assert result.exit_code == 0 and result.output.count("prediction") == 30
+    broken = day[COLUMNS].iloc[:30].astype({"high": float})
+    broken.loc[broken.index[7], "high"] = np.inf
+    broken.to_csv(file, index=False)
+    done = subprocess.run([sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]), "--bars",
+                           str(file)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.count('"prediction"') == 29, done.stderr
+    assert "dropped 1 row(s) with impossible values (first: row 7, high=inf" in done.stderr
 
 
 def test_continuous_learning_keeps_every_version(models, tmp_path):

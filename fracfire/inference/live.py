@@ -11,7 +11,7 @@ import pandas as pd
 
 from fracfire.data.features import feature_names
 from fracfire.physics.sessions import Session, session_codes
-from fracfire.schema import TICK_SIZE, TIMEZONE
+from fracfire.schema import TICK_SIZE, TIMEZONE, bad_values
 
 __all__ = ["LiveStateEngine", "Prediction"]
 
@@ -54,10 +54,16 @@ class LiveStateEngine:
     previous_close : float, optional
         Close before the first streamed bar (its ``delta``); without it the
         first bar's delta is measured from its own open, as the real-data loader does.
+    max_future : pandas.Timedelta
+        A bar dated more than this after ``clock()`` is rejected: one
+        mistyped year must not make every later bar "out of order".
+    clock : callable, optional
+        Returns the current time (tz-aware); default the system clock.
     """
 
     def __init__(self, model_path: str | os.PathLike, zone_model_path: str | os.PathLike | None = None,
-                 windows=(5, 15, 60), previous_close: float | None = None) -> None:
+                 windows=(5, 15, 60), previous_close: float | None = None,
+                 max_future: pd.Timedelta = pd.Timedelta(days=1), clock=None) -> None:
         from fracfire.models import StateDetector, ZoneDetector
 
         self.model = StateDetector.load(model_path)
@@ -76,6 +82,8 @@ class LiveStateEngine:
         self._prev_close: int | None = (int(round(previous_close / TICK_SIZE)) if previous_close is not None
                                         else None)
         self.bars_seen = 0
+        self.max_future = pd.Timedelta(max_future)
+        self._clock = clock if clock is not None else (lambda: pd.Timestamp.now(tz="UTC"))
 
     # ------------------------------------------------------------------ input checks
     def _parse(self, bar) -> tuple[pd.Timestamp, np.ndarray]:
@@ -88,14 +96,26 @@ class LiveStateEngine:
         except (TypeError, ValueError):
             raise ValueError(f"bar time {get('time')!r} is not a timestamp") from None
         time = time.tz_localize(TIMEZONE) if time.tzinfo is None else time.tz_convert(TIMEZONE)
-        values = [float(get(k)) for k in ("open", "high", "low", "close", "volume")]
+        values = []
+        for key in ("open", "high", "low", "close", "volume"):
+            try:
+                values.append(float(get(key)))
+            except (TypeError, ValueError):
+                raise ValueError(f"bar at {time}: {key} {get(key)!r} is not a number") from None
         if not all(math.isfinite(v) for v in values):
             raise ValueError(f"bar at {time} has a non-finite value: {values}")
+        impossible, reason = bad_values(np.array([values[:4]]), np.array(values[4:]))
+        if impossible[0]:
+            raise ValueError(f"bar at {time}: {reason.replace(' in row 0', '')}")
         o, h, lo, c, v = values
         if not (lo <= min(o, c) and max(o, c) <= h):
             raise ValueError(f"bar at {time} breaks low <= open, close <= high: {values[:4]}")
         if v <= 0:
             raise ValueError(f"bar at {time} has volume {v}; volume must be > 0")
+        now = self._clock()
+        if time > now + self.max_future:
+            raise ValueError(f"bar at {time} is dated after now ({now.tz_convert(TIMEZONE):%Y-%m-%d %H:%M %Z}) + "
+                             f"{self.max_future}; rejected so that it cannot make later bars look out of order")
         if self._last_time is not None and time <= self._last_time:
             raise ValueError(f"bar at {time} is not after the previous bar ({self._last_time}); out of order")
         ticks = np.rint(np.array([o, h, lo, c]) / TICK_SIZE)

@@ -18,6 +18,10 @@ __all__ = ["LiveStateEngine", "Prediction"]
 _SESSIONS = len(Session)
 
 
+MAX_FUTURE = pd.Timedelta(days=1)
+"""Default of how far after the clock a streamed bar may be dated."""
+
+
 @dataclass(frozen=True)
 class Prediction:
     """What the engine says after a bar."""
@@ -63,7 +67,7 @@ class LiveStateEngine:
 
     def __init__(self, model_path: str | os.PathLike, zone_model_path: str | os.PathLike | None = None,
                  windows=(5, 15, 60), previous_close: float | None = None,
-                 max_future: pd.Timedelta = pd.Timedelta(days=1), clock=None) -> None:
+                 max_future: pd.Timedelta = MAX_FUTURE, clock=None) -> None:
         from fracfire.models import StateDetector, ZoneDetector
 
         self.model = StateDetector.load(model_path)

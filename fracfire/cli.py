@@ -10,6 +10,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from fracfire._resources import check_writable
+
 app = typer.Typer(
     name="fracfire",
     help="FracFire: tick-level MES/ES physics engine, realism checks and trading models.",
@@ -26,13 +28,27 @@ def _clean_errors():
     """Turn expected errors into one red line and exit code 1."""
     try:
         yield
-    except (ValueError, TypeError, FileNotFoundError, KeyError, RuntimeError) as exc:  # ConfigError is a ValueError
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        from rich.markup import escape
+    except (ValueError, TypeError, OSError, KeyError, RuntimeError, MemoryError) as exc:  # ConfigError: ValueError
+        _fail(_one_line(exc))
 
-        errors.print(f"[bold red]error:[/bold red] {escape(str(message))}", highlight=False,
-                     soft_wrap=True)
-        raise typer.Exit(code=1) from None
+
+def _one_line(exc: BaseException) -> str:
+    """The message of an expected error, as one line (system errors name their file)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.strerror or type(exc).__name__}: {exc.filename}"
+    if isinstance(exc, MemoryError):
+        return str(exc) if exc.args else "out of memory; ask for less at once"
+    return str(exc)
+
+
+def _fail(message: str) -> None:
+    """Print one red error line on stderr and exit with code 1."""
+    from rich.markup import escape
+
+    errors.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1) from None
 
 
 def _int_list(text: str, option: str) -> tuple[int, ...]:
@@ -55,11 +71,15 @@ def generate(
 ) -> None:
     """Generate synthetic one-minute bars and write them to a file."""
     from fracfire._progress import progress_bar
+    from fracfire._resources import check_writable
     from fracfire.data.io import bars_file_kind, write_bars
     from fracfire.physics import PhysicsConfig, PriceGenerator
+    from fracfire.physics.generator import check_run_size
 
     with _clean_errors():
         bars_file_kind(out)
+        check_writable(out)
+        check_run_size(days)
         physics = PhysicsConfig.from_yaml(config) if config else PhysicsConfig()
         gen = PriceGenerator(initial_price=initial_price, seed=seed, physics=physics)
         with progress_bar("Generating", days, console) as advance:
@@ -82,6 +102,8 @@ def bench(
     from fracfire.benchmark import benchmark_generation
 
     with _clean_errors():
+        if json_out:
+            check_writable(json_out)
         first, timings = benchmark_generation(_int_list(days, "--days"), repeats=repeats)
     frame = pd.DataFrame([t.to_dict() for t in timings]).set_index("days").rename(columns={
         "bars_per_second": "bars/s", "floor_seconds": "floor s", "floor_ratio": "x floor"})
@@ -104,6 +126,7 @@ def chart(
     from fracfire.viz import quick_chart
 
     with _clean_errors():
+        check_writable(out)
         quick_chart(read_bars(bars), title=title, save_path=out, timeframe=timeframe)
     console.print(f"Wrote [bold]{out}[/bold]")
 
@@ -139,6 +162,7 @@ def report(
     from fracfire.report import screenshot as take_screenshot
 
     with _clean_errors():
+        check_writable(out or run_dir / "report.html")
         path = build_report(run_dir, out)
         console.print(f"Wrote [bold]{path}[/bold]")
         if screenshot:
@@ -169,6 +193,7 @@ def realism(
     from fracfire.realism.compare import compare_generators
 
     with _clean_errors():
+        check_writable(out_dir, folder=True)
         bars = load_continuous_contract(real)
         configs = {"FracFire default": PhysicsConfig()}
         calibrated = config or Path("configs/physics_calibrated.yaml")
@@ -228,6 +253,7 @@ def calibrate(
     from fracfire.realism.calibration import calibrate as run_calibration
 
     with _clean_errors():
+        check_writable(out)
         seed_list = _int_list(seeds, "--seeds")
         bars = load_continuous_contract(real)
         long = load_continuous_contract(daily) if daily is not None else None
@@ -281,6 +307,7 @@ def compare(
     from fracfire.realism.compare import compare_windows
 
     with _clean_errors():
+        check_writable(out_dir, folder=True)
         physics = _load_physics(config).replace(**{k: v for k, v in overrides.items() if v is not None})
         bars = load_continuous_contract(real)
         windows = {
@@ -321,6 +348,7 @@ def dataset_build(
     from fracfire.data.synthetic import ARCHETYPES, build_archetypes
 
     with _clean_errors():
+        check_writable(out, folder=True)
         names = "all" if archetypes == "all" else [a.strip() for a in archetypes.split(",")]
         count = len(ARCHETYPES) if names == "all" else len(names)
         with progress_bar("Building", count * days_per_archetype, console) as advance:
@@ -365,6 +393,7 @@ def setups_run(
     from fracfire.physics import PriceGenerator
 
     with _clean_errors():
+        check_writable(out, folder=True)
         if real is not None:
             from fracfire.data.real import load_continuous_contract
 
@@ -557,6 +586,7 @@ def experiment_transfer(
     from fracfire.training.transfer import transfer_experiment
 
     with _clean_errors():
+        check_writable(out, folder=True)
         size_list = tuple(s.strip() if s.strip() == "all" else int(s) for s in sizes.split(","))
         calibrated = physics or Path("configs/physics_calibrated.yaml")
         config = _load_physics(calibrated) if (physics or calibrated.exists()) else None
@@ -590,6 +620,7 @@ def experiment_zones(
     from fracfire.training.zones_experiment import zone_experiment
 
     with _clean_errors():
+        check_writable(out, folder=True)
         calibrated = physics or Path("configs/physics_calibrated.yaml")
         config = _load_physics(calibrated) if (physics or calibrated.exists()) else None
         result = zone_experiment(load_continuous_contract(real), out, config, days, seed, top_share=top_share)

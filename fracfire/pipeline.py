@@ -26,12 +26,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from fracfire._atomic import write_text_atomic
 from fracfire._config import StrictModel, read_yaml, validate
+from fracfire._resources import check_writable
 
 __all__ = ["STAGES", "PipelineConfig", "PipelineError", "load_pipeline_config", "run_pipeline"]
 
@@ -54,7 +56,14 @@ class ModelSection(StrictModel):
     state_epochs: int = Field(2, ge=1)
     state_estimators: int = Field(100, ge=1)
     predictor_max_iter: int = Field(150, ge=1)
-    horizons: list[int] = [1, 5, 15]
+    horizons: list[Annotated[int, Field(ge=1)]] = Field([1, 5, 15], min_length=1)
+
+    @field_validator("horizons")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"horizons must be distinct; got {value}")
+        return value
 
 
 class FinetuneSection(StrictModel):
@@ -109,6 +118,7 @@ def load_pipeline_config(path: str | os.PathLike, **overrides) -> PipelineConfig
             node = node.setdefault(key, {})
         node[leaf] = value
     config = validate(PipelineConfig, data, path)
+    check_writable(Path(config.out_dir) / config.run_id, folder=True)
     if not Path(config.real).exists():
         raise FileNotFoundError(f"{path}: real data file not found: {config.real}")
     if config.calibrate.mode == "load" and not Path(config.calibrate.path).exists():
@@ -161,10 +171,28 @@ def _stage_archetypes(ctx: _Context) -> dict:
     cfg = ctx.config.archetypes
     days = cfg.days_per_archetype * (10 if cfg.scale == "large" else 1)
     library = ctx.run / "archetypes"
-    result = build_archetypes(library, "all", days, ctx.config.seed, _physics(ctx), cfg.workers, cfg.scheduler,
-                              resume=library.exists())
+    # Build beside the current library, in a folder named by this stage's key: an interrupted build
+    # resumes there, a changed setting starts afresh, and the finished library replaces the old one.
+    work = ctx.run / ".work" / f"archetypes-{ctx.keys['archetypes'][:16]}"
+    result = build_archetypes(work, "all", days, ctx.config.seed, _physics(ctx), cfg.workers, cfg.scheduler,
+                              resume=work.exists())
+    _replace_folder(work, library)
     ctx.say(result.summary())
     return {"days": result.days, "rows": result.rows}
+
+
+def _replace_folder(new: Path, target: Path) -> None:
+    """Move the folder ``new`` to ``target``, replacing it; at no moment is there a half-written ``target``."""
+    import shutil
+
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def _library(ctx: _Context):

@@ -168,17 +168,19 @@ def bad_values(prices: np.ndarray, volume: np.ndarray | None = None) -> tuple[np
         return mask, ""
     first = int(np.flatnonzero(mask)[0])
     if rows[first]:
-        value = prices[first][price_bad[first]][0]
+        value = float(prices[first][price_bad[first]][0])
         return mask, (f"price {value!r} in row {first}: prices must be finite, > 0 and <= {MAX_PRICE:,.0f}")
     return mask, (f"volume {float(volume[first])!r} in row {first}: volume must be a whole number "
                   f"<= {MAX_VOLUME:.0e}")
 
 
 def _fail(message: str, df: pd.DataFrame, mask: np.ndarray, columns: list[str]) -> None:
+    """Raise one line: the rule, how many rows break it, and the first of them as ``column=value``."""
     bad = np.flatnonzero(mask)
-    rows = df.iloc[bad[:5]][[c for c in ["time", *columns] if c in df.columns]]
+    first = df.iloc[int(bad[0])]
+    cells = ", ".join(f"{c}={first[c]}" for c in ["time", *columns] if c in df.columns)
     raise BarsValidationError(
-        f"{message}: {len(bad)} row(s), first at positions {bad[:5].tolist()}:\n{rows.to_string()}"
+        f"{message}: {len(bad)} row(s), first at positions {bad[:5].tolist()}; row {int(bad[0])}: {cells}"
     )
 
 
@@ -232,6 +234,10 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     nan = np.isnan(values).any(axis=1)
     if nan.any():
         _fail("NaN in prices/volume/ticks", df, nan, numeric)
+    out_of_range, reason = bad_values(df[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64),
+                                      df["volume"].to_numpy(dtype=np.float64))
+    if out_of_range.any():
+        _fail(f"values out of range ({reason})", df, out_of_range, [*PRICE_COLUMNS, "volume"])
     step = np.diff(t)
     if (step <= 0).any():
         mask = np.concatenate([[False], step <= 0])
@@ -254,9 +260,6 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     vol_bad = df["volume"].to_numpy() <= 0
     if vol_bad.any():
         _fail("volume must be > 0", df, vol_bad, ["volume"])
-    out_of_range, reason = bad_values(prices, df["volume"].to_numpy(dtype=np.float64))
-    if out_of_range.any():
-        _fail(f"values out of range ({reason})", df, out_of_range, [*PRICE_COLUMNS, "volume"])
     derived = {
         "range_ticks": h - lo,
         "body_ticks": np.abs(c - o),

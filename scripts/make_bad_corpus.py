@@ -64,6 +64,13 @@ def _naive_on(prefix: str) -> Callable[[list[str]], list[str]]:
     return mutate
 
 
+def _epochs(first: str) -> Callable[[list[str]], list[str]]:
+    """Every time replaced by an epoch number counting up from ``first`` (a misread unit or a row index)."""
+    def mutate(lines: list[str]) -> list[str]:
+        return [lines[0], *(f"{float(first) + i:.17g}" + line[25:] for i, line in enumerate(lines[1:]))]
+    return mutate
+
+
 TEXT_CASES: dict[str, tuple[Callable[[list[str]], list[str]], str, str]] = {
     "high_inf.csv": (_set("high", "inf"), "BarsValidationError", r"values 1 \(first: row 10, high=inf"),
     "high_1e300.csv": (_set("high", "1e300"), "BarsValidationError", r"row 10, high=1e\+300"),
@@ -79,6 +86,13 @@ TEXT_CASES: dict[str, tuple[Callable[[list[str]], list[str]], str, str]] = {
     "volume_zero.csv": (_set("volume", "0"), "BarsValidationError", r"errors: volume 1 \(first: row 10\)"),
     "duplicate_row.csv": (_duplicate, "BarsValidationError", r"errors: duplicates 2 \(first: row 10\)"),
     "time_garbage.csv": (_set("time", "not-a-time"), "ValueError", r"unparsable timestamp 'not-a-time' in row 10"),
+    "time_year_2300.csv": (_set("time", "2300-09-01T18:10:00-04:00"), "ValueError",
+                           r"'2300-09-01T18:10:00-04:00' in row 10 is 2300-.*expected times from 1980 to 2100"),
+    "time_year_1600.csv": (_set("time", "1600-09-01T18:10:00-04:00"), "ValueError",
+                           r"'1600-09-01T18:10:00-04:00' in row 10 .*expected times from 1980 to 2100"),
+    "epoch_row_index.csv": (_epochs("0"), "ValueError",
+                            r"timestamp 0 in row 0 is 1970-01-01 .*\(read as epoch s\); expected times from 1980"),
+    "epoch_huge.csv": (_epochs("1e30"), "ValueError", r"impossible epoch timestamp 1e\+30 in row 0"),
     "time_offset_missing.csv": (_strip_offset, "ValueError", r"row 10 has no UTC offset"),
     "no_close_column.csv": (_drop_column("close"), "ValueError", r"missing column\(s\) \['close'\]"),
     "no_time_column.csv": (_drop_column("time"), "ValueError", r"missing column\(s\) \['time'\]"),

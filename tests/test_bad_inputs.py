@@ -129,3 +129,88 @@ def test_time_formats_parse_to_the_right_instants(tmp_path, text, kwargs, first,
     path.write_text(text.format(b=_BAR), encoding="utf-8")
     bars = load_continuous_contract(path, **kwargs)
     assert bars["time"].iloc[0] == pd.Timestamp(first) and bars["time"].iloc[-1] == pd.Timestamp(last)
+
+
+# ---------------------------------------------------------------- arguments and configs: checked before any work
+def _cli_cases(tmp: Path) -> dict:
+    (tmp / "folder.parquet").mkdir()
+    (tmp / "a_file").write_text("x")
+    (tmp / "binary.yaml").write_bytes(b"\x00\x01\xff\xfe" * 20)
+    (tmp / "huge_ticks.yaml").write_text("avg_ticks_per_bar: 1e9\n")
+    out = str(tmp / "bars.parquet")
+    return {
+        "out is a folder": (["--out", str(tmp / "folder.parquet")], r"output .*folder.parquet is a folder; name a file"),
+        "out under a file": (["--out", str(tmp / "a_file" / "b.parquet")], r"a_file is a file, not a folder"),
+        "config is a folder": (["--out", out, "--config", str(tmp)], r"physics config file .* is a folder"),
+        "config is binary": (["--out", out, "--config", str(tmp / "binary.yaml")], r"is not UTF-8 text \(byte 2"),
+        "1e9 ticks (YAML 1.2 float)": (["--out", out, "--config", str(tmp / "huge_ticks.yaml")],
+                                       r"avg_ticks_per_bar must be in \(0, 10000\]; got 1000000000.0"),
+        "initial price 1e300": (["--out", out, "--initial-price", "1e300"],
+                                r"initial_price must be in \[100, 100000\]; got 1e\+300"),
+        "initial price 1": (["--out", out, "--initial-price", "1"], r"initial_price must be in \[100, 100000\]"),
+        "days beyond the cap": (["--out", out, "--days", "100000000"], r"n_days must be in \[1, 100000\]"),
+    }
+
+
+@pytest.mark.parametrize("case", [
+    "out is a folder", "out under a file", "config is a folder", "config is binary", "1e9 ticks (YAML 1.2 float)",
+    "initial price 1e300", "initial price 1", "days beyond the cap"])
+def test_generate_refuses_bad_arguments_in_one_line_before_work(tmp_path, case):
+    from typer.testing import CliRunner
+
+    from fracfire.cli import app
+
+    args, pattern = _cli_cases(tmp_path)[case]
+    result = CliRunner().invoke(app, ["generate", "--seed", "1", *args])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and re.search(pattern, lines[0]), result.output
+    assert "Generating" not in result.output and not (tmp_path / "bars.parquet").exists()
+
+
+def test_a_run_too_big_for_memory_is_refused_with_advice(monkeypatch):
+    from fracfire import _resources
+
+    monkeypatch.setattr(_resources, "available_memory", lambda: 2 * 1024**3)
+    with pytest.raises(MemoryError, match=r"generating 5,000 days at once needs about 6.7 GiB of memory and 2.0 GiB "
+                                          r"is available; generate at most about 1,\d{3} days per call.*--scheduler"):
+        PriceGenerator(seed=1).generate_days("2025-01-06", 5000)
+
+
+def test_pipeline_config_needs_targets_and_a_writable_folder(tmp_path):
+    import yaml
+
+    from fracfire.exceptions import ConfigError
+    from fracfire.pipeline import load_pipeline_config
+
+    root = Path(__file__).parent.parent
+    base = {"real": str(root / "data" / "es_1min_2019-09.csv.gz"), "out_dir": str(tmp_path / "out"),
+            "calibrate": {"path": str(root / "configs" / "physics_calibrated.yaml")}}
+    path = tmp_path / "p.yaml"
+    for change, pattern in [({"models": {"horizons": []}}, r"models.horizons: List should have at least 1 item"),
+                            ({"models": {"horizons": [5, 5]}}, r"horizons must be distinct"),
+                            ({"models": {"horizons": [0]}}, r"models.horizons.0: Input should be greater"),
+                            ({"out_dir": str(path)}, r"p.yaml/demo: .*p.yaml is a file, not a folder")]:
+        path.write_text(yaml.safe_dump({**base, **change}))
+        with pytest.raises((ConfigError, ValueError), match=pattern):
+            load_pipeline_config(path)
+
+
+@pytest.mark.parametrize("uri", ["file", "path"])
+def test_a_local_tracking_uri_works_without_opt_in(tmp_path, monkeypatch, uri):
+    from fracfire.training.tracking import tracking_run
+
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "runs").as_uri() if uri == "file" else str(tmp_path / "r"))
+    with tracking_run("probe", "probe") as run:
+        assert run.info.run_id
+
+
+def test_an_unusable_tracking_uri_fails_at_once_naming_it(monkeypatch):
+    from fracfire.training.tracking import tracking_run
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "nosuchscheme://x")
+    with pytest.raises(RuntimeError, match=r"MLflow tracking at 'nosuchscheme://x' is unusable"):
+        with tracking_run("probe", "probe"):
+            raise AssertionError("the body must not run")

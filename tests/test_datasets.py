@@ -55,20 +55,86 @@ def test_same_hashes_with_two_local_workers_and_a_dask_cluster(serial, tmp_path)
     assert hashes(tmp_path / "dask") == hashes(serial)
 
 
+def interrupted(serial, lib, keep):
+    """A copy of ``serial`` as an interrupted build leaves it: only ``keep`` shards, manifest incomplete."""
+    import shutil
+
+    shutil.copytree(serial, lib)
+    manifest = json.loads((lib / "manifest.json").read_text())
+    for entry in manifest["shards"][keep:]:
+        (lib / entry["path"]).unlink()
+    manifest["shards"], manifest["complete"] = manifest["shards"][:keep], False
+    (lib / "manifest.json").write_text(json.dumps(manifest))
+    return lib
+
+
 def test_resume_keeps_finished_shards_and_rebuilds_the_rest(serial, tmp_path):
+    lib = interrupted(serial, tmp_path / "lib", keep=2)
+    (lib / "archetype=flash_crash").mkdir(exist_ok=True)
+    (lib / "archetype=flash_crash" / "part-0000.parquet").write_bytes(
+        (serial / "archetype=flash_crash" / "part-0000.parquet").read_bytes())  # finished, not yet listed
+    assert verify_archetypes(lib)[0] == "unfinished build: 2 of 4 shards written (continue it with --resume)"
+    with pytest.raises(ValueError, match="unfinished build"):
+        load_archetypes(lib)
+    with pytest.raises(ValueError, match="not empty: pass resume=True"):
+        build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2)
+    with pytest.raises(ValueError, match="built with other arguments .*seed: library 5, now 6"):
+        build_archetypes(lib, NAMES, 3, seed=6, workers=1, days_per_shard=2, resume=True)
+    with pytest.raises(ValueError, match="physics volume_per_tick: library 5.67, now 2.0"):
+        from fracfire.physics import PhysicsConfig
+
+        build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2, resume=True,
+                         physics=PhysicsConfig(volume_per_tick=2.0))
+    result = build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2, resume=True)
+    assert result.skipped == 3 and result.shards == 4
+    assert hashes(lib) == hashes(serial) and verify_archetypes(lib) == []
+
+
+def test_the_manifest_is_written_before_the_first_shard(tmp_path, monkeypatch):
+    from fracfire.data import synthetic
+
+    def fail(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synthetic, "_build_shard", fail)
+    with pytest.raises(KeyboardInterrupt):
+        build_archetypes(tmp_path / "lib", NAMES, 2, seed=5, workers=1)
+    manifest = json.loads((tmp_path / "lib" / "manifest.json").read_text())
+    assert manifest["build"]["seed"] == 5 and manifest["shards"] == [] and manifest["complete"] is False
+    with pytest.raises(ValueError, match="seed: library 5, now 7"):
+        build_archetypes(tmp_path / "lib", NAMES, 2, seed=7, workers=1, resume=True)
+    stray = tmp_path / "other"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="holds files but no manifest.json"):
+        build_archetypes(stray, NAMES, 2, seed=5, workers=1, resume=True)
+    with pytest.raises(ValueError, match=r"\['rally_day'\] listed more than once"):
+        build_archetypes(tmp_path / "dup", ["rally_day", "rally_day"], 1)
+
+
+def test_verify_reports_extra_stray_and_corrupt(serial, tmp_path):
     import shutil
 
     lib = tmp_path / "lib"
     shutil.copytree(serial, lib)
-    (lib / "manifest.json").unlink()  # as if interrupted before the manifest
-    (lib / "archetype=flash_crash" / "part-0001.parquet").unlink()
-    result = build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2, resume=True)
-    assert result.skipped == 3 and result.shards == 4
-    assert hashes(lib) == hashes(serial)
-    with pytest.raises(ValueError, match="not empty: pass resume=True"):
-        build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2)
-    with pytest.raises(ValueError, match="built with other arguments"):
-        build_archetypes(lib, NAMES, 3, seed=6, workers=1, days_per_shard=2, resume=True)
+    (lib / "archetype=rally_day" / "part-0009.parquet").write_bytes(b"x")
+    (lib / "archetype=rally_day" / ".part-0000.parquet.abc.tmp").write_bytes(b"x")
+    assert verify_archetypes(lib) == [
+        "stray temporary file archetype=rally_day/.part-0000.parquet.abc.tmp (an interrupted write; safe to delete)",
+        "extra archetype=rally_day/part-0009.parquet (not in the manifest)"]
+    manifest = lib / "manifest.json"
+    for text, message in [("{", "manifest.json is not a valid library manifest: Expecting"),
+                          ("7", "expected a JSON object, got int"),
+                          ('{"build": {}, "shards": 3}', "needs a 'build' object and a 'shards' list"),
+                          ('{"build": {}, "shards": [1]}', "shard entry 0 needs"),
+                          ('{"build": {}, "shards": [{"path": "../x.parquet", "sha256": "0", "archetype": "a", '
+                           '"rows": 1}]}', "'../x.parquet' points outside the library"),
+                          ('{"build": {}, "shards": []}', "build arguments incomplete")]:
+        manifest.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            verify_archetypes(lib)
+        with pytest.raises(ValueError, match=message):
+            load_archetypes(lib)
 
 
 def test_verify_finds_tampering_and_loading_checks_names(serial, tmp_path):

@@ -30,3 +30,41 @@ def test_failed_write_leaves_previous_file(tmp_path, week):
         write_bars(week.assign(state=[object()] * len(week)), path)
     assert path.read_bytes() == before
     assert len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.parametrize("name", ["bars.parquet", "bars.csv", "bars.csv.gz"])
+def test_writing_is_byte_reproducible(tmp_path, week, name):
+    import time
+
+    first = write_bars(week.iloc[:300], tmp_path / "a" / name).read_bytes()
+    time.sleep(1.1)  # a gzip header would carry the time and the temporary name
+    assert write_bars(week.iloc[:300], tmp_path / "b" / name).read_bytes() == first
+
+
+def test_reading_checks_the_bars(tmp_path, week):
+    from fracfire.exceptions import BarsValidationError
+
+    path = write_bars(week.iloc[:50], tmp_path / "bars.csv")
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[5].split(",")
+    row[header.index("high")] = "1e300"
+    (tmp_path / "huge.csv").write_text("\n".join([lines[0], *lines[1:5], ",".join(row), *lines[6:]]))
+    with pytest.raises(BarsValidationError, match=r"price 1e\+300 in row 4: prices must be finite.*row 4: time="):
+        read_bars(tmp_path / "huge.csv")
+    row = lines[5].split(",")
+    row[0] = row[0][:19]  # the offset dropped: a naive time among aware ones
+    (tmp_path / "naive.csv").write_text("\n".join([lines[0], *lines[1:5], ",".join(row), *lines[6:]]))
+    with pytest.raises(ValueError, match=r"row 4 has no UTC offset but others have one"):
+        read_bars(tmp_path / "naive.csv")
+    (tmp_path / "cut.csv.gz").write_bytes(write_bars(week, tmp_path / "w.csv.gz").read_bytes()[:4000])
+    with pytest.raises(ValueError, match=r"cut.csv.gz: cannot read the file \(EOFError"):
+        read_bars(tmp_path / "cut.csv.gz")
+
+
+def test_a_foreign_bars_file_goes_through_the_loader(tmp_path, week):
+    raw = week.iloc[:120][["time", "open", "high", "low", "close", "volume"]].rename(columns=str.title)
+    raw.to_csv(tmp_path / "export.csv", index=False)
+    bars = read_bars(tmp_path / "export.csv")
+    check_bars(bars)
+    assert bars["close"].tolist() == week["close"].iloc[:120].tolist()

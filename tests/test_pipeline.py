@@ -59,11 +59,18 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     again = runner.invoke(app, ["pipeline", "--config", str(config)])
     assert again.exit_code == 0 and "Stages run: none" in again.output
     # A changed model setting re-runs only what depends on it.
-    changed = tiny(tmp_path, models={"state_backend": "forest", "state_estimators": 12, "predictor_max_iter": 10,
-                                     "horizons": [1, 5]})
+    changed_models = {"state_backend": "forest", "state_estimators": 12, "predictor_max_iter": 10, "horizons": [1, 5]}
+    changed = tiny(tmp_path, models=changed_models)
     third = runner.invoke(app, ["pipeline", "--config", str(changed)])
     assert third.exit_code == 0, third.output
     assert "Stages run: pretrain, finetune, report" in third.output
+    # Another seed in the same run folder rebuilds the library and re-runs exactly what depends on it.
+    fourth = runner.invoke(app, ["pipeline", "--config", str(tiny(tmp_path, seed=4, models=changed_models))])
+    assert fourth.exit_code == 0, fourth.output
+    assert "Stages run: archetypes, pretrain, finetune, setups, report" in fourth.output
+    library = json.loads((run / "archetypes" / "manifest.json").read_text())
+    assert library["build"]["seed"] == 4 and library["complete"]
+    assert not list((run / ".work").iterdir()), "the finished library moved into place"
 
 
 @pytest.mark.parametrize("change, match", [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 from pathlib import Path
 
@@ -46,6 +48,11 @@ def write_bars(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     -------
     pathlib.Path
         The written path.
+
+    Notes
+    -----
+    Writing is deterministic: the same bars give the same bytes in every format
+    (the gzip header carries no file name or time).
     """
     path = Path(path)
     kind = bars_file_kind(path)
@@ -54,28 +61,55 @@ def write_bars(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         if kind == ".parquet":
             df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False, compression="gzip" if kind == ".csv.gz" else None)
+        elif kind == ".csv":
+            df.to_csv(tmp, index=False)
+        else:  # no name or time in the gzip header: the same bars give the same bytes
+            with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed, \
+                    io.TextIOWrapper(packed, encoding="utf-8", newline="") as text:
+                df.to_csv(text, index=False)
     return path
 
 
 def read_bars(path: str | os.PathLike) -> pd.DataFrame:
-    """Read bars written by :func:`write_bars`, restoring dtypes.
+    """Read a bars file and check it at the one validation boundary.
 
-    ``time`` comes back tz-aware in America/New_York and label columns as
-    categories.
+    A file written by :func:`write_bars` (every schema column present) comes
+    back as written: ``time`` tz-aware in America/New_York, label columns as
+    categories, then :func:`~fracfire.schema.check_bars` (day by day when a
+    ``day_id`` column holds independent days, as in an archetype library). Any
+    other bars file (a broker export, a real sample) goes through
+    :func:`~fracfire.data.real.load_continuous_contract`, which reads its
+    column spellings and time formats and gives it the schema.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        Unreadable file, unparsable or implausible times, or bars that break the
+        schema (:class:`~fracfire.exceptions.BarsValidationError` names the
+        rule and the first offending rows).
     """
+    from fracfire.data.real import load_continuous_contract, parse_times, read_table
+    from fracfire.schema import BAR_COLUMNS, check_bars
+
     path = Path(path)
-    kind = bars_file_kind(path)
-    if not path.exists():
-        raise FileNotFoundError(f"bars file not found: {path}")
-    if kind == ".parquet":
-        df = pd.read_parquet(path)
-    else:
-        df = pd.read_csv(path)
-        df["time"] = pd.to_datetime(df["time"], utc=True).dt.tz_convert(TIMEZONE)
-        for column in _CATEGORIES:
-            if column in df.columns:
-                df[column] = df[column].astype("category")
+    bars_file_kind(path)
+    df = read_table(path)
+    if not set(BAR_COLUMNS) <= set(df.columns):
+        return load_continuous_contract(path)
+    if not isinstance(df["time"].dtype, pd.DatetimeTZDtype):
+        df["time"] = parse_times(df["time"], path)
     df["time"] = df["time"].dt.tz_convert(TIMEZONE).dt.as_unit("ns")
+    for column in _CATEGORIES:
+        if column in df.columns and not isinstance(df[column].dtype, pd.CategoricalDtype):
+            df[column] = df[column].astype("category")
+    try:
+        if "day_id" in df.columns:
+            for _, day in df.groupby("day_id", sort=False):
+                check_bars(day)
+        else:
+            check_bars(df)
+    except ValueError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
     return df

@@ -20,7 +20,7 @@ from fracfire.physics.states import MarketState
 from fracfire.schema import MAX_PRICE, MAX_VOLUME, TICK_SIZE, TIMEZONE, bad_values, bars_frame
 
 __all__ = ["COLUMN_SPELLINGS", "SEGMENT_GAP_MINUTES", "SESSION_MAX_HOURS", "ValidationReport",
-           "load_continuous_contract", "validate_bars"]
+           "load_continuous_contract", "parse_times", "read_table", "validate_bars"]
 
 COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
     "time": ("time", "timestamp", "datetime", "date_time", "ts", "t", "date"),
@@ -64,6 +64,47 @@ def _read_raw(path: Path) -> pd.DataFrame:
     raise ValueError(f"{path}: unsupported file type; use .json, .csv, .csv.gz or .parquet")
 
 
+def read_table(path: str | os.PathLike, what: str = "bars file") -> pd.DataFrame:
+    """Read a JSON, CSV (optionally gzipped) or Parquet table of bars as it is.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file (the message says ``what`` it is).
+    ValueError
+        An empty, corrupt or truncated file, or one that is not the format its
+        name says: one line naming the file and the reader's complaint.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what} not found: {path}")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a {what}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: the file is empty")
+    try:
+        raw = _read_raw(path)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: the file is empty") from None
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, pd.errors.ParserError, ArrowException) as exc:
+        # corrupt or truncated gzip, binary junk, malformed CSV or Parquet
+        raise ValueError(f"{path}: cannot read the file ({type(exc).__name__}: {str(exc).strip()})") from None
+    if raw.empty:
+        raise ValueError(f"{path}: no bars in the file")
+    return raw
+
+
+def parse_times(values: pd.Series, path: str | os.PathLike, tz: str = TIMEZONE,
+                dayfirst: bool | None = None) -> pd.Series:
+    """Parse a column of bar times to tz-aware America/New_York (see :func:`load_continuous_contract`).
+
+    Offsets, naive wall-clock times in ``tz`` (DST policy of the loader), epochs in
+    any unit; a ``ValueError`` names the first row that cannot be read or lies
+    outside 1980-2100.
+    """
+    return _parse_time(values, tz, Path(path), dayfirst)
+
+
 def _normalise_columns(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     lower = {str(c).strip().lower(): c for c in raw.columns}
     picked = {}
@@ -95,6 +136,9 @@ def _join_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
 
 
 _SLASH_DATE = r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})"
+EARLIEST_TIME = pd.Timestamp("1980-01-01")
+LATEST_TIME = pd.Timestamp("2100-01-01")
+"""Bar times outside [EARLIEST_TIME, LATEST_TIME) are refused as misread (e.g. an epoch in the wrong unit)."""
 _EPOCH_UNITS = ((1e11, "s"), (1e14, "ms"), (1e17, "us"), (np.inf, "ns"))
 """Epoch numbers below each bound are read in that unit (1e11 s is the year 5138)."""
 
@@ -131,11 +175,15 @@ def _slash_order(text: pd.Series, dayfirst: bool | None, path: Path) -> pd.Serie
 
 def _parse_time(values: pd.Series, tz: str, path: Path, dayfirst: bool | None = None) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
-        if values.isna().any():
-            row = int(np.flatnonzero(values.isna().to_numpy())[0])
-            raise ValueError(f"{path}: missing epoch timestamp in row {row}")
-        unit = next(u for bound, u in _EPOCH_UNITS if float(values.abs().max()) < bound)
-        return pd.to_datetime(values.astype("int64"), unit=unit, utc=True).dt.tz_convert(TIMEZONE)
+        numbers = values.to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(numbers) | (np.abs(numbers) >= 2.0**63)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{path}: {'missing' if np.isnan(numbers[row]) else 'impossible'} epoch timestamp "
+                             f"{_shown(values.iloc[row])} in row {row}")
+        unit = next(u for bound, u in _EPOCH_UNITS if float(np.abs(numbers).max()) < bound)
+        parsed = pd.to_datetime(values.astype("int64"), unit=unit, utc=True)
+        return _plausible(parsed, values, path, f" (read as epoch {unit})").dt.tz_convert(TIMEZONE)
     text = _slash_order(values.astype("string"), dayfirst, path)
     # Offsets may differ across a DST change (-05:00 / -04:00): parse those as UTC instants.
     offset = text.str.contains(_UTC_OFFSET, regex=True, na=False)
@@ -145,14 +193,42 @@ def _parse_time(values: pd.Series, tz: str, path: Path, dayfirst: bool | None = 
             raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first}")
         raise ValueError(f"{path}: timestamp {text.iloc[first]!r} in row {first} has no UTC offset but "
                          "others have one; expected all timestamps with an offset or all without")
-    parsed = pd.to_datetime(text, errors="coerce", utc=bool(offset.any()), format="mixed")
+    try:
+        parsed = pd.to_datetime(text, errors="coerce", utc=bool(offset.any()), format="mixed")
+    except (ValueError, OverflowError, NotImplementedError):  # e.g. OutOfBoundsDatetime: find the row
+        parsed = pd.Series([_one_time(v, bool(offset.any())) for v in text], index=text.index)
     bad = parsed.isna() & text.notna()
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first}")
+        raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first} (or outside "
+                         f"{EARLIEST_TIME.year}-{LATEST_TIME.year})")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return parsed.dt.tz_convert(TIMEZONE)
-    return _localize(parsed, tz, path)
+        return _plausible(parsed, text, path).dt.tz_convert(TIMEZONE)
+    return _localize(_plausible(parsed, text, path), tz, path)
+
+
+def _one_time(value, utc: bool):
+    """One timestamp, or NaT when it cannot be read or represented."""
+    try:
+        return pd.to_datetime(value, utc=utc) if value is not pd.NA else pd.NaT
+    except (ValueError, OverflowError, NotImplementedError, TypeError):
+        return pd.NaT
+
+
+def _shown(value) -> str:
+    """``repr`` of a cell, numpy scalars as plain numbers."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _plausible(parsed: pd.Series, raw: pd.Series, path: Path, how: str = "") -> pd.Series:
+    """``parsed`` if every time lies in [EARLIEST_TIME, LATEST_TIME); else a ValueError naming the first row."""
+    naive = parsed.dt.tz_convert(None) if isinstance(parsed.dtype, pd.DatetimeTZDtype) else parsed
+    outside = ((naive < EARLIEST_TIME) | (naive >= LATEST_TIME)).to_numpy()
+    if outside.any():
+        row = int(np.flatnonzero(outside)[0])
+        raise ValueError(f"{path}: timestamp {_shown(raw.iloc[row])} in row {row} is {parsed.iloc[row]}{how}; "
+                         f"expected times from {EARLIEST_TIME.year} to {LATEST_TIME.year}")
+    return parsed
 
 
 def _localize(naive: pd.Series, tz: str, path: Path) -> pd.Series:
@@ -443,20 +519,7 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
     (False, 5, 258)
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"real data file not found: {path}")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path}: the file is empty")
-    try:
-        raw = _read_raw(path)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: the file is empty") from None
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, pd.errors.ParserError, ArrowException) as exc:
-        # corrupt or truncated gzip, binary junk, malformed CSV or Parquet
-        raise ValueError(f"{path}: cannot read the file ({type(exc).__name__}: {str(exc).strip()})") from None
-    if raw.empty:
-        raise ValueError(f"{path}: no bars in the file")
-    frame = _normalise_columns(raw, path)
+    frame = _normalise_columns(read_table(path, "real data file"), path)
     frame["time"] = _parse_time(frame["time"], tz, path, dayfirst)
     stamps = pd.DatetimeIndex(frame["time"].dropna())
     if len(stamps) > 1 and not stamps.duplicated().all() and stamps.duplicated().any() and (

@@ -184,12 +184,16 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
                      progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Build a labelled archetype library (see the module docstring).
 
+    The manifest, with the build arguments, is written before the first shard
+    and updated as shards finish (``"complete": false`` until the last), so an
+    interrupted build can always be resumed, and only with the same arguments.
+
     Parameters
     ----------
     out : str or PathLike
         Library folder.
     archetypes : list of str or "all"
-        Names from :data:`ARCHETYPES`.
+        Names from :data:`ARCHETYPES`, each at most once.
     days_per_archetype : int
         Days of each archetype.
     seed : int
@@ -202,11 +206,20 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
         ``"local"`` starts a Dask ``LocalCluster`` with ``workers`` processes;
         ``"tcp://host:port"`` uses that Dask scheduler. Overrides ``workers``' pool.
     resume : bool
-        Keep shards already in ``out`` (they were written atomically).
+        Continue an interrupted build in ``out``: keep its finished shards (they
+        were written atomically). Refused, naming the difference, when the
+        library was started with other arguments.
     days_per_shard : int
         Days per Parquet file.
     progress : callable, optional
         ``progress(days_done, days_total)``.
+
+    Raises
+    ------
+    ValueError
+        Unknown or repeated archetype names; a non-empty ``out`` without
+        ``resume``; ``resume`` into a folder started with other arguments or
+        holding files but no manifest.
     """
     import time
 
@@ -214,6 +227,9 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
     unknown = [n for n in names if n not in ARCHETYPES]
     if unknown:
         raise ValueError(f"unknown archetype(s) {unknown}; known: {list(ARCHETYPES)}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"archetype(s) {repeated} listed more than once; name each archetype once")
     if days_per_archetype < 1 or days_per_shard < 1:
         raise ValueError("days_per_archetype and days_per_shard must be >= 1")
     physics = physics or PhysicsConfig()
@@ -221,48 +237,79 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
     started = time.perf_counter()
     order = [n for n in ARCHETYPES if n in names]
     total = len(order) * days_per_archetype
-    shards = []
-    for a, name in enumerate(order):
-        days = range(a * days_per_archetype, (a + 1) * days_per_archetype)
-        for k, first in enumerate(range(0, days_per_archetype, days_per_shard)):
-            shards.append(_Shard(name, k, tuple(days[first:first + days_per_shard])))
+    build = _build_args(order, days_per_archetype, seed, physics, days_per_shard, initial_price)
+    shards = _plan(build)
     manifest_path = out / MANIFEST
-    if out.exists() and any(out.iterdir()) and not resume:
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is a file, not a library folder")
+    occupied = out.exists() and any(out.iterdir())
+    if occupied and not resume:
         raise ValueError(f"{out} is not empty: pass resume=True (--resume) to continue a build, "
                          "or choose an empty folder")
-    if resume and manifest_path.exists():
-        previous = json.loads(manifest_path.read_text())
-        if previous.get("build") != _build_args(order, days_per_archetype, seed, physics, days_per_shard,
-                                                initial_price):
-            raise ValueError(f"{out} holds a library built with other arguments; use another folder")
-    done = [s for s in shards if resume and (out / s.relpath).exists()]
+    listed: dict[str, dict] = {}
+    if occupied:
+        if not manifest_path.exists():
+            raise ValueError(f"{out} holds files but no {MANIFEST}, so what built them is unknown; "
+                             "use an empty folder")
+        previous = _read_manifest(out)
+        difference = _difference(previous["build"], build)
+        if difference:
+            raise ValueError(f"{out} holds a library built with other arguments ({difference}); "
+                             "use another folder or the same arguments")
+        listed = {e["path"]: e for e in previous["shards"]}
+    done = [s for s in shards if occupied and (out / s.relpath).exists()]
     todo = [s for s in shards if s not in done]
+    results = {}
+    for s in done:  # trust a listed hash only if the file still has it
+        digest = _sha256(out / s.relpath)
+        entry = listed.get(s.relpath)
+        rows = entry["rows"] if entry and entry["sha256"] == digest else \
+            int(pd.read_parquet(out / s.relpath, columns=["day_id"]).shape[0])
+        results[s.relpath] = (s.relpath, rows, digest)
+    _write_manifest(out, build, shards, results, complete=not todo)
     args = (str(out), seed, physics.to_dict(), total, initial_price)
-    results = {s.relpath: (s.relpath, int(pd.read_parquet(out / s.relpath, columns=["day_id"]).shape[0]),
-                           _sha256(out / s.relpath)) for s in done}
     finished = sum(len(s.days) for s in done)
     if progress:
         progress(finished, total)
     for shard, result in _run(todo, args, workers, scheduler):
         results[shard.relpath] = result
         finished += len(shard.days)
+        _write_manifest(out, build, shards, results, complete=len(results) == len(shards))
         if progress:
             progress(finished, total)
-    entries = [{"path": results[s.relpath][0], "archetype": s.archetype, "days": len(s.days),
-                "rows": results[s.relpath][1], "sha256": results[s.relpath][2]} for s in shards]
-    from fracfire import __version__
-
-    manifest = {"dataset_version": DATASET_VERSION, "generator_version": __version__,
-                "build": _build_args(order, days_per_archetype, seed, physics, days_per_shard, initial_price),
-                "shards": entries}
-    write_text_atomic(manifest_path, json.dumps(manifest, indent=2))
-    return BuildResult(out, total, sum(e["rows"] for e in entries), len(entries), len(done),
-                       time.perf_counter() - started)
+    rows = sum(r[1] for r in results.values())
+    return BuildResult(out, total, rows, len(shards), len(done), time.perf_counter() - started)
 
 
 def _build_args(order, days, seed, physics, per_shard, price) -> dict:
     return {"archetypes": order, "days_per_archetype": days, "seed": seed, "physics": physics.to_dict(),
             "days_per_shard": per_shard, "initial_price": price, "first_day": str(FIRST_DAY.date())}
+
+
+def _plan(build: dict) -> list[_Shard]:
+    """The shards a build's arguments call for, in manifest order."""
+    per_archetype, per_shard = build["days_per_archetype"], build["days_per_shard"]
+    shards = []
+    for a, name in enumerate(build["archetypes"]):
+        days = range(a * per_archetype, (a + 1) * per_archetype)
+        for k, first in enumerate(range(0, per_archetype, per_shard)):
+            shards.append(_Shard(name, k, tuple(days[first:first + per_shard])))
+    return shards
+
+
+def _difference(old: dict, new: dict) -> str:
+    """Name the build arguments that differ, with both values."""
+    parts = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) == new.get(key):
+            continue
+        if key == "physics" and isinstance(old.get(key), dict):
+            knobs = sorted(k for k in set(old[key]) | set(new[key]) if old[key].get(k) != new[key].get(k))
+            parts.append("physics " + ", ".join(f"{k}: library {old[key].get(k)!r}, now {new[key].get(k)!r}"
+                                                for k in knobs))
+        else:
+            parts.append(f"{key}: library {old.get(key)!r}, now {new.get(key)!r}")
+    return "; ".join(parts)
 
 
 def _run(todo: list[_Shard], args: tuple, workers: int | None, scheduler: str | None):
@@ -274,7 +321,13 @@ def _run(todo: list[_Shard], args: tuple, workers: int | None, scheduler: str | 
 
         cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
                                dashboard_address=None) if scheduler == "local" else None
-        client = Client(cluster if cluster is not None else scheduler)
+        try:
+            client = Client(cluster if cluster is not None else scheduler, timeout="10s")
+        except OSError as exc:
+            if cluster is not None:
+                cluster.close()
+            raise OSError(f"cannot reach the Dask scheduler {scheduler!r} ({exc}); start one with "
+                          "'dask scheduler' or pass --scheduler local") from None
         try:
             futures = {client.submit(_build_shard, shard, *args, pure=False): shard for shard in todo}
             for future in as_completed(futures):
@@ -295,30 +348,100 @@ def _run(todo: list[_Shard], args: tuple, workers: int | None, scheduler: str | 
     yield from zip(todo, parallel(delayed(_build_shard)(shard, *args) for shard in todo), strict=True)
 
 
-def verify_archetypes(path: str | os.PathLike) -> list[str]:
-    """Re-hash every shard against the manifest; return the problems (empty = intact)."""
-    path = Path(path)
+def _write_manifest(out: Path, build: dict, shards: list[_Shard], results: dict, complete: bool) -> None:
+    from fracfire import __version__
+
+    entries = [{"path": s.relpath, "archetype": s.archetype, "days": len(s.days),
+                "rows": results[s.relpath][1], "sha256": results[s.relpath][2]}
+               for s in shards if s.relpath in results]
+    manifest = {"dataset_version": DATASET_VERSION, "generator_version": __version__, "build": build,
+                "complete": complete, "shards": entries}
+    write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=2))
+
+
+def _read_manifest(path: Path) -> dict:
+    """Read and check a library's manifest; a ValueError names the file and what is wrong."""
     manifest_path = path / MANIFEST
-    if not manifest_path.exists():
-        raise FileNotFoundError(f"no {MANIFEST} in {path}: not an archetype library (or an unfinished build)")
-    manifest = json.loads(manifest_path.read_text())
+    if not manifest_path.is_file():
+        raise FileNotFoundError(f"no {MANIFEST} in {path}: not an archetype library")
+    where = f"{manifest_path} is not a valid library manifest"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(manifest).__name__}")
+    build, entries = manifest.get("build"), manifest.get("shards")
+    if not isinstance(build, dict) or not isinstance(entries, list):
+        raise ValueError(f"{where}: needs a 'build' object and a 'shards' list")
+    for i, entry in enumerate(entries):
+        if not (isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("path", "sha256",
+                                                                                          "archetype"))
+                and isinstance(entry.get("rows"), int)):
+            raise ValueError(f"{where}: shard entry {i} needs string path, sha256 and archetype and integer rows; "
+                             f"got {entry!r}")
+        target = (path / entry["path"]).resolve()
+        if Path(entry["path"]).is_absolute() or not target.is_relative_to(path.resolve()):
+            raise ValueError(f"{where}: shard path {entry['path']!r} points outside the library")
+    try:
+        _plan(build)
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{where}: build arguments incomplete ({exc})") from None
+    return manifest
+
+
+def verify_archetypes(path: str | os.PathLike) -> list[str]:
+    """Check a library against its manifest; return the problems (empty = intact).
+
+    Reports an unfinished build, shards that are missing or whose SHA-256
+    differs, Parquet files the manifest does not list, and leftover temporary
+    files from an interrupted write.
+
+    Raises
+    ------
+    FileNotFoundError
+        No manifest in ``path``.
+    ValueError
+        The manifest is not valid JSON or not a library manifest (names the file).
+    """
+    path = Path(path)
+    manifest = _read_manifest(path)
+    entries = manifest["shards"]
+    planned = {s.relpath for s in _plan(manifest["build"])}
     problems = []
-    for entry in manifest["shards"]:
+    unfinished = sorted(planned - {e["path"] for e in entries})
+    if unfinished or not manifest.get("complete", True):
+        problems.append(f"unfinished build: {len(planned) - len(unfinished)} of {len(planned)} shards written "
+                        "(continue it with --resume)")
+    if not planned:
+        problems.append("the manifest lists no shards")
+    for entry in entries:
         shard = path / entry["path"]
+        if entry["path"] not in planned:
+            problems.append(f"unexpected entry {entry['path']} (not in the build plan)")
         if not shard.exists():
             problems.append(f"missing {entry['path']}")
         elif _sha256(shard) != entry["sha256"]:
             problems.append(f"hash mismatch {entry['path']}")
+    listed = {e["path"] for e in entries}
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        rel = file.relative_to(path).as_posix()
+        if file.name.endswith(".tmp"):
+            problems.append(f"stray temporary file {rel} (an interrupted write; safe to delete)")
+        elif file.suffix == ".parquet" and rel not in listed and rel not in unfinished:
+            problems.append(f"extra {rel} (not in the manifest)")
+        elif file.suffix == ".parquet" and rel in unfinished:
+            problems.append(f"extra {rel} (written after the manifest's last update; --resume adopts it)")
     return problems
 
 
 def load_archetypes(path: str | os.PathLike, archetypes: list[str] | None = None) -> pd.DataFrame:
     """Load a library (all archetypes or some) as one frame with ``archetype`` and ``day_id`` columns."""
     path = Path(path)
-    manifest_path = path / MANIFEST
-    if not manifest_path.exists():
-        raise FileNotFoundError(f"no {MANIFEST} in {path}: not an archetype library")
-    entries = json.loads(manifest_path.read_text())["shards"]
+    manifest = _read_manifest(path)
+    entries = manifest["shards"]
+    if not manifest.get("complete", True):
+        raise ValueError(f"{path} is an unfinished build; continue it with resume=True (--resume) first")
     if archetypes is not None:
         known = {e["archetype"] for e in entries}
         unknown = sorted(set(archetypes) - known)

@@ -327,13 +327,10 @@ class PhysicsConfig:
     def from_yaml(cls, path: str | os.PathLike) -> "PhysicsConfig":
         """Read a config written by :meth:`to_yaml` (a top-level ``physics:`` mapping,
         or the knobs at top level)."""
+        from fracfire._config import read_yaml
+
         path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise FileNotFoundError(f"physics config file not found: {path}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        data = read_yaml(path, "physics config file")
         if isinstance(data, dict) and set(data) == {"physics"}:
             data = data["physics"]
         if not isinstance(data, dict):

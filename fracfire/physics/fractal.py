@@ -256,10 +256,9 @@ class FractalConfig:
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "FractalConfig":
         """Read :meth:`to_yaml` output."""
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise FileNotFoundError(f"fractal config file not found: {path}") from None
+        from fracfire._config import read_yaml
+
+        data = read_yaml(path, "fractal config file")
         try:
             return cls.from_dict(data)
         except (TypeError, ValueError) as exc:

@@ -38,6 +38,29 @@ SeedLike = int | np.random.Generator | np.random.SeedSequence | None
 Progress = Callable[[int, int], None]
 
 _SESSIONS = [s.value for s in Session]
+MIN_INITIAL_PRICE = 100.0
+"""Lowest starting price: moves are in index points, so a lower start would keep hitting the price floor."""
+BYTES_PER_BAR = 1000
+"""Peak memory of one generated bar, measured (about 800 bytes a bar for 2,520 days) plus headroom."""
+
+
+def check_run_size(n_days) -> int:
+    """Check a run length for :meth:`PriceGenerator.generate_days` and return it.
+
+    Raises ``ValueError`` outside 1..100,000 days and ``MemoryError`` (before
+    any allocation) when the run would not fit in the available memory,
+    saying how to split it.
+    """
+    from fracfire._resources import available_memory, check_memory
+
+    n_days = check_int("n_days", n_days, low=1, high=100_000)
+    per_day = MINUTES_PER_DAY * BYTES_PER_BAR
+    fits = int(0.8 * (available_memory() or 0) / per_day)
+    check_memory(n_days * per_day, f"generating {n_days:,} days at once",
+                 f"generate at most about {fits:,} days per call (consecutive calls on one generator continue "
+                 "the series; the CLI's --start moves a run on), or build a library across workers with "
+                 "'fracfire dataset build --scheduler'")
+    return n_days
 _N_INTRADAY = len(schedule.INTRADAY_SCALES)
 _N_COMPONENTS = _N_INTRADAY + len(schedule.DAILY_SCALE_FRACTIONS)
 
@@ -79,7 +102,8 @@ class PriceGenerator:
     Parameters
     ----------
     initial_price : float, default 3000.0
-        First price, on the 0.25 grid; also the centre of macro gravity.
+        First price, on the 0.25 grid, in [100, 100,000] (headroom below the
+        bars' price ceiling); also the centre of macro gravity.
     seed : int, numpy.random.Generator, numpy.random.SeedSequence or None
         Source of all randomness, normalised once. The starting volatility
         state is drawn from its own child stream, then every generated day
@@ -128,7 +152,7 @@ class PriceGenerator:
         physics: PhysicsConfig | None = None,
         volatility_start: str | float = "level",
     ) -> None:
-        price = check_real("initial_price", initial_price, low=TICK_SIZE, high=MAX_PRICE)
+        price = check_real("initial_price", initial_price, low=MIN_INITIAL_PRICE, high=MAX_PRICE / 10)
         if abs(price / TICK_SIZE - round(price / TICK_SIZE)) > 1e-9:
             raise ValueError(f"initial_price must be on the 0.25 tick grid; got {initial_price!r}")
         if physics is None:
@@ -302,7 +326,7 @@ class PriceGenerator:
         pandas.DataFrame
             The bars, in the schema of :meth:`generate_day`.
         """
-        n_days = check_int("n_days", n_days, low=1, high=100_000)
+        n_days = check_run_size(n_days)
         if segment_length is not None:
             segment_length = check_int("segment_length", segment_length, low=1, high=_plan.MAX_OFFSET)
         if not isinstance(auto_transition, bool):

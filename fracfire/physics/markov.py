@@ -162,19 +162,16 @@ class MarkovStateDriver:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "MarkovStateDriver":
         """Read :meth:`save` output, validating its shape and rows."""
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"Markov driver file not found: {path}")
-        text = path.read_text(encoding="utf-8")
-        try:
-            if path.suffix in (".yaml", ".yml"):
-                import yaml
+        from fracfire._config import read_text, read_yaml
 
-                data = yaml.safe_load(text)
-            else:
-                data = json.loads(text)
-        except ValueError as exc:
-            raise ConfigError(f"{path}: unreadable ({exc})") from None
+        path = Path(path)
+        if path.suffix in (".yaml", ".yml"):
+            data = read_yaml(path, "Markov driver file")
+        else:
+            try:
+                data = json.loads(read_text(path, "Markov driver file"))
+            except ValueError as exc:
+                raise ConfigError(f"{path}: unreadable ({exc})") from None
         if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
             raise ConfigError(f"{path}: not a MarkovStateDriver file of format version {FORMAT_VERSION}")
         if data.get("states") != _NAMES:

@@ -26,20 +26,36 @@ def setup_logging(log_dir: str | os.PathLike = "out/logs", level: int = logging.
 
 
 def _uri(uri: str | None) -> str:
-    uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        return uri
-    # The local ./mlruns file store is our default; mlflow 3 wants an explicit opt-in for it.
-    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
-    return Path("mlruns").resolve().as_uri()
+    """The tracking URI to use: ``uri``, else ``$MLFLOW_TRACKING_URI``, else ``./mlruns``."""
+    uri = uri or os.environ.get("MLFLOW_TRACKING_URI") or Path("mlruns").resolve().as_uri()
+    scheme = uri.split(":", 1)[0].lower() if ":" in uri and not Path(uri).is_absolute() else ""
+    if scheme in ("", "file"):
+        # A local file store (our default, or a user's file: URI); mlflow 3 wants an explicit opt-in for it.
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    elif scheme in ("http", "https"):
+        # Fail in seconds, not minutes of retries, when the server is down.
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+    return uri
 
 
 @contextlib.contextmanager
 def tracking_run(experiment: str, run_name: str, uri: str | None = None):
-    """An MLflow run (local ``./mlruns`` unless ``uri`` or ``$MLFLOW_TRACKING_URI`` says otherwise)."""
-    import mlflow
+    """An MLflow run (local ``./mlruns`` unless ``uri`` or ``$MLFLOW_TRACKING_URI`` says otherwise).
 
-    mlflow.set_tracking_uri(_uri(uri))
-    mlflow.set_experiment(experiment)
-    with mlflow.start_run(run_name=run_name) as run:
+    The run is opened before the caller's work starts, so an unusable tracking
+    URI fails at once with a ``RuntimeError`` naming it.
+    """
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    target = _uri(uri)
+    try:
+        mlflow.set_tracking_uri(target)
+        mlflow.set_experiment(experiment)
+        run = mlflow.start_run(run_name=run_name)
+    except (MlflowException, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RuntimeError(f"MLflow tracking at {target!r} is unusable: {first}") from None
+    with run:
         yield run

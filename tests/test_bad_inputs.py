@@ -139,7 +139,7 @@ def _cli_cases(tmp: Path) -> dict:
     (tmp / "huge_ticks.yaml").write_text("avg_ticks_per_bar: 1e9\n")
     out = str(tmp / "bars.parquet")
     return {
-        "out is a folder": (["--out", str(tmp / "folder.parquet")], r"output .*folder.parquet is a folder; name a file"),
+        "out is a folder": (["--out", str(tmp / "folder.parquet")], r"folder.parquet is a folder; name a file"),
         "out under a file": (["--out", str(tmp / "a_file" / "b.parquet")], r"a_file is a file, not a folder"),
         "config is a folder": (["--out", out, "--config", str(tmp)], r"physics config file .* is a folder"),
         "config is binary": (["--out", out, "--config", str(tmp / "binary.yaml")], r"is not UTF-8 text \(byte 2"),

@@ -30,13 +30,27 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    IN_FLIGHT.add(tmp)
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, target)
     finally:
+        IN_FLIGHT.discard(tmp)
         if tmp.exists():
             tmp.unlink()
+
+
+IN_FLIGHT: set[Path] = set()
+"""Temporary files this process is writing now; :func:`discard_in_flight` removes them."""
+
+
+def discard_in_flight() -> None:
+    """Remove every temporary file this process is writing (before an abrupt exit)."""
+    for tmp in list(IN_FLIGHT):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        IN_FLIGHT.discard(tmp)
 
 
 def _umask() -> int:

@@ -662,5 +662,22 @@ def demo(config: Annotated[Path, typer.Option(help="Pipeline YAML.")] = Path("co
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (``fracfire``)."""
-    app(args=argv, prog_name="fracfire")
+    """Console-script entry point (``fracfire``).
+
+    SIGTERM and SIGHUP stop a command the way Ctrl-C does: temporary files are
+    removed, worker processes stopped, finished files kept; the exit code is
+    128 + the signal number.
+    """
+    import signal
+    import sys
+
+    from fracfire._signals import Stopped, stop_on_signals
+
+    try:
+        with stop_on_signals():
+            app(args=argv, prog_name="fracfire")
+    except (Stopped, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        errors.print(f"stopped by {signal.Signals(signum).name}: finished files are kept, no partial file is left",
+                     markup=False, highlight=False)
+        sys.exit(128 + signum)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire._atomic import atomic_path, write_text_atomic
+from fracfire._signals import guard_worker
 from fracfire.calendar import MINUTES_PER_DAY, SESSION_OPEN_MINUTE, sessions
 from fracfire.data.io import read_bars
 from fracfire.physics import (
@@ -133,8 +134,9 @@ class _Shard:
 
 
 def _build_shard(shard: _Shard, out: str, seed: int, physics: dict, total_days: int,
-                 initial_price: float) -> tuple[str, int, str]:
-    """Generate and write one shard (run in a worker); return (relpath, rows, sha256)."""
+                 initial_price: float, parent: int) -> tuple[str, int, str]:
+    """Generate and write one shard (run in a worker of process ``parent``); return (relpath, rows, sha256)."""
+    guard_worker(parent)
     children = np.random.SeedSequence(seed).spawn(total_days)
     config = PhysicsConfig.from_dict(physics)
     archetype = ARCHETYPES[shard.archetype]
@@ -267,7 +269,7 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
             int(pd.read_parquet(out / s.relpath, columns=["day_id"]).shape[0])
         results[s.relpath] = (s.relpath, rows, digest)
     _write_manifest(out, build, shards, results, complete=not todo)
-    args = (str(out), seed, physics.to_dict(), total, initial_price)
+    args = (str(out), seed, physics.to_dict(), total, initial_price, os.getpid())
     finished = sum(len(s.days) for s in done)
     if progress:
         progress(finished, total)

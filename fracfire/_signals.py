@@ -1,0 +1,90 @@
+"""Stopping cleanly: SIGTERM and SIGHUP unwind like Ctrl-C, and worker processes never outlive their parent.
+
+The command line turns SIGTERM/SIGHUP into :class:`Stopped` in the main
+process, so every ``finally`` runs: temporary files are removed by
+:func:`fracfire._atomic.atomic_path` and worker pools are shut down by their
+context managers. A worker process (loky or Dask) calls :func:`guard_worker`
+at the start of each task: on SIGTERM/SIGHUP, or as soon as its parent has
+gone (even after a SIGKILL), it removes the temporary files it was writing and
+exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+
+from fracfire._atomic import discard_in_flight
+
+__all__ = ["Stopped", "guard_worker", "stop_on_signals"]
+
+_SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None)
+POLL_SECONDS = 0.5
+"""How often a worker checks that its parent is alive."""
+
+
+class Stopped(BaseException):
+    """The process was asked to stop by a signal (``signum``); raised where it was running."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread (like Ctrl-C)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Stopped(signum)
+
+    previous = {s: signal.signal(s, handler) for s in _SIGNALS}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
+_guarded: int | None = None
+
+
+def guard_worker(parent: int) -> None:
+    """Make this worker process leave no debris and die with ``parent`` (idempotent; no-op in ``parent``)."""
+    global _guarded
+    pid = os.getpid()
+    if pid == parent or _guarded == pid:
+        return
+    _guarded = pid
+
+    def leave(signum=None, frame=None):
+        discard_in_flight()
+        os._exit(128 + (signum or signal.SIGTERM))
+
+    if threading.current_thread() is threading.main_thread():
+        for s in _SIGNALS:
+            signal.signal(s, leave)
+    first = os.getppid()
+
+    def watch():
+        while os.getppid() == first and _alive(parent):
+            time.sleep(POLL_SECONDS)
+        leave()
+
+    threading.Thread(target=watch, name="fracfire-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

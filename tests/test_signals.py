@@ -1,0 +1,100 @@
+"""Interruptions with real signals against real subprocesses: nothing half-written, no orphaned workers."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def _start(args, cwd):
+    return subprocess.Popen([sys.executable, "-m", "fracfire", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(condition, process, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"the command ended (code {process.returncode}) before the moment to interrupt it: "
+                        f"{process.stderr.read()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("timed out waiting for the moment to interrupt")
+        time.sleep(0.005)
+
+
+def _children(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
+    out = tmp_path / "bars.csv.gz"
+    process = _start(["generate", "--days", "120", "--seed", "1", "--out", str(out)], tmp_path)
+    _wait_for(lambda: any(p.name.endswith(".tmp") for p in tmp_path.iterdir()), process)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "stopped by SIGTERM" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [], "neither the output nor its temporary file"
+
+
+def _build(tmp_path, lib, *extra):
+    return _start(["dataset", "build", "--out", str(lib), "--archetypes", "rally_day,range_day,quiet_day",
+                   "--days-per-archetype", "150", "--workers", "2", "--seed", "3", *extra], tmp_path)
+
+
+def _listed(lib):
+    try:
+        return len(json.loads((lib / "manifest.json").read_text())["shards"])
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return 0
+
+
+def test_sigkill_of_a_build_leaves_no_worker_behind(tmp_path):
+    lib = tmp_path / "lib"
+    process = _build(tmp_path, lib)
+    _wait_for(lambda: _listed(lib) >= 1, process)
+    workers = _children(process.pid)
+    assert workers, "the build runs worker processes"
+    process.kill()
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_running(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _running(w)], "workers outlived their parent"
+    assert not list(lib.rglob("*.tmp")), "a dying worker removes what it was writing"
+
+
+def test_sigterm_of_a_build_stops_cleanly_and_resume_finishes_it(tmp_path):
+    from fracfire.data.synthetic import verify_archetypes
+
+    lib = tmp_path / "lib"
+    process = _build(tmp_path, lib)
+    _wait_for(lambda: _listed(lib) >= 1, process)
+    workers = _children(process.pid)
+    os.kill(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
+    assert not [w for w in workers if _running(w)]
+    assert not list(lib.rglob("*.tmp"))
+    assert verify_archetypes(lib)[0].startswith("unfinished build:")
+    resumed = _build(tmp_path, lib, "--resume")
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    assert verify_archetypes(lib) == []

@@ -499,6 +499,7 @@ def _stdin_rows(stream):
     if not header:
         return
     names = [h.strip().lower() for h in header]
+    names[0] = names[0].removeprefix("\ufeff")  # a byte-order mark from a spreadsheet export
     for record in reader:
         line = reader.line_num
         if not record:

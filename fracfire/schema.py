@@ -51,6 +51,10 @@ MAX_PRICE = 1_000_000.0
 below where ticks stop fitting in int64 or prices lose their 0.25 grid in float64."""
 MAX_VOLUME = 10**12
 """Largest volume of one bar accepted anywhere (contracts)."""
+EARLIEST_TIME = pd.Timestamp("1980-01-01")
+LATEST_TIME = pd.Timestamp("2100-01-01")
+"""Bar times (naive UTC or wall clock) outside [EARLIEST_TIME, LATEST_TIME) are refused as misread, e.g. an
+epoch in the wrong unit or a row number read as a time."""
 PRICE_COLUMNS = ("open", "high", "low", "close")
 TICK_COLUMNS = (
     "open_ticks", "high_ticks", "low_ticks", "close_ticks",

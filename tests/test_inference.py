@@ -59,6 +59,10 @@ def test_streaming_equals_batch(models, day, backend):
     (lambda r: {**r, "low": r["high"] + 1}, "breaks low <= open, close <= high"),
     (lambda r: {**r, "volume": 0}, "volume 0"),
     (lambda r: {k: v for k, v in r.items() if k != "open"}, r"missing \['open'\]"),
+    (lambda r: {**r, "time": ""}, r"bar time '' is not a timestamp"),
+    (lambda r: {**r, "time": "1970-01-01 00:00:01"}, r"bar time '1970-01-01 00:00:01' is outside 1980-2100"),
+    (lambda r: {**r, "low": r["low"] - 0.1}, r"low \d+\.\d+ is off the 0.25 tick grid"),
+    (lambda r: {**r, "time": "2025-03-09 02:30"}, r"'2025-03-09 02:30' does not exist in America/New_York"),
 ])
 def test_bad_bars_are_rejected_without_corrupting_state(models, day, bad, match):
     records = day[COLUMNS].to_dict("records")
@@ -70,6 +74,17 @@ def test_bad_bars_are_rejected_without_corrupting_state(models, day, bad, match)
     with pytest.raises(ValueError, match=match):
         engine.update(bad(records[100]))
     assert engine.update(records[100]) == clean.update(records[100])
+
+
+def test_naive_times_in_the_repeated_autumn_hour_follow_the_stream(models):
+    engine = LiveStateEngine(models["boosting"], clock=lambda: pd.Timestamp("2025-11-03", tz="UTC"))
+    minutes = [f"2025-11-02 00:{m:02d}" for m in range(50, 60)] + [f"2025-11-02 01:{m:02d}" for m in range(60)]
+    minutes += [f"2025-11-02 01:{m:02d}" for m in range(60)] + ["2025-11-02 02:00"]  # the hour, twice
+    price = 6000.0
+    for text in minutes:
+        engine.update({"time": text, "open": price, "high": price + 1, "low": price - 1, "close": price, "volume": 5})
+    assert engine.bars_seen == len(minutes) == 131
+    assert engine._last_time == pd.Timestamp("2025-11-02 02:00", tz="America/New_York")
 
 
 def test_corrupt_or_mismatched_models(tmp_path, models):
@@ -111,6 +126,7 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
     rule = tmp_path / "rule.yaml"
     rule.write_text("state: ranging\nmin_confidence: 0.0\ncooldown_minutes: 30\n")
     lines = day[COLUMNS].iloc[:60].to_csv(index=False).splitlines()
+    lines[0] = "\ufeff" + lines[0]  # a byte-order mark, as spreadsheets write
     lines.insert(10, lines[5])  # a repeated (out-of-order) bar
     lines.insert(20, "2025-01-06 01:00,1,2")  # too few fields
     lines.insert(30, lines[29].replace("2025-", "2030-", 1))  # a bar from the future
@@ -167,6 +183,10 @@ def test_continuous_learning_keeps_every_version(models, tmp_path):
     latest.write_bytes((registry.path / versions[0]["file"]).read_bytes())
     result = runner.invoke(app, ["infer", "--model", str(registry.path), "--bars", str(new)])
     assert result.exit_code != 0 and "SHA-256 does not match the manifest" in result.output
+    outside = {"versions": [{**versions[0], "file": "../../start.skops"}]}
+    (registry.path / "manifest.json").write_text(json.dumps(outside), encoding="utf-8")
+    result = runner.invoke(app, ["infer", "--model", str(registry.path), "--bars", str(new)])
+    assert result.exit_code != 0 and "'../../start.skops' points outside the registry folder" in result.output
     (registry.path / "manifest.json").write_text("[1, 2", encoding="utf-8")
     result = runner.invoke(app, ["infer", "--model", str(registry.path), "--bars", str(new)])
     assert result.exit_code != 0 and "not a model registry manifest" in result.output

@@ -17,7 +17,16 @@ from fracfire.data.checks import SEGMENT_GAP_MINUTES, SESSION_MAX_HOURS, bar_min
 from fracfire.exceptions import BarsValidationError, FracFireWarning
 from fracfire.physics.sessions import Session, session_codes
 from fracfire.physics.states import MarketState
-from fracfire.schema import MAX_PRICE, MAX_VOLUME, TICK_SIZE, TIMEZONE, bad_values, bars_frame
+from fracfire.schema import (
+    EARLIEST_TIME,
+    LATEST_TIME,
+    MAX_PRICE,
+    MAX_VOLUME,
+    TICK_SIZE,
+    TIMEZONE,
+    bad_values,
+    bars_frame,
+)
 
 __all__ = ["COLUMN_SPELLINGS", "SEGMENT_GAP_MINUTES", "SESSION_MAX_HOURS", "ValidationReport",
            "load_continuous_contract", "parse_times", "read_table", "validate_bars"]
@@ -136,9 +145,6 @@ def _join_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
 
 
 _SLASH_DATE = r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})"
-EARLIEST_TIME = pd.Timestamp("1980-01-01")
-LATEST_TIME = pd.Timestamp("2100-01-01")
-"""Bar times outside [EARLIEST_TIME, LATEST_TIME) are refused as misread (e.g. an epoch in the wrong unit)."""
 _EPOCH_UNITS = ((1e11, "s"), (1e14, "ms"), (1e17, "us"), (np.inf, "ns"))
 """Epoch numbers below each bound are read in that unit (1e11 s is the year 5138)."""
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from fracfire.data.features import feature_names
 from fracfire.physics.sessions import Session, session_codes
-from fracfire.schema import TICK_SIZE, TIMEZONE, bad_values
+from fracfire.schema import EARLIEST_TIME, LATEST_TIME, TICK_SIZE, TIMEZONE, bad_values
 
 __all__ = ["LiveStateEngine", "Prediction"]
 
@@ -95,11 +95,7 @@ class LiveStateEngine:
         missing = [k for k in ("time", "open", "high", "low", "close", "volume") if get(k) is None]
         if missing:
             raise ValueError(f"bar is missing {missing}: {dict(bar) if not isinstance(bar, dict) else bar}")
-        try:
-            time = pd.Timestamp(get("time"))
-        except (TypeError, ValueError):
-            raise ValueError(f"bar time {get('time')!r} is not a timestamp") from None
-        time = time.tz_localize(TIMEZONE) if time.tzinfo is None else time.tz_convert(TIMEZONE)
+        time = self._time(get("time"))
         values = []
         for key in ("open", "high", "low", "close", "volume"):
             try:
@@ -122,8 +118,38 @@ class LiveStateEngine:
                              f"{self.max_future}; rejected so that it cannot make later bars look out of order")
         if self._last_time is not None and time <= self._last_time:
             raise ValueError(f"bar at {time} is not after the previous bar ({self._last_time}); out of order")
-        ticks = np.rint(np.array([o, h, lo, c]) / TICK_SIZE)
+        scaled = np.array([o, h, lo, c]) / TICK_SIZE
+        ticks = np.rint(scaled)
+        off = np.abs(scaled - ticks) > 1e-6
+        if off.any():
+            name = ("open", "high", "low", "close")[int(np.flatnonzero(off)[0])]
+            raise ValueError(f"bar at {time}: {name} {values[int(np.flatnonzero(off)[0])]!r} is off the "
+                             f"{TICK_SIZE} tick grid")
         return time, np.array([*ticks, v])
+
+    def _time(self, value) -> pd.Timestamp:
+        """A bar's time in America/New_York. Naive times are New York wall clock: in the hour the autumn
+        change repeats, the first reading after the previous bar is taken; a time the spring change skips
+        is an error."""
+        try:
+            time = pd.Timestamp(value)
+        except (TypeError, ValueError, OverflowError):
+            time = pd.NaT
+        if pd.isna(time):
+            raise ValueError(f"bar time {value!r} is not a timestamp")
+        if time.tzinfo is None:
+            readings = [r for r in (time.tz_localize(TIMEZONE, ambiguous=dst, nonexistent="NaT")
+                                    for dst in (True, False)) if not pd.isna(r)]
+            if not readings:
+                raise ValueError(f"bar time {value!r} does not exist in {TIMEZONE} (skipped by the spring DST "
+                                 "change); send times with a UTC offset")
+            later = [r for r in readings if self._last_time is None or r > self._last_time]
+            time = (later or readings)[0]
+        else:
+            time = time.tz_convert(TIMEZONE)
+        if not EARLIEST_TIME <= time.tz_localize(None) < LATEST_TIME:
+            raise ValueError(f"bar time {value!r} is outside {EARLIEST_TIME.year}-{LATEST_TIME.year}")
+        return time
 
     # ------------------------------------------------------------------ features
     def _newest_features(self, bars: np.ndarray) -> np.ndarray:

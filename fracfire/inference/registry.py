@@ -48,6 +48,11 @@ class ModelRegistry:
         if not isinstance(versions, list) or not all(
                 isinstance(v, dict) and isinstance(v.get("file"), str) for v in versions):
             raise ModelFileError(f"{self.manifest_path}: 'versions' must be a list of entries with a 'file'")
+        root = self.path.resolve()
+        for v in versions:
+            if Path(v["file"]).is_absolute() or not (root / v["file"]).resolve().is_relative_to(root):
+                raise ModelFileError(f"{self.manifest_path}: version {v.get('version')} file {v['file']!r} points "
+                                     "outside the registry folder")
         return versions
 
     def latest(self) -> Path:

@@ -24,6 +24,8 @@ __all__ = ["Stopped", "guard_worker", "stop_on_signals"]
 _SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None)
 POLL_SECONDS = 0.5
 """How often a worker checks that its parent is alive."""
+GRACE_SECONDS = 5.0
+"""How long an orphaned worker's main thread has to stop on SIGTERM before the watcher ends the process."""
 
 
 class Stopped(BaseException):
@@ -67,7 +69,8 @@ def guard_worker(parent: int) -> None:
         discard_in_flight()
         os._exit(128 + (signum or signal.SIGTERM))
 
-    if threading.current_thread() is threading.main_thread():
+    handled = threading.current_thread() is threading.main_thread()
+    if handled:
         for s in _SIGNALS:
             signal.signal(s, leave)
     first = os.getppid()
@@ -75,6 +78,11 @@ def guard_worker(parent: int) -> None:
     def watch():
         while os.getppid() == first and _alive(parent):
             time.sleep(POLL_SECONDS)
+        if handled:  # let the main thread stop between two writes, then insist
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(GRACE_SECONDS)
+        discard_in_flight()  # a write may have re-created its file meanwhile: sweep twice
+        time.sleep(0.2)
         leave()
 
     threading.Thread(target=watch, name="fracfire-parent-watch", daemon=True).start()

@@ -54,6 +54,14 @@ def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
     assert list(tmp_path.iterdir()) == [], "neither the output nor its temporary file"
 
 
+def _assert_gone(workers, seconds=10.0):
+    """Workers notice their parent is gone within a second or so; none may linger."""
+    deadline = time.monotonic() + seconds
+    while any(_running(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _running(w)], "workers outlived their parent"
+
+
 def _build(tmp_path, lib, *extra):
     return _start(["dataset", "build", "--out", str(lib), "--archetypes", "rally_day,range_day,quiet_day",
                    "--days-per-archetype", "150", "--workers", "2", "--seed", "3", *extra], tmp_path)
@@ -74,11 +82,8 @@ def test_sigkill_of_a_build_leaves_no_worker_behind(tmp_path):
     assert workers, "the build runs worker processes"
     process.kill()
     process.communicate(timeout=30)
-    deadline = time.monotonic() + 10
-    while any(_running(w) for w in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [w for w in workers if _running(w)], "workers outlived their parent"
-    assert not list(lib.rglob("*.tmp")), "a dying worker removes what it was writing"
+    _assert_gone(workers)
+    assert not list(lib.rglob("*.tmp")), "workers write nothing; the parent writes atomically"
 
 
 def test_sigterm_of_a_build_stops_cleanly_and_resume_finishes_it(tmp_path):
@@ -91,7 +96,7 @@ def test_sigterm_of_a_build_stops_cleanly_and_resume_finishes_it(tmp_path):
     os.kill(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
-    assert not [w for w in workers if _running(w)]
+    _assert_gone(workers)
     assert not list(lib.rglob("*.tmp"))
     assert verify_archetypes(lib)[0].startswith("unfinished build:")
     resumed = _build(tmp_path, lib, "--resume")

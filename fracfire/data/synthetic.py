@@ -133,9 +133,13 @@ class _Shard:
         return f"archetype={self.archetype}/part-{self.index:04d}.parquet"
 
 
-def _build_shard(shard: _Shard, out: str, seed: int, physics: dict, total_days: int,
-                 initial_price: float, parent: int) -> tuple[str, int, str]:
-    """Generate and write one shard (run in a worker of process ``parent``); return (relpath, rows, sha256)."""
+def _build_shard(shard: _Shard, seed: int, physics: dict, total_days: int,
+                 initial_price: float, parent: int) -> tuple[int, bytes]:
+    """Generate one shard (in a worker of process ``parent``); return its rows and Parquet bytes.
+
+    Workers write nothing: the parent writes every file, atomically, so a
+    worker killed at any moment leaves no debris.
+    """
     guard_worker(parent)
     children = np.random.SeedSequence(seed).spawn(total_days)
     config = PhysicsConfig.from_dict(physics)
@@ -152,10 +156,7 @@ def _build_shard(shard: _Shard, out: str, seed: int, physics: dict, total_days: 
         if name in frame.columns:
             frame[name] = frame[name].astype(str)
     frame["archetype"] = shard.archetype
-    path = Path(out) / shard.relpath
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False, compression="zstd")
-    return shard.relpath, len(frame), _sha256(path)
+    return len(frame), frame.to_parquet(None, index=False, compression="zstd")
 
 
 def _sha256(path: Path) -> str:
@@ -269,12 +270,15 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
             int(pd.read_parquet(out / s.relpath, columns=["day_id"]).shape[0])
         results[s.relpath] = (s.relpath, rows, digest)
     _write_manifest(out, build, shards, results, complete=not todo)
-    args = (str(out), seed, physics.to_dict(), total, initial_price, os.getpid())
+    args = (seed, physics.to_dict(), total, initial_price, os.getpid())
     finished = sum(len(s.days) for s in done)
     if progress:
         progress(finished, total)
     for shard, result in _run(todo, args, workers, scheduler):
-        results[shard.relpath] = result
+        rows, data = result
+        with atomic_path(out / shard.relpath) as tmp:
+            tmp.write_bytes(data)
+        results[shard.relpath] = (shard.relpath, rows, hashlib.sha256(data).hexdigest())
         finished += len(shard.days)
         _write_manifest(out, build, shards, results, complete=len(results) == len(shards))
         if progress:

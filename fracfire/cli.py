@@ -340,7 +340,8 @@ def dataset_build(
     workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (default: all cores).")] = None,
     scheduler: Annotated[Optional[str], typer.Option(
         help="Dask scheduler: 'local' (LocalCluster) or tcp://host:port.")] = None,
-    resume: Annotated[bool, typer.Option(help="Keep finished shards of an interrupted build.")] = False,
+    resume: Annotated[bool, typer.Option(
+        help="Continue an interrupted build: keep its finished shards (same arguments only).")] = False,
     config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML.")] = None,
 ) -> None:
     """Build a labelled archetype library (partitioned Parquet + manifest.json)."""
@@ -359,7 +360,7 @@ def dataset_build(
 
 @dataset_app.command("verify")
 def dataset_verify(path: Annotated[Path, typer.Argument(help="Library folder.")]) -> None:
-    """Check every shard's hash against the manifest."""
+    """Check a library against its manifest: unfinished build, missing, changed, extra and stray files."""
     from fracfire.data.synthetic import verify_archetypes
 
     with _clean_errors():

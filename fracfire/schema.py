@@ -35,6 +35,8 @@ __all__ = [
     "LABEL_COLUMNS",
     "PRICE_COLUMNS",
     "TICK_COLUMNS",
+    "EARLIEST_TIME",
+    "LATEST_TIME",
     "MAX_PRICE",
     "MAX_VOLUME",
     "TICK_SIZE",
@@ -42,6 +44,7 @@ __all__ = [
     "bad_values",
     "bars_frame",
     "check_bars",
+    "check_ohlc",
 ]
 
 TICK_SIZE = 0.25
@@ -188,15 +191,80 @@ def _fail(message: str, df: pd.DataFrame, mask: np.ndarray, columns: list[str]) 
     )
 
 
+def check_ohlc(df: pd.DataFrame, who: str = "bars") -> pd.DataFrame:
+    """Check the price part of the bars schema on any OHLC frame; return it unchanged.
+
+    The rules every consumer of bars shares (the setup engine and the
+    backtester call this; :func:`check_bars` adds the tick and label columns):
+    a non-empty DataFrame with ``time, open, high, low, close`` (``volume``
+    optional); ``time`` tz-aware, strictly increasing and unique; no NaN; prices
+    in ``(0, MAX_PRICE]`` and volumes whole and at most ``MAX_VOLUME``
+    (:func:`bad_values`); prices on the 0.25 grid; ``low <= min(open, close)``
+    and ``max(open, close) <= high``; ``volume > 0``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    who : str
+        Named at the start of every message (e.g. ``"run_backtest: bars"``).
+
+    Raises
+    ------
+    TypeError
+        ``df`` is not a DataFrame.
+    BarsValidationError
+        A rule is broken; one line naming the rule, the count and the first row.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{who} must be a pandas DataFrame; got {type(df).__name__}")
+    expected = ("time", *PRICE_COLUMNS)
+    missing = [c for c in expected if c not in df.columns]
+    if missing:
+        raise BarsValidationError(f"{who} must have columns {list(expected)}; missing {missing} "
+                                  f"(got {list(df.columns)})")
+    if df.empty:
+        raise BarsValidationError(f"{who} are empty (0 rows)")
+    time = df["time"]
+    if not isinstance(time.dtype, pd.DatetimeTZDtype):
+        raise BarsValidationError(f"{who} 'time' must be tz-aware datetimes; got dtype {time.dtype}")
+    has_volume = "volume" in df.columns
+    numeric = [*PRICE_COLUMNS, "volume"] if has_volume else list(PRICE_COLUMNS)
+    values = df[numeric].to_numpy(dtype=np.float64)
+    nan = np.isnan(values).any(axis=1)
+    if nan.any():
+        _fail(f"{who}: NaN in prices/volume", df, nan, numeric)
+    prices = values[:, :4]
+    out_of_range, reason = bad_values(prices, values[:, 4] if has_volume else None)
+    if out_of_range.any():
+        _fail(f"{who}: values out of range ({reason})", df, out_of_range, numeric)
+    step = np.diff(time.to_numpy(dtype="datetime64[ns]").astype(np.int64))
+    if (step <= 0).any():
+        mask = np.concatenate([[False], step <= 0])
+        _fail(f"{who}: 'time' must be strictly increasing (unsorted or duplicate)", df, mask, [])
+    scaled = prices / TICK_SIZE
+    off_grid = (np.abs(scaled - np.round(scaled)) > 1e-9).any(axis=1)
+    if off_grid.any():
+        _fail(f"{who}: prices off the 0.25 tick grid", df, off_grid, list(PRICE_COLUMNS))
+    o, h, lo, c = np.round(scaled).T
+    ohlc_bad = (lo > np.minimum(o, c)) | (h < np.maximum(o, c)) | (lo > h)
+    if ohlc_bad.any():
+        _fail(f"{who}: OHLC violated (need low <= min(open, close) and max(open, close) <= high)",
+              df, ohlc_bad, list(PRICE_COLUMNS))
+    if has_volume:
+        vol_bad = values[:, 4] <= 0
+        if vol_bad.any():
+            _fail(f"{who}: volume must be > 0", df, vol_bad, ["volume"])
+    return df
+
+
 def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame:
     """Check that ``df`` follows the bars schema; return it unchanged.
 
     Checks, in order: it is a non-empty DataFrame with the schema's columns;
-    ``time`` is tz-aware, strictly increasing and unique; no NaN in prices,
-    volume or ticks; prices on the 0.25 grid and equal to ``*_ticks * 0.25``;
-    ``low <= min(open, close)`` and ``max(open, close) <= high``; ``volume > 0``;
-    prices in ``(0, MAX_PRICE]`` and volume at most ``MAX_VOLUME``
-    (:func:`bad_values`); the derived tick columns agree with OHLC.
+    the price rules of :func:`check_ohlc` (tz-aware, strictly increasing
+    times; no NaN; values in range; the 0.25 grid; OHLC order; ``volume > 0``);
+    no NaN in the tick columns; ``*_ticks * 0.25`` equal to the prices; the
+    derived tick columns agree with OHLC.
 
     Parameters
     ----------
@@ -216,8 +284,7 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     TypeError
         ``df`` is not a DataFrame.
     BarsValidationError
-        A rule is broken; the message names the rule and shows the first
-        offending rows.
+        A rule is broken; the message names the rule and the first offending row.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"bars must be a pandas DataFrame; got {type(df).__name__}")
@@ -227,43 +294,17 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
         raise BarsValidationError(
             f"bars must have columns {list(expected)}; missing {missing} (got {list(df.columns)})"
         )
-    if df.empty:
-        raise BarsValidationError("bars are empty (0 rows)")
-    time = df["time"]
-    if not isinstance(time.dtype, pd.DatetimeTZDtype):
-        raise BarsValidationError(f"bars 'time' must be tz-aware datetimes; got dtype {time.dtype}")
-    t = time.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    numeric = [*PRICE_COLUMNS, "volume", *TICK_COLUMNS]
-    values = df[numeric].to_numpy(dtype=np.float64)
-    nan = np.isnan(values).any(axis=1)
+    check_ohlc(df)
+    nan = np.isnan(df[list(TICK_COLUMNS)].to_numpy(dtype=np.float64)).any(axis=1)
     if nan.any():
-        _fail("NaN in prices/volume/ticks", df, nan, numeric)
-    out_of_range, reason = bad_values(df[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64),
-                                      df["volume"].to_numpy(dtype=np.float64))
-    if out_of_range.any():
-        _fail(f"values out of range ({reason})", df, out_of_range, [*PRICE_COLUMNS, "volume"])
-    step = np.diff(t)
-    if (step <= 0).any():
-        mask = np.concatenate([[False], step <= 0])
-        _fail("'time' must be strictly increasing (unsorted or duplicate)", df, mask, [])
-    prices = df[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64)
-    scaled = prices / TICK_SIZE
-    off_grid = (np.abs(scaled - np.round(scaled)) > 1e-9).any(axis=1)
-    if off_grid.any():
-        _fail("prices off the 0.25 tick grid", df, off_grid, list(PRICE_COLUMNS))
+        _fail("bars: NaN in tick columns", df, nan, list(TICK_COLUMNS))
+    scaled = df[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64) / TICK_SIZE
     ticks = df[["open_ticks", "high_ticks", "low_ticks", "close_ticks"]].to_numpy(dtype=np.int64)
     mismatch = (np.round(scaled).astype(np.int64) != ticks).any(axis=1)
     if mismatch.any():
-        _fail("*_ticks columns differ from prices / 0.25", df, mismatch,
+        _fail("bars: *_ticks columns differ from prices / 0.25", df, mismatch,
               [*PRICE_COLUMNS, "open_ticks", "high_ticks", "low_ticks", "close_ticks"])
     o, h, lo, c = ticks.T
-    ohlc_bad = (lo > np.minimum(o, c)) | (h < np.maximum(o, c)) | (lo > h)
-    if ohlc_bad.any():
-        _fail("OHLC violated (need low <= min(open, close) and max(open, close) <= high)",
-              df, ohlc_bad, list(PRICE_COLUMNS))
-    vol_bad = df["volume"].to_numpy() <= 0
-    if vol_bad.any():
-        _fail("volume must be > 0", df, vol_bad, ["volume"])
     derived = {
         "range_ticks": h - lo,
         "body_ticks": np.abs(c - o),

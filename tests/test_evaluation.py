@@ -239,10 +239,14 @@ def test_backtest_costs_sizing_and_limits(week):
 
 def test_backtest_rejects_bad_input(week):
     entries = ema_cross_entries(week)
-    with pytest.raises(ValueError, match="bars must be sorted by time"):
+    with pytest.raises(ValueError, match=r"run_backtest: bars: 'time' must be strictly increasing.*row 1: time="):
         run_backtest(week.iloc[::-1].reset_index(drop=True), entries)
-    with pytest.raises(ValueError, match="NaN price in row 3"):
+    with pytest.raises(ValueError, match=r"run_backtest: bars: NaN in prices/volume.*row 3: time=.*close=nan"):
         run_backtest(week.assign(close=week["close"].where(week.index != 3)), entries)
+    with pytest.raises(ValueError, match=r"run_backtest: bars: values out of range \(price 1e\+300 in row 5"):
+        run_backtest(week.assign(high=week["high"].where(week.index != 5, 1e300)), entries)
+    with pytest.raises(ValueError, match=r"run_setups: df_1m: OHLC violated.*row 7"):
+        run_setups(week.assign(low=week["low"].where(week.index != 7, week["high"] + 5)), None)
     moved = SetupEntry(entries[0].time + pd.Timedelta(seconds=30), "long", "x", 100.0, 99.0, 101.0)
     with pytest.raises(ValueError, match="is not the time of a bar"):
         run_backtest(week, [moved])

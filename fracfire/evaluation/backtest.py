@@ -18,7 +18,7 @@ from fracfire._validation import check_int, check_real
 from fracfire.calendar import trading_day_number
 from fracfire.evaluation._kernels import backtest_loop
 from fracfire.evaluation.setups import SetupEntry
-from fracfire.schema import TICK_SIZE
+from fracfire.schema import TICK_SIZE, check_ohlc
 
 __all__ = ["CONTRACTS", "BacktestConfig", "BacktestResult", "run_backtest"]
 
@@ -117,23 +117,6 @@ class BacktestResult:
                 f"expectancy {m['expectancy_r']:+.2f}R")
 
 
-def _check_bars(df: pd.DataFrame) -> None:
-    missing = [c for c in ("time", "open", "high", "low", "close") if c not in df.columns]
-    if missing:
-        raise ValueError(f"run_backtest: bars are missing columns {missing}")
-    if df.empty:
-        raise ValueError("run_backtest: bars are empty (0 rows)")
-    prices = df[["open", "high", "low", "close"]]
-    if prices.isna().any().any():
-        row = int(np.flatnonzero(prices.isna().any(axis=1).to_numpy())[0])
-        raise ValueError(f"run_backtest: NaN price in row {row} ({df['time'].iloc[row]})")
-    step = df["time"].diff().iloc[1:]
-    if (step <= pd.Timedelta(0)).any():
-        row = int(np.flatnonzero((step <= pd.Timedelta(0)).to_numpy())[0]) + 1
-        raise ValueError(f"run_backtest: bars must be sorted by time without duplicates; row {row} "
-                         f"({df['time'].iloc[row]}) is not after the row before")
-
-
 def run_backtest(bars: pd.DataFrame, entries: list[SetupEntry], config: BacktestConfig | None = None) -> BacktestResult:
     """Replay ``entries`` on one-minute ``bars``.
 
@@ -151,7 +134,7 @@ def run_backtest(bars: pd.DataFrame, entries: list[SetupEntry], config: Backtest
     BacktestResult
     """
     config = config or BacktestConfig()
-    _check_bars(bars)
+    check_ohlc(bars, "run_backtest: bars")
     entries = sorted(entries, key=lambda e: e.time)
     times = bars["time"]
     bar_ns = times.to_numpy(dtype="datetime64[ns]").astype(np.int64)

@@ -45,7 +45,7 @@ from fracfire.evaluation.indicators import (
     mark_decision_points_1m,
 )
 from fracfire.realism.facts import trading_day
-from fracfire.schema import TICK_SIZE
+from fracfire.schema import TICK_SIZE, check_ohlc
 
 __all__ = ["FAMILY_DEFAULTS", "SetupConfig", "SetupEntry", "SetupFamilyConfig", "SetupOutcome",
            "evaluate_generic_entry_1m", "evaluate_orb_entry_1m", "find_opening_orb_continuations_1m",
@@ -380,6 +380,7 @@ def run_setups(df_1m: pd.DataFrame, df_5m: pd.DataFrame | None, cfg: SetupConfig
         Sorted by entry time.
     """
     cfg = cfg or SetupConfig()
+    check_ohlc(df_1m, "run_setups: df_1m")
     if df_5m is not None and not df_5m.empty and df_5m["time"].iloc[0] < df_1m["time"].iloc[0]:
         raise ValueError("df_5m starts before df_1m: pass bars of the same span")
     df = df_1m if {"ema_fast", "ema_slow", "vwap"} <= set(df_1m.columns) else add_1m_indicators(

@@ -177,6 +177,10 @@ def _stage_archetypes(ctx: _Context) -> dict:
     result = build_archetypes(work, "all", days, ctx.config.seed, _physics(ctx), cfg.workers, cfg.scheduler,
                               resume=work.exists())
     _replace_folder(work, library)
+    import shutil
+
+    for stale in work.parent.glob("archetypes-*"):  # partial builds of settings since abandoned
+        shutil.rmtree(stale, ignore_errors=True)
     ctx.say(result.summary())
     return {"days": result.days, "rows": result.rows}
 

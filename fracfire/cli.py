@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from fracfire._resources import check_writable
+from fracfire.exceptions import MissingExtraError
 
 app = typer.Typer(
     name="fracfire",
@@ -23,12 +24,27 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from fracfire import __version__
+
+        console.print(f"fracfire {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """FracFire: tick-level MES/ES physics engine, realism checks and trading models."""
+
+
 @contextlib.contextmanager
 def _clean_errors():
     """Turn expected errors into one red line and exit code 1."""
     try:
         yield
-    except (ValueError, TypeError, OSError, KeyError, RuntimeError, MemoryError) as exc:  # ConfigError: ValueError
+    except (ValueError, TypeError, OSError, KeyError, RuntimeError, MemoryError,  # ConfigError: ValueError
+            MissingExtraError) as exc:
         _fail(_one_line(exc))
 
 

@@ -9,7 +9,7 @@ still works.
 
 from __future__ import annotations
 
-__all__ = ["BarsValidationError", "ConfigError", "FracFireWarning"]
+__all__ = ["BarsValidationError", "ConfigError", "FracFireWarning", "MissingExtraError"]
 
 
 class ConfigError(ValueError):
@@ -18,6 +18,10 @@ class ConfigError(ValueError):
 
 class BarsValidationError(ValueError):
     """A bars DataFrame breaks the documented schema or an OHLC invariant."""
+
+
+class MissingExtraError(ImportError):
+    """A feature needs an optional package that is not installed; the message names the extra."""
 
 
 class FracFireWarning(UserWarning):

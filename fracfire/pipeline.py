@@ -33,6 +33,7 @@ from pydantic import Field, field_validator
 
 from fracfire._atomic import write_text_atomic
 from fracfire._config import StrictModel, read_yaml, validate
+from fracfire._optional import require
 from fracfire._resources import check_writable
 
 __all__ = ["STAGES", "PipelineConfig", "PipelineError", "load_pipeline_config", "run_pipeline"]
@@ -344,7 +345,7 @@ def _stage_report(ctx: _Context) -> dict:
     out = {"report": str(report)}
     if cfg.screenshot and find_chromium():
         out["screenshot"] = str(screenshot(report, ctx.run / "report.png"))
-    import mlflow
+    mlflow = require("mlflow", "Experiment tracking")
 
     from fracfire.training.tracking import tracking_run
 
@@ -386,11 +387,21 @@ def _file_digest(path: str) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "missing"
 
 
+def _require_extras(config: PipelineConfig) -> None:
+    """Fail before any stage runs when an optional package the config needs is missing."""
+    require("mlflow", "The pipeline's experiment tracking")
+    if config.models.state_backend == "neural":
+        require("torch", "models.state_backend: neural")
+    if config.archetypes.scheduler:
+        require("dask.distributed", "archetypes.scheduler")
+
+
 def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], None] | None = None,
                  say: Callable[[str], None] = print) -> dict:
     """Run (or resume) every stage; return ``{stage: "ran" | "cached"}`` plus the report path."""
     from fracfire import __version__
 
+    _require_extras(config)
     run = Path(config.out_dir) / config.run_id
     run.mkdir(parents=True, exist_ok=True)
     marks = run / ".stages"

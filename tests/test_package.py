@@ -21,3 +21,54 @@ def test_unknown_name():
 
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         fracfire.nope  # noqa: B018
+
+
+# A core install has no torch, dask or mlflow: block them and use what the core promises.
+_WITHOUT_EXTRAS = r"""
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("torch", "dask", "distributed", "mlflow"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Block())
+"""
+
+_CORE = _WITHOUT_EXTRAS + r"""
+import warnings; warnings.simplefilter("ignore")
+import fracfire as ff
+from fracfire.evaluation.backtest import run_backtest
+from fracfire.exceptions import MissingExtraError
+from fracfire.realism.discriminator import window_features
+bars = ff.PriceGenerator(seed=1).generate_days("2025-01-06", 2)
+real = ff.load_continuous_contract("data/es_1min_2019-09.csv.gz")
+assert window_features(real).shape[1] == 16 and window_features(bars).shape[1] == 16
+outcomes = ff.run_setups(bars, None)
+run_backtest(bars, [o.entry for o in outcomes])
+ff.StateDetector(backend="forest", n_estimators=5).fit(ff.extract_features(bars), bars["state"])
+try:
+    ff.StateDetector(backend="neural", epochs=1).fit(ff.extract_features(bars), bars["state"], bars=bars)
+except MissingExtraError as exc:
+    print(exc)
+assert not any(m.partition(".")[0] in ("torch", "dask", "distributed", "mlflow") for m in sys.modules)
+"""
+
+
+def test_core_works_without_the_extras():
+    done = subprocess.run([sys.executable, "-c", _CORE], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ("The neural backend needs torch, which is not installed: "
+                                   "pip install 'fracfire[neural]' (or 'fracfire[all]')")
+
+
+def test_a_missing_extra_is_one_line_naming_it(tmp_path):
+    cli = _WITHOUT_EXTRAS + "import sys; from fracfire.cli import main; sys.argv[0] = 'fracfire'; main(sys.argv[1:])"
+    runs = {
+        "scale": ["dataset", "build", "--out", str(tmp_path / "lib"), "--days-per-archetype", "1",
+                  "--scheduler", "local"],
+        "tracking": ["pipeline", "--config", "configs/pipeline.yaml"],
+    }
+    for extra, args in runs.items():
+        done = subprocess.run([sys.executable, "-c", cli, *args], capture_output=True, text=True)
+        assert done.returncode == 1, (extra, done.stderr[-2000:])
+        assert done.stderr.count("\n") == 1 and f"pip install 'fracfire[{extra}]'" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire._atomic import atomic_path, write_text_atomic
+from fracfire._optional import require
 from fracfire._signals import guard_worker
 from fracfire.calendar import MINUTES_PER_DAY, SESSION_OPEN_MINUTE, sessions
 from fracfire.data.io import read_bars
@@ -323,7 +324,9 @@ def _run(todo: list[_Shard], args: tuple, workers: int | None, scheduler: str | 
     if not todo:
         return
     if scheduler:
-        from dask.distributed import Client, LocalCluster, as_completed
+        distributed = require("dask.distributed", "--scheduler (Dask)")
+        Client, LocalCluster, as_completed = (
+            distributed.Client, distributed.LocalCluster, distributed.as_completed)
 
         cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
                                dashboard_address=None) if scheduler == "local" else None

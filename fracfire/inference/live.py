@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fracfire._optional import require
 from fracfire.data.features import feature_names
 from fracfire.physics.sessions import Session, session_codes
 from fracfire.schema import EARLIEST_TIME, LATEST_TIME, TICK_SIZE, TIMEZONE, bad_values
@@ -204,7 +205,7 @@ class LiveStateEngine:
     def _proba(model, features: np.ndarray) -> np.ndarray:
         if model.backend != "neural":
             return model.estimator_.predict_proba(features[-1:])[0]
-        import torch
+        torch = require("torch", "The neural backend")
 
         if not hasattr(model, "_live_net"):
             model._live_net = model._net()

@@ -14,6 +14,8 @@ import logging
 
 import numpy as np
 
+from fracfire._optional import require
+
 __all__ = ["EMBEDDING", "build_network", "train_epochs"]
 
 EMBEDDING = 32
@@ -22,8 +24,8 @@ log = logging.getLogger("fracfire.models")
 
 def build_network(n_features: int, n_classes: int, seed: int):
     """Encoder, state head and auxiliary head (deterministic initialisation)."""
-    import torch
-    from torch import nn
+    torch = require("torch", "The neural backend")
+    nn = torch.nn
 
     torch.manual_seed(seed)
 
@@ -53,8 +55,8 @@ def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.nd
     standardised log future range, up/down as 1/0) trains the auxiliary head
     with MSE + binary cross-entropy; rows whose aux targets are NaN are skipped.
     """
-    import torch
-    from torch import nn
+    torch = require("torch", "The neural backend")
+    nn = torch.nn
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
 
+from fracfire._optional import require
 from fracfire.data.features import extract_features, make_windows
 from fracfire.models import _neural
 from fracfire.models.base import BaseModel
@@ -127,7 +128,7 @@ class StateDetector(BaseModel, ClassifierMixin):
         return self
 
     def _net(self):
-        import torch
+        torch = require("torch", "The neural backend")
 
         net = _neural.build_network(self.n_features_in_, len(self.classes_), self.random_state)
         net.load_state_dict({k: torch.from_numpy(v) for k, v in self.network_.items()})
@@ -143,7 +144,7 @@ class StateDetector(BaseModel, ClassifierMixin):
         self._check_fitted()
         values = self._matrix(X)
         if self.backend == "neural":
-            import torch
+            torch = require("torch", "The neural backend")
 
             net, out = self._net(), []
             windows = self._windows(values)
@@ -240,8 +241,8 @@ class StateDetector(BaseModel, ClassifierMixin):
 
     def aux_loss(self, real_bars: pd.DataFrame, features: pd.DataFrame | None = None) -> float:
         """The fine-tuning objective of the neural backend on ``real_bars`` (lower is better)."""
-        import torch
-        from torch import nn
+        torch = require("torch", "The neural backend")
+        nn = torch.nn
 
         self._check_fitted()
         if self.backend != "neural":

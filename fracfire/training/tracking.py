@@ -8,6 +8,8 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from fracfire._optional import require
+
 __all__ = ["setup_logging", "tracking_run"]
 
 
@@ -46,8 +48,8 @@ def tracking_run(experiment: str, run_name: str, uri: str | None = None):
     The run is opened before the caller's work starts, so an unusable tracking
     URI fails at once with a ``RuntimeError`` naming it.
     """
-    import mlflow
-    from mlflow.exceptions import MlflowException
+    mlflow = require("mlflow", "Experiment tracking")
+    MlflowException = require("mlflow.exceptions", "Experiment tracking").MlflowException
 
     target = _uri(uri)
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fracfire._optional import require
 from fracfire.data.features import extract_features
 from fracfire.training.config import DataConfig, FinetuneConfig, TrainConfig, resolve_path
 from fracfire.training.tracking import tracking_run
@@ -31,7 +32,7 @@ class RunResult:
 
 def seed_everything(seed: int) -> None:
     """Seed numpy's legacy global state and torch (models also take explicit seeds)."""
-    import torch
+    torch = require("torch", "Seeding torch")
 
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -100,7 +101,7 @@ def _evaluate(model, features: pd.DataFrame, bars: pd.DataFrame) -> dict:
 
 
 def _log_run(config, config_path: Path | None, model, history, metrics, model_path: Path) -> None:
-    import mlflow
+    mlflow = require("mlflow", "Experiment tracking")
 
     mlflow.log_params({k: str(v) for k, v in _flat("", config.model_dump()).items()})
     for step, loss in enumerate(history or []):

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire._atomic import write_text_atomic
+from fracfire._optional import require
 from fracfire.data.features import extract_features
 from fracfire.evaluation.metrics import confusion_matrix, directional_accuracy, macro_f1, rmse
 from fracfire.models import PricePredictor, StateDetector, baseline_predictions
@@ -133,7 +134,7 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
 
 
 def _track(results: dict, out: Path, uri: str | None) -> None:
-    import mlflow
+    mlflow = require("mlflow", "Experiment tracking")
 
     from fracfire.training.tracking import tracking_run
 

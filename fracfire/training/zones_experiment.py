@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire._atomic import write_text_atomic
+from fracfire._optional import require
 from fracfire.data.features import extract_features
 from fracfire.models.zones import ZoneDetector, evaluate_zones, label_high_prob_zones
 
@@ -57,7 +58,7 @@ def zone_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None
         "the others, with a 95% bootstrap interval. `setup_r_plus_2` compares setups entered on flagged bars "
         "with the rest (R + 2 keeps the ratio defined).",
         "\n".join(lines)]))
-    import mlflow
+    mlflow = require("mlflow", "Experiment tracking")
 
     with tracking_run("fracfire-zones", "zones", tracking_uri):
         mlflow.log_params({k: str(v) for k, v in result["used"].items()})

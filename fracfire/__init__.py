@@ -22,7 +22,7 @@ _EXPORTS: dict[str, str] = {
         "fracfire.physics"),
     "check_bars": "fracfire.schema",
     **dict.fromkeys(["ValidationReport", "load_continuous_contract", "read_bars", "resample_bars",
-                     "validate_bars", "write_bars"], "fracfire.data"),
+                     "to_backtesting_py", "validate_bars", "write_bars"], "fracfire.data"),
     **dict.fromkeys(["ChartConfig", "ChartVisualizer", "plot_trades", "quick_chart"], "fracfire.viz"),
     "build_report": "fracfire.report",
     **dict.fromkeys(["StateDetector", "PricePredictor"], "fracfire.models"),

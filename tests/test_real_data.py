@@ -319,3 +319,48 @@ def test_require_sessions_names_what_was_found_and_what_is_needed(tmp_path):
         require_sessions(bars, "5", "calibration")
     with pytest.raises(ValueError, match="minimum must be >= 1; got 0"):
         require_sessions(bars, 0, "calibration")
+
+
+def test_a_dataframe_loads_like_its_file(real):
+    """backtesting.py's frame (DatetimeIndex, capitalised OHLCV) round-trips; columns= names the rest."""
+    import fracfire as ff
+
+    frame = ff.to_backtesting_py(real)
+    assert list(frame.columns) == ["Open", "High", "Low", "Close", "Volume"] and frame.index.tz is None
+    back = ff.load_continuous_contract(frame)
+    fields = ["time", "open", "high", "low", "close", "volume"]
+    pd.testing.assert_frame_equal(back[fields], real[fields])
+    assert back.attrs["bar_minutes"] == 1
+    utc = ff.to_backtesting_py(real, tz="UTC")
+    assert ff.load_continuous_contract(utc)["time"].equals(real["time"])
+    renamed = frame.reset_index(names="Gmt time").rename(columns={"Close": "Last_Px"})
+    again = ff.load_continuous_contract(renamed, columns={"time": "Gmt time", "close": "Last_Px"})
+    assert again["close"].equals(real["close"])
+    assert len(frame) == len(real) and "time" not in frame.columns  # the caller's frame is untouched
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"columns": {"tme": "Open"}}, r"columns: unknown bar field\(s\) \['tme'\]"),
+    ({"columns": {"close": "Last"}}, r"<DataFrame>: columns= names \{'close': 'Last'\} but the data has no such"),
+])
+def test_bad_column_mappings_are_named(real, kwargs, message):
+    import fracfire as ff
+
+    with pytest.raises(ValueError, match=message):
+        ff.load_continuous_contract(ff.to_backtesting_py(real), **kwargs)
+
+
+def test_bad_dataframes_are_named(real):
+    import fracfire as ff
+
+    frame = ff.to_backtesting_py(real)
+    with pytest.raises(ValueError, match="<DataFrame>: no bars in the frame"):
+        ff.load_continuous_contract(frame.iloc[:0])
+    broken = frame.copy()
+    broken.iloc[5, 1] = float("inf")
+    with pytest.raises(ValueError, match=r"<DataFrame>: .*row 5, high=inf"):
+        ff.load_continuous_contract(broken)
+    gap = frame.reset_index()
+    gap.loc[3, "time"] = pd.NaT
+    with pytest.raises(ValueError, match="<DataFrame>: missing timestamp in row 3"):
+        ff.load_continuous_contract(gap)

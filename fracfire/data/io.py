@@ -12,7 +12,7 @@ import pandas as pd
 from fracfire._atomic import atomic_path
 from fracfire.schema import TIMEZONE
 
-__all__ = ["BAR_FILE_SUFFIXES", "bars_file_kind", "read_bars", "write_bars"]
+__all__ = ["BAR_FILE_SUFFIXES", "bars_file_kind", "read_bars", "to_backtesting_py", "write_bars"]
 
 BAR_FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _CATEGORIES = ("state", "session", "macro_regime", "day_state", "hour_state")
@@ -113,3 +113,29 @@ def read_bars(path: str | os.PathLike) -> pd.DataFrame:
     except ValueError as exc:
         raise type(exc)(f"{path}: {exc}") from None
     return df
+
+
+def to_backtesting_py(bars: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
+    """Bars in backtesting.py's format: ``Open/High/Low/Close/Volume`` on a ``DatetimeIndex``.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars in the FracFire schema (``time`` tz-aware, prices on the tick grid).
+    tz : str, optional
+        Keep times tz-aware in this zone; by default they are naive New York
+        wall-clock times, which backtesting.py's plots show as they are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame (also what ``load_continuous_contract`` reads back).
+    """
+    missing = [c for c in ("time", "open", "high", "low", "close", "volume") if c not in bars.columns]
+    if missing:
+        raise ValueError(f"to_backtesting_py: bars lack column(s) {missing}")
+    time = pd.DatetimeIndex(bars["time"])
+    index = time.tz_convert(tz) if tz else time.tz_localize(None)
+    return pd.DataFrame({"Open": bars["open"].to_numpy(), "High": bars["high"].to_numpy(),
+                         "Low": bars["low"].to_numpy(), "Close": bars["close"].to_numpy(),
+                         "Volume": bars["volume"].to_numpy()}, index=index.rename("time"))

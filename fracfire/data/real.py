@@ -6,6 +6,7 @@ import json
 import os
 import warnings
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,10 +115,18 @@ def parse_times(values: pd.Series, path: str | os.PathLike, tz: str = TIMEZONE,
     return _parse_time(values, tz, Path(path), dayfirst)
 
 
-def _normalise_columns(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
-    lower = {str(c).strip().lower(): c for c in raw.columns}
-    picked = {}
-    if {"date", "time"} <= set(lower):  # separate date and time columns (NinjaTrader, TradeStation exports)
+def _normalise_columns(raw: pd.DataFrame, path: Path, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    picked = dict(columns or {})
+    unknown = sorted(set(picked) - set(COLUMN_SPELLINGS))
+    if unknown:
+        raise ValueError(f"columns: unknown bar field(s) {unknown}; expected some of {list(COLUMN_SPELLINGS)}")
+    absent = {k: v for k, v in picked.items() if v not in raw.columns}
+    if absent:
+        raise ValueError(f"{path}: columns= names {absent} but the data has no such column; found {list(raw.columns)}")
+    mapped = set(picked.values())
+    lower = {str(c).strip().lower(): c for c in raw.columns if c not in mapped}
+    # separate date and time columns (NinjaTrader, TradeStation exports)
+    if "time" not in picked and {"date", "time"} <= set(lower):
         raw = raw.assign(_dt=_join_date_time(raw[lower["date"]], raw[lower["time"]]))
         picked["time"] = "_dt"
     for target, spellings in COLUMN_SPELLINGS.items():
@@ -180,6 +189,13 @@ def _slash_order(text: pd.Series, dayfirst: bool | None, path: Path) -> pd.Serie
 
 
 def _parse_time(values: pd.Series, tz: str, path: Path, dayfirst: bool | None = None) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
+        if values.isna().any():
+            row = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise ValueError(f"{path}: missing timestamp in row {row}")
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            return _plausible(values, values, path).dt.tz_convert(TIMEZONE)
+        return _localize(_plausible(values, values, path), tz, path)
     if pd.api.types.is_numeric_dtype(values):
         numbers = values.to_numpy(dtype=np.float64)
         bad = ~np.isfinite(numbers) | (np.abs(numbers) >= 2.0**63)
@@ -460,13 +476,17 @@ def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame
     return frame, repairs
 
 
-def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
-                             tz: str = TIMEZONE, dayfirst: bool | None = None) -> pd.DataFrame:
+def load_continuous_contract(path: str | os.PathLike | pd.DataFrame, strict: bool = True,
+                             tz: str = TIMEZONE, dayfirst: bool | None = None,
+                             columns: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Load real intraday bars (1-minute, 5-minute, ...) into the engine's bars schema.
 
     Reads the seed's continuous-contract JSON (a list of bar records, or an
     object holding one under ``bars``/``data``/``candles``), CSV (optionally
-    gzipped) or Parquet, accepting the spellings in :data:`COLUMN_SPELLINGS`.
+    gzipped) or Parquet, or takes a DataFrame already in memory (a
+    ``DatetimeIndex`` serves as the time column when there is none, as in
+    backtesting.py's or yfinance's frames). Columns are found by the
+    spellings in :data:`COLUMN_SPELLINGS`, or named with ``columns``.
     Timestamps with an offset are converted to America/New_York (offsets may
     change across DST); naive ones are taken in ``tz``; epoch numbers are
     UTC, in seconds, milliseconds, microseconds or nanoseconds by magnitude.
@@ -484,8 +504,8 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
 
     Parameters
     ----------
-    path : str or PathLike
-        The file.
+    path : str, PathLike or pandas.DataFrame
+        The file, or the bars themselves (not modified).
     strict : bool, default True
         Raise :class:`~fracfire.exceptions.BarsValidationError` listing the
         first offending rows if :func:`validate_bars` finds any error.
@@ -499,6 +519,10 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
     dayfirst : bool, optional
         Whether ``dd/mm/yyyy`` (True) or ``mm/dd/yyyy`` (False) slash dates;
         None detects it and raises when the file cannot tell.
+    columns : mapping, optional
+        Bar field -> the source's column, e.g. ``{"time": "Gmt time", "close":
+        "Last"}``, for columns the spellings do not cover; the fields not
+        named are still found by spelling.
 
     Returns
     -------
@@ -524,8 +548,12 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
     >>> bars.attrs["has_volume"], bars.attrs["bar_minutes"], bars["segment_id"].nunique()  # doctest: +SKIP
     (False, 5, 258)
     """
-    path = Path(path)
-    frame = _normalise_columns(read_table(path, "real data file"), path)
+    if isinstance(path, pd.DataFrame):
+        raw, path = _frame_table(path), Path("<DataFrame>")
+    else:
+        path = Path(path)
+        raw = read_table(path, "real data file")
+    frame = _normalise_columns(raw, path, columns)
     frame["time"] = _parse_time(frame["time"], tz, path, dayfirst)
     stamps = pd.DatetimeIndex(frame["time"].dropna())
     if len(stamps) > 1 and not stamps.duplicated().all() and stamps.duplicated().any() and (
@@ -549,6 +577,16 @@ def load_continuous_contract(path: str | os.PathLike, strict: bool = True,
     bars.attrs["has_volume"] = report.has_volume
     bars.attrs["bar_minutes"] = report.bar_minutes
     return bars
+
+
+def _frame_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A caller's DataFrame as a raw table: its ``DatetimeIndex`` becomes a ``time`` column when it has none."""
+    if frame.empty:
+        raise ValueError("<DataFrame>: no bars in the frame")
+    names = {str(c).strip().lower() for c in frame.columns}
+    if isinstance(frame.index, pd.DatetimeIndex) and not names & set(COLUMN_SPELLINGS["time"]):
+        frame = frame.reset_index(names="time")
+    return frame.reset_index(drop=True)
 
 
 def _to_schema(frame: pd.DataFrame) -> pd.DataFrame:

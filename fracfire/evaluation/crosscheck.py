@@ -9,6 +9,8 @@ import warnings
 
 import pandas as pd
 
+from fracfire.data.io import to_backtesting_py
+
 __all__ = ["backtesting_py_ema_cross"]
 
 
@@ -18,9 +20,7 @@ def backtesting_py_ema_cross(bars: pd.DataFrame, fast: int = 20, slow: int = 200
     (one unit, no commission, one position at a time) and return its stats."""
     from backtesting import Backtest, Strategy
 
-    data = pd.DataFrame({"Open": bars["open"].values, "High": bars["high"].values, "Low": bars["low"].values,
-                         "Close": bars["close"].values, "Volume": bars["volume"].values},
-                        index=bars["time"].dt.tz_localize(None))
+    data = to_backtesting_py(bars)
 
     class Cross(Strategy):
         def init(self):

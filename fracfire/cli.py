@@ -149,7 +149,8 @@ def chart(
 
 @app.command("plot-trades")
 def plot_trades_command(
-    scenario_dir: Annotated[Path, typer.Argument(help="Folder with synthetic_1m.csv and summary.json.")],
+    scenario_dir: Annotated[Path, typer.Argument(help="Folder written by `fracfire setups run` (summary.json and "
+                                                      "its real_1m.csv or synthetic_1m.csv).")],
 ) -> None:
     """Overlay a setup run's trades on its one-minute candles (writes trade_plot.png)."""
     from fracfire.data.io import read_bars
@@ -163,7 +164,10 @@ def plot_trades_command(
         if not isinstance(summary, dict) or "outcomes" not in summary:
             raise ValueError(f"{summary_path} has no 'outcomes' list")
         out = scenario_dir / "trade_plot.png"
-        plot_trades(read_bars(scenario_dir / "synthetic_1m.csv"), summary["outcomes"], save_path=out)
+        bars_name = summary.get("bars_1m", "synthetic_1m.csv")  # folders from before 'bars_1m' hold synthetic bars
+        if not isinstance(bars_name, str) or Path(bars_name).name != bars_name:
+            raise ValueError(f"{summary_path}: 'bars_1m' must be a file name in the folder; got {bars_name!r}")
+        plot_trades(read_bars(scenario_dir / bars_name), summary["outcomes"], save_path=out)
     console.print(f"Wrote [bold]{out}[/bold]")
 
 
@@ -404,7 +408,8 @@ def setups_run(
     chase_window_minutes: Annotated[int, typer.Option(min=1)] = 10,
     max_variants_per_trade: Annotated[int, typer.Option(min=0)] = 2,
 ) -> None:
-    """Find and evaluate setups; write synthetic_1m/5m.csv, summary.json and trades_features.csv."""
+    """Find and evaluate setups; write synthetic_1m/5m.csv (real_1m/5m.csv with --real), summary.json and
+    trades_features.csv."""
     from fracfire.evaluation.runner import run_scenario
     from fracfire.evaluation.trade_features import BadTradeConfig
     from fracfire.physics import PriceGenerator
@@ -421,7 +426,7 @@ def setups_run(
         if inject_hesitation or inject_chase:
             bad = BadTradeConfig(inject_hesitation, hesitation_minutes, inject_chase, chase_window_minutes,
                                  max_variants_per_trade)
-        paths = run_scenario(bars, out, bad_trades=bad)
+        paths = run_scenario(bars, out, bad_trades=bad, source="synthetic" if real is None else "real")
     summary = json.loads(paths["summary.json"].read_text())
     console.print(f"{len(summary['outcomes'])} trades ({len(summary['misses'])} ORB days without a breakout); "
                   f"wrote [bold]{out}[/bold]")

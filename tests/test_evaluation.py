@@ -267,6 +267,22 @@ def test_setups_cli_writes_the_scenario_folder(tmp_path):
     assert variants == {"original", "hesitation", "chase"}
     assert len(pd.read_csv(out / "trades_features.csv")) == len(summary["outcomes"])
     assert len(pd.read_csv(out / "synthetic_5m.csv")) == 3 * 276  # three Globex sessions of 23 hours
+    assert summary["source"] == "synthetic" and summary["bars_1m"] == "synthetic_1m.csv"
+    result = runner.invoke(app, ["plot-trades", str(out)])
+    assert result.exit_code == 0 and (out / "trade_plot.png").exists()
+
+
+def test_setups_on_real_bars_are_not_called_synthetic(tmp_path):
+    from fracfire.data import load_continuous_contract, write_bars
+
+    real = load_continuous_contract("data/es_1min_2019-09.csv.gz")
+    write_bars(real[real["segment_id"] < 3], tmp_path / "real.csv")
+    out = tmp_path / "scenario"
+    result = runner.invoke(app, ["setups", "run", "--real", str(tmp_path / "real.csv"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["real_1m.csv", "real_5m.csv", "summary.json",
+                                                     "trades_features.csv"]
+    assert json.loads((out / "summary.json").read_text())["source"] == "real"
     result = runner.invoke(app, ["plot-trades", str(out)])
     assert result.exit_code == 0 and (out / "trade_plot.png").exists()
 

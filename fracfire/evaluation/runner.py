@@ -17,14 +17,18 @@ __all__ = ["run_scenario"]
 
 
 def run_scenario(bars_1m: pd.DataFrame, out_dir: str | os.PathLike, cfg: SetupConfig | None = None,
-                 bad_trades: BadTradeConfig | None = None) -> dict[str, Path]:
+                 bad_trades: BadTradeConfig | None = None, source: str = "synthetic") -> dict[str, Path]:
     """Run every setup family on ``bars_1m`` and write the scenario folder.
 
-    Writes ``synthetic_1m.csv``, ``synthetic_5m.csv``, ``summary.json``
-    (``entries``, ``outcomes``, ``misses`` — ORB days without a breakout —
-    ``features`` and per-kind totals) and ``trades_features.csv``. With
-    ``bad_trades``, hesitation/chase variants are added to the outcomes.
+    Writes ``<source>_1m.csv``, ``<source>_5m.csv`` (``synthetic_1m.csv`` as
+    in the seed, ``real_1m.csv`` for real bars), ``summary.json``
+    (``source``, ``bars_1m`` — the name of the one-minute file —, ``entries``,
+    ``outcomes``, ``misses`` — ORB days without a breakout — ``features`` and
+    per-kind totals) and ``trades_features.csv``. With ``bad_trades``,
+    hesitation/chase variants are added to the outcomes.
     """
+    if source not in ("synthetic", "real"):
+        raise ValueError(f"source must be 'synthetic' or 'real'; got {source!r}")
     cfg = cfg or SetupConfig()
     out = Path(out_dir)
     df_1m = add_1m_indicators(bars_1m, cfg.indicator_cfg)
@@ -38,10 +42,11 @@ def run_scenario(bars_1m: pd.DataFrame, out_dir: str | os.PathLike, cfg: SetupCo
                for row in orb_days.itertuples() if row.entries == 0] if len(orb_days) else [])
     totals = (features.groupby(["kind", "variant"])["r_multiple"].agg(["count", "sum", "mean"]).reset_index()
               .to_dict(orient="records") if len(features) else [])
-    summary = {"entries": [o.entry.to_dict() for o in outcomes], "outcomes": [o.to_dict() for o in outcomes],
+    summary = {"source": source, "bars_1m": f"{source}_1m.csv",
+               "entries": [o.entry.to_dict() for o in outcomes], "outcomes": [o.to_dict() for o in outcomes],
                "misses": misses, "features": features.to_dict(orient="records"), "totals": totals}
     paths = {}
-    for name, frame in (("synthetic_1m.csv", df_1m), ("synthetic_5m.csv", df_5m), ("trades_features.csv", features)):
+    for name, frame in ((f"{source}_1m.csv", df_1m), (f"{source}_5m.csv", df_5m), ("trades_features.csv", features)):
         with atomic_path(out / name) as tmp:
             frame.to_csv(tmp, index=False)
         paths[name] = out / name

@@ -45,6 +45,8 @@ __all__ = [
     "bars_frame",
     "check_bars",
     "check_ohlc",
+    "format_price",
+    "is_price_column",
 ]
 
 TICK_SIZE = 0.25
@@ -54,6 +56,8 @@ MAX_PRICE = 1_000_000.0
 below where ticks stop fitting in int64 or prices lose their 0.25 grid in float64."""
 MAX_VOLUME = 10**12
 """Largest volume of one bar accepted anywhere (contracts)."""
+PRICE_DECIMALS = 2
+"""Decimals that show every price on the 0.25 grid exactly (2919.25, 2919.50)."""
 EARLIEST_TIME = pd.Timestamp("1980-01-01")
 LATEST_TIME = pd.Timestamp("2100-01-01")
 """Bar times (naive UTC or wall clock) outside [EARLIEST_TIME, LATEST_TIME) are refused as misread, e.g. an
@@ -321,3 +325,13 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
         if bad.any():
             _fail(f"{name} inconsistent with OHLC ticks", df, bad, [*PRICE_COLUMNS, name])
     return df
+
+
+def is_price_column(name) -> bool:
+    """Whether a column holds prices in points: ``open/high/low/close`` or any ``*_price``."""
+    return str(name) in PRICE_COLUMNS or str(name).endswith("_price")
+
+
+def format_price(value) -> str:
+    """A price at tick precision, without a thousands separator: ``2919.25``; empty for NaN."""
+    return "" if value is None or pd.isna(value) else f"{float(value):.{PRICE_DECIMALS}f}"

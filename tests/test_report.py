@@ -31,7 +31,8 @@ def run_dir(tmp_path_factory):
     hourly = bars["time"].iloc[::60]
     pd.DataFrame({"time": hourly, "equity": range(len(hourly))}).to_csv(
         run / "backtest" / "equity.csv", index=False)
-    pd.DataFrame({"entry_time": ["2025-01-06 10:00"], "r_multiple": [2.0]}).to_csv(
+    pd.DataFrame({"entry_time": ["2025-01-06 10:00"], "entry_price": [2919.25], "exit_price": [2921.5],
+                  "r_multiple": [2.0]}).to_csv(
         run / "backtest" / "trades.csv", index=False)
     rth = bars[bars["session"] == "rth"].iloc[:130].reset_index(drop=True)
     plot_trades(rth, trades_for(rth), save_path=run / "scenario" / "trade_plot.png")
@@ -47,6 +48,7 @@ def test_report_has_every_section_and_embeds_images(run_dir):
     images = re.findall(r'<img src="data:image/png;base64,', html)
     assert len(images) == 4  # day chart, diagnostic chart, equity curve, trade plot
     assert "kurtosis_1min" in html and "macro_f1" in html
+    assert "<td>2919.25</td>" in html and "<td>2921.50</td>" in html  # prices at tick precision
     assert not re.search(r'src="(?!data:)', html), "no external resources"
 
 

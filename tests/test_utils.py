@@ -35,6 +35,15 @@ def test_print_summary_prints_tables(week):
     text = buffer.getvalue()
     for title in ("Overall", "By state", "By session", "By segment"):
         assert title in text
+    overall = summarize_day(week.iloc[:1440]).overall
+    assert f"{overall['close']:.2f}" in text and f"{overall['range']:.2f}" in text  # prices at tick precision
+
+
+def test_prices_print_at_tick_precision():
+    from fracfire.schema import format_price, is_price_column
+
+    assert [format_price(v) for v in (5000.25, 2919.5, 3000, float("nan"))] == ["5000.25", "2919.50", "3000.00", ""]
+    assert is_price_column("close") and is_price_column("entry_price") and not is_price_column("pnl")
 
 
 def test_summaries_reject_bad_input(week):

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from fracfire.schema import format_price, is_price_column
+
 __all__ = ["DaySummary", "compare_states", "print_summary", "summarize_day"]
 
 _NEEDED = ("time", "open", "high", "low", "close", "volume", "delta_ticks", "range_ticks",
@@ -150,6 +152,20 @@ _BRIEF = ["bars", "net_move_ticks", "avg_abs_delta_ticks", "avg_range_ticks", "a
           "up_pct", "avg_volume"]
 
 
+_POINTS = ("net_move", "range")
+"""Point distances of the overall summary, shown like prices (at tick precision)."""
+
+
+def _cell(name, value) -> str:
+    if is_price_column(name) or name in _POINTS:
+        return format_price(value)
+    if isinstance(value, (float, np.floating)):
+        return f"{value:,.1f}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
 def _table(title: str, frame: pd.DataFrame):
     from rich.table import Table
 
@@ -159,7 +175,8 @@ def _table(title: str, frame: pd.DataFrame):
     for column in frame.columns:
         table.add_column(_SHORT.get(str(column), str(column)), justify="right", no_wrap=True)
     for index, *values in frame.itertuples(name=None):
-        cells = [f"{v:,.1f}" if isinstance(v, (float, np.floating)) else str(v) for v in values]
+        names = [index] if len(frame.columns) == 1 and frame.index.name == "overall" else frame.columns
+        cells = [_cell(name, v) for name, v in zip(names, values, strict=True)]
         table.add_row(str(index), *cells)
     return table
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from fracfire._atomic import write_text_atomic
+from fracfire.schema import format_price, is_price_column
 
 __all__ = ["build_report"]
 
@@ -65,8 +66,9 @@ def _table(frame: pd.DataFrame, caption: str = "", index: bool = True) -> _Table
     if len(frame) > MAX_TABLE_ROWS:
         note = f" (first {MAX_TABLE_ROWS} of {len(frame):,} rows)"
         frame = frame.head(MAX_TABLE_ROWS)
+    prices = {c: format_price for c in frame.columns if is_price_column(c)}
     html = frame.to_html(classes="data", border=0, index=index, float_format=lambda v: f"{v:,.4g}",
-                         na_rep="")
+                         formatters=prices, na_rep="")
     return _Table(html, caption + note)
 
 

@@ -201,7 +201,8 @@ def realism(
     real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
     config: Annotated[Optional[Path], typer.Option(
         help="Calibrated PhysicsConfig YAML (default: configs/physics_calibrated.yaml if present).")] = None,
-    out_dir: Annotated[Path, typer.Option(help="Where realism.json and realism.md go.")] = Path("out/realism"),
+    out_dir: Annotated[Path, typer.Option("--out", "--out-dir", help="Folder for realism.json and realism.md "
+                                          "(--out-dir is the old name).")] = Path("out/realism"),
     seeds: Annotated[int, typer.Option(min=1, help="Seeds to average distances over.")] = 1,
     train_fraction: Annotated[float, typer.Option(help="Share of sessions the peers are fitted on.")] = 0.6,
 ) -> None:
@@ -318,7 +319,8 @@ def compare(
     quarter_days: Annotated[int, typer.Option(min=1, help="Calendar days in the quarter window.")] = 120,
     week_timeframes: Annotated[str, typer.Option(help="Comma-separated timeframes.")] = "4H,4min",
     quarter_timeframes: Annotated[str, typer.Option(help="Comma-separated timeframes.")] = "1D,15min",
-    out_dir: Annotated[Path, typer.Option(help="Where the charts go.")] = Path("out/charts/diagnostic"),
+    out_dir: Annotated[Path, typer.Option("--out", "--out-dir", help="Folder for the charts "
+                                          "(--out-dir is the old name).")] = Path("out/charts/diagnostic"),
     config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (overrides apply on top).")] = None,
     **overrides,
 ) -> None:

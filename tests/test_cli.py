@@ -84,3 +84,31 @@ def test_chart_and_plot_trades_commands(tmp_path):
     result = runner.invoke(app, ["plot-trades", str(scenario)])
     assert result.exit_code == 0, result.output
     assert png_size(scenario / "trade_plot.png") == (2000, 1000)
+
+
+def test_one_option_name_per_meaning():
+    """Every command names its output --out (a file or a folder, as its help says)."""
+    import typer.main
+
+    def commands(group, path=()):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                yield from commands(command, (*path, name))
+            else:
+                yield (*path, name), command
+
+    seen = set()
+    for path, command in commands(typer.main.get_command(app)):
+        for param in command.params:
+            names = set(param.opts)
+            if names & {"--out-dir", "--output", "--output-dir", "-o"}:
+                assert "--out" in names, f"fracfire {' '.join(path)}: {sorted(names)} should be --out"
+            seen |= names
+    assert "--out" in seen
+
+
+def test_version():
+    from fracfire import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"fracfire {__version__}"

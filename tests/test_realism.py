@@ -167,7 +167,7 @@ def test_cli_realism_compare_and_calibrate(week_of_real, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = runner.invoke(app, ["realism", "--real", str(path), "--config", str(tmp_path / "cal.yaml"),
-                                     "--out-dir", str(tmp_path / "realism")])
+                                     "--out", str(tmp_path / "realism")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "realism" / "realism.json").exists() and (tmp_path / "realism" / "realism.md").exists()
     assert "FracFire calibrated" in (tmp_path / "realism" / "realism.md").read_text()

@@ -99,6 +99,13 @@ def test_state_detector_fit_predict_save_load(backend, synthetic, tmp_path):
     again = StateDetector.load(model.save(tmp_path / "model.skops"))
     np.testing.assert_array_equal(again.predict(features), model.predict(features))
     assert clone(model).get_params() == model.get_params()
+    # given bars, the answers are pandas objects indexed by the bars' times
+    states, table = model.predict(bars), model.predict_proba(bars)
+    assert isinstance(states, pd.Series) and states.name == "state"
+    assert states.index.equals(pd.DatetimeIndex(bars["time"])) and table.index.equals(states.index)
+    np.testing.assert_array_equal(states.to_numpy(), model.predict(features))
+    np.testing.assert_allclose(table.to_numpy(), model.predict_proba(features))
+    assert list(table.columns) == [str(c) for c in model.classes_]
 
 
 def test_neural_finetune_changes_weights_and_lowers_its_objective(synthetic, shifted):
@@ -205,6 +212,9 @@ def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path)
         horizons=(1, 5)).targets(bars))
     prediction = model.predict(real_features)
     assert list(prediction.columns) == ["delta_1", "range_1", "delta_5", "range_5"]
+    by_time = model.predict(real_bars)
+    assert by_time.index.equals(pd.DatetimeIndex(real_bars["time"], name="time"))
+    np.testing.assert_allclose(by_time.to_numpy(), prediction.to_numpy())
     assert len(model.estimators_["range_5"]) == 2
     metrics = model.evaluate(real_features, model.targets(real_bars))
     assert {"range_5_rmse", "delta_5_direction_accuracy"} <= set(metrics) and model.metrics_ == metrics

@@ -71,6 +71,22 @@ class BaseModel(BaseEstimator):
     state; loading it cannot run code (see the module docstring).
     """
 
+    @staticmethod
+    def _from_bars(X):
+        """``(features, time index)`` when ``X`` is a bars DataFrame, else ``(X, None)``.
+
+        Models predict from the feature matrix (the scikit-learn contract: arrays
+        in, arrays out); given bars they compute the features themselves and
+        label their answers with the bars' times.
+        """
+        import pandas as pd
+
+        if isinstance(X, pd.DataFrame) and {"time", "open", "high", "low", "close"} <= set(X.columns):
+            from fracfire.data.features import extract_features
+
+            return extract_features(X), pd.DatetimeIndex(X["time"], name="time")
+        return X, None
+
     def _learned_state(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("__")}
 

@@ -109,11 +109,16 @@ class PricePredictor(BaseModel, RegressorMixin):
         return out
 
     def predict(self, X) -> pd.DataFrame:
-        """Ensemble-mean forecasts plus any fine-tuned residuals, one column per target."""
+        """Ensemble-mean forecasts plus any fine-tuned residuals, one column per target.
+
+        ``X`` is the feature matrix, or bars (features extracted here; the
+        rows are then indexed by the bars' times).
+        """
         if not hasattr(self, "estimators_"):
             raise RuntimeError("PricePredictor is not fitted yet: call fit() or load()")
+        X, times = self._from_bars(X)
         values, _ = self._rows(X)
-        index = X.index if isinstance(X, pd.DataFrame) else None
+        index = times if times is not None else X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(self._predict_values(values), index=index)
 
     def finetune(self, X, Y: pd.DataFrame, iterations: int = 50) -> "PricePredictor":

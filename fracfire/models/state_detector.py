@@ -139,8 +139,16 @@ class StateDetector(BaseModel, ClassifierMixin):
         if not hasattr(self, "classes_"):
             raise RuntimeError("StateDetector is not fitted yet: call fit() or load()")
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (columns in ``classes_`` order): the confidence of each state."""
+    def predict_proba(self, X) -> np.ndarray | pd.DataFrame:
+        """Class probabilities (columns in ``classes_`` order): the confidence of each state.
+
+        ``X`` is the feature matrix (an array comes back) or bars (the features
+        are extracted here and a DataFrame indexed by the bars' times, one
+        column per state, comes back).
+        """
+        X, times = self._from_bars(X)
+        if times is not None:
+            return pd.DataFrame(self.predict_proba(X), index=times, columns=[str(c) for c in self.classes_])
         self._check_fitted()
         values = self._matrix(X)
         if self.backend == "neural":
@@ -155,10 +163,11 @@ class StateDetector(BaseModel, ClassifierMixin):
             return np.vstack(out).astype(np.float64)
         return self.estimator_.predict_proba(values)
 
-    def predict(self, X) -> np.ndarray:
-        """Most likely state of every row."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+    def predict(self, X) -> np.ndarray | pd.Series:
+        """Most likely state of every row (a Series named ``state`` indexed by time when ``X`` is bars)."""
+        X, times = self._from_bars(X)
+        states = self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return states if times is None else pd.Series(states, index=times, name="state")
 
     def finetune(self, real_bars: pd.DataFrame, epochs: int = 10, lr: float = 1e-4,
                  features: pd.DataFrame | None = None, labels=None, progress=None) -> "StateDetector":

@@ -166,7 +166,8 @@ class StateDetector(BaseModel, ClassifierMixin):
     def predict(self, X) -> np.ndarray | pd.Series:
         """Most likely state of every row (a Series named ``state`` indexed by time when ``X`` is bars)."""
         X, times = self._from_bars(X)
-        states = self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it says so when the model is not fitted
+        states = self.classes_[np.argmax(proba, axis=1)]
         return states if times is None else pd.Series(states, index=times, name="state")
 
     def finetune(self, real_bars: pd.DataFrame, epochs: int = 10, lr: float = 1e-4,

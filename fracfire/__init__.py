@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ChartConfig", "ChartVisualizer", "plot_trades", "quick_chart"], "fracfire.viz"),
     "build_report": "fracfire.report",
     **dict.fromkeys(["StateDetector", "PricePredictor"], "fracfire.models"),
-    **dict.fromkeys(["run_setups", "run_backtest"], "fracfire.evaluation"),
+    **dict.fromkeys(["run_setups", "run_backtest", "run_signal_backtest"], "fracfire.evaluation"),
     **dict.fromkeys(["extract_features", "make_windows"], "fracfire.data.features"),
     **dict.fromkeys(["calibrate", "compare_generators", "realism_report", "synthetic_like"],
                     "fracfire.realism"),

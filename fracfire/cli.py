@@ -190,6 +190,40 @@ def report(
             console.print(f"Wrote [bold]{shot}[/bold]")
 
 
+@app.command()
+def backtest(
+    bars: Annotated[Path, typer.Option(help="One-minute bars (any file the loader reads).")],
+    signals: Annotated[Path, typer.Option(help="CSV: time plus 'position' (-1/0/1) or entries/exits/"
+                                               "short_entries/short_exits (true/false).")],
+    out: Annotated[Path, typer.Option(help="Run folder; the backtest goes to OUT/backtest/.")] = Path("out/signals"),
+    contract: Annotated[str, typer.Option(help="MES or ES.")] = "MES",
+    contracts: Annotated[int, typer.Option(help="Contracts per trade.")] = 1,
+    commission: Annotated[float, typer.Option(help="Dollars per contract per side.")] = 0.62,
+    slippage_ticks: Annotated[float, typer.Option(help="Ticks against the trade on every fill.")] = 0.0,
+    initial_cash: Annotated[float, typer.Option(help="Starting equity in dollars.")] = 10_000.0,
+) -> None:
+    """Backtest a signal series on bars (fills at the next bar's open; an opposite entry reverses)."""
+    import os
+
+    from fracfire.data.io import read_bars
+    from fracfire.evaluation import BacktestConfig, read_signals, run_signal_backtest
+
+    with _clean_errors():
+        check_writable(out / "backtest", folder=True)
+        config = BacktestConfig(contract=contract, contracts=contracts, commission=commission,
+                                slippage_ticks=slippage_ticks, initial_cash=initial_cash)
+        frame = read_bars(bars)
+        table = read_signals(signals)
+        kwargs = ({"position": table["position"]} if "position" in table else
+                  {name: table[name] for name in table.columns})
+        result = run_signal_backtest(frame, config=config, **kwargs)
+        folder = out / "backtest"
+        result.save(folder, source=bars.stem, bars=os.path.relpath(bars.resolve(), folder.resolve()))
+        console.print(result.summary())
+        console.print(f"Wrote [bold]{folder}[/bold] (equity.csv, trades.csv, metrics.json); "
+                      f"`fracfire report {out}` draws it")
+
+
 def _load_physics(config: Optional[Path]):
     from fracfire.physics import PhysicsConfig
 

@@ -20,6 +20,7 @@ from fracfire.evaluation.setups import (
     run_setups,
     summarize_orb_day_1m,
 )
+from fracfire.evaluation.signal_backtest import read_signals, run_signal_backtest
 from fracfire.evaluation.strategies import ema_cross_entries
 from fracfire.evaluation.trade_features import BadTradeConfig, compute_trade_features, inject_bad_trade_variants
 
@@ -43,8 +44,10 @@ __all__ = [
     "find_opening_orb_continuations_1m",
     "inject_bad_trade_variants",
     "mark_decision_points_1m",
+    "read_signals",
     "resample_bars",
     "run_backtest",
+    "run_signal_backtest",
     "run_setups",
     "summarize_orb_day_1m",
 ]

@@ -95,6 +95,9 @@ def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, s
         exit price, pnl (money, after costs), exit reason (1 target, -1 stop, 0 time, 2 end).
     equity : float64[n_bars]
         Cash plus open positions marked at each close.
+    status : int64[n_signals]
+        0 filled; not filled because of: 1 the position limit, 2 the daily loss
+        limit, 3 a size below one contract, 4 no bar after the signal to fill at.
     """
     n = open_.shape[0]
     m = signal_bar.shape[0]
@@ -113,6 +116,7 @@ def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, s
     next_signal = 0
     current_day = -1
     day_loss = 0.0
+    status = np.full(m, 4, dtype=np.int64)
     for i in range(n):
         if day[i] != current_day:
             current_day = day[i]
@@ -128,7 +132,11 @@ def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, s
                 if active[k] == 0:
                     slot = k
                     break
-            if slot < 0 or (max_daily_loss > 0.0 and day_loss >= max_daily_loss):
+            if slot < 0:
+                status[s] = 1
+                continue
+            if max_daily_loss > 0.0 and day_loss >= max_daily_loss:
+                status[s] = 2
                 continue
             direction = signal_dir[s]
             fill = open_[i] + direction * slippage
@@ -136,6 +144,7 @@ def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, s
             size = contracts_fixed
             if risk_fraction > 0.0:
                 if risk <= 0.0:
+                    status[s] = 3
                     continue
                 mark = cash
                 for k in range(max_open):
@@ -143,7 +152,9 @@ def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, s
                         mark += p_dir[k] * (close[i - 1] - p_entry[k]) * p_size[k] * point_value
                 size = np.floor(mark * risk_fraction / (risk * point_value))
             if size < 1.0:
+                status[s] = 3
                 continue
+            status[s] = 0
             active[slot] = 1
             p_signal[slot] = s
             p_dir[slot] = direction
@@ -193,7 +204,86 @@ def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, s
             _store(trades[n_trades], p_signal[k], p_bar[k], n - 1, p_dir[k], p_size[k], p_entry[k], close[n - 1],
                    pnl, 2)
             n_trades += 1
-    return trades[:n_trades], equity
+    return trades[:n_trades], equity, status
 
 
 backtest_loop = njit(cache=True)(backtest_loop_python)
+
+
+def signal_loop_python(open_, close, long_entry, long_exit, short_entry, short_exit, contracts, point_value,
+                       commission, slippage, initial_cash):
+    """Event loop for signal series (one position at a time, reversals allowed).
+
+    Signals are decided at bar ``t``'s close and filled at bar ``t + 1``'s
+    open, plus ``slippage`` points against the trade. Per bar: an exit signal
+    closes a position of its side; an entry signal of the other side closes it
+    too and opens the new one (a reversal); an entry signal of the side
+    already held is dropped (the limit is one position); long and short
+    entries on one bar, or an entry and an exit of one side, conflict and are
+    ignored. The position left at the end is marked at the last close.
+
+    Returns
+    -------
+    trades : float64[n_trades, 9]
+        signal bar, entry bar, exit bar, direction, contracts, entry price,
+        exit price, pnl (money, after costs), exit reason (3 signal, 2 end).
+    equity : float64[n_bars]
+    counts : int64[3]
+        entries dropped by the position limit, conflicting bars ignored,
+        entries on the last bar (no bar to fill at).
+    """
+    n = open_.shape[0]
+    trades = np.zeros((n + 1, 9))
+    n_trades = 0
+    equity = np.empty(n)
+    counts = np.zeros(3, dtype=np.int64)
+    cash = initial_cash
+    pos = 0.0
+    p_entry = 0.0
+    p_bar = 0
+    p_signal = 0
+    for i in range(n):
+        if i > 0:
+            t = i - 1
+            le, lx, se, sx = long_entry[t], long_exit[t], short_entry[t], short_exit[t]
+            if le and se:
+                counts[1] += 1
+                le = False
+                se = False
+            if le and lx:
+                counts[1] += 1
+                le = False
+                lx = False
+            if se and sx:
+                counts[1] += 1
+                se = False
+                sx = False
+            close_now = (pos > 0 and (lx or se)) or (pos < 0 and (sx or le))
+            if close_now:
+                price = open_[i] - pos * slippage
+                pnl = pos * (price - p_entry) * contracts * point_value - 2.0 * commission * contracts
+                cash += pos * (price - p_entry) * contracts * point_value - commission * contracts
+                _store(trades[n_trades], p_signal, p_bar, i, pos, contracts, p_entry, price, pnl, 3)
+                n_trades += 1
+                pos = 0.0
+            want = 1.0 if le else (-1.0 if se else 0.0)
+            if want != 0.0:
+                if pos == want:
+                    counts[0] += 1
+                else:
+                    pos = want
+                    p_entry = open_[i] + want * slippage
+                    p_bar = i
+                    p_signal = t
+                    cash -= commission * contracts
+        equity[i] = cash + pos * (close[i] - p_entry) * contracts * point_value
+    if n > 0 and (long_entry[n - 1] or short_entry[n - 1]):
+        counts[2] += 1
+    if pos != 0.0:
+        pnl = pos * (close[n - 1] - p_entry) * contracts * point_value - commission * contracts
+        _store(trades[n_trades], p_signal, p_bar, n - 1, pos, contracts, p_entry, close[n - 1], pnl, 2)
+        n_trades += 1
+    return trades[:n_trades], equity, counts
+
+
+signal_loop = njit(cache=True)(signal_loop_python)

@@ -8,8 +8,11 @@ as backtesting.py, which the tests check trade by trade.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import os
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +28,8 @@ __all__ = ["CONTRACTS", "BacktestConfig", "BacktestResult", "run_backtest"]
 CONTRACTS = {"MES": 5.0, "ES": 50.0}
 """Dollars per index point (0.25 tick = $1.25 on MES, $12.50 on ES)."""
 
-_EXIT = {1: "target", -1: "stop", 0: "time", 2: "open_at_end"}
+_EXIT = {1: "target", -1: "stop", 0: "time", 2: "open_at_end", 3: "signal"}
+_DROPPED = {1: "position_limit", 2: "daily_loss_limit", 3: "size_below_one_contract", 4: "no_bar_to_fill"}
 
 
 @dataclass(frozen=True)
@@ -96,11 +100,16 @@ class BacktestResult:
     equity : pandas.Series
         Equity at every bar close, indexed by time.
     config : BacktestConfig
+    dropped_entries : dict
+        Entries that never became trades, by reason (``position_limit``,
+        ``daily_loss_limit``, ``size_below_one_contract``, ``no_bar_to_fill``,
+        and for signal series ``conflicting_signals``); empty when none.
     """
 
     trades: pd.DataFrame = field(repr=False)
     equity: pd.Series = field(repr=False)
     config: BacktestConfig
+    dropped_entries: dict = field(default_factory=dict)
 
     @cached_property
     def metrics(self) -> dict:
@@ -109,12 +118,50 @@ class BacktestResult:
 
         return trading_metrics(self.equity, self.trades)
 
+    def save(self, folder: str | os.PathLike, source: str | None = None, bars: str | None = None) -> dict[str, Path]:
+        """Write ``equity.csv``, ``trades.csv``, ``metrics.json`` and ``config.json`` (each atomically).
+
+        Parameters
+        ----------
+        folder : str or PathLike
+            Created if missing; what :func:`fracfire.report.build_report` reads as ``backtest*/``.
+        source : str, optional
+            What the bars were (``"real"``, ``"synthetic"``), shown in the report.
+        bars : str, optional
+            The bars file, relative to ``folder``: the report draws the trades on it.
+
+        Returns
+        -------
+        dict
+            File name -> path.
+        """
+        from fracfire._atomic import atomic_path, write_text_atomic
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name, frame in (("equity.csv", self.equity.rename("equity").rename_axis("time").reset_index()),
+                            ("trades.csv", self.trades)):
+            with atomic_path(out / name) as tmp:
+                frame.to_csv(tmp, index=False)
+            paths[name] = out / name
+        config = {"source": source, "bars": bars, "backtest": asdict(self.config),
+                  "dropped_entries": self.dropped_entries}
+        for name, data in (("metrics.json", self.metrics), ("config.json", config)):
+            paths[name] = write_text_atomic(out / name, json.dumps(data, indent=2, default=float))
+        return paths
+
     def summary(self) -> str:
         """One line."""
         m = self.metrics
-        return (f"{m['trades']} trades, total return {m['total_return']:+.2%}, Sharpe {m['sharpe']:.2f}, "
-                f"max drawdown {m['max_drawdown']:.2%}, win rate {m['win_rate']:.0%}, "
-                f"expectancy {m['expectancy_r']:+.2f}R")
+        line = (f"{m['trades']} trades, total return {m['total_return']:+.2%}, Sharpe {m['sharpe']:.2f}, "
+                f"max drawdown {m['max_drawdown']:.2%}, win rate {m['win_rate']:.0%}")
+        if m["expectancy_r"] == m["expectancy_r"]:  # NaN for signal trades, which have no initial risk
+            line += f", expectancy {m['expectancy_r']:+.2f}R"
+        if self.dropped_entries:
+            line += "; entries dropped: " + ", ".join(f"{v} ({k.replace('_', ' ')})"
+                                                      for k, v in self.dropped_entries.items())
+        return line
 
 
 def run_backtest(bars: pd.DataFrame, entries: list[SetupEntry], config: BacktestConfig | None = None) -> BacktestResult:
@@ -146,7 +193,7 @@ def run_backtest(bars: pd.DataFrame, entries: list[SetupEntry], config: Backtest
         raise ValueError(f"entry at {bad.time} is not the time of a bar")
     arrays = [bars[k].to_numpy(dtype=np.float64) for k in ("open", "high", "low", "close")]
     day = trading_day_number(times).astype(np.int64)
-    raw, equity = backtest_loop(
+    raw, equity, status = backtest_loop(
         *arrays, day, np.asarray(bar_index, dtype=np.int64),
         np.array([e.sign for e in entries], dtype=np.float64),
         np.array([e.stop_price for e in entries], dtype=np.float64),
@@ -166,4 +213,6 @@ def run_backtest(bars: pd.DataFrame, entries: list[SetupEntry], config: Backtest
         "r_multiple": raw[:, 3] * (raw[:, 6] - raw[:, 5]) / np.where(risk > 0, risk, np.nan),
         "exit_reason": [_EXIT[int(r)] for r in raw[:, 8]],
     }).sort_values("entry_time", kind="stable").reset_index(drop=True)
-    return BacktestResult(trades, pd.Series(equity, index=pd.DatetimeIndex(times), name="equity"), config)
+    dropped = {reason: int(np.sum(status == code)) for code, reason in _DROPPED.items()}
+    return BacktestResult(trades, pd.Series(equity, index=pd.DatetimeIndex(times), name="equity"), config,
+                          {k: v for k, v in dropped.items() if v})

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["accuracy", "cagr", "confusion_matrix", "directional_accuracy", "drawdown_duration",
+__all__ = ["accuracy", "block_bootstrap_ci", "cagr", "confusion_matrix", "directional_accuracy", "drawdown_duration",
            "expectancy_r", "macro_f1", "mae", "max_drawdown", "profit_factor", "rmse", "sharpe_ratio",
-           "sortino_ratio", "total_return", "trading_metrics", "win_rate"]
+           "period_returns", "kind_statistics", "sortino_ratio", "total_return", "trading_metrics", "win_rate"]
 
 
 def _array(x, name: str) -> np.ndarray:
@@ -74,6 +74,89 @@ def directional_accuracy(y_true, y_pred) -> float:
     t, p = _array(y_true, "y_true"), _array(y_pred, "y_pred")
     moving = t != 0
     return float(np.mean(np.sign(t[moving]) == np.sign(p[moving]))) if moving.any() else float("nan")
+
+
+def block_bootstrap_ci(y_true, predictions: dict, metric: str = "rmse", block: int = 60, level: float = 0.95,
+                       n_resamples: int = 2000, seed: int = 0, reference: str | None = None) -> dict:
+    """Confidence intervals of a regression metric by a block bootstrap over time.
+
+    Consecutive rows are grouped into blocks of ``block`` rows (forecast
+    errors overlap in time, so rows are not independent); blocks are resampled
+    with replacement by :func:`scipy.stats.bootstrap` (percentile method),
+    the same blocks for every model, so differences are paired.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets in time order.
+    predictions : dict
+        Model name -> predictions aligned with ``y_true``.
+    metric : {"rmse", "directional_accuracy"}
+    block : int
+        Rows per block (60 one-minute rows = one hour).
+    level : float
+        Confidence level.
+    n_resamples : int
+    seed : int
+    reference : str, optional
+        Also give each other model's difference to this one (``model - reference``).
+
+    Returns
+    -------
+    dict
+        ``{name: {"value", "low", "high"}}`` and, with ``reference``,
+        ``{name: {..., "difference", "difference_low", "difference_high"}}`` for
+        every model but the reference.
+    """
+    from scipy import stats
+
+    t = _array(y_true, "y_true")
+    if metric not in ("rmse", "directional_accuracy"):
+        raise ValueError(f"metric must be 'rmse' or 'directional_accuracy'; got {metric!r}")
+    if block < 1 or len(t) < 2 * block:
+        raise ValueError(f"block_bootstrap_ci: need at least two blocks of {block} rows; got {len(t)} rows")
+    if reference is not None and reference not in predictions:
+        raise ValueError(f"reference {reference!r} is not one of the models {sorted(predictions)}")
+    blocks = np.arange(len(t)) // block
+    n_blocks = int(blocks[-1]) + 1
+    parts = {}
+    for name, pred in predictions.items():
+        p = _array(pred, f"predictions[{name!r}]")
+        if len(p) != len(t):
+            raise ValueError(f"predictions[{name!r}] has {len(p)} rows; y_true has {len(t)}")
+        if metric == "rmse":
+            hit, count = (t - p) ** 2, np.ones(len(t))
+        else:
+            moving = t != 0
+            hit, count = (np.sign(t) == np.sign(p)) & moving, moving
+        parts[name] = (np.bincount(blocks, hit.astype(float), n_blocks), np.bincount(blocks, count.astype(float),
+                                                                                   n_blocks))
+    names = list(parts)
+
+    def value(num, den):
+        ratio = num.sum(axis=-1) / den.sum(axis=-1)
+        return np.sqrt(ratio) if metric == "rmse" else ratio
+
+    def statistic(*arrays, axis=-1):
+        values = [value(arrays[2 * i], arrays[2 * i + 1]) for i in range(len(names))]
+        if reference is not None:
+            ref = values[names.index(reference)]
+            values += [v - ref for v in values]
+        return np.stack(values, axis=0)
+
+    data = [a for name in names for a in parts[name]]
+    result = stats.bootstrap(data, statistic, paired=True, vectorized=True, axis=-1, confidence_level=level,
+                             n_resamples=n_resamples, method="percentile", random_state=np.random.default_rng(seed))
+    point = statistic(*data)
+    out = {}
+    for i, name in enumerate(names):
+        out[name] = {"value": float(point[i]), "low": float(result.confidence_interval.low[i]),
+                     "high": float(result.confidence_interval.high[i])}
+        if reference is not None and name != reference:
+            j = len(names) + i
+            out[name].update(difference=float(point[j]), difference_low=float(result.confidence_interval.low[j]),
+                             difference_high=float(result.confidence_interval.high[j]))
+    return out
 
 
 # ---------------------------------------------------------------- trading
@@ -166,6 +249,9 @@ def trading_metrics(equity: pd.Series, trades: pd.DataFrame, periods_per_year: f
     start = equity.iloc[0] if len(equity) else np.nan
     returns = daily.pct_change().fillna(daily.iloc[0] / start - 1.0).to_numpy() if len(daily) else np.zeros(0)
     r = trades["r_multiple"].to_numpy(dtype=float) if len(trades) else np.zeros(0)
+    r = r[~np.isnan(r)]
+    # trades without an initial risk (signal backtests) have no R: their win rate counts profitable trades
+    wins = r if len(r) else (trades["pnl"].to_numpy(dtype=float) if len(trades) else np.zeros(0))
     held = np.zeros(len(equity), dtype=bool)
     if len(trades):
         index = equity.index
@@ -180,10 +266,60 @@ def trading_metrics(equity: pd.Series, trades: pd.DataFrame, periods_per_year: f
         "sortino": sortino_ratio(returns, periods_per_year),
         "max_drawdown": max_drawdown(returns) if len(returns) else 0.0,
         "max_drawdown_days": drawdown_duration(returns) if len(returns) else 0,
-        "win_rate": win_rate(r[~np.isnan(r)]) if len(r) else float("nan"),
+        "win_rate": win_rate(wins) if len(wins) else float("nan"),
         "profit_factor": profit_factor(trades["pnl"].to_numpy()) if len(trades) else float("nan"),
-        "expectancy_r": expectancy_r(r[~np.isnan(r)]) if len(r) else float("nan"),
-        "average_r": float(np.nanmean(r)) if len(r) else float("nan"),
+        "expectancy_r": expectancy_r(r) if len(r) else float("nan"),
+        "average_r": float(np.mean(r)) if len(r) else float("nan"),
         "exposure": float(held.mean()) if len(held) else 0.0,
         "final_equity": float(equity.iloc[-1]) if len(equity) else float("nan"),
     }
+
+
+def period_returns(equity: pd.Series, period: str = "day") -> pd.DataFrame:
+    """Equity change per trading day or calendar month.
+
+    Parameters
+    ----------
+    equity : pandas.Series
+        Equity indexed by (tz-aware) time.
+    period : {"day", "month"}
+        ``day`` groups by Globex trading day (18:00 ET to 17:00 ET), ``month``
+        by the calendar month of that trading day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``start_equity``, ``end_equity``, ``pnl`` and ``return``.
+    """
+    from fracfire.realism.facts import trading_day
+
+    if period not in ("day", "month"):
+        raise ValueError(f"period must be 'day' or 'month'; got {period!r}")
+    if equity.empty:
+        return pd.DataFrame(columns=["start_equity", "end_equity", "pnl", "return"])
+    day = pd.to_datetime(trading_day(pd.Series(equity.index, index=equity.index)))
+    key = day.dt.strftime("%Y-%m-%d" if period == "day" else "%Y-%m").to_numpy()
+    end = equity.groupby(key).last()
+    start = end.shift(1).fillna(float(equity.iloc[0]))
+    out = pd.DataFrame({"start_equity": start, "end_equity": end, "pnl": end - start})
+    out["return"] = out["pnl"] / out["start_equity"]
+    out.index.name = period
+    return out
+
+
+def kind_statistics(trades: pd.DataFrame) -> pd.DataFrame:
+    """Per setup family (``kind``): trades, win rate, mean R, total P&L and profit factor, plus an ``all`` row."""
+    columns = ["trades", "win_rate", "average_r", "total_pnl", "profit_factor"]
+    if trades.empty:
+        return pd.DataFrame(columns=columns)
+
+    def stats(group: pd.DataFrame) -> dict:
+        r = group["r_multiple"].to_numpy(dtype=float)
+        r = r[~np.isnan(r)]
+        return {"trades": len(group), "win_rate": win_rate(r) if len(r) else float("nan"),
+                "average_r": float(r.mean()) if len(r) else float("nan"),
+                "total_pnl": float(group["pnl"].sum()), "profit_factor": profit_factor(group["pnl"].to_numpy())}
+
+    rows = {str(kind): stats(group) for kind, group in trades.groupby("kind", sort=True)}
+    rows["all"] = stats(trades)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("kind")

@@ -236,7 +236,7 @@ def _stage_finetune(ctx: _Context) -> dict:
     import copy
 
     from fracfire.data.features import extract_features
-    from fracfire.evaluation.metrics import directional_accuracy, rmse
+    from fracfire.evaluation.metrics import block_bootstrap_ci, directional_accuracy, rmse
     from fracfire.models import PricePredictor, StateDetector, baseline_predictions
 
     f = ctx.config.finetune
@@ -260,14 +260,27 @@ def _stage_finetune(ctx: _Context) -> dict:
     tuned = copy.deepcopy(predictor).finetune(train_x, train_y, iterations=f.epochs * 30)
     ok = test_y.notna().all(axis=1).to_numpy()
     h = max(ctx.config.models.horizons)
-    table = []
     candidates = {"synthetic_only": predictor.predict(test_x), "scratch": scratch.predict(test_x),
                   "finetuned": tuned.predict(test_x), **baseline_predictions(test, tuple(ctx.config.models.horizons))}
+    rng_true, delta_true = test_y[f"range_{h}"].to_numpy()[ok], test_y[f"delta_{h}"].to_numpy()[ok]
+    rmse_ci = block_bootstrap_ci(rng_true, {n: p[f"range_{h}"].to_numpy()[ok] for n, p in candidates.items()},
+                                 reference="scratch", seed=ctx.config.seed)
+    direction_ci = block_bootstrap_ci(delta_true, {n: p[f"delta_{h}"].to_numpy()[ok] for n, p in candidates.items()},
+                                      metric="directional_accuracy", seed=ctx.config.seed)
+    table = []
     for name, pred in candidates.items():
-        table.append({"model": name,
-                      f"range_{h}_rmse": rmse(test_y[f"range_{h}"][ok], pred[f"range_{h}"].to_numpy()[ok]),
-                      f"delta_{h}_direction_accuracy": directional_accuracy(
-                          test_y[f"delta_{h}"][ok], pred[f"delta_{h}"].to_numpy()[ok])})
+        r, d = rmse_ci[name], direction_ci[name]
+        row = {"model": name,
+               f"range_{h}_rmse": rmse(rng_true, pred[f"range_{h}"].to_numpy()[ok]),
+               f"range_{h}_rmse_low": r["low"], f"range_{h}_rmse_high": r["high"],
+               f"delta_{h}_direction_accuracy": directional_accuracy(delta_true, pred[f"delta_{h}"].to_numpy()[ok]),
+               f"delta_{h}_direction_accuracy_low": d["low"], f"delta_{h}_direction_accuracy_high": d["high"]}
+        if "difference" in r:
+            row.update({f"range_{h}_rmse_minus_scratch": r["difference"],
+                        f"range_{h}_rmse_minus_scratch_low": r["difference_low"],
+                        f"range_{h}_rmse_minus_scratch_high": r["difference_high"]})
+        table.append(row)
+    metrics["confidence"] = {"level": 0.95, "method": "block bootstrap, 60-bar blocks, 2000 resamples"}
     detector.save(ctx.run / "models" / "state_detector.skops")
     tuned.save(ctx.run / "models" / "price_predictor.skops")
     write_text_atomic(ctx.run / "metrics.json", json.dumps({"summary": metrics, "table": table}, indent=2,
@@ -287,17 +300,15 @@ def _stage_setups(ctx: _Context) -> dict:
         "2025-01-06", ctx.config.setups.synthetic_days)
     for name, bars in (("synthetic", synthetic), ("real", ctx.real_bars())):
         folder = ctx.run / f"scenario_{name}"
-        paths = run_scenario(bars, folder)
+        paths = run_scenario(bars, folder, source=name)
         summary = json.loads(paths["summary.json"].read_text())
         entries = [SetupEntry(pd.Timestamp(o["entry"]["time"]), o["entry"]["direction"], o["entry"]["kind"],
                               o["entry"]["entry_price"], o["entry"]["stop_price"], o["entry"]["target_price"])
                    for o in summary["outcomes"]]
-        result = run_backtest(bars, entries, BacktestConfig(contract="MES", slippage_ticks=1))
+        backtest = BacktestConfig(contract="MES", slippage_ticks=1)
+        result = run_backtest(bars, entries, backtest)
         target = ctx.run / ("backtest" if name == "real" else "backtest_synthetic")
-        target.mkdir(parents=True, exist_ok=True)
-        result.equity.rename_axis("time").reset_index().to_csv(target / "equity.csv", index=False)
-        result.trades.to_csv(target / "trades.csv", index=False)
-        write_text_atomic(target / "metrics.json", json.dumps(result.metrics, indent=2, default=float))
+        result.save(target, source=name, bars=f"../{folder.name}/{summary['bars_1m']}")
         if summary["outcomes"]:
             first_day = bars["time"].iloc[0].normalize()
             day = bars[(bars["time"] >= first_day + pd.Timedelta(days=1)) &
@@ -318,9 +329,20 @@ def _stage_realism(ctx: _Context) -> dict:
 
     real = ctx.real_bars()
     configs = {"FracFire default": PhysicsConfig(), "FracFire calibrated": _physics(ctx)}
+    if configs["FracFire default"] == configs["FracFire calibrated"]:
+        del configs["FracFire default"]  # the shipped defaults are this calibration: score it once
     result = compare_generators(real, configs, seeds=tuple(range(ctx.config.realism.seeds)))
     write_text_atomic(ctx.run / "realism.json", json.dumps(result.to_dict(), indent=2))
     write_text_atomic(ctx.run / "realism.md", result.to_markdown())
+    from fracfire.realism.calendar import synthetic_like
+    from fracfire.viz.stylized import plot_stylized_facts
+
+    plot_stylized_facts(real, synthetic_like(real, configs["FracFire calibrated"], 0),
+                        "FracFire calibrated", save_path=ctx.run / "charts" / "stylized_facts.png")
+    write_text_atomic(ctx.run / "charts" / "stylized_facts.txt", (
+        f"Stylized facts on all {real['segment_id'].nunique()} sessions of {Path(ctx.config.real).name} against "
+        "calibrated FracFire bars on the same calendar (one seed). The calibration was fitted on the first 60 % "
+        "of these sessions; the verdict and the scorecard use only the held-out 40 %."))
     compare_windows(real, configs["FracFire calibrated"], ctx.run / "charts" / "diagnostic",
                     {"week": (14, 7, ("4h", "4min")), "quarter": (120, 9, ("1D", "15min"))})
     return {k: float(v) for k, v in result.summary.loc["summary_distance"].items()}
@@ -341,15 +363,20 @@ def _stage_report(ctx: _Context) -> dict:
         one = bars.iloc[d * 1440:(d + 1) * 1440]
         charts.create_chart(one, title=f"Synthetic day {one['time'].iloc[0]:%a %Y-%m-%d} (calibrated physics)",
                             save_path=ctx.run / "charts" / f"day_{one['time'].iloc[0]:%Y-%m-%d}.png")
-    report = build_report(ctx.run, title=f"FracFire run {ctx.config.run_id}")
-    out = {"report": str(report)}
-    if cfg.screenshot and find_chromium():
-        out["screenshot"] = str(screenshot(report, ctx.run / "report.png"))
     mlflow = require("mlflow", "Experiment tracking")
 
-    from fracfire.training.tracking import tracking_run
+    from fracfire.training.tracking import run_link, tracking_run
 
-    with tracking_run("fracfire-pipeline", ctx.config.run_id, ctx.config.tracking_uri):
+    with tracking_run("fracfire-pipeline", ctx.config.run_id, ctx.config.tracking_uri) as active:
+        write_text_atomic(ctx.run / "tracking.json", json.dumps(run_link(active), indent=2))
+        report = build_report(ctx.run, title=f"FracFire run {ctx.config.run_id}")
+        out = {"report": str(report)}
+        if cfg.screenshot and find_chromium():
+            try:
+                out["screenshot"] = str(screenshot(report, ctx.run / "report.png"))
+            except ValueError as exc:  # too tall for one image: none rather than a cropped one
+                (ctx.run / "report.png").unlink(missing_ok=True)
+                ctx.say(f"no screenshot: {exc}")
         mlflow.log_params({"run_id": ctx.config.run_id, "seed": ctx.config.seed, "real": ctx.config.real})
         for stage, marker in ctx.keys.items():
             mlflow.log_param(f"stage.{stage}", marker[:12])

@@ -52,8 +52,17 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     assert {row["model"] for row in metrics["table"]} == {"synthetic_only", "scratch", "finetuned", "persistence",
                                                           "rolling_mean"}
     realism = json.loads((run / "realism.json").read_text())
-    assert set(realism["summary"]) == {"FracFire default", "FracFire calibrated", "GBM", "GARCH-t", "GARCH-t seasonal",
-                                       "bootstrap"}
+    # the shipped defaults are the calibration, scored once
+    assert set(realism["summary"]) == {"FracFire calibrated", "GBM", "GARCH-t", "GARCH-t seasonal", "bootstrap"}
+    assert (run / "charts" / "stylized_facts.png").exists()
+    for question in ("Is the synthetic data realistic?", "Does pre-training on synthetic bars help?",
+                     "How do the setups trade?"):
+        assert question in html
+    finetuned = next(row for row in metrics["table"] if row["model"] == "finetuned")
+    assert finetuned["range_5_rmse_low"] <= finetuned["range_5_rmse"] <= finetuned["range_5_rmse_high"]
+    assert json.loads((run / "backtest" / "config.json").read_text())["bars"] == "../scenario_real/real_1m.csv"
+    tracking = json.loads((run / "tracking.json").read_text())
+    assert tracking["run_id"] in html and (tmp_path / "mlruns").as_uri() in tracking["link"]
     assert json.loads((run / "backtest" / "metrics.json").read_text())["trades"] > 0
     assert list((tmp_path / "mlruns").glob("*/*/artifacts/report.html"))
     again = runner.invoke(app, ["pipeline", "--config", str(config)])

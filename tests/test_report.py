@@ -10,46 +10,86 @@ from fracfire import PriceGenerator, plot_trades, quick_chart
 from fracfire.cli import app
 from fracfire.data import write_bars
 from fracfire.report import build_report, find_chromium
-from fracfire.report.browser import run_chromium, screenshot
+from fracfire.report.browser import check_page, page_height, screenshot
 from tests.test_viz import png_size, trades_for
 
 runner = CliRunner()
 
 
+REALISM = {
+    "summary": {"FracFire calibrated": {"summary_distance": 0.31, "discriminative_score": 0.30,
+                                        "discriminator_accuracy": 0.80},
+                "GARCH-t": {"summary_distance": 0.38, "discriminative_score": 0.44, "discriminator_accuracy": 0.94}},
+    "split": {"train_sessions": 12, "validation_sessions": 8, "seeds": 1},
+    "headline": [{"fact": "lag-1 ACF of 1-min returns", "real": -0.035, "goal": "within 0.03",
+                  "FracFire calibrated": -0.018, "FracFire calibrated met": True, "GARCH-t": -0.007,
+                  "GARCH-t met": True},
+                 {"fact": "kurtosis ratio 5 min / 1 min", "real": 0.6, "goal": "within 25 %",
+                  "FracFire calibrated": 0.01, "FracFire calibrated met": False, "GARCH-t": 0.5, "GARCH-t met": True}],
+    "table": [{"timeframe": "1min", "metric": "kurtosis_1min", "real": 12.0, "FracFire calibrated": 9.5}],
+    "notes": ["day-level discriminator not run"],
+}
+METRICS = {
+    "summary": {"split": {"real_sessions": 21, "test_sessions": 5}, "state_detector": {"macro_f1": 0.8}},
+    "table": [
+        {"model": "synthetic_only", "range_15_rmse": 8.66, "range_15_rmse_low": 8.2, "range_15_rmse_high": 9.1,
+         "range_15_rmse_minus_scratch": 0.27, "range_15_rmse_minus_scratch_low": 0.1,
+         "range_15_rmse_minus_scratch_high": 0.45, "delta_15_direction_accuracy": 0.53},
+        {"model": "scratch", "range_15_rmse": 8.39, "range_15_rmse_low": 8.0, "range_15_rmse_high": 8.8,
+         "delta_15_direction_accuracy": 0.50},
+        {"model": "finetuned", "range_15_rmse": 8.53, "range_15_rmse_low": 8.1, "range_15_rmse_high": 9.0,
+         "range_15_rmse_minus_scratch": 0.14, "range_15_rmse_minus_scratch_low": -0.08,
+         "range_15_rmse_minus_scratch_high": 0.41, "delta_15_direction_accuracy": 0.52},
+        {"model": "rolling_mean", "range_15_rmse": 8.98, "delta_15_direction_accuracy": 0.47},
+    ],
+}
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
+    from fracfire.evaluation import BacktestConfig, ema_cross_entries, run_backtest
+
     run = tmp_path_factory.mktemp("run")
     bars = PriceGenerator(seed=2).generate_days("2025-01-06", 2)
     write_bars(bars, run / "synthetic.parquet")
+    write_bars(bars, run / "scenario" / "bars.parquet")
     quick_chart(bars.iloc[:1440], save_path=run / "charts" / "day_1.png")
     quick_chart(bars, timeframe="15min", save_path=run / "charts" / "diagnostic" / "week" / "15min.png")
-    (run / "realism.json").write_text(json.dumps({
-        "summary": {"distance": 0.31},
-        "table": [{"metric": "kurtosis_1min", "real": 12.0, "fracfire": 9.5, "gbm": 0.0}]}))
-    (run / "metrics.json").write_text(json.dumps({"state_detector": {"macro_f1": 0.8, "accuracy": 0.9}}))
-    (run / "backtest").mkdir()
-    hourly = bars["time"].iloc[::60]
-    pd.DataFrame({"time": hourly, "equity": range(len(hourly))}).to_csv(
-        run / "backtest" / "equity.csv", index=False)
-    pd.DataFrame({"entry_time": ["2025-01-06 10:00"], "entry_price": [2919.25], "exit_price": [2921.5],
-                  "r_multiple": [2.0]}).to_csv(
-        run / "backtest" / "trades.csv", index=False)
+    (run / "realism.json").write_text(json.dumps(REALISM))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    result = run_backtest(bars, ema_cross_entries(bars), BacktestConfig(slippage_ticks=1))
+    result.save(run / "backtest", source="real", bars="../scenario/bars.parquet")
+    result.save(run / "backtest_synthetic", source="synthetic")
     rth = bars[bars["session"] == "rth"].iloc[:130].reset_index(drop=True)
     plot_trades(rth, trades_for(rth), save_path=run / "scenario" / "trade_plot.png")
     return run
 
 
-def test_report_has_every_section_and_embeds_images(run_dir):
+def test_report_gives_verdicts_first_and_embeds_everything(run_dir):
     path = build_report(run_dir)
     html = path.read_text()
-    for heading in ("Generated data", "Generated days", "Real vs synthetic", "Realism scorecard",
-                    "Model metrics", "Backtest", "Trades"):
+    for heading in ("Real vs synthetic", "Realism scorecard", "Model metrics", "Backtest", "Trades",
+                    "Generated data", "Generated days"):
         assert f"<h2>{heading}</h2>" in html
+    # the three questions come before every section, each answered plainly
+    first_section = html.index('<section id="real-vs-synthetic"')
+    for question in ("Is the synthetic data realistic?", "Does pre-training on synthetic bars help?",
+                     "How do the setups trade?"):
+        assert -1 < html.index(question) < first_section
+    assert "No. A classifier tells FracFire calibrated&#39;s bars from the 8 held-out real sessions 80.0 %" in html
+    assert "0.14 points worse (95 % interval -0.08 to +0.41: not a clear difference)" in html
+    assert "meets 1 of 2 stylized-fact goals" in html and "FAIL" in html
+    assert "lower is better" in html and "higher is better" in html  # every metric says which way is good
     images = re.findall(r'<img src="data:image/png;base64,', html)
-    assert len(images) == 4  # day chart, diagnostic chart, equity curve, trade plot
+    assert len(images) == 3  # day chart, diagnostic window (folded), static trade plot (folded)
+    assert html.count('<div class="chart"') == 3  # equity (real, synthetic), candles with trades (real bars)
     assert "kurtosis_1min" in html and "macro_f1" in html
-    assert "<td>2919.25</td>" in html and "<td>2921.50</td>" in html  # prices at tick precision
-    assert not re.search(r'src="(?!data:)', html), "no external resources"
+    trade = pd.read_csv(run_dir / "backtest" / "trades.csv").iloc[0]
+    assert f"<td>{trade['entry_price']:.2f}</td>" in html  # prices at tick precision
+    assert "ema_cross" in html and "Monthly returns" in html and "Daily returns" in html
+    assert not re.search(r"<script[^>]*\ssrc=", html), "scripts are inline"
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.S)
+    assert not re.search(r'(src|href)="(https?:)?//', markup), "no external resources: the page works offline"
 
 
 def test_missing_sections_are_omitted(tmp_path):
@@ -75,40 +115,20 @@ def test_cli_report(run_dir, tmp_path):
     assert result.exit_code == 1 and "run folder not found" in result.output
 
 
-CHECK = """<script>
-window.__fracfireErrors = [];
-window.addEventListener('error', e => window.__fracfireErrors.push(String(e.message || e.type)), true);
-const origError = console.error;
-console.error = (...a) => { window.__fracfireErrors.push(a.join(' ')); origError(...a); };
-window.addEventListener('load', () => {
-  const imgs = Array.from(document.images);
-  const bad = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt);
-  const pre = document.createElement('pre');
-  pre.id = 'fracfire-check';
-  pre.textContent = JSON.stringify({images: imgs.length, bad: bad, errors: window.__fracfireErrors});
-  document.body.appendChild(pre);
-});
-</script>"""
-
-
 @pytest.mark.skipif(find_chromium() is None,
                     reason="Chromium not installed (Debian package 'chromium'; .ci/run installs it)")
-def test_report_renders_in_headless_chromium(run_dir, tmp_path):
+def test_report_renders_and_zooms_in_headless_chromium(run_dir, tmp_path):
     report = build_report(run_dir)
-    probe = tmp_path / "probe.html"
-    probe.write_text(report.read_text().replace("<head>", "<head>" + CHECK, 1))
-    done = run_chromium("--dump-dom", "--virtual-time-budget=10000", "--enable-logging=stderr",
-                        "--v=0", probe.as_uri())
-    found = re.search(r'<pre id="fracfire-check">(.*?)</pre>', done.stdout)
-    assert found, done.stderr[-2000:]
-    check = json.loads(found.group(1).replace("&quot;", '"'))
-    assert check["images"] == 4
-    assert check["bad"] == [], "every image decodes"
-    assert check["errors"] == []
-    console_errors = [line for line in done.stderr.splitlines()
-                      if "CONSOLE" in line and ("ERROR" in line.upper() or "Uncaught" in line)]
-    assert console_errors == []
+    check = check_page(report)
+    assert check["errors"] == [] and check["console"] == [], "no console errors"
+    assert check["expected_charts"] == check["charts"] == 3, "every chart renders"
+    assert check["figures"] >= 8 and check["unfinished"] == 0 and check["blank"] == 0
+    assert check["zoomed"] == check["figures"], "every figure redraws when its time axis is zoomed"
+    assert check["images"] == 3 and check["broken_images"] == []
+    assert check["sections"] == ["verdicts", "real-vs-synthetic", "realism", "models", "backtest", "trades",
+                                 "data", "days"]
+    assert 2000 < check["height"] < 20000
     shot = screenshot(report, tmp_path / "report.png")
     width, height = png_size(shot)
-    assert width == 1400 and height > 1000
+    assert width == 1400 and height == page_height(report), "the whole page, never a cropped one"
     shutil.copy(shot, run_dir / "report.png")

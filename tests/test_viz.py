@@ -1,6 +1,7 @@
 import struct
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection, PolyCollection
 
@@ -142,3 +143,34 @@ def test_plot_trades_rejects_bad_outcomes(day):
         plot_trades(bars, [{"hit_target": True}])
     with pytest.raises(ValueError, match="direction must be 'long' or 'short'; got 'up'"):
         plot_trades(bars, [{"entry": {**bad[0]["entry"], "direction": "up"}}])
+
+
+def test_stylized_facts_figure(tmp_path):
+    from fracfire.realism.calendar import synthetic_like
+    from fracfire.viz.stylized import plot_stylized_facts
+
+    real = PriceGenerator(seed=11).generate_days("2025-01-06", 3)
+    synthetic = synthetic_like(real, None, seed=1)
+    fig = plot_stylized_facts(real, synthetic, "FracFire", save_path=tmp_path / "facts.png")
+    assert len(fig.axes) == 8
+    titles = " ".join(ax.get_title() for ax in fig.axes)
+    for part in ("log", "QQ", "ACF of |r|", "Intraday", "Daily range", "realised variance", "Body / range"):
+        assert part in titles
+    assert png_size(tmp_path / "facts.png")[0] == 1800
+
+
+def test_interactive_charts_share_the_time_axis():
+    from fracfire.viz.interactive import candle_chart, equity_chart
+
+    bars = PriceGenerator(seed=4).generate_days("2025-01-06", 2)
+    grid = candle_chart(bars)
+    panels = [child[0] for child in grid.children]
+    assert len(panels) == 4  # price, volume, state strip, session strip
+    assert all(p.x_range is panels[0].x_range for p in panels)
+    state = panels[2].renderers[0].data_source.data
+    gaps = np.asarray(state["left"][1:]) - np.asarray(state["right"][:-1])
+    assert (gaps >= np.timedelta64(0, "m")).all()  # spans never overlap; a weekend breaks a run
+    equity = pd.Series(np.linspace(100, 90, len(bars)), index=pd.DatetimeIndex(bars["time"]))
+    assert len(equity_chart(equity).children) == 2
+    with pytest.raises(ValueError, match="empty"):
+        candle_chart(bars.iloc[:0])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["CHROMIUM_FLAGS", "find_chromium", "run_chromium", "screenshot"]
+__all__ = ["CHROMIUM_FLAGS", "MAX_SCREENSHOT_HEIGHT", "check_page", "find_chromium", "page_height", "run_chromium",
+           "screenshot"]
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,13 +42,154 @@ def run_chromium(*args: str, timeout: float = 60.0) -> subprocess.CompletedProce
                               capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def screenshot(html_path: str | os.PathLike, png_path: str | os.PathLike,
-               width: int = 1400, height: int = 3000) -> Path:
-    """Render ``html_path`` in headless Chromium and save a PNG screenshot."""
+MAX_SCREENSHOT_HEIGHT = 16_000
+"""Tallest page captured in one PNG (Chromium's headless capture becomes unreliable beyond ~16k pixels)."""
+
+_MEASURE = """<script>
+window.addEventListener('load', () => setTimeout(() => {
+  const pre = document.createElement('pre');
+  pre.id = 'fracfire-height';
+  pre.textContent = String(Math.ceil(document.documentElement.scrollHeight));
+  document.body.appendChild(pre);
+}, 500));
+</script>"""
+
+
+def page_height(html_path: str | os.PathLike, width: int = 1400) -> int:
+    """Height in pixels of the page at ``width``, once loaded (charts drawn)."""
+    html_path = Path(html_path).resolve()
+    with tempfile.TemporaryDirectory(prefix="fracfire-measure-") as folder:
+        probe = Path(folder) / html_path.name
+        html = html_path.read_text(encoding="utf-8")
+        end = html.rfind("</body>")  # the last one: Bokeh's inline JavaScript contains the string too
+        probe.write_text(html[:end] + _MEASURE + html[end:] if end >= 0 else html + _MEASURE, encoding="utf-8")
+        done = run_chromium("--dump-dom", "--virtual-time-budget=15000", f"--window-size={width},1000",
+                            probe.as_uri())
+    found = re.search(r'<pre id="fracfire-height">(\d+)</pre>', done.stdout)
+    if not found:
+        raise RuntimeError(f"Chromium could not measure {html_path}: {done.stderr.strip()[-500:]}")
+    return int(found.group(1))
+
+
+def screenshot(html_path: str | os.PathLike, png_path: str | os.PathLike, width: int = 1400,
+               height: int | None = None) -> Path:
+    """Render ``html_path`` in headless Chromium and save a PNG of the whole page.
+
+    Parameters
+    ----------
+    html_path, png_path : str or PathLike
+    width : int
+        Window width in pixels.
+    height : int, optional
+        Window height; default the page's full height (:func:`page_height`), so
+        nothing is cropped.
+
+    Raises
+    ------
+    ValueError
+        The page is taller than :data:`MAX_SCREENSHOT_HEIGHT`: no screenshot
+        rather than a cropped one.
+    """
     html_path, png_path = Path(html_path).resolve(), Path(png_path).resolve()
+    full = page_height(html_path, width) if height is None else int(height)
+    if full > MAX_SCREENSHOT_HEIGHT:
+        raise ValueError(f"{html_path.name} is {full:,} px tall, more than the {MAX_SCREENSHOT_HEIGHT:,} px a "
+                         "screenshot can hold; no screenshot rather than a cropped one (open the HTML file)")
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    done = run_chromium(f"--screenshot={png_path}", f"--window-size={width},{height}",
+    done = run_chromium(f"--screenshot={png_path}", f"--window-size={width},{full}", "--virtual-time-budget=15000",
                         html_path.as_uri())
     if not png_path.exists():
         raise RuntimeError(f"Chromium did not write {png_path}: {done.stderr.strip()[-500:]}")
     return png_path
+
+
+_CHECK = """<script>
+(() => {
+  const errors = [];
+  window.addEventListener('error', e => errors.push(String(e.message || e.type)), true);
+  const original = console.error;
+  console.error = (...a) => { errors.push(a.map(String).join(' ')); original(...a); };
+  const figures = (view, out) => {
+    if (view.model && view.model.type === 'Figure') out.push(view);
+    for (const child of (view.child_views || [])) figures(child, out);
+    return out;
+  };
+  const pixels = v => v.canvas_view.primary.canvas.toDataURL();
+  const report = result => {
+    result.errors = errors;
+    result.height = Math.ceil(document.documentElement.scrollHeight);
+    result.sections = Array.from(document.querySelectorAll('section[id]')).map(s => s.id);
+    const images = Array.from(document.images);
+    result.images = images.length;
+    result.broken_images = images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt);
+    const pre = document.createElement('pre');
+    pre.id = 'fracfire-check';
+    pre.textContent = JSON.stringify(result);
+    document.body.appendChild(pre);
+  };
+  const poll = tries => {
+    const expected = document.querySelectorAll('div.chart').length;
+    const index = window.Bokeh && window.Bokeh.index ? Object.values(window.Bokeh.index) : [];
+    const charts = index.map(r => figures(r, [])).filter(v => v.length);
+    const ready = charts.length >= expected && charts.every(vs => vs.every(v => v.has_finished()));
+    if (!ready && tries < 300) return setTimeout(() => poll(tries + 1), 20);
+    const result = {expected_charts: expected, charts: charts.length, ready_ms: Math.round(performance.now()),
+                    figures: 0, unfinished: 0, blank: 0, zoomed: 0};
+    const before = charts.map(vs => vs.map(pixels));
+    for (const views of charts) {
+      result.figures += views.length;
+      for (const v of views) {
+        if (!v.has_finished()) result.unfinished += 1;
+        const c = v.canvas_view.primary.canvas;
+        if (!(c.width > 0 && c.height > 0)) result.blank += 1;
+      }
+      const range = views[0].model.x_range;
+      const s = range.start, e = range.end;
+      range.setv({start: s + 0.25 * (e - s), end: s + 0.5 * (e - s)});
+    }
+    setTimeout(() => {
+      charts.forEach((views, i) => views.forEach((v, j) => { if (pixels(v) !== before[i][j]) result.zoomed += 1; }));
+      report(result);
+    }, 500);
+  };
+  window.addEventListener('load', () => poll(0));
+})();
+</script>"""
+
+
+def check_page(html_path: str | os.PathLike, width: int = 1400) -> dict:
+    """Open a report in headless Chromium and say how it behaved.
+
+    Returns
+    -------
+    dict
+        ``expected_charts`` (chart containers in the page), ``charts`` (Bokeh
+        charts drawn), ``figures``, ``unfinished`` and ``blank`` figures,
+        ``zoomed`` (figures whose pixels changed after each chart's time axis
+        was zoomed to a quarter), ``ready_ms`` (page start to every chart
+        drawn), ``errors`` (uncaught errors and ``console.error``), ``images``,
+        ``broken_images``, ``height`` (px) and ``sections`` (ids), plus
+        ``console`` (Chromium's console lines at error level) and ``wall_seconds``
+        (the whole headless run, browser start included).
+    """
+    import time
+
+    html_path = Path(html_path).resolve()
+    with tempfile.TemporaryDirectory(prefix="fracfire-check-") as folder:
+        probe = Path(folder) / html_path.name
+        html = html_path.read_text(encoding="utf-8")
+        head = html.find("<head>")
+        probe.write_text(html[:head + 6] + _CHECK + html[head + 6:] if head >= 0 else _CHECK + html, encoding="utf-8")
+        started = time.perf_counter()
+        done = run_chromium("--dump-dom", "--virtual-time-budget=30000", "--enable-logging=stderr", "--v=0",
+                            f"--window-size={width},1000", probe.as_uri())
+        wall = time.perf_counter() - started
+    found = re.search(r'<pre id="fracfire-check">(.*?)</pre>', done.stdout, re.S)
+    if not found:
+        raise RuntimeError(f"Chromium did not finish checking {html_path}: {done.stderr.strip()[-800:]}")
+    result = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<")
+                        .replace("&gt;", ">"))
+    result["console"] = [line for line in done.stderr.splitlines()
+                         if "CONSOLE" in line and ("ERROR" in line.upper() or "Uncaught" in line)]
+    result["wall_seconds"] = wall
+    return result

@@ -1,29 +1,37 @@
-"""One self-contained HTML report from whatever a run folder holds.
+"""One self-contained HTML report from whatever a run folder holds: verdicts first, then pictures, tables last.
 
 Known artifacts (paths relative to the run folder); a section whose
 artifacts are absent is left out:
 
-========================  ==================================================
-artifact                  section
-========================  ==================================================
-``synthetic.parquet``     Generated data: per-state statistics
-``charts/*.png``          Generated days (charts)
-``charts/diagnostic/``    Real vs synthetic (``*.png`` at any depth)
-``realism.json``          Realism scorecard (``summary`` dict, ``table`` records)
-``metrics.json``          Model metrics (``table`` records, or any nested dict)
-``backtest/``             Backtest: ``equity.csv`` (time, equity) drawn as a
-                          curve, ``metrics.json``, ``trades.csv``
-``**/trade_plot.png``     Trades
-========================  ==================================================
+===============================  ===========================================
+artifact                         used for
+===============================  ===========================================
+``realism.json``                 Verdict 1 and the scorecard (``summary`` per
+                                 generator, ``headline`` facts, ``table``)
+``charts/stylized_facts.png``    Real vs synthetic pictures
+``charts/diagnostic/``           Real vs synthetic windows (``*.png``)
+``metrics.json``                 Verdict 2 and model metrics (``table``: one
+                                 row per model, ``summary``)
+``backtest*/``                   Verdict 3 and the backtest: ``metrics.json``,
+                                 ``equity.csv`` (time, equity),
+                                 ``trades.csv``, ``config.json`` (``source``,
+                                 ``bars``: the bars file relative to the
+                                 folder, ``backtest``: its settings)
+``**/trade_plot.png``            Static trade pictures
+``synthetic.parquet``            Generated data: per-state statistics
+``charts/*.png``                 Generated days
+``tracking.json``                Link to the MLflow run
+===============================  ===========================================
 
-Images are embedded as base64, so the page needs no network or other files.
+Equity curves and the candle charts of the bars a backtest ran on are
+interactive Bokeh charts; Bokeh's JavaScript and every image are embedded,
+so the page works offline and needs no other file.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -32,17 +40,21 @@ from pathlib import Path
 import pandas as pd
 
 from fracfire._atomic import write_text_atomic
+from fracfire.report.verdicts import Verdict, pretraining_verdict, realism_verdict, setups_verdict
 from fracfire.schema import format_price, is_price_column
 
 __all__ = ["build_report"]
 
 MAX_TABLE_ROWS = 200
+MAX_CANDLE_BARS = 60_000
+"""Above this many one-minute bars, a candle chart shows the last ones (the page stays fast)."""
 
 
 @dataclass
 class _Table:
     html: str
     caption: str = ""
+    folded: bool = False
 
 
 @dataclass
@@ -53,33 +65,42 @@ class _Image:
 
 
 @dataclass
+class _Chart:
+    name: str
+    caption: str
+    model: object = field(repr=False)
+    div: str = ""
+
+
+@dataclass
 class _Section:
     id: str
     title: str
     text: str = ""
     tables: list[_Table] = field(default_factory=list)
     images: list[_Image] = field(default_factory=list)
+    charts: list[_Chart] = field(default_factory=list)
+    folded_images: list[_Image] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.tables or self.images or self.charts or self.folded_images)
 
 
-def _table(frame: pd.DataFrame, caption: str = "", index: bool = True) -> _Table:
+def _table(frame: pd.DataFrame, caption: str = "", index: bool = True, folded: bool = False,
+           percent: tuple[str, ...] = ()) -> _Table:
     note = ""
     if len(frame) > MAX_TABLE_ROWS:
         note = f" (first {MAX_TABLE_ROWS} of {len(frame):,} rows)"
         frame = frame.head(MAX_TABLE_ROWS)
-    prices = {c: format_price for c in frame.columns if is_price_column(c)}
+    formatters = {c: format_price for c in frame.columns if is_price_column(c)}
+    formatters.update({c: (lambda v: "" if pd.isna(v) else f"{100 * v:+.2f} %") for c in percent if c in frame})
     html = frame.to_html(classes="data", border=0, index=index, float_format=lambda v: f"{v:,.4g}",
-                         formatters=prices, na_rep="")
-    return _Table(html, caption + note)
+                         formatters=formatters, na_rep="")
+    return _Table(html, caption + note, folded)
 
 
 def _image(path: Path, caption: str | None = None) -> _Image:
     return _Image(base64.b64encode(path.read_bytes()).decode("ascii"), caption or path.stem)
-
-
-def _figure_image(fig, caption: str) -> _Image:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return _Image(base64.b64encode(buffer.getvalue()).decode("ascii"), caption)
 
 
 def _read_json(path: Path) -> object:
@@ -98,17 +119,151 @@ def _flatten(data: object, prefix: str = "") -> dict[str, object]:
     return {prefix or "value": data}
 
 
-def _json_tables(data: object, caption: str) -> list[_Table]:
+def _json_tables(data: object, caption: str, folded: bool = False) -> list[_Table]:
     tables = []
     if isinstance(data, dict) and isinstance(data.get("summary"), dict):
         summary = pd.DataFrame({"value": pd.Series(_flatten(data["summary"]), dtype=object)})
-        tables.append(_table(summary, f"{caption}: summary"))
+        tables.append(_table(summary, f"{caption}: summary", folded=folded))
     if isinstance(data, dict) and isinstance(data.get("table"), list):
-        tables.append(_table(pd.DataFrame(data["table"]), caption, index=False))
+        tables.append(_table(pd.DataFrame(data["table"]), caption, index=False, folded=folded))
     if not tables:
         flat = pd.DataFrame({"value": pd.Series(_flatten(data), dtype=object)})
-        tables.append(_table(flat, caption))
+        tables.append(_table(flat, caption, folded=folded))
     return tables
+
+
+# ---------------------------------------------------------------- backtests
+@dataclass
+class _Backtest:
+    folder: Path
+    source: str
+    metrics: dict | None
+    config: dict
+
+    def equity(self) -> pd.Series | None:
+        path = self.folder / "equity.csv"
+        if not path.exists():
+            return None
+        curve = pd.read_csv(path)
+        time = pd.to_datetime(curve["time"], utc=True).dt.tz_convert("America/New_York")
+        return pd.Series(curve["equity"].to_numpy(float), index=pd.DatetimeIndex(time), name="equity")
+
+    def trades(self) -> pd.DataFrame | None:
+        path = self.folder / "trades.csv"
+        return pd.read_csv(path) if path.exists() else None
+
+    def bars(self) -> pd.DataFrame | None:
+        name = self.config.get("bars")
+        path = (self.folder / name) if name else None
+        if path is None or not path.exists():
+            return None
+        from fracfire.data.io import read_bars
+
+        return read_bars(path)
+
+
+def _backtests(run: Path) -> list[_Backtest]:
+    found = []
+    for folder in sorted(p for p in run.glob("backtest*") if p.is_dir()):
+        config = _read_json(folder / "config.json") if (folder / "config.json").exists() else {}
+        metrics = _read_json(folder / "metrics.json") if (folder / "metrics.json").exists() else None
+        source = config.get("source") or folder.name.removeprefix("backtest").strip("_-") or "backtest"
+        found.append(_Backtest(folder, str(source), metrics if isinstance(metrics, dict) else None, config))
+    # real first: it is the one that matters
+    return sorted(found, key=lambda b: (b.source != "real", b.source))
+
+
+def _calendar_table(daily: pd.DataFrame) -> pd.DataFrame:
+    """Daily returns as weeks x weekdays (the trading day's date)."""
+    days = pd.to_datetime(daily.index)
+    frame = pd.DataFrame({"week of": (days - pd.to_timedelta(days.day_of_week, unit="D")).strftime("%Y-%m-%d"),
+                          "day": days.strftime("%a"), "return": daily["return"].to_numpy()})
+    grid = frame.pivot_table(index="week of", columns="day", values="return", aggfunc="sum")
+    order = [d for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if d in grid.columns]
+    grid = grid[order]
+    weekly = daily.assign(week=frame["week of"].to_numpy()).groupby("week")["pnl"].sum() / \
+        daily.assign(week=frame["week of"].to_numpy()).groupby("week")["start_equity"].first()
+    grid["week"] = weekly
+    return grid
+
+
+def _backtest_section(backtests: list[_Backtest]) -> _Section | None:
+    from fracfire.evaluation.metrics import kind_statistics, period_returns
+    from fracfire.viz.interactive import equity_chart
+
+    if not backtests:
+        return None
+    section = _Section("backtest", "Backtest", "Equity with drawdowns (drag to pan, scroll to zoom, hover for "
+                       "values), then results per setup family and per day; every trade is in the folded table.")
+    for bt in backtests:
+        equity = bt.equity()
+        if equity is not None and len(equity):
+            section.charts.append(_Chart(f"equity_{bt.source}", f"Equity and drawdown: {bt.source} bars",
+                                         equity_chart(equity, title=f"Equity on {bt.source} bars")))
+        trades = bt.trades()
+        if trades is not None and len(trades):
+            stats = kind_statistics(trades)
+            stats["win_rate"] = stats["win_rate"].map(lambda v: f"{100 * v:.1f} %")
+            section.tables.append(_table(stats, f"Per setup family ({bt.source} bars)"))
+        if equity is not None and len(equity):
+            months = period_returns(equity, "month")
+            section.tables.append(_table(months[["pnl", "return"]], f"Monthly returns ({bt.source} bars)",
+                                         percent=("return",)))
+            daily = period_returns(equity, "day")
+            section.tables.append(_table(_calendar_table(daily), f"Daily returns ({bt.source} bars; "
+                                         "week = the week's return)", percent=tuple(_WEEKDAYS)))
+        if bt.metrics:
+            section.tables += _json_tables(bt.metrics, f"All trading metrics ({bt.source} bars)", folded=True)
+        if trades is not None:
+            section.tables.append(_table(trades, f"Trades ({bt.source} bars)", index=False, folded=True))
+    return None if section.empty() else section
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "week")
+
+
+def _trades_section(run: Path, backtests: list[_Backtest]) -> _Section | None:
+    from fracfire.viz.interactive import candle_chart
+
+    section = _Section("trades", "Trades", "Five-minute candles with every trade drawn from entry (triangle) to "
+                       "exit (cross), green when it made money, red when it lost; state and session strips below "
+                       "(one-minute labels). Drag to pan, scroll to zoom, hover for values.")
+    for bt in backtests:
+        bars = bt.bars()
+        if bars is None or bars.empty:
+            continue
+        note = ""
+        if len(bars) > MAX_CANDLE_BARS:
+            bars = bars.iloc[-MAX_CANDLE_BARS:]
+            note = f" (last {MAX_CANDLE_BARS:,} one-minute bars)"
+        trades = bt.trades()
+        section.charts.append(_Chart(f"candles_{bt.source}", f"Trades on {bt.source} bars{note}",
+                                     candle_chart(bars, trades, title=f"Setups on {bt.source} bars")))
+    for path in sorted(run.rglob("trade_plot.png")):
+        section.folded_images.append(_image(path, f"Static picture: {path.parent.relative_to(run)}"))
+    return None if section.empty() else section
+
+
+# ---------------------------------------------------------------- other sections
+def _realism_sections(run: Path, realism: object | None) -> list[_Section]:
+    sections = []
+    pictures = _Section("real-vs-synthetic", "Real vs synthetic")
+    stylized = run / "charts" / "stylized_facts.png"
+    if stylized.exists():
+        caption_file = stylized.with_suffix(".txt")
+        caption = caption_file.read_text(encoding="utf-8").strip() if caption_file.exists() else \
+            "Stylized facts, real vs synthetic"
+        pictures.images.append(_image(stylized, caption))
+    diagnostic = sorted((run / "charts" / "diagnostic").rglob("*.png"))
+    pictures.folded_images += [_image(p, "Real and synthetic window: " + str(p.relative_to(run / "charts" /
+                                                                                            "diagnostic")))
+                               for p in diagnostic]
+    if not pictures.empty():
+        sections.append(pictures)
+    if realism is not None:
+        sections.append(_Section("realism", "Realism scorecard", "Every fact, real against each generator "
+                                 "(held-out sessions).", tables=_json_tables(realism, "Scorecard", folded=True)))
+    return sections
 
 
 def _generated(run: Path) -> list[_Section]:
@@ -124,38 +279,29 @@ def _generated(run: Path) -> list[_Section]:
         sections.append(_Section("data", "Generated data", text,
                                  tables=[_table(compare_states(bars), "Per-state statistics (ticks)")]))
     charts = sorted((run / "charts").glob("*.png"))
+    charts = [p for p in charts if p.name != "stylized_facts.png"]
     if charts:
         sections.append(_Section("days", "Generated days", "Candles with state changes and sessions.",
                                  images=[_image(p) for p in charts]))
     return sections
 
 
-def _backtest(run: Path) -> _Section | None:
-    folder = run / "backtest"
-    if not folder.is_dir():
+def _tracking(run: Path) -> dict | None:
+    path = run / "tracking.json"
+    if not path.exists():
         return None
-    section = _Section("backtest", "Backtest")
-    equity = folder / "equity.csv"
-    if equity.exists():
-        from fracfire.viz.charts import new_figure
-
-        curve = pd.read_csv(equity, parse_dates=["time"])
-        fig, (ax,) = new_figure((14, 4), 100)
-        ax.plot(curve["time"], curve["equity"], color="#00796b", linewidth=1.2)
-        ax.set_ylabel("equity")
-        ax.grid(alpha=0.3)
-        ax.set_title("Equity curve")
-        section.images.append(_figure_image(fig, "Equity curve"))
-    if (folder / "metrics.json").exists():
-        section.tables += _json_tables(_read_json(folder / "metrics.json"), "Trading metrics")
-    if (folder / "trades.csv").exists():
-        section.tables.append(_table(pd.read_csv(folder / "trades.csv"), "Trades", index=False))
-    return section if section.images or section.tables else None
+    data = _read_json(path)
+    return data if isinstance(data, dict) and data.get("run_id") else None
 
 
 def build_report(run_dir: str | os.PathLike, out_path: str | os.PathLike | None = None,
                  title: str = "FracFire report") -> Path:
     """Build ``report.html`` from the artifacts of a run folder.
+
+    The page opens with three verdicts (is the synthetic data realistic, does
+    pre-training help, how do the setups trade), each with its evidence and
+    the definition of every metric; pictures and interactive charts follow,
+    raw tables are folded away at the end of each section.
 
     Parameters
     ----------
@@ -178,30 +324,40 @@ def build_report(run_dir: str | os.PathLike, out_path: str | os.PathLike | None 
     run = Path(run_dir)
     if not run.is_dir():
         raise FileNotFoundError(f"run folder not found: {run}")
-    sections = _generated(run)
-    diagnostic = sorted((run / "charts" / "diagnostic").rglob("*.png"))
-    if diagnostic:
-        sections.append(_Section("real-vs-synthetic", "Real vs synthetic",
-                                 images=[_image(p, str(p.relative_to(run / "charts" / "diagnostic")))
-                                         for p in diagnostic]))
-    if (run / "realism.json").exists():
-        sections.append(_Section("realism", "Realism scorecard",
-                                 tables=_json_tables(_read_json(run / "realism.json"), "Scorecard")))
-    if (run / "metrics.json").exists():
-        sections.append(_Section("models", "Model metrics",
-                                 tables=_json_tables(_read_json(run / "metrics.json"), "Metrics")))
-    backtest = _backtest(run)
-    if backtest:
-        sections.append(backtest)
-    trade_plots = sorted(run.rglob("trade_plot.png"))
-    if trade_plots:
-        sections.append(_Section("trades", "Trades",
-                                 images=[_image(p, str(p.parent.relative_to(run)) or "trades")
-                                         for p in trade_plots]))
+    realism = _read_json(run / "realism.json") if (run / "realism.json").exists() else None
+    metrics = _read_json(run / "metrics.json") if (run / "metrics.json").exists() else None
+    backtests = _backtests(run)
+    by_source = {b.source: b.metrics for b in backtests}
+    verdicts: list[Verdict] = [v for v in (
+        realism_verdict(realism) if isinstance(realism, dict) else None,
+        pretraining_verdict(metrics) if isinstance(metrics, dict) else None,
+        setups_verdict(by_source.get("real"), by_source.get("synthetic"),
+                       next((b.config.get("backtest") for b in backtests if b.config.get("backtest")), None),
+                       {b.source: b.config.get("dropped_entries") for b in backtests
+                        if b.source in ("real", "synthetic")}),
+    ) if v is not None]
+
+    sections = _realism_sections(run, realism)
+    if metrics is not None:
+        sections.append(_Section("models", "Model metrics", "All model metrics of the run.",
+                                 tables=_json_tables(metrics, "Metrics", folded=True)))
+    sections += [s for s in (_backtest_section(backtests), _trades_section(run, backtests)) if s is not None]
+    sections += _generated(run)
+
+    charts = [c for s in sections for c in s.charts]
+    script, resources = "", ""
+    if charts:
+        from fracfire.viz.interactive import inline_resources, to_components
+
+        script, divs = to_components({c.name: c.model for c in charts})
+        for chart in charts:
+            chart.div = divs[chart.name]
+        resources = inline_resources()
     env = jinja2.Environment(loader=jinja2.PackageLoader("fracfire.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     html = env.get_template("report.html.j2").render(
-        title=title, sections=sections, run_dir=str(run), version=__version__,
-        built=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        title=title, verdicts=verdicts, sections=sections, run_dir=str(run), version=__version__,
+        built=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), tracking=_tracking(run),
+        bokeh_resources=resources, bokeh_script=script,
     )
     return write_text_atomic(out_path or run / "report.html", html)

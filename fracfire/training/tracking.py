@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fracfire._optional import require
 
-__all__ = ["setup_logging", "tracking_run"]
+__all__ = ["run_link", "setup_logging", "tracking_run"]
 
 
 def setup_logging(log_dir: str | os.PathLike = "out/logs", level: int = logging.INFO) -> Path:
@@ -61,3 +61,24 @@ def tracking_run(experiment: str, run_name: str, uri: str | None = None):
         raise RuntimeError(f"MLflow tracking at {target!r} is unusable: {first}") from None
     with run:
         yield run
+
+
+def run_link(run) -> dict:
+    """Where to find an MLflow run: ids, tracking URI, a link and the command that browses it.
+
+    A local file store links to the run's folder; a server links to its page.
+    """
+    mlflow = require("mlflow", "Experiment tracking")
+
+    uri = mlflow.get_tracking_uri()
+    info = run.info
+    experiment = mlflow.get_experiment(info.experiment_id)
+    if uri.startswith(("http://", "https://")):
+        link = f"{uri.rstrip('/')}/#/experiments/{info.experiment_id}/runs/{info.run_id}"
+        command = f"open {link}"
+    else:
+        root = Path(uri.removeprefix("file://")) if uri.startswith("file:") else Path(uri)
+        link = (root / info.experiment_id / info.run_id).resolve().as_uri()
+        command = f"mlflow ui --backend-store-uri {uri}  (needs the full 'mlflow' package)"
+    return {"run_id": info.run_id, "experiment": experiment.name if experiment else info.experiment_id,
+            "experiment_id": info.experiment_id, "tracking_uri": uri, "link": link, "ui_command": command}

@@ -8,8 +8,34 @@ and heavy dependencies (numba, pandas, matplotlib) load only when needed.
 from __future__ import annotations
 
 import importlib
+import os
 
 __version__ = "0.1.0"
+
+
+def _numba_cache_dir() -> None:
+    """Give numba a writable cache when the installed package's folder is not (a system or read-only install).
+
+    Numba caches compiled kernels beside their source; without a writable place it fails at the first
+    kernel with "no locator available". ``NUMBA_CACHE_DIR`` set by the user always wins.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR") or os.access(os.path.dirname(__file__), os.W_OK):
+        return
+    import tempfile
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for root in (base, tempfile.gettempdir()):
+        folder = os.path.join(root, "fracfire", "numba")
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            os.environ["NUMBA_CACHE_DIR"] = folder
+            return
+
+
+_numba_cache_dir()
 
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(

@@ -15,6 +15,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from fracfire._signals import check_stop
+
 
 @contextlib.contextmanager
 def progress_bar(description: str, total: int, console: Console | None = None,
@@ -30,6 +32,7 @@ def progress_bar(description: str, total: int, console: Console | None = None,
         task = progress.add_task(description, total=total)
 
         def callback(done: int, of: int, label: str | None = None) -> None:
+            check_stop()  # a stop signal whose exception Python swallowed (in a __del__) still stops the run
             progress.update(task, completed=done, total=of, **({"description": label} if label else {}))
 
         yield callback

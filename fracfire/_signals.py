@@ -19,7 +19,7 @@ import time
 
 from fracfire._atomic import discard_in_flight
 
-__all__ = ["Stopped", "guard_worker", "stop_on_signals"]
+__all__ = ["Stopped", "check_stop", "guard_worker", "stop_on_signals"]
 
 _SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None)
 POLL_SECONDS = 0.5
@@ -43,15 +43,35 @@ def stop_on_signals():
         yield
         return
 
+    global _pending
+
     def handler(signum, frame):
+        global _pending
+        _pending = signum
         raise Stopped(signum)
 
     previous = {s: signal.signal(s, handler) for s in _SIGNALS}
     try:
         yield
     finally:
+        _pending = None
         for s, old in previous.items():
             signal.signal(s, old)
+
+
+_pending: int | None = None
+
+
+def check_stop() -> None:
+    """Raise :class:`Stopped` if a stop signal arrived but its exception was swallowed.
+
+    Python ignores exceptions raised inside ``__del__`` methods and weakref
+    callbacks ("Exception ignored in ..."), so a SIGTERM landing there would
+    otherwise be lost and the run would go on. Progress callbacks and the
+    pipeline's stage loop call this.
+    """
+    if _pending is not None:
+        raise Stopped(_pending)
 
 
 _guarded: int | None = None

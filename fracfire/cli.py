@@ -530,6 +530,10 @@ def infer(
         path = ModelRegistry(model).latest() if model.is_dir() else model
         engine = LiveStateEngine(path, zone_model)
         decision: DecisionRule | None = load_rule(rule) if rule else None
+        known = [str(c) for c in engine.model.classes_]
+        if decision is not None and decision.state not in known:
+            raise ValueError(f"{rule}: state {decision.state!r} is not a state the model predicts ({known}); "
+                             "the rule would never fire")
         if bars == "-":
             rows = _stdin_rows(sys.stdin)
         else:
@@ -549,19 +553,26 @@ def infer(
 
 def _stdin_rows(stream):
     """``(line number, record)`` for each CSV line after the header; a line with the wrong
-    number of fields is reported on stderr and skipped, never the end of the stream."""
+    number of fields is reported on stderr and skipped, never the end of the stream.
+
+    Each line is parsed on its own: a stray quote spoils its line, never the lines after it
+    (a live feed has no multi-line fields).
+    """
     import csv
 
-    reader = csv.reader(stream)
-    header = next(reader, None)
-    if not header:
+    first = stream.readline()
+    if not first.strip():
         return
+    header = next(csv.reader([first]))
     names = [h.strip().lower() for h in header]
     names[0] = names[0].removeprefix("\ufeff")  # a byte-order mark from a spreadsheet export
-    for record in reader:
-        line = reader.line_num
-        if not record:
+    if not {"open", "close"} <= set(names):
+        raise ValueError(f"stdin line 1 must be a header naming the fields (time,open,high,low,close,volume); "
+                         f"got {first.strip()[:80]!r}")
+    for line, text in enumerate(stream, start=2):
+        if not text.strip():
             continue
+        record = next(csv.reader([text.rstrip("\r\n")]))
         if len(record) != len(names):
             errors.print(f"line {line}: skipped, expected {len(names)} fields ({','.join(names)}), got "
                          f"{len(record)}", markup=False, highlight=False, soft_wrap=True)

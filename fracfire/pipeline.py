@@ -35,6 +35,7 @@ from fracfire._atomic import write_text_atomic
 from fracfire._config import StrictModel, read_yaml, validate
 from fracfire._optional import require
 from fracfire._resources import check_writable
+from fracfire._signals import check_stop
 
 __all__ = ["STAGES", "PipelineConfig", "PipelineError", "load_pipeline_config", "run_pipeline"]
 
@@ -443,6 +444,7 @@ def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], Non
         key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
         keys[name] = key
         marker = marks / f"{name}.json"
+        check_stop()
         if progress is not None:
             progress(name, index, len(STAGES))
         if marker.exists() and json.loads(marker.read_text()).get("key") == key:

@@ -167,3 +167,15 @@ def test_cli(tmp_path):
     (out / "archetype=quiet_day" / "part-0000.parquet").write_bytes(b"broken")
     result = runner.invoke(app, ["dataset", "verify", str(out)])
     assert result.exit_code == 1 and "hash mismatch" in result.output
+
+
+def test_absurd_build_sizes_fail_before_any_work(tmp_path):
+    import os
+
+    from fracfire.data.synthetic import build_archetypes
+
+    with pytest.raises(ValueError, match=r"workers 10,000 is more than 4 per core"):
+        build_archetypes(tmp_path / "a", "all", 1, workers=10_000)
+    with pytest.raises(ValueError, match=r"days_per_archetype 100,000,000 is more than 100,000"):
+        build_archetypes(tmp_path / "b", "all", 100_000_000)
+    assert not os.listdir(tmp_path)

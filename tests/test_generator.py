@@ -221,3 +221,12 @@ def test_consecutive_calls_continue_across_daylight_saving_changes(dst):
     step = days["time"].diff().dropna()
     assert (step == pd.Timedelta(minutes=1)).all()
     assert (days["time"].dt.hour * 60 + days["time"].dt.minute).iloc[[0, -1]].tolist() == [0, 1439]
+
+
+@pytest.mark.parametrize("start, match", [
+    ("1900-01-02", "start_date 1900-01-02 is outside 1980-2100"),
+    ("2099-12-30", "5 days from 2099-12-30 run past 2100-01-01"),
+])
+def test_start_outside_the_years_bars_files_hold(start, match):
+    with pytest.raises(ValueError, match=match):
+        PriceGenerator(seed=1).generate_days(start, 5)

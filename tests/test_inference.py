@@ -132,6 +132,7 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
     lines.insert(30, lines[29].replace("2025-", "2030-", 1))  # a bar from the future
     lines.insert(40, "[/red],1,2,3,4,5")  # text that rich would read as markup
     lines.insert(45, lines[44].split(",")[0] + ",abc,1,1,1,1")  # not a number
+    lines.insert(50, '"' + lines[49])  # a stray quote spoils its own line only
     done = subprocess.run([sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]),
                            "--bars", "-", "--rule", str(rule)], input="\n".join(lines) + "\n", capture_output=True,
                           text=True, timeout=120)
@@ -145,6 +146,11 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
     assert "line 31: skipped bar" in done.stderr and "is dated after now" in done.stderr
     assert "line 41: skipped bar: bar time '[/red]' is not a timestamp" in done.stderr
     assert "open 'abc' is not a number" in done.stderr
+    assert "line 51: skipped" in done.stderr
+    headless = subprocess.run([sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]),
+                               "--bars", "-"], input="\n".join(lines[1:5]) + "\n", capture_output=True, text=True,
+                              timeout=120)
+    assert headless.returncode == 1 and "stdin line 1 must be a header" in headless.stderr
     file = tmp_path / "bars.csv"
     day[COLUMNS].iloc[:30].to_csv(file, index=False)
     result = runner.invoke(app, ["infer", "--model", str(models["boosting"]), "--bars", str(file), "--format", "csv"])
@@ -156,6 +162,9 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
                            str(file)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.count('"prediction"') == 29, done.stderr
     assert "dropped 1 row(s) with impossible values (first: row 7, high=inf" in done.stderr
+    rule.write_text("state: bullish\n")
+    result = runner.invoke(app, ["infer", "--model", str(models["boosting"]), "--bars", str(file), "--rule", str(rule)])
+    assert result.exit_code == 1 and "state 'bullish' is not a state the model predicts" in result.output
 
 
 def test_continuous_learning_keeps_every_version(models, tmp_path):

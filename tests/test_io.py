@@ -68,3 +68,21 @@ def test_a_foreign_bars_file_goes_through_the_loader(tmp_path, week):
     bars = read_bars(tmp_path / "export.csv")
     check_bars(bars)
     assert bars["close"].tolist() == week["close"].iloc[:120].tolist()
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from fracfire._atomic import write_text_atomic
+
+    target = tmp_path / "data.csv"
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(child.stdout)  # a process that has exited
+    stale = tmp_path / f".data.csv.{dead}.abc123.tmp"
+    stale.write_text("half")
+    mine = tmp_path / f".data.csv.{os.getpid()}.zzz.tmp"  # a live writer's file stays
+    mine.write_text("in progress")
+    write_text_atomic(target, "done")
+    assert target.read_text() == "done" and not stale.exists() and mine.exists()

@@ -72,3 +72,17 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path):
         assert done.returncode == 1, (extra, done.stderr[-2000:])
         assert done.stderr.count("\n") == 1 and f"pip install 'fracfire[{extra}]'" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_numba_gets_a_writable_cache_when_the_package_folder_is_read_only(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import os, fracfire; os.access = lambda *a, **k: False if a[0].endswith('fracfire') else True\n"
+            "os.environ.pop('NUMBA_CACHE_DIR', None); fracfire._numba_cache_dir()\n"
+            "print(os.environ['NUMBA_CACHE_DIR'])")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(tmp_path / "fracfire" / "numba")

@@ -103,3 +103,21 @@ def test_sigterm_of_a_build_stops_cleanly_and_resume_finishes_it(tmp_path):
     _, err = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, err
     assert verify_archetypes(lib) == []
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the point of the test
+def test_a_stop_signal_swallowed_in_a_destructor_still_stops_the_run():
+    import gc
+
+    from fracfire._signals import Stopped, check_stop, stop_on_signals
+
+    class Slow:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler's exception is "ignored" by Python here
+            time.sleep(0.05)
+
+    with pytest.raises(Stopped), stop_on_signals():
+        Slow()
+        gc.collect()
+        check_stop()  # the next progress callback or stage boundary
+    check_stop()  # outside the block nothing is pending

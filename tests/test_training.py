@@ -114,3 +114,13 @@ def test_transfer_experiment_cli(tmp_path, monkeypatch):
     too_short = write_bars(real[real["segment_id"] < 2], tmp_path / "short.parquet")
     result = runner.invoke(app, ["experiment", "transfer", "--real", str(too_short), "--out", str(tmp_path / "u")])
     assert result.exit_code == 1 and "at least 4 sessions" in result.output
+
+
+def test_a_tracking_uri_that_is_neither_folder_nor_uri_is_refused(tmp_path, monkeypatch):
+    from fracfire.training.tracking import tracking_run
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="tracking URI '::::' is neither a folder nor a URI"):
+        with tracking_run("x", "y", "::::"):
+            pass
+    assert not (tmp_path / "::::").exists()

@@ -181,6 +181,12 @@ class BuildResult:
                 f"({self.skipped} kept from a previous run) in {self.seconds:.1f} s")
 
 
+MAX_DAYS_PER_ARCHETYPE = 100_000
+"""Most days per archetype in one library (the generator's own run limit)."""
+MAX_WORKERS_PER_CORE = 4
+"""Most local worker processes per core (more only thrash memory)."""
+
+
 def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all", days_per_archetype: int = 150,
                      seed: int = 1, physics: PhysicsConfig | None = None, workers: int | None = None,
                      scheduler: str | None = None, resume: bool = False, days_per_shard: int = 25,
@@ -236,6 +242,15 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
         raise ValueError(f"archetype(s) {repeated} listed more than once; name each archetype once")
     if days_per_archetype < 1 or days_per_shard < 1:
         raise ValueError("days_per_archetype and days_per_shard must be >= 1")
+    if days_per_archetype > MAX_DAYS_PER_ARCHETYPE:
+        raise ValueError(f"days_per_archetype {days_per_archetype:,} is more than {MAX_DAYS_PER_ARCHETYPE:,} "
+                         f"(about {MAX_DAYS_PER_ARCHETYPE * len(names) * 40 // 1_000_000:,} GB of shards); "
+                         "build several libraries with different seeds instead")
+    cores = os.cpu_count() or 1
+    if workers is not None and (scheduler in (None, "local")) and workers > MAX_WORKERS_PER_CORE * cores:
+        raise ValueError(f"workers {workers:,} is more than {MAX_WORKERS_PER_CORE} per core on this machine's "
+                         f"{cores} core(s); each worker is a process of a few hundred MB. Use at most "
+                         f"{MAX_WORKERS_PER_CORE * cores}, or a Dask scheduler (--scheduler tcp://...) for more")
     physics = physics or PhysicsConfig()
     out = Path(out)
     started = time.perf_counter()

@@ -126,4 +126,13 @@ def day_layout(start, n_days: int, calendar: str | None, *, after_ns: int | None
             ts = (ts + pd.Timedelta(hours=6)).normalize() + pd.DateOffset(days=1)
     else:
         ts = parse_start(start, "start_date")
-    return _globex_days(ts, n_days) if calendar == "globex" else _local_days(ts, n_days)
+    from fracfire.schema import EARLIEST_TIME, LATEST_TIME
+
+    if not EARLIEST_TIME <= ts.tz_localize(None) < LATEST_TIME:
+        raise ValueError(f"start_date {ts:%Y-%m-%d} is outside {EARLIEST_TIME:%Y}-{LATEST_TIME:%Y}, the years "
+                         "bars files can hold (the loader refuses times outside them)")
+    layout = _globex_days(ts, n_days) if calendar == "globex" else _local_days(ts, n_days)
+    if pd.Timestamp(layout.end_ns, unit="ns") >= LATEST_TIME:
+        raise ValueError(f"{n_days:,} days from {ts:%Y-%m-%d} run past {LATEST_TIME:%Y-%m-%d}, the last date bars "
+                         "files can hold; start earlier or generate fewer days")
+    return layout

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from fracfire.cli import app
 
+
 def commands() -> list[list[str]]:
     """Every command and sub-command, in the order ``fracfire --help`` lists them (none can be missed)."""
     import typer

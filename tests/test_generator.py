@@ -230,3 +230,13 @@ def test_consecutive_calls_continue_across_daylight_saving_changes(dst):
 def test_start_outside_the_years_bars_files_hold(start, match):
     with pytest.raises(ValueError, match=match):
         PriceGenerator(seed=1).generate_days(start, 5)
+
+
+def test_start_none_continues_after_a_run_on_the_other_calendar():
+    gen = PriceGenerator(seed=2)
+    day = gen.generate_day("2025-01-06")            # a wall-clock day
+    week = gen.generate_days(None, 2)               # then Globex sessions, after it
+    assert week["time"].iloc[0] > day["time"].iloc[-1]
+    assert week["time"].iloc[0] == pd.Timestamp("2025-01-07 18:00", tz="America/New_York")
+    more = gen.generate_day(None)                   # and a wall-clock day after those
+    assert more["time"].iloc[0] == week["time"].iloc[-1] + pd.Timedelta(minutes=1)

@@ -174,7 +174,7 @@ class PriceGenerator:
         self._x = float(self._level)
         self._anchor = self._x
         self._state: StateConfig = STATE_CONFIGS[MarketState.RANGING]
-        self._end_ns: dict[str | None, int] = {}
+        self._end_ns: int | None = None  # end of the last run (either calendar): start_date=None continues it
         self._last_close = self._level
         self.variates_drawn = _N_COMPONENTS
 
@@ -338,10 +338,10 @@ class PriceGenerator:
                 raise TypeError(f"driver must have a plan_day method (a StateDriver); got {driver!r}")
             if state_sequence is not None:
                 raise ValueError("pass either state_sequence or driver, not both")
-        layout = day_layout(start_date, n_days, calendar, after_ns=self._end_ns.get(calendar))
+        layout = day_layout(start_date, n_days, calendar, after_ns=self._end_ns)
         bars = self._run(layout, segment_length, state_sequence, auto_transition, macro_regime, driver,
                          progress=progress)
-        self._end_ns[calendar] = layout.end_ns
+        self._end_ns = layout.end_ns
         return bars
 
     # ------------------------------------------------------------------ internals

@@ -620,8 +620,16 @@ def _run_config(config: Path, kind: str) -> None:
         setup_logging(resolve_path("out/logs", "out"))
         run = run_training if kind == "train" else run_finetune
         epochs = cfg.model.epochs if kind == "train" else cfg.epochs
-        with progress_bar_for(f"{kind}: {config.name}", epochs) as advance:
-            result = run(cfg, config, progress=lambda done, total, loss: advance(done, total))
+        from fracfire.training.train import _BACKEND
+
+        has_epochs = (_BACKEND.get(cfg.model.type) == "neural" if kind == "train"
+                      else cfg.model_type == "StateDetector")
+        if has_epochs:
+            with progress_bar_for(f"{kind}: {config.name}", epochs) as advance:
+                result = run(cfg, config, progress=lambda done, total, loss: advance(done, total))
+        else:  # a forest or booster fits in one go: a spinner, not an epoch bar that never moves
+            with console.status(f"{kind}: {config.name} (one fit, no epochs)"):
+                result = run(cfg, config)
     console.print(f"Model: [bold]{result.model_path}[/bold]; MLflow run {result.run_id}")
     _print_frame("Validation metrics", __import__("pandas").DataFrame({"value": result.metrics}))
 

@@ -55,6 +55,7 @@ def test_train_finetune_predict_end_to_end(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     model_path = tmp_path / "models" / "NeuralStateDetector.skops"
     assert model_path.exists() and "accuracy" in result.output
+    assert "2/2 epochs" in result.output
     finetune = {"experiment": "test", "base_model": str(model_path), "model_type": "StateDetector",
                 "data": {"source": "synthetic", "days": 1, "seed": 9, "physics": "configs/physics_calibrated.yaml"},
                 "epochs": 2, "lr": 0.001, "output_dir": str(tmp_path / "models"), "model_name": "tuned.skops",
@@ -80,6 +81,7 @@ def test_price_predictor_training_and_env_paths(tmp_path, monkeypatch):
     model = PricePredictor.load(tmp_path / "elsewhere" / "models" / "PricePredictor.skops")
     assert model.columns_ == ["delta_1", "range_1", "delta_5", "range_5"]
     assert "range_5_rmse" in result.output
+    assert "epochs" not in result.output, "a booster fits in one go: no epoch bar"
 
 
 def test_cli_rejects_a_bad_config(tmp_path):

@@ -38,7 +38,7 @@ def test_day_chart_has_candles_volume_states_and_sessions(day, tmp_path):
     labels = {t.get_text() for t in price.texts}
     assert labels and labels <= set(day["state"].astype(str))
     assert len(volume.collections) == 1 and volume.get_ylabel() == "volume"
-    assert price.get_title() == "a day"
+    assert price.get_title("left") == "a day"
     assert png_size(path) == (2000, 1000)
     assert path.stat().st_size > 50_000
 
@@ -48,7 +48,7 @@ def test_resampled_charts(day, timeframe):
     fig = quick_chart(day, timeframe=timeframe)
     n = len(resample_bars(day, timeframe))
     assert any(len(c.get_paths()) == n for c in fig.axes[0].collections if isinstance(c, PolyCollection))
-    assert timeframe in fig.axes[0].get_title()
+    assert timeframe in fig.axes[0].get_title("left")
 
 
 def test_year_at_daily_resolution(tmp_path):
@@ -174,3 +174,22 @@ def test_interactive_charts_share_the_time_axis():
     assert len(equity_chart(equity).children) == 2
     with pytest.raises(ValueError, match="empty"):
         candle_chart(bars.iloc[:0])
+
+
+@pytest.mark.parametrize("figsize", [(20.0, 10.0), (8.0, 5.0)])
+def test_nothing_is_clipped_and_the_legend_stays_off_the_candles(figsize):
+    bars = PriceGenerator(seed=3).generate_days("2025-01-06", 1)
+    fig = quick_chart(bars, title="A day", figsize=figsize)
+    fig.canvas.draw()  # positions of axis labels are settled at draw time
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    price = fig.axes[0]
+    texts = [t for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels(), ax.yaxis.label,
+                                            ax.title, ax._left_title) if t.get_text()]
+    legend = price.get_legend()
+    texts += list(legend.get_texts())
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= page.x0 - 1 and box.x1 <= page.x1 + 1 and box.y0 >= page.y0 - 1 and box.y1 <= page.y1 + 1, \
+            f"{text.get_text()!r} is clipped at {box}"
+    assert legend.get_window_extent(renderer).y0 >= price.get_window_extent(renderer).y1 - 1, "legend above the plot"

@@ -44,7 +44,17 @@ def draw_volume(ax, volume, colors) -> None:
     ax.add_collection(PolyCollection(bars, facecolors=faded, linewidths=0))
     ax.set_xlim(-1, len(volume))
     ax.set_ylim(0, max(float(np.max(volume)), 1.0) * 1.05)
+    ax.yaxis.set_major_formatter(FuncFormatter(compact_number))
     ax.set_ylabel("volume")
+
+
+def compact_number(value: float, _pos=None) -> str:
+    """Tick label for counts: 950, 12k, 1.5M (narrow enough that the axis label is never clipped)."""
+    value = float(value)
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.0f}"
 
 
 def runs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,5 +146,7 @@ def time_axis(ax, times: pd.Series) -> None:
         i = int(round(x))
         return labels[i] if 0 <= i < len(labels) else ""
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True))
+    # About one label per 1.6 inches of axis, so labels never run into each other.
+    width_in = ax.get_window_extent().width / ax.figure.dpi
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=max(3, min(12, int(width_in / 1.6))), integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(label))

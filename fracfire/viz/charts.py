@@ -26,8 +26,10 @@ def new_figure(figsize, dpi, rows: int = 1, height_ratios=None, sharex: bool = T
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     width, height = figsize
-    gridspec = {"left": 0.7 / width, "right": 1 - 0.25 / width, "bottom": 0.55 / height,
-                "top": 1 - 0.4 / height, "hspace": 0.05 if sharex else 0.25}
+    # Margins in inches: room for the axis labels and tick labels (nothing clipped) and, on top, a
+    # title and a row of legend entries.
+    gridspec = {"left": 0.85 / width, "right": 1 - 0.25 / width, "bottom": 0.55 / height,
+                "top": 1 - 0.5 / height, "hspace": 0.05 if sharex else 0.25}
     if height_ratios:
         gridspec["height_ratios"] = height_ratios
     axes = fig.subplots(rows, 1, sharex=sharex, squeeze=False, gridspec_kw=gridspec)
@@ -110,15 +112,20 @@ class ChartVisualizer:
         cfg = self.config
         rows = 2 if cfg.show_volume else 1
         fig, axes = new_figure(cfg.figsize, cfg.dpi, rows, [4, 1] if rows == 2 else None)
-        self.draw(df, axes[0], axes[1] if cfg.show_volume else None, title)
+        rows_of_legend = self.draw(df, axes[0], axes[1] if cfg.show_volume else None, title)
+        if rows_of_legend > 1:  # a narrow figure: make room above the plot for every legend row
+            axes[0].get_gridspec().update(top=1 - (0.34 + 0.16 * rows_of_legend) / cfg.figsize[1])
+            for ax in axes:
+                ax.set_position(ax.get_subplotspec().get_position(fig))
         if save_path is not None:
             save_figure(fig, save_path, cfg.dpi)
         return fig
 
-    def draw(self, df: pd.DataFrame, price_ax, volume_ax=None, title: str | None = None) -> None:
+    def draw(self, df: pd.DataFrame, price_ax, volume_ax=None, title: str | None = None) -> int:
         """Draw ``df`` onto existing axes (price, and volume when given and configured).
 
         Used by :meth:`create_chart`, and to compose several charts in one figure.
+        Returns the number of legend rows drawn above the price axes (0 without a legend).
         """
         cfg = self.config
         _check_frame(df, cfg.show_volume and volume_ax is not None)
@@ -140,8 +147,14 @@ class ChartVisualizer:
                                           _label_colors(states, STATE_COLORS, cfg.state_colors),
                                           cfg.max_state_labels)
         if handles:
-            price_ax.legend(handles=handles, loc="upper left", fontsize=8, ncols=min(len(handles), 6),
-                            framealpha=0.85)
+            # Above the plot, beside the title: inside it, the legend hid candles and state labels.
+            width_in = price_ax.figure.get_size_inches()[0]
+            per_row = max(4, min(len(handles), int(width_in * 0.6)))
+            price_ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+                            ncols=per_row, frameon=False, borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+            legend_rows = -(-len(handles) // per_row)
+        else:
+            legend_rows = 0
         if cfg.show_volume and volume_ax is not None:
             _draw.draw_volume(volume_ax, df["volume"].to_numpy(dtype=float), colors)
         _draw.time_axis(volume_ax if (cfg.show_volume and volume_ax is not None) else price_ax,
@@ -149,7 +162,9 @@ class ChartVisualizer:
         price_ax.set_ylabel("price")
         price_ax.grid(alpha=0.25)
         span = f"{df['time'].iloc[0]:%Y-%m-%d %H:%M} to {df['time'].iloc[-1]:%Y-%m-%d %H:%M}"
-        price_ax.set_title(title or f"{len(df):,} bars ({cfg.timeframe or '1min'}), {span}")
+        price_ax.set_title(title or f"{len(df):,} bars ({cfg.timeframe or '1min'}), {span}",
+                           loc="left" if handles else "center")
+        return legend_rows
 
 
 def quick_chart(df: pd.DataFrame, title: str | None = None,

@@ -123,6 +123,10 @@ def load_pipeline_config(path: str | os.PathLike, **overrides) -> PipelineConfig
     check_writable(Path(config.out_dir) / config.run_id, folder=True)
     if not Path(config.real).exists():
         raise FileNotFoundError(f"{path}: real data file not found: {config.real}")
+    if config.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI"):
+        from fracfire.training.tracking import _uri
+
+        _uri(config.tracking_uri)  # a malformed URI fails now, not after every stage has run
     if config.calibrate.mode == "load" and not Path(config.calibrate.path).exists():
         raise FileNotFoundError(f"{path}: calibration file not found: {config.calibrate.path} "
                                 "(set calibrate.mode: fit to fit one)")

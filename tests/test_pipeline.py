@@ -86,6 +86,7 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     ({"modles": {}}, "modles: Extra inputs are not permitted"),
     ({"models": {"state_backend": "svm"}}, "models.state_backend"),
     ({"real": "nowhere.csv"}, "real data file not found: nowhere.csv"),
+    ({"tracking_uri": "::::"}, "MLflow tracking at '::::' is unusable"),
 ])
 def test_broken_config_is_rejected_before_any_work(tmp_path, change, match):
     result = runner.invoke(app, ["pipeline", "--config", str(tiny(tmp_path, **change))])

@@ -122,7 +122,7 @@ def test_a_tracking_uri_that_is_neither_folder_nor_uri_is_refused(tmp_path, monk
     from fracfire.training.tracking import tracking_run
 
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError, match="tracking URI '::::' is neither a folder nor a URI"):
+    with pytest.raises(RuntimeError, match="MLflow tracking at '::::' is unusable: neither a folder nor a URI"):
         with tracking_run("x", "y", "::::"):
             pass
     assert not (tmp_path / "::::").exists()

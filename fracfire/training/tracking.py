@@ -6,6 +6,7 @@ import contextlib
 import logging
 import logging.handlers
 import os
+import re
 from pathlib import Path
 
 from fracfire._optional import require
@@ -27,16 +28,14 @@ def setup_logging(log_dir: str | os.PathLike = "out/logs", level: int = logging.
     return path
 
 
-_SCHEMES = frozenset({"file", "http", "https", "databricks", "sqlite", "postgresql", "mysql", "mssql"})
-
-
 def _uri(uri: str | None) -> str:
     """The tracking URI to use: ``uri``, else ``$MLFLOW_TRACKING_URI``, else ``./mlruns``."""
     uri = uri or os.environ.get("MLFLOW_TRACKING_URI") or Path("mlruns").resolve().as_uri()
     scheme = uri.split(":", 1)[0].lower() if ":" in uri and not Path(uri).is_absolute() else ""
-    if ":" in uri and not Path(uri).is_absolute() and scheme not in _SCHEMES:
-        raise ValueError(f"tracking URI {uri!r} is neither a folder nor a URI MLflow knows "
-                         f"({', '.join(sorted(_SCHEMES))}:); e.g. ./mlruns or http://localhost:5000")
+    if ":" in uri and not Path(uri).is_absolute() and not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
+        # MLflow would make a folder named like this (e.g. '::::') instead of refusing it
+        raise RuntimeError(f"MLflow tracking at {uri!r} is unusable: neither a folder nor a URI "
+                           "(e.g. ./mlruns, file:///path/mlruns or http://localhost:5000)")
     if scheme in ("", "file"):
         # A local file store (our default, or a user's file: URI); mlflow 3 wants an explicit opt-in for it.
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")

@@ -125,7 +125,8 @@ def evaluate_zones(bars: pd.DataFrame, zone_proba: np.ndarray, threshold: float 
     flagged = np.asarray(zone_proba) >= threshold
     if flagged.sum() < 10 or (~flagged).sum() < 10:
         raise ValueError(f"need at least 10 flagged and 10 other bars; got {int(flagged.sum())} flagged "
-                         f"of {len(flagged)} (lower the threshold?)")
+                         f"of {len(flagged)} at threshold {threshold:g} (lower the threshold, or raise "
+                         "--top-share in 'fracfire experiment zones'; a longer real file flags more bars)")
     rng = np.random.default_rng(seed)
     targets = future_targets(bars, tuple(horizons))
     rows = []

@@ -681,6 +681,38 @@ def experiment_transfer(
     console.print(f"Wrote [bold]{out / 'transfer.md'}[/bold] and [bold]{out / 'transfer.json'}[/bold]")
 
 
+@experiment_app.command("states")
+def experiment_states(
+    out: Annotated[Path, typer.Option(help="Folder for states.md and states.json.")] = Path("out/states"),
+    physics: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")]
+    = None,
+    train_days: Annotated[int, typer.Option(min=1, help="Synthetic training sessions.")] = 20,
+    test_days: Annotated[int, typer.Option(min=1, help="Held-out synthetic sessions (another seed).")] = 10,
+    backends: Annotated[str, typer.Option(help="Comma-separated: forest, boosting, neural.")] = (
+        "forest,boosting,neural"),
+    driver: Annotated[str, typer.Option(help="fractal or auto (what decides state changes).")] = "fractal",
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Can each state be seen? Per-state recall, macro F1 and confusion on held-out synthetic days."""
+    from fracfire.training.separability import state_separability
+
+    with _clean_errors():
+        check_writable(out, folder=True)
+        chosen = tuple(b.strip() for b in backends.split(",") if b.strip())
+        unknown = [b for b in chosen if b not in ("forest", "boosting", "neural")]
+        if unknown or not chosen:
+            raise ValueError(f"--backends: unknown {unknown or backends!r}; choose from forest, boosting, neural")
+        from fracfire._progress import progress_bar
+
+        with progress_bar("Backends", len(chosen), console, unit="backends") as advance:
+            result = state_separability(_load_physics(physics), train_days, test_days, seed, chosen,
+                                        driver=driver, progress=advance)
+        result.save(out)
+    _print_frame("Recall per state", result.recall)
+    console.print(result.summary(), markup=False, highlight=False)
+    console.print(f"Wrote [bold]{out / 'states.md'}[/bold] and [bold]{out / 'states.json'}[/bold]")
+
+
 @experiment_app.command("zones")
 def experiment_zones(
     real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],

@@ -51,6 +51,32 @@ def test_streaming_equals_batch(models, day, backend):
     zones = ZoneDetector.load(models["zones"]).zone_proba(extract_features(day))
     np.testing.assert_allclose([p.zone_proba for p in predictions], zones, atol=1e-9)
     assert engine.bars_seen == 1440 and len(engine._bars) <= 60 + model.window
+    if backend != "neural":
+        assert engine._fast[id(engine.model)] is not None, "trees are packed for the numba kernel"
+    assert engine._fast[id(engine.zone_model)] is not None
+
+
+def test_packed_trees_equal_scikit_learn():
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from fracfire.models._trees import pack, trees_sum, trees_sum_python
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 6))
+    rows = np.vstack([rng.normal(size=(50, 6)) * 2, np.round(X[:50] * 4) / 4])  # and values on a grid: ties
+    X = np.vstack([X, np.round(X[:100] * 4) / 4])
+    for y in (rng.integers(0, 2, 500), rng.integers(0, 4, 500)):  # binary and multiclass
+        for est in (RandomForestClassifier(n_estimators=15, max_depth=6, random_state=0),
+                    HistGradientBoostingClassifier(max_iter=20, random_state=0)):
+            est.fit(X, y)
+            packed = pack(est, rows)
+            assert packed is not None, type(est).__name__
+            got = np.vstack([packed.predict_proba_row(r) for r in rows])
+            np.testing.assert_allclose(got, est.predict_proba(rows), atol=1e-12)
+            args = (rows[0], packed.roots, packed.feature, packed.threshold, packed.left, packed.right, packed.value)
+            np.testing.assert_array_equal(trees_sum(*args), trees_sum_python(*args))
+    assert pack(LogisticRegression().fit(X, y), rows) is None, "anything else: the estimator itself"
 
 
 @pytest.mark.parametrize("bad, match", [

@@ -136,11 +136,16 @@ def test_detector_errors(synthetic, tmp_path):
     bars, features = synthetic
     with pytest.raises(ValueError, match="backend must be one of"):
         StateDetector(backend="svm").fit(features, bars["state"])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not fitted"):
         StateDetector().predict(features)
     model = StateDetector(n_estimators=5).fit(features, bars["state"])
-    with pytest.raises(ValueError, match="expected 39 features"):
+    with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing"):
         model.predict(features.iloc[:, :5])
+    with pytest.raises(ValueError, match="X has 5 features, but StateDetector is expecting 39 features"), \
+            pytest.warns(UserWarning, match="does not have valid feature names"):
+        model.predict(features.iloc[:, :5].to_numpy())
     bad = tmp_path / "bad.skops"
     bad.write_bytes(b"not a model")
     with pytest.raises(ModelFileError, match="not a FracFire model file.*expected a skops archive"):
@@ -217,7 +222,8 @@ def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path)
     np.testing.assert_allclose(by_time.to_numpy(), prediction.to_numpy())
     assert len(model.estimators_["range_5"]) == 2
     metrics = model.evaluate(real_features, model.targets(real_bars))
-    assert {"range_5_rmse", "delta_5_direction_accuracy"} <= set(metrics) and model.metrics_ == metrics
+    assert {"range_5_rmse", "delta_5_direction_accuracy"} <= set(metrics)
+    assert not hasattr(model, "metrics_"), "metrics are returned, not stored on the estimator"
     loaded = PricePredictor.load(model.save(tmp_path / "p.skops"))
     pd.testing.assert_frame_equal(loaded.predict(real_features), prediction)
     targets = model.targets(real_bars)
@@ -227,8 +233,10 @@ def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path)
     assert model.estimators_["range_5"][0] is pretrained and pretrained.max_iter == 40, "pre-trained kept"
     assert len(model.residuals_["range_5"]) == 1 and model.residuals_["range_5"][0].max_iter == 30
     assert model.evaluate(real_features, targets)["range_5_rmse"] < before
-    with pytest.raises(TypeError, match="Y must be a DataFrame"):
-        model.fit(features, np.zeros(len(features)))
+    plain = PricePredictor(horizons=(5,), max_iter=5).fit(features, np.arange(len(features), dtype=float))
+    assert plain.predict(features).shape == (len(features),), "array targets in, arrays out (scikit-learn)"
+    with pytest.raises(ValueError, match="Y is missing target columns"):
+        model.fit(features, targets[["range_5"]])
 
 
 def test_bar_sources_yield_bars_features_and_labels(tmp_path):

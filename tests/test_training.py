@@ -126,3 +126,20 @@ def test_a_tracking_uri_that_is_neither_folder_nor_uri_is_refused(tmp_path, monk
         with tracking_run("x", "y", "::::"):
             pass
     assert not (tmp_path / "::::").exists()
+
+
+def test_states_experiment_reports_separability(tmp_path):
+    result = runner.invoke(app, ["experiment", "states", "--out", str(tmp_path / "states"), "--train-days", "2",
+                                 "--test-days", "1", "--backends", "forest,boosting", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads((tmp_path / "states" / "states.json").read_text())
+    backends = [row["backend"] for row in data["table"]]
+    assert backends == ["forest", "boosting"]
+    for row in data["table"]:
+        assert 0 <= row["macro_f1"] <= 1 and 0 <= row["min_recall"] <= 1
+    assert "Confusion matrix, forest" in (tmp_path / "states" / "states.md").read_text()
+    assert "goal" in result.output
+    bad = runner.invoke(app, ["experiment", "states", "--backends", "svm", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 1 and "unknown ['svm']" in bad.output

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from fracfire._optional import require
 from fracfire.data.features import feature_names
@@ -87,6 +88,7 @@ class LiveStateEngine:
         self._prev_close: int | None = (int(round(previous_close / TICK_SIZE)) if previous_close is not None
                                         else None)
         self.bars_seen = 0
+        self._fast = {id(m): self._compile(m) for m in models}
         self.max_future = pd.Timedelta(max_future)
         self._clock = clock if clock is not None else (lambda: pd.Timestamp.now(tz="UTC"))
 
@@ -202,16 +204,28 @@ class LiveStateEngine:
                           {str(k): float(p) for k, p in zip(self.model.classes_, proba, strict=True)}, zone)
 
     @staticmethod
-    def _proba(model, features: np.ndarray) -> np.ndarray:
+    def _compile(model):
+        """What scores one bar fast: the neural net built once, or the trees packed for the numba kernel
+        (None: the estimator itself, when its trees cannot be packed exactly)."""
+        if model.backend == "neural":
+            return model._net()
+        from fracfire.models._trees import pack
+
+        rows = model.mean_ + model.scale_ * np.random.default_rng(0).normal(size=(32, model.n_features_in_))
+        return pack(model.estimator_, rows)
+
+    def _proba(self, model, features: np.ndarray) -> np.ndarray:
+        fast = self._fast[id(model)]
         if model.backend != "neural":
-            return model.estimator_.predict_proba(features[-1:])[0]
+            if fast is not None:
+                return fast.predict_proba_row(features[-1])
+            with threadpool_limits(limits=1):  # one row: thread start-up would cost more than the work
+                return model.estimator_.predict_proba(features[-1:])[0]
         torch = require("torch", "The neural backend")
 
-        if not hasattr(model, "_live_net"):
-            model._live_net = model._net()
         scaled = ((features - model.mean_) / model.scale_).astype(np.float32)
         if len(scaled) < model.window:
             scaled = np.vstack([np.repeat(scaled[:1], model.window - len(scaled), axis=0), scaled])
         with torch.no_grad():
-            logits, _ = model._live_net(torch.from_numpy(scaled[None, -model.window:]))
+            logits, _ = fast(torch.from_numpy(scaled[None, -model.window:]))
             return torch.softmax(logits, dim=1).numpy()[0].astype(np.float64)

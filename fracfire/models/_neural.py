@@ -27,8 +27,6 @@ def build_network(n_features: int, n_classes: int, seed: int):
     torch = require("torch", "The neural backend")
     nn = torch.nn
 
-    torch.manual_seed(seed)
-
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
@@ -44,7 +42,11 @@ def build_network(n_features: int, n_classes: int, seed: int):
             z = self.encoder(x.transpose(1, 2))
             return self.state_head(z), self.aux_head(z)
 
-    return Net()
+    # Seed a forked generator state: the initialisation is deterministic and the caller's global
+    # torch random state is left as it was.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return Net()
 
 
 def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.ndarray | None, epochs: int,
@@ -58,8 +60,7 @@ def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.nd
     torch = require("torch", "The neural backend")
     nn = torch.nn
 
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # minibatch order; the network itself draws no random numbers
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     ce, mse, bce = nn.CrossEntropyLoss(), nn.MSELoss(), nn.BCEWithLogitsLoss()
     usable = np.arange(len(windows))

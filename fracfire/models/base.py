@@ -63,7 +63,7 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 class BaseModel(BaseEstimator):
-    """Base class: ``fit``/``predict`` (subclasses), ``save``/``load``, ``metrics_``.
+    """Base class: ``fit``/``predict`` (subclasses), ``save``/``load``.
 
     ``__init__`` only stores parameters (``get_params``/``set_params``/``clone``
     work); learned state ends in ``_``. A model file is a single skops archive

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fracfire.models.base import BaseModel
 from fracfire.models.targets import future_targets
@@ -12,7 +13,7 @@ from fracfire.models.targets import future_targets
 __all__ = ["PricePredictor"]
 
 
-class PricePredictor(BaseModel, RegressorMixin):
+class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads its tags
     """Forecast ``delta_h`` (future close minus close, ticks) and ``range_h`` (future
     high minus low, ticks) for every horizon ``h``.
 
@@ -49,6 +50,11 @@ class PricePredictor(BaseModel, RegressorMixin):
         self.learning_rate = learning_rate
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # one booster per target column
+        return tags
+
     def targets(self, bars: pd.DataFrame) -> pd.DataFrame:
         """The training targets of ``bars`` (see :func:`fracfire.models.targets.future_targets`)."""
         return future_targets(bars, tuple(self.horizons))
@@ -63,36 +69,58 @@ class PricePredictor(BaseModel, RegressorMixin):
                                              learning_rate=self.learning_rate, random_state=seed, warm_start=True,
                                              early_stopping=False)
 
-    def _rows(self, X, Y=None):
-        values = X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float64)
-        if hasattr(self, "n_features_in_") and values.shape[1] != self.n_features_in_:
-            raise ValueError(f"expected {self.n_features_in_} features (as in fit); got {values.shape[1]}")
+    def _rows(self, X, Y=None, reset: bool = False):
+        """Validated features (and targets): scikit-learn's checks on ``X``; rows whose
+        targets are NaN (the last bars of a series, from :meth:`targets`) are dropped."""
         if Y is None:
-            return values, None
-        if not isinstance(Y, pd.DataFrame):
-            raise TypeError("Y must be a DataFrame of targets (use PricePredictor.targets(bars))")
-        keep = np.isfinite(values).all(axis=1) & Y.notna().all(axis=1).to_numpy()
-        if keep.sum() < 10:
-            raise ValueError(f"need at least 10 rows with complete targets; got {int(keep.sum())}")
-        return values[keep], Y.loc[keep]
+            return validate_data(self, X, reset=reset, dtype=np.float64), None
+        if isinstance(Y, pd.DataFrame):
+            names = list(Y.columns)
+            targets = Y.to_numpy(dtype=np.float64)
+            keep = ~np.isnan(targets).any(axis=1)  # future targets are NaN at the end of a series
+            if isinstance(X, pd.DataFrame):
+                X = X.loc[keep]
+            else:
+                X = np.asarray(X)[keep] if len(np.asarray(X)) == len(keep) else X
+            targets = targets[keep]
+        else:
+            names = None
+            targets = Y
+        values, targets = validate_data(self, X, targets, reset=reset, dtype=np.float64, multi_output=True,
+                                        y_numeric=True)
+        if len(values) < 2:
+            raise ValueError(f"need at least 2 samples with complete targets; got n_samples = {len(values)}")
+        targets = np.asarray(targets, dtype=np.float64)
+        if names is None:
+            names = ["y"] if targets.ndim == 1 else [f"y{k}" for k in range(targets.shape[1])]
+        return values, pd.DataFrame(targets.reshape(len(values), -1), columns=names)
 
-    def fit(self, X, Y: pd.DataFrame) -> "PricePredictor":
-        """Fit every target column of ``Y`` (from :meth:`targets`) on features ``X``."""
+    def fit(self, X, Y) -> "PricePredictor":
+        """Fit every target on features ``X``.
+
+        ``Y`` is a DataFrame from :meth:`targets` (one column per horizon and
+        kind; rows with NaN targets are skipped), or any numeric targets as an
+        array (1-D or 2-D, as scikit-learn regressors take them); :meth:`predict`
+        answers in the same shape.
+        """
         if self.target != "ticks":
             raise ValueError(f"target must be 'ticks'; got {self.target!r}")
         if self.backend not in ("boosting", "forest"):
             raise ValueError(f"backend must be 'boosting' or 'forest'; got {self.backend!r}")
-        if not isinstance(Y, pd.DataFrame):
-            raise TypeError("Y must be a DataFrame of targets (use PricePredictor.targets(bars))")
-        expected = self.targets_columns()
-        missing = [c for c in expected if c not in Y.columns]
-        if missing:
-            raise ValueError(f"Y is missing target columns {missing}")
-        values, Y = self._rows(X, Y)
-        self.n_features_in_ = values.shape[1]
-        self.columns_ = expected
-        self.estimators_ = {c: [self._estimator(self.random_state + k).fit(values, Y[c].to_numpy())
-                                for k in range(self.n_models)] for c in expected}
+        if Y is None:
+            raise ValueError("PricePredictor requires y to be passed, but the target y is None "
+                             "(use PricePredictor.targets(bars))")
+        if isinstance(Y, pd.DataFrame):
+            missing = [c for c in self.targets_columns() if c not in Y.columns]
+            if missing:
+                raise ValueError(f"Y is missing target columns {missing} (use PricePredictor.targets(bars))")
+            Y = Y[self.targets_columns()]
+        values, table = self._rows(X, Y, reset=True)
+        self.columns_ = list(table.columns)
+        self.output_ = "frame" if isinstance(Y, pd.DataFrame) else ("vector" if table.columns[0] == "y" else "matrix")
+        self.estimators_ = {c: [self._estimator(self.random_state + k).fit(values, table[c].to_numpy())
+                                for k in range(self.n_models)] for c in self.columns_}
+        self.n_iter_ = max(getattr(m, "n_iter_", self.max_iter) for ms in self.estimators_.values() for m in ms)
         return self
 
     def targets_columns(self) -> list[str]:
@@ -108,24 +136,31 @@ class PricePredictor(BaseModel, RegressorMixin):
             out[c] = prediction
         return out
 
-    def predict(self, X) -> pd.DataFrame:
-        """Ensemble-mean forecasts plus any fine-tuned residuals, one column per target.
+    def predict(self, X) -> pd.DataFrame | np.ndarray:
+        """Ensemble-mean forecasts plus any fine-tuned residuals.
 
-        ``X`` is the feature matrix, or bars (features extracted here; the
-        rows are then indexed by the bars' times).
+        One column per target in a DataFrame when fitted on :meth:`targets`
+        (indexed by the bars' times when ``X`` is bars: the features are then
+        extracted here); an array shaped like the fitted ``Y`` otherwise.
         """
-        if not hasattr(self, "estimators_"):
-            raise RuntimeError("PricePredictor is not fitted yet: call fit() or load()")
         X, times = self._from_bars(X)
+        check_is_fitted(self, "estimators_", msg="PricePredictor is not fitted yet: call fit() or load()")
         values, _ = self._rows(X)
+        predictions = self._predict_values(values)
+        if getattr(self, "output_", "frame") == "vector":
+            return predictions[self.columns_[0]]
+        if getattr(self, "output_", "frame") == "matrix":
+            return np.column_stack([predictions[c] for c in self.columns_])
         index = times if times is not None else X.index if isinstance(X, pd.DataFrame) else None
-        return pd.DataFrame(self._predict_values(values), index=index)
+        return pd.DataFrame(predictions, index=index)
 
     def finetune(self, X, Y: pd.DataFrame, iterations: int = 50) -> "PricePredictor":
         """Learn the residuals of the current model on new data (see the class notes)."""
-        if not hasattr(self, "estimators_"):
-            raise RuntimeError("PricePredictor is not fitted yet: call fit() before finetune()")
+        check_is_fitted(self, "estimators_", msg="PricePredictor is not fitted yet: call fit() before finetune()")
+        if isinstance(Y, pd.DataFrame):
+            Y = Y[self.columns_]
         values, Y = self._rows(X, Y)
+        Y.columns = self.columns_
         current = self._predict_values(values)
         residuals = dict(getattr(self, "residuals_", {}))
         for k, c in enumerate(self.columns_):
@@ -140,16 +175,16 @@ class PricePredictor(BaseModel, RegressorMixin):
         return self
 
     def evaluate(self, X, Y: pd.DataFrame) -> dict:
-        """RMSE and MAE of every target, directional accuracy of the deltas; stored in ``metrics_``."""
+        """RMSE and MAE of every target, directional accuracy of the deltas (a dict; nothing is stored)."""
         from fracfire.evaluation.metrics import directional_accuracy, mae, rmse
 
-        values, Y = self._rows(X, Y)
-        pred = self.predict(values)
+        values, Y = self._rows(X, Y[self.columns_] if isinstance(Y, pd.DataFrame) else Y)
+        Y.columns = self.columns_
+        pred = pd.DataFrame(self._predict_values(values))
         out = {}
         for c in self.columns_:
             out[f"{c}_rmse"] = rmse(Y[c], pred[c])
             out[f"{c}_mae"] = mae(Y[c], pred[c])
             if c.startswith("delta"):
                 out[f"{c}_direction_accuracy"] = directional_accuracy(Y[c], pred[c])
-        self.metrics_ = out
         return out

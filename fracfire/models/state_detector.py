@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fracfire._optional import require
 from fracfire.data.features import extract_features, make_windows
@@ -25,7 +27,7 @@ def aux_targets(bars: pd.DataFrame, horizon: int) -> np.ndarray:
     return np.column_stack([np.log1p(targets[f"range_{horizon}"].to_numpy()), up])
 
 
-class StateDetector(BaseModel, ClassifierMixin):
+class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn reads its tags
     """Minute-state classifier over bar features, pre-trainable on synthetic bars.
 
     Parameters
@@ -73,15 +75,9 @@ class StateDetector(BaseModel, ClassifierMixin):
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}; got {self.backend!r}")
 
-    def _matrix(self, X) -> np.ndarray:
-        values = X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float64)
-        if values.ndim != 2:
-            raise ValueError(f"features must be 2-D (bars x features); got shape {values.shape}")
-        if hasattr(self, "n_features_in_") and values.shape[1] != self.n_features_in_:
-            raise ValueError(f"expected {self.n_features_in_} features (as in fit); got {values.shape[1]}")
-        if not np.isfinite(values).all():
-            raise ValueError("features contain NaN or infinite values")
-        return values
+    def _matrix(self, X, reset: bool = False) -> np.ndarray:
+        """Validated float matrix of ``X`` (scikit-learn's checks: 2-D, finite, dense, as many features as in fit)."""
+        return validate_data(self, X, reset=reset, dtype=np.float64)
 
     def _windows(self, values: np.ndarray) -> np.ndarray:
         scaled = ((values - self.mean_) / self.scale_).astype(np.float32)
@@ -103,13 +99,9 @@ class StateDetector(BaseModel, ClassifierMixin):
 
         ``bars`` (aligned with ``X``) also trains the neural auxiliary head."""
         self._check_backend()
-        values = self._matrix(X)
-        labels = np.asarray(y).astype(str)
-        if len(labels) != len(values):
-            raise ValueError(f"X has {len(values)} rows but y has {len(labels)}")
+        values, labels = validate_data(self, X, y, reset=True, dtype=np.float64)
+        check_classification_targets(labels)
         self.classes_ = np.unique(labels)
-        self.n_features_in_ = values.shape[1]
-        self.feature_names_ = list(X.columns) if isinstance(X, pd.DataFrame) else None
         self.mean_ = values.mean(axis=0)
         self.scale_ = np.where(values.std(axis=0) > 0, values.std(axis=0), 1.0)
         if self.backend == "neural":
@@ -136,8 +128,7 @@ class StateDetector(BaseModel, ClassifierMixin):
         return net
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "classes_"):
-            raise RuntimeError("StateDetector is not fitted yet: call fit() or load()")
+        check_is_fitted(self, "classes_", msg="StateDetector is not fitted yet: call fit() or load()")
 
     def predict_proba(self, X) -> np.ndarray | pd.DataFrame:
         """Class probabilities (columns in ``classes_`` order): the confidence of each state.
@@ -191,7 +182,7 @@ class StateDetector(BaseModel, ClassifierMixin):
         values = self._matrix(features if features is not None else extract_features(real_bars))
         known = None
         if labels is not None:
-            known = np.asarray(labels).astype(str)
+            known = np.asarray(labels).astype(self.classes_.dtype)
             unknown = sorted(set(known) - set(self.classes_))
             if unknown or len(known) != len(values):
                 raise ValueError(f"labels must be {len(values)} states among {list(self.classes_)}; "

@@ -70,14 +70,7 @@ class GeneratorComparison:
 
     def to_markdown(self) -> str:
         """Summary, then distances, then values, as Markdown tables."""
-        def md(frame: pd.DataFrame) -> str:
-            frame = frame.reset_index()
-            head = "| " + " | ".join(map(str, frame.columns)) + " |"
-            rule = "|" + "---|" * len(frame.columns)
-            body = ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v).replace("|", "\\|")
-                                      for v in row) + " |"
-                    for row in frame.itertuples(index=False)]
-            return "\n".join([head, rule, *body])
+        from fracfire._markdown import markdown_table as md
 
         return "\n\n".join([
             "# Realism scorecard",

@@ -14,7 +14,7 @@ from fracfire.data.features import extract_features
 from fracfire.training.config import DataConfig, FinetuneConfig, TrainConfig, resolve_path
 from fracfire.training.tracking import tracking_run
 
-__all__ = ["RunResult", "load_bars", "run_finetune", "run_training", "seed_everything"]
+__all__ = ["RunResult", "load_bars", "run_finetune", "run_training"]
 
 log = logging.getLogger("fracfire.training")
 _BACKEND = {"RandomForestClassifier": "forest", "HistGradientBoostingClassifier": "boosting",
@@ -28,14 +28,6 @@ class RunResult:
     model_path: Path
     metrics: dict
     run_id: str
-
-
-def seed_everything(seed: int) -> None:
-    """Seed numpy's legacy global state and torch (models also take explicit seeds)."""
-    torch = require("torch", "Seeding torch")
-
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def load_bars(data: DataConfig) -> pd.DataFrame:
@@ -94,9 +86,7 @@ def _evaluate(model, features: pd.DataFrame, bars: pd.DataFrame) -> dict:
     if isinstance(model, StateDetector):
         labels = bars["state"].astype(str).to_numpy()
         pred = model.predict(features)
-        metrics = {"accuracy": accuracy(labels, pred), "macro_f1": macro_f1(labels, pred)}
-        model.metrics_ = metrics
-        return metrics
+        return {"accuracy": accuracy(labels, pred), "macro_f1": macro_f1(labels, pred)}
     return model.evaluate(features, model.targets(bars))
 
 
@@ -116,7 +106,6 @@ def run_training(config: TrainConfig, config_path: Path | None = None, progress=
     """Pre-train the configured model; validate on the last ``validation_split`` of the bars."""
     from fracfire.models import PricePredictor, StateDetector
 
-    seed_everything(config.random_seed)
     bars = load_bars(config.data).reset_index(drop=True)
     features = extract_features(bars, tuple(config.windows))
     valid = _validation_mask(bars, config.validation_split)
@@ -146,7 +135,6 @@ def run_finetune(config: FinetuneConfig, config_path: Path | None = None, progre
     """Fine-tune a saved model on the configured bars; validate on their last slice."""
     from fracfire.models import PricePredictor, StateDetector
 
-    seed_everything(config.random_seed)
     cls = StateDetector if config.model_type == "StateDetector" else PricePredictor
     model = cls.load(resolve_path(config.base_model, "out"))
     bars = load_bars(config.data).reset_index(drop=True)

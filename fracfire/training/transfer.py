@@ -165,13 +165,12 @@ def _state_transfer(shifted_physics, seed: int, backend: str, epochs: int, gener
 
 
 def _markdown(results: dict, confusion: pd.DataFrame) -> str:
+    from fracfire._markdown import markdown_table
+
     def table(section: str) -> str:
         frame = pd.DataFrame(results[section]).T
         frame.index.name = "real train sessions"
-        head = "| " + " | ".join([frame.index.name, *frame.columns]) + " |"
-        rule = "|" + "---|" * (len(frame.columns) + 1)
-        body = [f"| {i} | " + " | ".join(f"{v:.3f}" for v in row) + " |" for i, row in frame.iterrows()]
-        return "\n".join([head, rule, *body])
+        return markdown_table(frame)
 
     used = results["used"]
     conf = confusion.to_string()

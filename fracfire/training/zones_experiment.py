@@ -48,16 +48,15 @@ def zone_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None
     }
     out = Path(out_dir)
     write_text_atomic(out / "zones.json", json.dumps(result, indent=2))
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |"
-              for row in table.itertuples(index=False)]
+    from fracfire._markdown import markdown_table
+
     write_text_atomic(out / "zones.md", "\n\n".join([
         "# High-probability zones on real bars",
         f"A {backend} ZoneDetector trained on {days} synthetic days flags the {top_share:.0%} of real bars with "
         f"the highest zone probability (threshold {threshold:.3f}). Lift = mean after flagged bars / mean after "
         "the others, with a 95% bootstrap interval. `setup_r_plus_2` compares setups entered on flagged bars "
         "with the rest (R + 2 keeps the ratio defined).",
-        "\n".join(lines)]))
+        markdown_table(table, index=False)]))
     mlflow = require("mlflow", "Experiment tracking")
 
     with tracking_run("fracfire-zones", "zones", tracking_uri):

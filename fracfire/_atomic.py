@@ -7,6 +7,7 @@ name: either the old file (or nothing) is there, or the complete new one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import tempfile
@@ -33,7 +34,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     IN_FLIGHT.add(tmp)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC and not exc.filename:  # say which file could not be written
+                raise OSError(exc.errno, f"No space left on device while writing {target}") from None
+            raise
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, target)
         remove_stale_temporaries(target)

@@ -498,6 +498,8 @@ def finetune(
         from fracfire.inference import ModelRegistry
         from fracfire.models import MODEL_SUFFIX, StateDetector
 
+        if resume.is_file() and resume.suffix != MODEL_SUFFIX:
+            raise ValueError(f"--resume {resume}: not a registry folder nor a {MODEL_SUFFIX} model file")
         registry = ModelRegistry(resume if resume.suffix != MODEL_SUFFIX else resume.parent / "registry")
         if not registry.versions():
             if resume.suffix != MODEL_SUFFIX:

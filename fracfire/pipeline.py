@@ -92,7 +92,7 @@ class PipelineConfig(StrictModel):
 
     run_id: str = Field("demo", pattern=r"^[A-Za-z0-9_.-]+$")
     out_dir: str = "out"
-    seed: int = 7
+    seed: int = Field(7, ge=0)
     real: str = "data/es_1min_2019-09.csv.gz"
     tracking_uri: str | None = None
     calibrate: CalibrationSection = CalibrationSection()

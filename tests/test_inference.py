@@ -89,6 +89,7 @@ def test_packed_trees_equal_scikit_learn():
     (lambda r: {**r, "time": "1970-01-01 00:00:01"}, r"bar time '1970-01-01 00:00:01' is outside 1980-2100"),
     (lambda r: {**r, "low": r["low"] - 0.1}, r"low \d+\.\d+ is off the 0.25 tick grid"),
     (lambda r: {**r, "time": "2025-03-09 02:30"}, r"'2025-03-09 02:30' does not exist in America/New_York"),
+    (lambda r: {**r, "time": r["time"] + pd.Timedelta(seconds=30)}, "is not on a whole minute"),
 ])
 def test_bad_bars_are_rejected_without_corrupting_state(models, day, bad, match):
     records = day[COLUMNS].to_dict("records")

@@ -364,3 +364,18 @@ def test_bad_dataframes_are_named(real):
     gap.loc[3, "time"] = pd.NaT
     with pytest.raises(ValueError, match="<DataFrame>: missing timestamp in row 3"):
         ff.load_continuous_contract(gap)
+
+
+def test_off_minute_and_unsorted_rows_are_named(tmp_path):
+    from fracfire.exceptions import BarsValidationError
+
+    b = "3000,3001,2999,3000.5,10"
+    path = tmp_path / "om.csv"
+    path.write_text(f"time,open,high,low,close,volume\n2025-01-06 10:00,{b}\n2025-01-06 10:02,{b}\n"
+                    f"2025-01-06 10:01:30,{b}\n2025-01-06 10:03,{b}\n")
+    with pytest.raises(BarsValidationError, match=r"unsorted 1 \(first: row 2: 2025-01-06 10:01:30-05:00 after "
+                                                  r"2025-01-06 10:02:00-05:00\), off_minute 1 \(first: row 2\)"):
+        load_continuous_contract(path)
+    with pytest.warns(UserWarning, match="not on a whole minute"):
+        bars = load_continuous_contract(path, strict=False)
+    assert len(bars) == 3 and (bars["time"].dt.second == 0).all()

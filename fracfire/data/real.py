@@ -294,6 +294,11 @@ class ValidationReport:
         ``reason`` column says which).
     unsorted : int
         Rows earlier than the row before them.
+    off_minute : pandas.DataFrame
+        Rows whose time is not on a whole minute (18:02:30): no bar of a
+        minute-based file starts there.
+    unsorted_first : str
+        The first row earlier than its predecessor, e.g. ``"row 12: 18:02:30 after 18:03:00"``.
     gaps : pandas.DataFrame
         One row per jump of more than one bar: ``after`` (last bar before
         the gap), ``missing_minutes`` (minutes without a bar) and ``session``
@@ -321,13 +326,15 @@ class ValidationReport:
     repairs: tuple[str, ...] = field(default=())
     has_volume: bool = True
     bar_minutes: int | None = 1
+    off_minute: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unsorted_first: str = ""
 
     @property
     def problems(self) -> dict[str, int]:
         """Count of each error kind (gaps excluded)."""
         return {"nan": len(self.nan), "duplicates": len(self.duplicates), "unsorted": self.unsorted,
                 "off_grid": len(self.off_grid), "ohlc": len(self.ohlc), "volume": len(self.volume),
-                "values": len(self.values)}
+                "values": len(self.values), "off_minute": len(self.off_minute)}
 
     @property
     def ok(self) -> bool:
@@ -344,6 +351,8 @@ class ValidationReport:
         """A few lines a person can read."""
         size = f" of {self.bar_minutes}-minute bars" if self.bar_minutes else ""
         def first(kind: str) -> str:
+            if kind == "unsorted":
+                return f" (first: {self.unsorted_first})" if self.unsorted_first else ""
             frame = getattr(self, kind, None)
             if not isinstance(frame, pd.DataFrame) or frame.empty:
                 return ""
@@ -364,12 +373,13 @@ class ValidationReport:
     def details(self, limit: int = 5) -> str:
         """The first offending rows of each error kind."""
         parts = []
-        for name in ("values", "nan", "duplicates", "off_grid", "ohlc", "volume"):
+        for name in ("values", "nan", "duplicates", "off_grid", "off_minute", "ohlc", "volume"):
             frame = getattr(self, name)
             if len(frame):
                 parts.append(f"{name} ({len(frame)} rows), first:\n{frame.head(limit).to_string()}")
         if self.unsorted:
-            parts.append(f"unsorted: {self.unsorted} rows earlier than their predecessor")
+            parts.append(f"unsorted: {self.unsorted} rows earlier than their predecessor (first: "
+                         f"{self.unsorted_first})")
         return "\n".join(parts)
 
 
@@ -410,7 +420,15 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     volume = clean & (values["volume"] <= 0) if "volume" in numeric else pd.Series(False, index=frame.index)
     times = frame.loc[clean, "time"]
     dup = frame["time"].duplicated(keep=False) & clean
-    unsorted = int((times.diff() < pd.Timedelta(0)).sum())
+    back = (times.diff() < pd.Timedelta(0)).to_numpy()
+    unsorted = int(back.sum())
+    unsorted_first = ""
+    if unsorted:
+        k = int(np.flatnonzero(back)[0])
+        unsorted_first = (f"row {frame.loc[times.index[k], 'row']}: {times.iloc[k]} after {times.iloc[k - 1]}")
+    seconds = frame["time"].dt
+    off_minute = clean & frame["time"].notna() & ((seconds.second != 0) | (seconds.microsecond != 0)
+                                                  | (seconds.nanosecond != 0))
     ordered = times.drop_duplicates().sort_values()
     try:
         size = bar_minutes(ordered.to_frame("time"))
@@ -432,6 +450,7 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
         rows=len(frame), nan=frame[nan], duplicates=frame[dup], unsorted=unsorted,
         off_grid=frame[off_grid], ohlc=frame[ohlc], volume=frame[volume], gaps=gaps,
         values=frame[any_bad].assign(reason=reason), has_volume="volume" in numeric, bar_minutes=size,
+        off_minute=frame[off_minute], unsorted_first=unsorted_first,
     )
 
 
@@ -454,8 +473,12 @@ def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame
         frame = frame.drop(index=report.nan["row"])
         repairs.append(f"dropped {len(report.nan)} row(s) with missing values "
                        f"(rows {report.nan['row'].head(5).tolist()})")
-    if report.unsorted:
-        repairs.append(f"sorted by time ({report.unsorted} row(s) were out of order)")
+    if len(report.off_minute):
+        frame = frame.drop(index=report.off_minute["row"])
+        repairs.append(f"dropped {len(report.off_minute)} row(s) not on a whole minute (first: row "
+                       f"{report.off_minute['row'].iloc[0]}, {report.off_minute['time'].iloc[0]})")
+    if report.unsorted and not frame["time"].is_monotonic_increasing:
+        repairs.append(f"sorted by time ({report.unsorted} row(s) were out of order; first {report.unsorted_first})")
     frame = frame.sort_values("time", kind="stable")
     if len(report.duplicates):
         before = len(frame)

@@ -347,7 +347,7 @@ def _run(todo: list[_Shard], args: tuple, workers: int | None, scheduler: str | 
                                dashboard_address=None) if scheduler == "local" else None
         try:
             client = Client(cluster if cluster is not None else scheduler, timeout="10s")
-        except OSError as exc:
+        except (OSError, MemoryError, ValueError) as exc:  # a non-Dask server can answer with garbage
             if cluster is not None:
                 cluster.close()
             raise OSError(f"cannot reach the Dask scheduler {scheduler!r} ({exc}); start one with "

@@ -152,6 +152,8 @@ class LiveStateEngine:
             time = time.tz_convert(TIMEZONE)
         if not EARLIEST_TIME <= time.tz_localize(None) < LATEST_TIME:
             raise ValueError(f"bar time {value!r} is outside {EARLIEST_TIME.year}-{LATEST_TIME.year}")
+        if time.second or time.microsecond or time.nanosecond:
+            raise ValueError(f"bar time {value!r} is not on a whole minute; one-minute bars start at :00 seconds")
         return time
 
     # ------------------------------------------------------------------ features

@@ -130,7 +130,17 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
         raise ValueError("compare_generators: nothing to score; pass configs or peers=True")
     if not seeds:
         raise ValueError(f"compare_generators: seeds must name at least one seed; got {seeds!r}")
+    from fracfire.realism.discriminator import WINDOW_BARS
+
+    need = 10 * WINDOW_BARS  # five folds of two windows per side
+    if len(real) < 2 * need:
+        raise ValueError(f"compare_generators: {len(real):,} real bars; the scorecard needs at least {2 * need:,} "
+                         f"(a held-out slice of {need:,} bars: ten {WINDOW_BARS}-bar windows for the classifier)")
     train, validation = split_by_time(real, train_fraction)
+    if len(validation) < need:
+        raise ValueError(f"compare_generators: the held-out slice has {len(validation):,} bars "
+                         f"({validation['segment_id'].nunique()} sessions); the classifier needs at least "
+                         f"{need:,}. Give a longer file or a smaller train_fraction")
     start = float(validation["open"].iloc[0])
     makers = {name: (lambda seed, c=config: synthetic_like(validation, c, seed)) for name, config in configs.items()}
     if peers:

@@ -147,10 +147,15 @@ _CHECK = """<script>
       const s = range.start, e = range.end;
       range.setv({start: s + 0.25 * (e - s), end: s + 0.5 * (e - s)});
     }
-    setTimeout(() => {
-      charts.forEach((views, i) => views.forEach((v, j) => { if (pixels(v) !== before[i][j]) result.zoomed += 1; }));
+    // Redraws are asynchronous (animation frames): poll until every figure has changed, or give up after ~10 s.
+    const changed = () => charts.reduce((n, views, i) =>
+      n + views.filter((v, j) => pixels(v) !== before[i][j]).length, 0);
+    const settle = tries => {
+      result.zoomed = changed();
+      if (result.zoomed < result.figures && tries < 100) return setTimeout(() => settle(tries + 1), 100);
       report(result);
-    }, 500);
+    };
+    setTimeout(() => settle(0), 100);
   };
   window.addEventListener('load', () => poll(0));
 })();

@@ -109,6 +109,10 @@ def run_training(config: TrainConfig, config_path: Path | None = None, progress=
     bars = load_bars(config.data).reset_index(drop=True)
     features = extract_features(bars, tuple(config.windows))
     valid = _validation_mask(bars, config.validation_split)
+    if valid.all() or not valid.any():
+        raise ValueError(f"{config_path or 'config'}: validation_split {config.validation_split} leaves "
+                         f"{int((~valid).sum())} training and {int(valid.sum())} validation bars from "
+                         f"{len(bars):,} bars; use more days (data.days / days_per_archetype) or another split")
     train_bars, train_features = bars[~valid], features[~valid]
     m = config.model
     with tracking_run(config.experiment, f"train-{m.type}", config.tracking_uri) as run:

@@ -693,9 +693,11 @@ def experiment_states(
     backends: Annotated[str, typer.Option(help="Comma-separated: forest, boosting, neural.")] = (
         "forest,boosting,neural"),
     driver: Annotated[str, typer.Option(help="fractal or auto (what decides state changes).")] = "fractal",
+    real: Annotated[Optional[Path], typer.Option(help="Real bars: report each backend's state shares on them "
+                                                      "(and whether it collapses to one state).")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
 ) -> None:
-    """Can each state be seen? Per-state recall, macro F1 and confusion on held-out synthetic days."""
+    """Can each state be seen? Per-state recall, macro F1, calibration and confusion on held-out synthetic days."""
     from fracfire.training.separability import state_separability
 
     with _clean_errors():
@@ -707,8 +709,11 @@ def experiment_states(
         from fracfire._progress import progress_bar
 
         with progress_bar("Backends", len(chosen), console, unit="backends") as advance:
+            from fracfire.data.real import load_continuous_contract
+
+            bars = load_continuous_contract(real) if real else None
             result = state_separability(_load_physics(physics), train_days, test_days, seed, chosen,
-                                        driver=driver, progress=advance)
+                                        driver=driver, real=bars, progress=advance)
         result.save(out)
     _print_frame("Recall per state", result.recall)
     console.print(result.summary(), markup=False, highlight=False)

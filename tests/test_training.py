@@ -129,8 +129,11 @@ def test_a_tracking_uri_that_is_neither_folder_nor_uri_is_refused(tmp_path, monk
 
 
 def test_states_experiment_reports_separability(tmp_path):
+    from tests.test_real_data import SAMPLE
+
     result = runner.invoke(app, ["experiment", "states", "--out", str(tmp_path / "states"), "--train-days", "2",
-                                 "--test-days", "1", "--backends", "forest,boosting", "--seed", "1"])
+                                 "--test-days", "1", "--backends", "forest,boosting", "--seed", "1",
+                                 "--real", str(SAMPLE)])
     assert result.exit_code == 0, result.output
     import json
 
@@ -139,7 +142,25 @@ def test_states_experiment_reports_separability(tmp_path):
     assert backends == ["forest", "boosting"]
     for row in data["table"]:
         assert 0 <= row["macro_f1"] <= 1 and 0 <= row["min_recall"] <= 1
-    assert "Confusion matrix, forest" in (tmp_path / "states" / "states.md").read_text()
-    assert "goal" in result.output
+    report = (tmp_path / "states" / "states.md").read_text()
+    assert "Confusion matrix, forest" in report and "Reliability of the top label, boosting" in report
+    assert all(0 <= row["ece"] <= 1 for row in data["table"])
+    for backend in ("forest", "boosting"):
+        assert abs(sum(data["real_shares"][state][backend] for state in data["real_shares"]) - 1) < 1e-9
+    assert "goal" in result.output and "on real bars" in result.output
     bad = runner.invoke(app, ["experiment", "states", "--backends", "svm", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 1 and "unknown ['svm']" in bad.output
+
+
+def test_top_label_calibration():
+    import numpy as np
+
+    from fracfire.training.separability import top_label_calibration
+
+    classes = np.array(["a", "b"])
+    proba = np.tile([0.8, 0.2], (1000, 1))
+    truth = np.where(np.arange(1000) < 800, "a", "b")  # right 80 % of the time at confidence 0.8
+    ece, table = top_label_calibration(truth, proba, classes)
+    assert ece < 1e-9 and table["rows"].sum() == 1000
+    ece, _ = top_label_calibration(np.where(np.arange(1000) < 500, "a", "b"), proba, classes)
+    assert abs(ece - 0.3) < 1e-9  # 80 % confident, 50 % right

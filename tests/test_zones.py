@@ -52,6 +52,8 @@ def test_zone_detector_and_evaluation():
     table = evaluate_zones(bars, probability, float(np.quantile(probability, 0.8)), n_boot=50)
     assert set(table["metric"]) == {"forward_range", "abs_move"}
     assert (table["ci_low"] <= table["lift"]).all() and (table["lift"] <= table["ci_high"]).all()
+    assert (table["matched_ci_low"] <= table["matched_lift"]).all()
+    assert (table["matched_lift"] <= table["matched_ci_high"]).all()
     with pytest.raises(ValueError, match="at least 10 flagged"):
         evaluate_zones(bars, np.zeros(len(bars)), 0.5)
 
@@ -71,3 +73,14 @@ def test_zones_experiment_cli(tmp_path, monkeypatch):
     assert {row["metric"] for row in data["table"]} >= {"forward_range", "abs_move"}
     assert data["used"]["top_share"] == 0.1
     assert "# High-probability zones" in (tmp_path / "z" / "zones.md").read_text()
+
+
+def test_matched_lift_removes_a_time_of_day_effect():
+    """Flagging every other bar of the busiest half hour gives a plain lift but no matched lift."""
+    bars = PriceGenerator(seed=5).generate_days("2025-01-06", 10)
+    minute = (bars["time"].dt.hour * 60 + bars["time"].dt.minute).to_numpy()
+    busy = (minute >= 570) & (minute < 600) & (minute % 2 == 0)  # 09:30-10:00 ET, even minutes
+    table = evaluate_zones(bars, busy.astype(float), 0.5, horizons=(15,), n_boot=200).set_index("metric")
+    row = table.loc["forward_range"]
+    assert row["lift"] > 1.3 and row["ci_low"] > 1.0, row
+    assert row["matched_ci_low"] < 1.0 < row["matched_ci_high"], row  # the same half hour: no edge

@@ -19,10 +19,37 @@ import pandas as pd
 
 from fracfire._atomic import write_text_atomic
 
-__all__ = ["SeparabilityResult", "state_separability"]
+__all__ = ["SeparabilityResult", "state_separability", "top_label_calibration"]
 
 GOAL_MACRO_F1 = 0.6
 GOAL_MIN_RECALL = 0.3
+COLLAPSE_SHARE = 0.9
+"""A detector that calls more than this share of real bars one state has collapsed (a failure, reported)."""
+CALIBRATION_BINS = 10
+
+
+def top_label_calibration(truth: np.ndarray, proba: np.ndarray, classes: np.ndarray,
+                          bins: int = CALIBRATION_BINS) -> tuple[float, pd.DataFrame]:
+    """Expected calibration error of the top label and its reliability table.
+
+    The confidence of a row is its highest class probability; it is right when
+    that class is the true one. Rows are binned by confidence into ``bins``
+    equal-width bins; ECE is the row-weighted mean of ``|accuracy - confidence|``
+    over the bins (0 = calibrated).
+
+    Returns
+    -------
+    (float, pandas.DataFrame)
+        ECE, and per non-empty bin ``confidence`` (mean), ``accuracy`` and ``rows``.
+    """
+    confidence = proba.max(axis=1)
+    right = classes[proba.argmax(axis=1)] == truth
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    table = pd.DataFrame({"bin": which, "confidence": confidence, "accuracy": right.astype(float)}).groupby(
+        "bin").agg(confidence=("confidence", "mean"), accuracy=("accuracy", "mean"), rows=("accuracy", "size"))
+    ece = float((table["rows"] * (table["accuracy"] - table["confidence"]).abs()).sum() / len(truth))
+    return ece, table
 
 
 @dataclass(frozen=True)
@@ -41,6 +68,12 @@ class SeparabilityResult:
     shares : pandas.Series
         Share of each state among the held-out bars.
     train_days, test_days : int
+    reliability : dict of pandas.DataFrame
+        Per backend, the top-label reliability table on the held-out days
+        (see :func:`top_label_calibration`); its ECE is in ``table``.
+    real_shares : pandas.DataFrame or None
+        With real bars: backends x states, the share of real bars each backend
+        calls each state (next to ``shares``, the truth on synthetic days).
     """
 
     table: pd.DataFrame
@@ -50,6 +83,8 @@ class SeparabilityResult:
     shares: pd.Series = field(repr=False)
     train_days: int = 0
     test_days: int = 0
+    reliability: dict = field(default_factory=dict, repr=False)
+    real_shares: pd.DataFrame | None = field(default=None, repr=False)
 
     def summary(self) -> str:
         """The verdict per backend against the goals (macro F1 >= 0.6, every recall >= 0.3)."""
@@ -59,7 +94,12 @@ class SeparabilityResult:
             lines.append(f"  {backend}: macro F1 {row['macro_f1']:.3f}, accuracy {row['accuracy']:.3f}, lowest recall "
                          f"{row['min_recall']:.3f} ({row['min_recall_state']}) -> "
                          f"{'goal met' if met else 'goal missed'} (F1 >= {GOAL_MACRO_F1}, recall >= "
-                         f"{GOAL_MIN_RECALL})")
+                         f"{GOAL_MIN_RECALL}); top-label ECE {row['ece']:.3f}")
+            if self.real_shares is not None:
+                top = self.real_shares.loc[backend].idxmax()
+                share = float(self.real_shares.loc[backend].max())
+                verdict = "COLLAPSED (a failure)" if share > COLLAPSE_SHARE else "not collapsed"
+                lines.append(f"    on real bars: {share:.0%} called {top} -> {verdict}")
         invisible = [s for s in self.recall.columns if (self.recall[s] < GOAL_MIN_RECALL).all()]
         if invisible:
             lines.append(f"  below {GOAL_MIN_RECALL} recall for every backend: {', '.join(invisible)}")
@@ -67,6 +107,8 @@ class SeparabilityResult:
 
     def to_dict(self) -> dict:
         return {"table": self.table.reset_index().to_dict(orient="records"),
+                "reliability": {k: v.reset_index().to_dict(orient="records") for k, v in self.reliability.items()},
+                "real_shares": None if self.real_shares is None else self.real_shares.to_dict(),
                 "recall": self.recall.to_dict(), "precision": self.precision.to_dict(),
                 "confusion": {k: v.to_dict() for k, v in self.confusion.items()},
                 "shares": self.shares.to_dict(), "train_days": self.train_days, "test_days": self.test_days}
@@ -81,6 +123,11 @@ class SeparabilityResult:
                  "## Recall per state (rows: backends)", md(self.recall, digits=3),
                  "## Precision per state", md(self.precision, digits=3),
                  "## Share of each state among the held-out bars", md(self.shares.rename("share").to_frame(), digits=3)]
+        if self.real_shares is not None:
+            parts += ["## Share of real bars called each state (rows: backends)", md(self.real_shares, digits=3)]
+        for backend, table in self.reliability.items():
+            parts += [f"## Reliability of the top label, {backend} (confidence bin: mean confidence, accuracy)",
+                      md(table, digits=3)]
         for backend, matrix in self.confusion.items():
             parts += [f"## Confusion matrix, {backend} (rows: true states)", md(matrix)]
         write_text_atomic(out / "states.md", "\n\n".join(parts) + "\n")
@@ -89,7 +136,7 @@ class SeparabilityResult:
 
 def state_separability(physics=None, train_days: int = 20, test_days: int = 10, seed: int = 0,
                        backends=("forest", "boosting", "neural"), epochs: int = 3, driver: str = "fractal",
-                       progress=None) -> SeparabilityResult:
+                       real: pd.DataFrame | None = None, progress=None) -> SeparabilityResult:
     """Train each backend on ``train_days`` synthetic days and score it on ``test_days`` others.
 
     Parameters
@@ -105,6 +152,10 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
     driver : {"fractal", "auto"}
         What decides state changes: the fractal day -> hour -> minute driver, or
         the generator's automatic transitions.
+    real : pandas.DataFrame, optional
+        Real bars: each backend's share of real bars per state is reported, and
+        a detector calling more than :data:`COLLAPSE_SHARE` of them one state is
+        flagged as collapsed.
     progress : callable, optional
         ``progress(done, total)`` after each backend.
 
@@ -131,12 +182,15 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
     x_train, x_test = extract_features(train), extract_features(test)
     truth = test["state"].astype(str).to_numpy()
     states = sorted(set(train["state"].astype(str)) | set(truth))
-    rows, recall, precision, confusion = {}, {}, {}, {}
+    rows, recall, precision, confusion, reliability, real_shares = {}, {}, {}, {}, {}, {}
+    x_real = extract_features(real) if real is not None else None
     for k, backend in enumerate(backends):
         started = time.perf_counter()
         model = StateDetector(backend, n_estimators=100, epochs=epochs, random_state=seed)
         model.fit(x_train, train["state"].astype(str), bars=train)
-        predicted = model.predict(x_test)
+        proba = model.predict_proba(x_test)
+        predicted = model.classes_[proba.argmax(axis=1)]
+        ece, reliability[backend] = top_label_calibration(truth, proba, model.classes_)
         matrix = confusion_matrix(truth, predicted, labels=states)
         counts = matrix.to_numpy(dtype=float)
         tp = np.diag(counts)
@@ -147,11 +201,16 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
         present = rec.dropna()
         rows[backend] = {"macro_f1": macro_f1(truth, predicted, labels=states), "accuracy": accuracy(truth, predicted),
                          "min_recall": float(present.min()), "min_recall_state": str(present.idxmin()),
-                         "seconds": time.perf_counter() - started}
+                         "ece": ece, "seconds": time.perf_counter() - started}
+        if x_real is not None:
+            called = pd.Series(model.predict(x_real)).value_counts(normalize=True)
+            real_shares[backend] = called.reindex(states, fill_value=0.0)
         recall[backend], precision[backend], confusion[backend] = rec, prec, matrix
         if progress is not None:
             progress(k + 1, len(backends))
-    shares = pd.Series(truth).value_counts(normalize=True)
+    shares = pd.Series(truth).value_counts(normalize=True).rename_axis("state")
     return SeparabilityResult(pd.DataFrame.from_dict(rows, orient="index").rename_axis("backend"),
-                              pd.DataFrame(recall).T, pd.DataFrame(precision).T, confusion, shares,
-                              train_days, test_days)
+                              pd.DataFrame(recall).T.rename_axis("backend"),
+                              pd.DataFrame(precision).T.rename_axis("backend"), confusion, shares,
+                              train_days, test_days, reliability,
+                              pd.DataFrame(real_shares).T.rename_axis("backend") if real_shares else None)

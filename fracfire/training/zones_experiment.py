@@ -54,8 +54,9 @@ def zone_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None
         "# High-probability zones on real bars",
         f"A {backend} ZoneDetector trained on {days} synthetic days flags the {top_share:.0%} of real bars with "
         f"the highest zone probability (threshold {threshold:.3f}). Lift = mean after flagged bars / mean after "
-        "the others, with a 95% bootstrap interval. `setup_r_plus_2` compares setups entered on flagged bars "
-        "with the rest (R + 2 keeps the ratio defined).",
+        "the others; matched lift = the same against the other bars of the same half hour of the day (time of "
+        "day alone explains part of the plain lift). 95% intervals from a bootstrap over trading days. "
+        "`setup_r_plus_2` compares setups entered on flagged bars with the rest (R + 2 keeps the ratio defined).",
         markdown_table(table, index=False)]))
     mlflow = require("mlflow", "Experiment tracking")
 

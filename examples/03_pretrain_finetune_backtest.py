@@ -65,7 +65,7 @@ tuned = predictor.finetune(X_train, predictor.targets(train), iterations=90)
 
 # %% [markdown]
 # ## Judge on the held-out sessions
-# Range RMSE of the next 15 minutes (points; lower is better) with 95 % block-bootstrap
+# Range RMSE of the next 15 minutes (ticks of 0.25 points; lower is better) with 95 % block-bootstrap
 # intervals, and each model's difference to the from-scratch model on the same bars.
 
 # %%

@@ -648,14 +648,16 @@ app.add_typer(experiment_app, name="experiment")
 
 @experiment_app.command("transfer")
 def experiment_transfer(
-    real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
-    out: Annotated[Path, typer.Option(help="Folder for transfer.md, transfer.json (and the archetype library).")]
+    real: Annotated[Path, typer.Option(help="Real bars, one- or five-minute (JSON, CSV or Parquet).")],
+    out: Annotated[Path, typer.Option(help="Folder for transfer.md, transfer.json (and the archetype libraries).")]
     = Path("out/transfer"),
     physics: Annotated[Optional[Path], typer.Option(
         help="PhysicsConfig of the synthetic data (default configs/physics_calibrated.yaml if present).")] = None,
     sizes: Annotated[str, typer.Option(help="Real-train sizes in sessions, comma-separated ('all' allowed).")]
-    = "5,20,all",
+    = "2,5,10,all",
     seed: Annotated[int, typer.Option(help="Seed of every model and synthetic day.")] = 0,
+    seeds: Annotated[int, typer.Option(min=1, help="Synthetic libraries (seeds) the synthetic side is averaged "
+                                                    "over.")] = 5,
     days_per_archetype: Annotated[int, typer.Option(min=1, help="Archetype days for pre-training.")] = 10,
     state_backend: Annotated[str, typer.Option(help="StateDetector backend: forest, boosting or neural.")]
     = "forest",
@@ -671,13 +673,16 @@ def experiment_transfer(
         calibrated = physics or Path("configs/physics_calibrated.yaml")
         config = _load_physics(calibrated) if (physics or calibrated.exists()) else None
         bars = load_continuous_contract(real)
-        with progress_bar("Transfer experiment", len(size_list) * 2 + 3, console, unit="steps") as advance:
+        steps = seeds + len(size_list) * (seeds + 1) + 2
+        with progress_bar("Transfer experiment", steps, console, unit="steps") as advance:
             results = transfer_experiment(bars, out, config, size_list, seed, days_per_archetype, state_backend,
-                                          progress=advance)
+                                          progress=advance, seeds=seeds)
     import pandas as pd
 
     _print_frame("Future range RMSE (ticks)", pd.DataFrame(results["future_range_rmse"]).T)
     _print_frame("Direction accuracy", pd.DataFrame(results["direction_accuracy"]).T)
+    for verdict in results["verdict"].values():
+        console.print(verdict, markup=False, highlight=False)
     console.print(f"State macro F1 on shifted physics: {results['state_macro_f1']['before_finetune']:.3f} -> "
                   f"{results['state_macro_f1']['after_finetune']:.3f}")
     console.print(f"Wrote [bold]{out / 'transfer.md'}[/bold] and [bold]{out / 'transfer.json'}[/bold]")

@@ -77,7 +77,7 @@ def test_report_gives_verdicts_first_and_embeds_everything(run_dir):
                      "How do the setups trade?"):
         assert -1 < html.index(question) < first_section
     assert "No. A classifier tells FracFire calibrated&#39;s bars from the 8 held-out real sessions 80.0 %" in html
-    assert "0.14 points worse (95 % interval -0.08 to +0.41: not a clear difference)" in html
+    assert "0.14 ticks worse (95 % interval -0.08 to +0.41: not a clear difference)" in html
     assert "meets 1 of 2 stylized-fact goals" in html and "FAIL" in html
     assert "lower is better" in html and "higher is better" in html  # every metric says which way is good
     images = re.findall(r'<img src="data:image/png;base64,', html)

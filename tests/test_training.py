@@ -103,12 +103,19 @@ def test_transfer_experiment_cli(tmp_path, monkeypatch):
     small = real[real["segment_id"] < 7]
     path = write_bars(small, tmp_path / "real.parquet")
     result = runner.invoke(app, ["experiment", "transfer", "--real", str(path), "--out", str(tmp_path / "t"),
-                                 "--sizes", "2,all", "--days-per-archetype", "2"])
+                                 "--sizes", "2,all", "--days-per-archetype", "2", "--seeds", "2"])
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "t" / "transfer.json").read_text())
     assert set(data["future_range_rmse"]) == {"2", "all"}
-    for section in ("future_range_rmse", "direction_accuracy"):
-        assert set(data[section]["2"]) == {"scratch", "synthetic_only", "finetuned", "rolling_mean", "persistence"}
+    models = {"scratch", "synthetic_only", "finetuned", "rolling_mean", "persistence", "har"}
+    assert set(data["future_range_rmse"]["2"]) == models
+    assert set(data["direction_accuracy"]["2"]) == models - {"har"}  # HAR forecasts no direction
+    for name, iv in data["intervals"]["2"].items():
+        assert iv["low"] <= data["future_range_rmse"]["2"][name] <= iv["high"]
+    tuned = data["intervals"]["2"]["finetuned"]
+    assert tuned["minus_scratch_low"] <= tuned["minus_scratch"] <= tuned["minus_scratch_high"]
+    assert "goal met:" in data["verdict"]["2"] and "goal met:" in result.output
+    assert data["used"]["library_seeds"] == 2 and len(list((tmp_path / "t").glob("archetypes-seed*"))) == 2
     assert set(data["state_macro_f1"]) == {"before_finetune", "after_finetune"}
     assert data["used"]["test_sessions"] == 2 and data["used"]["train_sessions_by_size"] == {"2": 2, "all": 5}
     assert "# Transfer experiment" in (tmp_path / "t" / "transfer.md").read_text()

@@ -77,7 +77,8 @@ def directional_accuracy(y_true, y_pred) -> float:
 
 
 def block_bootstrap_ci(y_true, predictions: dict, metric: str = "rmse", block: int = 60, level: float = 0.95,
-                       n_resamples: int = 2000, seed: int = 0, reference: str | None = None) -> dict:
+                       n_resamples: int = 2000, seed: int = 0, reference: str | None = None,
+                       groups=None) -> dict:
     """Confidence intervals of a regression metric by a block bootstrap over time.
 
     Consecutive rows are grouped into blocks of ``block`` rows (forecast
@@ -90,16 +91,19 @@ def block_bootstrap_ci(y_true, predictions: dict, metric: str = "rmse", block: i
     y_true : array-like
         Targets in time order.
     predictions : dict
-        Model name -> predictions aligned with ``y_true``.
+        Model name -> predictions aligned with ``y_true``; a 2-D array (seeds x
+        rows) is a model trained with several seeds, its error averaged over them.
     metric : {"rmse", "directional_accuracy"}
     block : int
-        Rows per block (60 one-minute rows = one hour).
+        Rows per block (60 one-minute rows = one hour); ignored with ``groups``.
     level : float
         Confidence level.
     n_resamples : int
     seed : int
     reference : str, optional
         Also give each other model's difference to this one (``model - reference``).
+    groups : array-like, optional
+        Block label of every row (e.g. the trading day): whole groups are resampled.
 
     Returns
     -------
@@ -113,22 +117,31 @@ def block_bootstrap_ci(y_true, predictions: dict, metric: str = "rmse", block: i
     t = _array(y_true, "y_true")
     if metric not in ("rmse", "directional_accuracy"):
         raise ValueError(f"metric must be 'rmse' or 'directional_accuracy'; got {metric!r}")
-    if block < 1 or len(t) < 2 * block:
-        raise ValueError(f"block_bootstrap_ci: need at least two blocks of {block} rows; got {len(t)} rows")
     if reference is not None and reference not in predictions:
         raise ValueError(f"reference {reference!r} is not one of the models {sorted(predictions)}")
-    blocks = np.arange(len(t)) // block
-    n_blocks = int(blocks[-1]) + 1
+    if groups is not None:
+        labels = np.asarray(groups)
+        if len(labels) != len(t):
+            raise ValueError(f"groups has {len(labels)} labels; y_true has {len(t)} rows")
+        blocks = pd.factorize(labels)[0]
+        if blocks.max(initial=-1) < 1:
+            raise ValueError("block_bootstrap_ci: need at least two groups")
+    else:
+        if block < 1 or len(t) < 2 * block:
+            raise ValueError(f"block_bootstrap_ci: need at least two blocks of {block} rows; got {len(t)} rows")
+        blocks = np.arange(len(t)) // block
+    n_blocks = int(blocks.max()) + 1
     parts = {}
     for name, pred in predictions.items():
-        p = _array(pred, f"predictions[{name!r}]")
-        if len(p) != len(t):
-            raise ValueError(f"predictions[{name!r}] has {len(p)} rows; y_true has {len(t)}")
+        p = np.atleast_2d(np.asarray(pred, dtype=float))
+        if p.shape[1] != len(t) or np.isnan(p).any():
+            raise ValueError(f"predictions[{name!r}] must be {len(t)} finite values (or seeds x {len(t)}); "
+                             f"got shape {np.shape(pred)}")
         if metric == "rmse":
-            hit, count = (t - p) ** 2, np.ones(len(t))
+            hit, count = ((t - p) ** 2).mean(axis=0), np.ones(len(t))
         else:
             moving = t != 0
-            hit, count = (np.sign(t) == np.sign(p)) & moving, moving
+            hit, count = ((np.sign(t) == np.sign(p)) & moving).mean(axis=0), moving
         parts[name] = (np.bincount(blocks, hit.astype(float), n_blocks), np.bincount(blocks, count.astype(float),
                                                                                    n_blocks))
     names = list(parts)

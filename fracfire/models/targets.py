@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["baseline_predictions", "future_targets"]
+__all__ = ["HAR_WINDOWS", "baseline_predictions", "future_targets", "har_range_baseline"]
+
+HAR_WINDOWS = (60, 390)
+"""Bars averaged by the slower HAR components: the last hour and the last regular session."""
 
 
 def _future_extreme(values: np.ndarray, h: int, fn) -> np.ndarray:
@@ -63,3 +66,41 @@ def baseline_predictions(bars: pd.DataFrame, horizons=(1, 5, 15), window: int = 
         rolling[f"range_{h}"] = pd.Series(past).rolling(window, min_periods=1).mean().to_numpy()
     return {"persistence": pd.DataFrame(persistence, index=bars.index),
             "rolling_mean": pd.DataFrame(rolling, index=bars.index)}
+
+
+def _har_design(bars: pd.DataFrame, h: int, windows=HAR_WINDOWS) -> np.ndarray:
+    """The last ``h``-bar range and its means over the last ``windows`` bars (causal)."""
+    high = pd.Series(bars["high_ticks"].to_numpy(dtype=float))
+    low = pd.Series(bars["low_ticks"].to_numpy(dtype=float))
+    past = high.rolling(h, min_periods=1).max() - low.rolling(h, min_periods=1).min()
+    return np.column_stack([past.to_numpy(), *(past.rolling(w, min_periods=1).mean().to_numpy() for w in windows)])
+
+
+def har_range_baseline(train: pd.DataFrame, test: pd.DataFrame, horizons=(15,),
+                       windows=HAR_WINDOWS) -> pd.DataFrame:
+    """A HAR-style forecast of the future range, the baseline a volatility forecaster would use.
+
+    Corsi's heterogeneous autoregression applied to bar ranges: the next
+    ``h``-bar range is regressed (OLS, on ``train``) on the last ``h``-bar
+    range and its means over the last hour and the last session
+    (:data:`HAR_WINDOWS`), then applied to ``test``. ``delta_h`` is 0 (no
+    drift forecast).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``delta_h`` and ``range_h`` for every horizon, indexed like ``test``.
+    """
+    from sklearn.linear_model import LinearRegression
+
+    targets = future_targets(train, tuple(horizons))
+    out = {}
+    for h in horizons:
+        y = targets[f"range_{h}"].to_numpy()
+        ok = ~np.isnan(y)
+        if ok.sum() < 10:
+            raise ValueError(f"har_range_baseline: {int(ok.sum())} training rows with a {h}-bar future; need 10")
+        model = LinearRegression().fit(_har_design(train, h, windows)[ok], y[ok])
+        out[f"delta_{h}"] = np.zeros(len(test))
+        out[f"range_{h}"] = np.maximum(model.predict(_har_design(test, h, windows)), 0.0)
+    return pd.DataFrame(out, index=test.index)

@@ -28,8 +28,8 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
                          "lower is better (0 = identical)"),
     "day classifier accuracy": ("the same classifier on whole trading days (needs 20 days per side)",
                                 "lower is better (50 % is ideal)"),
-    "range RMSE": ("root mean squared error of the predicted high-low range of the coming bars, in points, "
-                   "on real sessions no model was trained on", "lower is better"),
+    "range RMSE": ("root mean squared error of the predicted high-low range of the coming bars, in ticks "
+                   "(0.25 points), on real sessions no model was trained on", "lower is better"),
     "vs scratch": ("RMSE minus the from-scratch model's RMSE on the same bars, with its 95 % interval; "
                    "an interval that excludes 0 is a real difference", "lower is better (negative = beats scratch)"),
     "direction accuracy": ("share of non-zero moves over the horizon whose sign the model gets right",
@@ -191,9 +191,9 @@ def pretraining_verdict(data: dict) -> Verdict | None:
         lead, status = "No", "fail"
     ci = f" (95 % interval {low:+.2f} to {high:+.2f}{'' if significant else ': not a clear difference'})" \
         if low is not None else ""
-    answer = (f"{lead}. Over the next {horizon} minutes, the fine-tuned model's range RMSE is {tuned:.2f} points "
+    answer = (f"{lead}. Over the next {horizon} minutes, the fine-tuned model's range RMSE is {tuned:.2f} ticks "
               f"against {scratch:.2f} for a model trained from scratch on the same real sessions: "
-              f"{abs(diff):.2f} points {'better' if diff < 0 else 'worse'}{ci}.")
+              f"{abs(diff):.2f} ticks {'better' if diff < 0 else 'worse'}{ci}.")
     baselines = {k: v[rmse_key] for k, v in rows.items() if k in ("persistence", "rolling_mean")}
     if baselines:
         best_name = min(baselines, key=baselines.get)

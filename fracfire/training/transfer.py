@@ -11,8 +11,14 @@ last real sessions (never seen), for each real-train size (the most recent
    on the real data);
 
 beside the baselines ``persistence`` (the last ``HORIZON``-bar range and move
-repeat) and ``rolling_mean`` (the mean ``HORIZON``-bar range of the last hour;
-drift as the mean move of the last hour).
+repeat), ``rolling_mean`` (the mean ``HORIZON``-bar range of the last hour;
+drift as the mean move of the last hour) and ``har`` (a HAR regression of the
+future range on the last range and its hourly and session means, fitted on
+the same real training sessions). The synthetic side is repeated over several
+archetype libraries (seeds); every figure has a 95 % interval from a bootstrap
+over the test days, and each model's difference to ``scratch`` and to the best
+baseline has one too, so the verdict per train size says whether fine-tuning
+beats both with intervals excluding zero.
 
 State detection, where labels are known: pre-train on default physics,
 measure macro F1 on held-out days of a shifted physics, fine-tune on a small
@@ -35,7 +41,7 @@ import pandas as pd
 from fracfire._atomic import write_text_atomic
 from fracfire._optional import require
 from fracfire.data.features import extract_features
-from fracfire.evaluation.metrics import confusion_matrix, directional_accuracy, macro_f1, rmse
+from fracfire.evaluation.metrics import confusion_matrix, macro_f1
 from fracfire.models import PricePredictor, StateDetector, baseline_predictions
 
 __all__ = ["HORIZON", "transfer_experiment"]
@@ -48,28 +54,56 @@ def _sessions(bars: pd.DataFrame) -> list[np.ndarray]:
     return [np.asarray(rows) for _, rows in sorted(bars.groupby("segment_id").indices.items())]
 
 
-def _score(range_true, delta_true, range_pred, delta_pred) -> tuple[float, float]:
-    return rmse(range_true, range_pred), directional_accuracy(delta_true, delta_pred)
+def _library(out: Path, days_per_archetype: int, seed: int, physics, minutes: int) -> pd.DataFrame:
+    """The archetype library of one seed (built once, kept in ``out``), at the real bar size."""
+    from fracfire.calendar import trading_day_number
+    from fracfire.data.resample import resample_bars
+    from fracfire.data.synthetic import build_archetypes, load_archetypes
+
+    folder = out / f"archetypes-seed{seed}"
+    if not (folder / "manifest.json").exists():
+        build_archetypes(folder, "all", days_per_archetype, seed, physics, resume=folder.exists())
+    bars = load_archetypes(folder)
+    if minutes > 1:  # five-minute real bars: pre-train on five-minute synthetic bars
+        bars = resample_bars(bars, f"{minutes}min")
+        bars["day_id"] = trading_day_number(bars["time"])
+    return bars
 
 
-def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None, sizes=(5, 20, "all"),
+def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None, sizes=(2, 5, 10, "all"),
                         seed: int = 0, days_per_archetype: int = 10, state_backend: str = "forest",
-                        state_epochs: int = 4, tracking_uri: str | None = None, progress=None) -> dict:
+                        state_epochs: int = 4, tracking_uri: str | None = None, progress=None,
+                        seeds: int = 5, n_resamples: int = 2000) -> dict:
     """Run the experiment and write ``transfer.json`` and ``transfer.md`` to ``out_dir``.
+
+    The synthetic side is repeated over ``seeds`` archetype libraries (seeds
+    ``seed + 1 .. seed + seeds``); its errors are averaged over them. Every
+    figure has a 95 % interval from a bootstrap over the test sessions' trading
+    days (:func:`~fracfire.evaluation.metrics.block_bootstrap_ci` with
+    ``groups``), and every model's RMSE difference to ``scratch`` and to the
+    best baseline has one too. The baselines are persistence, the rolling mean
+    and a HAR regression of the future range (:func:`~fracfire.models.har_range_baseline`,
+    fitted on the same real training sessions as ``scratch``).
 
     Returns
     -------
     dict
-        ``{"future_range_rmse": {size: {...}}, "direction_accuracy": {size: {...}},
-        "state_macro_f1": {"before_finetune": x, "after_finetune": x}, "used": {...}}``.
+        ``future_range_rmse`` and ``direction_accuracy`` (``{size: {model: value}}``),
+        ``intervals`` (``{size: {model: {...}}}``), ``verdict`` (``{size: text}``),
+        ``state_macro_f1``, ``state_accuracy`` and ``used``.
     """
-    from fracfire.data.synthetic import build_archetypes, load_archetypes
+    from fracfire.data.checks import bar_minutes
+    from fracfire.evaluation.metrics import block_bootstrap_ci
+    from fracfire.models import har_range_baseline
     from fracfire.physics import PhysicsConfig, PriceGenerator
 
     out = Path(out_dir)
+    if seeds < 1:
+        raise ValueError(f"seeds must be >= 1; got {seeds}")
     sessions = _sessions(real)
     if len(sessions) < 4:
         raise ValueError(f"the transfer experiment needs at least 4 sessions of real data; got {len(sessions)}")
+    minutes = real.attrs.get("bar_minutes") or bar_minutes(real)
     n_test = max(2, len(sessions) // 4)
     test_rows = np.concatenate(sessions[-n_test:])
     pool = sessions[:-n_test]
@@ -78,7 +112,8 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
     test_y = PricePredictor(horizons=(HORIZON,)).targets(test)
     ok = test_y.notna().all(axis=1).to_numpy()
     range_true, delta_true = test_y[f"range_{HORIZON}"].to_numpy()[ok], test_y[f"delta_{HORIZON}"].to_numpy()[ok]
-    steps = len(sizes) * 2 + 3
+    days = np.asarray(test["segment_id"])[ok]
+    steps = seeds + len(sizes) * (seeds + 1) + 2
     done = 0
 
     def tick():
@@ -87,45 +122,81 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
         if progress is not None:
             progress(done, steps)
 
-    library = out / "archetypes"
-    if not (library / "manifest.json").exists():
-        build_archetypes(library, "all", days_per_archetype, seed + 1, physics, resume=library.exists())
-    synthetic = load_archetypes(library)
-    synthetic_model = PricePredictor(horizons=(HORIZON,), random_state=seed)
-    synthetic_model.fit(extract_features(synthetic), synthetic_model.targets(synthetic))
-    synthetic_pred = synthetic_model.predict(test_x)
-    tick()
-    baselines = {name: (frame[f"range_{HORIZON}"].to_numpy(), frame[f"delta_{HORIZON}"].to_numpy())
+    synthetic_models = []
+    for k in range(seeds):
+        library = _library(out, days_per_archetype, seed + 1 + k, physics, minutes)
+        model = PricePredictor(horizons=(HORIZON,), random_state=seed + k)
+        synthetic_models.append(model.fit(extract_features(library), model.targets(library)))
+        tick()
+    synthetic_pred = np.stack([m.predict(test_x)[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
+                               for m in synthetic_models])
+    baselines = {name: frame[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
                  for name, frame in baseline_predictions(test, (HORIZON,)).items()}
-    results = {"future_range_rmse": {}, "direction_accuracy": {}}
+    results: dict = {"future_range_rmse": {}, "direction_accuracy": {}, "intervals": {}, "verdict": {}}
     used_sizes = {}
+    import copy
+
     for size in sizes:
         k = len(pool) if size == "all" else min(int(size), len(pool))
         train = real.iloc[np.concatenate(pool[-k:])].reset_index(drop=True)
         used_sizes[str(size)] = k
         train_x, train_y = extract_features(train), PricePredictor(horizons=(HORIZON,)).targets(train)
         scratch = PricePredictor(horizons=(HORIZON,), random_state=seed).fit(train_x, train_y)
+        har = har_range_baseline(train, test, (HORIZON,))[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
         tick()
-        import copy
-
-        tuned = copy.deepcopy(synthetic_model).finetune(train_x, train_y, iterations=100)
-        tick()
-        rows = {}
-        for name, pred in (("scratch", scratch.predict(test_x)), ("synthetic_only", synthetic_pred),
-                           ("finetuned", tuned.predict(test_x))):
-            rows[name] = _score(range_true, delta_true, pred[f"range_{HORIZON}"].to_numpy()[ok],
-                                pred[f"delta_{HORIZON}"].to_numpy()[ok])
-        for name, (rng, move) in baselines.items():
-            rows[name] = _score(range_true, delta_true, rng[ok], move[ok])
-        results["future_range_rmse"][str(size)] = {n: v[0] for n, v in rows.items()}
-        results["direction_accuracy"][str(size)] = {n: v[1] for n, v in rows.items()}
+        tuned = []
+        for model in synthetic_models:
+            tuned.append(copy.deepcopy(model).finetune(train_x, train_y, iterations=100).predict(test_x)[
+                [f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok])
+            tick()
+        candidates = {"scratch": scratch.predict(test_x)[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok],
+                      "synthetic_only": synthetic_pred, "finetuned": np.stack(tuned), **baselines, "har": har}
+        ranges = {n: (p[..., 0]) for n, p in candidates.items()}
+        moves = {n: (p[..., 1]) for n, p in candidates.items()}
+        base_names = ("persistence", "rolling_mean", "har")
+        rmse_ci = block_bootstrap_ci(range_true, ranges, groups=days, reference="scratch", seed=seed,
+                                     n_resamples=n_resamples)
+        best = min(base_names, key=lambda n: rmse_ci[n]["value"])
+        vs_best = block_bootstrap_ci(range_true, ranges, groups=days, reference=best, seed=seed,
+                                     n_resamples=n_resamples)
+        direction = block_bootstrap_ci(delta_true, {n: m for n, m in moves.items() if n != "har"},
+                                       metric="directional_accuracy", groups=days, seed=seed, n_resamples=n_resamples)
+        results["future_range_rmse"][str(size)] = {n: rmse_ci[n]["value"] for n in candidates}
+        results["direction_accuracy"][str(size)] = {n: direction[n]["value"] for n in direction}
+        intervals = {}
+        for n in candidates:
+            row = {"low": rmse_ci[n]["low"], "high": rmse_ci[n]["high"]}
+            if "difference" in rmse_ci[n]:
+                row.update(minus_scratch=rmse_ci[n]["difference"], minus_scratch_low=rmse_ci[n]["difference_low"],
+                           minus_scratch_high=rmse_ci[n]["difference_high"])
+            if "difference" in vs_best[n]:
+                row.update(minus_best_baseline=vs_best[n]["difference"],
+                           minus_best_baseline_low=vs_best[n]["difference_low"],
+                           minus_best_baseline_high=vs_best[n]["difference_high"])
+            if n in direction:
+                row.update(direction_low=direction[n]["low"], direction_high=direction[n]["high"])
+            intervals[n] = row
+        results["intervals"][str(size)] = intervals
+        tuned_row = intervals["finetuned"]
+        beats_scratch = tuned_row["minus_scratch_high"] < 0
+        beats_best = tuned_row["minus_best_baseline_high"] < 0
+        results["verdict"][str(size)] = (
+            f"{k} real sessions: fine-tuned {'beats' if beats_scratch else 'does not beat'} scratch "
+            f"({tuned_row['minus_scratch']:+.2f} ticks [{tuned_row['minus_scratch_low']:+.2f}, "
+            f"{tuned_row['minus_scratch_high']:+.2f}]) and {'beats' if beats_best else 'does not beat'} the best "
+            f"baseline, {best} ({tuned_row['minus_best_baseline']:+.2f} "
+            f"[{tuned_row['minus_best_baseline_low']:+.2f}, {tuned_row['minus_best_baseline_high']:+.2f}]); "
+            f"goal met: {'yes' if beats_scratch and beats_best else 'no'}")
     state = _state_transfer(physics or PhysicsConfig(), seed, state_backend, state_epochs, PriceGenerator)
     tick()
     results["state_macro_f1"] = {"before_finetune": state["before"], "after_finetune": state["after"]}
     results["state_accuracy"] = {"before_finetune": state["accuracy_before"], "after_finetune": state["accuracy_after"]}
-    results["used"] = {"horizon_bars": HORIZON, "real_sessions": len(sessions), "test_sessions": n_test,
-                       "train_sessions_by_size": used_sizes, "archetype_days": int(synthetic["day_id"].nunique()),
-                       "state_backend": state_backend}
+    results["used"] = {"horizon_bars": HORIZON, "bar_minutes": int(minutes), "real_sessions": len(sessions),
+                       "test_sessions": n_test, "test_days": int(len(np.unique(days))),
+                       "train_sessions_by_size": used_sizes, "library_seeds": seeds,
+                       "archetype_days_per_library": days_per_archetype * 11, "state_backend": state_backend,
+                       "intervals": "95 %, bootstrap over test days (2,000 resamples); synthetic-side errors "
+                                    "averaged over the library seeds"}
     write_text_atomic(out / "transfer.json", json.dumps(results, indent=2))
     write_text_atomic(out / "transfer.md", _markdown(results, state["confusion"]))
     _track(results, out, tracking_uri)
@@ -172,18 +243,40 @@ def _markdown(results: dict, confusion: pd.DataFrame) -> str:
         frame.index.name = "real train sessions"
         return markdown_table(frame)
 
+    def with_intervals(size: str) -> str:
+        rows = []
+        for name, value in results["future_range_rmse"][size].items():
+            iv = results["intervals"][size][name]
+            rows.append({"model": name, "range RMSE": f"{value:.3f} [{iv['low']:.3f}, {iv['high']:.3f}]",
+                         "minus scratch": (f"{iv['minus_scratch']:+.3f} [{iv['minus_scratch_low']:+.3f}, "
+                                           f"{iv['minus_scratch_high']:+.3f}]" if "minus_scratch" in iv else ""),
+                         "minus best baseline": (f"{iv['minus_best_baseline']:+.3f} "
+                                                 f"[{iv['minus_best_baseline_low']:+.3f}, "
+                                                 f"{iv['minus_best_baseline_high']:+.3f}]"
+                                                 if "minus_best_baseline" in iv else "")})
+        return markdown_table(pd.DataFrame(rows), index=False)
+
     used = results["used"]
     conf = confusion.to_string()
     f1, acc = results["state_macro_f1"], results["state_accuracy"]
-    return "\n\n".join([
+    parts = [
         "# Transfer experiment",
-        f"Real data: {used['real_sessions']} sessions; the last {used['test_sessions']} are the test slice "
-        f"(never seen). Train sizes use the most recent sessions before it: {used['train_sessions_by_size']}. "
-        f"Synthetic pre-training: {used['archetype_days']} archetype days. Horizon: {used['horizon_bars']} bars.",
+        f"Real data: {used['real_sessions']} sessions of {used['bar_minutes']}-minute bars; the last "
+        f"{used['test_sessions']} ({used['test_days']} trading days) are the test slice (never seen). Train sizes "
+        f"use the most recent sessions before it: {used['train_sessions_by_size']}. Synthetic pre-training: "
+        f"{used['library_seeds']} archetype libraries of {used['archetype_days_per_library']} days (errors averaged "
+        f"over them). Horizon: {used['horizon_bars']} bars. Intervals: {used['intervals']}.",
+        "## Verdicts (goal: fine-tuned beats scratch and the best baseline, intervals excluding 0)",
+        "\n".join(f"- {v}" for v in results["verdict"].values()),
         "## Future range RMSE (ticks, lower is better)", table("future_range_rmse"),
+    ]
+    for size in results["future_range_rmse"]:
+        parts += [f"### {size} real train sessions: intervals", with_intervals(size)]
+    parts += [
         "## Direction accuracy (higher is better)", table("direction_accuracy"),
         "## State detection on a shifted physics (known labels)",
         f"macro F1 before fine-tuning {f1['before_finetune']:.3f}, after {f1['after_finetune']:.3f} "
         f"(accuracy {acc['before_finetune']:.3f} -> {acc['after_finetune']:.3f}); backend {used['state_backend']}.",
         "Confusion matrix after fine-tuning (rows true, columns predicted):", "```\n" + conf + "\n```",
-    ])
+    ]
+    return "\n\n".join(parts)

@@ -229,10 +229,18 @@ def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path)
     targets = model.targets(real_bars)
     before = model.evaluate(real_features, targets)["range_5_rmse"]
     pretrained = model.estimators_["range_5"][0]
-    model.finetune(real_features, targets, iterations=30)
+    model.finetune(real_features, targets, iterations=30, validation_fraction=0)
     assert model.estimators_["range_5"][0] is pretrained and pretrained.max_iter == 40, "pre-trained kept"
     assert len(model.residuals_["range_5"]) == 1 and model.residuals_["range_5"][0].max_iter == 30
     assert model.evaluate(real_features, targets)["range_5_rmse"] < before
+    stopped = PricePredictor.load(tmp_path / "p.skops").finetune(real_features, targets, iterations=200)
+    kept = stopped.finetune_iterations_["range_5"][0]
+    assert 0 <= kept <= 200
+    assert len(stopped.residuals_.get("range_5", [])) == (kept > 0)
+    if kept:
+        assert stopped.residuals_["range_5"][0].max_iter == kept
+    with pytest.raises(ValueError, match="validation_fraction"):
+        stopped.finetune(real_features, targets, validation_fraction=1.0)
     plain = PricePredictor(horizons=(5,), max_iter=5).fit(features, np.arange(len(features), dtype=float))
     assert plain.predict(features).shape == (len(features),), "array targets in, arrays out (scikit-learn)"
     with pytest.raises(ValueError, match="Y is missing target columns"):
@@ -257,3 +265,13 @@ def test_bar_sources_yield_bars_features_and_labels(tmp_path):
     joined = concat(units)
     assert len(joined.bars) == 4 * 1380 and joined.labels is not None
     assert concat([first, units[0]]).labels is None
+
+
+def test_early_stopping_leaves_out_a_residual_that_only_fits_noise():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 4))
+    y = X[:, 0] * 3.0
+    model = PricePredictor(horizons=(1,), max_iter=100).fit(X, y)
+    noise = rng.normal(size=600)  # new data: the same relation plus pure noise, nothing to learn
+    model.finetune(X, y + noise, iterations=300)
+    assert model.finetune_iterations_["y"][0] < 300

@@ -22,7 +22,9 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
     uses random forests instead). ``finetune`` is residual boosting: the
     pre-trained models stay as they are and a new booster of ``iterations``
     trees, binned on the new (real) data, learns what they get wrong there;
-    predictions add it. Each further ``finetune`` stacks another residual
+    predictions add it. Its size is early-stopped on the latest rows of the new
+    data (see :meth:`finetune`): with little real data a long residual overfits
+    and undoes what pre-training brought. Each further ``finetune`` stacks another residual
     booster (continuous learning). Continuing the old boosters instead would
     keep feature bins fitted on synthetic data, which resolve real features
     poorly when their scale differs.
@@ -154,24 +156,61 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         index = times if times is not None else X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(predictions, index=index)
 
-    def finetune(self, X, Y: pd.DataFrame, iterations: int = 50) -> "PricePredictor":
-        """Learn the residuals of the current model on new data (see the class notes)."""
+    def _residual(self, k: int, iterations: int):
+        booster = self._estimator(self.random_state + 1000 + k)
+        return booster.set_params(**{"n_estimators" if self.backend == "forest" else "max_iter": iterations})
+
+    @staticmethod
+    def _staged(booster, values: np.ndarray):
+        """Predictions after 1, 2, ... iterations (boosting) or trees (a forest's running mean)."""
+        if hasattr(booster, "staged_predict"):
+            yield from booster.staged_predict(values)
+            return
+        total = np.zeros(len(values))
+        for count, tree in enumerate(booster.estimators_, start=1):
+            total += tree.predict(values)
+            yield total / count
+
+    def finetune(self, X, Y: pd.DataFrame, iterations: int = 50,
+                 validation_fraction: float = 0.2) -> "PricePredictor":
+        """Learn the residuals of the current model on new data (see the class notes), early-stopped.
+
+        The rows are taken in time order: a residual model of up to
+        ``iterations`` is fitted on the first ``1 - validation_fraction`` of
+        them, the number of iterations (boosting) or trees (forest) with the
+        lowest error on the last ``validation_fraction`` is kept (0: the
+        residual does not help and is left out), and the residual is refitted
+        on all rows with that number. ``validation_fraction=0`` fits
+        ``iterations`` on all rows. The numbers chosen are in
+        ``finetune_iterations_`` (one list per target, one entry per call).
+        """
         check_is_fitted(self, "estimators_", msg="PricePredictor is not fitted yet: call fit() before finetune()")
+        if not 0 <= validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1); got {validation_fraction}")
         if isinstance(Y, pd.DataFrame):
             Y = Y[self.columns_]
         values, Y = self._rows(X, Y)
         Y.columns = self.columns_
         current = self._predict_values(values)
+        cut = int(len(values) * (1 - validation_fraction))
+        stop_early = validation_fraction > 0 and cut >= 20 and len(values) - cut >= 20
         residuals = dict(getattr(self, "residuals_", {}))
+        chosen = {c: list(v) for c, v in getattr(self, "finetune_iterations_", {}).items()}
         for k, c in enumerate(self.columns_):
-            booster = self._estimator(self.random_state + 1000 + k)
-            if self.backend == "forest":
-                booster.set_params(n_estimators=iterations)
-            else:
-                booster.set_params(max_iter=iterations)
-            booster.fit(values, Y[c].to_numpy() - current[c])
-            residuals[c] = [*residuals.get(c, []), booster]
+            target = Y[c].to_numpy() - current[c]
+            best = iterations
+            if stop_early:
+                probe = self._residual(k, iterations).fit(values[:cut], target[:cut])
+                held = target[cut:]
+                errors = [float(np.mean(held ** 2))]  # no residual at all
+                errors += [float(np.mean((held - stage) ** 2)) for stage in self._staged(probe, values[cut:])]
+                best = int(np.argmin(errors))
+            chosen[c] = [*chosen.get(c, []), best]
+            if best == 0:
+                continue
+            residuals[c] = [*residuals.get(c, []), self._residual(k, best).fit(values, target)]
         self.residuals_ = residuals
+        self.finetune_iterations_ = chosen
         return self
 
     def evaluate(self, X, Y: pd.DataFrame) -> dict:

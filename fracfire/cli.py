@@ -658,6 +658,8 @@ def experiment_transfer(
     seed: Annotated[int, typer.Option(help="Seed of every model and synthetic day.")] = 0,
     seeds: Annotated[int, typer.Option(min=1, help="Synthetic libraries (seeds) the synthetic side is averaged "
                                                     "over.")] = 5,
+    target: Annotated[str, typer.Option(help="ticks, or relative (scale-free: targets and tick features in "
+                                             "units of the recent volatility).")] = "ticks",
     days_per_archetype: Annotated[int, typer.Option(min=1, help="Archetype days for pre-training.")] = 10,
     state_backend: Annotated[str, typer.Option(help="StateDetector backend: forest, boosting or neural.")]
     = "forest",
@@ -676,7 +678,7 @@ def experiment_transfer(
         steps = seeds + len(size_list) * (seeds + 1) + 2
         with progress_bar("Transfer experiment", steps, console, unit="steps") as advance:
             results = transfer_experiment(bars, out, config, size_list, seed, days_per_archetype, state_backend,
-                                          progress=advance, seeds=seeds)
+                                          progress=advance, seeds=seeds, target=target)
     import pandas as pd
 
     _print_frame("Future range RMSE (ticks)", pd.DataFrame(results["future_range_rmse"]).T)

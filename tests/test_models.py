@@ -275,3 +275,19 @@ def test_early_stopping_leaves_out_a_residual_that_only_fits_noise():
     noise = rng.normal(size=600)  # new data: the same relation plus pure noise, nothing to learn
     model.finetune(X, y + noise, iterations=300)
     assert model.finetune_iterations_["y"][0] < 300
+
+
+def test_relative_targets_are_scale_free(synthetic):
+    """Scaling every tick quantity by 4 (a four times more volatile market) scales the forecasts by 4."""
+    from fracfire.data.features import tick_unit_features
+
+    bars, features = synthetic
+    targets = PricePredictor(horizons=(5,)).targets(bars)
+    model = PricePredictor(horizons=(5,), max_iter=20, target="relative").fit(features, targets)
+    louder = features.copy()
+    ticks = tick_unit_features(features.columns)
+    louder[ticks] = louder[ticks] * 4
+    base, scaled = model.predict(features), model.predict(louder)
+    np.testing.assert_allclose(scaled["range_5"], 4 * base["range_5"], rtol=1e-9)
+    with pytest.raises(ValueError, match="needs features with names"):
+        PricePredictor(horizons=(5,), target="relative").fit(features.to_numpy(), targets)

@@ -13,7 +13,11 @@ import pandas as pd
 
 from fracfire.physics.sessions import Session
 
-__all__ = ["REQUIRED_COLUMNS", "extract_features", "feature_names", "make_windows"]
+__all__ = ["REQUIRED_COLUMNS", "SCALE_FEATURE", "extract_features", "feature_names", "make_windows",
+           "tick_unit_features"]
+
+SCALE_FEATURE = "range_mean_60"
+"""The recent volatility level (mean one-bar range of the last 60 bars, ticks) that makes tick features scale-free."""
 
 REQUIRED_COLUMNS = ("time", "high", "low", "close", "volume", "delta_ticks", "range_ticks", "body_ticks",
                     "upper_wick_ticks", "lower_wick_ticks", "open_ticks", "close_ticks", "high_ticks", "low_ticks")
@@ -28,6 +32,15 @@ def feature_names(windows=(5, 15, 60)) -> list[str]:
         names += [f"delta_sum_{w}", f"delta_std_{w}", f"abs_delta_mean_{w}", f"range_mean_{w}",
                   f"up_share_{w}", f"dist_high_{w}", f"dist_low_{w}", f"volume_z_{w}"]
     return names
+
+
+def tick_unit_features(names) -> list[str]:
+    """The features of ``names`` measured in ticks (moves, ranges, distances): dividing them by
+    :data:`SCALE_FEATURE` makes them comparable across volatility levels and instruments. The
+    others (shares, ratios, z-scores, time and session) already are."""
+    tick = ("delta", "range", "body", "upper_wick", "lower_wick")
+    prefixes = ("delta_sum_", "delta_std_", "abs_delta_mean_", "range_mean_", "dist_high_", "dist_low_")
+    return [n for n in names if n in tick or n.startswith(prefixes)]
 
 
 def _rolling(x: np.ndarray, w: int, reduce, min_periods: int = 1) -> np.ndarray:

@@ -10,7 +10,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from fracfire.models.base import BaseModel
 from fracfire.models.targets import future_targets
 
-__all__ = ["PricePredictor"]
+__all__ = ["MIN_SCALE", "PricePredictor"]
+
+MIN_SCALE = 0.25
+"""Floor of the volatility level ``target='relative'`` divides by (ticks), so a dead market cannot blow it up."""
 
 
 class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads its tags
@@ -32,8 +35,14 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
     Parameters
     ----------
     horizons : tuple of int
-    target : {"ticks"}
-        Units of the targets.
+    target : {"ticks", "relative"}
+        ``"ticks"`` models the targets as they are. ``"relative"`` models them
+        and every tick-unit feature (:func:`~fracfire.data.features.tick_unit_features`)
+        in units of the recent volatility level (the ``range_mean_60`` feature,
+        the mean one-bar range of the last hour), and multiplies predictions
+        back: a model pre-trained at one volatility level (or instrument) then
+        applies at another. Needs ``X`` with feature names (a DataFrame from
+        :func:`~fracfire.data.features.extract_features`). Predictions are in ticks either way.
     backend : {"boosting", "forest"}
     n_models : int
         Ensemble size (seeds ``random_state .. random_state + n_models - 1``).
@@ -105,8 +114,8 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         array (1-D or 2-D, as scikit-learn regressors take them); :meth:`predict`
         answers in the same shape.
         """
-        if self.target != "ticks":
-            raise ValueError(f"target must be 'ticks'; got {self.target!r}")
+        if self.target not in ("ticks", "relative"):
+            raise ValueError(f"target must be 'ticks' or 'relative'; got {self.target!r}")
         if self.backend not in ("boosting", "forest"):
             raise ValueError(f"backend must be 'boosting' or 'forest'; got {self.backend!r}")
         if Y is None:
@@ -118,6 +127,18 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
                 raise ValueError(f"Y is missing target columns {missing} (use PricePredictor.targets(bars))")
             Y = Y[self.targets_columns()]
         values, table = self._rows(X, Y, reset=True)
+        if self.target == "relative":
+            from fracfire.data.features import SCALE_FEATURE, tick_unit_features
+
+            names = list(getattr(self, "feature_names_in_", []))
+            if SCALE_FEATURE not in names:
+                raise ValueError(f"target='relative' needs features with names including {SCALE_FEATURE!r} "
+                                 "(a DataFrame from extract_features)")
+            self.scale_index_ = names.index(SCALE_FEATURE)
+            self.tick_index_ = [names.index(n) for n in tick_unit_features(names)]
+        values, base = self._model_space(values)
+        if base is not None:
+            table = table.div(base, axis=0)
         self.columns_ = list(table.columns)
         self.output_ = "frame" if isinstance(Y, pd.DataFrame) else ("vector" if table.columns[0] == "y" else "matrix")
         self.estimators_ = {c: [self._estimator(self.random_state + k).fit(values, table[c].to_numpy())
@@ -129,14 +150,29 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         """Names of the target columns, in order."""
         return [f"{kind}_{h}" for h in self.horizons for kind in ("delta", "range")]
 
-    def _predict_values(self, values: np.ndarray) -> dict[str, np.ndarray]:
+    def _model_space(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Features as the models see them, and the volatility level (None for ``target='ticks'``)."""
+        if self.target != "relative":
+            return values, None
+        base = np.maximum(values[:, self.scale_index_], MIN_SCALE)
+        scaled = values.copy()
+        scaled[:, self.tick_index_] /= base[:, None]
+        return scaled, base
+
+    def _predict_model(self, scaled: np.ndarray) -> dict[str, np.ndarray]:
         out = {}
         for c, models in self.estimators_.items():
-            prediction = np.mean([m.predict(values) for m in models], axis=0)
+            prediction = np.mean([m.predict(scaled) for m in models], axis=0)
             for residual in getattr(self, "residuals_", {}).get(c, []):
-                prediction = prediction + residual.predict(values)
+                prediction = prediction + residual.predict(scaled)
             out[c] = prediction
         return out
+
+    def _predict_values(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """Predictions in ticks."""
+        scaled, base = self._model_space(values)
+        out = self._predict_model(scaled)
+        return out if base is None else {c: v * base for c, v in out.items()}
 
     def predict(self, X) -> pd.DataFrame | np.ndarray:
         """Ensemble-mean forecasts plus any fine-tuned residuals.
@@ -191,7 +227,10 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             Y = Y[self.columns_]
         values, Y = self._rows(X, Y)
         Y.columns = self.columns_
-        current = self._predict_values(values)
+        values, base = self._model_space(values)
+        if base is not None:
+            Y = Y.div(base, axis=0)
+        current = self._predict_model(values)
         cut = int(len(values) * (1 - validation_fraction))
         stop_early = validation_fraction > 0 and cut >= 20 and len(values) - cut >= 20
         residuals = dict(getattr(self, "residuals_", {}))

@@ -73,7 +73,7 @@ def _library(out: Path, days_per_archetype: int, seed: int, physics, minutes: in
 def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None, sizes=(2, 5, 10, "all"),
                         seed: int = 0, days_per_archetype: int = 10, state_backend: str = "forest",
                         state_epochs: int = 4, tracking_uri: str | None = None, progress=None,
-                        seeds: int = 5, n_resamples: int = 2000) -> dict:
+                        seeds: int = 5, n_resamples: int = 2000, target: str = "ticks") -> dict:
     """Run the experiment and write ``transfer.json`` and ``transfer.md`` to ``out_dir``.
 
     The synthetic side is repeated over ``seeds`` archetype libraries (seeds
@@ -83,7 +83,9 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
     ``groups``), and every model's RMSE difference to ``scratch`` and to the
     best baseline has one too. The baselines are persistence, the rolling mean
     and a HAR regression of the future range (:func:`~fracfire.models.har_range_baseline`,
-    fitted on the same real training sessions as ``scratch``).
+    fitted on the same real training sessions as ``scratch``). ``target`` is
+    the :class:`~fracfire.models.PricePredictor` target of every model
+    (``"relative"``: scale-free, so pre-training transfers across volatility levels).
 
     Returns
     -------
@@ -125,7 +127,7 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
     synthetic_models = []
     for k in range(seeds):
         library = _library(out, days_per_archetype, seed + 1 + k, physics, minutes)
-        model = PricePredictor(horizons=(HORIZON,), random_state=seed + k)
+        model = PricePredictor(horizons=(HORIZON,), random_state=seed + k, target=target)
         synthetic_models.append(model.fit(extract_features(library), model.targets(library)))
         tick()
     synthetic_pred = np.stack([m.predict(test_x)[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
@@ -141,7 +143,7 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
         train = real.iloc[np.concatenate(pool[-k:])].reset_index(drop=True)
         used_sizes[str(size)] = k
         train_x, train_y = extract_features(train), PricePredictor(horizons=(HORIZON,)).targets(train)
-        scratch = PricePredictor(horizons=(HORIZON,), random_state=seed).fit(train_x, train_y)
+        scratch = PricePredictor(horizons=(HORIZON,), random_state=seed, target=target).fit(train_x, train_y)
         har = har_range_baseline(train, test, (HORIZON,))[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
         tick()
         tuned = []
@@ -191,7 +193,8 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
     tick()
     results["state_macro_f1"] = {"before_finetune": state["before"], "after_finetune": state["after"]}
     results["state_accuracy"] = {"before_finetune": state["accuracy_before"], "after_finetune": state["accuracy_after"]}
-    results["used"] = {"horizon_bars": HORIZON, "bar_minutes": int(minutes), "real_sessions": len(sessions),
+    results["used"] = {"horizon_bars": HORIZON, "target": target, "bar_minutes": int(minutes),
+                       "real_sessions": len(sessions),
                        "test_sessions": n_test, "test_days": int(len(np.unique(days))),
                        "train_sessions_by_size": used_sizes, "library_seeds": seeds,
                        "archetype_days_per_library": days_per_archetype * 11, "state_backend": state_backend,
@@ -265,7 +268,8 @@ def _markdown(results: dict, confusion: pd.DataFrame) -> str:
         f"{used['test_sessions']} ({used['test_days']} trading days) are the test slice (never seen). Train sizes "
         f"use the most recent sessions before it: {used['train_sessions_by_size']}. Synthetic pre-training: "
         f"{used['library_seeds']} archetype libraries of {used['archetype_days_per_library']} days (errors averaged "
-        f"over them). Horizon: {used['horizon_bars']} bars. Intervals: {used['intervals']}.",
+        f"over them). Horizon: {used['horizon_bars']} bars; targets in {used['target']} units. "
+        f"Intervals: {used['intervals']}.",
         "## Verdicts (goal: fine-tuned beats scratch and the best baseline, intervals excluding 0)",
         "\n".join(f"- {v}" for v in results["verdict"].values()),
         "## Future range RMSE (ticks, lower is better)", table("future_range_rmse"),

@@ -55,20 +55,37 @@ window.addEventListener('load', () => setTimeout(() => {
 </script>"""
 
 
+def _dump_with_script(html_path: Path, script: str, budget_ms: int, width: int, *args: str):
+    """Load ``html_path`` with ``script`` added at the top of its ``<head>`` (in a throwaway copy) and dump
+    the DOM once the virtual-time budget is spent; return Chromium's result and the wall time in seconds."""
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="fracfire-probe-") as folder:
+        probe = Path(folder) / html_path.name
+        html = html_path.read_text(encoding="utf-8")
+        head = html.find("<head>")
+        probe.write_text(html[:head + 6] + script + html[head + 6:] if head >= 0 else script + html, encoding="utf-8")
+        started = time.perf_counter()
+        done = run_chromium("--dump-dom", f"--virtual-time-budget={budget_ms}", *args, f"--window-size={width},1000",
+                            probe.as_uri())
+        return done, time.perf_counter() - started
+
+
+def _pre(done, element_id: str, what: str, html_path: Path) -> str:
+    """The text of the ``<pre id=element_id>`` a probe script appended, unescaped."""
+    import html
+
+    found = re.search(rf'<pre id="{element_id}">(.*?)</pre>', done.stdout, re.S)
+    if not found:
+        raise RuntimeError(f"Chromium could not {what} {html_path}: {done.stderr.strip()[-800:]}")
+    return html.unescape(found.group(1))
+
+
 def page_height(html_path: str | os.PathLike, width: int = 1400) -> int:
     """Height in pixels of the page at ``width``, once loaded (charts drawn)."""
     html_path = Path(html_path).resolve()
-    with tempfile.TemporaryDirectory(prefix="fracfire-measure-") as folder:
-        probe = Path(folder) / html_path.name
-        html = html_path.read_text(encoding="utf-8")
-        end = html.rfind("</body>")  # the last one: Bokeh's inline JavaScript contains the string too
-        probe.write_text(html[:end] + _MEASURE + html[end:] if end >= 0 else html + _MEASURE, encoding="utf-8")
-        done = run_chromium("--dump-dom", "--virtual-time-budget=15000", f"--window-size={width},1000",
-                            probe.as_uri())
-    found = re.search(r'<pre id="fracfire-height">(\d+)</pre>', done.stdout)
-    if not found:
-        raise RuntimeError(f"Chromium could not measure {html_path}: {done.stderr.strip()[-500:]}")
-    return int(found.group(1))
+    done, _ = _dump_with_script(html_path, _MEASURE, 15000, width)
+    return int(_pre(done, "fracfire-height", "measure", html_path))
 
 
 def screenshot(html_path: str | os.PathLike, png_path: str | os.PathLike, width: int = 1400,
@@ -177,23 +194,9 @@ def check_page(html_path: str | os.PathLike, width: int = 1400) -> dict:
         ``console`` (Chromium's console lines at error level) and ``wall_seconds``
         (the whole headless run, browser start included).
     """
-    import time
-
     html_path = Path(html_path).resolve()
-    with tempfile.TemporaryDirectory(prefix="fracfire-check-") as folder:
-        probe = Path(folder) / html_path.name
-        html = html_path.read_text(encoding="utf-8")
-        head = html.find("<head>")
-        probe.write_text(html[:head + 6] + _CHECK + html[head + 6:] if head >= 0 else _CHECK + html, encoding="utf-8")
-        started = time.perf_counter()
-        done = run_chromium("--dump-dom", "--virtual-time-budget=30000", "--enable-logging=stderr", "--v=0",
-                            f"--window-size={width},1000", probe.as_uri())
-        wall = time.perf_counter() - started
-    found = re.search(r'<pre id="fracfire-check">(.*?)</pre>', done.stdout, re.S)
-    if not found:
-        raise RuntimeError(f"Chromium did not finish checking {html_path}: {done.stderr.strip()[-800:]}")
-    result = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<")
-                        .replace("&gt;", ">"))
+    done, wall = _dump_with_script(html_path, _CHECK, 30000, width, "--enable-logging=stderr", "--v=0")
+    result = json.loads(_pre(done, "fracfire-check", "finish checking", html_path))
     result["console"] = [line for line in done.stderr.splitlines()
                          if "CONSOLE" in line and ("ERROR" in line.upper() or "Uncaught" in line)]
     result["wall_seconds"] = wall

@@ -241,7 +241,7 @@ def _stage_finetune(ctx: _Context) -> dict:
     import copy
 
     from fracfire.data.features import extract_features
-    from fracfire.evaluation.metrics import block_bootstrap_ci, directional_accuracy, rmse
+    from fracfire.evaluation.metrics import block_bootstrap_ci
     from fracfire.models import PricePredictor, StateDetector, baseline_predictions
 
     f = ctx.config.finetune
@@ -273,12 +273,11 @@ def _stage_finetune(ctx: _Context) -> dict:
     direction_ci = block_bootstrap_ci(delta_true, {n: p[f"delta_{h}"].to_numpy()[ok] for n, p in candidates.items()},
                                       metric="directional_accuracy", seed=ctx.config.seed)
     table = []
-    for name, pred in candidates.items():
+    for name in candidates:
         r, d = rmse_ci[name], direction_ci[name]
         row = {"model": name,
-               f"range_{h}_rmse": rmse(rng_true, pred[f"range_{h}"].to_numpy()[ok]),
-               f"range_{h}_rmse_low": r["low"], f"range_{h}_rmse_high": r["high"],
-               f"delta_{h}_direction_accuracy": directional_accuracy(delta_true, pred[f"delta_{h}"].to_numpy()[ok]),
+               f"range_{h}_rmse": r["value"], f"range_{h}_rmse_low": r["low"], f"range_{h}_rmse_high": r["high"],
+               f"delta_{h}_direction_accuracy": d["value"],
                f"delta_{h}_direction_accuracy_low": d["low"], f"delta_{h}_direction_accuracy_high": d["high"]}
         if "difference" in r:
             row.update({f"range_{h}_rmse_minus_scratch": r["difference"],

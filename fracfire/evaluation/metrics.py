@@ -261,10 +261,7 @@ def trading_metrics(equity: pd.Series, trades: pd.DataFrame, periods_per_year: f
     daily = equity.groupby(trading_day(pd.Series(equity.index, index=equity.index)).to_numpy()).last()
     start = equity.iloc[0] if len(equity) else np.nan
     returns = daily.pct_change().fillna(daily.iloc[0] / start - 1.0).to_numpy() if len(daily) else np.zeros(0)
-    r = trades["r_multiple"].to_numpy(dtype=float) if len(trades) else np.zeros(0)
-    r = r[~np.isnan(r)]
-    # trades without an initial risk (signal backtests) have no R: their win rate counts profitable trades
-    wins = r if len(r) else (trades["pnl"].to_numpy(dtype=float) if len(trades) else np.zeros(0))
+    r, wins = _r_and_win_basis(trades)
     held = np.zeros(len(equity), dtype=bool)
     if len(trades):
         index = equity.index
@@ -288,6 +285,16 @@ def trading_metrics(equity: pd.Series, trades: pd.DataFrame, periods_per_year: f
     }
 
 
+def _r_and_win_basis(trades: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The trades' known R multiples, and what their win rate counts: R, or for trades without an
+    initial risk (signal backtests, R all NaN) the P&L."""
+    if trades.empty:
+        return np.zeros(0), np.zeros(0)
+    r = trades["r_multiple"].to_numpy(dtype=float)
+    r = r[~np.isnan(r)]
+    return r, (r if len(r) else trades["pnl"].to_numpy(dtype=float))
+
+
 def period_returns(equity: pd.Series, period: str = "day") -> pd.DataFrame:
     """Equity change per trading day or calendar month.
 
@@ -304,14 +311,14 @@ def period_returns(equity: pd.Series, period: str = "day") -> pd.DataFrame:
     pandas.DataFrame
         One row per period: ``start_equity``, ``end_equity``, ``pnl`` and ``return``.
     """
-    from fracfire.realism.facts import trading_day
+    from fracfire.calendar import trading_day
 
     if period not in ("day", "month"):
         raise ValueError(f"period must be 'day' or 'month'; got {period!r}")
     if equity.empty:
         return pd.DataFrame(columns=["start_equity", "end_equity", "pnl", "return"])
-    day = pd.to_datetime(trading_day(pd.Series(equity.index, index=equity.index)))
-    key = day.dt.strftime("%Y-%m-%d" if period == "day" else "%Y-%m").to_numpy()
+    key = pd.DatetimeIndex(trading_day(equity.index)).strftime("%Y-%m-%d" if period == "day" else "%Y-%m")
+    key = key.to_numpy()
     end = equity.groupby(key).last()
     start = end.shift(1).fillna(float(equity.iloc[0]))
     out = pd.DataFrame({"start_equity": start, "end_equity": end, "pnl": end - start})
@@ -327,9 +334,8 @@ def kind_statistics(trades: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
 
     def stats(group: pd.DataFrame) -> dict:
-        r = group["r_multiple"].to_numpy(dtype=float)
-        r = r[~np.isnan(r)]
-        return {"trades": len(group), "win_rate": win_rate(r) if len(r) else float("nan"),
+        r, wins = _r_and_win_basis(group)
+        return {"trades": len(group), "win_rate": win_rate(wins) if len(wins) else float("nan"),
                 "average_r": float(r.mean()) if len(r) else float("nan"),
                 "total_pnl": float(group["pnl"].sum()), "profit_factor": profit_factor(group["pnl"].to_numpy())}
 

@@ -89,10 +89,10 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             names = list(Y.columns)
             targets = Y.to_numpy(dtype=np.float64)
             keep = ~np.isnan(targets).any(axis=1)  # future targets are NaN at the end of a series
-            if isinstance(X, pd.DataFrame):
-                X = X.loc[keep]
-            else:
-                X = np.asarray(X)[keep] if len(np.asarray(X)) == len(keep) else X
+            if not isinstance(X, pd.DataFrame):
+                X = np.asarray(X)
+            if len(X) == len(keep):  # a length mismatch is left for validate_data to name
+                X = X.loc[keep] if isinstance(X, pd.DataFrame) else X[keep]
             targets = targets[keep]
         else:
             names = None

@@ -35,6 +35,7 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -140,6 +141,7 @@ class _Backtest:
     metrics: dict | None
     config: dict
 
+    @cached_property
     def equity(self) -> pd.Series | None:
         path = self.folder / "equity.csv"
         if not path.exists():
@@ -148,6 +150,7 @@ class _Backtest:
         time = pd.to_datetime(curve["time"], utc=True).dt.tz_convert("America/New_York")
         return pd.Series(curve["equity"].to_numpy(float), index=pd.DatetimeIndex(time), name="equity")
 
+    @cached_property
     def trades(self) -> pd.DataFrame | None:
         path = self.folder / "trades.csv"
         return pd.read_csv(path) if path.exists() else None
@@ -181,9 +184,8 @@ def _calendar_table(daily: pd.DataFrame) -> pd.DataFrame:
     grid = frame.pivot_table(index="week of", columns="day", values="return", aggfunc="sum")
     order = [d for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if d in grid.columns]
     grid = grid[order]
-    weekly = daily.assign(week=frame["week of"].to_numpy()).groupby("week")["pnl"].sum() / \
-        daily.assign(week=frame["week of"].to_numpy()).groupby("week")["start_equity"].first()
-    grid["week"] = weekly
+    weeks = daily.assign(week=frame["week of"].to_numpy()).groupby("week")
+    grid["week"] = weeks["pnl"].sum() / weeks["start_equity"].first()
     return grid
 
 
@@ -196,11 +198,11 @@ def _backtest_section(backtests: list[_Backtest]) -> _Section | None:
     section = _Section("backtest", "Backtest", "Equity with drawdowns (drag to pan, scroll to zoom, hover for "
                        "values), then results per setup family and per day; every trade is in the folded table.")
     for bt in backtests:
-        equity = bt.equity()
+        equity = bt.equity
         if equity is not None and len(equity):
             section.charts.append(_Chart(f"equity_{bt.source}", f"Equity and drawdown: {bt.source} bars",
                                          equity_chart(equity, title=f"Equity on {bt.source} bars")))
-        trades = bt.trades()
+        trades = bt.trades
         if trades is not None and len(trades):
             stats = kind_statistics(trades)
             stats["win_rate"] = stats["win_rate"].map(lambda v: f"{100 * v:.1f} %")
@@ -236,7 +238,7 @@ def _trades_section(run: Path, backtests: list[_Backtest]) -> _Section | None:
         if len(bars) > MAX_CANDLE_BARS:
             bars = bars.iloc[-MAX_CANDLE_BARS:]
             note = f" (last {MAX_CANDLE_BARS:,} one-minute bars)"
-        trades = bt.trades()
+        trades = bt.trades
         section.charts.append(_Chart(f"candles_{bt.source}", f"Trades on {bt.source} bars{note}",
                                      candle_chart(bars, trades, title=f"Setups on {bt.source} bars")))
     for path in sorted(run.rglob("trade_plot.png")):

@@ -12,31 +12,32 @@ __all__ = ["plot_stylized_facts"]
 _REAL, _SYN = "#263238", "#e65100"
 
 
+def _within_sessions(bars: pd.DataFrame, step: int = 1) -> np.ndarray:
+    """Mask of the consecutive pairs of ``bars`` not split by a session break (``step`` bars apart at most)."""
+    from fracfire.realism.facts import SESSION_BREAK
+
+    ns = bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return np.diff(ns) <= SESSION_BREAK.value * step
+
+
 def _daily(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Daily range (points) and log realised variance (sum of squared 1-min returns) per full Globex day."""
     from fracfire.calendar import trading_day_number
-    from fracfire.realism.facts import SESSION_BREAK, daily_bars
+    from fracfire.realism.facts import daily_bars
 
     days = daily_bars(bars)
     days = days[days["bars"] >= 0.5 * days["bars"].max()]
-    close = np.log(bars["close"].to_numpy(float))
-    ns = bars["time"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
-    keep = np.diff(ns) <= SESSION_BREAK.value
-    day = trading_day_number(bars["time"])[1:][keep]
-    rv = pd.Series(np.diff(close)[keep] ** 2).groupby(day).sum()
+    keep = _within_sessions(bars)
+    r = np.diff(np.log(bars["close"].to_numpy(float)))[keep]
+    rv = pd.Series(r ** 2).groupby(trading_day_number(bars["time"])[1:][keep]).sum()
     rv = rv[rv.index.isin(days["day"]) & (rv > 0)]
     return (days["high"] - days["low"]).to_numpy(float), np.log(rv.to_numpy(float))
 
 
 def _tick_changes(bars: pd.DataFrame, step: int) -> np.ndarray:
     """Close-to-close changes in ticks over ``step`` bars, within sessions."""
-    from fracfire.realism.facts import SESSION_BREAK
-    from fracfire.schema import TICK_SIZE
-
     sub = bars.iloc[::step]
-    ticks = np.rint(sub["close"].to_numpy(float) / TICK_SIZE).astype(np.int64)
-    ns = sub["time"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
-    return np.diff(ticks)[np.diff(ns) <= SESSION_BREAK.value * step]
+    return np.diff(sub["close_ticks"].to_numpy(np.int64))[_within_sessions(sub, step)]
 
 
 def plot_stylized_facts(real: pd.DataFrame, synthetic: pd.DataFrame, name: str = "FracFire",

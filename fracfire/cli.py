@@ -262,6 +262,10 @@ def realism(
         write_text_atomic(out_dir / "realism.json", json.dumps(result.to_dict(), indent=2, default=str))
         write_text_atomic(out_dir / "realism.md", result.to_markdown())
     _print_frame("Summary (lower is more realistic)", result.summary)
+    if result.real_reference is not None:
+        console.print(f"Reference: the last {result.validation_days} fitted real sessions against the held-out ones "
+                      f"score {result.real_reference:.3f}; self_discriminative_score is each generator against "
+                      "another run of itself.")
     console.print(f"Wrote [bold]{out_dir / 'realism.json'}[/bold] and [bold]{out_dir / 'realism.md'}[/bold]")
 
 

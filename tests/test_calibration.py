@@ -50,6 +50,18 @@ def test_intraday_moments_of_real_one_and_five_minute_bars(real):
     assert moments["zero_rth"] == 0.0
 
 
+def test_hourly_tail_and_wander_moments_separate_real_from_gaussian_bars(real):
+    """Real ES hours have fat-tailed returns and a volatility that wanders from hour to hour;
+    a constant-volatility Gaussian walk on the same calendar has neither."""
+    from fracfire.realism.peers import PEERS
+
+    ours = intraday_moments(real)
+    gaussian = intraday_moments(PEERS["GBM"](real, real["time"], float(real["open"].iloc[0]), 0))
+    assert ours["kurt_hour"] > 4.0 > 3.3 > gaussian["kurt_hour"]
+    assert ours["hour_vol_sd"] > gaussian["hour_vol_sd"] + 0.05
+    assert ours["skew_hour_sd"] > gaussian["skew_hour_sd"]
+
+
 def test_daily_moments_see_persistent_volatility():
     def days(memory):
         physics = PhysicsConfig(daily_range_std=20.0, vol_memory_days=memory, vol_of_vol=0.1, jump_rate=0.0)

@@ -3,6 +3,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+import fracfire
 from fracfire import check_bars
 from fracfire.cli import app
 from fracfire.data.synthetic import ARCHETYPES, build_archetypes, list_archetypes, load_archetypes, verify_archetypes
@@ -80,7 +81,8 @@ def test_resume_keeps_finished_shards_and_rebuilds_the_rest(serial, tmp_path):
         build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2)
     with pytest.raises(ValueError, match="built with other arguments .*seed: library 5, now 6"):
         build_archetypes(lib, NAMES, 3, seed=6, workers=1, days_per_shard=2, resume=True)
-    with pytest.raises(ValueError, match="physics volume_per_tick: library 5.67, now 2.0"):
+    shipped = fracfire.PhysicsConfig().volume_per_tick
+    with pytest.raises(ValueError, match=rf"physics volume_per_tick: library {shipped}, now 2.0"):
         from fracfire.physics import PhysicsConfig
 
         build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2, resume=True,

@@ -15,7 +15,7 @@ from tests.reference import uncertainty_zone_levels
 
 
 def _zone_inputs(seed, n, sigma=3.0, eta=0.25, p_side=0.5, substeps=(4, 40), gravity=(1000.0, 1e9, 0.0),
-                 start=1000, jumps=True):
+                 start=1000, jumps=True, persistence=0.0):
     rng = np.random.default_rng(seed)
     n_sub = rng.integers(substeps[0], substeps[1] + 1, n).astype(np.int64)
     total = int(n_sub.sum())
@@ -24,14 +24,15 @@ def _zone_inputs(seed, n, sigma=3.0, eta=0.25, p_side=0.5, substeps=(4, 40), gra
         n_sub, rng.uniform(0.2, 2.0, n) * sigma, rng.normal(0, 0.5, n), np.full(n, eta),
         rng.uniform(0.0, 0.3, n), np.full(n, p_side), jump, rng.integers(0, substeps[0], n).astype(np.int64),
         rng.integers(1, 9, n).astype(np.int64), rng.standard_normal(total), rng.bit_generator.random_raw(total),
-        float(start), start, float(start), 15.0, *gravity, 0.6,
+        float(start), start, float(start), 15.0, *gravity, 0.6, persistence, 1,
     )
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 60),
        gravity=st.sampled_from([(1000.0, 40.0, 0.0), (1000.0, 10.0, 0.3), (980.0, 5.0, 0.5)]))
-def test_walk_zones_equals_python_twin(seed, n, gravity):
-    args = _zone_inputs(seed, n, gravity=gravity)
+@pytest.mark.parametrize("persistence", [0.0, 0.7])
+def test_walk_zones_equals_python_twin(seed, n, gravity, persistence):
+    args = _zone_inputs(seed, n, gravity=gravity, persistence=persistence)
     fast = walk_zones(*args)
     slow = walk_zones_python(*args)
     for a, b in zip(fast[:5], slow[:5], strict=True):
@@ -55,7 +56,7 @@ def test_volatility_path_equals_python_twin(seed, n):
 
 def test_walk_zones_ohlc_invariants_and_continuity():
     args = _zone_inputs(3, 2000)
-    o, h, lo, c, moves, x, level, anchor = walk_zones(*args)
+    o, h, lo, c, moves, x, level, anchor, side = walk_zones(*args)
     # The level path covers at least the net move of the closes (prints are within a tick of it).
     assert moves.sum() >= abs(c[-1] - 1000) - 1 and (moves >= 0).all()
     assert (lo <= np.minimum(o, c)).all() and (np.maximum(o, c) <= h).all()
@@ -63,6 +64,21 @@ def test_walk_zones_ohlc_invariants_and_continuity():
     assert (np.abs(o[1:] - c[:-1]) <= 1 + 8 * 40).all()
     # The traded level follows the efficient price within its uncertainty zone (plus the move cap).
     assert abs(x - level) < 0.5 + 0.25 + 8
+
+
+@pytest.mark.parametrize("start_side", [0, 1])
+def test_full_flow_persistence_prints_every_quiet_minute_on_the_remembered_side(start_side):
+    """Persistence 1 and a level that never moves (no volatility, sparse prints): every print
+    repeats the starting side, so each bar is a single price, the bid or the ask."""
+    n = 200
+    args = list(_zone_inputs(11, n, sigma=0.0, p_side=0.01, jumps=False, persistence=1.0))
+    args[1] = np.zeros(n)  # sigma
+    args[2] = np.zeros(n)  # drift
+    args[-1] = start_side
+    o, h, lo, c, moves, *_, side = walk_zones(*args)
+    assert (moves == 0).all() and side == start_side
+    for price in (o, h, lo, c):
+        np.testing.assert_array_equal(price, np.full(n, 1000 + start_side))
 
 
 def test_walk_zones_levels_follow_the_uncertainty_zone_rule():
@@ -77,7 +93,7 @@ def test_walk_zones_levels_follow_the_uncertainty_zone_rule():
     sigma = np.full(n, 1.3)
     o, h, lo, c, *_ = walk_zones(n_sub, sigma, np.zeros(n), np.full(n, 0.2), np.zeros(n), np.full(n, 1e-9),
                                  np.zeros(n), np.zeros(n, np.int64), np.full(n, 100, np.int64), z, raw,
-                                 500.0, 500, 500.0, 15.0, 500.0, 1e9, 0.0, 0.6)
+                                 500.0, 500, 500.0, 15.0, 500.0, 1e9, 0.0, 0.6, 0.0, 1)
     expected = uncertainty_zone_levels(500.0 + np.cumsum(sigma * z), 500, 0.2)
     np.testing.assert_array_equal(c, expected)
 
@@ -92,7 +108,7 @@ def test_continuation_ratio_estimates_eta(eta):
     raw = np.zeros(total, dtype=np.uint64) | np.uint64(0xFFFFFFFFFFFF)  # forced bid prints only
     o, h, lo, c, *_ = walk_zones(n_sub, np.full(n, 0.05), np.zeros(n), np.full(n, eta), np.zeros(n),
                                  np.full(n, 1e-9), np.zeros(n), np.zeros(n, np.int64), np.full(n, 1, np.int64),
-                                 rng.standard_normal(total), raw, 1e4, 10_000, 1e4, 15.0, 1e4, 1e9, 0.0, 0.6)
+                                 rng.standard_normal(total), raw, 1e4, 10_000, 1e4, 15.0, 1e4, 1e9, 0.0, 0.6, 0.0, 1)
     moves = np.sign(np.diff(c))
     moves = moves[moves != 0]
     same = np.sum(moves[1:] == moves[:-1])
@@ -123,7 +139,7 @@ def test_walk_zones_never_trades_below_one_tick():
     o, h, lo, c, *_ = walk_zones(n_sub, np.full(n, 3.0), np.full(n, -20.0), np.full(n, 0.25), np.zeros(n),
                                  np.full(n, 0.5), np.zeros(n), np.zeros(n, np.int64), np.full(n, 6, np.int64),
                                  rng.standard_normal(n * 10), rng.bit_generator.random_raw(n * 10),
-                                 10.0, 10, 10.0, 15.0, 10.0, 1e9, 0.0, 0.6)
+                                 10.0, 10, 10.0, 15.0, 10.0, 1e9, 0.0, 0.6, 0.0, 1)
     assert lo.min() >= 1
 
 

@@ -139,7 +139,12 @@ def test_compare_generators_table(week_of_real):
         warnings.simplefilter("ignore")
         result = compare_generators(week_of_real, timeframes=("1min", "1h"))
     assert list(result.summary.columns) == ["FracFire default", "GBM", "GARCH-t", "GARCH-t seasonal", "bootstrap"]
-    assert list(result.summary.index) == ["summary_distance", "discriminative_score", "discriminator_accuracy"]
+    assert list(result.summary.index) == ["summary_distance", "discriminative_score", "discriminator_accuracy",
+                                          "self_discriminative_score"]
+    assert ((result.summary.loc["self_discriminative_score"] >= 0)
+            & (result.summary.loc["self_discriminative_score"] <= 0.5)).all()
+    reference = result.to_dict()["real_reference_discriminative_score"]
+    assert reference is None or 0 <= reference <= 0.5
     accuracy = result.summary.loc["discriminator_accuracy"]
     np.testing.assert_allclose(result.summary.loc["discriminative_score"], (accuracy - 0.5).abs(), atol=1e-12)
     assert "body fraction of RTH 1-min bars" in result.headline.index and "GBM met" in result.headline.columns

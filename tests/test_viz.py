@@ -184,8 +184,13 @@ def test_nothing_is_clipped_and_the_legend_stays_off_the_candles(figsize):
     renderer = fig.canvas.get_renderer()
     page = fig.bbox
     price = fig.axes[0]
-    texts = [t for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels(), ax.yaxis.label,
-                                            ax.title, ax._left_title) if t.get_text()]
+
+    def drawn(axis, limits):  # matplotlib keeps labels of ticks beyond the view; it does not draw them
+        low, high = sorted(limits)
+        return [tick.label1 for tick in axis.get_major_ticks() if low <= tick.get_loc() <= high]
+
+    texts = [t for ax in fig.axes for t in (*drawn(ax.xaxis, ax.get_xlim()), *drawn(ax.yaxis, ax.get_ylim()),
+                                            ax.yaxis.label, ax.title, ax._left_title) if t.get_text()]
     legend = price.get_legend()
     texts += list(legend.get_texts())
     for text in texts:

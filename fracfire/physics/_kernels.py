@@ -17,8 +17,11 @@ _MASK24 = np.uint64(0xFFFFFF)
 _SHIFT24 = np.uint64(24)
 _SHIFT48 = np.uint64(48)
 _SHIFT49 = np.uint64(49)
+_SHIFT50 = np.uint64(50)
+_MASK14 = np.uint64(0x3FFF)
 _ONE = np.uint64(1)
 _TO_UNIT24 = 1.0 / 16777216.0
+_TO_UNIT14 = 1.0 / 16384.0
 
 
 def volatility_path_python(z, jump_u, decay, innovation, y_start, jump_base, branching, hawkes_decay,
@@ -96,6 +99,7 @@ def walk_zones_python(
     z, raw,
     start_x, start_level, start_anchor, anchor_minutes,
     gravity_center, gravity_threshold, gravity_strength, drift_per_logit,
+    persistence, start_side,
 ):
     """Efficient price, uncertainty zones and bid/ask prints, in sub-minute steps.
 
@@ -116,6 +120,15 @@ def walk_zones_python(
     thinning of the minute's trade intensity). A minute without any print
     gets one at its last step. Open and close are the first and last prints,
     high and low the extreme prints.
+
+    Order flow has memory (Choi, Salandro & Shastri's generalisation of the
+    Roll model; Lillo & Farmer): the side of the last print, or the direction
+    of the last level change (the aggressive side that moved the price), is
+    remembered, and with probability ``persistence`` a step's print (with
+    two, its first) takes that side instead of the drawn one. Thin minutes
+    then close on the same side as the minute before more often, which
+    weakens their bid/ask bounce, while busy minutes, with many prints, keep
+    it. ``persistence`` 0 leaves every draw as it was.
 
     Macro gravity: when ``L`` is more than ``gravity_threshold`` ticks from
     ``gravity_center``, the drift is shifted back towards it by
@@ -142,13 +155,18 @@ def walk_zones_python(
     raw : uint64[sum(n_sub)]
         Raw 64-bit draws, one per step: bits 0-23 and 24-47 are the ask and
         bid uniforms, bits 48 and 49 pick the side of the first and last print
-        when both sides traded in the step.
+        when both sides traded in the step (48 also the side of a minute's
+        forced print), bits 50-63 are the uniform of the flow persistence.
     start_x, start_level, start_anchor : float, int, float
         State before the first minute.
     anchor_minutes : float
         Time constant of the exponential mean that mean reversion pulls to.
     gravity_center, gravity_threshold, gravity_strength, drift_per_logit : float
         Macro gravity (see above).
+    persistence : float
+        Probability in [0, 1] that a print takes the remembered side.
+    start_side : int
+        Remembered side before the first minute (1 ask, 0 bid).
 
     Returns
     -------
@@ -156,7 +174,7 @@ def walk_zones_python(
         Traded prices in ticks.
     moves : int64[n]
         Ticks the traded level moved through in each minute (up and down).
-    x, level, anchor : float, int, float
+    x, level, anchor, side : float, int, float, int
         State to continue a later walk from.
     """
     n = n_sub.shape[0]
@@ -168,6 +186,7 @@ def walk_zones_python(
     x = start_x
     level = start_level
     anchor = start_anchor
+    side = start_side
     pull_scale = gravity_strength / gravity_threshold
     e = 0
     for i in range(n):
@@ -214,11 +233,18 @@ def walk_zones_python(
                 # A minute always holds at least one print.
                 ask = ((r >> _SHIFT48) & _ONE) == _ONE
                 bid = not ask
+            keep = (((r >> _SHIFT50) & _MASK14) * _TO_UNIT14) < persistence
+            if ask != bid and keep:
+                ask = side == 1
+                bid = not ask
             if ask or bid:
                 top = level + 1 if ask else level
                 bottom = level if bid else level + 1
                 if ask and bid:
-                    opening = level + 1 if ((r >> _SHIFT48) & _ONE) == _ONE else level
+                    if keep:
+                        opening = level + side
+                    else:
+                        opening = level + 1 if ((r >> _SHIFT48) & _ONE) == _ONE else level
                     closing = level + 1 if ((r >> _SHIFT49) & _ONE) == _ONE else level
                 else:
                     opening = top
@@ -232,10 +258,11 @@ def walk_zones_python(
                     hi = max(hi, top)
                     lo = min(lo, bottom)
                 last_price = closing
+                side = closing - level
         high[i] = hi
         low[i] = lo
         close[i] = last_price
-    return open_, high, low, close, moves, x, level, anchor
+    return open_, high, low, close, moves, x, level, anchor, side
 
 
 walk_zones = njit(cache=True, nogil=True)(walk_zones_python)

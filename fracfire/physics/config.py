@@ -90,9 +90,12 @@ class PhysicsConfig:
         price, reached at twice the threshold (linear from zero at the
         threshold), in [0, 0.5].
     wick_probability : float
-        Probability, per bar and per side, of a wick print: a brief
-        excursion beyond the bar's traded extreme that does not close there
-        (scaled per state by ``StateConfig.wick_multiplier``).
+        Rate, per bar and per side, of a wick print: a brief excursion beyond
+        the bar's traded extreme that does not close there (scaled per state
+        by ``StateConfig.wick_multiplier``). A bar with ``N`` prints gets one
+        with probability ``1 - exp(-wick_probability * N / avg_ticks_per_bar)``:
+        about ``wick_probability`` at the mean print rate, more in busy
+        minutes, less in thin ones.
     wick_extension_avg : float
         Mean wick length in ticks (>= 1): ``1 + Poisson(wick_extension_avg - 1)``.
     volume_per_tick : float
@@ -171,6 +174,13 @@ class PhysicsConfig:
         values make reversion a transient, minute-scale bounce (liquidity
         provision absorbing order flow); long ones make price chop around
         a level for an hour.
+    flow_persistence : float
+        Memory of order flow, in [0, 1]: the probability that a print takes
+        the side of the previous print (or of the last price change) instead
+        of a fresh one. Weakens the bid/ask bounce of thin minutes (overnight
+        bars close on the side they opened on more often, with larger bodies)
+        and leaves busy minutes nearly as they were; 0 gives independent
+        print sides (the plain Roll bounce).
 
     Examples
     --------
@@ -179,57 +189,58 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = 7.219
-    avg_ticks_per_bar: float = 203.8
-    daily_range_mean: float = 38.94
-    daily_range_std: float = 26.11
-    runner_prob: float = 0.2232
-    runner_target_mult: float = 2.191
+    base_volatility: float = 8.33
+    avg_ticks_per_bar: float = 824.3
+    daily_range_mean: float = 39.67
+    daily_range_std: float = 26.67
+    runner_prob: float = 0.3105
+    runner_target_mult: float = 2.24
     macro_gravity_threshold: float = 1500.0
     macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.188
+    wick_probability: float = 0.1553
     wick_extension_avg: float = 1.0
-    volume_per_tick: float = 5.67
+    volume_per_tick: float = 1.319
     session_volatility: dict = field(default_factory=lambda: {
-        'afterhours': 0.6127, 'asian': 0.5091, 'london': 0.7356, 'premarket': 0.6868, 'rth': 0.8403,
+        'afterhours': 0.3744, 'asian': 0.3041, 'london': 0.4077, 'premarket': 0.3794, 'rth': 0.4717,
     })
     session_volume: dict = field(default_factory=lambda: {
-        'afterhours': 2.863, 'asian': 0.1903, 'london': 0.3671, 'premarket': 0.7128, 'rth': 2.606,
+        'afterhours': 2.736, 'asian': 0.03703, 'london': 0.182, 'premarket': 0.457, 'rth': 2.564,
     })
     intraday_volatility: dict = field(default_factory=lambda: {
-        '00:00': 0.6553, '00:30': 0.7784, '01:00': 0.7255, '01:30': 0.958, '02:00': 1.476, '02:30': 1.444,
-        '03:00': 1.511, '03:30': 1.131, '04:00': 1.264, '04:30': 0.9788, '05:00': 1.082, '05:30': 0.9476,
-        '06:00': 0.7226, '06:30': 0.7082, '07:00': 0.6107, '07:30': 0.8821, '08:00': 0.7999, '08:30': 1.051,
-        '09:00': 0.9464, '09:30': 0.9032, '10:00': 1.242, '10:30': 1.238, '11:00': 1.042, '11:30': 1.122,
-        '12:00': 0.8966, '12:30': 0.8465, '13:00': 0.7171, '13:30': 0.8086, '14:00': 1.171, '14:30': 0.9255,
-        '15:00': 0.8787, '15:30': 1.037, '16:00': 1.217, '16:30': 0.7196, '18:00': 0.9992, '18:30': 0.6424,
-        '19:00': 0.754, '19:30': 0.9458, '20:00': 1.427, '20:30': 0.7965, '21:00': 0.9498, '21:30': 1.548,
-        '22:00': 1.034, '22:30': 0.859, '23:00': 0.6936, '23:30': 0.3526,
+        '00:00': 0.7445, '00:30': 0.7557, '01:00': 0.8551, '01:30': 0.9417, '02:00': 1.419, '02:30': 1.405,
+        '03:00': 1.445, '03:30': 1.178, '04:00': 1.21, '04:30': 0.9559, '05:00': 1.167, '05:30': 0.8483,
+        '06:00': 0.731, '06:30': 0.8113, '07:00': 0.6079, '07:30': 0.9351, '08:00': 0.793, '08:30': 1.115,
+        '09:00': 0.8693, '09:30': 0.8671, '10:00': 1.294, '10:30': 1.246, '11:00': 1.081, '11:30': 1.067,
+        '12:00': 0.9081, '12:30': 0.9001, '13:00': 0.7298, '13:30': 0.7454, '14:00': 1.162, '14:30': 1.008,
+        '15:00': 0.8564, '15:30': 0.9442, '16:00': 1.257, '16:30': 0.6472, '18:00': 1.037, '18:30': 0.7614,
+        '19:00': 0.7733, '19:30': 0.9806, '20:00': 1.407, '20:30': 0.7871, '21:00': 1.018, '21:30': 1.498,
+        '22:00': 0.9273, '22:30': 0.7995, '23:00': 0.6866, '23:30': 0.4558,
     })
     intraday_volume: dict = field(default_factory=lambda: {
-        '00:00': 0.8379, '00:30': 1.026, '01:00': 1.235, '01:30': 1.076, '02:00': 1.152, '02:30': 0.7744,
-        '03:00': 0.8669, '03:30': 0.9012, '04:00': 0.8576, '04:30': 0.556, '05:00': 0.9675, '05:30': 0.9436,
-        '06:00': 1.024, '06:30': 0.5589, '07:00': 1.188, '07:30': 1.307, '08:00': 1.443, '08:30': 0.8964,
-        '09:00': 1.094, '09:30': 1.655, '10:00': 1.12, '10:30': 0.9641, '11:00': 0.8524, '11:30': 0.7606,
-        '12:00': 0.7614, '12:30': 0.6915, '13:00': 0.7172, '13:30': 0.6998, '14:00': 0.6083, '14:30': 0.6973,
-        '15:00': 0.8001, '15:30': 1.793, '16:00': 1.408, '16:30': 0.1324, '18:00': 0.7417, '18:30': 0.3311,
-        '19:00': 0.7283, '19:30': 0.6264, '20:00': 1.132, '20:30': 1.224, '21:00': 1.274, '21:30': 1.054,
-        '22:00': 1.125, '22:30': 0.6855, '23:00': 1.108, '23:30': 1.256,
+        '00:00': 0.2959, '00:30': 0.8609, '01:00': 1.681, '01:30': 1.357, '02:00': 0.9585, '02:30': 0.1912,
+        '03:00': 0.756, '03:30': 0.8075, '04:00': 0.6292, '04:30': 0.2409, '05:00': 0.6575, '05:30': 0.9551,
+        '06:00': 0.9648, '06:30': 0.1258, '07:00': 1.071, '07:30': 1.524, '08:00': 1.887, '08:30': 0.7765,
+        '09:00': 1.182, '09:30': 1.887, '10:00': 1.286, '10:30': 0.951, '11:00': 0.747, '11:30': 0.7478,
+        '12:00': 0.7283, '12:30': 0.534, '13:00': 0.5668, '13:30': 0.598, '14:00': 0.5777, '14:30': 0.5663,
+        '15:00': 0.6972, '15:30': 1.768, '16:00': 1.412, '16:30': 0.0714, '18:00': 0.2951, '18:30': 0.05,
+        '19:00': 0.3329, '19:30': 0.1854, '20:00': 0.5815, '20:30': 1.385, '21:00': 1.101, '21:30': 0.5458,
+        '22:00': 1.828, '22:30': 0.4652, '23:00': 1.589, '23:30': 1.211,
     })
-    trend_strength: float = 0.107
+    trend_strength: float = 0.207
     rth_open_boost: float = 1.564
     rth_close_boost: float = 0.6156
-    eta: float = 0.1929
-    vol_of_vol: float = 0.2818
-    vol_memory_days: float = 43.53
-    activity_elasticity: float = 0.7357
-    jump_rate: float = 2.424
-    jump_clustering: float = 0.5137
-    reversion_strength: float = 0.5437
-    reversion_minutes: float = 25.92
-    volume_per_move: float = 63.3
-    trade_clock: float = 0.874
-    activity_dispersion: float = 1.277
+    eta: float = 0.2147
+    vol_of_vol: float = 0.2651
+    vol_memory_days: float = 32.86
+    activity_elasticity: float = 0.2534
+    jump_rate: float = 1.121
+    jump_clustering: float = 0.4598
+    reversion_strength: float = 0.3599
+    reversion_minutes: float = 18.4
+    volume_per_move: float = 91.16
+    trade_clock: float = 0.8591
+    activity_dispersion: float = 1.08
+    flow_persistence: float = 0.8172
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
@@ -259,6 +270,7 @@ class PhysicsConfig:
             "volume_per_move": dict(low=0.0, high=1e6),
             "trade_clock": dict(low=0.0, high=1.0),
             "activity_dispersion": dict(low=0.01, high=5.0),
+            "flow_persistence": dict(low=0.0, high=1.0),
         }
         for key, kw in bounds.items():
             object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))

@@ -173,6 +173,7 @@ class PriceGenerator:
         self._center = self._level
         self._x = float(self._level)
         self._anchor = self._x
+        self._side = 1
         self._state: StateConfig = STATE_CONFIGS[MarketState.RANGING]
         self._end_ns: int | None = None  # end of the last run (either calendar): start_date=None continues it
         self._last_close = self._level
@@ -452,16 +453,17 @@ class PriceGenerator:
         jump_at = np.minimum((u_pos * n_sub).astype(np.int64), n_sub - 1)
         p_side = -np.expm1(-counts / (2.0 * n_sub))
 
-        o, h, lo, c, moves, self._x, self._level, self._anchor = walk_zones(
+        o, h, lo, c, moves, self._x, self._level, self._anchor, self._side = walk_zones(
             n_sub, sigma, drift_sd * sigma, params.eta, params.reversion, p_side, jump_size, jump_at,
             params.max_move, z_sub, raw, self._x, self._level, self._anchor, phys.reversion_minutes,
             float(self._center), schedule.points_to_ticks(phys.macro_gravity_threshold),
-            phys.macro_gravity_strength, schedule.DRIFT_PER_LOGIT,
+            phys.macro_gravity_strength, schedule.DRIFT_PER_LOGIT, phys.flow_persistence, self._side,
         )
         self._state = registry.configs[int(codes[-1])]
 
-        wick_up = u_wick_up < params.wick_prob
-        wick_down = u_wick_down < params.wick_prob
+        wick_prob = -np.expm1(-params.wick_prob * counts / phys.avg_ticks_per_bar)
+        wick_up = u_wick_up < wick_prob
+        wick_down = u_wick_down < wick_prob
         extra = np.zeros((2, n), dtype=np.int64)
         wicks_drawn = 0
         for d, rng in enumerate(rngs):

@@ -168,7 +168,7 @@ class MinuteParams:
     jump_scale: np.ndarray     # jump size multiplier
     max_move: np.ndarray
     activity_cv: np.ndarray
-    wick_prob: np.ndarray
+    wick_prob: np.ndarray      # wick rate per bar and side at the mean print rate
     volume_scale: np.ndarray
 
 
@@ -219,7 +219,7 @@ def minute_params(table: StateTable, codes: np.ndarray, clock: Clock, physics: P
         jump_scale=jump_scale,
         max_move=table.max_move[codes],
         activity_cv=table.activity_cv[codes],
-        wick_prob=np.minimum(1.0, physics.wick_probability * table.wick[codes]),
+        wick_prob=physics.wick_probability * table.wick[codes],
         volume_scale=(volume[clock.session] * _DOW_VOLUME[clock.weekday]
                       * physics.intraday_multipliers()[1][clock.minute_of_day // INTRADAY_BUCKET_MINUTES]),
     )

@@ -73,8 +73,8 @@ class StateConfig:
         15-minute exponential mean (``0.25 * mean_reversion *
         PhysicsConfig.reversion_strength`` per minute): RANGING chops.
     wick_multiplier : float, default 1.0
-        Scales ``PhysicsConfig.wick_probability`` in this state (the product is
-        capped at 1). Must be >= 0.
+        Scales ``PhysicsConfig.wick_probability`` (a rate) in this state.
+        Must be >= 0.
 
     Examples
     --------

@@ -86,6 +86,7 @@ SHAPE_SPACE: dict[str, tuple[float, float, bool]] = {
     "volume_per_move": (0.0, 200.0, False),
     "trade_clock": (0.0, 1.0, False),
     "activity_dispersion": (0.2, 4.0, True),
+    "flow_persistence": (0.0, 0.995, False),
 }
 """Knob -> (low, high, log scale) of the intraday shape search."""
 

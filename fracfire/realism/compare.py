@@ -10,13 +10,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from fracfire.realism.discriminator import discriminate
 from fracfire.realism.peers import PEERS
 from fracfire.realism.scorecard import DEFAULT_TIMEFRAMES, headline_facts, realism_report
 
 if TYPE_CHECKING:
     from fracfire.physics import PhysicsConfig
 
-__all__ = ["GeneratorComparison", "compare_generators", "compare_windows", "wick_body_stats"]
+__all__ = ["SELF_SEED_OFFSET", "GeneratorComparison", "compare_generators", "compare_windows", "wick_body_stats"]
+
+SELF_SEED_OFFSET = 1000
+"""A generator's second run for its self-discrimination uses ``seed + SELF_SEED_OFFSET``."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,13 @@ class GeneratorComparison:
         Rows ``summary_distance``, ``discriminative_score`` (``|accuracy - 0.5|``
         of the 60-bar window classifier), ``discriminator_accuracy`` and, when
         every run had at least 20 trading days per side,
-        ``day_discriminative_score`` and ``day_discriminator_accuracy``; one
-        column per generator (mean over seeds).
+        ``day_discriminative_score`` and ``day_discriminator_accuracy``; then
+        ``self_discriminative_score``: the same window classifier between two
+        runs of the generator itself (seeds ``s`` and ``s +``
+        :data:`SELF_SEED_OFFSET`, same calendar). It is the part of the score
+        that period-to-period variation alone produces: a generator drawn from
+        the real market's own law would score about this much against the
+        real bars. One column per generator (mean over seeds).
     train_days, validation_days, seeds : int
     headline : pandas.DataFrame or None
         The goal facts (:func:`~fracfire.realism.scorecard.headline_facts`):
@@ -53,6 +62,9 @@ class GeneratorComparison:
     seeds: int
     headline: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
+    real_reference: float | None = None
+    """Discriminative score of the fitted (earlier) real sessions against the held-out ones:
+    how different two stretches of the real market look to the classifier."""
 
     def to_dict(self) -> dict:
         """JSON-ready (the report renders ``summary`` and ``table``)."""
@@ -66,6 +78,7 @@ class GeneratorComparison:
             "headline": ([] if self.headline is None else self.headline.reset_index().astype(object)
                          .where(self.headline.reset_index().notna(), None).to_dict(orient="records")),
             "notes": list(self.notes),
+            "real_reference_discriminative_score": self.real_reference,
         }
 
     def to_markdown(self) -> str:
@@ -78,7 +91,12 @@ class GeneratorComparison:
             f"distances averaged over {self.seeds} seed(s). Summary distance = mean of min(distance, 1) "
             "over all metrics (0 = identical); discriminative score = |accuracy - 0.5| of a classifier "
             "telling real from synthetic windows of 60 bars (0 = indistinguishable), its accuracy beside it "
-            "(discriminator_accuracy); the day_ rows are the same for whole trading days.",
+            "(discriminator_accuracy); the day_ rows are the same for whole trading days; "
+            "self_discriminative_score is the same classifier between two runs of the generator itself "
+            "(what period-to-period variation alone gives).",
+            *([f"Reference: the {self.train_days} fitted real sessions against the {self.validation_days} "
+               f"held-out ones score {self.real_reference:.3f} (two stretches of the real market)."]
+              if self.real_reference is not None else []),
             *(["Notes:\n" + "\n".join(f"- {note}" for note in self.notes)] if self.notes else []),
             "## Summary", md(self.summary),
             *(["## Headline facts (mean over seeds)", md(self.headline)] if self.headline is not None else []),
@@ -147,10 +165,13 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
         makers.update({name: (lambda seed, fn=fn: fn(train, validation["time"], start, seed))
                        for name, fn in PEERS.items()})
     reports: dict[str, list] = {name: [] for name in makers}
+    own: dict[str, list[float]] = {name: [] for name in makers}
     total, done = len(makers) * len(seeds), 0
     for name, make in makers.items():
         for seed in seeds:
-            reports[name].append(realism_report(validation, make(seed), timeframes, seed=seed))
+            bars = make(seed)
+            reports[name].append(realism_report(validation, bars, timeframes, seed=seed))
+            own[name].append(abs(discriminate(bars, make(seed + SELF_SEED_OFFSET), seed=seed) - 0.5))
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -169,11 +190,24 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
             summary[name]["day_discriminative_score"] = float(np.mean([r.day_discriminative_score for r in runs]))
             summary[name]["day_discriminator_accuracy"] = float(np.mean([r.day_discriminator_accuracy
                                                                           for r in runs]))
+        summary[name]["self_discriminative_score"] = float(np.mean(own[name]))
         mean = headline_facts(runs)
         headline[name] = mean["synthetic"]
         headline[f"{name} met"] = mean["met"]
     return GeneratorComparison(values, distances, pd.DataFrame(summary), int(train["segment_id"].nunique()),
-                               int(validation["segment_id"].nunique()), len(seeds), headline, first.notes)
+                               int(validation["segment_id"].nunique()), len(seeds), headline, first.notes,
+                               _real_reference(train, validation, seeds[0]))
+
+
+def _real_reference(train: pd.DataFrame, validation: pd.DataFrame, seed: int) -> float | None:
+    """Discriminative score of the last fitted real sessions (as many sessions as the held-out
+    slice has, so windows pair by position within the session) against the held-out ones."""
+    sessions = train["segment_id"].unique()[-validation["segment_id"].nunique():]
+    earlier = train[train["segment_id"].isin(sessions)]
+    try:
+        return abs(discriminate(validation, earlier, seed=seed) - 0.5)
+    except ValueError:
+        return None
 
 
 def wick_body_stats(bars: pd.DataFrame) -> dict[str, float]:

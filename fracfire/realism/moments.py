@@ -10,8 +10,11 @@ of the real file). Two families:
   range per mean ``|r|``, lag-1 autocorrelation at one bar and five minutes,
   kurtosis at one bar and its ratio at five minutes, Hill tail index, ``|r|`` autocorrelation at lags 1, 5 and 30,
   volume level and shape, and within the hour the mean lag-1 autocorrelation
-  (the bounce of quiet hours) and the volume's coefficient of variation and
-  its correlation with ``|r|``;
+  (the bounce of quiet hours), the kurtosis of returns and the dispersion of
+  their skewness, the volume's coefficient of variation and
+  its correlation with ``|r|``, and how much the hour's volatility wanders
+  within the day (the standard deviation of the log mean ``|r|`` of each hour
+  net of its hour-of-day mean and its day's mean);
 * **multi-day** (:func:`daily_moments`): autocorrelation of the log daily
   realised variance at lags 1, 5 and 20, the daily range's coefficient of
   variation and the share of trend days.
@@ -54,6 +57,7 @@ INTRADAY_TOLERANCE: dict[str, float] = {
     "volume_cv_hour": 0.03, "volume_abs_corr_hour": 0.02, "acf1_hour": 0.01,
     "log_kurt1": 0.5, "kurt_ratio": 0.12, "hill": 0.2,
     "abs_acf1": 0.03, "abs_acf5": 0.03, "abs_acf30": 0.03,
+    "hour_vol_sd": 0.02, "kurt_hour": 0.15, "skew_hour_sd": 0.05,
 }
 """Scale of each intraday moment in the calibration objective (about a third of the
 scorecard's tolerance where one exists): a miss of this size costs 1."""
@@ -146,6 +150,7 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
         elif volume:
             out["log_volume_eth"] = float(np.log(bars["volume"].to_numpy(dtype=np.float64)[mask].mean()))
     out.update(_hourly(r, ok, bars["volume"].to_numpy(dtype=np.float64) if volume else None, bar_minutes))
+    out.update(_hour_volatility_dispersion(r, ok, minute, trading_day_number(bars["time"]), bar_minutes))
     if bar_minutes == 1 and "log_kurt1" in out:
         out.setdefault("kurt_ratio", 1.0)
     x = np.where(ok, r, 0.0)
@@ -160,8 +165,10 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
 def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: int) -> dict[str, float]:
     """Means over consecutive one-hour windows (all returns valid) of the lag-1 ACF of
     returns (how much quiet hours bounce, which a pooled ACF dominated by busy hours
-    hides) and, with ``vol``, of the volume's coefficient of variation and of
-    corr(|r|, volume): how volume moves with price within the hour."""
+    hides), of the kurtosis of returns within the hour (``kurt_hour``: tails that a
+    pooled kurtosis, dominated by a few news minutes, hides) with the dispersion of
+    their skewness (``skew_hour_sd``) and, with ``vol``, of the volume's coefficient of
+    variation and of corr(|r|, volume): how volume moves with price within the hour."""
     step = max(6, _bars_per(60, bar_minutes))
     n = len(r) // step
     if n < 10:
@@ -171,11 +178,43 @@ def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: 
         return {}
     r = r[good]
     out = {"acf1_hour": float(np.mean(row_corr(r[:, 1:], r[:, :-1])))}
+    z = r - r.mean(axis=1, keepdims=True)
+    var = (z * z).mean(axis=1)
+    moving = var > 0
+    if moving.sum() >= 10:
+        z = z[moving] / np.sqrt(var[moving])[:, None]
+        out["kurt_hour"] = float((z**4).mean(axis=1).mean())
+        out["skew_hour_sd"] = float((z**3).mean(axis=1).std())
     if vol is not None:
         v = vol[: n * step].reshape(n, step)[good]
         out["volume_cv_hour"] = float(np.mean(v.std(axis=1) / np.maximum(v.mean(axis=1), 1e-9)))
         out["volume_abs_corr_hour"] = float(np.mean(row_corr(np.abs(r), v)))
     return out
+
+
+def _hour_volatility_dispersion(r: np.ndarray, ok: np.ndarray, minute: np.ndarray, day: np.ndarray,
+                                bar_minutes: int) -> dict[str, float]:
+    """``hour_vol_sd``: standard deviation of the log mean ``|r|`` of consecutive one-hour windows
+    (all returns valid, the same trading day) net of the mean of its hour of the day and of its
+    day's mean: how far volatility wanders from hour to hour within a day, beyond the intraday
+    season and the day's level. Needs 3 days and 30 windows."""
+    step = max(6, _bars_per(60, bar_minutes))
+    n = len(r) // step
+    if n < 30:
+        return {}
+    a = np.abs(r[: n * step]).reshape(n, step)
+    good = ok[: n * step].reshape(n, step).all(axis=1)
+    days = day[: n * step].reshape(n, step)
+    good &= (days == days[:, :1]).all(axis=1)
+    level = a.mean(axis=1)
+    good &= level > 0
+    if good.sum() < 30 or len(np.unique(days[good, 0])) < 3:
+        return {}
+    frame = pd.DataFrame({"x": np.log(level[good]), "hour": minute[: n * step:step][good] // 60,
+                          "day": days[good, 0]})
+    frame["x"] -= frame.groupby("hour")["x"].transform("mean")
+    frame["x"] -= frame.groupby("day")["x"].transform("mean")
+    return {"hour_vol_sd": float(frame["x"].std())}
 
 
 def row_corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:

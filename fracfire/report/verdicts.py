@@ -28,6 +28,10 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
                          "lower is better (0 = identical)"),
     "day classifier accuracy": ("the same classifier on whole trading days (needs 20 days per side)",
                                 "lower is better (50 % is ideal)"),
+    "self score": ("the discriminative score between two runs of the same generator (other seed, same "
+                   "calendar): what period-to-period variation alone gives; a generator drawn from the real "
+                   "market's own law would score about this against the real bars",
+                   "a reference, not a goal"),
     "range RMSE": ("root mean squared error of the predicted high-low range of the coming bars, in ticks "
                    "(0.25 points), on real sessions no model was trained on", "lower is better"),
     "vs scratch": ("RMSE minus the from-scratch model's RMSE on the same bars, with its 95 % interval; "
@@ -122,6 +126,8 @@ def realism_verdict(data: dict, goal: float = 0.10) -> Verdict | None:
                "summary distance": f"{s['summary_distance']:.3f}" if "summary_distance" in s else ""}
         if "day_discriminator_accuracy" in s:
             row["day classifier accuracy"] = _pct(s["day_discriminator_accuracy"])
+        if "self_discriminative_score" in s:
+            row["self score"] = f"{s['self_discriminative_score']:.3f}"
         rows.append(row)
     frame = pd.DataFrame(rows)
     details = []
@@ -139,11 +145,16 @@ def realism_verdict(data: dict, goal: float = 0.10) -> Verdict | None:
         details.append(f"{ours} meets {passed} of {judged} stylized-fact goals on the held-out sessions "
                        "(second table).")
         facts_table = _html_table(pd.DataFrame(fact_rows))
+    reference = data.get("real_reference_discriminative_score")
+    if isinstance(reference, (int, float)):
+        details.append(f"For scale: the last fitted real sessions against the held-out ones score {reference:.2f}; "
+                       "two stretches of the real market differ this much to the same classifier.")
     for note in data.get("notes") or []:
         details.append(f"Note: {note}.")
     metrics = ["classifier accuracy", "discriminative score", "summary distance"]
-    if "day classifier accuracy" in frame:
-        metrics.append("day classifier accuracy")
+    for extra in ("day classifier accuracy", "self score"):
+        if extra in frame:
+            metrics.append(extra)
     return Verdict("verdict-realism", "Is the synthetic data realistic?", answer,
                    "pass" if score <= goal else "fail", _html_table(frame, fracfire) + facts_table, details, metrics)
 

@@ -77,6 +77,17 @@ def test_vol_memory_days_makes_calm_and_wild_stretches_last():
     assert daily_rv_acf(2.0) + 0.1 < daily_rv_acf(200.0)
 
 
+def test_vol_memory_tilt_moves_day_to_day_variance_to_the_slow_scales():
+    """At the same total day-to-day dispersion, tilting it to the slow components makes each
+    day's volatility resemble its neighbours' (higher ACF of log daily realised variance)."""
+    def lag1(tilt):
+        df = run(days=120, daily_range_std=25.0, vol_memory_days=40.0, vol_of_vol=0.2, jump_rate=0.0,
+                 vol_memory_tilt=tilt)
+        rv = df.groupby(trading_day_number(df["time"]))["delta_ticks"].apply(lambda d: np.log((d**2).sum()))
+        return acf(rv.to_numpy(), 1)[0]
+    assert lag1(-4.0) + 0.15 < lag1(4.0)  # about 0.50 and 0.77
+
+
 def test_activity_elasticity_ties_volume_to_volatility():
     def open_over_midday(e):
         df = run(days=5, activity_elasticity=e, rth_open_boost=2.0)

@@ -146,6 +146,13 @@ class PhysicsConfig:
         trading days (the others are a quarter, a sixteenth and a
         sixty-fourth of it, at least one day): how long calm or wild
         stretches last.
+    vol_memory_tilt : float
+        How the day-to-day log-variance is shared among those four time
+        scales: component ``k`` (0 the fastest, 3 ``vol_memory_days``) gets a
+        share proportional to ``exp(vol_memory_tilt * k / 3)``. 0 shares it
+        equally (a log-volatility autocovariance decaying like ``-log(lag)``);
+        positive values move it to the slow scales (persistent regimes, days
+        that resemble their neighbours), negative ones to day-to-day jitter.
     activity_elasticity : float
         Exponent of the trade intensity in volatility (prints follow
         volatility; volume with them).
@@ -189,58 +196,59 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = 8.33
-    avg_ticks_per_bar: float = 824.3
-    daily_range_mean: float = 39.67
-    daily_range_std: float = 26.67
-    runner_prob: float = 0.3105
-    runner_target_mult: float = 2.24
+    base_volatility: float = 7.745
+    avg_ticks_per_bar: float = 1219.0
+    daily_range_mean: float = 46.78
+    daily_range_std: float = 27.76
+    runner_prob: float = 0.3598
+    runner_target_mult: float = 2.316
     macro_gravity_threshold: float = 1500.0
     macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.1553
+    wick_probability: float = 0.1824
     wick_extension_avg: float = 1.0
-    volume_per_tick: float = 1.319
+    volume_per_tick: float = 0.6439
     session_volatility: dict = field(default_factory=lambda: {
-        'afterhours': 0.3744, 'asian': 0.3041, 'london': 0.4077, 'premarket': 0.3794, 'rth': 0.4717,
+        'afterhours': 0.5024, 'asian': 0.4152, 'london': 0.5295, 'premarket': 0.5909, 'rth': 0.6819,
     })
     session_volume: dict = field(default_factory=lambda: {
-        'afterhours': 2.736, 'asian': 0.03703, 'london': 0.182, 'premarket': 0.457, 'rth': 2.564,
+        'afterhours': 2.712, 'asian': 0.03956, 'london': 0.1752, 'premarket': 0.4872, 'rth': 2.555,
     })
     intraday_volatility: dict = field(default_factory=lambda: {
-        '00:00': 0.7445, '00:30': 0.7557, '01:00': 0.8551, '01:30': 0.9417, '02:00': 1.419, '02:30': 1.405,
-        '03:00': 1.445, '03:30': 1.178, '04:00': 1.21, '04:30': 0.9559, '05:00': 1.167, '05:30': 0.8483,
-        '06:00': 0.731, '06:30': 0.8113, '07:00': 0.6079, '07:30': 0.9351, '08:00': 0.793, '08:30': 1.115,
-        '09:00': 0.8693, '09:30': 0.8671, '10:00': 1.294, '10:30': 1.246, '11:00': 1.081, '11:30': 1.067,
-        '12:00': 0.9081, '12:30': 0.9001, '13:00': 0.7298, '13:30': 0.7454, '14:00': 1.162, '14:30': 1.008,
-        '15:00': 0.8564, '15:30': 0.9442, '16:00': 1.257, '16:30': 0.6472, '18:00': 1.037, '18:30': 0.7614,
-        '19:00': 0.7733, '19:30': 0.9806, '20:00': 1.407, '20:30': 0.7871, '21:00': 1.018, '21:30': 1.498,
-        '22:00': 0.9273, '22:30': 0.7995, '23:00': 0.6866, '23:30': 0.4558,
+        '00:00': 0.7426, '00:30': 0.6156, '01:00': 0.8538, '01:30': 0.8014, '02:00': 1.103, '02:30': 1.31,
+        '03:00': 1.344, '03:30': 1.052, '04:00': 1.081, '04:30': 0.9387, '05:00': 1.04, '05:30': 1.016,
+        '06:00': 0.882, '06:30': 0.8844, '07:00': 0.8619, '07:30': 0.8194, '08:00': 0.9752, '08:30': 1.095,
+        '09:00': 0.8949, '09:30': 0.9603, '10:00': 1.25, '10:30': 1.032, '11:00': 1.113, '11:30': 1.091,
+        '12:00': 0.857, '12:30': 1.069, '13:00': 0.9582, '13:30': 0.7965, '14:00': 1.073, '14:30': 0.9636,
+        '15:00': 0.8514, '15:30': 0.8877, '16:00': 1.205, '16:30': 0.7404, '18:00': 1.238, '18:30': 0.831,
+        '19:00': 0.8215, '19:30': 0.9887, '20:00': 1.321, '20:30': 0.8597, '21:00': 1.06, '21:30': 1.601,
+        '22:00': 1.043, '22:30': 0.8116, '23:00': 0.7109, '23:30': 0.6844,
     })
     intraday_volume: dict = field(default_factory=lambda: {
-        '00:00': 0.2959, '00:30': 0.8609, '01:00': 1.681, '01:30': 1.357, '02:00': 0.9585, '02:30': 0.1912,
-        '03:00': 0.756, '03:30': 0.8075, '04:00': 0.6292, '04:30': 0.2409, '05:00': 0.6575, '05:30': 0.9551,
-        '06:00': 0.9648, '06:30': 0.1258, '07:00': 1.071, '07:30': 1.524, '08:00': 1.887, '08:30': 0.7765,
-        '09:00': 1.182, '09:30': 1.887, '10:00': 1.286, '10:30': 0.951, '11:00': 0.747, '11:30': 0.7478,
-        '12:00': 0.7283, '12:30': 0.534, '13:00': 0.5668, '13:30': 0.598, '14:00': 0.5777, '14:30': 0.5663,
-        '15:00': 0.6972, '15:30': 1.768, '16:00': 1.412, '16:30': 0.0714, '18:00': 0.2951, '18:30': 0.05,
-        '19:00': 0.3329, '19:30': 0.1854, '20:00': 0.5815, '20:30': 1.385, '21:00': 1.101, '21:30': 0.5458,
-        '22:00': 1.828, '22:30': 0.4652, '23:00': 1.589, '23:30': 1.211,
+        '00:00': 0.3461, '00:30': 1.046, '01:00': 1.318, '01:30': 1.074, '02:00': 0.5809, '02:30': 0.05,
+        '03:00': 0.4871, '03:30': 1.095, '04:00': 0.6645, '04:30': 0.2439, '05:00': 0.5333, '05:30': 0.8381,
+        '06:00': 0.9539, '06:30': 0.172, '07:00': 1.231, '07:30': 1.705, '08:00': 1.648, '08:30': 0.7042,
+        '09:00': 1.226, '09:30': 1.872, '10:00': 1.369, '10:30': 1.0, '11:00': 0.6915, '11:30': 0.6853,
+        '12:00': 0.647, '12:30': 0.4874, '13:00': 0.5764, '13:30': 0.5481, '14:00': 0.5704, '14:30': 0.5982,
+        '15:00': 0.6915, '15:30': 1.794, '16:00': 1.412, '16:30': 0.0801, '18:00': 0.1579, '18:30': 0.05,
+        '19:00': 0.2472, '19:30': 0.056, '20:00': 0.4586, '20:30': 1.595, '21:00': 1.018, '21:30': 0.741,
+        '22:00': 1.879, '22:30': 0.4562, '23:00': 2.022, '23:30': 1.141,
     })
-    trend_strength: float = 0.207
+    trend_strength: float = 0.2123
     rth_open_boost: float = 1.564
     rth_close_boost: float = 0.6156
-    eta: float = 0.2147
-    vol_of_vol: float = 0.2651
-    vol_memory_days: float = 32.86
-    activity_elasticity: float = 0.2534
-    jump_rate: float = 1.121
-    jump_clustering: float = 0.4598
-    reversion_strength: float = 0.3599
-    reversion_minutes: float = 18.4
-    volume_per_move: float = 91.16
-    trade_clock: float = 0.8591
-    activity_dispersion: float = 1.08
-    flow_persistence: float = 0.8172
+    eta: float = 0.2613
+    vol_of_vol: float = 0.2355
+    vol_memory_days: float = 30.28
+    activity_elasticity: float = 0.2025
+    jump_rate: float = 0.9304
+    jump_clustering: float = 0.5902
+    reversion_strength: float = 0.6135
+    reversion_minutes: float = 13.7
+    volume_per_move: float = 104.1
+    trade_clock: float = 0.8345
+    activity_dispersion: float = 1.18
+    flow_persistence: float = 0.8735
+    vol_memory_tilt: float = 0.1953
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
@@ -271,6 +279,7 @@ class PhysicsConfig:
             "trade_clock": dict(low=0.0, high=1.0),
             "activity_dispersion": dict(low=0.01, high=5.0),
             "flow_persistence": dict(low=0.0, high=1.0),
+            "vol_memory_tilt": dict(low=-6.0, high=6.0),
         }
         for key, kw in bounds.items():
             object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))

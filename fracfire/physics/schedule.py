@@ -264,13 +264,15 @@ class Cascade:
     @classmethod
     def of(cls, physics: PhysicsConfig) -> "Cascade":
         """Components of ``physics``: intraday ones share ``vol_of_vol ** 2``, daily ones
-        the day-to-day log-variance implied by ``daily_range_std / daily_range_mean``."""
+        the day-to-day log-variance implied by ``daily_range_std / daily_range_mean``,
+        component ``k`` (0 the fastest) in proportion to ``exp(vol_memory_tilt * k / 3)``."""
         cv = physics.daily_range_std / physics.daily_range_mean
         slow = max(0.0, np.log1p(cv**2) - np.log1p(BROWNIAN_RANGE_CV**2))
         days = np.maximum(1.0, physics.vol_memory_days * np.array(DAILY_SCALE_FRACTIONS))
         tau = np.concatenate([INTRADAY_SCALES, days * SESSION_MINUTES])
+        tilt = np.exp(physics.vol_memory_tilt * np.arange(len(days)) / (len(days) - 1))
         var = np.concatenate([np.full(len(INTRADAY_SCALES), physics.vol_of_vol**2 / len(INTRADAY_SCALES)),
-                              np.full(len(days), slow / len(days))])
+                              slow * tilt / tilt.sum()])
         decay = np.exp(-1.0 / tau)
         return cls(decay, np.sqrt(var * (1.0 - decay**2)), float(var.sum()))
 

@@ -160,3 +160,14 @@ def test_half_hour_levels_split_into_session_levels_and_a_unit_profile():
     # The generator sees the same product: level x profile.
     config = PhysicsConfig(session_volatility=new_levels, intraday_volatility=profile)
     assert config.intraday_multipliers()[0][19] * new_levels["rth"] == pytest.approx(3.0, rel=1e-3)
+
+
+def test_calibration_never_simulates_with_a_scorecard_seed(week):
+    """The engine gives day i of a run the same draws whatever the calendar, so a fit tuned to
+    seed 0 would flatter any held-out scorecard run with seed 0: the fit and its held-out
+    report use seed families of their own."""
+    from fracfire.realism.calibration import FIT_SEED_OFFSET, REPORT_SEED_OFFSET, _Target
+
+    fit, report = _Target(week, (0, 1)), _Target(week, (0, 1), offset=REPORT_SEED_OFFSET)
+    assert fit.seeds == (FIT_SEED_OFFSET, FIT_SEED_OFFSET + 1)
+    assert not set(fit.seeds) & set(report.seeds) and min(fit.seeds + report.seeds) >= 1000

@@ -187,4 +187,3 @@ def test_markov_states_switch_rates_follow_exit_rates():
     # Occupancy is weight / exit rate, normalised: 0.5/1 : 0.5/4.
     assert share_fast == pytest.approx(0.2, abs=0.02)
     assert len(runs) > 100
-

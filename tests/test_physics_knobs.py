@@ -55,6 +55,20 @@ def test_eta_sets_the_bounce():
     assert lag1(eta=0.05) < lag1(eta=0.6) - 0.02
 
 
+def test_jump_vol_kick_makes_volatility_follow_jumps():
+    """With a kick, the minutes after a jump are more volatile than those before it."""
+    def after_over_before(kick):
+        df = run(days=20, jump_rate=10.0, base_volatility=6.0, vol_of_vol=0.0, jump_clustering=0.0,
+                 jump_vol_kick=kick)
+        r = df["delta_ticks"].abs().to_numpy(dtype=float)
+        big = np.flatnonzero(r > np.quantile(r, 0.999))
+        big = big[(big > 10) & (big < len(r) - 11)]
+        after = np.mean([r[i + 1:i + 11].mean() for i in big])
+        before = np.mean([r[i - 10:i].mean() for i in big])
+        return after / before
+    assert after_over_before(0.0) + 0.15 < after_over_before(1.0)  # about 1.14 and 1.43
+
+
 def test_reversion_strength_makes_returns_revert():
     def lag1(strength):
         df = run(days=10, state_sequence=[(0, MarketState.RANGING)], reversion_strength=strength)

@@ -159,6 +159,11 @@ class PhysicsConfig:
     jump_rate : float
         Expected jumps of the efficient price per trading session, before
         self-excitation (scaled per state by ``volatility_multiplier ** 2``).
+    jump_vol_kick : float
+        Rise of the fastest (5-minute) log-volatility component at each jump:
+        volatility after news. With ``jump_clustering`` it feeds back (a jump
+        raises volatility, and the next jump is scaled by it); 0 leaves the
+        volatility untouched by jumps.
     jump_clustering : float
         Branching ratio of the Hawkes jump arrivals in [0, 0.95): the mean
         number of further jumps each jump triggers (decay 10 minutes).
@@ -249,6 +254,7 @@ class PhysicsConfig:
     activity_dispersion: float = 1.18
     flow_persistence: float = 0.8735
     vol_memory_tilt: float = 0.1953
+    jump_vol_kick: float = 0.3
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)
@@ -280,6 +286,7 @@ class PhysicsConfig:
             "activity_dispersion": dict(low=0.01, high=5.0),
             "flow_persistence": dict(low=0.0, high=1.0),
             "vol_memory_tilt": dict(low=-6.0, high=6.0),
+            "jump_vol_kick": dict(low=0.0, high=3.0),
         }
         for key, kw in bounds.items():
             object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))

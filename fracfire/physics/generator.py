@@ -421,7 +421,7 @@ class PriceGenerator:
         log_vol, jumps, self._vol, self._excitation = volatility_path(
             z_vol, u_jump, cascade.decay, cascade.innovation, self._vol, params.jump_base,
             phys.jump_clustering, float(np.exp(-1.0 / schedule.HAWKES_DECAY_MINUTES)), self._excitation,
-            schedule.JUMP_VOL_KICK,
+            phys.jump_vol_kick,
         )
         sigma = self._sigma0 * params.season * np.exp(log_vol - cascade.variance)
         drift_sd = params.drift_sd

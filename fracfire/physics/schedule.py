@@ -54,8 +54,6 @@ REVERSION_PER_MINUTE = 0.25
 HAWKES_DECAY_MINUTES = 10.0
 """Decay time of the jump self-excitation."""
 
-JUMP_VOL_KICK = 0.3
-"""Rise of the fastest log-volatility component at each jump (volatility clusters after news)."""
 
 SUBSTEP_SIGMA = 0.6
 """Target efficient-price standard deviation (ticks) of one sub-minute step."""

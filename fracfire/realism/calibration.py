@@ -92,6 +92,7 @@ SHAPE_SPACE: dict[str, tuple[float, float, bool]] = {
     "trade_clock": (0.0, 1.0, False),
     "activity_dispersion": (0.2, 4.0, True),
     "flow_persistence": (0.0, 0.995, False),
+    "jump_vol_kick": (0.0, 1.0, False),
 }
 """Knob -> (low, high, log scale) of the intraday shape search."""
 

@@ -50,6 +50,24 @@ def test_intraday_moments_of_real_one_and_five_minute_bars(real):
     assert moments["zero_rth"] == 0.0
 
 
+def test_zero_range_hour_dispersion_sees_unchanged_bars_in_the_wrong_hours(real):
+    """``zero_eth_hour_sd``: the same overnight share of zero-range bars, once spread over the
+    night hours as in real ES and once piled into one hour, gives a small and a large
+    dispersion across hours."""
+    moments = intraday_moments(real)
+    assert 2.0 < moments["zero_eth_hour_sd"] < 10.0  # real ES: 1-17 % by hour
+    bars = real.copy()
+    hour = bars["time"].dt.hour.to_numpy()  # the bars' clock is US/Eastern
+    night = ~((hour >= 9) & (hour < 16))
+    zero = (bars["range_ticks"] == 0).to_numpy()
+    piled = night & (hour == 19)
+    share = zero[night].mean()
+    # every 19:00 ET bar flat, no other night bar flat: the same order of overall share
+    bars["range_ticks"] = np.where(piled, 0, np.maximum(bars["range_ticks"], 1))
+    assert 0.5 * share < (bars["range_ticks"].to_numpy()[night] == 0).mean() < 2 * share
+    assert intraday_moments(bars)["zero_eth_hour_sd"] > 3 * moments["zero_eth_hour_sd"]
+
+
 def test_hourly_tail_and_wander_moments_separate_real_from_gaussian_bars(real):
     """Real ES hours have fat-tailed returns and a volatility that wanders from hour to hour;
     a constant-volatility Gaussian walk on the same calendar has neither."""

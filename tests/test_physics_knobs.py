@@ -85,7 +85,9 @@ def test_vol_of_vol_clusters_volatility():
 
 def test_vol_memory_days_makes_calm_and_wild_stretches_last():
     def daily_rv_acf(days):
-        df = run(days=150, daily_range_std=25.0, vol_memory_days=days, vol_of_vol=0.2)
+        # equal shares of the day-to-day variance (a positive tilt parks it in the slowest
+        # component, which barely moves within 150 days)
+        df = run(days=150, daily_range_std=25.0, vol_memory_days=days, vol_of_vol=0.2, vol_memory_tilt=0.0)
         rv = df.groupby(trading_day_number(df["time"]))["delta_ticks"].apply(lambda d: np.log((d**2).sum()))
         return acf(rv.to_numpy(), 5).mean()
     assert daily_rv_acf(2.0) + 0.1 < daily_rv_acf(200.0)
@@ -104,7 +106,7 @@ def test_vol_memory_tilt_moves_day_to_day_variance_to_the_slow_scales():
 
 def test_activity_elasticity_ties_volume_to_volatility():
     def open_over_midday(e):
-        df = run(days=5, activity_elasticity=e, rth_open_boost=2.0)
+        df = run(days=5, activity_elasticity=e, rth_open_boost=2.0, volume_per_move=0.0)  # prints only
         hhmm = df["time"].dt.strftime("%H:%M")
         volume = df["volume"]
         return volume[hhmm.str.startswith("09:3")].mean() / volume[hhmm.str.startswith("12:")].mean()
@@ -131,8 +133,8 @@ def test_daily_range_std_spreads_daily_ranges():
 
 
 def test_runner_prob_makes_directional_days():
-    _, calm = per_day(run(days=30, runner_prob=0.0))
-    _, trend = per_day(run(days=30, runner_prob=1.0))
+    _, calm = per_day(run(days=30, runner_prob=0.0, runner_target_mult=2.5))
+    _, trend = per_day(run(days=30, runner_prob=1.0, runner_target_mult=2.5))
     assert calm.abs().mean() * 1.5 < trend.abs().mean()
 
 
@@ -191,16 +193,30 @@ def test_volume_per_move_ties_volume_to_price_movement():
     assert corr(0.0) + 0.1 < corr(100.0)
 
 
+def test_book_depth_follows_the_session_volume_multiplier():
+    """The contracts a price move goes through scale with the minute's volume multiplier:
+    with volume from moves only, tripling a session's volume multiplier triples its volume
+    per tick of range."""
+    def per_tick(**knobs):
+        df = run(days=3, volume_per_tick=1e-6, volume_per_move=50.0, **knobs)
+        asian = (df["session"] == "asian") & (df["range_ticks"] > 0)
+        return (df.loc[asian, "volume"] / df.loc[asian, "range_ticks"]).mean()
+    assert per_tick(session_volume={"asian": 3.0}) > 2.5 * per_tick(session_volume={"asian": 1.0})
+
+
 def test_volume_per_tick_scales_volume():
-    assert run(days=2, volume_per_tick=5.0)["volume"].mean() * 3 < run(days=2, volume_per_tick=20.0)["volume"].mean()
+    def volume(vpt):
+        return run(days=2, volume_per_tick=vpt, volume_per_move=0.0)["volume"].mean()
+    assert volume(5.0) * 3 < volume(20.0)
 
 
 def test_session_overrides_reshape_the_day_around_its_mean_range():
     """A session's volatility multiplier moves that session against the others; the day's
     mean range stays ``daily_range_mean`` (the level is renormalised). Volume multipliers
-    scale that session's prints and volume."""
-    base = run(days=3)
-    hot = run(days=3, session_volatility={"asian": 2.0}, session_volume={"asian": 3.0})
+    scale that session's prints and volume (without the volume of price moves, which follows
+    the renormalised volatility)."""
+    base = run(days=3, volume_per_move=0.0)
+    hot = run(days=3, session_volatility={"asian": 2.0}, session_volume={"asian": 3.0}, volume_per_move=0.0)
     asian, rth = base["session"] == "asian", base["session"] == "rth"
 
     def ratio(df):

@@ -100,11 +100,13 @@ class PhysicsConfig:
         Mean wick length in ticks (>= 1): ``1 + Poisson(wick_extension_avg - 1)``.
     volume_per_tick : float
         Contracts per trade print (bar volume is the minute's prints times
-        this, plus ``volume_per_move`` per tick the price moved, times
-        log-normal noise).
+        this, plus ``volume_per_move`` times the minute's volume multiplier
+        per tick the price moved, times log-normal noise).
     volume_per_move : float
         Contracts traded per tick the price moves through (the queue a move
-        consumes): ties volume to realised price movement, as in real
+        consumes) at volume multiplier 1; the book is as deep as the session
+        is busy, so it scales with the session, weekday and half-hour volume
+        multipliers. Ties volume to realised price movement, as in real
         markets where busy minutes are the ones that move.
     session_volatility : dict, optional
         Volatility multiplier per session name (``asian, london, premarket,
@@ -201,60 +203,60 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = 7.745
-    avg_ticks_per_bar: float = 1219.0
-    daily_range_mean: float = 46.78
-    daily_range_std: float = 27.76
-    runner_prob: float = 0.3598
-    runner_target_mult: float = 2.316
+    base_volatility: float = 7.941
+    avg_ticks_per_bar: float = 109.4
+    daily_range_mean: float = 49.04
+    daily_range_std: float = 27.92
+    runner_prob: float = 0.4451
+    runner_target_mult: float = 1.696
     macro_gravity_threshold: float = 1500.0
     macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.1824
+    wick_probability: float = 0.1847
     wick_extension_avg: float = 1.0
-    volume_per_tick: float = 0.6439
+    volume_per_tick: float = 1.34
     session_volatility: dict = field(default_factory=lambda: {
-        'afterhours': 0.5024, 'asian': 0.4152, 'london': 0.5295, 'premarket': 0.5909, 'rth': 0.6819,
+        'afterhours': 0.528, 'asian': 0.4151, 'london': 0.5527, 'premarket': 0.629, 'rth': 0.7138,
     })
     session_volume: dict = field(default_factory=lambda: {
-        'afterhours': 2.712, 'asian': 0.03956, 'london': 0.1752, 'premarket': 0.4872, 'rth': 2.555,
+        'afterhours': 3.221, 'asian': 0.4684, 'london': 0.7076, 'premarket': 1.166, 'rth': 2.473,
     })
     intraday_volatility: dict = field(default_factory=lambda: {
-        '00:00': 0.7426, '00:30': 0.6156, '01:00': 0.8538, '01:30': 0.8014, '02:00': 1.103, '02:30': 1.31,
-        '03:00': 1.344, '03:30': 1.052, '04:00': 1.081, '04:30': 0.9387, '05:00': 1.04, '05:30': 1.016,
-        '06:00': 0.882, '06:30': 0.8844, '07:00': 0.8619, '07:30': 0.8194, '08:00': 0.9752, '08:30': 1.095,
-        '09:00': 0.8949, '09:30': 0.9603, '10:00': 1.25, '10:30': 1.032, '11:00': 1.113, '11:30': 1.091,
-        '12:00': 0.857, '12:30': 1.069, '13:00': 0.9582, '13:30': 0.7965, '14:00': 1.073, '14:30': 0.9636,
-        '15:00': 0.8514, '15:30': 0.8877, '16:00': 1.205, '16:30': 0.7404, '18:00': 1.238, '18:30': 0.831,
-        '19:00': 0.8215, '19:30': 0.9887, '20:00': 1.321, '20:30': 0.8597, '21:00': 1.06, '21:30': 1.601,
-        '22:00': 1.043, '22:30': 0.8116, '23:00': 0.7109, '23:30': 0.6844,
+        '00:00': 0.6735, '00:30': 0.6523, '01:00': 0.8263, '01:30': 0.8507, '02:00': 1.187, '02:30': 1.217,
+        '03:00': 1.285, '03:30': 1.061, '04:00': 1.151, '04:30': 0.8998, '05:00': 1.007, '05:30': 0.9923,
+        '06:00': 0.821, '06:30': 0.8911, '07:00': 0.9524, '07:30': 0.8815, '08:00': 0.9679, '08:30': 1.105,
+        '09:00': 0.8826, '09:30': 0.9393, '10:00': 1.251, '10:30': 1.019, '11:00': 1.125, '11:30': 1.07,
+        '12:00': 0.9078, '12:30': 0.9895, '13:00': 0.9516, '13:30': 0.8516, '14:00': 1.079, '14:30': 0.9899,
+        '15:00': 0.8293, '15:30': 0.916, '16:00': 1.214, '16:30': 0.7249, '18:00': 1.163, '18:30': 0.7259,
+        '19:00': 0.8424, '19:30': 1.055, '20:00': 1.401, '20:30': 0.8965, '21:00': 1.091, '21:30': 1.554,
+        '22:00': 1.075, '22:30': 0.7754, '23:00': 0.7155, '23:30': 0.6922,
     })
     intraday_volume: dict = field(default_factory=lambda: {
-        '00:00': 0.3461, '00:30': 1.046, '01:00': 1.318, '01:30': 1.074, '02:00': 0.5809, '02:30': 0.05,
-        '03:00': 0.4871, '03:30': 1.095, '04:00': 0.6645, '04:30': 0.2439, '05:00': 0.5333, '05:30': 0.8381,
-        '06:00': 0.9539, '06:30': 0.172, '07:00': 1.231, '07:30': 1.705, '08:00': 1.648, '08:30': 0.7042,
-        '09:00': 1.226, '09:30': 1.872, '10:00': 1.369, '10:30': 1.0, '11:00': 0.6915, '11:30': 0.6853,
-        '12:00': 0.647, '12:30': 0.4874, '13:00': 0.5764, '13:30': 0.5481, '14:00': 0.5704, '14:30': 0.5982,
-        '15:00': 0.6915, '15:30': 1.794, '16:00': 1.412, '16:30': 0.0801, '18:00': 0.1579, '18:30': 0.05,
-        '19:00': 0.2472, '19:30': 0.056, '20:00': 0.4586, '20:30': 1.595, '21:00': 1.018, '21:30': 0.741,
-        '22:00': 1.879, '22:30': 0.4562, '23:00': 2.022, '23:30': 1.141,
+        '00:00': 0.883, '00:30': 0.9875, '01:00': 1.083, '01:30': 1.043, '02:00': 1.092, '02:30': 0.992,
+        '03:00': 0.8387, '03:30': 0.9028, '04:00': 0.9716, '04:30': 0.7773, '05:00': 0.8261, '05:30': 0.8876,
+        '06:00': 0.9901, '06:30': 0.8785, '07:00': 1.04, '07:30': 1.334, '08:00': 1.36, '08:30': 0.8548,
+        '09:00': 1.127, '09:30': 1.161, '10:00': 1.01, '10:30': 1.046, '11:00': 0.7855, '11:30': 0.8295,
+        '12:00': 1.026, '12:30': 0.7776, '13:00': 0.9868, '13:30': 0.9308, '14:00': 0.7037, '14:30': 0.7594,
+        '15:00': 1.107, '15:30': 1.562, '16:00': 1.393, '16:30': 0.2423, '18:00': 0.9377, '18:30': 0.6396,
+        '19:00': 0.8672, '19:30': 0.8498, '20:00': 1.059, '20:30': 1.102, '21:00': 1.042, '21:30': 1.207,
+        '22:00': 1.121, '22:30': 0.9016, '23:00': 1.208, '23:30': 0.8021,
     })
-    trend_strength: float = 0.2123
+    trend_strength: float = 0.3495
     rth_open_boost: float = 1.564
     rth_close_boost: float = 0.6156
-    eta: float = 0.2613
-    vol_of_vol: float = 0.2355
-    vol_memory_days: float = 30.28
-    activity_elasticity: float = 0.2025
-    jump_rate: float = 0.9304
-    jump_clustering: float = 0.5902
-    reversion_strength: float = 0.6135
-    reversion_minutes: float = 13.7
-    volume_per_move: float = 104.1
-    trade_clock: float = 0.8345
-    activity_dispersion: float = 1.18
-    flow_persistence: float = 0.8735
-    vol_memory_tilt: float = 0.1953
-    jump_vol_kick: float = 0.3
+    eta: float = 0.271
+    vol_of_vol: float = 0.249
+    vol_memory_days: float = 27.8
+    activity_elasticity: float = 0.2639
+    jump_rate: float = 1.183
+    jump_clustering: float = 0.5894
+    reversion_strength: float = 0.6014
+    reversion_minutes: float = 13.96
+    volume_per_move: float = 105.8
+    trade_clock: float = 0.9016
+    activity_dispersion: float = 1.178
+    flow_persistence: float = 0.8625
+    vol_memory_tilt: float = 1.369
+    jump_vol_kick: float = 0.3116
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)

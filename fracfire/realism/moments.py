@@ -6,7 +6,8 @@ of the real file). Two families:
 
 * **intraday** (:func:`intraday_moments`): volatility level (mean ``|r|``) in and
   out of regular hours, the
-  regular-hours open and close shape, zero-range share, body fraction,
+  regular-hours open and close shape, zero-range share (and at night its
+  dispersion across clock hours), body fraction,
   range per mean ``|r|``, lag-1 autocorrelation at one bar and five minutes,
   kurtosis at one bar and its ratio at five minutes, Hill tail index, ``|r|`` autocorrelation at lags 1, 5 and 30,
   volume level and shape, and within the hour the mean lag-1 autocorrelation
@@ -49,7 +50,7 @@ TREND_DAY = 0.6
 INTRADAY_TOLERANCE: dict[str, float] = {
     "log_abs_rth": 0.03, "log_abs_eth": 0.05,
     "open_ratio": 0.15, "close_ratio": 0.15,
-    "zero_rth": 0.3, "zero_eth": 1.5,
+    "zero_rth": 0.3, "zero_eth": 1.5, "zero_eth_hour_sd": 1.5,
     "body_rth": 0.015, "body_eth": 0.025,
     "range_per_abs": 0.05,
     "acf1_rth": 0.01, "acf1_eth": 0.015, "acf1_5min": 0.02,
@@ -81,6 +82,16 @@ def _acf_at(x: np.ndarray, lag: int) -> float:
     x = x - x.mean()
     denom = float(np.dot(x, x))
     return float(np.dot(x[:-lag], x[lag:]) / denom) if denom > 0 else 0.0
+
+
+def _hour_zero_dispersion(zero: np.ndarray, hour: np.ndarray) -> float:
+    """Standard deviation across clock hours (with at least 30 bars) of the share (%) of
+    zero-range bars: whether unchanged bars sit in the hours they do in real data rather
+    than only in the right overall proportion."""
+    counts = np.bincount(hour, minlength=24)
+    seen = counts >= 30
+    shares = 100.0 * np.bincount(hour, weights=zero.astype(np.float64), minlength=24)[seen] / counts[seen]
+    return float(shares.std()) if len(shares) > 1 else 0.0
 
 
 def kurtosis(x: np.ndarray) -> float:
@@ -119,6 +130,8 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
         out[f"log_abs_{name}"] = float(np.log(max(np.abs(x).mean(), 1e-9)))
         moving = mask & (rng > 0)
         out[f"zero_{name}"] = float(100.0 * (rng[mask] == 0).mean())
+        if name == "eth":
+            out["zero_eth_hour_sd"] = _hour_zero_dispersion(rng[mask] == 0, minute[mask] // 60)
         out[f"body_{name}"] = float((body[moving] / rng[moving]).mean()) if moving.any() else 0.0
         pair = ok[1:] & ok[:-1] & mask[1:] & mask[:-1]
         out[f"acf1_{name}"] = float(np.corrcoef(r[1:][pair], r[:-1][pair])[0, 1]) if pair.sum() > 50 else 0.0

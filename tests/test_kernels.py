@@ -45,13 +45,34 @@ def test_volatility_path_equals_python_twin(seed, n):
     rng = np.random.default_rng(seed)
     k = 5
     args = (rng.standard_normal((n, k)), rng.random(n), np.exp(-1 / rng.uniform(2, 500, k)),
-            rng.uniform(0, 0.2, k), rng.normal(0, 0.3, k), rng.uniform(0, 0.05, n), 0.5, 0.9, 0.01, 0.3)
+            rng.uniform(0, 0.2, k), rng.normal(0, 0.3, k), rng.uniform(0, 0.05, n), 0.5, 0.9, 0.01, 0.3, 0.2)
     fast = volatility_path(*args)
     slow = volatility_path_python(*args)
     np.testing.assert_allclose(fast[0], slow[0])
     np.testing.assert_array_equal(fast[1], slow[1])
     np.testing.assert_allclose(fast[2], slow[2])
     assert fast[3] == pytest.approx(slow[3])
+    np.testing.assert_allclose(fast[4], slow[4])
+    assert fast[5] == pytest.approx(slow[5])
+
+
+def test_volatility_path_returns_the_kicks_apart():
+    """Without diffusion, the fastest component is exactly the decaying sum of the jump kicks."""
+    n = 5000
+    rng = np.random.default_rng(4)
+    decay = np.array([np.exp(-1 / 5.0)])
+    log_vol, jumps, y, _, kicks, kick_end = volatility_path(
+        np.zeros((n, 1)), rng.random(n), decay, np.zeros(1), np.array([0.1]), np.full(n, 0.02), 0.5, 0.9, 0.0, 0.3,
+        0.1)
+    assert jumps.sum() > 50
+    np.testing.assert_allclose(kicks, log_vol)
+    assert kick_end == pytest.approx(y[0])
+    expected = np.zeros(n)
+    level = 0.1
+    for i in range(n):
+        level = level * decay[0] + 0.3 * jumps[i]
+        expected[i] = level
+    np.testing.assert_allclose(kicks, expected)
 
 
 def test_walk_zones_ohlc_invariants_and_continuity():
@@ -150,8 +171,8 @@ def test_hawkes_jumps_cluster_with_the_branching_ratio():
     z = np.zeros((n, 0))
     counts = {}
     for branching in (0.0, 0.6):
-        _, jumps, _, _ = volatility_path(z, rng.random(n), np.zeros(0), np.zeros(0), np.zeros(0), base,
-                                         branching, np.exp(-1 / 10), 0.0, 0.0)
+        _, jumps, *_ = volatility_path(z, rng.random(n), np.zeros(0), np.zeros(0), np.zeros(0), base,
+                                       branching, np.exp(-1 / 10), 0.0, 0.0, 0.0)
         counts[branching] = jumps.sum()
     # Mean rate of a stationary Hawkes process: base / (1 - branching).
     assert counts[0.0] / n == pytest.approx(0.001, rel=0.1)
@@ -164,7 +185,7 @@ def test_log_volatility_components_have_their_stationary_variance():
     decay = np.exp(-1 / np.array([5.0, 50.0]))
     std = np.array([0.2, 0.3])
     log_vol, *_ = volatility_path(rng.standard_normal((n, 2)), np.ones(n), decay, std * np.sqrt(1 - decay**2),
-                                  np.zeros(2), np.zeros(n), 0.0, 0.5, 0.0, 0.0)
+                                  np.zeros(2), np.zeros(n), 0.0, 0.5, 0.0, 0.0, 0.0)
     assert log_vol.var() == pytest.approx(0.13, rel=0.1)
 
 

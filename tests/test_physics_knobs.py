@@ -56,17 +56,32 @@ def test_eta_sets_the_bounce():
 
 
 def test_jump_vol_kick_makes_volatility_follow_jumps():
-    """With a kick, the minutes after a jump are more volatile than those before it."""
+    """With a kick, the ten minutes after a large move are livelier, against the same ten
+    minutes twenty minutes before it, than without one. (A flat intraday season, and a
+    "before" window far enough back that it holds neither the jump, when the large move is a
+    lively minute after it, nor its kick.)"""
+    flat = dict(session_volatility={s: 1.0 for s in ("asian", "london", "premarket", "rth", "afterhours")},
+                intraday_volatility={}, rth_open_boost=0.0, rth_close_boost=0.0)
+
     def after_over_before(kick):
         df = run(days=20, jump_rate=10.0, base_volatility=6.0, vol_of_vol=0.0, jump_clustering=0.0,
-                 jump_vol_kick=kick)
+                 jump_vol_kick=kick, **flat)
         r = df["delta_ticks"].abs().to_numpy(dtype=float)
         big = np.flatnonzero(r > np.quantile(r, 0.999))
-        big = big[(big > 10) & (big < len(r) - 11)]
+        big = big[(big > 30) & (big < len(r) - 11)]
         after = np.mean([r[i + 1:i + 11].mean() for i in big])
-        before = np.mean([r[i - 10:i].mean() for i in big])
+        before = np.mean([r[i - 30:i - 20].mean() for i in big])
         return after / before
-    assert after_over_before(0.0) + 0.15 < after_over_before(1.0)  # about 1.14 and 1.43
+    assert after_over_before(0.0) + 0.3 < after_over_before(1.0)  # about 1.6 and 2.2 on seed 1
+
+
+def test_clustered_jumps_do_not_compound_their_kicks():
+    """Jumps are sized by the volatility without the kicks of earlier jumps: a strong kick
+    makes the minutes after a jump livelier but does not make a burst of jumps grow."""
+    def largest(kick):
+        df = run(days=20, jump_rate=5.0, jump_clustering=0.8, jump_vol_kick=kick, vol_of_vol=0.0)
+        return np.sort(df["delta_ticks"].abs().to_numpy())[-30:].mean()
+    assert largest(1.0) < 2 * largest(0.0)  # about 1.3 times; 3.5 times when kicks compounded
 
 
 def test_reversion_strength_makes_returns_revert():

@@ -25,7 +25,7 @@ _TO_UNIT14 = 1.0 / 16384.0
 
 
 def volatility_path_python(z, jump_u, decay, innovation, y_start, jump_base, branching, hawkes_decay,
-                           excitation_start, vol_kick):
+                           excitation_start, vol_kick, kick_start):
     """Multi-scale log-volatility and self-exciting jump arrivals, minute by minute.
 
     The log-volatility is a sum of ``K`` Ornstein-Uhlenbeck components with
@@ -38,7 +38,10 @@ def volatility_path_python(z, jump_u, decay, innovation, y_start, jump_base, bra
     ``branching * (1 - hawkes_decay)`` after each jump (so ``branching`` is
     the mean number of jumps a jump triggers). A jump also raises the
     fastest log-volatility component by ``vol_kick`` (volatility clusters
-    after news).
+    after news); the kicks' share of that component, decaying with it, is
+    returned apart so that jump sizes can be set by the volatility without
+    them (else a burst of jumps compounds its own kicks into ever larger
+    jumps).
 
     Parameters
     ----------
@@ -55,6 +58,8 @@ def volatility_path_python(z, jump_u, decay, innovation, y_start, jump_base, bra
     branching, hawkes_decay, excitation_start, vol_kick : float
         Hawkes branching ratio, per-minute decay of the excitation, the
         excitation before the first minute, and the log-volatility kick of a jump.
+    kick_start : float
+        The kicks' share of the fastest component before the first minute.
 
     Returns
     -------
@@ -66,13 +71,20 @@ def volatility_path_python(z, jump_u, decay, innovation, y_start, jump_base, bra
         Components after the last minute.
     excitation_end : float
         Hawkes excitation after the last minute.
+    kicks : float64[n]
+        The part of ``log_vol`` that jump kicks put there (this minute's included).
+    kick_end : float
+        That part after the last minute.
     """
     n = z.shape[0]
     k_count = decay.shape[0]
     y = y_start.copy()
     log_vol = np.empty(n, dtype=np.float64)
     jumps = np.zeros(n, dtype=np.bool_)
+    kicks = np.zeros(n, dtype=np.float64)
     h = excitation_start
+    kick = kick_start
+    kick_decay = decay[0] if k_count > 0 else 0.0
     boost = branching * (1.0 - hawkes_decay)
     for i in range(n):
         total = 0.0
@@ -81,14 +93,17 @@ def volatility_path_python(z, jump_u, decay, innovation, y_start, jump_base, bra
             total += y[k]
         rate = jump_base[i] + h
         h *= hawkes_decay
+        kick *= kick_decay
         if jump_u[i] < 1.0 - math.exp(-rate):
             jumps[i] = True
             h += boost
             if k_count > 0:
                 y[0] += vol_kick
                 total += vol_kick
+                kick += vol_kick
         log_vol[i] = total
-    return log_vol, jumps, y, h
+        kicks[i] = kick
+    return log_vol, jumps, y, h, kicks, kick
 
 
 volatility_path = njit(cache=True, nogil=True)(volatility_path_python)

@@ -60,7 +60,8 @@ class PhysicsConfig:
     ----------
     base_volatility : float
         Heat of the market: the mean size of a jump of the efficient price,
-        in units of the minute's volatility (jump sizes are exponential).
+        in units of the minute's volatility without the kicks of jumps
+        (``jump_vol_kick``; jump sizes are exponential).
         Larger values give larger bar ranges and fatter tails.
     avg_ticks_per_bar : float
         Base activity: expected trade prints per minute at the reference
@@ -163,9 +164,9 @@ class PhysicsConfig:
         self-excitation (scaled per state by ``volatility_multiplier ** 2``).
     jump_vol_kick : float
         Rise of the fastest (5-minute) log-volatility component at each jump:
-        volatility after news. With ``jump_clustering`` it feeds back (a jump
-        raises volatility, and the next jump is scaled by it); 0 leaves the
-        volatility untouched by jumps.
+        volatility after news: the diffusion after a jump is livelier, while
+        jump sizes ignore the kicks (clustered jumps do not compound); 0
+        leaves the volatility untouched by jumps.
     jump_clustering : float
         Branching ratio of the Hawkes jump arrivals in [0, 0.95): the mean
         number of further jumps each jump triggers (decay 10 minutes).
@@ -203,60 +204,60 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = 7.941
-    avg_ticks_per_bar: float = 109.4
-    daily_range_mean: float = 49.04
-    daily_range_std: float = 27.92
-    runner_prob: float = 0.4451
-    runner_target_mult: float = 1.696
+    base_volatility: float = 4.399
+    avg_ticks_per_bar: float = 101.6
+    daily_range_mean: float = 43.51
+    daily_range_std: float = 21.21
+    runner_prob: float = 0.6094
+    runner_target_mult: float = 1.348
     macro_gravity_threshold: float = 1500.0
     macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.1847
+    wick_probability: float = 0.2051
     wick_extension_avg: float = 1.0
-    volume_per_tick: float = 1.34
+    volume_per_tick: float = 3.979
     session_volatility: dict = field(default_factory=lambda: {
-        'afterhours': 0.528, 'asian': 0.4151, 'london': 0.5527, 'premarket': 0.629, 'rth': 0.7138,
+        'afterhours': 0.3922, 'asian': 0.3093, 'london': 0.3904, 'premarket': 0.431, 'rth': 0.5245,
     })
     session_volume: dict = field(default_factory=lambda: {
-        'afterhours': 3.221, 'asian': 0.4684, 'london': 0.7076, 'premarket': 1.166, 'rth': 2.473,
+        'afterhours': 2.041, 'asian': 0.2554, 'london': 0.4071, 'premarket': 0.6501, 'rth': 1.471,
     })
     intraday_volatility: dict = field(default_factory=lambda: {
-        '00:00': 0.6735, '00:30': 0.6523, '01:00': 0.8263, '01:30': 0.8507, '02:00': 1.187, '02:30': 1.217,
-        '03:00': 1.285, '03:30': 1.061, '04:00': 1.151, '04:30': 0.8998, '05:00': 1.007, '05:30': 0.9923,
-        '06:00': 0.821, '06:30': 0.8911, '07:00': 0.9524, '07:30': 0.8815, '08:00': 0.9679, '08:30': 1.105,
-        '09:00': 0.8826, '09:30': 0.9393, '10:00': 1.251, '10:30': 1.019, '11:00': 1.125, '11:30': 1.07,
-        '12:00': 0.9078, '12:30': 0.9895, '13:00': 0.9516, '13:30': 0.8516, '14:00': 1.079, '14:30': 0.9899,
-        '15:00': 0.8293, '15:30': 0.916, '16:00': 1.214, '16:30': 0.7249, '18:00': 1.163, '18:30': 0.7259,
-        '19:00': 0.8424, '19:30': 1.055, '20:00': 1.401, '20:30': 0.8965, '21:00': 1.091, '21:30': 1.554,
-        '22:00': 1.075, '22:30': 0.7754, '23:00': 0.7155, '23:30': 0.6922,
+        '00:00': 0.7026, '00:30': 0.6732, '01:00': 0.8429, '01:30': 0.8686, '02:00': 1.299, '02:30': 1.282,
+        '03:00': 1.24, '03:30': 1.092, '04:00': 1.159, '04:30': 0.9523, '05:00': 1.097, '05:30': 0.989,
+        '06:00': 0.753, '06:30': 0.8447, '07:00': 0.8642, '07:30': 0.9244, '08:00': 0.9785, '08:30': 1.015,
+        '09:00': 0.9848, '09:30': 0.876, '10:00': 1.071, '10:30': 1.123, '11:00': 1.194, '11:30': 1.174,
+        '12:00': 0.8955, '12:30': 0.9612, '13:00': 0.8703, '13:30': 0.8435, '14:00': 1.218, '14:30': 0.9447,
+        '15:00': 0.8041, '15:30': 0.8952, '16:00': 1.157, '16:30': 0.8134, '18:00': 1.2, '18:30': 0.7479,
+        '19:00': 0.7886, '19:30': 0.9779, '20:00': 1.383, '20:30': 0.9318, '21:00': 1.132, '21:30': 1.49,
+        '22:00': 1.015, '22:30': 0.7055, '23:00': 0.6597, '23:30': 0.6574,
     })
     intraday_volume: dict = field(default_factory=lambda: {
-        '00:00': 0.883, '00:30': 0.9875, '01:00': 1.083, '01:30': 1.043, '02:00': 1.092, '02:30': 0.992,
-        '03:00': 0.8387, '03:30': 0.9028, '04:00': 0.9716, '04:30': 0.7773, '05:00': 0.8261, '05:30': 0.8876,
-        '06:00': 0.9901, '06:30': 0.8785, '07:00': 1.04, '07:30': 1.334, '08:00': 1.36, '08:30': 0.8548,
-        '09:00': 1.127, '09:30': 1.161, '10:00': 1.01, '10:30': 1.046, '11:00': 0.7855, '11:30': 0.8295,
-        '12:00': 1.026, '12:30': 0.7776, '13:00': 0.9868, '13:30': 0.9308, '14:00': 0.7037, '14:30': 0.7594,
-        '15:00': 1.107, '15:30': 1.562, '16:00': 1.393, '16:30': 0.2423, '18:00': 0.9377, '18:30': 0.6396,
-        '19:00': 0.8672, '19:30': 0.8498, '20:00': 1.059, '20:30': 1.102, '21:00': 1.042, '21:30': 1.207,
-        '22:00': 1.121, '22:30': 0.9016, '23:00': 1.208, '23:30': 0.8021,
+        '00:00': 0.8933, '00:30': 0.8643, '01:00': 0.9528, '01:30': 0.99, '02:00': 1.152, '02:30': 1.002,
+        '03:00': 0.8818, '03:30': 0.8974, '04:00': 0.9054, '04:30': 0.7826, '05:00': 0.8615, '05:30': 0.9802,
+        '06:00': 0.9808, '06:30': 0.7833, '07:00': 1.084, '07:30': 1.279, '08:00': 1.377, '08:30': 0.9222,
+        '09:00': 1.072, '09:30': 1.25, '10:00': 1.1, '10:30': 0.9597, '11:00': 0.8392, '11:30': 0.8536,
+        '12:00': 0.9819, '12:30': 0.8125, '13:00': 0.9174, '13:30': 0.9356, '14:00': 0.6814, '14:30': 0.8047,
+        '15:00': 0.9116, '15:30': 1.609, '16:00': 1.397, '16:30': 0.2172, '18:00': 0.9426, '18:30': 0.6236,
+        '19:00': 0.8653, '19:30': 0.8767, '20:00': 1.134, '20:30': 1.093, '21:00': 1.163, '21:30': 1.329,
+        '22:00': 1.097, '22:30': 0.8926, '23:00': 1.113, '23:30': 0.7774,
     })
-    trend_strength: float = 0.3495
+    trend_strength: float = 0.3317
     rth_open_boost: float = 1.564
     rth_close_boost: float = 0.6156
-    eta: float = 0.271
-    vol_of_vol: float = 0.249
-    vol_memory_days: float = 27.8
-    activity_elasticity: float = 0.2639
-    jump_rate: float = 1.183
-    jump_clustering: float = 0.5894
-    reversion_strength: float = 0.6014
-    reversion_minutes: float = 13.96
-    volume_per_move: float = 105.8
-    trade_clock: float = 0.9016
-    activity_dispersion: float = 1.178
-    flow_persistence: float = 0.8625
-    vol_memory_tilt: float = 1.369
-    jump_vol_kick: float = 0.3116
+    eta: float = 0.2644
+    vol_of_vol: float = 0.3002
+    vol_memory_days: float = 6.843
+    activity_elasticity: float = 0.2331
+    jump_rate: float = 1.524
+    jump_clustering: float = 0.6362
+    reversion_strength: float = 0.6175
+    reversion_minutes: float = 14.72
+    volume_per_move: float = 117.6
+    trade_clock: float = 0.8929
+    activity_dispersion: float = 1.364
+    flow_persistence: float = 0.7707
+    vol_memory_tilt: float = 2.757
+    jump_vol_kick: float = 0.4534
 
     def __post_init__(self) -> None:
         positive = dict(low=0.0, low_open=True)

@@ -169,6 +169,7 @@ class PriceGenerator:
         self._vol[_N_INTRADAY:] = _slow_start(volatility_start, self._vol[_N_INTRADAY:],
                                               self._cascade.stationary_std()[_N_INTRADAY:])
         self._excitation = 0.0
+        self._kick = 0.0
         self._level = int(round(price / TICK_SIZE))
         self._center = self._level
         self._x = float(self._level)
@@ -418,10 +419,10 @@ class PriceGenerator:
         params = schedule.minute_params(table, codes, clock, phys, modifiers)
 
         cascade = self._cascade
-        log_vol, jumps, self._vol, self._excitation = volatility_path(
+        log_vol, jumps, self._vol, self._excitation, kicks, self._kick = volatility_path(
             z_vol, u_jump, cascade.decay, cascade.innovation, self._vol, params.jump_base,
             phys.jump_clustering, float(np.exp(-1.0 / schedule.HAWKES_DECAY_MINUTES)), self._excitation,
-            phys.jump_vol_kick,
+            phys.jump_vol_kick, self._kick,
         )
         sigma = self._sigma0 * params.season * np.exp(log_vol - cascade.variance)
         drift_sd = params.drift_sd
@@ -429,8 +430,9 @@ class PriceGenerator:
             bias = schedule.runner_drift(sigma, layout.starts, phys.runner_target_mult)
             drift_sd = drift_sd + np.repeat(runner * bias, lengths)
         sign = np.where(u_sign < params.up_share, 1.0, -1.0)
+        # Jumps are sized by the volatility without the kicks of earlier jumps (and their own).
         jump_size = np.where(jumps, sign * np.maximum(1.0, phys.base_volatility * params.jump_scale * sigma
-                                                      * jump_exp), 0.0)
+                                                      * np.exp(-kicks) * jump_exp), 0.0)
         activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / self._sigma0) ** phys.activity_elasticity
         shape = 1.0 / np.maximum(params.activity_cv * phys.activity_dispersion, 1e-3) ** 2
         counts = np.empty(n)

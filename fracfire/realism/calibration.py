@@ -345,7 +345,7 @@ def _table(real: dict, start: dict, fitted: dict, tolerance: dict) -> pd.DataFra
 
 
 def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_fraction: float = 0.6,
-              daily: pd.DataFrame | None = None, max_evaluations: int = 300, seeds: tuple[int, ...] = (0, 1),
+              daily: pd.DataFrame | None = None, max_evaluations: int = 300, seeds: tuple[int, ...] = (0, 1, 2, 3),
               progress: Progress | None = None) -> CalibrationResult:
     """Fit the physics knobs to real bars (see the module docstring for the method).
 
@@ -366,10 +366,13 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
     max_evaluations : int, default 300
         Budget of engine runs of the intraday search (the day-to-day search
         gets a fifth of it).
-    seeds : tuple of int, default (0, 1)
+    seeds : tuple of int, default (0, 1, 2, 3)
         Engine seeds averaged in every evaluation (common random numbers),
         shifted by :data:`FIT_SEED_OFFSET` (the held-out report by
-        :data:`REPORT_SEED_OFFSET`).
+        :data:`REPORT_SEED_OFFSET`). The tail moments of a month hang on a
+        few jumps: with two seeds the fit on the bundled month chased their
+        luck (held-out distance 150 -> 200), with four it generalised
+        (210 -> 126), at twice the time.
     progress : callable, optional
         ``progress(evaluations, budget, best_distance)`` after each run.
 

@@ -5,6 +5,7 @@ import pytest
 
 from fracfire import MarketState, PhysicsConfig, PriceGenerator
 from fracfire.calendar import trading_day_number
+from fracfire.physics.sessions import Session
 from fracfire.realism.facts import acf
 
 BASE = dict(runner_prob=0.0)
@@ -60,7 +61,7 @@ def test_jump_vol_kick_makes_volatility_follow_jumps():
     minutes twenty minutes before it, than without one. (A flat intraday season, and a
     "before" window far enough back that it holds neither the jump, when the large move is a
     lively minute after it, nor its kick.)"""
-    flat = dict(session_volatility={s: 1.0 for s in ("asian", "london", "premarket", "rth", "afterhours")},
+    flat = dict(session_volatility={s.value: 1.0 for s in Session},
                 intraday_volatility={}, rth_open_boost=0.0, rth_close_boost=0.0)
 
     def after_over_before(kick):

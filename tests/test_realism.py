@@ -59,6 +59,17 @@ def test_discriminator_cannot_separate_real_from_itself(week_of_real):
     assert window_features(week_of_real).shape[1] == 16
 
 
+def test_discriminator_does_not_read_the_price_level(week_of_real):
+    # The same bars 8 % higher on the tick grid move exactly alike; with log returns
+    # the window's largest move (one multiple of log(0.25 / price)) gave the level away
+    # and this scored ~1.0.
+    higher = week_of_real.copy()
+    for name in ("open", "high", "low", "close"):
+        higher[f"{name}_ticks"] += 1000
+        higher[name] = higher[f"{name}_ticks"] * 0.25
+    assert discriminate(week_of_real, higher, seed=0) == pytest.approx(0.5)
+
+
 def test_discriminator_separates_obvious_fakes(week_of_real):
     fake = synthetic_like(week_of_real, PhysicsConfig.seed(), seed=0)  # the seed's 4x too volatile knobs
     assert discriminate(week_of_real, fake, seed=0) > 0.9

@@ -36,18 +36,25 @@ default of 20 would leave every tree a stump that predicts one class (accuracy 0
 
 
 def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS, volume: bool = True) -> np.ndarray:
-    """Scale-free features of consecutive non-overlapping windows of ``length`` bars.
+    """Features of consecutive non-overlapping windows of ``length`` bars.
 
-    Per window: std, mean |r|, max |r|, skew, kurtosis, lag-1 ACF of r and of
-    |r| (log returns), share of unchanged closes, mean range, body and wick
+    Per window: log std, log mean |r| and log max |r|, skew, kurtosis, lag-1
+    ACF of r and of |r|, share of unchanged closes, mean range, body and wick
     fractions, the window's time of day (sine and cosine) and, with
     ``volume``, log mean volume, volume CV and corr(|r|, volume): 16 columns,
     13 without volume.
+
+    Returns ``r`` are close-to-close changes in ticks, the unit of a
+    large-tick contract, not log returns: on the tick grid a one-tick move is
+    ``log(0.25 / P)``, so the log max |r| of a window (one multiple of that)
+    gives away the price level ``P`` to the last digit, and a classifier
+    would tell two sources apart by where their prices wandered rather than
+    by how they move.
     """
     n = len(bars) // length
     if n < 2:
         raise ValueError(f"need at least {2 * length} bars for windows; got {len(bars)}")
-    close = np.log(bars["close"].to_numpy(dtype=float)[: n * length]).reshape(n, length)
+    close = bars["close_ticks"].to_numpy(dtype=float)[: n * length].reshape(n, length)
     r = np.diff(close, axis=1)
     a = np.abs(r)
     rng = bars["range_ticks"].to_numpy(dtype=float)[: n * length].reshape(n, length)

@@ -306,6 +306,8 @@ def calibrate(
     seeds: Annotated[str, typer.Option(help="Comma-separated engine seeds averaged per evaluation "
                                             "(fewer is faster but fits the seeds' luck).")] = "0,1,2,3",
     train_fraction: Annotated[float, typer.Option(help="Share of sessions fitted on (the rest is held out).")] = 0.6,
+    fix: Annotated[str, typer.Option(help="Comma-separated knobs held at their --start values "
+                                          "(e.g. activity_dispersion,activity_clustering).")] = "",
 ) -> None:
     """Fit PhysicsConfig to real bars by simulated moments; report train and held-out distances."""
     from fracfire._progress import progress_bar
@@ -321,7 +323,8 @@ def calibrate(
         with progress_bar("Calibrating", total, console, unit="runs") as advance:
             result = run_calibration(bars, start=_load_physics(start), train_fraction=train_fraction, daily=long,
                                      max_evaluations=max_evaluations, seeds=tuple(seed_list),
-                                     progress=lambda done, _total, best: advance(done, total))
+                                     progress=lambda done, _total, best: advance(done, total),
+                                     fixed=tuple(k.strip() for k in fix.split(",") if k.strip()))
         path = result.config.to_yaml(out)
     _print_frame("Moments (train slice, then held out)", result.moments.round(3))
     if result.daily_moments is not None:

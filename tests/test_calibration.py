@@ -116,6 +116,14 @@ def test_small_calibration_improves_the_fit_and_is_deterministic(week):
     assert a.daily_moments is None
 
 
+def test_fixed_knobs_stay_at_their_start_values(week):
+    start = PhysicsConfig().replace(activity_clustering=7.0, eta=0.4)
+    result = calibrate(week, start=start, max_evaluations=12, seeds=(0,), fixed=("activity_clustering", "eta"))
+    assert result.config.activity_clustering == 7.0 and result.config.eta == 0.4
+    with pytest.raises(ValueError, match=r"'etta' is not a calibrated knob; choose from .*eta"):
+        calibrate(week, max_evaluations=12, fixed=("etta",))
+
+
 def test_calibration_on_five_minute_bars_without_volume():
     nq = load_continuous_contract(NQ)
     month = nq[nq["segment_id"] < 10].reset_index(drop=True)

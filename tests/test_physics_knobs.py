@@ -284,6 +284,20 @@ def test_activity_dispersion_spreads_volume_within_the_hour():
     assert volume_cv(run(days=2, activity_dispersion=0.5)) * 1.3 < volume_cv(run(days=2, activity_dispersion=2.5))
 
 
+def test_activity_clustering_makes_thin_minutes_lumpier_than_busy_ones():
+    """Clusters of prints: the volume CV of thin overnight hours rises much more than that of
+    busy regular-hours hours, which the intensity-free dispersion cannot do."""
+    def volume_cv(df, rth):
+        t = df["time"].dt.tz_convert("America/New_York")
+        hour = (t.dt.hour.to_numpy() >= 10) & (t.dt.hour.to_numpy() < 15) if rth else t.dt.hour.to_numpy() < 6
+        v = df["volume"].to_numpy(dtype=float)
+        v = v[: len(v) // 60 * 60].reshape(-1, 60)[hour[: len(v) // 60 * 60 : 60]]
+        return float(np.mean(v.std(axis=1) / v.mean(axis=1)))
+    off, on = run(days=3, activity_dispersion=0.4), run(days=3, activity_dispersion=0.4, activity_clustering=20.0)
+    night, day = volume_cv(on, False) - volume_cv(off, False), volume_cv(on, True) - volume_cv(off, True)
+    assert night > 0.1 and night > 2 * day
+
+
 def test_half_hour_profile_raises_only_its_half_hour():
     flat, hot = run(days=4, intraday_volatility={}), run(days=4, intraday_volatility={"03:00": 3.0})
     minute = flat["time"].dt.tz_convert("America/New_York")
@@ -311,3 +325,19 @@ def test_random_volatility_start_spreads_short_runs_more_than_the_level_start():
                   for s in range(12)]
         return np.std(np.log(ranges))
     assert spread("level") < spread("random")
+
+
+def test_trade_clock_scale_keeps_the_mean_variance_whatever_the_number_of_shapes():
+    from fracfire.physics import schedule
+
+    rng = np.random.default_rng(0)
+    few = np.repeat([0.8, 2.5, 9.0], 40_000)
+    many = rng.uniform(0.5, 10.0, 200)[rng.integers(0, 200, 120_000)]
+    for shape in (few, many):
+        ratio = rng.gamma(shape) / shape
+        scale = schedule.trade_clock_scale(ratio, shape, 0.7)
+        assert np.mean(scale**2) == pytest.approx(1.0, abs=0.01)  # E[G^c] divided out
+    mixed = np.concatenate([few[:3], many])  # the same shapes through both code paths
+    both = schedule.trade_clock_scale(np.ones(len(mixed)), mixed, 0.7)
+    alone = schedule.trade_clock_scale(np.ones(3), few[:3], 0.7)
+    np.testing.assert_allclose(both[:3], alone, rtol=1e-12)

@@ -434,7 +434,8 @@ class PriceGenerator:
         jump_size = np.where(jumps, sign * np.maximum(1.0, phys.base_volatility * params.jump_scale * sigma
                                                       * np.exp(-kicks) * jump_exp), 0.0)
         activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / self._sigma0) ** phys.activity_elasticity
-        shape = 1.0 / np.maximum(params.activity_cv * phys.activity_dispersion, 1e-3) ** 2
+        shape = 1.0 / (np.maximum(params.activity_cv * phys.activity_dispersion, 1e-3) ** 2
+                       + phys.activity_clustering / np.maximum(activity, 1e-9))
         counts = np.empty(n)
         noise = np.empty(n)
         n_sub = np.empty(n, dtype=np.int64)

@@ -284,6 +284,10 @@ def substeps(sigma: np.ndarray) -> np.ndarray:
     return np.clip(np.ceil((sigma / SUBSTEP_SIGMA) ** 2), MIN_SUBSTEPS, MAX_SUBSTEPS).astype(np.int64)
 
 
+_FEW_SHAPES = 64
+"""Up to this many distinct gamma shapes, :func:`trade_clock_scale` loops over them in Python."""
+
+
 def trade_clock_scale(activity_ratio: np.ndarray, shape: np.ndarray, trade_clock: float) -> np.ndarray:
     """Volatility multiplier of minutes whose prints came out ``activity_ratio`` times their
     expectation: ``sqrt(ratio ** trade_clock / E[G ** trade_clock])``.
@@ -296,10 +300,16 @@ def trade_clock_scale(activity_ratio: np.ndarray, shape: np.ndarray, trade_clock
     """
     if trade_clock == 0.0:
         return np.ones_like(activity_ratio)
-    kinds, where = np.unique(shape, return_inverse=True)
-    log_mean = np.array([math.lgamma(k + trade_clock) - math.lgamma(k) - trade_clock * math.log(k) for k in kinds])
     log_ratio = np.log(np.maximum(activity_ratio, 1e-12))
-    return np.exp(0.5 * (trade_clock * log_ratio - log_mean[where.ravel()]))
+    kinds, where = np.unique(shape, return_inverse=True)
+    if len(kinds) <= _FEW_SHAPES:  # states x sessions: a handful of shapes, no scipy import
+        log_mean = np.array([math.lgamma(k + trade_clock) - math.lgamma(k) - trade_clock * math.log(k)
+                             for k in kinds])[where.ravel()]
+    else:  # activity_clustering makes every minute's shape its own
+        from scipy.special import gammaln
+
+        log_mean = gammaln(shape + trade_clock) - gammaln(shape) - trade_clock * np.log(shape)
+    return np.exp(0.5 * (trade_clock * log_ratio - log_mean))
 
 
 def runner_drift(sigma: np.ndarray, day_starts: np.ndarray, runner_mult: float) -> np.ndarray:

@@ -91,6 +91,7 @@ SHAPE_SPACE: dict[str, tuple[float, float, bool]] = {
     "volume_per_move": (0.0, 200.0, False),
     "trade_clock": (0.0, 1.0, False),
     "activity_dispersion": (0.2, 4.0, True),
+    "activity_clustering": (0.0, 60.0, False),
     "flow_persistence": (0.0, 0.995, False),
     "jump_vol_kick": (0.0, 1.0, False),
 }
@@ -313,8 +314,9 @@ class CalibrationResult:
 
 
 def _fit_daily(long: pd.DataFrame, config: PhysicsConfig, train_fraction: float, seeds, budget: int,
-               progress: Progress | None, done: int, total: int) -> tuple[PhysicsConfig, pd.DataFrame, int]:
-    """Fit :data:`DAILY_SPACE` on the first ``train_fraction`` of ``long`` at its own range level;
+               progress: Progress | None, done: int, total: int,
+               space: dict | None = None) -> tuple[PhysicsConfig, pd.DataFrame, int]:
+    """Fit ``space`` (default :data:`DAILY_SPACE`) on the first ``train_fraction`` of ``long`` at its own range level;
     carry the fitted coefficient of variation back to ``config``'s level."""
     long_train, _ = split_by_time(long, train_fraction)
     day_target = _Target(long_train, tuple(seeds[:1]), daily=True)
@@ -322,7 +324,8 @@ def _fit_daily(long: pd.DataFrame, config: PhysicsConfig, train_fraction: float,
     level = config.replace(daily_range_mean=mean_range,
                            daily_range_std=config.daily_range_std / config.daily_range_mean * mean_range)
     before = day_target.distance(level)[1]
-    fitted, used, _ = _search(day_target, level, DAILY_SPACE, budget, progress, done, total)
+    fitted, used, _ = _search(day_target, level, DAILY_SPACE if space is None else space, budget, progress, done,
+                              total)
     config = _with_daily(config, fitted)
     table = _table(day_target.real, before, day_target.distance(fitted)[1], DAILY_TOLERANCE)
     table.attrs["sessions"] = int(long_train["segment_id"].nunique())
@@ -346,7 +349,7 @@ def _table(real: dict, start: dict, fitted: dict, tolerance: dict) -> pd.DataFra
 
 def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_fraction: float = 0.6,
               daily: pd.DataFrame | None = None, max_evaluations: int = 300, seeds: tuple[int, ...] = (0, 1, 2, 3),
-              progress: Progress | None = None) -> CalibrationResult:
+              progress: Progress | None = None, fixed: tuple[str, ...] = ()) -> CalibrationResult:
     """Fit the physics knobs to real bars (see the module docstring for the method).
 
     Parameters
@@ -375,6 +378,10 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
         (210 -> 126), at twice the time.
     progress : callable, optional
         ``progress(evaluations, budget, best_distance)`` after each run.
+    fixed : tuple of str, default ()
+        Knobs of :data:`SHAPE_SPACE` or :data:`DAILY_SPACE` held at their
+        ``start`` values: set from other evidence (see ``docs/realism.md``),
+        or known for the market at hand.
 
     Returns
     -------
@@ -384,10 +391,17 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
     ------
     ValueError
         Fewer than :data:`MIN_SESSIONS` sessions, or a ``daily`` file shorter
-        than :data:`MIN_DAILY_SESSIONS` sessions; the message says what was found.
+        than :data:`MIN_DAILY_SESSIONS` sessions, or a ``fixed`` name that is
+        not a searched knob; the message says what was found.
     """
     t0 = time.perf_counter()
     start = start or PhysicsConfig()
+    unknown = sorted(set(fixed) - set(SHAPE_SPACE) - set(DAILY_SPACE))
+    if unknown:
+        raise ValueError(f"fixed: {', '.join(map(repr, unknown))} is not a calibrated knob; choose from "
+                         f"{', '.join(sorted({**SHAPE_SPACE, **DAILY_SPACE}))}")
+    shape_space = {k: v for k, v in SHAPE_SPACE.items() if k not in fixed}
+    daily_space = {k: v for k, v in DAILY_SPACE.items() if k not in fixed}
     require_sessions(real, MIN_SESSIONS, "calibration",
                      f"{MIN_SESSIONS - 2} for fitting, 2 held out")
     if daily is not None:
@@ -403,7 +417,7 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
              + ("" if target.volume else " (no volume: volume knobs kept)")]
 
     config = _match_levels(target, start)
-    config, used, _ = _search(target, config, SHAPE_SPACE, max_evaluations // 2, progress, 0, total)
+    config, used, _ = _search(target, config, shape_space, max_evaluations // 2, progress, 0, total)
 
     daily_table = None
     long = daily if daily is not None else (real if real["segment_id"].nunique() >= MIN_DAILY_SESSIONS else None)
@@ -412,12 +426,12 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
                      f"sessions (< {MIN_DAILY_SESSIONS}); pass daily= a longer file")
     else:
         config, daily_table, used_daily = _fit_daily(long, config, train_fraction, seeds, daily_budget,
-                                                     progress, used, total)
+                                                     progress, used, total, daily_space)
         used += used_daily
         notes.append(f"day-to-day knobs fitted on {daily_table.attrs['sessions']} sessions")
 
     config = _match_levels(target, config, rounds=2)
-    config, more, _ = _search(target, config, SHAPE_SPACE, max_evaluations - used + (daily_budget if long is not None
+    config, more, _ = _search(target, config, shape_space, max_evaluations - used + (daily_budget if long is not None
                                                                                        else 0),
                               progress, used, total)
     used += more

@@ -55,7 +55,7 @@ INTRADAY_TOLERANCE: dict[str, float] = {
     "range_per_abs": 0.05,
     "acf1_rth": 0.01, "acf1_eth": 0.015, "acf1_5min": 0.02,
     "volume_abs_corr_rth": 0.03, "volume_abs_corr_eth": 0.03,
-    "volume_cv_hour": 0.03, "volume_abs_corr_hour": 0.02, "acf1_hour": 0.01,
+    "volume_cv_hour_rth": 0.04, "volume_cv_hour_eth": 0.04, "volume_abs_corr_hour": 0.02, "acf1_hour": 0.01,
     "log_kurt1": 0.5, "kurt_ratio": 0.12, "hill": 0.2,
     "abs_acf1": 0.03, "abs_acf5": 0.03, "abs_acf30": 0.03,
     "hour_vol_sd": 0.02, "kurt_hour": 0.15, "skew_hour_sd": 0.05,
@@ -162,7 +162,7 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
             out["hill"] = hill_index(kept)
         elif volume:
             out["log_volume_eth"] = float(np.log(bars["volume"].to_numpy(dtype=np.float64)[mask].mean()))
-    out.update(_hourly(r, ok, bars["volume"].to_numpy(dtype=np.float64) if volume else None, bar_minutes))
+    out.update(_hourly(r, ok, bars["volume"].to_numpy(dtype=np.float64) if volume else None, bar_minutes, rth))
     out.update(_hour_volatility_dispersion(r, ok, minute, trading_day_number(bars["time"]), bar_minutes))
     if bar_minutes == 1 and "log_kurt1" in out:
         out.setdefault("kurt_ratio", 1.0)
@@ -175,13 +175,17 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
     return out
 
 
-def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: int) -> dict[str, float]:
+def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: int,
+            rth: np.ndarray) -> dict[str, float]:
     """Means over consecutive one-hour windows (all returns valid) of the lag-1 ACF of
     returns (how much quiet hours bounce, which a pooled ACF dominated by busy hours
     hides), of the kurtosis of returns within the hour (``kurt_hour``: tails that a
     pooled kurtosis, dominated by a few news minutes, hides) with the dispersion of
     their skewness (``skew_hour_sd``) and, with ``vol``, of the volume's coefficient of
-    variation and of corr(|r|, volume): how volume moves with price within the hour."""
+    variation and of corr(|r|, volume): how volume moves with price within the hour. The
+    volume's coefficient of variation is kept apart for hours wholly in regular trading
+    (``volume_cv_hour_rth``: busy, steady volume) and hours with no regular-trading bar
+    (``volume_cv_hour_eth``: thin, lumpy volume), each with at least five such hours."""
     step = max(6, _bars_per(60, bar_minutes))
     n = len(r) // step
     if n < 10:
@@ -190,6 +194,7 @@ def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: 
     if good.sum() < 10:
         return {}
     r = r[good]
+    in_rth = rth[: n * step].reshape(n, step)[good]
     out = {"acf1_hour": float(np.mean(row_corr(r[:, 1:], r[:, :-1])))}
     z = r - r.mean(axis=1, keepdims=True)
     var = (z * z).mean(axis=1)
@@ -200,7 +205,10 @@ def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: 
         out["skew_hour_sd"] = float((z**3).mean(axis=1).std())
     if vol is not None:
         v = vol[: n * step].reshape(n, step)[good]
-        out["volume_cv_hour"] = float(np.mean(v.std(axis=1) / np.maximum(v.mean(axis=1), 1e-9)))
+        cv = v.std(axis=1) / np.maximum(v.mean(axis=1), 1e-9)
+        for name, hours in (("rth", in_rth.all(axis=1)), ("eth", ~in_rth.any(axis=1))):
+            if hours.sum() >= 5:
+                out[f"volume_cv_hour_{name}"] = float(cv[hours].mean())
         out["volume_abs_corr_hour"] = float(np.mean(row_corr(np.abs(r), v)))
     return out
 

@@ -67,6 +67,11 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1) from None
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """The non-empty, stripped entries of a comma-separated option."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 def _int_list(text: str, option: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split(","))
@@ -324,7 +329,7 @@ def calibrate(
             result = run_calibration(bars, start=_load_physics(start), train_fraction=train_fraction, daily=long,
                                      max_evaluations=max_evaluations, seeds=tuple(seed_list),
                                      progress=lambda done, _total, best: advance(done, total),
-                                     fixed=tuple(k.strip() for k in fix.split(",") if k.strip()))
+                                     fixed=_names(fix))
         path = result.config.to_yaml(out)
     _print_frame("Moments (train slice, then held out)", result.moments.round(3))
     if result.daily_moments is not None:
@@ -717,7 +722,7 @@ def experiment_states(
 
     with _clean_errors():
         check_writable(out, folder=True)
-        chosen = tuple(b.strip() for b in backends.split(",") if b.strip())
+        chosen = _names(backends)
         unknown = [b for b in chosen if b not in ("forest", "boosting", "neural")]
         if unknown or not chosen:
             raise ValueError(f"--backends: unknown {unknown or backends!r}; choose from forest, boosting, neural")

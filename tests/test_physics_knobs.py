@@ -276,25 +276,29 @@ def test_trade_clock_ties_each_minutes_move_to_its_prints():
     assert _hourly_volume_corr(off) + 0.1 < _hourly_volume_corr(on)
 
 
+def volume_cv(df, hours=None):
+    """Mean within-hour volume CV over consecutive 60-bar blocks (those starting in ``hours``
+    of the New York clock, or all)."""
+    v = df["volume"].to_numpy(dtype=float)
+    n = len(v) // 60
+    v = v[: n * 60].reshape(n, 60)
+    if hours is not None:
+        start = df["time"].dt.tz_convert("America/New_York").dt.hour.to_numpy()[: n * 60 : 60]
+        v = v[np.isin(start, hours)]
+    return float(np.mean(v.std(axis=1) / v.mean(axis=1)))
+
+
 def test_activity_dispersion_spreads_volume_within_the_hour():
-    def volume_cv(df):
-        v = df["volume"].to_numpy(dtype=float)
-        v = v[: len(v) // 60 * 60].reshape(-1, 60)
-        return float(np.mean(v.std(axis=1) / v.mean(axis=1)))
     assert volume_cv(run(days=2, activity_dispersion=0.5)) * 1.3 < volume_cv(run(days=2, activity_dispersion=2.5))
 
 
 def test_activity_clustering_makes_thin_minutes_lumpier_than_busy_ones():
     """Clusters of prints: the volume CV of thin overnight hours rises much more than that of
     busy regular-hours hours, which the intensity-free dispersion cannot do."""
-    def volume_cv(df, rth):
-        t = df["time"].dt.tz_convert("America/New_York")
-        hour = (t.dt.hour.to_numpy() >= 10) & (t.dt.hour.to_numpy() < 15) if rth else t.dt.hour.to_numpy() < 6
-        v = df["volume"].to_numpy(dtype=float)
-        v = v[: len(v) // 60 * 60].reshape(-1, 60)[hour[: len(v) // 60 * 60 : 60]]
-        return float(np.mean(v.std(axis=1) / v.mean(axis=1)))
+    late_night, midday = range(0, 6), range(10, 15)
     off, on = run(days=3, activity_dispersion=0.4), run(days=3, activity_dispersion=0.4, activity_clustering=20.0)
-    night, day = volume_cv(on, False) - volume_cv(off, False), volume_cv(on, True) - volume_cv(off, True)
+    night = volume_cv(on, late_night) - volume_cv(off, late_night)
+    day = volume_cv(on, midday) - volume_cv(off, midday)
     assert night > 0.1 and night > 2 * day
 
 

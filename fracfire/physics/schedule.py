@@ -285,7 +285,8 @@ def substeps(sigma: np.ndarray) -> np.ndarray:
 
 
 _FEW_SHAPES = 64
-"""Up to this many distinct gamma shapes, :func:`trade_clock_scale` loops over them in Python."""
+"""Up to this many distinct gamma shapes, :func:`trade_clock_scale` takes ``math.lgamma``
+over them; beyond, scipy's vectorised ``gammaln``."""
 
 
 def trade_clock_scale(activity_ratio: np.ndarray, shape: np.ndarray, trade_clock: float) -> np.ndarray:
@@ -303,13 +304,11 @@ def trade_clock_scale(activity_ratio: np.ndarray, shape: np.ndarray, trade_clock
     log_ratio = np.log(np.maximum(activity_ratio, 1e-12))
     kinds, where = np.unique(shape, return_inverse=True)
     if len(kinds) <= _FEW_SHAPES:  # states x sessions: a handful of shapes, no scipy import
-        log_mean = np.array([math.lgamma(k + trade_clock) - math.lgamma(k) - trade_clock * math.log(k)
-                             for k in kinds])[where.ravel()]
-    else:  # activity_clustering makes every minute's shape its own
-        from scipy.special import gammaln
-
-        log_mean = gammaln(shape + trade_clock) - gammaln(shape) - trade_clock * np.log(shape)
-    return np.exp(0.5 * (trade_clock * log_ratio - log_mean))
+        lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+    else:  # activity_clustering gives every minute its own shape
+        from scipy.special import gammaln as lgamma
+    log_mean = lgamma(kinds + trade_clock) - lgamma(kinds) - trade_clock * np.log(kinds)
+    return np.exp(0.5 * (trade_clock * log_ratio - log_mean[where.ravel()]))
 
 
 def runner_drift(sigma: np.ndarray, day_starts: np.ndarray, runner_mult: float) -> np.ndarray:

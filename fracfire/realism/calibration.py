@@ -315,17 +315,17 @@ class CalibrationResult:
 
 def _fit_daily(long: pd.DataFrame, config: PhysicsConfig, train_fraction: float, seeds, budget: int,
                progress: Progress | None, done: int, total: int,
-               space: dict | None = None) -> tuple[PhysicsConfig, pd.DataFrame, int]:
-    """Fit ``space`` (default :data:`DAILY_SPACE`) on the first ``train_fraction`` of ``long`` at its own range level;
-    carry the fitted coefficient of variation back to ``config``'s level."""
+               space: dict) -> tuple[PhysicsConfig, pd.DataFrame, int]:
+    """Fit ``space`` (:data:`DAILY_SPACE` less any fixed knobs) on the first ``train_fraction``
+    of ``long`` at its own range level; carry the fitted coefficient of variation back to
+    ``config``'s level."""
     long_train, _ = split_by_time(long, train_fraction)
     day_target = _Target(long_train, tuple(seeds[:1]), daily=True)
     mean_range = float(np.clip(mean_daily_range(long_train), 3.0, 400.0))
     level = config.replace(daily_range_mean=mean_range,
                            daily_range_std=config.daily_range_std / config.daily_range_mean * mean_range)
     before = day_target.distance(level)[1]
-    fitted, used, _ = _search(day_target, level, DAILY_SPACE if space is None else space, budget, progress, done,
-                              total)
+    fitted, used, _ = _search(day_target, level, space, budget, progress, done, total)
     config = _with_daily(config, fitted)
     table = _table(day_target.real, before, day_target.distance(fitted)[1], DAILY_TOLERANCE)
     table.attrs["sessions"] = int(long_train["segment_id"].nunique())

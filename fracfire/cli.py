@@ -250,7 +250,7 @@ def realism(
     from fracfire._progress import progress_bar
     from fracfire.data.real import load_continuous_contract
     from fracfire.physics import PhysicsConfig
-    from fracfire.realism.compare import compare_generators
+    from fracfire.realism.compare import REAL_REFERENCE, compare_generators
 
     with _clean_errors():
         check_writable(out_dir, folder=True)
@@ -267,10 +267,13 @@ def realism(
         write_text_atomic(out_dir / "realism.json", json.dumps(result.to_dict(), indent=2, default=str))
         write_text_atomic(out_dir / "realism.md", result.to_markdown())
     _print_frame("Summary (lower is more realistic)", result.summary)
-    if result.real_reference is not None:
+    if result.reference is not None:
+        ref = result.reference
+        own = result.headline[f"{REAL_REFERENCE} met"].dropna() if result.headline is not None else []
         console.print(f"Reference: the last {result.validation_days} fitted real sessions against the held-out ones "
-                      f"score {result.real_reference:.3f}; self_discriminative_score is each generator against "
-                      "another run of itself.")
+                      f"score {ref['discriminative_score']:.3f} (summary distance {ref['summary_distance']:.3f}) and "
+                      f"meet {int(sum(map(bool, own)))} of {len(own)} fact goals; self_discriminative_score is each "
+                      "generator against another run of itself.")
     console.print(f"Wrote [bold]{out_dir / 'realism.json'}[/bold] and [bold]{out_dir / 'realism.md'}[/bold]")
 
 

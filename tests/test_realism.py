@@ -10,7 +10,7 @@ from fracfire.cli import app
 from fracfire.data import resample_bars
 from fracfire.realism import facts
 from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
-from fracfire.realism.compare import compare_generators, compare_windows
+from fracfire.realism.compare import REAL_REFERENCE, compare_generators, compare_windows
 from fracfire.realism.discriminator import day_features, discriminate, discriminate_days, window_features
 from fracfire.realism.peers import PEERS
 from fracfire.realism.scorecard import METRICS, headline_facts, realism_report
@@ -156,6 +156,10 @@ def test_compare_generators_table(week_of_real):
             & (result.summary.loc["self_discriminative_score"] <= 0.5)).all()
     reference = result.to_dict()["real_reference_discriminative_score"]
     assert reference is None or 0 <= reference <= 0.5
+    assert result.reference is not None  # the market's own earlier sessions, scored like a generator
+    assert result.reference["discriminative_score"] == reference
+    assert result.reference["summary_distance"] > 0
+    assert {REAL_REFERENCE, f"{REAL_REFERENCE} met"} <= set(result.headline.columns)
     accuracy = result.summary.loc["discriminator_accuracy"]
     np.testing.assert_allclose(result.summary.loc["discriminative_score"], (accuracy - 0.5).abs(), atol=1e-12)
     assert "body fraction of RTH 1-min bars" in result.headline.index and "GBM met" in result.headline.columns

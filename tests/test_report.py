@@ -23,9 +23,10 @@ REALISM = {
     "split": {"train_sessions": 12, "validation_sessions": 8, "seeds": 1},
     "headline": [{"fact": "lag-1 ACF of 1-min returns", "real": -0.035, "goal": "within 0.03",
                   "FracFire calibrated": -0.018, "FracFire calibrated met": True, "GARCH-t": -0.007,
-                  "GARCH-t met": True},
+                  "GARCH-t met": True, "real, earlier sessions": -0.067, "real, earlier sessions met": False},
                  {"fact": "kurtosis ratio 5 min / 1 min", "real": 0.6, "goal": "within 25 %",
-                  "FracFire calibrated": 0.01, "FracFire calibrated met": False, "GARCH-t": 0.5, "GARCH-t met": True}],
+                  "FracFire calibrated": 0.01, "FracFire calibrated met": False, "GARCH-t": 0.5, "GARCH-t met": True,
+                  "real, earlier sessions": 0.25, "real, earlier sessions met": False}],
     "table": [{"timeframe": "1min", "metric": "kurtosis_1min", "real": 12.0, "FracFire calibrated": 9.5}],
     "notes": ["day-level discriminator not run"],
 }
@@ -79,6 +80,7 @@ def test_report_gives_verdicts_first_and_embeds_everything(run_dir):
     assert "No. A classifier tells FracFire calibrated&#39;s bars from the 8 held-out real sessions 80.0 %" in html
     assert "0.14 ticks worse (95 % interval -0.08 to +0.41: not a clear difference)" in html
     assert "meets 1 of 2 stylized-fact goals" in html and "FAIL" in html
+    assert "-0.067 (FAIL)" in html and "they meet 0 of 2 goals" in html  # the market's own earlier sessions
     assert "lower is better" in html and "higher is better" in html  # every metric says which way is good
     images = re.findall(r'<img src="data:image/png;base64,', html)
     assert len(images) == 3  # day chart, diagnostic window (folded), static trade plot (folded)

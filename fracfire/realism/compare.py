@@ -17,10 +17,15 @@ from fracfire.realism.scorecard import DEFAULT_TIMEFRAMES, headline_facts, reali
 if TYPE_CHECKING:
     from fracfire.physics import PhysicsConfig
 
-__all__ = ["SELF_SEED_OFFSET", "GeneratorComparison", "compare_generators", "compare_windows", "wick_body_stats"]
+__all__ = ["REAL_REFERENCE", "SELF_SEED_OFFSET", "GeneratorComparison", "compare_generators", "compare_windows",
+           "wick_body_stats"]
 
 SELF_SEED_OFFSET = 1000
 """A generator's second run for its self-discrimination uses ``seed + SELF_SEED_OFFSET``."""
+
+REAL_REFERENCE = "real, earlier sessions"
+"""Column of the real reference: the last fitted real sessions (as many as are held out) scored
+against the held-out ones as if they were a generator."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,9 @@ class GeneratorComparison:
     headline : pandas.DataFrame or None
         The goal facts (:func:`~fracfire.realism.scorecard.headline_facts`):
         ``real``, ``goal``, then per generator its value and whether the goal
-        is met, both on the mean over seeds.
+        is met, both on the mean over seeds; last the same for
+        :data:`REAL_REFERENCE` (which goals the market's own earlier sessions
+        meet: a goal they miss is within the market's own variation).
     notes : tuple of str
         What the scorecard skipped and why (first generator, first seed).
     """
@@ -65,6 +72,10 @@ class GeneratorComparison:
     real_reference: float | None = None
     """Discriminative score of the fitted (earlier) real sessions against the held-out ones:
     how different two stretches of the real market look to the classifier."""
+    reference: dict | None = None
+    """The same real reference scored like a generator: ``summary_distance``,
+    ``discriminative_score``, ``discriminator_accuracy`` and, with enough days,
+    ``day_discriminative_score`` and ``day_discriminator_accuracy``."""
 
     def to_dict(self) -> dict:
         """JSON-ready (the report renders ``summary`` and ``table``)."""
@@ -79,6 +90,7 @@ class GeneratorComparison:
                          .where(self.headline.reset_index().notna(), None).to_dict(orient="records")),
             "notes": list(self.notes),
             "real_reference_discriminative_score": self.real_reference,
+            "real_reference": self.reference,
         }
 
     def to_markdown(self) -> str:
@@ -194,18 +206,33 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
         mean = headline_facts(runs)
         headline[name] = mean["synthetic"]
         headline[f"{name} met"] = mean["met"]
+    reference = _real_reference(train, validation, timeframes, seeds[0])
+    if reference is not None:
+        facts = reference.headline
+        headline[REAL_REFERENCE] = facts["synthetic"].reindex(headline.index)
+        headline[f"{REAL_REFERENCE} met"] = facts["met"].reindex(headline.index)
     return GeneratorComparison(values, distances, pd.DataFrame(summary), int(train["segment_id"].nunique()),
                                int(validation["segment_id"].nunique()), len(seeds), headline, first.notes,
-                               _real_reference(train, validation, seeds[0]))
+                               None if reference is None else reference.discriminative_score,
+                               None if reference is None else _summary_row(reference))
 
 
-def _real_reference(train: pd.DataFrame, validation: pd.DataFrame, seed: int) -> float | None:
-    """Discriminative score of the last fitted real sessions (as many sessions as the held-out
-    slice has, so windows pair by position within the session) against the held-out ones."""
+def _summary_row(report) -> dict:
+    row = {"summary_distance": float(report.summary_distance)}
+    for key in ("discriminative_score", "discriminator_accuracy", "day_discriminative_score",
+                "day_discriminator_accuracy"):
+        if getattr(report, key) is not None:
+            row[key] = float(getattr(report, key))
+    return row
+
+
+def _real_reference(train: pd.DataFrame, validation: pd.DataFrame, timeframes, seed: int):
+    """The last fitted real sessions (as many as the held-out slice has, so windows pair by
+    position within the session) scored against the held-out ones, or None when too few."""
     sessions = train["segment_id"].unique()[-validation["segment_id"].nunique():]
     earlier = train[train["segment_id"].isin(sessions)]
     try:
-        return abs(discriminate(validation, earlier, seed=seed) - 0.5)
+        return realism_report(validation, earlier, timeframes, seed=seed)
     except ValueError:
         return None
 

@@ -92,6 +92,8 @@ def _ours(names: list[str]) -> str:
 # ---------------------------------------------------------------- 1. realism
 def realism_verdict(data: dict, goal: float = 0.10) -> Verdict | None:
     """Verdict from ``realism.json`` (``summary`` per generator, ``headline`` facts), or None."""
+    from fracfire.realism.compare import REAL_REFERENCE
+
     summary = data.get("summary") if isinstance(data, dict) else None
     if not isinstance(summary, dict) or not all(isinstance(v, dict) and "discriminative_score" in v
                                                 for v in summary.values()):
@@ -137,13 +139,22 @@ def realism_verdict(data: dict, goal: float = 0.10) -> Verdict | None:
         fact_rows = []
         for fact in facts:
             met = fact.get(f"{ours} met")
-            fact_rows.append({"stylized fact": fact["fact"], "goal": fact.get("goal", ""),
-                              "real": _num(fact.get("real")), ours: _num(fact.get(ours)),
-                              "verdict": {True: "pass", False: "FAIL"}.get(met, "no goal")})
+            row = {"stylized fact": fact["fact"], "goal": fact.get("goal", ""),
+                   "real": _num(fact.get("real")), ours: _num(fact.get(ours)),
+                   "verdict": {True: "pass", False: "FAIL"}.get(met, "no goal")}
+            if REAL_REFERENCE in fact:
+                row[REAL_REFERENCE] = (_num(fact.get(REAL_REFERENCE)) + {True: " (pass)", False: " (FAIL)"}
+                                       .get(fact.get(f"{REAL_REFERENCE} met"), ""))
+            fact_rows.append(row)
         passed = sum(r["verdict"] == "pass" for r in fact_rows)
         judged = sum(r["verdict"] != "no goal" for r in fact_rows)
         details.append(f"{ours} meets {passed} of {judged} stylized-fact goals on the held-out sessions "
                        "(second table).")
+        own = [f for f in facts if f.get(f"{REAL_REFERENCE} met") is not None]
+        if own:
+            details.append(f"The last column scores the market's own earlier sessions (as many as are held out) "
+                           f"like a generator: they meet {sum(bool(f[f'{REAL_REFERENCE} met']) for f in own)} of "
+                           f"{len(own)} goals. A goal they miss is within the real market's own variation.")
         facts_table = _html_table(pd.DataFrame(fact_rows))
     reference = data.get("real_reference_discriminative_score")
     if isinstance(reference, (int, float)):

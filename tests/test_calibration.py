@@ -197,3 +197,13 @@ def test_calibration_never_simulates_with_a_scorecard_seed(week):
     fit, report = _Target(week, (0, 1)), _Target(week, (0, 1), offset=REPORT_SEED_OFFSET)
     assert fit.seeds == (FIT_SEED_OFFSET, FIT_SEED_OFFSET + 1)
     assert not set(fit.seeds) & set(report.seeds) and min(fit.seeds + report.seeds) >= 1000
+
+
+@pytest.mark.parametrize(("name", "low", "high"), [("physics_calibrated.yaml", 20.0, 80.0),  # ES 2019: ~35 points
+                                                   ("physics_nq.yaml", 60.0, 300.0)])  # NQ 2019: ~120 points
+def test_shipped_calibrations_load_at_their_markets_daily_range(name, low, high):
+    from pathlib import Path
+
+    physics = PhysicsConfig.from_yaml(Path(__file__).resolve().parents[1] / "configs" / name)
+    assert low < physics.daily_range_mean < high
+    assert 0.2 < physics.daily_range_std / physics.daily_range_mean < 1.0

@@ -214,3 +214,12 @@ def test_an_unusable_tracking_uri_fails_at_once_naming_it(monkeypatch):
     with pytest.raises(RuntimeError, match=r"MLflow tracking at 'nosuchscheme://x' is unusable"):
         with tracking_run("probe", "probe"):
             raise AssertionError("the body must not run")
+
+
+def test_resampling_unsorted_bars_names_the_row():
+    from fracfire.data import resample_bars
+
+    bars = PriceGenerator(seed=3).generate_days("2025-01-06", 1)
+    shuffled = pd.concat([bars.iloc[:10], bars.iloc[[20]], bars.iloc[10:20]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"'time' must be sorted ascending; row 11 \(.*\) comes before the row above"):
+        resample_bars(shuffled, "5min")

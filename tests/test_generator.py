@@ -4,6 +4,7 @@ import pytest
 
 from fracfire import MarketState, PhysicsConfig, PriceGenerator, StateConfig, check_bars
 from fracfire.calendar import is_trading_minute, trading_day_number
+from fracfire.data import resample_bars
 from fracfire.physics.generator import AUTO_TRANSITION_WEIGHTS
 
 QUIET_PHYSICS = PhysicsConfig(runner_prob=0.0)
@@ -221,6 +222,14 @@ def test_consecutive_calls_continue_across_daylight_saving_changes(dst):
     step = days["time"].diff().dropna()
     assert (step == pd.Timedelta(minutes=1)).all()
     assert (days["time"].dt.hour * 60 + days["time"].dt.minute).iloc[[0, -1]].tolist() == [0, 1439]
+    # ... and resample: the autumn's repeated wall-clock hour gets bins of its own (it used to
+    # raise "'time' must be sorted ascending" on sorted bars).
+    autumn = dst.endswith("11-03")  # 25 wall-clock hours that day (01:00 twice); spring 23 (no 02:00)
+    for timeframe, bins in (("5min", 876 if autumn else 852), ("1h", 72 if autumn else 71)):
+        coarse = resample_bars(days, timeframe)
+        assert coarse["time"].is_monotonic_increasing and not coarse["time"].isna().any()
+        assert not coarse["time"].duplicated().any() and coarse["volume"].sum() == days["volume"].sum()
+        assert len(coarse) == bins  # the repeated 01:00 hour: twelve 5-minute bins more, one 2-hour bin
 
 
 @pytest.mark.parametrize("start, match", [

@@ -52,11 +52,16 @@ def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     minutes = timeframe_minutes(timeframe)
     if df.empty:
         raise ValueError("resample_bars: bars are empty (0 rows)")
+    instant = df["time"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]").to_numpy().astype(np.int64)
+    backwards = np.flatnonzero(np.diff(instant) < 0)
+    if len(backwards):
+        raise ValueError(f"resample_bars: 'time' must be sorted ascending; row {backwards[0] + 1} "
+                         f"({df['time'].iloc[backwards[0] + 1]}) comes before the row above it")
     wall = df["time"].dt.tz_localize(None).astype("datetime64[ns]").to_numpy().astype(np.int64)
     key = wall // (minutes * 60_000_000_000)
+    # A bin ends where the wall-clock bin changes; in the autumn's repeated hour the wall clock
+    # steps back, so its bars form bins of their own (timed at their first bar's instant).
     starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    if (np.diff(key[starts]) <= 0).any():
-        raise ValueError("resample_bars: 'time' must be sorted ascending")
     ends = np.concatenate([starts[1:], [len(df)]]) - 1
     o = df["open_ticks"].to_numpy()[starts]
     h = np.maximum.reduceat(df["high_ticks"].to_numpy(), starts)
@@ -68,7 +73,9 @@ def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     time = pd.DatetimeIndex(wall_start.view("datetime64[ns]")).tz_localize(
         df["time"].dt.tz, ambiguous="NaT", nonexistent="shift_forward")
     # Ambiguous wall times (the repeated hour in autumn) take the first bar's instant.
-    time = time.where(~time.isna(), df["time"].iloc[starts].to_numpy())
+    missing = time.isna()
+    if missing.any():  # (both sides tz-aware: no per-element object conversion)
+        time = time.where(~missing, pd.DatetimeIndex(df["time"].iloc[starts]))
     labels = {}
     for name in LABEL_COLUMNS:
         if name in df.columns:

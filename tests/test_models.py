@@ -132,6 +132,40 @@ def test_tree_finetune_self_trains(synthetic, shifted):
     assert (model.predict(real_features) != before).any()
 
 
+def test_neural_finetune_stops_early_and_keeps_its_best_epoch(synthetic, shifted):
+    import copy
+
+    bars, features = synthetic
+    real_bars, real_features = shifted
+    model = StateDetector(backend="neural", epochs=2).fit(features, bars["state"], bars=bars)
+    long = copy.deepcopy(model).finetune(real_bars, epochs=8, lr=1e-3, features=real_features)
+    ran = len(long.finetune_history_)
+    assert long.finetune_stopped_ == "no improvement" and ran < 8
+    # The best epoch was two before the last one run: stopping there gives the same weights.
+    short = copy.deepcopy(model).finetune(real_bars, epochs=ran - 2, lr=1e-3, features=real_features)
+    for key, weights in long.network_.items():
+        np.testing.assert_array_equal(weights, short.network_[key])
+    with pytest.raises(ValueError, match=r"validation_fraction must be in \[0, 1\); got 1.0"):
+        model.finetune(real_bars, features=real_features, validation_fraction=1.0)
+
+
+def test_tree_finetune_undoes_a_step_that_collapses_it(synthetic, shifted):
+    bars, features = synthetic
+    real_bars, real_features = shifted
+    # A detector that already calls almost everything one state: self-training would make it total.
+    labels = np.where(np.random.default_rng(0).random(len(features)) < 0.9, "ranging", "rally")
+    model = StateDetector(backend="forest", n_estimators=20, confidence=0.5).fit(features, labels)
+    model.finetune(real_bars, epochs=3, features=real_features)
+    assert model.finetune_stopped_ == "collapse"
+    assert model.estimator_.n_estimators == 20  # the step was undone
+    supervised = StateDetector(backend="boosting", n_estimators=20).fit(features, bars["state"])
+    supervised.finetune(real_bars, features=real_features, labels=real_bars["state"])
+    cut, before, after = supervised.finetune_history_
+    assert cut == int(len(real_features) * 0.8) and 0 <= before <= 1 and 0 <= after <= 1
+    assert supervised.finetune_stopped_ == ("kept" if after >= before else "reverted")
+    assert supervised.estimator_.max_iter == (30 if after >= before else 20)
+
+
 def test_detector_errors(synthetic, tmp_path):
     bars, features = synthetic
     with pytest.raises(ValueError, match="backend must be one of"):

@@ -49,42 +49,58 @@ def build_network(n_features: int, n_classes: int, seed: int):
         return Net()
 
 
+def _batch_loss(torch, net, windows, labels, aux, rows, losses):
+    ce, mse, bce = losses
+    state_logits, aux_out = net(torch.from_numpy(np.ascontiguousarray(windows[rows])))
+    loss = torch.zeros(())
+    if labels is not None:
+        loss = loss + ce(state_logits, torch.from_numpy(labels[rows]))
+    if aux is not None:
+        target = aux[rows]
+        ok = ~np.isnan(target).any(axis=1)
+        if ok.any():
+            t = torch.from_numpy(target[ok].astype(np.float32))
+            out = aux_out[torch.from_numpy(ok)]
+            loss = loss + mse(out[:, 0], t[:, 0]) + bce(out[:, 1], t[:, 1])
+    return loss
+
+
+def _usable(windows: np.ndarray, labels, aux) -> np.ndarray:
+    usable = np.arange(len(windows))
+    if aux is not None and labels is None:
+        usable = usable[~np.isnan(aux).any(axis=1)]
+    return usable
+
+
 def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.ndarray | None, epochs: int,
-                 lr: float, batch_size: int, seed: int, progress=None) -> list[float]:
+                 lr: float, batch_size: int, seed: int, progress=None, validation: tuple | None = None,
+                 patience: int = 2) -> list[float]:
     """Adam over minibatches of windows; return the mean loss of each epoch.
 
     ``labels`` (int) train the state head with cross-entropy; ``aux`` (n, 2:
     standardised log future range, up/down as 1/0) trains the auxiliary head
     with MSE + binary cross-entropy; rows whose aux targets are NaN are skipped.
+
+    ``validation`` (``(windows, labels, aux)`` of held-out rows, either target
+    None as for training) stops early: after each epoch the same loss is
+    measured on them; training stops once it has not improved for
+    ``patience`` epochs, and the network is left with the weights of its best
+    epoch. The returned history then ends at the last epoch run.
     """
     torch = require("torch", "The neural backend")
     nn = torch.nn
 
     rng = np.random.default_rng(seed)  # minibatch order; the network itself draws no random numbers
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
-    ce, mse, bce = nn.CrossEntropyLoss(), nn.MSELoss(), nn.BCEWithLogitsLoss()
-    usable = np.arange(len(windows))
-    if aux is not None and labels is None:
-        usable = usable[~np.isnan(aux).any(axis=1)]
-    history = []
+    losses = (nn.CrossEntropyLoss(), nn.MSELoss(), nn.BCEWithLogitsLoss())
+    usable = _usable(windows, labels, aux)
+    history, best, best_state, stale = [], np.inf, None, 0
     net.train()
     for epoch in range(epochs):
         order = rng.permutation(usable)
         total, batches = 0.0, 0
         for start in range(0, len(order), batch_size):
-            rows = np.sort(order[start:start + batch_size])
-            x = torch.from_numpy(np.ascontiguousarray(windows[rows]))
-            state_logits, aux_out = net(x)
-            loss = torch.zeros(())
-            if labels is not None:
-                loss = loss + ce(state_logits, torch.from_numpy(labels[rows]))
-            if aux is not None:
-                target = aux[rows]
-                ok = ~np.isnan(target).any(axis=1)
-                if ok.any():
-                    t = torch.from_numpy(target[ok].astype(np.float32))
-                    out = aux_out[torch.from_numpy(ok)]
-                    loss = loss + mse(out[:, 0], t[:, 0]) + bce(out[:, 1], t[:, 1])
+            loss = _batch_loss(torch, net, windows, labels, aux, np.sort(order[start:start + batch_size]), losses)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -94,5 +110,36 @@ def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.nd
         log.info("epoch %d/%d loss %.4f", epoch + 1, epochs, history[-1])
         if progress is not None:
             progress(epoch + 1, epochs, history[-1])
+        if validation is not None:
+            score = validation_loss(net, *validation, batch_size=batch_size, losses=losses)
+            net.train()
+            log.info("epoch %d/%d validation loss %.4f", epoch + 1, epochs, score)
+            if score < best:
+                best, stale = score, 0
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            else:
+                stale += 1
+                if stale >= patience:
+                    break
+    if best_state is not None:
+        net.load_state_dict(best_state)
     net.eval()
     return history
+
+
+def validation_loss(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.ndarray | None,
+                    batch_size: int = 4096, losses=None) -> float:
+    """Mean training loss (same terms as :func:`train_epochs`) of the network on ``windows``, without learning."""
+    torch = require("torch", "The neural backend")
+    nn = torch.nn
+
+    losses = losses or (nn.CrossEntropyLoss(), nn.MSELoss(), nn.BCEWithLogitsLoss())
+    rows_all = _usable(windows, labels, aux)
+    net.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(rows_all), batch_size):
+            rows = rows_all[start:start + batch_size]
+            total += float(_batch_loss(torch, net, windows, labels, aux, rows, losses)) * len(rows)
+            count += len(rows)
+    return total / max(count, 1)

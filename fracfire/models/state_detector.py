@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
@@ -14,9 +16,18 @@ from fracfire.models import _neural
 from fracfire.models.base import BaseModel
 from fracfire.models.targets import future_targets
 
-__all__ = ["BACKENDS", "StateDetector", "aux_targets"]
+__all__ = ["BACKENDS", "COLLAPSE_SHARE", "MIN_VALIDATION_ROWS", "StateDetector", "aux_targets"]
 
 BACKENDS = ("forest", "boosting", "neural")
+COLLAPSE_SHARE = 0.9
+"""A detector that calls more than this share of bars one state has collapsed (fine-tuning undoes
+the step that did it; ``fracfire experiment states`` reports it as a failure)."""
+MIN_VALIDATION_ROWS = 100
+"""Fewest rows on either side of the fine-tuning's held-out split (fewer: no split, no early stop)."""
+
+
+def _largest_share(states: np.ndarray) -> float:
+    return float(np.unique(states, return_counts=True)[1].max() / len(states)) if len(states) else 0.0
 
 
 def aux_targets(bars: pd.DataFrame, horizon: int) -> np.ndarray:
@@ -162,13 +173,35 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         return states if times is None else pd.Series(states, index=times, name="state")
 
     def finetune(self, real_bars: pd.DataFrame, epochs: int = 10, lr: float = 1e-4,
-                 features: pd.DataFrame | None = None, labels=None, progress=None) -> "StateDetector":
-        """Adapt to real bars (no state labels needed; see the class notes).
+                 features: pd.DataFrame | None = None, labels=None, progress=None,
+                 validation_fraction: float = 0.2) -> "StateDetector":
+        """Adapt to real bars (no state labels needed; see the class notes), early-stopped.
 
         With ``labels`` (known states, e.g. synthetic bars from a shifted
         physics) the fine-tuning is supervised instead: the neural backend
         trains the state head and the encoder on them (auxiliary targets
         too), tree backends grow their extra trees on them.
+
+        The last ``validation_fraction`` of the rows (in time) is held out
+        and judges every step (when it has at least :data:`MIN_VALIDATION_ROWS`
+        rows; 0 uses every row and stops nothing):
+
+        - neural: the fine-tuning loss on the held-out windows after each
+          epoch; training stops after two epochs without improvement and
+          keeps the best epoch's weights (the auxiliary targets of the last
+          ``horizon`` training rows, which look into the held-out slice, are
+          dropped);
+        - trees with ``labels``: the extra trees are kept only if they do not
+          lower the accuracy on the held-out rows;
+        - trees self-training: an epoch after which more than
+          :data:`COLLAPSE_SHARE` of the held-out rows fall in one state is
+          undone and ends the fine-tuning (a detector that calls everything
+          one state has collapsed).
+
+        ``finetune_history_`` holds what each step saw and
+        ``finetune_stopped_`` why it stopped (``"epochs"``, ``"no
+        improvement"``, ``"collapse"``, ``"kept"``, ``"reverted"`` or
+        ``"too few confident rows"``).
 
         Parameters
         ----------
@@ -177,8 +210,15 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         epochs, lr : fine-tuning length and learning rate (neural).
         features : pandas.DataFrame, optional
             Precomputed :func:`extract_features` of ``real_bars`` (with the windows used in pre-training).
+        labels : array-like, optional
+            Known states of the rows.
+        progress : callable, optional
+        validation_fraction : float, default 0.2
+            Share of the latest rows held out for early stopping, in [0, 1).
         """
         self._check_fitted()
+        if not 0 <= validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1); got {validation_fraction}")
         values = self._matrix(features if features is not None else extract_features(real_bars))
         known = None
         if labels is not None:
@@ -187,6 +227,11 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             if unknown or len(known) != len(values):
                 raise ValueError(f"labels must be {len(values)} states among {list(self.classes_)}; "
                                  f"unknown {unknown}")
+        cut = int(len(values) * (1 - validation_fraction))
+        if validation_fraction == 0 or len(values) - cut < MIN_VALIDATION_ROWS or cut < MIN_VALIDATION_ROWS:
+            cut = len(values)
+        held = slice(cut, len(values))
+        self.finetune_stopped_ = "epochs"
         if self.backend == "neural":
             net = self._net()
             aux = aux_targets(real_bars, self.horizon).astype(np.float32)
@@ -199,42 +244,65 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             else:
                 for p in net.state_head.parameters():
                     p.requires_grad_(False)
-            self.finetune_history_ = _neural.train_epochs(net, self._windows(values), codes, aux, epochs, lr,
-                                                          self.batch_size, self.random_state, progress)
+            windows = self._windows(values)
+            validation = None
+            if cut < len(values):
+                validation = (windows[held], None if codes is None else codes[held], aux[held])
+                aux = aux.copy()
+                aux[max(0, cut - self.horizon):cut] = np.nan  # their targets look into the held-out rows
+            self.finetune_history_ = _neural.train_epochs(
+                net, windows[:cut], None if codes is None else codes[:cut], aux[:cut], epochs, lr, self.batch_size,
+                self.random_state, progress, validation=validation)
+            if validation is not None and len(self.finetune_history_) < epochs:
+                self.finetune_stopped_ = "no improvement"
             self.network_ = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
             return self
         if known is not None:
+            before = copy.deepcopy(self.estimator_)
             est = self.estimator_
             grow = max(1, self.n_estimators // 2)
             if self.backend == "forest":
                 est.n_estimators += grow
             else:
                 est.max_iter += grow
-            missing = np.setdiff1d(self.classes_, known)
-            rows = np.vstack([values, np.repeat(self.mean_[None, :], len(missing), axis=0)])
-            est.fit(rows, np.concatenate([known, missing]))
-            self.finetune_history_ = [len(known)]
+            missing = np.setdiff1d(self.classes_, known[:cut])
+            rows = np.vstack([values[:cut], np.repeat(self.mean_[None, :], len(missing), axis=0)])
+            est.fit(rows, np.concatenate([known[:cut], missing]))
+            self.finetune_history_ = [cut]
+            if cut < len(values):
+                old, new = (float(np.mean(m.predict(values[held]) == known[held])) for m in (before, est))
+                self.finetune_history_ += [old, new]
+                self.finetune_stopped_ = "kept" if new >= old else "reverted"
+                if new < old:
+                    self.estimator_ = before
             return self
         history = []
+        check = values[held] if cut < len(values) else None
         for epoch in range(epochs):
-            proba = self.estimator_.predict_proba(values)
+            proba = self.estimator_.predict_proba(values[:cut])
             sure = proba.max(axis=1) >= self.confidence
             history.append(int(sure.sum()))
             if sure.sum() < 10 or len(np.unique(self.classes_[proba[sure].argmax(axis=1)])) < 2:
+                self.finetune_stopped_ = "too few confident rows"
                 break
             pseudo = self.classes_[proba[sure].argmax(axis=1)]
             est = self.estimator_
+            before = copy.deepcopy(est) if check is not None else None
             if self.backend == "forest":
                 est.n_estimators += max(1, self.n_estimators // 10)
             else:
                 est.max_iter += max(1, self.n_estimators // 10)
             # Keep every class known to the estimator: add one pseudo-row per missing class.
             missing = np.setdiff1d(self.classes_, pseudo)
-            rows = values[sure]
+            rows = values[:cut][sure]
             if len(missing):
                 rows = np.vstack([rows, np.repeat(self.mean_[None, :], len(missing), axis=0)])
                 pseudo = np.concatenate([pseudo, missing])
             est.fit(rows, pseudo)
+            if check is not None and _largest_share(est.predict(check)) > COLLAPSE_SHARE:
+                self.estimator_ = before
+                self.finetune_stopped_ = "collapse"
+                break
             if progress is not None:
                 progress(epoch + 1, epochs, float(sure.mean()))
         self.finetune_history_ = history

@@ -18,13 +18,12 @@ import numpy as np
 import pandas as pd
 
 from fracfire._atomic import write_text_atomic
+from fracfire.models.state_detector import COLLAPSE_SHARE
 
 __all__ = ["SeparabilityResult", "state_separability", "top_label_calibration"]
 
 GOAL_MACRO_F1 = 0.6
 GOAL_MIN_RECALL = 0.3
-COLLAPSE_SHARE = 0.9
-"""A detector that calls more than this share of real bars one state has collapsed (a failure, reported)."""
 CALIBRATION_BINS = 10
 
 

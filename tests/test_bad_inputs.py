@@ -223,3 +223,6 @@ def test_resampling_unsorted_bars_names_the_row():
     shuffled = pd.concat([bars.iloc[:10], bars.iloc[[20]], bars.iloc[10:20]], ignore_index=True)
     with pytest.raises(ValueError, match=r"'time' must be sorted ascending; row 11 \(.*\) comes before the row above"):
         resample_bars(shuffled, "5min")
+    naive = bars.assign(time=bars["time"].dt.tz_localize(None))
+    with pytest.raises(ValueError, match="'time' must be timezone-aware .* got naive timestamps such as 2025-01-05"):
+        resample_bars(naive, "5min")

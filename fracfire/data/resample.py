@@ -52,12 +52,15 @@ def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     minutes = timeframe_minutes(timeframe)
     if df.empty:
         raise ValueError("resample_bars: bars are empty (0 rows)")
+    if df["time"].dt.tz is None:
+        raise ValueError("resample_bars: 'time' must be timezone-aware (bars carry America/New_York times); "
+                         f"got naive timestamps such as {df['time'].iloc[0]}")
+    wall = df["time"].dt.tz_localize(None).astype("datetime64[ns]").to_numpy().astype(np.int64)
     instant = df["time"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]").to_numpy().astype(np.int64)
     backwards = np.flatnonzero(np.diff(instant) < 0)
     if len(backwards):
         raise ValueError(f"resample_bars: 'time' must be sorted ascending; row {backwards[0] + 1} "
                          f"({df['time'].iloc[backwards[0] + 1]}) comes before the row above it")
-    wall = df["time"].dt.tz_localize(None).astype("datetime64[ns]").to_numpy().astype(np.int64)
     key = wall // (minutes * 60_000_000_000)
     # A bin ends where the wall-clock bin changes; in the autumn's repeated hour the wall clock
     # steps back, so its bars form bins of their own (timed at their first bar's instant).

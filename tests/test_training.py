@@ -155,6 +155,12 @@ def test_states_experiment_reports_separability(tmp_path):
     for backend in ("forest", "boosting"):
         assert abs(sum(data["real_shares"][state][backend] for state in data["real_shares"]) - 1) < 1e-9
     assert "goal" in result.output and "on real bars" in result.output
+    # ... and again once each backend is fine-tuned on the real bars (a collapse there is reported too)
+    assert set(data["finetune_stopped"]) == {"forest", "boosting"}
+    for backend in ("forest", "boosting"):
+        shares = [data["real_shares_finetuned"][state][backend] for state in data["real_shares_finetuned"]]
+        assert abs(sum(shares) - 1) < 1e-9
+    assert "fine-tuned on them" in result.output and "stopped:" in result.output
     bad = runner.invoke(app, ["experiment", "states", "--backends", "svm", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 1 and "unknown ['svm']" in bad.output
 

@@ -73,6 +73,11 @@ class SeparabilityResult:
     real_shares : pandas.DataFrame or None
         With real bars: backends x states, the share of real bars each backend
         calls each state (next to ``shares``, the truth on synthetic days).
+    real_shares_finetuned : pandas.DataFrame or None
+        The same after each backend was fine-tuned on those real bars
+        (:meth:`~fracfire.models.StateDetector.finetune`, no labels, early-stopped
+        on their latest 20 %); ``finetune_stopped`` says why each fine-tuning stopped.
+    finetune_stopped : dict
     """
 
     table: pd.DataFrame
@@ -84,6 +89,8 @@ class SeparabilityResult:
     test_days: int = 0
     reliability: dict = field(default_factory=dict, repr=False)
     real_shares: pd.DataFrame | None = field(default=None, repr=False)
+    real_shares_finetuned: pd.DataFrame | None = field(default=None, repr=False)
+    finetune_stopped: dict = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
         """The verdict per backend against the goals (macro F1 >= 0.6, every recall >= 0.3)."""
@@ -94,11 +101,14 @@ class SeparabilityResult:
                          f"{row['min_recall']:.3f} ({row['min_recall_state']}) -> "
                          f"{'goal met' if met else 'goal missed'} (F1 >= {GOAL_MACRO_F1}, recall >= "
                          f"{GOAL_MIN_RECALL}); top-label ECE {row['ece']:.3f}")
-            if self.real_shares is not None:
-                top = self.real_shares.loc[backend].idxmax()
-                share = float(self.real_shares.loc[backend].max())
-                verdict = "COLLAPSED (a failure)" if share > COLLAPSE_SHARE else "not collapsed"
-                lines.append(f"    on real bars: {share:.0%} called {top} -> {verdict}")
+            for shares, label in ((self.real_shares, "on real bars"),
+                                  (self.real_shares_finetuned, "fine-tuned on them")):
+                if shares is not None:
+                    top, share = shares.loc[backend].idxmax(), float(shares.loc[backend].max())
+                    verdict = "COLLAPSED (a failure)" if share > COLLAPSE_SHARE else "not collapsed"
+                    stopped = (f" (fine-tuning stopped: {self.finetune_stopped[backend]})"
+                               if shares is self.real_shares_finetuned and backend in self.finetune_stopped else "")
+                    lines.append(f"    {label}: {share:.0%} called {top} -> {verdict}{stopped}")
         invisible = [s for s in self.recall.columns if (self.recall[s] < GOAL_MIN_RECALL).all()]
         if invisible:
             lines.append(f"  below {GOAL_MIN_RECALL} recall for every backend: {', '.join(invisible)}")
@@ -108,6 +118,9 @@ class SeparabilityResult:
         return {"table": self.table.reset_index().to_dict(orient="records"),
                 "reliability": {k: v.reset_index().to_dict(orient="records") for k, v in self.reliability.items()},
                 "real_shares": None if self.real_shares is None else self.real_shares.to_dict(),
+                "real_shares_finetuned": (None if self.real_shares_finetuned is None
+                                          else self.real_shares_finetuned.to_dict()),
+                "finetune_stopped": dict(self.finetune_stopped),
                 "recall": self.recall.to_dict(), "precision": self.precision.to_dict(),
                 "confusion": {k: v.to_dict() for k, v in self.confusion.items()},
                 "shares": self.shares.to_dict(), "train_days": self.train_days, "test_days": self.test_days}
@@ -124,6 +137,9 @@ class SeparabilityResult:
                  "## Share of each state among the held-out bars", md(self.shares.rename("share").to_frame(), digits=3)]
         if self.real_shares is not None:
             parts += ["## Share of real bars called each state (rows: backends)", md(self.real_shares, digits=3)]
+        if self.real_shares_finetuned is not None:
+            parts += ["## The same after fine-tuning each backend on the real bars (no labels, early-stopped)",
+                      md(self.real_shares_finetuned, digits=3)]
         for backend, table in self.reliability.items():
             parts += [f"## Reliability of the top label, {backend} (confidence bin: mean confidence, accuracy)",
                       md(table, digits=3)]
@@ -152,8 +168,9 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
         What decides state changes: the fractal day -> hour -> minute driver, or
         the generator's automatic transitions.
     real : pandas.DataFrame, optional
-        Real bars: each backend's share of real bars per state is reported, and
-        a detector calling more than :data:`COLLAPSE_SHARE` of them one state is
+        Real bars: each backend's share of real bars per state is reported,
+        before and after fine-tuning it on them (without labels), and a
+        detector calling more than :data:`COLLAPSE_SHARE` of them one state is
         flagged as collapsed.
     progress : callable, optional
         ``progress(done, total)`` after each backend.
@@ -182,6 +199,7 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
     truth = test["state"].astype(str).to_numpy()
     states = sorted(set(train["state"].astype(str)) | set(truth))
     rows, recall, precision, confusion, reliability, real_shares = {}, {}, {}, {}, {}, {}
+    tuned_shares, stopped = {}, {}
     x_real = extract_features(real) if real is not None else None
     for k, backend in enumerate(backends):
         started = time.perf_counter()
@@ -204,6 +222,10 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
         if x_real is not None:
             called = pd.Series(model.predict(x_real)).value_counts(normalize=True)
             real_shares[backend] = called.reindex(states, fill_value=0.0)
+            model.finetune(real, epochs=epochs, features=x_real)
+            tuned = pd.Series(model.predict(x_real)).value_counts(normalize=True)
+            tuned_shares[backend] = tuned.reindex(states, fill_value=0.0)
+            stopped[backend] = model.finetune_stopped_
         recall[backend], precision[backend], confusion[backend] = rec, prec, matrix
         if progress is not None:
             progress(k + 1, len(backends))
@@ -212,4 +234,5 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
                               pd.DataFrame(recall).T.rename_axis("backend"),
                               pd.DataFrame(precision).T.rename_axis("backend"), confusion, shares,
                               train_days, test_days, reliability,
-                              pd.DataFrame(real_shares).T.rename_axis("backend") if real_shares else None)
+                              pd.DataFrame(real_shares).T.rename_axis("backend") if real_shares else None,
+                              pd.DataFrame(tuned_shares).T.rename_axis("backend") if tuned_shares else None, stopped)

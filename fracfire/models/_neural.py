@@ -65,6 +65,11 @@ def _batch_loss(torch, net, windows, labels, aux, rows, losses):
     return loss
 
 
+def _loss_terms(nn) -> tuple:
+    """Cross-entropy of the state head, MSE and binary cross-entropy of the auxiliary head."""
+    return nn.CrossEntropyLoss(), nn.MSELoss(), nn.BCEWithLogitsLoss()
+
+
 def _usable(windows: np.ndarray, labels, aux) -> np.ndarray:
     usable = np.arange(len(windows))
     if aux is not None and labels is None:
@@ -92,7 +97,7 @@ def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.nd
 
     rng = np.random.default_rng(seed)  # minibatch order; the network itself draws no random numbers
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
-    losses = (nn.CrossEntropyLoss(), nn.MSELoss(), nn.BCEWithLogitsLoss())
+    losses = _loss_terms(nn)
     usable = _usable(windows, labels, aux)
     history, best, best_state, stale = [], np.inf, None, 0
     net.train()
@@ -133,7 +138,7 @@ def validation_loss(net, windows: np.ndarray, labels: np.ndarray | None, aux: np
     torch = require("torch", "The neural backend")
     nn = torch.nn
 
-    losses = losses or (nn.CrossEntropyLoss(), nn.MSELoss(), nn.BCEWithLogitsLoss())
+    losses = losses or _loss_terms(nn)
     rows_all = _usable(windows, labels, aux)
     net.eval()
     total, count = 0.0, 0

@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator
 
 from fracfire._atomic import atomic_path
 
-__all__ = ["FORMAT_VERSION", "MODEL_SUFFIX", "TRUSTED_TYPES", "BaseModel", "ModelFileError", "file_sha256"]
+__all__ = ["FORMAT_VERSION", "MODEL_SUFFIX", "TRUSTED_TYPES", "BaseModel", "ModelFileError",
+           "check_validation_fraction", "file_sha256", "validation_cut"]
 
 FORMAT_VERSION = 2
 """Version 2: skops archives (version 1 files were pickles and are refused)."""
@@ -51,6 +52,20 @@ boosting (fitted arrays and the classes that read them; no code chosen by the fi
 class ModelFileError(ValueError):
     """A model file is corrupt, tampered with, of another format or version, holds a type
     that is not on the allow-list, or holds another model class."""
+
+
+def check_validation_fraction(fraction: float) -> None:
+    """Refuse a fine-tuning ``validation_fraction`` outside [0, 1)."""
+    if not 0 <= fraction < 1:
+        raise ValueError(f"validation_fraction must be in [0, 1); got {fraction}")
+
+
+def validation_cut(rows: int, fraction: float, minimum: int) -> int:
+    """Where the held-out tail of ``rows`` time-ordered rows starts: the last ``fraction`` of
+    them, or ``rows`` (nothing held out) when ``fraction`` is 0 or either side would have
+    fewer than ``minimum`` rows."""
+    cut = int(rows * (1 - fraction))
+    return cut if fraction > 0 and cut >= minimum and rows - cut >= minimum else rows
 
 
 def file_sha256(path: str | os.PathLike) -> str:

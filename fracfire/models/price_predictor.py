@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from fracfire.models.base import BaseModel
+from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
 from fracfire.models.targets import future_targets
 
 __all__ = ["MIN_SCALE", "PricePredictor"]
@@ -221,8 +221,7 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         ``finetune_iterations_`` (one list per target, one entry per call).
         """
         check_is_fitted(self, "estimators_", msg="PricePredictor is not fitted yet: call fit() before finetune()")
-        if not 0 <= validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in [0, 1); got {validation_fraction}")
+        check_validation_fraction(validation_fraction)
         if isinstance(Y, pd.DataFrame):
             Y = Y[self.columns_]
         values, Y = self._rows(X, Y)
@@ -231,8 +230,8 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         if base is not None:
             Y = Y.div(base, axis=0)
         current = self._predict_model(values)
-        cut = int(len(values) * (1 - validation_fraction))
-        stop_early = validation_fraction > 0 and cut >= 20 and len(values) - cut >= 20
+        cut = validation_cut(len(values), validation_fraction, 20)
+        stop_early = cut < len(values)
         residuals = dict(getattr(self, "residuals_", {}))
         chosen = {c: list(v) for c, v in getattr(self, "finetune_iterations_", {}).items()}
         for k, c in enumerate(self.columns_):

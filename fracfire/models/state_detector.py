@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from fracfire._optional import require
 from fracfire.data.features import extract_features, make_windows
 from fracfire.models import _neural
-from fracfire.models.base import BaseModel
+from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
 from fracfire.models.targets import future_targets
 
 __all__ = ["BACKENDS", "COLLAPSE_SHARE", "MIN_VALIDATION_ROWS", "StateDetector", "aux_targets"]
@@ -217,8 +217,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             Share of the latest rows held out for early stopping, in [0, 1).
         """
         self._check_fitted()
-        if not 0 <= validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in [0, 1); got {validation_fraction}")
+        check_validation_fraction(validation_fraction)
         values = self._matrix(features if features is not None else extract_features(real_bars))
         known = None
         if labels is not None:
@@ -227,9 +226,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             if unknown or len(known) != len(values):
                 raise ValueError(f"labels must be {len(values)} states among {list(self.classes_)}; "
                                  f"unknown {unknown}")
-        cut = int(len(values) * (1 - validation_fraction))
-        if validation_fraction == 0 or len(values) - cut < MIN_VALIDATION_ROWS or cut < MIN_VALIDATION_ROWS:
-            cut = len(values)
+        cut = validation_cut(len(values), validation_fraction, MIN_VALIDATION_ROWS)
         held = slice(cut, len(values))
         self.finetune_stopped_ = "epochs"
         if self.backend == "neural":

@@ -101,14 +101,14 @@ class SeparabilityResult:
                          f"{row['min_recall']:.3f} ({row['min_recall_state']}) -> "
                          f"{'goal met' if met else 'goal missed'} (F1 >= {GOAL_MACRO_F1}, recall >= "
                          f"{GOAL_MIN_RECALL}); top-label ECE {row['ece']:.3f}")
-            for shares, label in ((self.real_shares, "on real bars"),
-                                  (self.real_shares_finetuned, "fine-tuned on them")):
+            stopped = self.finetune_stopped.get(backend)
+            for shares, label, why in ((self.real_shares, "on real bars", ""),
+                                       (self.real_shares_finetuned, "fine-tuned on them",
+                                        f" (fine-tuning stopped: {stopped})" if stopped else "")):
                 if shares is not None:
                     top, share = shares.loc[backend].idxmax(), float(shares.loc[backend].max())
                     verdict = "COLLAPSED (a failure)" if share > COLLAPSE_SHARE else "not collapsed"
-                    stopped = (f" (fine-tuning stopped: {self.finetune_stopped[backend]})"
-                               if shares is self.real_shares_finetuned and backend in self.finetune_stopped else "")
-                    lines.append(f"    {label}: {share:.0%} called {top} -> {verdict}{stopped}")
+                    lines.append(f"    {label}: {share:.0%} called {top} -> {verdict}{why}")
         invisible = [s for s in self.recall.columns if (self.recall[s] < GOAL_MIN_RECALL).all()]
         if invisible:
             lines.append(f"  below {GOAL_MIN_RECALL} recall for every backend: {', '.join(invisible)}")

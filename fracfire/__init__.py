@@ -44,7 +44,7 @@ _EXPORTS: dict[str, str] = {
          "SESSION_CONFIGS", "STATE_CONFIGS", "Session", "SessionConfig", "StateConfig",
          "compare_states", "get_custom_state", "list_custom_states", "print_summary",
          "summarize_day", "DayState", "HourState", "FractalConfig", "FractalStateManager", "StateDriver",
-         "DayPlan", "LevelParams", "MarkovStateDriver", "infer_states"],
+         "DayPlan", "LevelParams", "MarkovStateDriver", "Tilt", "TiltDriver", "infer_states"],
         "fracfire.physics"),
     "check_bars": "fracfire.schema",
     **dict.fromkeys(["ValidationReport", "load_continuous_contract", "read_bars", "resample_bars",

@@ -14,6 +14,7 @@ from fracfire.physics.sessions import (
     SessionConfig,
 )
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
+from fracfire.physics.tilt import Tilt, TiltDriver
 from fracfire.physics.utils import DaySummary, compare_states, print_summary, summarize_day
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "SessionConfig",
     "StateConfig",
     "StateDriver",
+    "Tilt",
+    "TiltDriver",
     "compare_states",
     "get_custom_state",
     "infer_states",

@@ -26,6 +26,7 @@ from fracfire.physics.driver import StateDriver
 from fracfire.physics.layout import DayLayout, day_layout, parse_start
 from fracfire.physics.sessions import Session
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
+from fracfire.physics.tilt import MAX_TILT_DRIFT, Tilt
 from fracfire.schema import MAX_PRICE, TICK_SIZE, bars_frame
 
 __all__ = ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "MINUTES_PER_DAY", "PriceGenerator"]
@@ -299,6 +300,7 @@ class PriceGenerator:
         progress: Progress | None = None,
         driver: StateDriver | None = None,
         calendar: str | None = "globex",
+        tilt: Tilt | None = None,
     ) -> pd.DataFrame:
         """Generate ``n_days`` consecutive days as one continuous series.
 
@@ -322,6 +324,10 @@ class PriceGenerator:
             open, the daily 17:00-18:00 ET break, no Saturdays, holidays and
             early closes; see :mod:`fracfire.calendar`). None: wall-clock days
             of every weekday, as :meth:`generate_day` without a calendar.
+        tilt : Tilt, optional
+            Per-minute volatility and drift leanings (see
+            :mod:`fracfire.physics.tilt`); every day reads it from its first
+            minute, so it needs at least as many minutes as the longest day.
 
         Returns
         -------
@@ -340,15 +346,124 @@ class PriceGenerator:
                 raise TypeError(f"driver must have a plan_day method (a StateDriver); got {driver!r}")
             if state_sequence is not None:
                 raise ValueError("pass either state_sequence or driver, not both")
+        if tilt is not None and not isinstance(tilt, Tilt):
+            raise TypeError(f"tilt must be a Tilt; got {type(tilt).__name__}")
         layout = day_layout(start_date, n_days, calendar, after_ns=self._end_ns)
+        if tilt is not None:
+            tilt._check_span(0, int(layout.lengths.max()))
         bars = self._run(layout, segment_length, state_sequence, auto_transition, macro_regime, driver,
-                         progress=progress)
+                         progress=progress, tilt=tilt)
         self._end_ns = layout.end_ns
         return bars
 
+    def generate_paths(
+        self,
+        start,
+        n_paths: int,
+        end=None,
+        driver: StateDriver | None = None,
+        auto_transition: bool = True,
+        progress: Progress | None = None,
+        tilt: Tilt | None = None,
+        state: StateLike | None = None,
+        volatility_spread: float = 0.0,
+    ) -> pd.DataFrame:
+        """Generate ``n_paths`` independent continuations of the current state (scenarios).
+
+        Every path covers the same CME Globex trading minutes, from ``start``
+        to ``end`` within one session, and starts from the generator's state:
+        :attr:`current_price`, the day-scale volatility, the state in force
+        and the order flow. Each path draws its intraday volatility
+        components afresh from their long-run distribution (what the
+        generator's state does not pin down). Every path draws from its own
+        child stream, spawned in order like the days of
+        :meth:`generate_days`, so the same seed and the same calls give the
+        same bytes. The generator's state is left as it was (paths are
+        hypothetical), apart from the streams consumed.
+
+        Parameters
+        ----------
+        start : datetime-like
+            First bar of every path (naive values are America/New_York); a
+            Globex trading minute.
+        n_paths : int
+            Number of paths, 1..100,000.
+        end : datetime-like, optional
+            End of the paths (exclusive); defaults to the close of ``start``'s
+            session. Capped at that close.
+        driver : StateDriver, optional
+            Plans every path's states and modifiers (e.g. a
+            :class:`~fracfire.physics.tilt.TiltDriver`); each path is planned
+            from its first minute with the state in force now.
+        auto_transition : bool, default True
+            Without a driver: random state switches as in :meth:`generate_day`.
+        progress : callable, optional
+            ``progress(paths_done, n_paths)``.
+        tilt : Tilt, optional
+            Per-minute volatility and drift leanings, one value per minute of
+            a path (at least as many minutes as a path has), applied to every
+            path on top of the driver's modifiers.
+        state : MarketState or StateConfig, optional
+            The state in force at ``start`` (the generator's current state
+            when omitted): where the automatic transitions or the driver
+            start from.
+        volatility_spread : float, default 0.0
+            Standard deviation of a per-path offset of the log volatility
+            (its slowest, day-scale component), in [0, 3]: uncertainty about
+            the volatility level now, which the paths then carry (0: every
+            path starts at the generator's level).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The bars of every path one after the other, in the schema of
+            :meth:`generate_day`, plus ``scenario`` (int64, 0-based path
+            number). ``delta_ticks`` of each path's first bar is measured from
+            :attr:`current_price`; ``segment_id`` restarts with every path.
+        """
+        from fracfire import calendar
+
+        n_paths = check_int("n_paths", n_paths, low=1, high=100_000)
+        if not isinstance(auto_transition, bool):
+            raise TypeError(f"auto_transition must be a bool; got {auto_transition!r}")
+        if driver is not None and not isinstance(driver, StateDriver):
+            raise TypeError(f"driver must have a plan_day method (a StateDriver); got {driver!r}")
+        if tilt is not None and not isinstance(tilt, Tilt):
+            raise TypeError(f"tilt must be a Tilt; got {type(tilt).__name__}")
+        volatility_spread = check_real("volatility_spread", volatility_spread, low=0.0, high=3.0)
+        first = parse_start(start, "start")
+        if not calendar.is_trading_minute(pd.DatetimeIndex([first]))[0]:
+            raise ValueError(f"start {first:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (the market is "
+                             "closed then: a weekend, a holiday, the 17:00-18:00 ET break or after an early close)")
+        session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([first]))[0]), n_sessions=1)
+        minutes, _ = calendar.session_minutes(session)
+        minutes = np.asarray(minutes, dtype=np.int64)
+        stop = int(session["close"].iloc[0].as_unit("ns").value)
+        if end is not None:
+            last = parse_start(end, "end")
+            if last <= first:
+                raise ValueError(f"end {last:%Y-%m-%d %H:%M} must come after start {first:%Y-%m-%d %H:%M}")
+            stop = min(stop, int(last.as_unit("ns").value))
+        minutes = minutes[(minutes >= first.as_unit("ns").value) & (minutes < stop)]
+        check_run_size(max(1, -(-len(minutes) * n_paths // MINUTES_PER_DAY)))  # memory, counted in whole days
+        if tilt is not None:
+            tilt._check_span(0, len(minutes))
+        layout = DayLayout(np.tile(minutes, n_paths), np.arange(n_paths, dtype=np.int64) * len(minutes), True, stop)
+        kept = self._state
+        if state is not None:
+            self._state = _plan.state_config(state, "state")
+        try:
+            bars = self._run(layout, None, None, auto_transition, None, driver, progress=progress, independent=True,
+                             tilt=tilt, volatility_spread=volatility_spread)
+        finally:
+            self._state = kept
+        bars["scenario"] = np.repeat(np.arange(n_paths, dtype=np.int64), len(minutes))
+        return bars
+
     # ------------------------------------------------------------------ internals
-    def _codes(self, layout, clock, registry, template, auto, segment_length, driver, rngs, u_switch):
-        """State code of every minute, and the driver's plans."""
+    def _codes(self, layout, clock, registry, template, auto, segment_length, driver, rngs, u_switch,
+               independent=False):
+        """State code of every minute, and the driver's plans (independent days all start from the current state)."""
         current = registry.code(self._state, "carried-over state")
         n = len(layout.utc_ns)
         position = layout.position()
@@ -357,7 +472,7 @@ class PriceGenerator:
             for d, rng in enumerate(rngs):
                 length = int(layout.lengths[d])
                 plan = driver.plan_day(clock.time[layout.starts[d]], length, rng,
-                                       int(plans[-1].states[-1]) if plans else current)
+                                       int(plans[-1].states[-1]) if plans and not independent else current)
                 if len(plan.states) != length:
                     raise ValueError(f"driver planned {len(plan.states)} minutes for a {length}-minute day")
                 plans.append(plan)
@@ -372,12 +487,18 @@ class PriceGenerator:
                 chance = np.where(position % segment_length == 0, chance, 0.0)
             exit_rate = np.ones(len(registry.configs))
             exit_rate[: len(_plan.BUILTIN)] = _plan.AUTO_EXIT
+            if independent:
+                days = [slice(int(a), int(a) + int(m)) for a, m in zip(layout.starts, layout.lengths, strict=True)]
+                return np.concatenate([markov_states(u_switch[day], chance[day], exit_rate, _plan.AUTO_CUM[None, :],
+                                                     np.zeros(day.stop - day.start, np.int64), current)
+                                       for day in days]), plans
             return markov_states(u_switch, chance, exit_rate, _plan.AUTO_CUM[None, :], np.zeros(n, np.int64),
                                  current), plans
         return np.full(n, current, dtype=np.int64), plans
 
     def _run(self, layout: DayLayout, segment_length, state_sequence, auto, macro_regime, driver, *,
-             single_bar=False, progress=None) -> pd.DataFrame:
+             single_bar=False, progress=None, independent=False, tilt=None,
+             volatility_spread=0.0) -> pd.DataFrame:
         """Generate the days of ``layout``.
 
         Every day draws from its own child stream, in a fixed order: first
@@ -385,7 +506,13 @@ class PriceGenerator:
         arrival, sign and position), log-volatility normals, jump sizes,
         activity and volume noise; then, once the day's volatility is known,
         one normal and one raw 64-bit draw per sub-minute step and the wick
-        lengths.
+        lengths. ``independent`` (scenario paths): every day starts from the
+        generator's state instead of the previous day's end, draws its
+        intraday volatility components afresh (after the driver's draws),
+        offsets its slowest component by ``volatility_spread`` times a normal
+        draw and leaves the generator's state as it was. ``tilt`` (a
+        :class:`~fracfire.physics.tilt.Tilt`) leans on every day from its
+        first minute, on top of the driver's modifiers.
         """
         phys = self.physics
         registry = _plan.Registry()
@@ -408,22 +535,42 @@ class PriceGenerator:
         z_vol = np.concatenate([rng.standard_normal((int(m), k)) for rng, m in zip(rngs, lengths, strict=True)])
         jump_exp = np.concatenate([rng.standard_exponential(int(m)) for rng, m in zip(rngs, lengths, strict=True)])
         runner = np.where(heads[:, 1] < 0.5, 1, -1) * (heads[:, 0] < phys.runner_prob)
-        if single_bar or driver is not None:
+        if single_bar or driver is not None or independent:
             runner[:] = 0
 
-        codes, plans = self._codes(layout, clock, registry, template, auto, segment_length, driver, rngs, u_switch)
+        codes, plans = self._codes(layout, clock, registry, template, auto, segment_length, driver, rngs, u_switch,
+                                   independent)
         table = schedule.StateTable.of(tuple(registry.configs))
         modifiers = None
         if plans and all(p.modifiers is not None for p in plans):
             modifiers = schedule.Modifiers.concat([p.modifiers for p in plans])
+        if tilt is not None:  # every day reads the tilt from its first minute
+            tilted = schedule.Modifiers.concat([tilt.modifiers(0, int(m)) for m in lengths])
+            modifiers = tilted if modifiers is None else schedule.Modifiers(
+                modifiers.volatility * tilted.volatility,
+                np.clip(modifiers.bias + tilted.bias, -MAX_TILT_DRIFT, MAX_TILT_DRIFT), modifiers.mean_reversion)
         params = schedule.minute_params(table, codes, clock, phys, modifiers)
 
         cascade = self._cascade
-        log_vol, jumps, self._vol, self._excitation, kicks, self._kick = volatility_path(
-            z_vol, u_jump, cascade.decay, cascade.innovation, self._vol, params.jump_base,
-            phys.jump_clustering, float(np.exp(-1.0 / schedule.HAWKES_DECAY_MINUTES)), self._excitation,
-            phys.jump_vol_kick, self._kick,
-        )
+        hawkes = float(np.exp(-1.0 / schedule.HAWKES_DECAY_MINUTES))
+        if independent:  # every path starts from the generator's state, its intraday volatility drawn afresh
+            std = cascade.stationary_std()[:_N_INTRADAY]
+            parts = []
+            for d, rng in enumerate(rngs):
+                day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
+                start = self._vol.copy()
+                draws = rng.standard_normal(_N_INTRADAY + 1)
+                start[:_N_INTRADAY] = std * draws[:_N_INTRADAY]
+                start[-1] += volatility_spread * draws[-1]
+                parts.append(volatility_path(z_vol[day], u_jump[day], cascade.decay, cascade.innovation, start,
+                                             params.jump_base[day], phys.jump_clustering, hawkes, self._excitation,
+                                             phys.jump_vol_kick, self._kick))
+            log_vol, jumps, kicks = (np.concatenate([p[j] for p in parts]) for j in (0, 1, 4))
+        else:
+            log_vol, jumps, self._vol, self._excitation, kicks, self._kick = volatility_path(
+                z_vol, u_jump, cascade.decay, cascade.innovation, self._vol, params.jump_base,
+                phys.jump_clustering, hawkes, self._excitation, phys.jump_vol_kick, self._kick,
+            )
         sigma = self._sigma0 * params.season * np.exp(log_vol - cascade.variance)
         drift_sd = params.drift_sd
         if runner.any():
@@ -456,13 +603,23 @@ class PriceGenerator:
         jump_at = np.minimum((u_pos * n_sub).astype(np.int64), n_sub - 1)
         p_side = -np.expm1(-counts / (2.0 * n_sub))
 
-        o, h, lo, c, moves, self._x, self._level, self._anchor, self._side = walk_zones(
-            n_sub, sigma, drift_sd * sigma, params.eta, params.reversion, p_side, jump_size, jump_at,
-            params.max_move, z_sub, raw, self._x, self._level, self._anchor, phys.reversion_minutes,
-            float(self._center), schedule.points_to_ticks(phys.macro_gravity_threshold),
-            phys.macro_gravity_strength, schedule.DRIFT_PER_LOGIT, phys.flow_persistence, self._side,
-        )
-        self._state = registry.configs[int(codes[-1])]
+        walk = (n_sub, sigma, drift_sd * sigma, params.eta, params.reversion, p_side, jump_size, jump_at,
+                params.max_move)
+        rest = (phys.reversion_minutes, float(self._center), schedule.points_to_ticks(phys.macro_gravity_threshold),
+                phys.macro_gravity_strength, schedule.DRIFT_PER_LOGIT, phys.flow_persistence)
+        if independent:
+            steps = np.concatenate([[0], np.cumsum(n_sub)])
+            parts = []
+            for d in range(n_days):
+                day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
+                sub = slice(int(steps[day.start]), int(steps[day.stop]))
+                parts.append(walk_zones(*(a[day] for a in walk), z_sub[sub], raw[sub], self._x, self._level,
+                                        self._anchor, *rest, self._side))
+            o, h, lo, c, moves = (np.concatenate([p[j] for p in parts]) for j in range(5))
+        else:
+            o, h, lo, c, moves, self._x, self._level, self._anchor, self._side = walk_zones(
+                *walk, z_sub, raw, self._x, self._level, self._anchor, *rest, self._side)
+            self._state = registry.configs[int(codes[-1])]
 
         wick_prob = -np.expm1(-params.wick_prob * counts / phys.avg_ticks_per_bar)
         wick_up = u_wick_up < wick_prob
@@ -499,7 +656,12 @@ class PriceGenerator:
                 np.repeat(regimes.codes.astype(np.int64), lengths), categories=regimes.categories),
         }
         bars = bars_frame(clock.time, o, h, lo, c, volume.astype(np.int64), self._last_close, labels)
-        self._last_close = int(c[-1])
+        if independent:
+            delta = bars["delta_ticks"].to_numpy().copy()
+            delta[layout.starts] = c[layout.starts] - self._last_close
+            bars["delta_ticks"] = delta
+        else:
+            self._last_close = int(c[-1])
         for name in plans[0].labels if plans else ():
             bars[name] = pd.Categorical(np.concatenate([p.labels[name] for p in plans]))
         return bars

@@ -39,6 +39,7 @@ __all__ = [
     "LATEST_TIME",
     "MAX_PRICE",
     "MAX_VOLUME",
+    "has_volume",
     "TICK_SIZE",
     "TIMEZONE",
     "bad_values",
@@ -70,6 +71,15 @@ TICK_COLUMNS = (
 _MAX_TICKS = int(MAX_PRICE / TICK_SIZE)
 LABEL_COLUMNS = ("state", "session", "segment_id", "macro_regime")
 BAR_COLUMNS = ("time", *PRICE_COLUMNS, "volume", *TICK_COLUMNS, *LABEL_COLUMNS)
+
+
+def has_volume(bars: pd.DataFrame) -> bool:
+    """Whether the bars carry a real volume (``bars.attrs["has_volume"]``, default True).
+
+    Loaders set it False for files without a volume column, whose ``volume``
+    is a placeholder 1; volume facts of such bars mean nothing.
+    """
+    return bool(bars.attrs.get("has_volume", True))
 
 
 def bars_frame(

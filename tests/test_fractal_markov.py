@@ -171,3 +171,15 @@ def test_from_real_fits_the_bundled_sample():
     driver = MarkovStateDriver.from_real(real, n_regimes=4)
     assert driver.start_probabilities_.sum() == pytest.approx(1.0)
     check_bars(PriceGenerator(seed=0).generate_day("2025-01-06", driver=driver))
+
+
+def test_infer_states_reads_five_minute_bars_without_volume():
+    """Bars without volume (NQ five-minute files) drop the volume features instead of feeding NaN to the HMM."""
+    from fracfire.data.resample import resample_bars
+    from fracfire.physics.markov import state_features
+
+    bars = resample_bars(PriceGenerator(seed=5).generate_days("2025-01-06", 4), "5min").assign(volume=1)
+    bars.attrs["has_volume"] = False
+    assert state_features(bars).shape[1] == 4 and np.isfinite(state_features(bars)).all()
+    inferred = infer_states(bars, n_regimes=4)
+    assert len(inferred) == len(bars) and inferred.notna().all()

@@ -198,18 +198,23 @@ def _normalise(counts: np.ndarray, identity_if_empty: bool) -> np.ndarray:
     return out
 
 
-def state_features(bars: pd.DataFrame, window: int = 5) -> np.ndarray:
+def state_features(bars: pd.DataFrame, window: int = 5, volume: bool | None = None) -> np.ndarray:
     """Scale-free per-bar features for regime inference, standardised within ``bars``.
 
     Over centred windows of ``window`` and ``3 * window`` bars: the
     efficiency ratio ``sum(delta) / sum(|delta|)`` (direction, in [-1, 1]) and
     the log ratio of mean range and of mean volume to their rolling medians
     over the surrounding two hours (activity relative to the time of day and
-    the day's volatility).
+    the day's volatility). ``volume`` (default: whether the bars carry a real
+    volume, :func:`fracfire.schema.has_volume`) keeps the volume columns.
     """
+    from fracfire.schema import has_volume
+
+    if volume is None:
+        volume = has_volume(bars)
     delta = pd.Series(bars["delta_ticks"].to_numpy(dtype=float))
     rng = pd.Series(bars["range_ticks"].to_numpy(dtype=float))
-    volume = pd.Series(bars["volume"].to_numpy(dtype=float))
+    size = pd.Series(bars["volume"].to_numpy(dtype=float))
 
     def mean(x, n):
         return x.rolling(n, min_periods=1, center=True).mean()
@@ -222,19 +227,25 @@ def state_features(bars: pd.DataFrame, window: int = 5) -> np.ndarray:
     for n in (window, 3 * window):
         columns.append((mean(delta, n) / (mean(delta.abs(), n) + 1e-9)).to_numpy())
         columns.append(relative(rng, n))
-        columns.append(relative(volume, n))
+        if volume:
+            columns.append(relative(size, n))
     features = np.column_stack(columns)
     std = features.std(axis=0)
     return (features - features.mean(axis=0)) / np.where(std > 0, std, 1.0)
 
 
-def _reference_classifier(physics, seed: int):
+def _reference_classifier(physics, seed: int, volume: bool = True, bar_minutes: int = 1):
+    """A linear discriminant of the engine's states, on six engine days at ``bar_minutes`` bars."""
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     from fracfire.physics.generator import PriceGenerator
 
     mixed = PriceGenerator(seed=seed, physics=physics).generate_days("2025-01-06", 6)
-    return LinearDiscriminantAnalysis().fit(state_features(mixed), _codes(mixed["state"]))
+    if bar_minutes > 1:
+        from fracfire.data.resample import resample_bars
+
+        mixed = resample_bars(mixed, f"{bar_minutes}min")
+    return LinearDiscriminantAnalysis().fit(state_features(mixed, volume=volume), _codes(mixed["state"]))
 
 
 def infer_states(real_bars: pd.DataFrame, n_regimes: int = 5, seed: int = 0, physics=None) -> pd.Series:
@@ -244,7 +255,9 @@ def infer_states(real_bars: pd.DataFrame, n_regimes: int = 5, seed: int = 0, phy
     and decodes one hidden regime per bar. Each regime then maps to one
     MarketState: a linear discriminant trained on six days the engine
     generates with ``physics`` (labels known, features standardised the same
-    way) votes on the regime's bars, and the most voted state wins.
+    way, resampled to the real bars' size, without the volume features when
+    the real bars carry no volume) votes on the regime's bars, and the most
+    voted state wins.
 
     Returns
     -------
@@ -255,11 +268,14 @@ def infer_states(real_bars: pd.DataFrame, n_regimes: int = 5, seed: int = 0, phy
 
     if len(real_bars) < 10 * n_regimes:
         raise ValueError(f"infer_states needs at least {10 * n_regimes} bars; got {len(real_bars)}")
+    from fracfire.data.checks import bar_minutes
+    from fracfire.schema import has_volume
+
     features = state_features(real_bars)
     model = GaussianHMM(n_components=n_regimes, covariance_type="diag", n_iter=50, random_state=seed)
     model.fit(features)
     hidden = model.predict(features)
-    votes = _reference_classifier(physics, seed).predict(features)
+    votes = _reference_classifier(physics, seed, has_volume(real_bars), bar_minutes(real_bars)).predict(features)
     mapping = np.array([np.bincount(votes[hidden == k], minlength=7).argmax() if (hidden == k).any() else 0
                         for k in range(n_regimes)])
     labels = np.array(_NAMES)[mapping[hidden]]

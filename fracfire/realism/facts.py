@@ -30,6 +30,7 @@ from fracfire.calendar import (
     minute_of_day,
     trading_day_number,
 )
+from fracfire.schema import has_volume
 
 __all__ = [
     "HILL_MIN_K",
@@ -98,15 +99,6 @@ def log_returns(bars: pd.DataFrame, max_gap: pd.Timedelta | None = SESSION_BREAK
     if max_gap is not None and len(r):
         r = r[np.diff(_ns(bars)) <= max_gap.value]
     return r
-
-
-def has_volume(bars: pd.DataFrame) -> bool:
-    """Whether the bars carry a real volume (``bars.attrs["has_volume"]``, default True).
-
-    Loaders set it False for files without a volume column, whose ``volume``
-    is a placeholder 1; volume facts of such bars mean nothing.
-    """
-    return bool(bars.attrs.get("has_volume", True))
 
 
 def rth_mask(bars: pd.DataFrame) -> np.ndarray:

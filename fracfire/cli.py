@@ -768,6 +768,72 @@ def experiment_zones(
     console.print(f"Wrote [bold]{out / 'zones.md'}[/bold] and [bold]{out / 'zones.json'}[/bold]")
 
 
+@app.command("scenarios")
+def scenarios_command(
+    real: Annotated[Path, typer.Option(help="Real bars (JSON, CSV or Parquet): the history, and what to fit on.")],
+    at: Annotated[str, typer.Option(help="Cut: first minute to simulate, ET (e.g. '2019-09-27 11:00').")],
+    horizon: Annotated[str, typer.Option(help="rest-of-session (Globex close), rth (16:00 ET) or minutes.")]
+    = "rest-of-session",
+    n: Annotated[int, typer.Option(min=1, max=100_000, help="Number of continuations.")] = 1000,
+    out: Annotated[Path, typer.Option(help="Folder for scenarios.parquet, summary.json and fan.png.")]
+    = Path("out/scenarios"),
+    physics: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")]
+    = None,
+    seed: Annotated[int, typer.Option(help="Seed: same seed and history, same bytes.")] = 0,
+) -> None:
+    """N labelled continuations of a real history from a cut, with quantiles, probabilities and a fan chart."""
+    from fracfire.data.real import load_continuous_contract
+    from fracfire.scenarios import ScenarioPolicy
+    from fracfire.scenarios.policy import split_at
+
+    with _clean_errors():
+        check_writable(out, folder=True)
+        bars = load_continuous_contract(real)
+        history, actual, cut, horizon_value = split_at(bars, at, horizon)
+        with console.status(f"fitting the policy on {len(history):,} bars before {cut:%Y-%m-%d %H:%M}"):
+            policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed).fit(history)
+        from fracfire._progress import progress_bar
+
+        with progress_bar("Scenarios", n, console, unit="paths") as advance:
+            result = policy.simulate(history, n, horizon=horizon_value, seed=seed, cut=cut, progress=advance)
+        paths = result.save(out, actual=actual)
+    console.print(result.summary(), markup=False, highlight=False)
+    console.print(f"Wrote [bold]{paths['bars']}[/bold], [bold]{paths['summary']}[/bold] and "
+                  f"[bold]{paths['chart']}[/bold]")
+
+
+@experiment_app.command("scenarios")
+def experiment_scenarios(
+    real: Annotated[Path, typer.Option(help="Real bars, one- or five-minute (JSON, CSV or Parquet).")],
+    out: Annotated[Path, typer.Option(help="Folder for scenarios_experiment.md/.json and scenarios_scores.csv.")]
+    = Path("out/scenarios_experiment"),
+    cuts: Annotated[str, typer.Option(help="ET cut times, comma-separated.")] = "10:30,12:00,14:00",
+    samples: Annotated[int, typer.Option(min=10, help="Samples per forecast and method.")] = 300,
+    horizon: Annotated[str, typer.Option(help="rest-of-session, rth or minutes.")] = "rest-of-session",
+    physics: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")]
+    = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Forecast the rest of every held-out session (last 40 %) from several cuts; CRPS against peers."""
+    from fracfire._progress import progress_bar
+    from fracfire.data.real import load_continuous_contract
+    from fracfire.scenarios import ScenarioPolicy
+    from fracfire.scenarios.evaluate import scenario_experiment
+    from fracfire.scenarios.policy import parse_horizon
+
+    with _clean_errors():
+        check_writable(out, folder=True)
+        bars = load_continuous_contract(real)
+        policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed)
+        with progress_bar("Scenario experiment", 1, console, unit="sessions") as advance:
+            result = scenario_experiment(bars, _names(cuts), samples, parse_horizon(horizon), seed=seed,
+                                         policy=policy, progress=advance, file=real.name)
+        paths = result.save(out)
+    console.print(result.summary(), markup=False, highlight=False)
+    console.print(f"Wrote [bold]{paths['markdown']}[/bold], [bold]{paths['json']}[/bold] and "
+                  f"[bold]{paths['scores']}[/bold]")
+
+
 @app.command()
 def pipeline(
     config: Annotated[Path, typer.Option(help="Pipeline YAML.")] = Path("configs/pipeline.yaml"),

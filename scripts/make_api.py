@@ -19,6 +19,7 @@ LAYERS = (
     ("fracfire.training", "Training workflows"),
     ("fracfire.inference", "Production inference"),
     ("fracfire.evaluation", "Setups, backtests and metrics"),
+    ("fracfire.scenarios", "Conditional scenarios"),
     ("fracfire.viz", "Charts"),
     ("fracfire.report", "Report"),
 )

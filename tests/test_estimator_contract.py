@@ -1,14 +1,14 @@
-"""StateDetector and PricePredictor are scikit-learn estimators: the library's own checks pass."""
+"""StateDetector, PricePredictor and TiltModel are scikit-learn estimators: the library's own checks pass."""
 
 import numpy as np
 import pytest
 from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fracfire.models import PricePredictor, StateDetector
+from fracfire.models import PricePredictor, StateDetector, TiltModel
 
 ESTIMATORS = [StateDetector("forest", n_estimators=10), StateDetector("boosting", n_estimators=10),
-              PricePredictor(horizons=(1,), max_iter=10)]
+              PricePredictor(horizons=(1,), max_iter=10), TiltModel(epochs=20, fine_tune_epochs=5)]
 
 
 @parametrize_with_checks(ESTIMATORS)

@@ -1,0 +1,196 @@
+"""What a history says about the rest of its session: scale-free features and targets.
+
+Everything here is measured in units of the market's own intraday
+volatility profile, so it means the same on ES one-minute bars, NQ
+five-minute bars and the engine's output:
+
+* the **profile** ``p[b]`` is the mean absolute close-to-close move (ticks)
+  of the bars of each 30-minute ET bucket ``b``, over bars within sessions;
+* the **activity ratio** of a set of bars is their mean absolute move over
+  the mean of ``p`` at their buckets (1 = an ordinary stretch for that time
+  of day).
+
+The features of a cut (the first minute to forecast) are log activity
+ratios over several look-backs (the session so far, the last hour, the
+previous session, the previous five), the session's move so far in units of
+its own volatility, the share of the session left and the time of day: the inputs of a
+HAR-style forecast (Corsi 2009). The target is the log of the range still
+to come, less its median at that time of day over the fitting sessions
+(:meth:`SessionIndex.log_range`, :meth:`SessionIndex.window_log_ranges`):
+the range is what a trader sizes stops on, and it carries the volatility
+of the whole rest of the session, not only of its bars.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_of_day, trading_day_number
+from fracfire.realism.facts import SESSION_BREAK
+
+__all__ = ["FEATURE_NAMES", "MIN_PROFILE_BARS", "SessionIndex", "activity_profile", "cut_features", "wall_offset"]
+
+FEATURE_NAMES = ("day_so_far", "last_hour", "previous_session", "previous_week", "move_so_far", "left", "time_sin",
+                 "time_cos")
+"""Columns of :func:`cut_features`: log activity ratios, |move| in volatility units, share of the session left,
+the cut's ET time of day on the unit circle."""
+MIN_PROFILE_BARS = 5
+"""Buckets with fewer bars in the fitting data take the profile's median."""
+_FLOOR = 0.05  # activity ratios are floored before the log (a session so far of flat bars)
+
+
+def _moves(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Absolute close-to-close move (ticks) of each bar and whether it follows a bar of the same session."""
+    close = bars["close_ticks"].to_numpy(dtype=np.float64)
+    move = np.abs(np.diff(close, prepend=close[0]))
+    t = bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return move, np.concatenate([[False], np.diff(t) <= SESSION_BREAK.value])
+
+
+def _bucket(bars: pd.DataFrame) -> np.ndarray:
+    return minute_of_day(bars["time"]) // INTRADAY_BUCKET_MINUTES
+
+
+def activity_profile(bars: pd.DataFrame) -> np.ndarray:
+    """Mean absolute close-to-close move (ticks) per 30-minute ET bucket, shape (48,).
+
+    Buckets with fewer than :data:`MIN_PROFILE_BARS` bars take the median of
+    the others. Raises ``ValueError`` when no bar follows another within a
+    session, or every move is zero.
+    """
+    move, keep = _moves(bars)
+    if not keep.any():
+        raise ValueError("activity_profile: no two consecutive bars within a session; need bars of whole sessions")
+    bucket = _bucket(bars)[keep]
+    sums = np.bincount(bucket, weights=move[keep], minlength=INTRADAY_BUCKETS)
+    counts = np.bincount(bucket, minlength=INTRADAY_BUCKETS)
+    enough = counts >= MIN_PROFILE_BARS
+    profile = np.where(enough, sums / np.maximum(counts, 1), np.nan)
+    fill = np.nanmedian(profile) if enough.any() else np.nan
+    if not np.isfinite(fill) or fill <= 0:
+        raise ValueError("activity_profile: every close-to-close move is zero; the bars carry no price changes")
+    return np.where(enough & (profile > 0), profile, fill)
+
+
+class SessionIndex:
+    """Bars indexed by session, with what :func:`cut_features` needs precomputed.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars in time order (real or synthetic, any bar size).
+    profile : numpy.ndarray
+        :func:`activity_profile` of the fitting data.
+    """
+
+    def __init__(self, bars: pd.DataFrame, profile: np.ndarray) -> None:
+        self.bars = bars.reset_index(drop=True)
+        self.time_ns = self.bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        self.day = trading_day_number(self.bars["time"])
+        move, keep = _moves(self.bars)
+        self.move = np.where(keep, move, np.nan)
+        self.expected = profile[_bucket(self.bars)]
+        self.days, self.day_start = np.unique(self.day, return_index=True)
+        self.day_end = np.append(self.day_start[1:], len(self.bars))
+
+    def ratio(self, lo: int, hi: int) -> float:
+        """Activity ratio of rows ``lo:hi`` (NaN without a move)."""
+        move = self.move[lo:hi]
+        ok = np.isfinite(move)
+        if not ok.any():
+            return np.nan
+        return float(move[ok].mean() / self.expected[lo:hi][ok].mean())
+
+    def row_at(self, cut_ns: int) -> int:
+        """Index of the first row at or after ``cut_ns``."""
+        return int(np.searchsorted(self.time_ns, cut_ns, side="left"))
+
+    def features(self, cut_ns: int, session_minutes: float) -> np.ndarray:
+        """Feature vector (:data:`FEATURE_NAMES`) of the history strictly before ``cut_ns``."""
+        row = self.row_at(cut_ns)
+        if row == 0:
+            raise ValueError("cut_features: no history before the cut")
+        cut_day = trading_day_number(np.array([cut_ns], dtype=np.int64))[0]
+        d = int(np.searchsorted(self.days, cut_day))  # sessions before index d came before the cut's
+        same = d < len(self.days) and self.days[d] == cut_day and self.day_start[d] < row
+        start = int(self.day_start[d]) if same else row
+        minute_ns = 60_000_000_000
+        hour_ago = self.row_at(cut_ns - 60 * minute_ns)
+        prev = [(int(self.day_start[i]), int(self.day_end[i])) for i in range(max(0, d - 5), d)]
+        so_far = self.ratio(start, row)
+        last_hour = self.ratio(hour_ago, row)
+        previous = self.ratio(*prev[-1]) if prev else np.nan
+        week = self.ratio(prev[0][0], prev[-1][1]) if prev else np.nan
+        close = self.bars["close_ticks"].to_numpy()
+        if row > start:
+            spread = np.nanmean(self.move[start:row]) if np.isfinite(self.move[start:row]).any() else np.nan
+            moved = abs(float(close[row - 1] - self.bars["open_ticks"].iloc[start]))
+            move_units = moved / (spread * np.sqrt(row - start)) if spread and np.isfinite(spread) else 0.0
+        else:
+            move_units = 0.0
+        elapsed = (cut_ns - self.time_ns[start]) / minute_ns if row > start else 0.0
+        left = float(np.clip(1.0 - elapsed / max(session_minutes, 1.0), 0.0, 1.0))
+        logs = [np.log(max(v, _FLOOR)) if np.isfinite(v) else np.nan for v in (so_far, last_hour, previous, week)]
+        fallback = next((v for v in (logs[1], logs[0], logs[2], logs[3]) if np.isfinite(v)), 0.0)
+        logs = [v if np.isfinite(v) else fallback for v in logs]
+        angle = 2 * np.pi * minute_of_day(np.array([cut_ns], dtype=np.int64))[0] / 1440
+        return np.array([*logs, move_units, left, np.sin(angle), np.cos(angle)])
+
+    def log_range(self, cut_ns: int, end_ns: int | None = None) -> float:
+        """Log of the high-low range from ``cut_ns`` to ``end_ns`` (default: its session's end) within the
+        cut's session; NaN when the session has no bar there."""
+        row = self.row_at(cut_ns)
+        if row >= len(self.day) or row == 0 or self.day[row] != self.day[row - 1]:
+            return np.nan
+        d = int(np.searchsorted(self.days, self.day[row]))
+        stop = int(self.day_end[d]) if end_ns is None else min(self.row_at(end_ns), int(self.day_end[d]))
+        if stop <= row:
+            return np.nan
+        high = self.bars["high_ticks"].to_numpy()[row:stop].max()
+        low = self.bars["low_ticks"].to_numpy()[row:stop].min()
+        return float(np.log(max(high - low, 1)))
+
+    def window_log_ranges(self, cut_wall: pd.Timedelta, end_wall: pd.Timedelta, before_day: int | None = None
+                          ) -> np.ndarray:
+        """Log range (ticks) of every session over the same ET window (offsets from its trading date's
+        midnight), for sessions with bars before and in it (and before ``before_day`` when given)."""
+        from fracfire.schema import TIMEZONE
+
+        out = []
+        for day in self.days if before_day is None else self.days[self.days < before_day]:
+            date = pd.Timestamp(int(day), unit="D")
+            at = (date + cut_wall).tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True)
+            until = (date + end_wall).tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True)
+            value = self.log_range(int(at.value), int(until.value))
+            if np.isfinite(value):
+                out.append(value)
+        return np.array(out)
+
+
+def wall_offset(ts: pd.Timestamp) -> pd.Timedelta:
+    """ET wall-clock offset of ``ts`` from the midnight of its trading date (negative on the evening before)."""
+    from fracfire.calendar import trading_day_number
+
+    day = trading_day_number(np.array([ts.as_unit("ns").value], dtype=np.int64))[0]
+    return ts.tz_convert("America/New_York").tz_localize(None) - pd.Timestamp(int(day), unit="D")
+
+
+def cut_features(history: pd.DataFrame, cut, profile: np.ndarray, session_minutes: float = 1380.0) -> np.ndarray:
+    """Features (:data:`FEATURE_NAMES`) of ``history`` before ``cut``, in units of ``profile``.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Bars in time order.
+    cut : datetime-like
+        First minute to forecast (tz-aware, or naive America/New_York).
+    profile : numpy.ndarray
+        :func:`activity_profile` of the fitting data.
+    session_minutes : float
+        Length of the session, for the share left.
+    """
+    from fracfire.physics.layout import parse_start
+
+    cut_ns = int(parse_start(cut, "cut").as_unit("ns").value)
+    return SessionIndex(history, profile).features(cut_ns, session_minutes)

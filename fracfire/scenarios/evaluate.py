@@ -1,0 +1,276 @@
+"""Scoring rest-of-session forecasts: CRPS, pinball loss, interval coverage, against peers.
+
+:func:`scenario_experiment` fits every method on the first part of a real
+file and forecasts, at several ET cut times of every later session, that
+session's close and the range still to come (high minus low from the cut
+to the horizon), as samples:
+
+* ``policy``: :class:`~fracfire.scenarios.ScenarioPolicy` (level tilt and states);
+* ``markov``: the same engine and state driver without the level tilt
+  (FracFire conditioned by the Markov driver alone);
+* ``unconditional``: the engine with its own automatic states, at the
+  market's ordinary level for the time of day;
+* ``garch``: :class:`~fracfire.scenarios.peers.GarchForecaster`;
+* ``analog``: :func:`~fracfire.scenarios.peers.analog_outcomes`.
+
+The continuous ranked probability score of a sample ``x`` against the
+outcome ``y`` is ``E|X - y| - E|X - X'| / 2`` (Gneiting & Raftery 2007),
+in price points; lower is better. Intervals of the mean difference to the
+best peer come from a bootstrap over test sessions (each session one block:
+its cuts share the day's volatility), paired across methods.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CUT_TIMES", "METHODS", "ScenarioExperiment", "crps", "pinball", "scenario_experiment"]
+
+CUT_TIMES = ("10:30", "12:00", "14:00")
+METHODS = ("policy", "markov", "unconditional", "garch", "analog")
+PINBALL_LEVELS = (0.1, 0.5, 0.9)
+INTERVAL = (0.1, 0.9)
+"""The central 80 % interval whose coverage is reported."""
+
+
+def crps(samples, y: float) -> float:
+    """Continuous ranked probability score of ``samples`` for the outcome ``y`` (sorted-sample formula)."""
+    x = np.sort(np.asarray(samples, dtype=float))
+    n = len(x)
+    if n == 0 or not np.isfinite(x).all() or not np.isfinite(y):
+        raise ValueError("crps needs a non-empty finite sample and a finite outcome")
+    spread = 2.0 * np.sum((2 * np.arange(1, n + 1) - n - 1) * x) / n**2
+    return float(np.mean(np.abs(x - y)) - 0.5 * spread)
+
+
+def pinball(samples, y: float, q: float) -> float:
+    """Pinball (quantile) loss of the sample's ``q`` quantile for the outcome ``y``."""
+    forecast = float(np.quantile(np.asarray(samples, dtype=float), q))
+    return float(max(q * (y - forecast), (q - 1.0) * (y - forecast)))
+
+
+def _scores(samples: dict[str, np.ndarray], outcome: dict[str, float]) -> dict[str, float]:
+    row = {}
+    for target in ("close", "range"):
+        x, y = samples[target], outcome[target]
+        row[f"crps_{target}"] = crps(x, y)
+        for q in PINBALL_LEVELS:
+            row[f"pinball{int(q * 100)}_{target}"] = pinball(x, y, q)
+        lo, hi = np.quantile(x, INTERVAL)
+        row[f"covered_{target}"] = float(lo <= y <= hi)
+    return row
+
+
+@dataclass(frozen=True)
+class ScenarioExperiment:
+    """Scores of every method at every cut of every test session.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per (``session``, ``cut``, ``method``): ``crps_close``,
+        ``crps_range``, ``pinball10_close`` ... ``pinball90_range`` and
+        ``covered_close``/``covered_range`` (1 when the outcome fell in the
+        80 % interval), with the outcome (``close``, ``range``) and the
+        policy's forecast ``level``.
+    config : dict
+        What was run (file, split, cuts, samples, seed, sessions).
+    """
+
+    scores: pd.DataFrame
+    config: dict
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """Mean of every score per method (rows), and the 80 % interval coverage."""
+        columns = [c for c in self.scores.columns if c.startswith(("crps", "pinball", "covered"))]
+        return self.scores.groupby("method", sort=False)[columns].mean().reindex(
+            [m for m in METHODS if m in set(self.scores["method"])])
+
+    def comparison(self, target: str = "close", level: float = 0.95, n_resamples: int = 2000,
+                   seed: int = 0) -> pd.DataFrame:
+        """Each method's mean CRPS difference to the policy, with a session-bootstrap interval.
+
+        Returns one row per other method: ``difference`` (policy minus
+        method; negative means the policy is better), ``low``, ``high``.
+        """
+        from scipy import stats
+
+        column = f"crps_{target}"
+        daily = self.scores.pivot_table(index="session", columns="method", values=column, aggfunc="mean")
+        rows = {}
+        for method in daily.columns:
+            if method == "policy":
+                continue
+            diff = (daily["policy"] - daily[method]).to_numpy()
+            if len(diff) < 2:
+                rows[method] = {"difference": float(diff.mean()), "low": np.nan, "high": np.nan}
+                continue
+            ci = stats.bootstrap((diff,), np.mean, n_resamples=n_resamples, confidence_level=level,
+                                 method="percentile", random_state=np.random.default_rng(seed)).confidence_interval
+            rows[method] = {"difference": float(diff.mean()), "low": float(ci.low), "high": float(ci.high)}
+        return pd.DataFrame(rows).T
+
+    @cached_property
+    def verdict(self) -> dict:
+        """The issue's goals, measured: lowest CRPS of all with an interval excluding zero, and coverage."""
+        out = {}
+        for target in ("close", "range"):
+            comparison = self.comparison(target)
+            means = self.table[f"crps_{target}"]
+            best_peer = means.drop("policy").idxmin()
+            row = comparison.loc[best_peer]
+            out[target] = {"best_peer": best_peer, "policy_crps": float(means["policy"]),
+                           "best_peer_crps": float(means[best_peer]), "difference": float(row["difference"]),
+                           "low": float(row["low"]), "high": float(row["high"]),
+                           "lowest_and_significant": bool(means.idxmin() == "policy" and row["high"] < 0),
+                           "coverage_80": float(self.table.loc["policy", f"covered_{target}"])}
+        return out
+
+    def summary(self) -> str:
+        """Markdown: what was run, the mean scores, the differences to the policy and the verdict."""
+        from fracfire._markdown import markdown_table
+
+        c = self.config
+        lines = [f"# Rest-of-session scenarios: {c['file']}", "",
+                 f"{c['test_sessions']} test sessions (after {c['fit_sessions']} fitted), cuts {', '.join(c['cuts'])} "
+                 f"ET, horizon {c['horizon']}, {c['samples']} samples per forecast, seed {c['seed']}; "
+                 f"{len(self.scores) // max(len(self.table), 1)} forecasts per method. CRPS and pinball loss in "
+                 "price points (lower is better); coverage of the central 80 % interval (goal 0.75-0.85).", "",
+                 markdown_table(self.table.round(4)), ""]
+        for target in ("close", "range"):
+            lines += [f"## {target}: policy minus each method (mean CRPS, 95 % session-bootstrap interval)", "",
+                      markdown_table(self.comparison(target).round(4)), ""]
+            v = self.verdict[target]
+            met = "met" if v["lowest_and_significant"] else "not met"
+            lines.append(f"Goal (policy lowest, interval of the difference to the best peer `{v['best_peer']}` "
+                         f"below zero): **{met}**: {v['policy_crps']:.3f} vs {v['best_peer_crps']:.3f}, "
+                         f"difference {v['difference']:+.3f} [{v['low']:+.3f}, {v['high']:+.3f}]. "
+                         f"80 % interval coverage {v['coverage_80']:.2f} "
+                         f"({'met' if 0.75 <= v['coverage_80'] <= 0.85 else 'not met'}).")
+            lines.append("")
+        return "\n".join(lines)
+
+    def save(self, folder: str | os.PathLike) -> dict[str, Path]:
+        """Write ``scenarios_experiment.md``, ``.json`` and ``scenarios_scores.csv`` atomically."""
+        from fracfire._atomic import atomic_path, write_text_atomic
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {"markdown": folder / "scenarios_experiment.md", "json": folder / "scenarios_experiment.json",
+                 "scores": folder / "scenarios_scores.csv"}
+        write_text_atomic(paths["markdown"], self.summary())
+        payload = {"config": self.config, "mean": self.table.to_dict(orient="index"), "verdict": self.verdict}
+        write_text_atomic(paths["json"], json.dumps(payload, indent=2, default=str))
+        with atomic_path(paths["scores"]) as tmp:
+            self.scores.to_csv(tmp, index=False)
+        return paths
+
+
+def _outcome(bars: pd.DataFrame, a: int, b: int) -> dict[str, float]:
+    part = bars.iloc[a:b]
+    return {"close": float(part["close"].iloc[-1]), "range": float(part["high"].max() - part["low"].min())}
+
+
+def _sample_outcomes(o: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"close": np.asarray(o["close"], float), "range": np.asarray(o["high"], float) - np.asarray(o["low"], float)}
+
+
+def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, horizon="rest-of-session",
+                        train_fraction: float = 0.6, seed: int = 0, methods=METHODS, policy=None,
+                        progress=None, file: str = "bars") -> ScenarioExperiment:
+    """Fit on the first ``train_fraction`` of ``real``'s sessions, forecast every later session from ``cuts``.
+
+    Parameters
+    ----------
+    real : pandas.DataFrame
+        Real bars (any bar size), several sessions.
+    cuts : sequence of str
+        ET times ``"HH:MM"``.
+    samples : int
+        Samples per forecast and method.
+    horizon : str or int
+        As in :func:`fracfire.scenarios.scenarios`.
+    train_fraction : float
+        Share of the rows (cut at a session boundary) the methods are fitted on.
+    seed : int
+    methods : sequence of str
+        Subset of :data:`METHODS`.
+    policy : ScenarioPolicy, optional
+        An unfitted policy to use (defaults to ``ScenarioPolicy(seed=seed)``).
+    progress : callable, optional
+        ``progress(done, total)`` after each test session.
+    file : str
+        Name of the data, for the report.
+    """
+    from fracfire._validation import check_int
+    from fracfire.calendar import trading_day_number
+    from fracfire.realism.calendar import split_by_time
+    from fracfire.scenarios.conditioning import SessionIndex
+    from fracfire.scenarios.peers import GarchForecaster, analog_outcomes
+    from fracfire.scenarios.policy import ScenarioPolicy, _minutes, path_minutes
+    from fracfire.schema import TIMEZONE
+
+    samples = check_int("samples", samples, low=10, high=100_000)
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown or "policy" not in methods:
+        raise ValueError(f"methods must include 'policy' and be among {METHODS}; got {list(methods)}")
+    for cut in cuts:
+        if not isinstance(cut, str) or len(cut.split(":")) != 2:
+            raise ValueError(f"cut times must be 'HH:MM' strings; got {cut!r}")
+    fit, test = split_by_time(real, train_fraction)
+    policy = (policy if policy is not None else ScenarioPolicy(seed=seed)).fit(fit)
+    garch = GarchForecaster(fit) if "garch" in methods else None
+    real = real.reset_index(drop=True)
+    index = SessionIndex(real, policy.profile_)
+    test_days = np.unique(trading_day_number(test["time"]))
+    rows = []
+    for i, day in enumerate(test_days):
+        date = pd.Timestamp(int(day), unit="D")
+        for hhmm in cuts:
+            cut = pd.Timestamp(f"{date:%Y-%m-%d} {hhmm}").tz_localize(TIMEZONE)
+            end = path_minutes(cut, horizon)
+            a, b = index.row_at(int(cut.value)), index.row_at(int(end.value))
+            if a == 0 or a >= b or index.day[a] != day or index.day[a - 1] != day:
+                continue  # the session has no bars before or after this cut
+            history = real.iloc[:a]
+            outcome = _outcome(real, a, b)
+            stream = np.random.default_rng([seed, int(day), int(cut.hour * 60 + cut.minute)])
+            forecasts = {}
+            level = np.nan
+            for method in methods:
+                if method in ("policy", "markov", "unconditional"):
+                    result = policy.simulate(history, samples, horizon=horizon, cut=cut,
+                                             seed=int(stream.integers(2**62)),
+                                             conditioned=method == "policy", states=method != "unconditional")
+                    level = result.level if method == "policy" else level
+                    o = result.outcomes
+                    forecasts[method] = {"close": o["close"].to_numpy(), "range": o["range"].to_numpy()}
+                elif method == "garch":
+                    future = _minutes(cut, end)[:: policy.bar_minutes_]
+                    forecasts[method] = _sample_outcomes(garch.outcomes(history, future, samples, stream))
+                else:
+                    forecasts[method] = _sample_outcomes(analog_outcomes(
+                        index, int(cut.value), int(end.value), float(history["close"].iloc[-1]), samples, stream))
+            for method, sample in forecasts.items():
+                rows.append({"session": f"{date:%Y-%m-%d}", "cut": hhmm, "method": method, **outcome,
+                             "level": level, **_scores(sample, outcome)})
+        if progress is not None:
+            progress(i + 1, len(test_days))
+    if not rows:
+        raise ValueError("scenario_experiment: no test session has bars on both sides of any cut; "
+                         f"cuts {list(cuts)} ET, {len(test_days)} test sessions")
+    scores = pd.DataFrame(rows)
+    config = {"file": file, "cuts": list(cuts), "samples": samples, "horizon": str(horizon),
+              "train_fraction": train_fraction, "seed": seed, "methods": list(methods),
+              "fit_sessions": int(len(np.unique(trading_day_number(fit["time"])))),
+              "test_sessions": int(scores["session"].nunique()), "bar_minutes": int(policy.bar_minutes_),
+              "level_model_examples": int(policy.fit_examples_)}
+    return ScenarioExperiment(scores, config)

@@ -1,0 +1,426 @@
+"""The scenario policy: conditions the engine on an observed history, from outside.
+
+:class:`ScenarioPolicy` orchestrates the drivers and keeps them consistent
+with what the market has done so far; the engine stays pure physics.
+
+* **Level** (the tilt): a model of the log range still to come, relative
+  to its median at that time of day, on the history's activity ratios
+  (:mod:`.conditioning`) forecasts how far the rest of the session will
+  travel, with its own uncertainty. By default a
+  :class:`~fracfire.models.TiltModel` pre-trained on a synthetic library
+  whose tilts are known (:mod:`.library`) and fine-tuned on the real bars;
+  any scikit-learn regressor can take its place. The engine's volatility is tilted minute
+  by minute to the market's intraday activity profile (``p_real[b] /
+  p_engine[b]``, the engine's measured on a library it generates with the
+  same drivers, at the market's bar size), then scaled so that the median
+  range of its paths over the same window matches the market's median
+  range there times the forecast: a calibration measured on probe paths of
+  that window (its bias, its elasticity to the tilt and its own spread).
+  The forecast's uncertainty (the tilt model's predicted spread, or a
+  plain regressor's cross-validated error) beyond the engine's own spread
+  becomes a per-path spread of the volatility level.
+* **States**: a :class:`~fracfire.physics.MarkovStateDriver` fitted on the
+  states :func:`~fracfire.physics.infer_states` finds in the fitting bars;
+  the state in force at the cut is read from the history's last bars by a
+  linear discriminant trained on those labels. The states keep their
+  activity and persistence, but their drift is cancelled: a state
+  inferred from the market's activity (a quiet stretch labelled ZOMBIE,
+  whose seed character drifts up) says nothing about direction, and the
+  policy's prior for the direction of the rest of the session is none.
+* **Calendar and price**: paths cover the Globex minutes from the cut to
+  the horizon and start at the history's last close.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fracfire._validation import check_int
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_day_number
+from fracfire.physics.config import PhysicsConfig
+from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex, activity_profile
+
+__all__ = ["HORIZONS", "LIBRARY_SESSIONS", "TRAINING_CUTS", "ScenarioPolicy", "parse_horizon", "path_minutes",
+           "split_at", "training_examples"]
+
+HORIZONS = ("rest-of-session", "rth")
+"""Named horizons: to the Globex close, or to the 16:00 ET cash close. An int is a number of minutes."""
+TRAINING_CUTS = tuple(f"{h:02d}:{m:02d}" for h in (*range(19, 24), *range(0, 16)) for m in (0, 30))
+"""ET times at which every fitting session gives the level model one example (19:00 the evening before to 15:30)."""
+MIN_WINDOW_SESSIONS = 3
+"""Fitting sessions with bars over a window needed for its median range."""
+LIBRARY_SESSIONS = 20
+"""Sessions the engine generates to measure its own activity profile."""
+PRETRAIN_SESSIONS = 150
+"""Sessions of the synthetic library (known tilts) the default tilt model pre-trains on."""
+ELASTICITY_PROBE = 1.5
+"""Volatility multiplier of the second library, from which the elasticity is measured."""
+MAX_VOLATILITY_TILT = 50.0
+_LIBRARY_START = "2019-01-07"
+PROBE_DATE = pd.Timestamp("2019-01-08")
+"""Trading date (a Tuesday) of the probe paths that calibrate a window."""
+PROBE_PATHS = 150
+
+
+def path_minutes(cut: pd.Timestamp, horizon) -> pd.Timestamp:
+    """End (exclusive) of the paths from ``cut`` for ``horizon`` (see :data:`HORIZONS`)."""
+    from fracfire import calendar
+
+    if isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool):
+        return cut + pd.Timedelta(minutes=check_int("horizon", horizon, low=1, high=1440))
+    if horizon == "rest-of-session":
+        session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([cut]))[0]), n_sessions=1)
+        return pd.Timestamp(session["close"].iloc[0])
+    if horizon == "rth":
+        close = cut.normalize() + pd.Timedelta(minutes=calendar.RTH_CLOSE_MINUTE)
+        if close <= cut:
+            raise ValueError(f"horizon 'rth' ends at 16:00 ET, but the cut {cut:%Y-%m-%d %H:%M} is at or after it")
+        return close
+    raise ValueError(f"horizon must be one of {HORIZONS} or a number of minutes; got {horizon!r}")
+
+
+def parse_horizon(text):
+    """A horizon from text: a name of :data:`HORIZONS` or a whole number of minutes."""
+    if isinstance(text, str) and text.strip().isdigit():
+        return int(text)
+    if text not in HORIZONS and not isinstance(text, (int, np.integer)):
+        raise ValueError(f"horizon must be one of {HORIZONS} or a number of minutes; got {text!r}")
+    return text
+
+
+def split_at(bars: pd.DataFrame, at, horizon) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, object]:
+    """History before the cut ``at``, the bars after it up to the horizon (empty if the file stops), the cut.
+
+    Raises ``ValueError`` naming the cut when it falls outside the bars or
+    leaves no history.
+    """
+    from fracfire.physics.layout import parse_start
+
+    cut = parse_start(at, "--at")
+    horizon = parse_horizon(horizon)
+    first, last = pd.Timestamp(bars["time"].iloc[0]), pd.Timestamp(bars["time"].iloc[-1])
+    if not first < cut <= last + pd.Timedelta(days=4):
+        raise ValueError(f"the cut {cut:%Y-%m-%d %H:%M %Z} is outside the history ({first:%Y-%m-%d %H:%M} to "
+                         f"{last:%Y-%m-%d %H:%M}); pick a time after its first bar")
+    before = bars["time"] < cut
+    end = path_minutes(cut, horizon)
+    after = (bars["time"] >= cut) & (bars["time"] < end)
+    return bars[before].reset_index(drop=True), bars[after].reset_index(drop=True), cut, horizon
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The engine against the market over one ET window: log-range bias, elasticity and own spread.
+
+    ``bias`` is the mean log range of probe paths at the profile tilt less
+    the market's median log range over the window; ``elasticity`` the change
+    of the mean log range per unit of log volatility tilt; ``noise`` the
+    variance of the probe paths' log ranges.
+    """
+
+    bias: float
+    elasticity: float
+    noise: float
+
+
+class ScenarioPolicy:
+    """Conditional continuations of a real history (see the module notes).
+
+    Parameters
+    ----------
+    physics : PhysicsConfig, optional
+        The engine's knobs (``PhysicsConfig()`` by default).
+    level_model : TiltModel or scikit-learn regressor, optional
+        Maps :data:`~fracfire.scenarios.conditioning.FEATURE_NAMES` to the
+        log range still to come, relative to its median at that time of day.
+        By default a :class:`~fracfire.models.TiltModel` pre-trained on
+        ``pretrain_sessions`` synthetic sessions with known tilts and
+        fine-tuned on the fitting bars; a TiltModel already pre-trained (a
+        loaded file) is only fine-tuned; any other regressor (a ``Ridge`` for
+        a HAR-style forecast) is fitted on the real examples, and its
+        cross-validated error becomes the forecasts' spread.
+    library_sessions : int, default 20
+        Sessions of the engine's own library (its activity profile).
+    pretrain_sessions : int, default 150
+        Sessions of the default tilt model's pre-training library.
+    seed : int, default 0
+        Seed of the library and of the state inference.
+
+    Attributes
+    ----------
+    profile_ : numpy.ndarray
+        The fitting bars' activity profile (ticks per bar, 48 buckets).
+    bar_minutes_ : int
+        Their bar size.
+    level_model_ : regressor
+        The fitted level model.
+    markov_ : MarkovStateDriver
+        States fitted on the fitting bars.
+    driver_ : StateDriver
+        ``markov_`` with the states' drift cancelled (what the paths use).
+    fit_examples_ : int
+        Examples the level model was fitted on.
+    level_error_ : float
+        The cross-validated error of a level model without ``predict_spread``
+        (standard deviation, log range; contiguous folds).
+    """
+
+    def __init__(self, physics: PhysicsConfig | None = None, level_model=None,
+                 library_sessions: int = LIBRARY_SESSIONS, pretrain_sessions: int = PRETRAIN_SESSIONS,
+                 seed: int = 0) -> None:
+        self.physics = physics
+        self.level_model = level_model
+        self.library_sessions = library_sessions
+        self.pretrain_sessions = pretrain_sessions
+        self.seed = seed
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, bars: pd.DataFrame) -> "ScenarioPolicy":
+        """Learn the market's profile, the level model and the states from real ``bars``."""
+        from sklearn.base import clone
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+        from sklearn.model_selection import KFold, cross_val_predict
+
+        from fracfire.data.checks import bar_minutes
+        from fracfire.physics import MarkovStateDriver, infer_states
+        from fracfire.physics.markov import state_features
+
+        check_int("library_sessions", self.library_sessions, low=2, high=1000)
+        self.physics_ = self.physics if self.physics is not None else PhysicsConfig()
+        self.bar_minutes_ = bar_minutes(bars)
+        self.profile_ = activity_profile(bars)
+        self.index_ = SessionIndex(bars, self.profile_)
+        X, y, cuts = training_examples(self.index_)
+        sessions = len(np.unique(trading_day_number(cuts))) if len(cuts) else 0
+        if sessions < MIN_WINDOW_SESSIONS:
+            raise ValueError(f"ScenarioPolicy.fit: the bars give training cuts (one per session at each of "
+                             f"{len(TRAINING_CUTS)} ET times with a rest of session) in {sessions} sessions; need at "
+                             f"least {MIN_WINDOW_SESSIONS}: give more sessions")
+        labels = infer_states(bars, seed=self.seed, physics=self.physics_)
+        self.markov_ = MarkovStateDriver().fit(bars.assign(state=labels))
+        self.driver_ = _DriftlessDriver(self.markov_, self.physics_.trend_strength)
+        self.state_classifier_ = LinearDiscriminantAnalysis().fit(state_features(bars), labels.astype(str))
+        self.level_model_ = self._fit_level_model(X, y)
+        self.fit_examples_ = len(y)
+        if not hasattr(self.level_model_, "predict_spread"):
+            folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
+            self.level_error_ = float(np.std(y - cross_val_predict(clone(self.level_model_), X, y, cv=folds)))
+        self.price_ = float(bars["close"].iloc[-1])
+        self._profiles, self._windows = {}, {}
+        return self
+
+    def _fit_level_model(self, X: np.ndarray, y: np.ndarray):
+        """The default :class:`~fracfire.models.TiltModel`: pre-trained on a library with known tilts made
+        with this policy's drivers at the market's bar size, then fine-tuned on ``X, y``; a model already
+        pre-trained is only fine-tuned; any other regressor is fitted on ``X, y``."""
+        from sklearn.base import clone
+
+        from fracfire.models.tilt_model import TiltModel
+        from fracfire.scenarios.library import pretraining_examples, tilt_library
+
+        model = self.level_model if self.level_model is not None else TiltModel(random_state=self.seed)
+        if not isinstance(model, TiltModel):
+            return clone(model).fit(X, y)
+        if getattr(model, "pretrained_", False):
+            return copy.deepcopy(model).fine_tune(X, y)
+        library, known = tilt_library(self.pretrain_sessions, physics=self.physics_, driver=self.driver_,
+                                      bar_minutes=self.bar_minutes_, seed=self.seed,
+                                      initial_price=max(round(float(self.index_.bars["close"].iloc[-1]) / 0.25)
+                                                        * 0.25, 100.0))
+        return clone(model).fit(*pretraining_examples(library, known)).fine_tune(X, y)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "level_model_"):
+            raise RuntimeError("ScenarioPolicy is not fitted yet: call fit(real_bars) first")
+
+    def _generator(self, seed) -> "PriceGenerator":  # noqa: F821
+        from fracfire.physics import PriceGenerator
+
+        return PriceGenerator(initial_price=max(round(self.price_ / 0.25) * 0.25, 100.0), seed=seed,
+                              physics=self.physics_)
+
+    def engine_profile(self, states: bool) -> np.ndarray:
+        """The engine's activity profile at the market's bar size (with or without the state driver), cached."""
+        from fracfire.data.resample import resample_bars
+
+        self._check_fitted()
+        if states not in self._profiles:
+            days = self._generator(self.seed).generate_days(_LIBRARY_START, self.library_sessions,
+                                                            driver=self.driver_ if states else None)
+            if self.bar_minutes_ > 1:
+                days = resample_bars(days, f"{self.bar_minutes_}min")
+            self._profiles[states] = activity_profile(days)
+        return self._profiles[states]
+
+    def window(self, cut: pd.Timestamp, end: pd.Timestamp, states: bool) -> _Window:
+        """Calibration of the engine over the ET window ``cut``..``end`` (cached by wall-clock offsets)."""
+        from fracfire.scenarios.conditioning import wall_offset
+
+        self._check_fitted()
+        key = (wall_offset(cut), end - cut, states)
+        if key in self._windows:
+            return self._windows[key]
+        real = self.index_.window_log_ranges(key[0], key[0] + key[1])
+        if len(real) < MIN_WINDOW_SESSIONS:
+            raise ValueError(f"the fitting bars have {len(real)} sessions with bars over {cut:%H:%M}-{end:%H:%M} "
+                             f"ET; the policy needs at least {MIN_WINDOW_SESSIONS} to know that window's ranges")
+        start = (PROBE_DATE + key[0]).tz_localize("America/New_York")
+        stop = start + key[1]
+        minutes = _minutes(start, stop)
+        logs = []
+        for k, multiplier in enumerate((1.0, ELASTICITY_PROBE)):
+            gen = self._generator(np.random.SeedSequence([self.seed, k]))
+            paths = gen.generate_paths(start, PROBE_PATHS, end=stop, driver=self.driver_ if states else None,
+                                       tilt=self._profile_tilt(minutes, np.log(multiplier), states))
+            logs.append(np.log(np.maximum(paths.groupby("scenario")["high_ticks"].max()
+                                          - paths.groupby("scenario")["low_ticks"].min(), 1)).to_numpy())
+        elasticity = float(np.clip((logs[1].mean() - logs[0].mean()) / np.log(ELASTICITY_PROBE), 0.3, 3.0))
+        result = _Window(float(logs[0].mean() - np.median(real)), elasticity, float(logs[0].var()))
+        self._windows[key] = result
+        return result
+
+    def _profile_tilt(self, minutes: pd.DatetimeIndex, log_multiplier: float, states: bool):
+        """The market's intraday profile over the engine's, times ``exp(log_multiplier)``."""
+        from fracfire.physics.tilt import Tilt
+
+        bucket = minute_of_day(minutes) // INTRADAY_BUCKET_MINUTES
+        shape = self.profile_[bucket] / self.engine_profile(states)[bucket]
+        return Tilt(np.clip(shape * np.exp(log_multiplier), 1e-3, MAX_VOLATILITY_TILT))
+
+    # ------------------------------------------------------------------ conditioning
+    def forecast_level(self, history: pd.DataFrame, cut: pd.Timestamp) -> float:
+        """Forecast log range still to come, relative to its median at that time of day."""
+        return self.forecast(history, cut)[0]
+
+    def forecast(self, history: pd.DataFrame, cut: pd.Timestamp) -> tuple[float, float]:
+        """The level forecast and its expected error (standard deviation), both in log range."""
+        self._check_fitted()
+        features = SessionIndex(history, self.profile_).features(int(cut.as_unit("ns").value), 1380.0)[None, :]
+        mean = float(self.level_model_.predict(features)[0])
+        if hasattr(self.level_model_, "predict_spread"):
+            return mean, float(self.level_model_.predict_spread(features)[0])
+        return mean, self.level_error_
+
+    def state_at(self, history: pd.DataFrame):
+        """The MarketState in force at the end of ``history`` (from its last 600 bars)."""
+        from fracfire.physics import MarketState
+        from fracfire.physics.markov import state_features
+
+        self._check_fitted()
+        tail = history.iloc[-600:]
+        name = self.state_classifier_.predict(state_features(tail)[-1:])[0]
+        return MarketState(name)
+
+    def tilt(self, cut: pd.Timestamp, end: pd.Timestamp, log_level: float, states: bool):
+        """The volatility tilt whose paths' median log range over ``cut``..``end`` is the market's plus
+        ``log_level``."""
+        window = self.window(cut, end, states)
+        return self._profile_tilt(_minutes(cut, end), (log_level - window.bias) / window.elasticity, states)
+
+    def volatility_spread(self, cut: pd.Timestamp, end: pd.Timestamp, states: bool, error: float) -> float:
+        """Per-path spread of the log volatility: the level forecast's error beyond the engine's own spread.
+
+        ``sqrt(max(error**2 - noise, 0)) / elasticity`` for the window: the
+        forecast's expected error, less what the engine's paths already vary
+        at a known level, in log-volatility units.
+        """
+        window = self.window(cut, end, states)
+        return float(np.sqrt(max(error**2 - window.noise, 0.0)) / window.elasticity)
+
+    def simulate(self, history: pd.DataFrame, n: int, horizon="rest-of-session", seed=0, cut=None,
+                 conditioned: bool = True, states: bool = True, progress=None):
+        """``n`` continuations of ``history`` (see :func:`fracfire.scenarios.scenarios`)."""
+        from fracfire import calendar
+        from fracfire.physics import PriceGenerator
+        from fracfire.physics.layout import parse_start
+        from fracfire.scenarios.result import ScenarioResult
+
+        self._check_fitted()
+        last = pd.Timestamp(history["time"].iloc[-1])
+        start = parse_start(cut, "cut") if cut is not None else last + pd.Timedelta(minutes=self.bar_minutes_)
+        if start <= last:
+            raise ValueError(f"the cut {start:%Y-%m-%d %H:%M} must come after the history's last bar "
+                             f"({last:%Y-%m-%d %H:%M}); pass the history up to the cut")
+        if not calendar.is_trading_minute(pd.DatetimeIndex([start]))[0]:
+            raise ValueError(f"the cut {start:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (a weekend, a "
+                             "holiday or a break); pick a time the market is open")
+        end = path_minutes(start, horizon)
+        price = round(float(history["close"].iloc[-1]) / 0.25) * 0.25
+        gen = PriceGenerator(initial_price=max(price, 100.0), seed=seed, physics=self.physics_)
+        level, error = self.forecast(history, start) if conditioned else (0.0, 0.0)
+        tilt = self.tilt(start, end, level, states)
+        state = self.state_at(history) if states else None
+        spread = self.volatility_spread(start, end, states, error) if conditioned else 0.0
+        bars = gen.generate_paths(start, n, end=end, driver=self.driver_ if states else None, tilt=tilt,
+                                  state=state, progress=progress, volatility_spread=spread)
+        return ScenarioResult(bars=bars, history=history, cut=start, horizon=str(horizon), level=float(np.exp(level)),
+                              method=_method_name(conditioned, states))
+
+
+class _DriftlessDriver:
+    """Plans states with ``base`` and cancels each state's drift through the modifiers' bias."""
+
+    def __init__(self, base, trend_strength: float) -> None:
+        from fracfire.physics import STATE_CONFIGS, MarketState
+
+        up = np.array([STATE_CONFIGS[s].up_probability for s in MarketState])
+        self.base = base
+        self.bias = -trend_strength * np.log(up / (1.0 - up)) / 4.0
+
+    def plan_day(self, start, n_minutes, rng, previous_state):
+        from fracfire.physics.driver import DayPlan
+        from fracfire.physics.schedule import Modifiers
+
+        plan = self.base.plan_day(start, n_minutes, rng, previous_state)
+        bias = self.bias[plan.states % len(self.bias)]
+        return DayPlan(plan.states, Modifiers(np.ones(n_minutes), bias, np.zeros(n_minutes)), plan.labels,
+                       plan.macro_regime)
+
+
+def _method_name(conditioned: bool, states: bool) -> str:
+    return {(True, True): "policy", (False, True): "markov", (False, False): "unconditional",
+            (True, False): "level only"}[(conditioned, states)]
+
+
+def _minutes(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    from fracfire import calendar
+    from fracfire.schema import TIMEZONE
+
+    session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([start]))[0]), n_sessions=1)
+    ns, _ = calendar.session_minutes(session)
+    ns = np.asarray(ns, dtype=np.int64)
+    ns = ns[(ns >= start.as_unit("ns").value) & (ns < end.as_unit("ns").value)]
+    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(TIMEZONE)
+
+
+def training_examples(index: SessionIndex, cuts=TRAINING_CUTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, targets and cut times (UTC ns) of every session of ``index`` at every ET time in ``cuts``.
+
+    The target is the log range to the session's end less its median over
+    the sessions at the same time of day.
+    """
+    from fracfire.schema import TIMEZONE
+
+    dates = pd.to_datetime(index.days.astype("datetime64[D]"))
+    X, y, label, at = [], [], [], []
+    for date in dates:
+        for hhmm in cuts:
+            hour = int(hhmm[:2])
+            day = date - pd.Timedelta(days=1) if hour >= 18 else date  # the evening before the trading date
+            cut = pd.Timestamp(f"{day:%Y-%m-%d} {hhmm}").tz_localize(TIMEZONE, nonexistent="shift_forward",
+                                                                        ambiguous=True)
+            ns = int(cut.as_unit("ns").value)
+            target = index.log_range(ns)
+            if np.isfinite(target):
+                X.append(index.features(ns, 1380.0))
+                y.append(target)
+                label.append(hhmm)
+                at.append(ns)
+    y, label = np.array(y), np.array(label)
+    for hhmm in set(label):
+        y[label == hhmm] -= np.median(y[label == hhmm])
+    return np.array(X).reshape(-1, len(FEATURE_NAMES)), y, np.array(at, dtype=np.int64)

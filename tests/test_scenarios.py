@@ -1,0 +1,128 @@
+"""Tilts, scenario paths, the scenario policy and its scoring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "data" / "es_1min_2019-09.csv.gz"
+CUT = "2019-09-24 12:00"
+
+
+@pytest.fixture(scope="module")
+def real():
+    from fracfire.data import load_continuous_contract
+
+    return load_continuous_contract(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def policy(real):
+    from fracfire.realism.calendar import split_by_time
+    from fracfire.scenarios import ScenarioPolicy
+
+    fit, _ = split_by_time(real, 0.6)
+    return ScenarioPolicy(library_sessions=6).fit(fit)
+
+
+# ---------------------------------------------------------------- the policy
+def test_scenarios_from_a_real_history(policy, real, tmp_path):
+    from fracfire.scenarios import ScenarioResult
+
+    history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")]
+    result = policy.simulate(history, 40, seed=5)
+    again = policy.simulate(history, 40, seed=5)
+    assert isinstance(result, ScenarioResult)
+    pd.testing.assert_frame_equal(result.bars, again.bars)
+    assert result.cut == pd.Timestamp(CUT, tz="America/New_York") and result.method == "policy"
+    first = result.bars.groupby("scenario").head(1)
+    assert (first["open"] - history["close"].iloc[-1]).abs().max() <= 2.0
+    q = result.quantiles()
+    assert list(q.columns) == ["close", "high", "low", "range"] and q["close"].is_monotonic_increasing
+    assert all(0.0 <= p <= 1.0 for p in result.probabilities.values())
+    assert result.probability_touch(history["close"].iloc[-1] + 1000) == 0.0
+    assert result.probability_touch(history["close"].iloc[-1]) == 1.0
+    text = result.summary()
+    assert "40 scenarios (policy)" in text and "P(range expansion)" in text
+    paths = result.save(tmp_path)
+    assert pd.read_parquet(paths["bars"])["scenario"].nunique() == 40
+    assert json.loads(paths["summary"].read_text())["scenarios"] == 40
+    assert paths["chart"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_level_forecast_follows_the_history(policy, real):
+    """A quieter history (its bars' moves halved) gets a lower forecast level."""
+    history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")].copy()
+    cut = pd.Timestamp(CUT, tz="America/New_York")
+    quiet = history.copy()
+    today = quiet["time"] >= pd.Timestamp("2019-09-23 18:00", tz="America/New_York")
+    for col in ("open", "high", "low", "close"):
+        quiet.loc[today, f"{col}_ticks"] = quiet.loc[today, f"{col}_ticks"].iloc[0] + (
+            quiet.loc[today, f"{col}_ticks"] - quiet.loc[today, f"{col}_ticks"].iloc[0]) // 3
+    assert policy.forecast_level(quiet, cut) < policy.forecast_level(history, cut) - 0.1
+
+
+def test_scenario_inputs_are_checked(policy, real):
+    from fracfire.scenarios import ScenarioPolicy, scenarios
+    from fracfire.scenarios.policy import split_at
+
+    history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")]
+    with pytest.raises(ValueError, match="must come after the history's last bar"):
+        policy.simulate(history, 5, cut="2019-09-20 12:00")
+    with pytest.raises(ValueError, match="not a CME Globex trading minute"):
+        policy.simulate(history, 5, cut="2019-09-28 12:00")
+    with pytest.raises(ValueError, match="horizon must be one of"):
+        policy.simulate(history, 5, horizon="tomorrow")
+    with pytest.raises(ValueError, match="outside the history"):
+        split_at(real, "2018-01-02 10:00", "rest-of-session")
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ScenarioPolicy().simulate(history, 5)
+    with pytest.raises(ValueError, match="training cuts"):
+        ScenarioPolicy().fit(real[real["time"] < pd.Timestamp("2019-09-02 10:00", tz="America/New_York")])
+    with pytest.raises(ValueError, match="non-empty"):
+        scenarios(real.iloc[:0])
+
+
+# ---------------------------------------------------------------- scoring
+@given(st.lists(st.floats(-50, 50), min_size=1, max_size=30), st.floats(-60, 60))
+def test_crps_equals_its_definition(samples, y):
+    from fracfire.scenarios.evaluate import crps
+
+    x = np.array(samples)
+    brute = np.mean(np.abs(x - y)) - 0.5 * np.mean(np.abs(x[:, None] - x[None, :]))
+    assert crps(x, y) == pytest.approx(brute, abs=1e-9)
+
+
+def test_pinball_and_a_perfect_forecast():
+    from fracfire.scenarios.evaluate import crps, pinball
+
+    assert crps(np.full(10, 3.0), 3.0) == 0.0
+    assert pinball(np.full(5, 1.0), 3.0, 0.9) == pytest.approx(1.8)
+    assert pinball(np.full(5, 1.0), 3.0, 0.1) == pytest.approx(0.2)
+
+
+def test_scenario_experiment_scores_every_method(real, tmp_path):
+    from fracfire.scenarios import ScenarioPolicy
+    from fracfire.scenarios.evaluate import METHODS, scenario_experiment
+
+    result = scenario_experiment(real, cuts=("12:00",), samples=20, policy=ScenarioPolicy(library_sessions=4),
+                                 file="es")
+    assert set(result.scores["method"]) == set(METHODS)
+    assert result.config["test_sessions"] == result.scores["session"].nunique() >= 5
+    assert result.table.loc["policy", "covered_close"] <= 1.0
+    comparison = result.comparison("range")
+    assert set(comparison.index) == set(METHODS) - {"policy"}
+    assert (comparison["low"] <= comparison["difference"]).all()
+    text = result.summary()
+    assert "Goal (policy lowest" in text and "80 % interval coverage" in text
+    paths = result.save(tmp_path)
+    assert json.loads(paths["json"].read_text())["verdict"]["close"]["best_peer"] in METHODS
+    with pytest.raises(ValueError, match="methods must include 'policy'"):
+        scenario_experiment(real, methods=("garch",))

@@ -12,7 +12,10 @@ changed config re-runs only what depends on the change:
    sessions against from-scratch models and the baselines (``metrics.json``);
 5. ``setups``: setups and MES backtests on synthetic and real bars;
 6. ``realism``: scorecard vs GBM, GARCH-t (plain and seasonal) and bootstrap, real-vs-synthetic charts;
-7. ``report``: ``<run>/report.html`` (and a screenshot with Chromium), logged to MLflow.
+7. ``scenarios``: rest-of-session scenarios of the first held-out session
+   from ``scenarios.cut`` ET (policy fitted on the fitting sessions), with a
+   fan chart over the real continuation (``<run>/scenarios/``);
+8. ``report``: ``<run>/report.html`` (and a screenshot with Chromium), logged to MLflow.
 
 A failing stage stops the run with its message; earlier stages stay done.
 """
@@ -82,6 +85,11 @@ class RealismSection(StrictModel):
     seeds: int = Field(1, ge=1)
 
 
+class ScenarioSection(StrictModel):
+    n: int = Field(300, ge=10, le=100_000)
+    cut: str = Field("12:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
 class ReportSection(StrictModel):
     screenshot: bool = True
     chart_days: int = Field(3, ge=0)
@@ -101,6 +109,7 @@ class PipelineConfig(StrictModel):
     finetune: FinetuneSection = FinetuneSection()
     setups: SetupSection = SetupSection()
     realism: RealismSection = RealismSection()
+    scenarios: ScenarioSection = ScenarioSection()
     report: ReportSection = ReportSection()
 
 
@@ -352,6 +361,33 @@ def _stage_realism(ctx: _Context) -> dict:
     return {k: float(v) for k, v in result.summary.loc["summary_distance"].items()}
 
 
+def _stage_scenarios(ctx: _Context) -> dict:
+    """Rest-of-session scenarios of the first held-out session from ``scenarios.cut`` ET: the policy is fitted
+    on the fitting sessions only; the real continuation is drawn over the fan."""
+    from fracfire.scenarios import ScenarioPolicy
+    from fracfire.scenarios.policy import split_at
+    from fracfire.schema import TIMEZONE
+
+    cfg = ctx.config.scenarios
+    fit, test, _, _ = _real_split(ctx)
+    first = test[test["segment_id"] == test["segment_id"].iloc[0]]
+    at = pd.Timestamp(f"{first['time'].iloc[-1]:%Y-%m-%d} {cfg.cut}").tz_localize(TIMEZONE)
+    history, actual, cut, horizon = split_at(ctx.real_bars(), at, "rest-of-session")
+    policy = ScenarioPolicy(physics=_physics(ctx), seed=ctx.config.seed).fit(fit)
+    result = policy.simulate(history, cfg.n, horizon=horizon, seed=ctx.config.seed, cut=cut)
+    folder = ctx.run / "scenarios"
+    result.save(folder, actual=actual)
+    write_text_atomic(folder / "caption.txt", (
+        f"{cfg.n:,} rest-of-session scenarios of {Path(ctx.config.real).name} from {cut:%a %Y-%m-%d %H:%M %Z}, "
+        f"the first held-out session; the policy was fitted on the {fit['segment_id'].nunique()} fitting sessions "
+        "only, and the real continuation is drawn over the fan. One illustration, not evidence of skill: "
+        "`fracfire experiment scenarios --real FILE` scores the policy against GARCH-t and analog peers on "
+        "every held-out session (docs/scenarios.md)."))
+    quantiles = result.quantiles()
+    return {"median_close": float(quantiles.loc[0.5, "close"]),
+            "actual_close": float(actual["close"].iloc[-1]) if len(actual) else None}
+
+
 def _stage_report(ctx: _Context) -> dict:
     from fracfire.data.io import write_bars
     from fracfire.physics import PriceGenerator
@@ -399,7 +435,9 @@ STAGES: tuple[tuple[str, tuple[str, ...], Callable[[_Context], dict], Callable[[
     ("setups", ("calibrate",), _stage_setups, lambda c: {"s": c.setups.model_dump(), "seed": c.seed,
                                                           "real": c.real}),
     ("realism", ("calibrate",), _stage_realism, lambda c: {"r": c.realism.model_dump(), "real": c.real}),
-    ("report", ("finetune", "setups", "realism"), _stage_report, lambda c: {"rep": c.report.model_dump(),
+    ("scenarios", ("calibrate",), _stage_scenarios, lambda c: {"sc": c.scenarios.model_dump(), "real": c.real,
+                                                               "seed": c.seed, "split": c.finetune.test_fraction}),
+    ("report", ("finetune", "setups", "realism", "scenarios"), _stage_report, lambda c: {"rep": c.report.model_dump(),
                                                                            "seed": c.seed}),
 )
 """(name, upstream stages, function, the config it depends on)."""

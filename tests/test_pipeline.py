@@ -25,6 +25,7 @@ def tiny(tmp_path, **changes):
         "models": {"state_backend": "forest", "state_estimators": 10, "predictor_max_iter": 10, "horizons": [1, 5]},
         "finetune": {"epochs": 1},
         "setups": {"synthetic_days": 2},
+        "scenarios": {"n": 20},
         "report": {"screenshot": False, "chart_days": 1},
     }
     for key, value in changes.items():
@@ -43,8 +44,12 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     run = tmp_path / "out" / "tiny"
     html = (run / "report.html").read_text()
     assert set(re.findall(r"<h2>(.*?)</h2>", html)) >= {"Generated data", "Generated days", "Real vs synthetic",
-                                                         "Realism scorecard", "Model metrics", "Backtest", "Trades"}
+                                                         "Realism scorecard", "Model metrics", "Backtest", "Trades",
+                                                         "Scenarios"}
     check_bars(read_bars(run / "synthetic.parquet"))
+    fan = json.loads((run / "scenarios" / "summary.json").read_text())
+    assert fan["scenarios"] == 20 and fan["cut"].startswith("2019-09-") and "T12:00:00" in fan["cut"]
+    assert (run / "scenarios" / "fan.png").exists() and "rest-of-session scenarios" in html
     assert StateDetector.load(run / "models" / "state_detector.skops").backend == "forest"
     assert PricePredictor.load(run / "models" / "price_predictor.skops").columns_ == [
         "delta_1", "range_1", "delta_5", "range_5"]
@@ -76,7 +81,7 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     # Another seed in the same run folder rebuilds the library and re-runs exactly what depends on it.
     fourth = runner.invoke(app, ["pipeline", "--config", str(tiny(tmp_path, seed=4, models=changed_models))])
     assert fourth.exit_code == 0, fourth.output
-    assert "Stages run: archetypes, pretrain, finetune, setups, report" in fourth.output
+    assert "Stages run: archetypes, pretrain, finetune, setups, scenarios, report" in fourth.output
     library = json.loads((run / "archetypes" / "manifest.json").read_text())
     assert library["build"]["seed"] == 4 and library["complete"]
     assert not list((run / ".work").iterdir()), "the finished library moved into place"

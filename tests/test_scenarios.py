@@ -88,6 +88,24 @@ def test_scenario_inputs_are_checked(policy, real):
         ScenarioPolicy().fit(real[real["time"] < pd.Timestamp("2019-09-02 10:00", tz="America/New_York")])
     with pytest.raises(ValueError, match="non-empty"):
         scenarios(real.iloc[:0])
+    today = history[history["time"] >= pd.Timestamp("2019-09-23 18:00", tz="America/New_York")]
+    with pytest.raises(ValueError, match="at least one full session before the cut"):
+        policy.simulate(today, 5)
+    with pytest.raises(ValueError, match="1 bar"):
+        policy.simulate(history.iloc[-1:], 5)
+    with pytest.raises(ValueError, match="more than a session before the cut"):
+        policy.simulate(history[history["time"] < pd.Timestamp("2019-09-19 12:00", tz="America/New_York")], 5,
+                        cut=CUT)
+    with pytest.raises(ValueError, match="needs 1-minute bars.*5-minute"):
+        from fracfire.data import resample_bars
+
+        policy.simulate(resample_bars(history, "5min"), 5, cut=CUT)
+    scaled = history.copy()  # prices quoted in cents: another price scale
+    for col in ("open", "high", "low", "close"):
+        scaled[f"{col}_ticks"] = scaled[f"{col}_ticks"] * 100
+        scaled[col] = scaled[f"{col}_ticks"] * 0.25
+    with pytest.raises(ValueError, match="another instrument or price scale"):
+        policy.simulate(scaled, 5)
 
 
 # ---------------------------------------------------------------- scoring
@@ -126,3 +144,24 @@ def test_scenario_experiment_scores_every_method(real, tmp_path):
     assert json.loads(paths["json"].read_text())["verdict"]["close"]["best_peer"] in METHODS
     with pytest.raises(ValueError, match="methods must include 'policy'"):
         scenario_experiment(real, methods=("garch",))
+
+
+def test_cli_scenarios_writes_paths_summary_and_fan(tmp_path):
+    from typer.testing import CliRunner
+
+    from fracfire.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "scen"
+    args = ["scenarios", "--real", str(SAMPLE), "--at", "2019-09-27 11:00", "--n", "15", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "15 scenarios (policy) from 2019-09-27 11:00" in result.output and "P(range expansion)" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenarios"] == 15 and (out / "fan.png").exists()
+    bars = pd.read_parquet(out / "scenarios.parquet")
+    assert bars["time"].min() == pd.Timestamp("2019-09-27 11:00", tz="America/New_York")
+    bad = runner.invoke(app, [*args[:4], "2019-09-28 11:00", *args[5:]])
+    assert bad.exit_code == 1 and "not a CME Globex trading minute" in bad.output
+    bad = runner.invoke(app, [*args[:4], "2017-01-03 11:00", *args[5:]])
+    assert bad.exit_code == 1 and "outside the history" in bad.output

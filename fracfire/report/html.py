@@ -18,6 +18,8 @@ artifact                         used for
                                  ``bars``: the bars file relative to the
                                  folder, ``backtest``: its settings)
 ``**/trade_plot.png``            Static trade pictures
+``scenarios/``                   Scenarios: ``summary.json`` (quantiles,
+                                 probabilities), ``fan.png``, ``caption.txt``
 ``synthetic.parquet``            Generated data: per-state statistics
 ``charts/*.png``                 Generated days
 ``tracking.json``                Link to the MLflow run
@@ -268,6 +270,28 @@ def _realism_sections(run: Path, realism: object | None) -> list[_Section]:
     return sections
 
 
+def _scenarios_section(run: Path) -> _Section | None:
+    folder = run / "scenarios"
+    if not (folder / "summary.json").exists():
+        return None
+    summary = _read_json(folder / "summary.json")
+    if not isinstance(summary, dict):
+        raise ValueError(f"{folder / 'summary.json'}: expected an object")
+    caption = (folder / "caption.txt").read_text(encoding="utf-8").strip() if (folder / "caption.txt").exists() \
+        else f"Scenarios from {summary.get('cut')}"
+    section = _Section("scenarios", "Scenarios", caption)
+    if (folder / "fan.png").exists():
+        section.images.append(_image(folder / "fan.png", "Fan chart: median and 50/80/90 % bands of the "
+                                                         "scenarios over the real history"))
+    quantiles = pd.DataFrame(summary.get("quantiles", {})).T
+    if len(quantiles):
+        section.tables.append(_table(quantiles, "Quantiles of the close, the high, the low and the range to come"))
+    probabilities = summary.get("probabilities", {})
+    if probabilities:
+        section.tables.append(_table(pd.DataFrame({"probability": probabilities}), "Probabilities"))
+    return None if section.empty() else section
+
+
 def _generated(run: Path) -> list[_Section]:
     sections = []
     parquet = run / "synthetic.parquet"
@@ -343,7 +367,8 @@ def build_report(run_dir: str | os.PathLike, out_path: str | os.PathLike | None 
     if metrics is not None:
         sections.append(_Section("models", "Model metrics", "All model metrics of the run.",
                                  tables=_json_tables(metrics, "Metrics", folded=True)))
-    sections += [s for s in (_backtest_section(backtests), _trades_section(run, backtests)) if s is not None]
+    sections += [s for s in (_backtest_section(backtests), _trades_section(run, backtests), _scenarios_section(run))
+                 if s is not None]
     sections += _generated(run)
 
     charts = [c for s in sections for c in s.charts]

@@ -60,6 +60,9 @@ PRETRAIN_SESSIONS = 150
 ELASTICITY_PROBE = 1.5
 """Volatility multiplier of the second library, from which the elasticity is measured."""
 MAX_VOLATILITY_TILT = 50.0
+MAX_ACTIVITY_RATIO = 20.0
+"""A history whose last session moved more than this factor more (or less) per bar than the fitting bars is
+refused (another instrument or price scale): the largest ES swings between calm and crisis months are ~6x."""
 _LIBRARY_START = "2019-01-07"
 PROBE_DATE = pd.Timestamp("2019-01-08")
 """Trading date (a Tuesday) of the probe paths that calibrate a window."""
@@ -331,6 +334,47 @@ class ScenarioPolicy:
         window = self.window(cut, end, states)
         return float(np.sqrt(max(error**2 - window.noise, 0.0)) / window.elasticity)
 
+    def check_history(self, history: pd.DataFrame, cut: pd.Timestamp) -> None:
+        """Raise ``ValueError`` unless ``history`` can condition a forecast from ``cut``.
+
+        The history must be bars of the size the policy was fitted on, reach
+        back at least one full session before the cut's (the model reads the
+        session so far, the last hour, the previous session and the week),
+        end in the cut's session or the one before it, and move in the
+        fitting bars' units (its last session's activity within a factor of
+        :data:`MAX_ACTIVITY_RATIO` of theirs: another instrument or price
+        scale is refused).
+        """
+        from fracfire import calendar
+        from fracfire.data.checks import require_bar_minutes
+
+        if len(history) < 2:
+            raise ValueError(f"the history has {len(history)} bar(s) before the cut {cut:%Y-%m-%d %H:%M}; the model "
+                             "reads the session so far, the last hour, the previous session and the week: give at "
+                             "least one full session before the cut")
+        require_bar_minutes(history, self.bar_minutes_, f"this policy (fitted on {self.bar_minutes_}-minute bars)")
+        days = trading_day_number(history["time"])
+        cut_day = int(trading_day_number(pd.DatetimeIndex([cut]))[0])
+        if not (days < cut_day).any():
+            raise ValueError(f"the history starts in the cut's own session ({history['time'].iloc[0]:%Y-%m-%d %H:%M}, "
+                             f"cut {cut:%Y-%m-%d %H:%M}); the model reads the previous session and the week: give at "
+                             "least one full session before the cut")
+        last = pd.Timestamp(history["time"].iloc[-1])
+        following = calendar.next_session_date(last + pd.Timedelta(minutes=self.bar_minutes_))
+        if days[-1] != cut_day and pd.Timestamp(int(cut_day), unit="D") > following:
+            raise ValueError(f"the history ends at {last:%Y-%m-%d %H:%M}, more than a session before the cut "
+                             f"{cut:%Y-%m-%d %H:%M}; the model conditions on the bars just before the cut: pass the "
+                             "history up to the cut")
+        index = SessionIndex(history, self.profile_)
+        lo, hi = int(index.day_start[-1]), int(index.day_end[-1])
+        if index.days[-1] == cut_day and len(index.days) > 1:
+            lo, hi = int(index.day_start[-2]), int(index.day_end[-2])
+        ratio = index.ratio(lo, hi)
+        if np.isfinite(ratio) and not 1 / MAX_ACTIVITY_RATIO < ratio < MAX_ACTIVITY_RATIO:
+            raise ValueError(f"the history's last full session moved {ratio:.3g} times as far per bar as the bars "
+                             f"this policy was fitted on (allowed 1/{MAX_ACTIVITY_RATIO:g} to {MAX_ACTIVITY_RATIO:g}): "
+                             "is it another instrument or price scale? Fit the policy on bars of the same instrument")
+
     def simulate(self, history: pd.DataFrame, n: int, horizon="rest-of-session", seed=0, cut=None,
                  conditioned: bool = True, states: bool = True, progress=None):
         """``n`` continuations of ``history`` (see :func:`fracfire.scenarios.scenarios`)."""
@@ -348,6 +392,7 @@ class ScenarioPolicy:
         if not calendar.is_trading_minute(pd.DatetimeIndex([start]))[0]:
             raise ValueError(f"the cut {start:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (a weekend, a "
                              "holiday or a break); pick a time the market is open")
+        self.check_history(history, start)
         end = path_minutes(start, horizon)
         price = round(float(history["close"].iloc[-1]) / 0.25) * 0.25
         gen = PriceGenerator(initial_price=max(price, 100.0), seed=seed, physics=self.physics_)

@@ -51,6 +51,19 @@ def test_fine_tuning_is_anchored_to_the_pretrained_weights(library):
     assert free.fine_tuned_examples_ == 200
 
 
+def test_the_spread_is_rescaled_to_the_fine_tuning_noise(library):
+    X, y, aux = library
+    pre = TiltModel(epochs=80, fine_tune_epochs=5, random_state=3).fit(X, y, aux)
+    noisy = y + np.random.default_rng(0).normal(0, 1.0, len(y))  # a market far noisier than the library
+    tuned = TiltModel(**pre.get_params())
+    tuned.__dict__.update({k: v for k, v in pre.__dict__.items() if k.endswith("_")})
+    tuned.fine_tune(X, noisy)
+    assert tuned.spread_scale_ > 1.5 * pre.spread_scale_
+    tail = slice(int(0.8 * len(y)), None)
+    z = (noisy[tail] - tuned.predict(X[tail])) / tuned.predict_spread(X[tail])
+    assert np.sqrt(np.mean(z**2)) == pytest.approx(1.0, abs=0.01)
+
+
 def test_tilt_model_files_round_trip_and_refuse_another_tick_size(library, tmp_path):
     X, y, aux = library
     model = TiltModel(epochs=20).fit(X, y, aux)

@@ -20,6 +20,10 @@ maximum a posteriori around the pre-trained weights (L2-SP, Li, Grandvalet
 & Davoudi 2018): the loss adds ``anchor / n * sum((w - w_pretrained)**2)``,
 a Gaussian prior that keeps a month of real sessions from overwriting what
 a library of hundreds taught, and lets a year move the weights further.
+After each stage one factor rescales the predicted spread so that the
+standardised errors on the validation rows have unit root mean square: a
+network pre-trained where the noise is smaller than the market's would
+otherwise keep its too-narrow spread through an anchored fine-tuning.
 Weights are stored as numpy arrays in the model's skops file.
 """
 
@@ -86,6 +90,10 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         Real examples of the last :meth:`fine_tune` (0 before).
     tick_size_ : float
         Tick size of the bars the examples came from.
+    spread_scale_ : float
+        Factor on the network's spread, set after each training stage so
+        that standardised errors on the validation rows (all rows when
+        there are too few) have unit root mean square.
     """
 
     def __init__(self, hidden: int = 32, epochs: int = 400, learning_rate: float = 0.01,
@@ -114,9 +122,11 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         self.x_scale_ = np.where(scale > 1e-12, scale, 1.0)
         net = _network(self.n_features_in_, self.hidden, self.random_state)
         self._train(net, X, y, aux, self.epochs, self.learning_rate, anchor=None)
+        self.tick_size_ = TICK_SIZE
+        self.spread_scale_ = 1.0
+        self.spread_scale_ = self._spread_scale(X, y)
         self.pretrained_ = aux is not None
         self.fine_tuned_examples_ = 0
-        self.tick_size_ = TICK_SIZE
         return self
 
     def fine_tune(self, X, y) -> "TiltModel":
@@ -127,6 +137,8 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         net = self._net()
         anchor = {k: v.detach().clone() for k, v in net.state_dict().items()}
         self._train(net, X, y, None, self.fine_tune_epochs, self.fine_tune_rate, anchor=anchor)
+        self.spread_scale_ = 1.0
+        self.spread_scale_ = self._spread_scale(X, y)
         self.fine_tuned_examples_ = len(y)
         return self
 
@@ -174,6 +186,15 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         net.eval()
         self.network_ = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
 
+    def _spread_scale(self, X: np.ndarray, y: np.ndarray) -> float:
+        """Root mean square of the standardised errors on the validation rows (all rows when there are
+        too few), clipped to [1/3, 3]: one factor that makes the predicted spread honest on data the
+        weights were not fitted to (variance scaling, Levi et al. 2022)."""
+        cut = validation_cut(len(y), self.validation_fraction, MIN_VALIDATION_EXAMPLES)
+        rows = slice(cut, None) if cut < len(y) else slice(None)
+        z = (y[rows] - self.predict(X[rows])) / self.predict_spread(X[rows])
+        return float(np.clip(np.sqrt(np.mean(z**2)), 1 / 3, 3.0))
+
     # ------------------------------------------------------------------ prediction
     def _net(self):
         torch = require("torch", "The neural tilt model")
@@ -201,7 +222,7 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
 
     def predict_spread(self, X) -> np.ndarray:
         """Standard deviation the model expects of its own error, per example."""
-        return np.exp(0.5 * np.clip(self._outputs(X)[:, 1], _MIN_LOG_VAR, _MAX_LOG_VAR))
+        return self.spread_scale_ * np.exp(0.5 * np.clip(self._outputs(X)[:, 1], _MIN_LOG_VAR, _MAX_LOG_VAR))
 
     def predict_tilt(self, X) -> np.ndarray:
         """The auxiliary output: the mean log volatility tilt expected over the rest of the session."""

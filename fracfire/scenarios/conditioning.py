@@ -29,12 +29,15 @@ import pandas as pd
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_of_day, trading_day_number
 from fracfire.realism.facts import SESSION_BREAK
 
-__all__ = ["FEATURE_NAMES", "MIN_PROFILE_BARS", "SessionIndex", "activity_profile", "cut_features", "wall_offset"]
+__all__ = ["FEATURE_NAMES", "MIN_PROFILE_BARS", "PERSISTENT_FEATURE", "SessionIndex", "activity_profile",
+           "cut_features", "persistence", "wall_offset"]
 
 FEATURE_NAMES = ("day_so_far", "last_hour", "previous_session", "previous_week", "move_so_far", "left", "time_sin",
                  "time_cos")
 """Columns of :func:`cut_features`: log activity ratios, |move| in volatility units, share of the session left,
 the cut's ET time of day on the unit circle."""
+PERSISTENT_FEATURE = "previous_week"
+"""The look-back whose activity the level model's forecast starts from (see :func:`persistence`)."""
 MIN_PROFILE_BARS = 5
 """Buckets with fewer bars in the fitting data take the profile's median."""
 _FLOOR = 0.05  # activity ratios are floored before the log (a session so far of flat bars)
@@ -166,6 +169,17 @@ class SessionIndex:
             if np.isfinite(value):
                 out.append(value)
         return np.array(out)
+
+
+def persistence(X: np.ndarray) -> np.ndarray:
+    """The forecast that the last five sessions' activity persists: their log activity ratio, per row of ``X``.
+
+    Log volatility is nearly a unit root over weeks (rough, long-memory
+    volatility), so the level model learns the deviation of the target from
+    this forecast rather than the target itself: where it knows nothing, it
+    says the recent level goes on, not the fitting period's average.
+    """
+    return np.asarray(X, dtype=np.float64)[:, FEATURE_NAMES.index(PERSISTENT_FEATURE)]
 
 
 def wall_offset(ts: pd.Timestamp) -> pd.Timedelta:

@@ -65,6 +65,9 @@ def _scores(samples: dict[str, np.ndarray], outcome: dict[str, float]) -> dict[s
             row[f"pinball{int(q * 100)}_{target}"] = pinball(x, y, q)
         lo, hi = np.quantile(x, INTERVAL)
         row[f"covered_{target}"] = float(lo <= y <= hi)
+        row[f"below10_{target}"] = float(y < lo)
+        row[f"above90_{target}"] = float(y > hi)
+        row[f"pit_{target}"] = float((np.sum(x < y) + 0.5 * np.sum(x == y)) / len(x))
     return row
 
 
@@ -78,7 +81,11 @@ class ScenarioExperiment:
         One row per (``session``, ``cut``, ``method``): ``crps_close``,
         ``crps_range``, ``pinball10_close`` ... ``pinball90_range`` and
         ``covered_close``/``covered_range`` (1 when the outcome fell in the
-        80 % interval), with the outcome (``close``, ``range``) and the
+        80 % interval), ``below10_*``/``above90_*`` (1 when it fell below
+        the 10 % or above the 90 % quantile: which side an interval misses
+        on), ``pit_*`` (the probability integral transform: the share of
+        samples below the outcome, uniform for a calibrated forecast), with
+        the outcome (``close``, ``range``) and the
         policy's forecast ``level``.
     config : dict
         What was run (file, split, cuts, samples, seed, sessions).
@@ -89,8 +96,9 @@ class ScenarioExperiment:
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        """Mean of every score per method (rows), and the 80 % interval coverage."""
-        columns = [c for c in self.scores.columns if c.startswith(("crps", "pinball", "covered"))]
+        """Mean of every score per method (rows), the 80 % interval coverage and the shares of outcomes below
+        its 10 % and above its 90 % quantile."""
+        columns = [c for c in self.scores.columns if c.startswith(("crps", "pinball", "covered", "below", "above"))]
         return self.scores.groupby("method", sort=False)[columns].mean().reindex(
             [m for m in METHODS if m in set(self.scores["method"])])
 

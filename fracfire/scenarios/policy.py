@@ -42,7 +42,7 @@ import pandas as pd
 from fracfire._validation import check_int
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_day_number
 from fracfire.physics.config import PhysicsConfig
-from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex, activity_profile
+from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex, activity_profile, persistence
 
 __all__ = ["HORIZONS", "LIBRARY_SESSIONS", "TRAINING_CUTS", "ScenarioPolicy", "parse_horizon", "path_minutes",
            "split_at", "training_examples"]
@@ -207,11 +207,13 @@ class ScenarioPolicy:
         self.markov_ = MarkovStateDriver().fit(bars.assign(state=labels))
         self.driver_ = _DriftlessDriver(self.markov_, self.physics_.trend_strength)
         self.state_classifier_ = LinearDiscriminantAnalysis().fit(state_features(bars), labels.astype(str))
-        self.level_model_ = self._fit_level_model(X, y)
+        self.level_model_ = self._fit_level_model(X, y - persistence(X))
         self.fit_examples_ = len(y)
         if not hasattr(self.level_model_, "predict_spread"):
             folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
-            self.level_error_ = float(np.std(y - cross_val_predict(clone(self.level_model_), X, y, cv=folds)))
+            residual = y - persistence(X)
+            self.level_error_ = float(np.std(residual - cross_val_predict(clone(self.level_model_), X, residual,
+                                                                          cv=folds)))
         self.price_ = float(bars["close"].iloc[-1])
         self._profiles, self._windows = {}, {}
         return self
@@ -234,7 +236,8 @@ class ScenarioPolicy:
                                       bar_minutes=self.bar_minutes_, seed=self.seed,
                                       initial_price=max(round(float(self.index_.bars["close"].iloc[-1]) / 0.25)
                                                         * 0.25, 100.0))
-        return clone(model).fit(*pretraining_examples(library, known)).fine_tune(X, y)
+        X_library, y_library, aux = pretraining_examples(library, known)
+        return clone(model).fit(X_library, y_library - persistence(X_library), aux).fine_tune(X, y)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "level_model_"):
@@ -291,7 +294,7 @@ class ScenarioPolicy:
         from fracfire.physics.tilt import Tilt
 
         bucket = minute_of_day(minutes) // INTRADAY_BUCKET_MINUTES
-        shape = self.profile_[bucket] / self.engine_profile(states)[bucket]
+        shape = self.profile_[bucket] / self.engine_profile(states)[bucket] * _weekday_neutral(minutes)
         return Tilt(np.clip(shape * np.exp(log_multiplier), 1e-3, MAX_VOLATILITY_TILT))
 
     # ------------------------------------------------------------------ conditioning
@@ -303,7 +306,7 @@ class ScenarioPolicy:
         """The level forecast and its expected error (standard deviation), both in log range."""
         self._check_fitted()
         features = SessionIndex(history, self.profile_).features(int(cut.as_unit("ns").value), 1380.0)[None, :]
-        mean = float(self.level_model_.predict(features)[0])
+        mean = float(self.level_model_.predict(features)[0] + persistence(features)[0])
         if hasattr(self.level_model_, "predict_spread"):
             return mean, float(self.level_model_.predict_spread(features)[0])
         return mean, self.level_error_
@@ -404,6 +407,17 @@ class ScenarioPolicy:
                                   state=state, progress=progress, volatility_spread=spread)
         return ScenarioResult(bars=bars, history=history, cut=start, horizon=str(horizon), level=float(np.exp(level)),
                               method=_method_name(conditioned, states))
+
+
+def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:
+    """Undo the engine's day-of-week volatility (``DOW_CONFIGS``, on the trading date's weekday) relative to
+    the probe day's: the level model forecasts the market's own day, so the paths must not add the seed's
+    hand-tuned weekday effects on top (a Monday would run 20 % louder than its forecast)."""
+    from fracfire.physics import DOW_CONFIGS
+
+    weekday = (trading_day_number(minutes) + 3) % 7  # 1970-01-01 was a Thursday
+    factor = np.array([DOW_CONFIGS[d].volatility_multiplier for d in range(7)])
+    return factor[PROBE_DATE.weekday()] / factor[weekday]
 
 
 class _DriftlessDriver:

@@ -15,7 +15,7 @@ def test_readme_starts_with_the_two_commands():
 
 
 def test_docs_exist_and_cover_every_command():
-    for page in ("architecture", "generator", "setups", "realism", "cli"):
+    for page in ("architecture", "generator", "setups", "realism", "scenarios", "cli"):
         assert (ROOT / "docs" / f"{page}.md").stat().st_size > 1000
     cli = (ROOT / "docs" / "cli.md").read_text()
     from scripts.make_docs import cli_reference, commands

@@ -55,6 +55,14 @@ def test_scenarios_from_a_real_history(policy, real, tmp_path):
     assert pd.read_parquet(paths["bars"])["scenario"].nunique() == 40
     assert json.loads(paths["summary"].read_text())["scenarios"] == 40
     assert paths["chart"].read_bytes()[:4] == b"\x89PNG"
+    # the state now is uncertain: each path starts in a state drawn from the probabilities read at the cut
+    from fracfire.physics import MarketState
+
+    p = policy.state_probabilities(history)
+    assert list(p.index) == [s.value for s in MarketState] and p.sum() == pytest.approx(1.0)
+    assert policy.state_at(history) == MarketState(p.idxmax())
+    started = result.bars.groupby("scenario")["state"].first().astype(str)
+    assert set(started) <= set(p[p > 0].index)
 
 
 def test_the_level_forecast_follows_the_history(policy, real):

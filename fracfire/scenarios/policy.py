@@ -311,15 +311,23 @@ class ScenarioPolicy:
             return mean, float(self.level_model_.predict_spread(features)[0])
         return mean, self.level_error_
 
-    def state_at(self, history: pd.DataFrame):
-        """The MarketState in force at the end of ``history`` (from its last 600 bars)."""
+    def state_probabilities(self, history: pd.DataFrame) -> pd.Series:
+        """Probabilities of each MarketState being in force at the end of ``history`` (from its last 600 bars),
+        indexed by state name; states never seen in the fitting bars get 0."""
         from fracfire.physics import MarketState
         from fracfire.physics.markov import state_features
 
         self._check_fitted()
         tail = history.iloc[-600:]
-        name = self.state_classifier_.predict(state_features(tail)[-1:])[0]
-        return MarketState(name)
+        p = self.state_classifier_.predict_proba(state_features(tail)[-1:])[0]
+        found = pd.Series(p, index=self.state_classifier_.classes_)
+        return found.reindex([s.value for s in MarketState], fill_value=0.0)
+
+    def state_at(self, history: pd.DataFrame):
+        """The most probable MarketState in force at the end of ``history``."""
+        from fracfire.physics import MarketState
+
+        return MarketState(self.state_probabilities(history).idxmax())
 
     def tilt(self, cut: pd.Timestamp, end: pd.Timestamp, log_level: float, states: bool):
         """The volatility tilt whose paths' median log range over ``cut``..``end`` is the market's plus
@@ -382,7 +390,7 @@ class ScenarioPolicy:
                  conditioned: bool = True, states: bool = True, progress=None):
         """``n`` continuations of ``history`` (see :func:`fracfire.scenarios.scenarios`)."""
         from fracfire import calendar
-        from fracfire.physics import PriceGenerator
+        from fracfire.physics import MarketState, PriceGenerator
         from fracfire.physics.layout import parse_start
         from fracfire.scenarios.result import ScenarioResult
 
@@ -401,10 +409,14 @@ class ScenarioPolicy:
         gen = PriceGenerator(initial_price=max(price, 100.0), seed=seed, physics=self.physics_)
         level, error = self.forecast(history, start) if conditioned else (0.0, 0.0)
         tilt = self.tilt(start, end, level, states)
-        state = self.state_at(history) if states else None
+        driver, state = None, None
+        if states:  # each path starts in a state drawn from the probabilities read at the cut
+            probabilities = self.state_probabilities(history)
+            state = MarketState(probabilities.idxmax())
+            driver = _StartStates(self.driver_, probabilities.to_numpy())
         spread = self.volatility_spread(start, end, states, error) if conditioned else 0.0
-        bars = gen.generate_paths(start, n, end=end, driver=self.driver_ if states else None, tilt=tilt,
-                                  state=state, progress=progress, volatility_spread=spread)
+        bars = gen.generate_paths(start, n, end=end, driver=driver, tilt=tilt, state=state, progress=progress,
+                                  volatility_spread=spread)
         return ScenarioResult(bars=bars, history=history, cut=start, horizon=str(horizon), level=float(np.exp(level)),
                               method=_method_name(conditioned, states))
 
@@ -418,6 +430,19 @@ def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:
     weekday = (trading_day_number(minutes) + 3) % 7  # 1970-01-01 was a Thursday
     factor = np.array([DOW_CONFIGS[d].volatility_multiplier for d in range(7)])
     return factor[PROBE_DATE.weekday()] / factor[weekday]
+
+
+class _StartStates:
+    """Draws each path's starting state from ``probabilities`` (``MarketState`` order) with the path's own
+    stream, then lets ``base`` plan the path from it: uncertainty about the state now reaches the paths."""
+
+    def __init__(self, base, probabilities: np.ndarray) -> None:
+        self.base = base
+        self.cumulative = np.cumsum(probabilities) / np.sum(probabilities)
+
+    def plan_day(self, start, n_minutes, rng, previous_state):
+        first = int(min(np.searchsorted(self.cumulative, rng.random(), side="right"), len(self.cumulative) - 1))
+        return self.base.plan_day(start, n_minutes, rng, first)
 
 
 class _DriftlessDriver:

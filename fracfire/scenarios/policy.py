@@ -21,8 +21,9 @@ with what the market has done so far; the engine stays pure physics.
   becomes a per-path spread of the volatility level.
 * **States**: a :class:`~fracfire.physics.MarkovStateDriver` fitted on the
   states :func:`~fracfire.physics.infer_states` finds in the fitting bars;
-  the state in force at the cut is read from the history's last bars by a
-  linear discriminant trained on those labels. The states keep their
+  the probabilities of the state in force at the cut are read from the
+  history's last bars by a linear discriminant trained on those labels,
+  and each path starts in a state drawn from them. The states keep their
   activity and persistence, but their drift is cancelled: a state
   inferred from the market's activity (a quiet stretch labelled ZOMBIE,
   whose seed character drifts up) says nothing about direction, and the

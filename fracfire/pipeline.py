@@ -370,8 +370,11 @@ def _stage_scenarios(ctx: _Context) -> dict:
 
     cfg = ctx.config.scenarios
     fit, test, _, _ = _real_split(ctx)
+    from fracfire.calendar import trading_day
+
     first = test[test["segment_id"] == test["segment_id"].iloc[0]]
-    at = pd.Timestamp(f"{first['time'].iloc[-1]:%Y-%m-%d} {cfg.cut}").tz_localize(TIMEZONE)
+    date = pd.Timestamp(trading_day(first["time"]).iloc[0])
+    at = pd.Timestamp(f"{date - pd.Timedelta(days=int(cfg.cut >= '18:00')):%Y-%m-%d} {cfg.cut}").tz_localize(TIMEZONE)
     history, actual, cut, horizon = split_at(ctx.real_bars(), at, "rest-of-session")
     policy = ScenarioPolicy(physics=_physics(ctx), seed=ctx.config.seed).fit(fit)
     result = policy.simulate(history, cfg.n, horizon=horizon, seed=ctx.config.seed, cut=cut)

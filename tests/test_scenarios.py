@@ -65,6 +65,17 @@ def test_scenarios_from_a_real_history(policy, real, tmp_path):
     assert set(started) <= set(p[p > 0].index)
 
 
+def test_cuts_at_the_session_open_and_after_a_close(policy, real):
+    friday = real[real["time"] < pd.Timestamp("2019-09-20 17:00", tz="America/New_York")]
+    result = policy.simulate(friday, 10, seed=1)  # the history ends at a close: the paths start at the next open
+    assert result.cut == pd.Timestamp("2019-09-22 18:00", tz="America/New_York")
+    assert result.bars["time"].min() == result.cut
+    evening = real[real["time"] < pd.Timestamp("2019-09-23 18:00", tz="America/New_York")]
+    bars = policy.simulate(evening, 10, cut="2019-09-23 18:00", seed=1).bars  # a whole session from its open
+    assert bars["scenario"].nunique() == 10 and bars["time"].max() == pd.Timestamp("2019-09-24 16:59",
+                                                                                   tz="America/New_York")
+
+
 def test_the_level_forecast_follows_the_history(policy, real):
     """A quieter history (its bars' moves halved) gets a lower forecast level."""
     history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")].copy()
@@ -108,6 +119,14 @@ def test_scenario_inputs_are_checked(policy, real):
         from fracfire.data import resample_bars
 
         policy.simulate(resample_bars(history, "5min"), 5, cut=CUT)
+    from fracfire.scenarios.policy import path_minutes
+
+    assert path_minutes(pd.Timestamp("2019-09-24 15:00", tz="America/New_York"), 240) == pd.Timestamp(
+        "2019-09-24 17:00", tz="America/New_York")  # a number of minutes stops at the session's close
+    five = policy.__class__.__new__(policy.__class__)
+    five.__dict__.update({**policy.__dict__, "bar_minutes_": 5})
+    with pytest.raises(ValueError, match="not on a 5-minute bar boundary.*12:00 or 12:05"):
+        five.simulate(history, 5, cut="2019-09-24 12:02")
     scaled = history.copy()  # prices quoted in cents: another price scale
     for col in ("open", "high", "low", "close"):
         scaled[f"{col}_ticks"] = scaled[f"{col}_ticks"] * 100
@@ -152,6 +171,8 @@ def test_scenario_experiment_scores_every_method(real, tmp_path):
     assert json.loads(paths["json"].read_text())["verdict"]["close"]["best_peer"] in METHODS
     with pytest.raises(ValueError, match="methods must include 'policy'"):
         scenario_experiment(real, methods=("garch",))
+    with pytest.raises(ValueError, match="at least one peer"):
+        scenario_experiment(real, methods=("policy",))
 
 
 def test_cli_scenarios_writes_paths_summary_and_fan(tmp_path):

@@ -143,8 +143,8 @@ class SessionIndex:
     def log_range(self, cut_ns: int, end_ns: int | None = None) -> float:
         """Log of the high-low range from ``cut_ns`` to ``end_ns`` (default: its session's end) within the
         cut's session; NaN when the session has no bar there."""
-        row = self.row_at(cut_ns)
-        if row >= len(self.day) or row == 0 or self.day[row] != self.day[row - 1]:
+        row = self.row_at(cut_ns)  # the cut's own session must have a bar at or after it (none after a close)
+        if row >= len(self.day) or self.day[row] != trading_day_number(np.array([cut_ns], dtype=np.int64))[0]:
             return np.nan
         d = int(np.searchsorted(self.days, self.day[row]))
         stop = int(self.day_end[d]) if end_ns is None else min(self.row_at(end_ns), int(self.day_end[d]))

@@ -228,8 +228,9 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
 
     samples = check_int("samples", samples, low=10, high=100_000)
     unknown = sorted(set(methods) - set(METHODS))
-    if unknown or "policy" not in methods:
-        raise ValueError(f"methods must include 'policy' and be among {METHODS}; got {list(methods)}")
+    if unknown or "policy" not in methods or len(set(methods)) < 2:
+        raise ValueError(f"methods must include 'policy' and at least one peer, all among {METHODS}; got "
+                         f"{list(methods)}")
     for cut in cuts:
         if not isinstance(cut, str) or len(cut.split(":")) != 2:
             raise ValueError(f"cut times must be 'HH:MM' strings; got {cut!r}")
@@ -243,7 +244,8 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
     for i, day in enumerate(test_days):
         date = pd.Timestamp(int(day), unit="D")
         for hhmm in cuts:
-            cut = pd.Timestamp(f"{date:%Y-%m-%d} {hhmm}").tz_localize(TIMEZONE)
+            evening = int(int(hhmm.split(":")[0]) >= 18)  # 18:00 on is the evening before the trading date
+            cut = pd.Timestamp(f"{date - pd.Timedelta(days=evening):%Y-%m-%d} {hhmm}").tz_localize(TIMEZONE)
             end = path_minutes(cut, horizon)
             a, b = index.row_at(int(cut.value)), index.row_at(int(end.value))
             if a == 0 or a >= b or index.day[a] != day or index.day[a - 1] != day:

@@ -61,6 +61,8 @@ PRETRAIN_SESSIONS = 150
 ELASTICITY_PROBE = 1.5
 """Volatility multiplier of the second library, from which the elasticity is measured."""
 MAX_VOLATILITY_TILT = 50.0
+MAX_VOLATILITY_SPREAD = 3.0
+"""Largest per-path spread of the log volatility (the engine's limit)."""
 MAX_ACTIVITY_RATIO = 20.0
 """A history whose last session moved more than this factor more (or less) per bar than the fitting bars is
 refused (another instrument or price scale): the largest ES swings between calm and crisis months are ~6x."""
@@ -74,11 +76,12 @@ def path_minutes(cut: pd.Timestamp, horizon) -> pd.Timestamp:
     """End (exclusive) of the paths from ``cut`` for ``horizon`` (see :data:`HORIZONS`)."""
     from fracfire import calendar
 
-    if isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool):
-        return cut + pd.Timedelta(minutes=check_int("horizon", horizon, low=1, high=1440))
+    session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([cut]))[0]), n_sessions=1)
+    close = pd.Timestamp(session["close"].iloc[0])
+    if isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool):  # within the session
+        return min(cut + pd.Timedelta(minutes=check_int("horizon", horizon, low=1, high=1440)), close)
     if horizon == "rest-of-session":
-        session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([cut]))[0]), n_sessions=1)
-        return pd.Timestamp(session["close"].iloc[0])
+        return close
     if horizon == "rth":
         close = cut.normalize() + pd.Timedelta(minutes=calendar.RTH_CLOSE_MINUTE)
         if close <= cut:
@@ -207,7 +210,9 @@ class ScenarioPolicy:
         labels = infer_states(bars, seed=self.seed, physics=self.physics_)
         self.markov_ = MarkovStateDriver().fit(bars.assign(state=labels))
         self.driver_ = _DriftlessDriver(self.markov_, self.physics_.trend_strength)
-        self.state_classifier_ = LinearDiscriminantAnalysis().fit(state_features(bars), labels.astype(str))
+        names = labels.astype(str)
+        self.state_classifier_ = (LinearDiscriminantAnalysis().fit(state_features(bars), names)
+                                  if len(np.unique(names)) > 1 else str(names[0]))
         self.level_model_ = self._fit_level_model(X, y - persistence(X))
         self.fit_examples_ = len(y)
         if not hasattr(self.level_model_, "predict_spread"):
@@ -319,10 +324,16 @@ class ScenarioPolicy:
         from fracfire.physics.markov import state_features
 
         self._check_fitted()
+        order = [s.value for s in MarketState]
+        if isinstance(self.state_classifier_, str):  # the fitting bars showed one state only
+            return pd.Series(1.0, index=[self.state_classifier_]).reindex(order, fill_value=0.0)
         tail = history.iloc[-600:]
-        p = self.state_classifier_.predict_proba(state_features(tail)[-1:])[0]
-        found = pd.Series(p, index=self.state_classifier_.classes_)
-        return found.reindex([s.value for s in MarketState], fill_value=0.0)
+        decision = np.atleast_1d(self.state_classifier_.decision_function(state_features(tail)[-1:])[0])
+        if decision.size == 1:  # two classes: one score (scikit-learn's predict_proba fails on it in 1.8)
+            decision = np.array([0.0, decision[0]])
+        p = np.exp(decision - decision.max())
+        found = pd.Series(p / p.sum(), index=self.state_classifier_.classes_)
+        return found.reindex(order, fill_value=0.0)
 
     def state_at(self, history: pd.DataFrame):
         """The most probable MarketState in force at the end of ``history``."""
@@ -344,7 +355,7 @@ class ScenarioPolicy:
         at a known level, in log-volatility units.
         """
         window = self.window(cut, end, states)
-        return float(np.sqrt(max(error**2 - window.noise, 0.0)) / window.elasticity)
+        return float(min(np.sqrt(max(error**2 - window.noise, 0.0)) / window.elasticity, MAX_VOLATILITY_SPREAD))
 
     def check_history(self, history: pd.DataFrame, cut: pd.Timestamp) -> None:
         """Raise ``ValueError`` unless ``history`` can condition a forecast from ``cut``.
@@ -397,7 +408,13 @@ class ScenarioPolicy:
 
         self._check_fitted()
         last = pd.Timestamp(history["time"].iloc[-1])
-        start = parse_start(cut, "cut") if cut is not None else last + pd.Timedelta(minutes=self.bar_minutes_)
+        after = last + pd.Timedelta(minutes=self.bar_minutes_)
+        start = parse_start(cut, "cut") if cut is not None else _next_open(after)
+        if self.bar_minutes_ > 1 and start.floor(f"{self.bar_minutes_}min") != start:
+            raise ValueError(f"the cut {start:%Y-%m-%d %H:%M} is not on a {self.bar_minutes_}-minute bar boundary "
+                             f"(the bar before it would hold minutes after it); use "
+                             f"{start.floor(f'{self.bar_minutes_}min'):%H:%M} or "
+                             f"{start.ceil(f'{self.bar_minutes_}min'):%H:%M}")
         if start <= last:
             raise ValueError(f"the cut {start:%Y-%m-%d %H:%M} must come after the history's last bar "
                              f"({last:%Y-%m-%d %H:%M}); pass the history up to the cut")
@@ -420,6 +437,16 @@ class ScenarioPolicy:
                                   volatility_spread=spread)
         return ScenarioResult(bars=bars, history=history, cut=start, horizon=str(horizon), level=float(np.exp(level)),
                               method=_method_name(conditioned, states))
+
+
+def _next_open(when: pd.Timestamp) -> pd.Timestamp:
+    """``when`` if the market trades then, else the open of the next session (a history ending at a close)."""
+    from fracfire import calendar
+
+    if calendar.is_trading_minute(pd.DatetimeIndex([when]))[0]:
+        return when
+    session = calendar.sessions(calendar.next_session_date(when), n_sessions=1)
+    return pd.Timestamp(session["open"].iloc[0])
 
 
 def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:

@@ -329,7 +329,7 @@ class ScenarioPolicy:
             return pd.Series(1.0, index=[self.state_classifier_]).reindex(order, fill_value=0.0)
         tail = history.iloc[-600:]
         decision = np.atleast_1d(self.state_classifier_.decision_function(state_features(tail)[-1:])[0])
-        if decision.size == 1:  # two classes: one score (scikit-learn's predict_proba fails on it in 1.8)
+        if decision.size == 1:  # two classes: one score (scikit-learn 1.9's predict_proba fails on it)
             decision = np.array([0.0, decision[0]])
         p = np.exp(decision - decision.max())
         found = pd.Series(p / p.sum(), index=self.state_classifier_.classes_)

@@ -61,6 +61,11 @@ PRETRAIN_SESSIONS = 150
 ELASTICITY_PROBE = 1.5
 """Volatility multiplier of the second library, from which the elasticity is measured."""
 MAX_VOLATILITY_TILT = 50.0
+STATE_TAIL = 600
+"""Bars the state classifier reads at a cut (``state_features`` uses centred windows standardised over
+their input, so it is trained on the same tails, ending at a bar, as it is applied to)."""
+STATE_TRAINING_TAILS = 1000
+"""Tails (evenly spaced bars of the fitting data) the state classifier is trained on."""
 MAX_VOLATILITY_SPREAD = 3.0
 """Largest per-path spread of the log volatility (the engine's limit)."""
 MAX_ACTIVITY_RATIO = 20.0
@@ -210,9 +215,12 @@ class ScenarioPolicy:
         labels = infer_states(bars, seed=self.seed, physics=self.physics_)
         self.markov_ = MarkovStateDriver().fit(bars.assign(state=labels))
         self.driver_ = _DriftlessDriver(self.markov_, self.physics_.trend_strength)
-        names = labels.astype(str)
-        self.state_classifier_ = (LinearDiscriminantAnalysis().fit(state_features(bars), names)
-                                  if len(np.unique(names)) > 1 else str(names[0]))
+        names = np.asarray(labels.astype(str))
+        # trained on what it reads at a cut: the features of the STATE_TAIL bars ending at a bar, last row
+        rows = np.arange(len(bars) - 1, -1, -max(1, len(bars) // STATE_TRAINING_TAILS))[::-1]
+        tails = np.array([state_features(bars.iloc[max(0, i + 1 - STATE_TAIL):i + 1])[-1] for i in rows])
+        self.state_classifier_ = (LinearDiscriminantAnalysis().fit(tails, names[rows])
+                                  if len(np.unique(names[rows])) > 1 else str(names[rows][0]))
         self.level_model_ = self._fit_level_model(X, y - persistence(X))
         self.fit_examples_ = len(y)
         if not hasattr(self.level_model_, "predict_spread"):
@@ -318,7 +326,7 @@ class ScenarioPolicy:
         return mean, self.level_error_
 
     def state_probabilities(self, history: pd.DataFrame) -> pd.Series:
-        """Probabilities of each MarketState being in force at the end of ``history`` (from its last 600 bars),
+        """Probabilities of each MarketState being in force at the end of ``history`` (from its last bars),
         indexed by state name; states never seen in the fitting bars get 0."""
         from fracfire.physics import MarketState
         from fracfire.physics.markov import state_features
@@ -327,7 +335,7 @@ class ScenarioPolicy:
         order = [s.value for s in MarketState]
         if isinstance(self.state_classifier_, str):  # the fitting bars showed one state only
             return pd.Series(1.0, index=[self.state_classifier_]).reindex(order, fill_value=0.0)
-        tail = history.iloc[-600:]
+        tail = history.iloc[-STATE_TAIL:]
         decision = np.atleast_1d(self.state_classifier_.decision_function(state_features(tail)[-1:])[0])
         if decision.size == 1:  # two classes: one score (scikit-learn 1.9's predict_proba fails on it)
             decision = np.array([0.0, decision[0]])

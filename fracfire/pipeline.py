@@ -365,16 +365,14 @@ def _stage_scenarios(ctx: _Context) -> dict:
     """Rest-of-session scenarios of the first held-out session from ``scenarios.cut`` ET: the policy is fitted
     on the fitting sessions only; the real continuation is drawn over the fan."""
     from fracfire.scenarios import ScenarioPolicy
-    from fracfire.scenarios.policy import split_at
-    from fracfire.schema import TIMEZONE
+    from fracfire.scenarios.policy import cut_on, split_at
 
     cfg = ctx.config.scenarios
     fit, test, _, _ = _real_split(ctx)
     from fracfire.calendar import trading_day
 
     first = test[test["segment_id"] == test["segment_id"].iloc[0]]
-    date = pd.Timestamp(trading_day(first["time"]).iloc[0])
-    at = pd.Timestamp(f"{date - pd.Timedelta(days=int(cfg.cut >= '18:00')):%Y-%m-%d} {cfg.cut}").tz_localize(TIMEZONE)
+    at = cut_on(trading_day(first["time"]).iloc[0], cfg.cut)
     history, actual, cut, horizon = split_at(ctx.real_bars(), at, "rest-of-session")
     policy = ScenarioPolicy(physics=_physics(ctx), seed=ctx.config.seed).fit(fit)
     result = policy.simulate(history, cfg.n, horizon=horizon, seed=ctx.config.seed, cut=cut)

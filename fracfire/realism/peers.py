@@ -29,7 +29,7 @@ from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_
 from fracfire.realism.facts import SESSION_BREAK, has_volume
 from fracfire.schema import TICK_SIZE, bars_frame
 
-__all__ = ["INTRABAR_STEPS", "PEERS", "bars_from_returns", "bootstrap_bars", "garch_t_bars",
+__all__ = ["INTRABAR_STEPS", "PEERS", "bars_from_returns", "intrabar_extremes", "bootstrap_bars", "garch_t_bars",
            "garch_t_deseasonalised_bars", "gbm_bars", "intraday_scale"]
 
 INTRABAR_STEPS = 8
@@ -58,6 +58,19 @@ def _volume_profile(train: pd.DataFrame) -> np.ndarray | None:
     return profile.reindex(range(INTRADAY_BUCKETS)).fillna(profile.median()).to_numpy()
 
 
+def intrabar_extremes(returns: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Highest and lowest log move from each bar's open: a Brownian bridge of :data:`INTRABAR_STEPS` steps
+    (standard deviation ``|sigma|`` over the bar) from 0 to the bar's log return ``returns``; any shape, the
+    bars along every element."""
+    steps = rng.standard_normal((*np.shape(returns), INTRABAR_STEPS)) * (
+        np.abs(sigma)[..., None] / np.sqrt(INTRABAR_STEPS))
+    walk = np.cumsum(steps, axis=-1)
+    frac = np.arange(1, INTRABAR_STEPS + 1) / INTRABAR_STEPS
+    bridge = walk - frac * walk[..., -1:] + frac * np.asarray(returns)[..., None]
+    return bridge.max(axis=-1), bridge.min(axis=-1)
+
+
 def bars_from_returns(times: pd.Series, returns: np.ndarray, sigma: np.ndarray, start_price: float,
                       volume_profile: np.ndarray | None, rng: np.random.Generator) -> pd.DataFrame:
     """OHLCV bars from close-to-close log returns (see the module notes).
@@ -83,14 +96,11 @@ def bars_from_returns(times: pd.Series, returns: np.ndarray, sigma: np.ndarray, 
     n = len(times)
     log_close = np.log(start_price) + np.cumsum(returns)
     log_open = np.concatenate([[np.log(start_price)], log_close[:-1]])
-    steps = rng.standard_normal((n, INTRABAR_STEPS)) * (np.abs(sigma)[:, None] / np.sqrt(INTRABAR_STEPS))
-    walk = np.cumsum(steps, axis=1)
-    frac = np.arange(1, INTRABAR_STEPS + 1) / INTRABAR_STEPS
-    bridge = walk - frac * walk[:, -1:] + frac * returns[:, None]
+    up, down = intrabar_extremes(returns, sigma, rng)
     close = np.rint(np.exp(log_close) / TICK_SIZE).astype(np.int64)
     open_ = np.concatenate([[int(round(start_price / TICK_SIZE))], close[:-1]])
-    high = np.rint(np.exp(log_open + np.maximum(bridge.max(axis=1), 0)) / TICK_SIZE).astype(np.int64)
-    low = np.rint(np.exp(log_open + np.minimum(bridge.min(axis=1), 0)) / TICK_SIZE).astype(np.int64)
+    high = np.rint(np.exp(log_open + np.maximum(up, 0)) / TICK_SIZE).astype(np.int64)
+    low = np.rint(np.exp(log_open + np.minimum(down, 0)) / TICK_SIZE).astype(np.int64)
     high = np.maximum.reduce([high, open_, close])
     low = np.minimum.reduce([low, open_, close])
     noise = np.exp(VOLUME_NOISE * rng.standard_normal(n) - VOLUME_NOISE**2 / 2)

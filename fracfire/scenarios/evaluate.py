@@ -223,8 +223,7 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
     from fracfire.realism.calendar import split_by_time
     from fracfire.scenarios.conditioning import SessionIndex
     from fracfire.scenarios.peers import GarchForecaster, analog_outcomes
-    from fracfire.scenarios.policy import ScenarioPolicy, _minutes, path_minutes
-    from fracfire.schema import TIMEZONE
+    from fracfire.scenarios.policy import ScenarioPolicy, _minutes, cut_on, path_minutes
 
     samples = check_int("samples", samples, low=10, high=100_000)
     unknown = sorted(set(methods) - set(METHODS))
@@ -244,8 +243,7 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
     for i, day in enumerate(test_days):
         date = pd.Timestamp(int(day), unit="D")
         for hhmm in cuts:
-            evening = int(int(hhmm.split(":")[0]) >= 18)  # 18:00 on is the evening before the trading date
-            cut = pd.Timestamp(f"{date - pd.Timedelta(days=evening):%Y-%m-%d} {hhmm}").tz_localize(TIMEZONE)
+            cut = cut_on(date, hhmm)
             end = path_minutes(cut, horizon)
             a, b = index.row_at(int(cut.value)), index.row_at(int(end.value))
             if a == 0 or a >= b or index.day[a] != day or index.day[a - 1] != day:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day
-from fracfire.realism.peers import BASIS_POINTS, INTRABAR_STEPS, _returns_and_mask, intraday_scale
+from fracfire.realism.peers import BASIS_POINTS, _returns_and_mask, intrabar_extremes, intraday_scale
 
 __all__ = ["ANALOGS", "GarchForecaster", "analog_outcomes", "garch_outcomes"]
 
@@ -70,12 +70,9 @@ def _bridge_outcomes(last: float, returns: np.ndarray, sigma: np.ndarray,
     """Close, high and low of paths of bar log returns, with a Brownian bridge inside each bar."""
     log_close = np.cumsum(returns, axis=1)
     log_open = np.concatenate([np.zeros((len(returns), 1)), log_close[:, :-1]], axis=1)
-    steps = rng.standard_normal((*returns.shape, INTRABAR_STEPS)) * (sigma[..., None] / np.sqrt(INTRABAR_STEPS))
-    walk = np.cumsum(steps, axis=2)
-    frac = np.arange(1, INTRABAR_STEPS + 1) / INTRABAR_STEPS
-    bridge = walk - frac * walk[..., -1:] + frac * returns[..., None]
-    high = np.maximum((log_open + bridge.max(axis=2)).max(axis=1), 0.0)
-    low = np.minimum((log_open + bridge.min(axis=2)).min(axis=1), 0.0)
+    up, down = intrabar_extremes(returns, sigma, rng)
+    high = np.maximum((log_open + up).max(axis=1), 0.0)
+    low = np.minimum((log_open + down).min(axis=1), 0.0)
     return {"close": last * np.exp(log_close[:, -1]), "high": last * np.exp(high), "low": last * np.exp(low)}
 
 

@@ -45,8 +45,8 @@ from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_da
 from fracfire.physics.config import PhysicsConfig
 from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex, activity_profile, persistence
 
-__all__ = ["HORIZONS", "LIBRARY_SESSIONS", "TRAINING_CUTS", "ScenarioPolicy", "parse_horizon", "path_minutes",
-           "split_at", "training_examples"]
+__all__ = ["HORIZONS", "LIBRARY_SESSIONS", "TRAINING_CUTS", "ScenarioPolicy", "cut_on", "parse_horizon", "path_minutes",
+           "split_at", "start_price", "training_examples"]
 
 HORIZONS = ("rest-of-session", "rth")
 """Named horizons: to the Globex close, or to the 16:00 ET cash close. An int is a number of minutes."""
@@ -221,14 +221,14 @@ class ScenarioPolicy:
         tails = np.array([state_features(bars.iloc[max(0, i + 1 - STATE_TAIL):i + 1])[-1] for i in rows])
         self.state_classifier_ = (LinearDiscriminantAnalysis().fit(tails, names[rows])
                                   if len(np.unique(names[rows])) > 1 else str(names[rows][0]))
-        self.level_model_ = self._fit_level_model(X, y - persistence(X))
+        self.price_ = float(bars["close"].iloc[-1])
+        residual = y - persistence(X)  # the level model learns the deviation from persistence
+        self.level_model_ = self._fit_level_model(X, residual)
         self.fit_examples_ = len(y)
         if not hasattr(self.level_model_, "predict_spread"):
             folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
-            residual = y - persistence(X)
             self.level_error_ = float(np.std(residual - cross_val_predict(clone(self.level_model_), X, residual,
                                                                           cv=folds)))
-        self.price_ = float(bars["close"].iloc[-1])
         self._profiles, self._windows = {}, {}
         return self
 
@@ -248,8 +248,7 @@ class ScenarioPolicy:
             return copy.deepcopy(model).fine_tune(X, y)
         library, known = tilt_library(self.pretrain_sessions, physics=self.physics_, driver=self.driver_,
                                       bar_minutes=self.bar_minutes_, seed=self.seed,
-                                      initial_price=max(round(float(self.index_.bars["close"].iloc[-1]) / 0.25)
-                                                        * 0.25, 100.0))
+                                      initial_price=start_price(self.price_))
         X_library, y_library, aux = pretraining_examples(library, known)
         return clone(model).fit(X_library, y_library - persistence(X_library), aux).fine_tune(X, y)
 
@@ -260,8 +259,7 @@ class ScenarioPolicy:
     def _generator(self, seed) -> "PriceGenerator":  # noqa: F821
         from fracfire.physics import PriceGenerator
 
-        return PriceGenerator(initial_price=max(round(self.price_ / 0.25) * 0.25, 100.0), seed=seed,
-                              physics=self.physics_)
+        return PriceGenerator(initial_price=start_price(self.price_), seed=seed, physics=self.physics_)
 
     def engine_profile(self, states: bool) -> np.ndarray:
         """The engine's activity profile at the market's bar size (with or without the state driver), cached."""
@@ -431,8 +429,7 @@ class ScenarioPolicy:
                              "holiday or a break); pick a time the market is open")
         self.check_history(history, start)
         end = path_minutes(start, horizon)
-        price = round(float(history["close"].iloc[-1]) / 0.25) * 0.25
-        gen = PriceGenerator(initial_price=max(price, 100.0), seed=seed, physics=self.physics_)
+        gen = PriceGenerator(initial_price=start_price(history["close"].iloc[-1]), seed=seed, physics=self.physics_)
         level, error = self.forecast(history, start) if conditioned else (0.0, 0.0)
         tilt = self.tilt(start, end, level, states)
         driver, state = None, None
@@ -517,23 +514,31 @@ def _minutes(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(TIMEZONE)
 
 
+def cut_on(date, hhmm: str) -> pd.Timestamp:
+    """The ET time ``hhmm`` in the session of trading date ``date`` (18:00 on: the evening before it)."""
+    from fracfire.schema import TIMEZONE
+
+    date = pd.Timestamp(date)
+    day = date - pd.Timedelta(days=1) if int(hhmm[:2]) >= 18 else date
+    return pd.Timestamp(f"{day:%Y-%m-%d} {hhmm}").tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True)
+
+
+def start_price(price: float) -> float:
+    """A path's first price: ``price`` on the tick grid, at least 100 (the engine's floor)."""
+    return max(round(float(price) / 0.25) * 0.25, 100.0)
+
+
 def training_examples(index: SessionIndex, cuts=TRAINING_CUTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, targets and cut times (UTC ns) of every session of ``index`` at every ET time in ``cuts``.
 
     The target is the log range to the session's end less its median over
     the sessions at the same time of day.
     """
-    from fracfire.schema import TIMEZONE
-
     dates = pd.to_datetime(index.days.astype("datetime64[D]"))
     X, y, label, at = [], [], [], []
     for date in dates:
         for hhmm in cuts:
-            hour = int(hhmm[:2])
-            day = date - pd.Timedelta(days=1) if hour >= 18 else date  # the evening before the trading date
-            cut = pd.Timestamp(f"{day:%Y-%m-%d} {hhmm}").tz_localize(TIMEZONE, nonexistent="shift_forward",
-                                                                        ambiguous=True)
-            ns = int(cut.as_unit("ns").value)
+            ns = int(cut_on(date, hhmm).as_unit("ns").value)
             target = index.log_range(ns)
             if np.isfinite(target):
                 X.append(index.features(ns, 1380.0))

@@ -12,7 +12,7 @@
 #
 # FracFire's archetype library is many synthetic days per *archetype* (trend days, range
 # days, breakout days, ...), every one-minute bar labelled with its `state`, `session`,
-# `segment_id` and `macro_regime`. This is what the models pre-train on.
+# `session_id`, `segment_id` and `macro_regime`. This is what the models pre-train on.
 #
 # Run it as a script (`python examples/01_generate_a_labelled_library.py`) or open it as a
 # notebook (`jupytext --to notebook examples/01_generate_a_labelled_library.py`).

@@ -35,9 +35,9 @@ from fracfire.models import baseline_predictions
 
 OUT = Path("out/examples")
 real = load_continuous_contract("data/es_1min_2019-09.csv.gz")
-sessions = sorted(real["segment_id"].unique())
+sessions = sorted(real["session_id"].unique())
 test_ids = set(sessions[-5:])                       # the last 5 sessions are held out
-held_out = real["segment_id"].isin(test_ids).to_numpy()
+held_out = real["session_id"].isin(test_ids).to_numpy()
 train, test = real[~held_out].reset_index(drop=True), real[held_out].reset_index(drop=True)
 print(f"real: {len(train):,} training bars, {len(test):,} held-out bars (5 sessions)")
 

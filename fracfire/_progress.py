@@ -33,6 +33,8 @@ def progress_bar(description: str, total: int, console: Console | None = None,
 
         def callback(done: int, of: int, label: str | None = None) -> None:
             check_stop()  # a stop signal whose exception Python swallowed (in a __del__) still stops the run
-            progress.update(task, completed=done, total=of, **({"description": label} if label else {}))
+            progress.update(task, completed=done, total=of)
+            if label:
+                progress.update(task, description=label)
 
         yield callback

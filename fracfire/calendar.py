@@ -48,18 +48,23 @@ __all__ = [
     "MINUTES_PER_DAY",
     "RTH_CLOSE_MINUTE",
     "RTH_OPEN_MINUTE",
+    "SESSION_BREAK",
     "SESSION_COLUMNS",
+    "SESSION_MAX_HOURS",
     "SESSION_OPEN_MINUTE",
     "TIMEZONE",
     "bucket_label",
+    "is_rth_minute",
     "is_trading_minute",
     "minute_of_day",
     "next_session_date",
+    "number_sessions",
     "parse_timestamp",
     "session_minutes",
     "sessions",
     "trading_day",
     "trading_day_number",
+    "within_session",
 ]
 
 MINUTES_PER_DAY = 1440
@@ -69,6 +74,11 @@ RTH_CLOSE_MINUTE = 16 * 60  # 16:00 ET, regular trading hours close
 SESSION_OPEN_MINUTE = 18 * 60  # 18:00 ET, Globex open of the next trading date
 INTRADAY_BUCKET_MINUTES = 30  # width of the intraday-profile buckets of the ET clock
 INTRADAY_BUCKETS = MINUTES_PER_DAY // INTRADAY_BUCKET_MINUTES  # 48 half hours
+SESSION_BREAK = pd.Timedelta(minutes=60)
+"""Bars further apart than this are split by a session break (the daily halt, a weekend, the
+night of a regular-hours file): they form no return and, in a loaded file, start a new session."""
+SESSION_MAX_HOURS = 23
+"""Longest session (18:00-17:00 ET): a longer gap inside a shorter span is a halt, not a new session."""
 
 SESSION_COLUMNS = ("trading_date", "open", "close", "break_start", "break_end")  # of sessions()
 _NS_PER_MINUTE = 60_000_000_000
@@ -449,6 +459,26 @@ def minute_of_day(times) -> np.ndarray:
     return (_wall_ns(_utc_ns(times)) // _NS_PER_MINUTE) % MINUTES_PER_DAY
 
 
+def is_rth_minute(minute: np.ndarray) -> np.ndarray:
+    """Whether each ET minute of the day lies in regular trading hours (09:30-16:00 ET).
+
+    Parameters
+    ----------
+    minute : numpy.ndarray of int
+        Minutes of the day, from :func:`minute_of_day`.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> is_rth_minute(np.array([569, 570, 959, 960])).tolist()
+    [False, True, True, False]
+    """
+    return (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
+
+
 def trading_day_number(times) -> np.ndarray:
     """Trading date of each time as days since 1970-01-01.
 
@@ -585,3 +615,65 @@ def next_session_date(after) -> pd.Timestamp:
         if later.size:
             return pd.Timestamp(np.datetime64(int(found.day[later[0]]), "D"))
         days *= 2
+
+
+def within_session(times, step: int = 1) -> np.ndarray:
+    """Whether each bar follows the one before it within a session.
+
+    Parameters
+    ----------
+    times : pandas.Series, pandas.DatetimeIndex or numpy.ndarray
+        Sorted tz-aware bar times, or int64 UTC epoch nanoseconds.
+    step : int, default 1
+        The times are every ``step``-th bar: neighbours up to ``step`` breaks apart are within.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Same length as ``times``; False for the first bar and for each bar more than
+        ``step *`` :data:`SESSION_BREAK` after the one before (no return across a break).
+
+    Examples
+    --------
+    >>> within_session(pd.DatetimeIndex(["2019-09-03 16:58", "2019-09-03 16:59", "2019-09-03 18:00"],
+    ...                                 tz=TIMEZONE)).tolist()  # 16:59 -> 18:00 is over an hour
+    [False, True, False]
+    """
+    ns = _utc_ns(times)
+    return np.concatenate([np.zeros(min(ns.size, 1), dtype=bool), np.diff(ns) <= SESSION_BREAK.value * step])
+
+
+def number_sessions(times) -> np.ndarray:
+    """Number the sessions of sorted bar times from 0, from the gaps between them.
+
+    A gap over :data:`SESSION_BREAK` starts a new session unless the session so
+    far and the bars up to the next such gap span less than
+    :data:`SESSION_MAX_HOURS`: then the gap was a halt inside one session. Works
+    on files of any hours (regular-hours only, full Globex, other exchanges).
+
+    Parameters
+    ----------
+    times : pandas.Series, pandas.DatetimeIndex or numpy.ndarray
+        Sorted tz-aware times, or int64 UTC epoch nanoseconds.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+
+    Examples
+    --------
+    >>> rth = pd.DatetimeIndex(["2019-09-03 09:30", "2019-09-03 15:59", "2019-09-04 09:30", "2019-09-04 15:59"],
+    ...                        tz=TIMEZONE)
+    >>> number_sessions(rth).tolist()
+    [0, 0, 1, 1]
+    """
+    ns = _utc_ns(times)
+    starts = np.flatnonzero(np.diff(ns) > SESSION_BREAK.value) + 1
+    last = np.append(starts[1:], len(ns)) - 1  # last bar before the following gap
+    new = np.zeros(len(ns), dtype=np.int64)
+    session_start = ns[0] if len(ns) else 0
+    for start, end in zip(starts, last, strict=False):  # no gap: nothing to loop over
+        if ns[end] - session_start >= SESSION_MAX_HOURS * 3_600_000_000_000:
+            new[start] = 1
+            session_start = ns[start]
+    return np.cumsum(new)

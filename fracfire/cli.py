@@ -296,6 +296,7 @@ def _cell(value) -> str:
     if isinstance(value, numbers.Integral):
         return f"{value:,}"
     if isinstance(value, numbers.Real):
+        value = float(value)
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.2f}" if abs(value) >= 1 else f"{value:.4g}"
     return str(value)
 

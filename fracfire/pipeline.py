@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
@@ -39,6 +40,7 @@ from fracfire._config import StrictModel, read_yaml, validate
 from fracfire._optional import require
 from fracfire._resources import check_writable
 from fracfire._signals import check_stop
+from fracfire.calendar import is_rth_minute, minute_of_day, trading_day
 
 __all__ = ["STAGES", "PipelineConfig", "PipelineError", "load_pipeline_config", "run_pipeline"]
 
@@ -239,10 +241,10 @@ def _stage_pretrain(ctx: _Context) -> dict:
 
 def _real_split(ctx: _Context):
     real = ctx.real_bars()
-    sessions = sorted(real["segment_id"].unique())
+    sessions = sorted(real["session_id"].unique())
     n_test = max(1, int(round(len(sessions) * ctx.config.finetune.test_fraction)))
     test_ids = set(sessions[-n_test:])
-    mask = real["segment_id"].isin(test_ids).to_numpy()
+    mask = real["session_id"].isin(test_ids).to_numpy()
     return real[~mask].reset_index(drop=True), real[mask].reset_index(drop=True), n_test, len(sessions)
 
 
@@ -326,7 +328,7 @@ def _stage_setups(ctx: _Context) -> dict:
             first_day = bars["time"].iloc[0].normalize()
             day = bars[(bars["time"] >= first_day + pd.Timedelta(days=1)) &
                        (bars["time"] < first_day + pd.Timedelta(days=2))]
-            day = day[(day["time"].dt.hour * 60 + day["time"].dt.minute).between(570, 959)].reset_index(drop=True)
+            day = day[is_rth_minute(minute_of_day(day["time"]))].reset_index(drop=True)
             inside = [o for o in summary["outcomes"] if len(day) and day["time"].iloc[0] <= pd.Timestamp(
                 o["entry"]["time"]) <= day["time"].iloc[-1]]
             if inside:
@@ -353,7 +355,7 @@ def _stage_realism(ctx: _Context) -> dict:
     plot_stylized_facts(real, synthetic_like(real, configs["FracFire calibrated"], 0),
                         "FracFire calibrated", save_path=ctx.run / "charts" / "stylized_facts.png")
     write_text_atomic(ctx.run / "charts" / "stylized_facts.txt", (
-        f"Stylized facts on all {real['segment_id'].nunique()} sessions of {Path(ctx.config.real).name} against "
+        f"Stylized facts on all {real['session_id'].nunique()} sessions of {Path(ctx.config.real).name} against "
         "calibrated FracFire bars on the same calendar (one seed). The calibration was fitted on the first 60 % "
         "of these sessions; the verdict and the scorecard use only the held-out 40 %."))
     compare_windows(real, configs["FracFire calibrated"], ctx.run / "charts" / "diagnostic",
@@ -369,10 +371,8 @@ def _stage_scenarios(ctx: _Context) -> dict:
 
     cfg = ctx.config.scenarios
     fit, test, _, _ = _real_split(ctx)
-    from fracfire.calendar import trading_day
-
-    first = test[test["segment_id"] == test["segment_id"].iloc[0]]
-    at = cut_on(trading_day(first["time"]).iloc[0], cfg.cut)
+    first = test[test["session_id"] == test["session_id"].iloc[0]]
+    at = cut_on(pd.Timestamp(np.asarray(trading_day(first["time"]))[0]), cfg.cut)
     history, actual, cut, horizon = split_at(ctx.real_bars(), at, "rest-of-session")
     policy = ScenarioPolicy(physics=_physics(ctx), seed=ctx.config.seed).fit(fit)
     result = policy.simulate(history, cfg.n, horizon=horizon, seed=ctx.config.seed, cut=cut)
@@ -380,7 +380,7 @@ def _stage_scenarios(ctx: _Context) -> dict:
     result.save(folder, actual=actual)
     write_text_atomic(folder / "caption.txt", (
         f"{cfg.n:,} rest-of-session scenarios of {Path(ctx.config.real).name} from {cut:%a %Y-%m-%d %H:%M %Z}, "
-        f"the first held-out session; the policy was fitted on the {fit['segment_id'].nunique()} fitting sessions "
+        f"the first held-out session; the policy was fitted on the {fit['session_id'].nunique()} fitting sessions "
         "only, and the real continuation is drawn over the fan. One illustration, not evidence of skill: "
         "`fracfire experiment scenarios --real FILE` scores the policy against GARCH-t and analog peers on "
         "every held-out session (docs/scenarios.md)."))
@@ -400,8 +400,7 @@ def _stage_report(ctx: _Context) -> dict:
     bars = PriceGenerator(seed=ctx.config.seed, physics=_physics(ctx)).generate_days("2025-01-06", days)
     write_bars(bars, ctx.run / "synthetic.parquet")
     charts = ChartVisualizer()
-    for d in range(cfg.chart_days):
-        one = bars.iloc[d * 1440:(d + 1) * 1440]
+    for _, one in list(bars.groupby("session_id", sort=True))[:cfg.chart_days]:
         charts.create_chart(one, title=f"Synthetic day {one['time'].iloc[0]:%a %Y-%m-%d} (calibrated physics)",
                             save_path=ctx.run / "charts" / f"day_{one['time'].iloc[0]:%Y-%m-%d}.png")
     mlflow = require("mlflow", "Experiment tracking")

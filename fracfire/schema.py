@@ -16,6 +16,7 @@ upper_wick_ticks   int64                           high - max(open, close)
 lower_wick_ticks   int64                           min(open, close) - low
 state              category                        minute-level market state label
 session            category                        asian, london, premarket, rth, afterhours
+session_id         int64                           trading session, from 0 (:func:`fracfire.calendar.number_sessions`)
 segment_id         int64                           run of bars sharing a state (or fixed segment)
 macro_regime       category                        day-level regime label
 =================  ==============================  ===========================================
@@ -69,7 +70,7 @@ TICK_COLUMNS = (
     "delta_ticks", "range_ticks", "body_ticks", "upper_wick_ticks", "lower_wick_ticks",
 )
 _MAX_TICKS = int(MAX_PRICE / TICK_SIZE)
-LABEL_COLUMNS = ("state", "session", "segment_id", "macro_regime")
+LABEL_COLUMNS = ("state", "session", "session_id", "segment_id", "macro_regime")
 BAR_COLUMNS = ("time", *PRICE_COLUMNS, "volume", *TICK_COLUMNS, *LABEL_COLUMNS)
 
 
@@ -105,7 +106,7 @@ def bars_frame(
     prev_close_tick : int
         Close before the first bar (for the first ``delta_ticks``).
     labels : dict
-        ``state``, ``session``, ``segment_id`` and ``macro_regime`` columns
+        ``state``, ``session``, ``session_id``, ``segment_id`` and ``macro_regime`` columns
         (categoricals or arrays), in any order.
 
     Returns
@@ -191,6 +192,7 @@ def bad_values(prices: np.ndarray, volume: np.ndarray | None = None) -> tuple[np
     if rows[first]:
         value = float(prices[first][price_bad[first]][0])
         return mask, (f"price {value!r} in row {first}: prices must be finite, > 0 and <= {MAX_PRICE:,.0f}")
+    assert volume is not None  # a row that is not bad for its prices is bad for its volume
     return mask, (f"volume {float(volume[first])!r} in row {first}: volume must be a whole number "
                   f"<= {MAX_VOLUME:.0e}")
 
@@ -285,7 +287,7 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     df : pandas.DataFrame
         Bars to check.
     require_labels : bool, default True
-        Also require the label columns (``state``, ``session``, ``segment_id``,
+        Also require the label columns (``state``, ``session``, ``session_id``, ``segment_id``,
         ``macro_regime``).
 
     Returns

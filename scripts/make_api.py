@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 LAYERS = (
+    ("fracfire.calendar", "Calendar: Globex sessions, trading days, minute of day, session breaks"),
     ("fracfire.physics", "Physics engine"),
     ("fracfire.data", "Data: bars, real files, libraries, features"),
     ("fracfire.realism", "Realism: scorecard, peers, calibration"),

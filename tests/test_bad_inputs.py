@@ -94,7 +94,8 @@ def test_physics_knobs_cannot_overflow_the_bars():
 def test_bars_frame_refuses_wrapped_integers():
     time = pd.date_range("2025-01-06 09:30", periods=3, freq="min", tz="America/New_York")
     ticks = np.array([100, 101, 102])
-    labels = {"state": [None] * 3, "session": [None] * 3, "segment_id": np.zeros(3, int), "macro_regime": [None] * 3}
+    labels = {"state": [None] * 3, "session": [None] * 3, "session_id": np.zeros(3, int),
+              "segment_id": np.zeros(3, int), "macro_regime": [None] * 3}
     with pytest.raises(BarsValidationError, match=r"bar 1 .* volume -9223372036854775808"):
         bars_frame(time, ticks, ticks, ticks, ticks, np.array([5, np.iinfo(np.int64).min, 5]), 100, labels)
 

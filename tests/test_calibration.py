@@ -31,7 +31,7 @@ def real():
 
 @pytest.fixture(scope="module")
 def week(real):
-    return real[real["segment_id"] < 6].reset_index(drop=True)
+    return real[real["session_id"] < 6].reset_index(drop=True)
 
 
 def test_hill_index_recovers_a_pareto_tail():
@@ -126,7 +126,7 @@ def test_fixed_knobs_stay_at_their_start_values(week):
 
 def test_calibration_on_five_minute_bars_without_volume():
     nq = load_continuous_contract(NQ)
-    month = nq[nq["segment_id"] < 10].reset_index(drop=True)
+    month = nq[nq["session_id"] < 10].reset_index(drop=True)
     month.attrs.update(nq.attrs)
     result = calibrate(month, max_evaluations=10, seeds=(0,))
     assert "no volume" in result.summary()
@@ -136,7 +136,7 @@ def test_calibration_on_five_minute_bars_without_volume():
 
 def test_day_to_day_knobs_fit_on_a_long_file(week):
     nq = load_continuous_contract(NQ)
-    long = nq[nq["segment_id"] < 70].reset_index(drop=True)
+    long = nq[nq["session_id"] < 70].reset_index(drop=True)
     long.attrs.update(nq.attrs)
     result = calibrate(week, daily=long, max_evaluations=10, seeds=(0,))
     assert result.daily_moments is not None
@@ -145,7 +145,7 @@ def test_day_to_day_knobs_fit_on_a_long_file(week):
 
 
 def test_calibration_refuses_too_little_data(real):
-    one = real[real["segment_id"] == 3].reset_index(drop=True)
+    one = real[real["session_id"] == 3].reset_index(drop=True)
     with pytest.raises(ValueError, match=r"calibration needs at least 5 trading sessions .*has 1 session"):
         calibrate(one)
     with pytest.raises(ValueError, match=r"day-to-day knobs needs at least 60 trading sessions.*has 21"):
@@ -154,7 +154,7 @@ def test_calibration_refuses_too_little_data(real):
 
 def test_synthetic_like_matches_five_minute_calendars():
     nq = load_continuous_contract(NQ)
-    week = nq[nq["segment_id"] < 5].reset_index(drop=True)
+    week = nq[nq["session_id"] < 5].reset_index(drop=True)
     bars = synthetic_like(week, seed=1)
     np.testing.assert_array_equal(bars["time"].to_numpy(), week["time"].to_numpy())
     assert bars["open"].iloc[0] == week["open"].iloc[0]
@@ -162,7 +162,7 @@ def test_synthetic_like_matches_five_minute_calendars():
 
 
 def test_cli_calibrate_writes_nothing_on_bad_input(real, tmp_path):
-    one = write_bars(real[real["segment_id"] == 3].reset_index(drop=True), tmp_path / "one.parquet")
+    one = write_bars(real[real["session_id"] == 3].reset_index(drop=True), tmp_path / "one.parquet")
     out = tmp_path / "cal.yaml"
     result = runner.invoke(app, ["calibrate", "--real", str(one), "--out", str(out), "--max-evaluations", "10"])
     assert result.exit_code == 1

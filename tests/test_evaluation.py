@@ -276,7 +276,7 @@ def test_setups_on_real_bars_are_not_called_synthetic(tmp_path):
     from fracfire.data import load_continuous_contract, write_bars
 
     real = load_continuous_contract("data/es_1min_2019-09.csv.gz")
-    write_bars(real[real["segment_id"] < 3], tmp_path / "real.csv")
+    write_bars(real[real["session_id"] < 3], tmp_path / "real.csv")
     out = tmp_path / "scenario"
     result = runner.invoke(app, ["setups", "run", "--real", str(tmp_path / "real.csv"), "--out", str(out)])
     assert result.exit_code == 0, result.output

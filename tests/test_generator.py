@@ -102,6 +102,17 @@ def test_segment_ids_count_state_runs_without_segment_length(week):
     np.testing.assert_array_equal(week["segment_id"], runs)
 
 
+def test_session_ids_number_the_globex_sessions_as_the_loader_does(week):
+    from fracfire.calendar import trading_day_number
+    from fracfire.data import load_continuous_contract
+
+    np.testing.assert_array_equal(week["session_id"], pd.factorize(trading_day_number(week["time"]))[0])
+    assert week["session_id"].iloc[-1] == 4
+    assert week["segment_id"].nunique() > week["session_id"].nunique(), "segments are state runs, not sessions"
+    reloaded = load_continuous_contract(week[["time", "open", "high", "low", "close", "volume"]])
+    np.testing.assert_array_equal(reloaded["session_id"], week["session_id"])
+
+
 def test_state_sequence_is_followed_and_carries_before_first_entry():
     gen = PriceGenerator(seed=1)
     seq = [(60, MarketState.RALLY), (120, MarketState.FLAT)]

@@ -27,7 +27,8 @@ def test_bundled_sample_loads_into_the_engine_schema(real):
     assert str(real["time"].dt.tz) == "America/New_York"
     assert real["time"].iloc[0] == pd.Timestamp("2019-09-01 18:00", tz="America/New_York")
     assert real["state"].isna().all() and real["macro_regime"].isna().all()
-    assert real["segment_id"].nunique() == 21, "one segment per Globex session"
+    assert real["session_id"].nunique() == 21, "one session_id per Globex session"
+    assert (real["segment_id"] == 0).all(), "real bars have no states: one segment"
     assert real["session"].iloc[0] == "asian"
     assert (real.loc[real["time"].dt.strftime("%H:%M") == "10:00", "session"] == "rth").all()
     report = real.attrs["validation"]
@@ -48,11 +49,11 @@ def test_bundled_nq_sample_has_a_year_of_five_minute_sessions_without_volume():
     assert count_sessions(nq) == 258 == require_sessions(nq, 258, "this test")
     assert nq["time"].iloc[0] == pd.Timestamp("2019-01-01 18:00", tz="America/New_York")
     assert nq["time"].iloc[-1] == pd.Timestamp("2019-12-31 16:55", tz="America/New_York")
-    last = nq.groupby("segment_id")["time"].max()
+    last = nq.groupby("session_id")["time"].max()
     assert last.dt.date.nunique() == 258, "one session per trading date"
     session = nq["time"].between(pd.Timestamp("2019-02-26 18:00", tz="America/New_York"),
                                  pd.Timestamp("2019-02-27 17:00", tz="America/New_York"))
-    assert nq.loc[session, "segment_id"].nunique() == 1, "CME's 2019-02-26 evening outage does not split the session"
+    assert nq.loc[session, "session_id"].nunique() == 1, "CME's 2019-02-26 evening outage does not split the session"
     report = nq.attrs["validation"]
     assert report.ok and report.bar_minutes == 5
     assert "no volume column (volume set to 1; volume facts are skipped)" in report.summary()
@@ -236,7 +237,7 @@ def test_five_minute_bars_are_detected_and_keep_their_sessions(tmp_path):
     pd.concat([first, second]).to_csv(path, index=False)
     bars = load_continuous_contract(path)
     assert bars.attrs["bar_minutes"] == 5 == bar_minutes(bars)
-    assert count_sessions(bars) == 2 and bars["segment_id"].tolist() == [0] * 276 + [1] * 276
+    assert count_sessions(bars) == 2 and bars["session_id"].tolist() == [0] * 276 + [1] * 276
     report = bars.attrs["validation"]
     assert report.gaps["missing_minutes"].tolist() == [60], "only the daily break is a gap"
     assert require_bar_minutes(bars, 5, "calibration") == 5
@@ -262,7 +263,7 @@ def test_a_halt_inside_a_session_does_not_start_a_new_one(tmp_path):
     path = tmp_path / "halt.csv"
     pd.concat([before, after, next_day]).to_csv(path, index=False)
     bars = load_continuous_contract(path)
-    assert bars["segment_id"].tolist() == [0] * (21 + 216) + [1] * 10
+    assert bars["session_id"].tolist() == [0] * (21 + 216) + [1] * 10
 
 
 def test_offsets_may_change_with_daylight_saving(tmp_path):
@@ -310,11 +311,11 @@ def test_require_sessions_names_what_was_found_and_what_is_needed(tmp_path):
     with pytest.raises(ValueError, match=r"^calibration needs at least 5 trading sessions \(3 for fitting, "
                                          r"2 held out\); the file has 1 session \(2019-09-03\)\."):
         require_sessions(bars, 5, "calibration", "3 for fitting, 2 held out")
-    frame = pd.DataFrame({"segment_id": [0, 1]})
+    frame = pd.DataFrame({"session_id": [0, 1]})
     with pytest.raises(ValueError, match=r"fitting needs at least 3 trading sessions; the data has 2 sessions\."):
         require_sessions(frame, 3, "fitting")
-    with pytest.raises(ValueError, match="bars must have a 'segment_id' column"):
-        count_sessions(frame.rename(columns={"segment_id": "day"}))
+    with pytest.raises(ValueError, match="bars must have a 'session_id' column"):
+        count_sessions(frame.rename(columns={"session_id": "day"}))
     with pytest.raises(TypeError, match="minimum must be an int; got str"):
         require_sessions(bars, "5", "calibration")
     with pytest.raises(ValueError, match="minimum must be >= 1; got 0"):

@@ -102,7 +102,7 @@ def test_align_and_split_errors(week_of_real):
         split_by_time(week_of_real, 1.5)
     train, valid = split_by_time(week_of_real, 0.6)
     assert train["time"].iloc[-1] < valid["time"].iloc[0]
-    assert train["segment_id"].iloc[-1] != valid["segment_id"].iloc[0]
+    assert train["session_id"].iloc[-1] != valid["session_id"].iloc[0]
 
 
 @pytest.mark.parametrize("name", list(PEERS))

@@ -37,7 +37,8 @@ def nq():
 def _bars(times, o, h, lo, c) -> pd.DataFrame:
     n = len(times)
     empty = pd.Categorical([None] * n)
-    labels = {"state": empty, "session": empty, "segment_id": np.zeros(n, dtype=np.int64), "macro_regime": empty}
+    labels = {"state": empty, "session": empty, "session_id": np.zeros(n, dtype=np.int64),
+              "segment_id": np.zeros(n, dtype=np.int64), "macro_regime": empty}
     return bars_frame(pd.DatetimeIndex(times), o, h, lo, c, np.full(n, 10), int(o[0]), labels)
 
 

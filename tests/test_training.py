@@ -100,7 +100,7 @@ def test_transfer_experiment_cli(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     real = load_continuous_contract(SAMPLE)
-    small = real[real["segment_id"] < 7]
+    small = real[real["session_id"] < 7]
     path = write_bars(small, tmp_path / "real.parquet")
     result = runner.invoke(app, ["experiment", "transfer", "--real", str(path), "--out", str(tmp_path / "t"),
                                  "--sizes", "2,all", "--days-per-archetype", "2", "--seeds", "2"])
@@ -120,7 +120,7 @@ def test_transfer_experiment_cli(tmp_path, monkeypatch):
     assert data["used"]["test_sessions"] == 2 and data["used"]["train_sessions_by_size"] == {"2": 2, "all": 5}
     assert "# Transfer experiment" in (tmp_path / "t" / "transfer.md").read_text()
     assert list((tmp_path / "mlruns").glob("*/*/artifacts/transfer.json"))
-    too_short = write_bars(real[real["segment_id"] < 2], tmp_path / "short.parquet")
+    too_short = write_bars(real[real["session_id"] < 2], tmp_path / "short.parquet")
     result = runner.invoke(app, ["experiment", "transfer", "--real", str(too_short), "--out", str(tmp_path / "u")])
     assert result.exit_code == 1 and "at least 4 sessions" in result.output
 

@@ -65,7 +65,7 @@ def test_zones_experiment_cli(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     real = load_continuous_contract(SAMPLE)
-    file = write_bars(real[real["segment_id"] < 3], tmp_path / "real.parquet")
+    file = write_bars(real[real["session_id"] < 3], tmp_path / "real.parquet")
     result = runner.invoke(app, ["experiment", "zones", "--real", str(file), "--out", str(tmp_path / "z"),
                                  "--days", "2"])
     assert result.exit_code == 0, result.output

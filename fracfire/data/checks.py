@@ -10,16 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SEGMENT_GAP_MINUTES", "SESSION_MAX_HOURS", "bar_minutes", "count_sessions", "require_bar_minutes",
+from fracfire.calendar import SESSION_BREAK
+
+__all__ = ["bar_minutes", "count_sessions", "require_bar_minutes",
            "require_sessions"]
 
-SEGMENT_GAP_MINUTES = 60
-"""A gap longer than this starts a new ``segment_id`` (a new trading session)."""
-
-SESSION_MAX_HOURS = 23
-"""Longest trading session (CME Globex 18:00-17:00 ET). A gap over an hour inside
-a span shorter than this is a halt, not a new session."""
-
+_BREAK_MINUTES = SESSION_BREAK / pd.Timedelta(minutes=1)
 _WHOLE_MINUTE_TOLERANCE = 1 / 60
 """How far (in minutes) the median spacing may sit from a whole minute: one second."""
 
@@ -38,11 +34,11 @@ def _times(bars: pd.DataFrame, caller: str) -> np.ndarray:
 def _spacing(bars: pd.DataFrame, caller: str) -> tuple[float, int]:
     """Median spacing in minutes of consecutive bars within sessions, and the number of pairs."""
     step = np.diff(_times(bars, caller)) / 60e9
-    step = step[(step > 0) & (step <= SEGMENT_GAP_MINUTES)]
+    step = step[(step > 0) & (step <= _BREAK_MINUTES)]
     if step.size == 0:
         raise ValueError(
             f"{caller}: too few bars to measure the bar size: need at least two bars less than "
-            f"{SEGMENT_GAP_MINUTES} minutes apart; got {len(bars):,} bar(s) and no such pair"
+            f"{_BREAK_MINUTES:g} minutes apart; got {len(bars):,} bar(s) and no such pair"
         )
     return float(np.median(step)), int(step.size)
 
@@ -54,7 +50,7 @@ def _describe(median: float, pairs: int) -> str:
 def bar_minutes(bars: pd.DataFrame) -> int:
     """The bar size in minutes: the median spacing of consecutive bars, rounded.
 
-    Spacings over :data:`SEGMENT_GAP_MINUTES` (session breaks, weekends) and
+    Spacings over :data:`~fracfire.calendar.SESSION_BREAK` (session breaks, weekends) and
     repeated timestamps are ignored, so quiet minutes with no row and the daily
     maintenance break do not change the answer.
 
@@ -144,18 +140,16 @@ def require_bar_minutes(bars: pd.DataFrame, expected: int, what: str) -> int:
 
 
 def count_sessions(bars: pd.DataFrame) -> int:
-    """Number of trading sessions: distinct ``segment_id`` values.
+    """Number of trading sessions: distinct ``session_id`` values.
 
-    In bars from :func:`fracfire.data.load_continuous_contract`, ``segment_id``
-    numbers trading sessions (a new one after any gap over
-    :data:`SEGMENT_GAP_MINUTES` minutes that is not a halt inside one
-    session of at most :data:`SESSION_MAX_HOURS`). Synthetic bars may number other
-    segments there (state runs); count their days instead.
+    Every bars frame (real or synthetic) numbers its sessions in ``session_id``
+    (:func:`fracfire.calendar.number_sessions`: a new one after any gap over
+    :data:`~fracfire.calendar.SESSION_BREAK` that is not a halt inside one session).
 
     Parameters
     ----------
     bars : pandas.DataFrame
-        Bars with a ``segment_id`` column.
+        Bars with a ``session_id`` column.
 
     Returns
     -------
@@ -164,17 +158,17 @@ def count_sessions(bars: pd.DataFrame) -> int:
     Examples
     --------
     >>> import pandas as pd
-    >>> count_sessions(pd.DataFrame({"segment_id": [0, 0, 1, 1, 2]}))
+    >>> count_sessions(pd.DataFrame({"session_id": [0, 0, 1, 1, 2]}))
     3
     """
     if not isinstance(bars, pd.DataFrame):
         raise TypeError(f"count_sessions: bars must be a pandas DataFrame; got {type(bars).__name__}")
-    if "segment_id" not in bars.columns:
+    if "session_id" not in bars.columns:
         raise ValueError(
-            f"count_sessions: bars must have a 'segment_id' column (load real files with "
+            f"count_sessions: bars must have a 'session_id' column (load real files with "
             f"fracfire.data.load_continuous_contract); got columns {list(bars.columns)}"
         )
-    return int(bars["segment_id"].nunique())
+    return int(bars["session_id"].nunique())
 
 
 def require_sessions(bars: pd.DataFrame, minimum: int, what: str, reason: str | None = None) -> int:
@@ -183,7 +177,7 @@ def require_sessions(bars: pd.DataFrame, minimum: int, what: str, reason: str | 
     Parameters
     ----------
     bars : pandas.DataFrame
-        Bars with ``time`` and ``segment_id`` columns (see :func:`count_sessions`).
+        Bars with ``time`` and ``session_id`` columns (see :func:`count_sessions`).
     minimum : int
         Sessions the job needs (at least 1).
     what : str
@@ -206,7 +200,7 @@ def require_sessions(bars: pd.DataFrame, minimum: int, what: str, reason: str | 
     --------
     >>> import pandas as pd
     >>> times = pd.date_range("2019-09-03 09:30", periods=3, freq="1min", tz="America/New_York")
-    >>> bars = pd.DataFrame({"time": times, "segment_id": 0})
+    >>> bars = pd.DataFrame({"time": times, "session_id": 0})
     >>> require_sessions(bars, 5, "calibration", "3 for fitting, 2 held out")
     Traceback (most recent call last):
     ...
@@ -223,7 +217,7 @@ def require_sessions(bars: pd.DataFrame, minimum: int, what: str, reason: str | 
             need += f" ({reason})"
         have = f"{_subject(bars)} has {found} session{'s' if found != 1 else ''}"
         if 0 < found <= _LISTED_SESSIONS and "time" in bars.columns:
-            last = pd.DatetimeIndex(bars.groupby("segment_id", sort=True)["time"].max())
+            last = pd.DatetimeIndex(bars.groupby("session_id", sort=True)["time"].max())
             have += " (" + ", ".join(last.strftime("%Y-%m-%d")) + ")"
         raise ValueError(f"{need}; {have}. Use a file covering more trading days.")
     return found

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fracfire.physics.sessions import Session
+from fracfire.calendar import MINUTES_PER_DAY, minute_of_day
+from fracfire.physics.sessions import Session, session_codes
 
-__all__ = ["REQUIRED_COLUMNS", "SCALE_FEATURE", "extract_features", "feature_names", "make_windows",
-           "tick_unit_features"]
+__all__ = ["REQUIRED_COLUMNS", "SCALE_FEATURE", "extract_features", "feature_array", "feature_names",
+           "make_windows", "tick_unit_features"]
 
 SCALE_FEATURE = "range_mean_60"
 """The recent volatility level (mean one-bar range of the last 60 bars, ticks) that makes tick features scale-free."""
@@ -43,13 +44,17 @@ def tick_unit_features(names) -> list[str]:
     return [n for n in names if n in tick or n.startswith(prefixes)]
 
 
-def _rolling(x: np.ndarray, w: int, reduce, min_periods: int = 1) -> np.ndarray:
+def _rolling(x: np.ndarray, w: int, reduce, min_periods: int = 1, last: bool = False) -> np.ndarray:
     """``reduce(window, axis=-1)`` over the last ``w`` values up to each row (fewer at the start).
 
-    Plain numpy reductions over exact slices, so one bar computed alone (the
-    live engine) gives the same numbers as the whole history at once; pandas'
-    online rolling sums leave residues (~1e-8 in zero-variance windows).
+    Plain numpy reductions over exact slices, so the newest row computed alone
+    (``last=True``: one value, as the live engine asks) gives the same numbers
+    as the whole history at once; pandas' online rolling sums leave residues
+    (~1e-8 in zero-variance windows).
     """
+    if last:
+        window = x[-w:]
+        return np.array([reduce(window[None, :], axis=-1)[0] if len(window) >= min_periods else np.nan])
     out = np.full(len(x), np.nan)
     if len(x) >= w:
         out[w - 1:] = reduce(np.lib.stride_tricks.sliding_window_view(x, w), axis=-1)
@@ -59,36 +64,64 @@ def _rolling(x: np.ndarray, w: int, reduce, min_periods: int = 1) -> np.ndarray:
     return out
 
 
-def _one(bars: pd.DataFrame, windows) -> np.ndarray:
-    delta = bars["delta_ticks"].to_numpy(dtype=float)
-    rng = bars["range_ticks"].to_numpy(dtype=float)
-    signed_body = (bars["close_ticks"] - bars["open_ticks"]).to_numpy(dtype=float)
-    minute = (bars["time"].dt.hour * 60 + bars["time"].dt.minute).to_numpy()
-    angle = 2 * np.pi * minute / 1440
-    from fracfire.physics.sessions import session_codes
+def _std1(x: np.ndarray, axis: int) -> np.ndarray:
+    return np.std(x, axis=axis, ddof=1)
 
-    sessions = np.eye(len(_SESSIONS))[session_codes(minute.astype(np.int64))]
-    longest = max(windows)
-    range_base = _rolling(rng, longest, np.mean)
-    columns = [delta, rng, signed_body, bars["upper_wick_ticks"].to_numpy(dtype=float),
-               bars["lower_wick_ticks"].to_numpy(dtype=float), np.sign(delta),
-               np.abs(signed_body) / np.maximum(rng, 1.0), rng / np.maximum(range_base, 1e-9),
-               np.sin(angle), np.cos(angle), *sessions.T]
-    high = bars["high_ticks"].to_numpy(dtype=float)
-    low = bars["low_ticks"].to_numpy(dtype=float)
-    close = bars["close_ticks"].to_numpy(dtype=float)
-    log_volume = np.log1p(bars["volume"].to_numpy(dtype=float))
+
+def feature_array(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, volume: np.ndarray,
+                  delta: np.ndarray, minute: np.ndarray, windows=(5, 15, 60), last: bool = False) -> np.ndarray:
+    """The features of :func:`feature_names`, from the bars' columns as float arrays.
+
+    The one definition of the features: :func:`extract_features` calls it on
+    whole histories and the live engine (:class:`fracfire.inference.LiveEngine`)
+    on its buffer with ``last=True``; both give the same bits.
+
+    Parameters
+    ----------
+    o, h, lo, c : numpy.ndarray
+        Open, high, low and close in ticks.
+    volume, delta : numpy.ndarray
+        Volume and close-to-close move in ticks.
+    minute : numpy.ndarray
+        ET minute of the day (:func:`fracfire.calendar.minute_of_day`).
+    windows : tuple of int
+        Rolling windows (bars).
+    last : bool, default False
+        Only the newest bar's row (shape ``(1, k)``) instead of every bar's.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n, k) or (1, k)
+    """
+    now = slice(-1, None) if last else slice(None)
+    rng, body = h - lo, c - o
+    d, r, b = delta[now], rng[now], body[now]
+    angle = 2 * np.pi * minute[now] / MINUTES_PER_DAY
+    sessions = np.eye(len(_SESSIONS))[session_codes(minute[now].astype(np.int64))]
+    range_base = _rolling(rng, max(windows), np.mean, last=last)
+    columns = [d, r, b, h[now] - np.maximum(o, c)[now], np.minimum(o, c)[now] - lo[now], np.sign(d),
+               np.abs(b) / np.maximum(r, 1.0), r / np.maximum(range_base, 1e-9), np.sin(angle), np.cos(angle),
+               *sessions.T]
+    log_volume = np.log1p(volume)
     up = (delta > 0).astype(float)
     for w in windows:
-        vol_std = _rolling(log_volume, w, lambda x, axis: np.std(x, axis=axis, ddof=1), min_periods=2)
-        volume_z = (log_volume - _rolling(log_volume, w, np.mean)) / np.where(vol_std > 0, vol_std, np.nan)
+        vol_std = _rolling(log_volume, w, _std1, min_periods=2, last=last)
+        volume_z = (log_volume[now] - _rolling(log_volume, w, np.mean, last=last)) / np.where(vol_std > 0, vol_std,
+                                                                                              np.nan)
         columns += [
-            _rolling(delta, w, np.sum), _rolling(delta, w, np.std), _rolling(np.abs(delta), w, np.mean),
-            _rolling(rng, w, np.mean), _rolling(up, w, np.mean),
-            _rolling(high, w, np.max) - close, close - _rolling(low, w, np.min),
+            _rolling(delta, w, np.sum, last=last), _rolling(delta, w, np.std, last=last),
+            _rolling(np.abs(delta), w, np.mean, last=last), _rolling(rng, w, np.mean, last=last),
+            _rolling(up, w, np.mean, last=last),
+            _rolling(h, w, np.max, last=last) - c[now], c[now] - _rolling(lo, w, np.min, last=last),
             np.nan_to_num(volume_z),
         ]
     return np.column_stack(columns)
+
+
+def _one(bars: pd.DataFrame, windows) -> np.ndarray:
+    o, h, lo, c = (bars[f"{k}_ticks"].to_numpy(dtype=float) for k in ("open", "high", "low", "close"))
+    return feature_array(o, h, lo, c, bars["volume"].to_numpy(dtype=float), bars["delta_ticks"].to_numpy(dtype=float),
+                         minute_of_day(bars["time"]), windows)
 
 
 def extract_features(bars: pd.DataFrame, windows=(5, 15, 60)) -> pd.DataFrame:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from pyarrow.lib import ArrowException
 
-from fracfire.data.checks import SEGMENT_GAP_MINUTES, SESSION_MAX_HOURS, bar_minutes
+from fracfire.calendar import minute_of_day, number_sessions
+from fracfire.data.checks import bar_minutes
 from fracfire.exceptions import BarsValidationError, FracFireWarning
 from fracfire.physics.sessions import Session, session_codes
 from fracfire.physics.states import MarketState
@@ -29,7 +30,7 @@ from fracfire.schema import (
     bars_frame,
 )
 
-__all__ = ["COLUMN_SPELLINGS", "SEGMENT_GAP_MINUTES", "SESSION_MAX_HOURS", "ValidationReport",
+__all__ = ["COLUMN_SPELLINGS", "ValidationReport",
            "load_continuous_contract", "parse_times", "read_table", "validate_bars"]
 
 COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
@@ -439,12 +440,11 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     jumps = step > bar
     after = ordered.shift()[jumps]
     first_missing = (after + bar)
-    wall = first_missing.dt.hour * 60 + first_missing.dt.minute
     sessions = [s.value for s in Session]
     gaps = pd.DataFrame({
         "after": after.to_numpy(),
         "missing_minutes": ((step[jumps] - bar) / pd.Timedelta(minutes=1)).astype("int64").to_numpy(),
-        "session": [sessions[i] for i in session_codes(wall.to_numpy())],
+        "session": [sessions[i] for i in session_codes(minute_of_day(first_missing))],
     })
     return ValidationReport(
         rows=len(frame), nan=frame[nan], duplicates=frame[dup], unsorted=unsorted,
@@ -459,7 +459,8 @@ def _value_reason(prices: np.ndarray, volume: float | None) -> str:
     for name, value in zip(_OHLC, prices, strict=True):
         if bad_values(np.array([[value]]))[0][0]:
             return f"{name}={float(value)!r} (prices must be finite, > 0 and <= {MAX_PRICE:,.0f})"
-    return f"volume={float(volume)!r} (volume must be a whole number <= {MAX_VOLUME:.0e})"
+    shown = None if volume is None else float(volume)
+    return f"volume={shown!r} (volume must be a whole number <= {MAX_VOLUME:.0e})"
 
 
 def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame, list[str]]:
@@ -552,10 +553,12 @@ def load_continuous_contract(path: str | os.PathLike | pd.DataFrame, strict: boo
     pandas.DataFrame
         Bars in the :mod:`fracfire.schema` schema: ``session`` from the engine's
         session clock, ``state`` and ``macro_regime`` empty (NA) until inferred,
-        ``segment_id`` numbering trading sessions (a new one after any gap over
+        ``session_id`` numbering trading sessions with
+        :func:`~fracfire.calendar.number_sessions` (a new one after any gap over
         an hour, unless the bars on both sides fit in one session of at most
         23 hours: a halt such as CME's 2019-02-26 evening outage, not a
-        close), the first ``delta_ticks`` measured from the first open.
+        close), ``segment_id`` 0 (one run: real bars have no states), the
+        first ``delta_ticks`` measured from the first open.
         ``df.attrs`` holds:
 
         - ``"validation"``: the :class:`ValidationReport`;
@@ -568,7 +571,7 @@ def load_continuous_contract(path: str | os.PathLike | pd.DataFrame, strict: boo
     Examples
     --------
     >>> bars = load_continuous_contract("data/nq_5min_2019.csv.gz")  # doctest: +SKIP
-    >>> bars.attrs["has_volume"], bars.attrs["bar_minutes"], bars["segment_id"].nunique()  # doctest: +SKIP
+    >>> bars.attrs["has_volume"], bars.attrs["bar_minutes"], bars["session_id"].nunique()  # doctest: +SKIP
     (False, 5, 258)
     """
     if isinstance(path, pd.DataFrame):
@@ -615,13 +618,13 @@ def _frame_table(frame: pd.DataFrame) -> pd.DataFrame:
 def _to_schema(frame: pd.DataFrame) -> pd.DataFrame:
     ticks = {c: np.rint(frame[c].to_numpy(dtype=float) / TICK_SIZE).astype(np.int64) for c in _OHLC}
     time = pd.DatetimeIndex(frame["time"])
-    wall = time.hour * 60 + time.minute
     states = [s.value for s in MarketState]
     labels = {
         "state": pd.Categorical([None] * len(frame), categories=states),
-        "session": pd.Categorical.from_codes(session_codes(np.asarray(wall)).astype(np.int64),
+        "session": pd.Categorical.from_codes(session_codes(minute_of_day(time)).astype(np.int64),
                                              categories=[s.value for s in Session]),
-        "segment_id": _segment_ids(time.as_unit("ns").asi8),
+        "session_id": number_sessions(time),
+        "segment_id": np.zeros(len(frame), dtype=np.int64),  # no states: one run
         "macro_regime": pd.Categorical([None] * len(frame)),
     }
     if "volume" in frame.columns:
@@ -630,21 +633,3 @@ def _to_schema(frame: pd.DataFrame) -> pd.DataFrame:
         volume = np.ones(len(frame), dtype=np.int64)
     return bars_frame(time, ticks["open"], ticks["high"], ticks["low"], ticks["close"], volume,
                       int(ticks["open"][0]), labels)
-
-
-def _segment_ids(ns: np.ndarray) -> np.ndarray:
-    """Number trading sessions in sorted epoch nanoseconds.
-
-    A gap over :data:`SEGMENT_GAP_MINUTES` starts a new session unless the
-    session so far and the bars up to the next such gap span less than
-    :data:`SESSION_MAX_HOURS`: then the gap was a halt inside one session.
-    """
-    starts = np.flatnonzero(np.diff(ns) > SEGMENT_GAP_MINUTES * 60 * 10**9) + 1
-    last = np.append(starts[1:], len(ns)) - 1  # last bar before the following gap
-    new = np.zeros(len(ns), dtype=np.int64)
-    session_start = ns[0] if len(ns) else 0
-    for start, end in zip(starts, last, strict=False):  # no gap: nothing to loop over
-        if ns[end] - session_start >= SESSION_MAX_HOURS * 3600 * 10**9:
-            new[start] = 1
-            session_start = ns[start]
-    return np.cumsum(new)

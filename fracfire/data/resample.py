@@ -34,7 +34,7 @@ def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     from midnight to midnight, ``'4h'`` bars start at 00:00, 04:00, ...).
     Open is the first open, high the max, low the min, close the last close
     and volume the sum; empty bins are dropped. Labels take the value in
-    force at the bin's close (``state``, ``segment_id``, ``macro_regime``),
+    force at the bin's close (``state``, ``session_id``, ``segment_id``, ``macro_regime``),
     except ``session``, which is the session the bin opens in.
 
     Parameters

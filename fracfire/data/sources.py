@@ -72,7 +72,7 @@ class RealFileSource:
         self._bars = load_continuous_contract(self.path, strict=strict)
 
     def __iter__(self) -> Iterator[LabelledBars]:
-        for session, bars in self._bars.groupby("segment_id", sort=True):
+        for session, bars in self._bars.groupby("session_id", sort=True):
             bars = bars.reset_index(drop=True)
             yield LabelledBars(f"{self.path.name}/session {session}", bars, extract_features(bars, self.windows))
 

@@ -193,7 +193,7 @@ def run_backtest(bars: pd.DataFrame, entries: list[SetupEntry], config: Backtest
         raise ValueError(f"entry at {bad.time} is not the time of a bar")
     arrays = [bars[k].to_numpy(dtype=np.float64) for k in ("open", "high", "low", "close")]
     day = trading_day_number(times).astype(np.int64)
-    raw, equity, status = backtest_loop(
+    raw, equity, status = backtest_loop(  # type: ignore[call-arg]  # numba dispatcher
         *arrays, day, np.asarray(bar_index, dtype=np.int64),
         np.array([e.sign for e in entries], dtype=np.float64),
         np.array([e.stop_price for e in entries], dtype=np.float64),

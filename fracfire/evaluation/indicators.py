@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from fracfire._validation import check_int
+from fracfire.calendar import trading_day_number
 from fracfire.data.resample import resample_bars
 from fracfire.evaluation._kernels import ema
-from fracfire.realism.facts import trading_day
 
 __all__ = ["DecisionAnchorConfig", "IndicatorConfig", "add_1m_indicators", "add_5m_indicators",
            "mark_decision_points_1m", "resample_bars", "session_vwap"]
@@ -58,7 +58,7 @@ def session_vwap(df: pd.DataFrame) -> np.ndarray:
     reset at the start of every Globex trading day (18:00 ET; the anchor)."""
     typical = (df["high"] + df["low"] + df["close"]).to_numpy(dtype=float) / 3.0
     volume = df["volume"].to_numpy(dtype=float)
-    day = pd.factorize(trading_day(df["time"]))[0]
+    day = pd.factorize(trading_day_number(df["time"]))[0]
     pv = pd.Series(typical * volume).groupby(day).cumsum().to_numpy()
     vv = pd.Series(volume).groupby(day).cumsum().to_numpy()
     return np.divide(pv, vv, out=typical.copy(), where=vv > 0)

@@ -191,7 +191,7 @@ def sharpe_ratio(returns, periods_per_year: float = 252, risk_free: float = 0.0)
     r = _array(returns, "returns") - risk_free
     if len(r) < 2:
         return float("nan")
-    std = np.std(r, ddof=1)
+    std = float(np.std(r, ddof=1))
     if r.max() == r.min():
         std = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -256,9 +256,9 @@ def trading_metrics(equity: pd.Series, trades: pd.DataFrame, periods_per_year: f
     Globex day), so Sharpe, Sortino and CAGR use 252 periods per year.
     Exposure is the share of bars with an open position.
     """
-    from fracfire.realism.facts import trading_day
+    from fracfire.calendar import trading_day_number
 
-    daily = equity.groupby(trading_day(pd.Series(equity.index, index=equity.index)).to_numpy()).last()
+    daily = equity.groupby(trading_day_number(equity.index)).last()
     start = equity.iloc[0] if len(equity) else np.nan
     returns = daily.pct_change().fillna(daily.iloc[0] / start - 1.0).to_numpy() if len(daily) else np.zeros(0)
     r, wins = _r_and_win_basis(trades)

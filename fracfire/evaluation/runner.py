@@ -38,7 +38,7 @@ def run_scenario(bars_1m: pd.DataFrame, out_dir: str | os.PathLike, cfg: SetupCo
         outcomes = outcomes + inject_bad_trade_variants(df_1m, outcomes, bad_trades)
     features = pd.DataFrame([compute_trade_features(o, df_1m) for o in outcomes])
     orb_days = summarize_orb_day_1m(df_1m, cfg) if cfg.orb.enabled else pd.DataFrame()
-    misses = ([{"date": str(row.date), "family": "orb", "reason": "no close beyond the opening range"}
+    misses = ([{"date": f"{row.date:%Y-%m-%d}", "family": "orb", "reason": "no close beyond the opening range"}
                for row in orb_days.itertuples() if row.entries == 0] if len(orb_days) else [])
     totals = (features.groupby(["kind", "variant"])["r_multiple"].agg(["count", "sum", "mean"]).reset_index()
               .to_dict(orient="records") if len(features) else [])

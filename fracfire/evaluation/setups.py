@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from fracfire.calendar import RTH_OPEN_MINUTE, SESSION_OPEN_MINUTE, is_rth_minute, minute_of_day, trading_day
 from fracfire.evaluation._kernels import scan_exit
 from fracfire.evaluation.indicators import (
     DecisionAnchorConfig,
@@ -44,7 +45,6 @@ from fracfire.evaluation.indicators import (
     add_1m_indicators,
     mark_decision_points_1m,
 )
-from fracfire.realism.facts import trading_day
 from fracfire.schema import TICK_SIZE, check_ohlc
 
 __all__ = ["FAMILY_DEFAULTS", "SetupConfig", "SetupEntry", "SetupFamilyConfig", "SetupOutcome",
@@ -52,7 +52,6 @@ __all__ = ["FAMILY_DEFAULTS", "SetupConfig", "SetupEntry", "SetupFamilyConfig", 
            "run_setups", "summarize_orb_day_1m"]
 
 KINDS = ("orb", "level_scalp", "ema20_vwap_revert", "ema200_continuation")
-RTH_OPEN, RTH_CLOSE = 570, 960
 
 
 @dataclass(frozen=True)
@@ -159,10 +158,6 @@ class SetupConfig:
         return {**FAMILY_DEFAULTS[kind], **getattr(self, kind).params}
 
 
-def _minute(df: pd.DataFrame) -> np.ndarray:
-    return (df["time"].dt.hour * 60 + df["time"].dt.minute).to_numpy()
-
-
 def _hhmm(text: str) -> int:
     hours, minutes = text.split(":")
     return int(hours) * 60 + int(minutes)
@@ -190,7 +185,7 @@ def evaluate_generic_entry_1m(df_1m: pd.DataFrame, entry: SetupEntry, max_minute
 
 # ------------------------------------------------------------------------- ORB
 def _day_groups(df: pd.DataFrame):
-    return df.groupby(trading_day(df["time"]).to_numpy(), sort=True)
+    return df.groupby(np.asarray(trading_day(df["time"])), sort=True)
 
 
 def find_opening_orb_continuations_1m(df_1m: pd.DataFrame, cfg: SetupConfig,
@@ -222,11 +217,11 @@ def find_opening_orb_continuations_1m(df_1m: pd.DataFrame, cfg: SetupConfig,
 
 
 def _opening_range(day: pd.DataFrame, params: dict):
-    minute = _minute(day)
-    opening = day[(minute >= RTH_OPEN) & (minute < RTH_OPEN + params["or_minutes"])]
+    minute = minute_of_day(day["time"])
+    opening = day[(minute >= RTH_OPEN_MINUTE) & (minute < RTH_OPEN_MINUTE + params["or_minutes"])]
     if opening.empty:
         return None
-    window = day[(minute >= RTH_OPEN + params["or_minutes"]) & (minute <= _hhmm(params["last_entry"]))]
+    window = day[(minute >= RTH_OPEN_MINUTE + params["or_minutes"]) & (minute <= _hhmm(params["last_entry"]))]
     return float(opening["high"].max()), float(opening["low"].min()), window
 
 
@@ -243,12 +238,13 @@ def summarize_orb_day_1m(df_1m: pd.DataFrame, cfg: SetupConfig, anchor: pd.Serie
     """Per trading day: opening range, entries, wins, losses and total R of the ORB family."""
     entries = find_opening_orb_continuations_1m(df_1m, cfg, anchor)
     outcomes = [evaluate_orb_entry_1m(df_1m, e, cfg) for e in entries]
+    entry_days = trading_day(pd.DatetimeIndex([o.entry.time for o in outcomes], dtype=df_1m["time"].dtype))
     rows = []
     for date, day in _day_groups(df_1m):
         info = _opening_range(day, cfg.params("orb"))
         if info is None:
             continue
-        mine = [o for o in outcomes if trading_day(pd.Series([o.entry.time])).iloc[0] == date]
+        mine = [o for o, d in zip(outcomes, entry_days, strict=True) if d == date]
         rows.append({"date": date, "or_high": info[0], "or_low": info[1], "entries": len(mine),
                      "targets": sum(o.hit_target for o in mine), "stops": sum(o.hit_stop for o in mine),
                      "total_r": float(sum(o.r_multiple for o in mine))})
@@ -258,12 +254,12 @@ def summarize_orb_day_1m(df_1m: pd.DataFrame, cfg: SetupConfig, anchor: pd.Serie
 # ------------------------------------------------------------------------- other families
 def _levels(df: pd.DataFrame, round_step: float) -> dict:
     """Per trading day: prior RTH high/low and overnight high/low."""
-    minute = _minute(df)
-    day = trading_day(df["time"]).to_numpy()
-    rth = (minute >= RTH_OPEN) & (minute < RTH_CLOSE)
+    minute = minute_of_day(df["time"])
+    day = np.asarray(trading_day(df["time"]))
+    rth = is_rth_minute(minute)
     frame = pd.DataFrame({"day": day, "high": df["high"].to_numpy(), "low": df["low"].to_numpy(), "rth": rth})
     rth_hl = frame[frame["rth"]].groupby("day")[["high", "low"]].agg({"high": "max", "low": "min"})
-    night = frame[~frame["rth"] & (minute < RTH_OPEN) | (minute >= 18 * 60)]
+    night = frame[~frame["rth"] & (minute < RTH_OPEN_MINUTE) | (minute >= SESSION_OPEN_MINUTE)]
     night_hl = night.groupby("day")[["high", "low"]].agg({"high": "max", "low": "min"})
     out = {}
     days = sorted(set(day))
@@ -281,14 +277,14 @@ def _levels(df: pd.DataFrame, round_step: float) -> dict:
 
 def _level_scalps(df: pd.DataFrame, cfg: SetupConfig) -> list[SetupEntry]:
     params = cfg.params("level_scalp")
-    minute = _minute(df)
-    day = trading_day(df["time"]).to_numpy()
+    minute = minute_of_day(df["time"])
+    day = np.asarray(trading_day(df["time"]))
     levels_by_day = _levels(df, params["round_step"])
     o, h, lo, c = (df[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close"))
     stop_pts = params["stop_ticks"] * TICK_SIZE
     last_used: dict = {}
     entries = []
-    for i in np.flatnonzero((minute >= RTH_OPEN) & (minute < RTH_CLOSE)):
+    for i in np.flatnonzero(is_rth_minute(minute)):
         levels = dict(levels_by_day.get(day[i], {}))
         step = params["round_step"]
         for k in range(int(np.floor(lo[i] / step)), int(np.ceil(h[i] / step)) + 1):
@@ -317,11 +313,11 @@ def _level_scalps(df: pd.DataFrame, cfg: SetupConfig) -> list[SetupEntry]:
 
 def _vwap_reverts(df: pd.DataFrame, cfg: SetupConfig, decision: np.ndarray) -> list[SetupEntry]:
     params = cfg.params("ema20_vwap_revert")
-    minute = _minute(df)
+    minute = minute_of_day(df["time"])
     stretch = params["stretch_ticks"] * TICK_SIZE
     buffer = params["stop_buffer_ticks"] * TICK_SIZE
     entries = []
-    for i in np.flatnonzero(decision & (minute >= RTH_OPEN) & (minute < RTH_CLOSE)):
+    for i in np.flatnonzero(decision & is_rth_minute(minute)):
         bar = df.iloc[i]
         vwap = float(bar["vwap"])
         if bar["close"] < vwap - stretch and bar["close"] > bar["open"]:
@@ -341,10 +337,10 @@ def _vwap_reverts(df: pd.DataFrame, cfg: SetupConfig, decision: np.ndarray) -> l
 
 def _ema_continuations(df: pd.DataFrame, cfg: SetupConfig, decision: np.ndarray) -> list[SetupEntry]:
     params = cfg.params("ema200_continuation")
-    minute = _minute(df)
+    minute = minute_of_day(df["time"])
     buffer = params["buffer_ticks"] * TICK_SIZE
     entries = []
-    for i in np.flatnonzero(decision & (minute >= RTH_OPEN) & (minute < RTH_CLOSE)):
+    for i in np.flatnonzero(decision & is_rth_minute(minute)):
         bar = df.iloc[i]
         fast, slow = float(bar["ema_fast"]), float(bar["ema_slow"])
         if bar["close"] > slow and fast > slow and bar["low"] <= fast < bar["close"]:

@@ -130,7 +130,7 @@ def run_signal_backtest(bars: pd.DataFrame, entries=None, exits=None, short_entr
     else:
         signals = tuple(_booleans(v, times, n) for v, n in zip(booleans, SIGNAL_COLUMNS, strict=True))
     o, c = (bars[k].to_numpy(dtype=np.float64) for k in ("open", "close"))
-    raw, equity, counts = signal_loop(o, c, *signals, float(config.contracts), config.point_value,
+    raw, equity, counts = signal_loop(o, c, *signals, float(config.contracts), config.point_value,  # type: ignore[call-arg]
                                       config.commission, config.slippage_ticks * TICK_SIZE, config.initial_cash)
     signal_bar, entry_bar, exit_bar = (raw[:, k].astype(int) for k in (0, 1, 2))
     trades = pd.DataFrame({

@@ -11,13 +11,11 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from fracfire._optional import require
-from fracfire.data.features import feature_names
-from fracfire.physics.sessions import Session, session_codes
+from fracfire.data.features import feature_array, feature_names
 from fracfire.schema import EARLIEST_TIME, LATEST_TIME, TICK_SIZE, TIMEZONE, bad_values
 
 __all__ = ["LiveStateEngine", "Prediction"]
 
-_SESSIONS = len(Session)
 
 
 MAX_FUTURE = pd.Timedelta(days=1)
@@ -102,7 +100,7 @@ class LiveStateEngine:
         values = []
         for key in ("open", "high", "low", "close", "volume"):
             try:
-                values.append(float(get(key)))
+                values.append(float(get(key)))  # type: ignore[arg-type]  # None raised above
             except (TypeError, ValueError):
                 raise ValueError(f"bar at {time}: {key} {get(key)!r} is not a number") from None
         if not all(math.isfinite(v) for v in values):
@@ -158,26 +156,8 @@ class LiveStateEngine:
 
     # ------------------------------------------------------------------ features
     def _newest_features(self, bars: np.ndarray) -> np.ndarray:
-        o, h, lo, c, v, d, minute = (bars[:, i] for i in range(7))
-        rng, body = h - lo, c - o
-        top, bottom = np.maximum(o, c), np.minimum(o, c)
-        base = np.mean(rng[None, -self.longest:], axis=-1)[0]
-        angle = 2 * np.pi * minute[-1] / 1440
-        session = np.zeros(_SESSIONS)
-        session[session_codes(np.array([int(minute[-1])]))[0]] = 1.0
-        out = [d[-1], rng[-1], body[-1], h[-1] - top[-1], bottom[-1] - lo[-1], np.sign(d[-1]),
-               abs(body[-1]) / max(rng[-1], 1.0), rng[-1] / max(base, 1e-9), np.sin(angle), np.cos(angle), *session]
-        log_volume = np.log1p(v)
-        for w in self.windows:
-            dw, rw = d[-w:], rng[-w:]
-            vol = log_volume[-w:]
-            std = np.std(vol[None, :], axis=-1, ddof=1)[0] if len(vol) >= 2 else np.nan
-            z = (log_volume[-1] - np.mean(vol[None, :], axis=-1)[0]) / std if len(vol) >= 2 and std > 0 else 0.0
-            stats = [np.sum, np.std, None, np.mean, None]
-            row = np.vstack([dw, dw, np.abs(dw), rw, (dw > 0).astype(float)])[:, None, :]
-            sums = [fn(row[k], axis=-1)[0] if fn else np.mean(row[k], axis=-1)[0] for k, fn in enumerate(stats)]
-            out += [*sums, h[-w:].max() - c[-1], c[-1] - lo[-w:].min(), z]
-        return np.array(out)
+        o, h, lo, c, v, d, minute = bars.T
+        return feature_array(o, h, lo, c, v, d, minute, self.windows, last=True)[0]
 
     # ------------------------------------------------------------------ API
     def update(self, bar) -> Prediction:
@@ -188,7 +168,7 @@ class LiveStateEngine:
         """
         time, values = self._parse(bar)
         prev = self._prev_close if self._prev_close is not None else values[0]
-        row = np.array([*values, values[3] - prev, time.hour * 60 + time.minute])
+        row = np.array([*values, values[3] - prev, time.hour * 60 + time.minute])  # ET minute of day: time is ET
         bars = np.vstack([self._bars, row])[-self._capacity:]
         features = np.vstack([self._features, self._newest_features(bars)])[-self._context:]
         proba = self._proba(self.model, features)

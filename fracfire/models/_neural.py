@@ -27,7 +27,7 @@ def build_network(n_features: int, n_classes: int, seed: int):
     torch = require("torch", "The neural backend")
     nn = torch.nn
 
-    class Net(nn.Module):
+    class Net(nn.Module):  # type: ignore[name-defined]  # torch is imported at run time
         def __init__(self):
             super().__init__()
             self.encoder = nn.Sequential(
@@ -77,8 +77,12 @@ def _usable(windows: np.ndarray, labels, aux) -> np.ndarray:
     return usable
 
 
+Validation = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
+"""Held-out windows, labels and auxiliary targets (as :func:`validation_loss` takes them)."""
+
+
 def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.ndarray | None, epochs: int,
-                 lr: float, batch_size: int, seed: int, progress=None, validation: tuple | None = None,
+                 lr: float, batch_size: int, seed: int, progress=None, validation: Validation | None = None,
                  patience: int = 2) -> list[float]:
     """Adam over minibatches of windows; return the mean loss of each epoch.
 

@@ -128,6 +128,7 @@ def pack(estimator, check_rows: np.ndarray) -> PackedTrees | None:
     """
     from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 
+    packed: PackedTrees | None
     try:
         if isinstance(estimator, RandomForestClassifier):
             packed = _forest(estimator)

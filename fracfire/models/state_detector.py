@@ -273,12 +273,12 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
                 if new < old:
                     self.estimator_ = before
             return self
-        history = []
+        history: list[float] = []
         check = values[held] if cut < len(values) else None
         for epoch in range(epochs):
             proba = self.estimator_.predict_proba(values[:cut])
             sure = proba.max(axis=1) >= self.confidence
-            history.append(int(sure.sum()))
+            history.append(float(sure.sum()))
             if sure.sum() < 10 or len(np.unique(self.classes_[proba[sure].argmax(axis=1)])) < 2:
                 self.finetune_stopped_ = "too few confident rows"
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -269,8 +270,8 @@ class PhysicsConfig:
     jump_vol_kick: float = 0.4534
 
     def __post_init__(self) -> None:
-        positive = dict(low=0.0, low_open=True)
-        bounds = {
+        positive: dict[str, Any] = dict(low=0.0, low_open=True)
+        bounds: dict[str, dict[str, Any]] = {
             "base_volatility": dict(low=0.0, high=50.0),
             "avg_ticks_per_bar": dict(low=0.0, high=10_000.0, low_open=True),
             "daily_range_mean": dict(low=0.0, high=5_000.0, low_open=True),

@@ -41,6 +41,7 @@ import yaml
 
 from fracfire._atomic import write_text_atomic
 from fracfire._validation import check_keys, check_real
+from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.exceptions import ConfigError
 from fracfire.physics._kernels import markov_states
 from fracfire.physics.driver import DayPlan
@@ -158,7 +159,7 @@ def _check_rows(owner: str, rows: dict, columns: type[Enum], index: type[Enum] |
         missing = sorted({s.value for s in index} - set(rows))
         if missing:
             raise ConfigError(f"{owner} is missing rows {missing}")
-        items = rows.items()
+        items = list(rows.items())
     else:
         items = [("probabilities", rows)]
     for key, row in items:
@@ -351,7 +352,7 @@ class FractalStateManager:
         start = ts.normalize()
         if self._plan is None or self._plan_start != start:
             forced = getattr(self, "_pending_day", None) or self.day_state
-            self._plan = self._plan_for(forced, 1440, self._rng, self._minute_state)
+            self._plan = self._plan_for(forced, MINUTES_PER_DAY, self._rng, self._minute_state)
             self._plan_start = start
             self._pending_day = None
         minute = int((ts - start) / pd.Timedelta(minutes=1))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire._validation import check_int, check_real
+from fracfire.calendar import MINUTES_PER_DAY, number_sessions
 from fracfire.physics import _plan, schedule
 from fracfire.physics._kernels import markov_states, volatility_path, walk_zones
 from fracfire.physics._plan import AUTO_EXIT_RATES, AUTO_TRANSITION_WEIGHTS, StateLike
@@ -31,7 +32,6 @@ from fracfire.schema import MAX_PRICE, TICK_SIZE, bars_frame
 
 __all__ = ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "MINUTES_PER_DAY", "PriceGenerator"]
 
-MINUTES_PER_DAY = 1440
 VOLUME_NOISE = 0.3
 """Standard deviation of the log-normal noise on bar volume."""
 
@@ -520,11 +520,7 @@ class PriceGenerator:
         n_days = len(layout.starts)
         lengths = layout.lengths
         n = len(layout.utc_ns)
-        clock = schedule.minute_clock(layout.utc_ns)
-        if layout.trading_days:  # Sunday evening trades as Monday
-            local = clock.time.tz_localize(None).as_unit("ns").asi8 // 60_000_000_000
-            clock = schedule.Clock(clock.time, clock.minute_of_day, (local // 1440 + 3 + (local % 1440 >= 1080)) % 7,
-                                   clock.session)
+        clock = schedule.minute_clock(layout.utc_ns, trading_days=layout.trading_days)
         rngs = [np.random.default_rng(child) for child in self._seed_seq.spawn(n_days)]
         k = _N_COMPONENTS
         first = [rng.random(2 + 6 * int(m)) for rng, m in zip(rngs, lengths, strict=True)]
@@ -586,7 +582,7 @@ class PriceGenerator:
         counts = np.empty(n)
         noise = np.empty(n)
         n_sub = np.empty(n, dtype=np.int64)
-        z_sub, raw = [], []
+        z_parts, raw_parts = [], []
         for d, rng in enumerate(rngs):
             day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
             counts[day] = rng.gamma(shape[day], activity[day] / shape[day])
@@ -594,12 +590,12 @@ class PriceGenerator:
             sigma[day] *= schedule.trade_clock_scale(counts[day] / activity[day], shape[day], phys.trade_clock)
             n_sub[day] = schedule.substeps(sigma[day])
             steps = int(n_sub[day].sum())
-            z_sub.append(rng.standard_normal(steps))
-            raw.append(rng.bit_generator.random_raw(steps))
+            z_parts.append(rng.standard_normal(steps))
+            raw_parts.append(rng.bit_generator.random_raw(steps))
             if progress is not None:
                 progress(d + 1, n_days)
-        z_sub = np.concatenate(z_sub)
-        raw = np.concatenate(raw)
+        z_sub = np.concatenate(z_parts)
+        raw = np.concatenate(raw_parts)
         jump_at = np.minimum((u_pos * n_sub).astype(np.int64), n_sub - 1)
         p_side = -np.expm1(-counts / (2.0 * n_sub))
 
@@ -608,13 +604,13 @@ class PriceGenerator:
         rest = (phys.reversion_minutes, float(self._center), schedule.points_to_ticks(phys.macro_gravity_threshold),
                 phys.macro_gravity_strength, schedule.DRIFT_PER_LOGIT, phys.flow_persistence)
         if independent:
-            steps = np.concatenate([[0], np.cumsum(n_sub)])
+            offsets = np.concatenate([[0], np.cumsum(n_sub)])
             parts = []
             for d in range(n_days):
                 day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
-                sub = slice(int(steps[day.start]), int(steps[day.stop]))
-                parts.append(walk_zones(*(a[day] for a in walk), z_sub[sub], raw[sub], self._x, self._level,
-                                        self._anchor, *rest, self._side))
+                sub = slice(int(offsets[day.start]), int(offsets[day.stop]))
+                parts.append(walk_zones(*(a[day] for a in walk), z_sub[sub], raw[sub],  # type: ignore[call-arg]
+                                        self._x, self._level, self._anchor, *rest, self._side))
             o, h, lo, c, moves = (np.concatenate([p[j] for p in parts]) for j in range(5))
         else:
             o, h, lo, c, moves, self._x, self._level, self._anchor, self._side = walk_zones(
@@ -651,6 +647,7 @@ class PriceGenerator:
         labels = {
             "state": pd.Categorical.from_codes(codes, categories=registry.names),
             "session": pd.Categorical.from_codes(clock.session.astype(np.int64), categories=_SESSIONS),
+            "session_id": number_sessions(layout.utc_ns),
             "segment_id": segment_id.astype(np.int64),
             "macro_regime": pd.Categorical.from_codes(
                 np.repeat(regimes.codes.astype(np.int64), lengths), categories=regimes.categories),

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire._atomic import write_text_atomic
+from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.exceptions import ConfigError
 from fracfire.physics.driver import DayPlan
 from fracfire.physics.states import MarketState
@@ -129,9 +130,9 @@ class MarkovStateDriver:
 
     def generate_sequence(self, n_days: int = 1, random_state=None) -> list[list[tuple[int, MarketState]]]:
         """One ``state_sequence`` (``[(minute_offset, MarketState), ...]``) per day."""
-        codes = self.sample(n_days * 1440, random_state)
+        codes = self.sample(n_days * MINUTES_PER_DAY, random_state)
         sequences = []
-        for day in codes.reshape(n_days, 1440):
+        for day in codes.reshape(n_days, MINUTES_PER_DAY):
             change = np.flatnonzero(np.concatenate([[True], day[1:] != day[:-1]]))
             sequences.append([(int(i), _STATES[day[i]]) for i in change])
         return sequences

@@ -9,12 +9,19 @@ the arrays the kernels of :mod:`._kernels` walk. The model is described in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE
+from fracfire.calendar import (
+    INTRADAY_BUCKET_MINUTES,
+    MINUTES_PER_DAY,
+    RTH_CLOSE_MINUTE,
+    RTH_OPEN_MINUTE,
+    SESSION_OPEN_MINUTE,
+)
 from fracfire.physics.config import REFERENCE_TICKS_PER_BAR, PhysicsConfig
 from fracfire.physics.sessions import DOW_CONFIGS, SESSION_CONFIGS, SESSION_ORDER, session_codes
 from fracfire.physics.states import StateConfig
@@ -76,13 +83,17 @@ class Clock:
     session: np.ndarray
 
 
-def minute_clock(utc_ns: np.ndarray) -> Clock:
-    """Times, ET minute of day, weekday and session code of bar starts given as UTC nanoseconds."""
+def minute_clock(utc_ns: np.ndarray, trading_days: bool = False) -> Clock:
+    """Times, ET minute of day, weekday and session code of bar starts given as UTC nanoseconds.
+
+    With ``trading_days`` the weekday is that of the trading date (Sunday evening trades as Monday).
+    """
     utc_ns = np.asarray(utc_ns, dtype=np.int64)
     time = pd.DatetimeIndex(utc_ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(TIMEZONE)
     local_minutes = time.tz_localize(None).as_unit("ns").asi8 // 60_000_000_000
-    minute_of_day = local_minutes % 1440
-    weekday = (local_minutes // 1440 + 3) % 7  # 1970-01-01 was a Thursday
+    minute_of_day = local_minutes % MINUTES_PER_DAY
+    day = local_minutes // MINUTES_PER_DAY + (trading_days & (minute_of_day >= SESSION_OPEN_MINUTE))
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday
     return Clock(time, minute_of_day, weekday, session_codes(minute_of_day))
 
 
@@ -234,8 +245,8 @@ def intraday_profile(minute_of_day: np.ndarray, open_boost: float, close_boost: 
 
 def reference_session_variance(physics: PhysicsConfig) -> float:
     """Sum of squared seasonal volatility multipliers over a full mid-week Globex session."""
-    minute = (np.arange(SESSION_MINUTES) + 18 * 60) % 1440
-    weekday = np.where(minute >= 18 * 60, 1, 2)
+    minute = (np.arange(SESSION_MINUTES) + SESSION_OPEN_MINUTE) % MINUTES_PER_DAY
+    weekday = np.where(minute >= SESSION_OPEN_MINUTE, 1, 2)
     clock = Clock(pd.DatetimeIndex([]), minute, weekday, session_codes(minute))
     return float(np.sum(session_volatility(clock, physics) ** 2))
 
@@ -303,10 +314,13 @@ def trade_clock_scale(activity_ratio: np.ndarray, shape: np.ndarray, trade_clock
         return np.ones_like(activity_ratio)
     log_ratio = np.log(np.maximum(activity_ratio, 1e-12))
     kinds, where = np.unique(shape, return_inverse=True)
+    lgamma: Callable[[np.ndarray], np.ndarray]
     if len(kinds) <= _FEW_SHAPES:  # states x sessions: a handful of shapes, no scipy import
         lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
     else:  # activity_clustering gives every minute its own shape
-        from scipy.special import gammaln as lgamma
+        from scipy.special import gammaln
+
+        lgamma = gammaln
     log_mean = lgamma(kinds + trade_clock) - lgamma(kinds) - trade_clock * np.log(kinds)
     return np.exp(0.5 * (trade_clock * log_ratio - log_mean[where.ravel()]))
 

@@ -33,6 +33,7 @@ from enum import Enum
 import numpy as np
 
 from fracfire._validation import check_real
+from fracfire.calendar import MINUTES_PER_DAY
 
 __all__ = [
     "DOW_CONFIGS",
@@ -135,9 +136,9 @@ SESSION_ORDER: tuple[Session, ...] = tuple(Session)
 
 
 def _minute_table() -> np.ndarray:
-    table = np.empty(1440, dtype=np.int8)
+    table = np.empty(MINUTES_PER_DAY, dtype=np.int8)
     starts = [int(hhmm[:2]) * 60 + int(hhmm[3:]) for hhmm, _ in SESSION_SCHEDULE]
-    ends = starts[1:] + [1440]
+    ends = starts[1:] + [MINUTES_PER_DAY]
     for start, end, (_, session) in zip(starts, ends, SESSION_SCHEDULE, strict=True):
         table[start:end] = SESSION_ORDER.index(session)
     return table

@@ -124,7 +124,8 @@ class Tilt:
         """The engine's :class:`Modifiers` for ``n_minutes`` minutes from ``offset``."""
         self._check_span(offset, n_minutes)
         span = slice(offset, offset + n_minutes)
-        return Modifiers(self.volatility[span].copy(), self.drift[span].copy(), np.zeros(n_minutes))
+        drift = self.drift if self.drift is not None else np.zeros(len(self.volatility))  # set in __post_init__
+        return Modifiers(self.volatility[span].copy(), drift[span].copy(), np.zeros(n_minutes))
 
     def _check_span(self, offset: int, n_minutes: int) -> None:
         if offset + n_minutes > len(self):
@@ -143,6 +144,7 @@ def _switch_states(tilt: Tilt, n_minutes: int, rng: np.random.Generator, current
         cum = np.cumsum(tilt.states[:n_minutes], axis=1)
         rows = np.arange(n_minutes, dtype=np.int64)
     exit_rate = np.ones(max(_N_STATES, int(current) + 1))
+    assert tilt.switch is not None  # the caller draws states only for tilts with switches
     return markov_states(rng.random(n_minutes), tilt.switch[:n_minutes].copy(), exit_rate, cum, rows, int(current))
 
 

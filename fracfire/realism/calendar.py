@@ -71,9 +71,9 @@ def split_by_time(bars: pd.DataFrame, train_fraction: float = 0.6) -> tuple[pd.D
     """Split at a session boundary near ``train_fraction`` of the rows (earlier part first)."""
     if not 0 < train_fraction < 1:
         raise ValueError(f"train_fraction must be in (0, 1); got {train_fraction}")
-    segment = bars["segment_id"].to_numpy()
+    session = bars["session_id"].to_numpy()
     cut = int(len(bars) * train_fraction)
-    boundaries = np.flatnonzero(np.diff(segment) != 0) + 1
+    boundaries = np.flatnonzero(np.diff(session) != 0) + 1
     if len(boundaries):
         cut = int(boundaries[np.argmin(np.abs(boundaries - cut))])
     if cut <= 0 or cut >= len(bars):

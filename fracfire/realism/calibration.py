@@ -199,7 +199,7 @@ def _split_profile(levels: dict[str, float], profile: np.ndarray, ratio: pd.Seri
         if mine.any():
             new_levels[name] = float(np.clip(np.sqrt(np.mean(combined[mine] ** 2)), low, high))
             new_profile[mine] = np.clip(combined[mine] / new_levels[name], 0.05, 20.0)
-    return new_levels, {bucket_label(b): round(float(new_profile[b]), 4) for b in buckets
+    return new_levels, {bucket_label(int(b)): round(float(new_profile[b]), 4) for b in buckets
                         if new_profile[b] != 1.0}
 
 
@@ -233,26 +233,26 @@ def _search(target: _Target, config: PhysicsConfig, space: dict, budget: int, pr
             done: int, total: int) -> tuple[PhysicsConfig, int, float]:
     from scipy.optimize import minimize
 
-    best = {"x": _to_unit(config, space), "f": target.distance(config)[0]}
+    x0 = _to_unit(config, space)
+    best_x, best_f = [x0], [float(target.distance(config)[0])]
     count = [0]
 
     def objective(x: np.ndarray) -> float:
         if count[0] >= budget:
-            return best["f"] + 1e6
-        value = target.distance(_from_unit(x, space, config))[0]
+            return best_f[0] + 1e6
+        value = float(target.distance(_from_unit(x, space, config))[0])
         count[0] += 1
-        if value < best["f"]:
-            best.update(x=np.array(x), f=value)
+        if value < best_f[0]:
+            best_x[0], best_f[0] = np.array(x), value
         if progress is not None:
-            progress(done + count[0], total, best["f"])
+            progress(done + count[0], total, best_f[0])
         return value
 
-    x0 = best["x"]
     simplex = np.vstack([x0] + [np.clip(x0 + 0.15 * np.eye(len(x0))[i] * (1 if x0[i] < 0.85 else -1), 0, 1)
                                 for i in range(len(x0))])
     minimize(objective, x0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(x0),
              options={"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-3, "fatol": 1e-3})
-    return _from_unit(best["x"], space, config), count[0], best["f"]
+    return _from_unit(best_x[0], space, config), count[0], best_f[0]
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ def _fit_daily(long: pd.DataFrame, config: PhysicsConfig, train_fraction: float,
     fitted, used, _ = _search(day_target, level, space, budget, progress, done, total)
     config = _with_daily(config, fitted)
     table = _table(day_target.real, before, day_target.distance(fitted)[1], DAILY_TOLERANCE)
-    table.attrs["sessions"] = int(long_train["segment_id"].nunique())
+    table.attrs["sessions"] = int(long_train["session_id"].nunique())
     return config, table, used
 
 
@@ -423,9 +423,9 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
     config, used, _ = _search(target, config, shape_space, max_evaluations // 2, progress, 0, total)
 
     daily_table = None
-    long = daily if daily is not None else (real if real["segment_id"].nunique() >= MIN_DAILY_SESSIONS else None)
+    long = daily if daily is not None else (real if real["session_id"].nunique() >= MIN_DAILY_SESSIONS else None)
     if long is None:
-        notes.append(f"day-to-day knobs kept from the start config: the file has {real['segment_id'].nunique()} "
+        notes.append(f"day-to-day knobs kept from the start config: the file has {real['session_id'].nunique()} "
                      f"sessions (< {MIN_DAILY_SESSIONS}); pass daily= a longer file")
     else:
         config, daily_table, used_daily = _fit_daily(long, config, train_fraction, seeds, daily_budget,
@@ -456,7 +456,7 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
         train_before=train_before, train_after=train_after, validation_before=val_before,
         validation_after=val_after, real_drift=moment_distance(held_out.real, target.real, INTRADAY_TOLERANCE),
         evaluations=used, seconds=time.perf_counter() - t0,
-        train_days=int(train["segment_id"].nunique()), validation_days=int(validation["segment_id"].nunique()),
+        train_days=int(train["session_id"].nunique()), validation_days=int(validation["session_id"].nunique()),
         notes=tuple(notes),
     )
 

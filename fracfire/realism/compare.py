@@ -169,7 +169,7 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
     train, validation = split_by_time(real, train_fraction)
     if len(validation) < need:
         raise ValueError(f"compare_generators: the held-out slice has {len(validation):,} bars "
-                         f"({validation['segment_id'].nunique()} sessions); the classifier needs at least "
+                         f"({validation['session_id'].nunique()} sessions); the classifier needs at least "
                          f"{need:,}. Give a longer file or a smaller train_fraction")
     start = float(validation["open"].iloc[0])
     makers = {name: (lambda seed, c=config: synthetic_like(validation, c, seed)) for name, config in configs.items()}
@@ -211,8 +211,8 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
         facts = reference.headline
         headline[REAL_REFERENCE] = facts["synthetic"].reindex(headline.index)
         headline[f"{REAL_REFERENCE} met"] = facts["met"].reindex(headline.index)
-    return GeneratorComparison(values, distances, pd.DataFrame(summary), int(train["segment_id"].nunique()),
-                               int(validation["segment_id"].nunique()), len(seeds), headline, first.notes,
+    return GeneratorComparison(values, distances, pd.DataFrame(summary), int(train["session_id"].nunique()),
+                               int(validation["session_id"].nunique()), len(seeds), headline, first.notes,
                                None if reference is None else reference.discriminative_score,
                                None if reference is None else _summary_row(reference))
 
@@ -229,8 +229,8 @@ def _summary_row(report) -> dict:
 def _real_reference(train: pd.DataFrame, validation: pd.DataFrame, timeframes, seed: int):
     """The last fitted real sessions (as many as the held-out slice has, so windows pair by
     position within the session) scored against the held-out ones, or None when too few."""
-    sessions = train["segment_id"].unique()[-validation["segment_id"].nunique():]
-    earlier = train[train["segment_id"].isin(sessions)]
+    sessions = train["session_id"].unique()[-validation["session_id"].nunique():]
+    earlier = train[train["session_id"].isin(sessions)]
     try:
         return realism_report(validation, earlier, timeframes, seed=seed)
     except ValueError:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import RTH_CLOSE_MINUTE, RTH_OPEN_MINUTE, minute_of_day, trading_day_number
+from fracfire.calendar import MINUTES_PER_DAY, is_rth_minute, minute_of_day, trading_day_number
 from fracfire.realism.facts import has_volume
 from fracfire.realism.moments import kurtosis, row_corr
 
@@ -67,7 +67,7 @@ def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS, volume: bool 
         return (x[:, 1:] * x[:, :-1]).sum(axis=1) / ((x * x).sum(axis=1) + 1e-12)
 
     safe = np.maximum(rng, 1.0)
-    angle = 2 * np.pi * minute_of_day(bars["time"])[: n * length:length] / 1440
+    angle = 2 * np.pi * minute_of_day(bars["time"])[: n * length:length] / MINUTES_PER_DAY
     columns = [
         np.log(std), np.log(a.mean(axis=1) + 1e-12), np.log(a.max(axis=1) + 1e-12),
         (z**3).mean(axis=1), (z**4).mean(axis=1), lag1(r), lag1(a), (r == 0).mean(axis=1),
@@ -97,7 +97,7 @@ def day_features(bars: pd.DataFrame, min_bars: int = MIN_DAY_BARS) -> np.ndarray
     first = np.concatenate([[True], np.diff(day) != 0])
     r[first] = 0.0
     minute = minute_of_day(bars["time"])
-    rth = (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
+    rth = is_rth_minute(minute)
     starts = np.flatnonzero(first)
     ends = np.concatenate([starts[1:], [len(day)]])
     count = ends - starts

@@ -8,7 +8,7 @@ the same way.
 Conventions
 -----------
 * **Returns** are log returns close to close between consecutive bars; pairs
-  further apart than :data:`SESSION_BREAK` (session breaks, weekends, the
+  further apart than :data:`~fracfire.calendar.SESSION_BREAK` (session breaks, weekends, the
   overnight gap of regular-hours-only files) do not form a return.
 * **Regular trading hours** (RTH) are bars starting in 09:30-16:00 ET.
 * **Days** are Globex trading days (18:00 ET to 17:00 ET the next day, see
@@ -25,10 +25,11 @@ from scipy import stats
 
 from fracfire.calendar import (
     INTRADAY_BUCKET_MINUTES,
-    RTH_CLOSE_MINUTE,
-    RTH_OPEN_MINUTE,
+    SESSION_BREAK,
+    is_rth_minute,
     minute_of_day,
     trading_day_number,
+    within_session,
 )
 from fracfire.schema import has_volume
 
@@ -39,7 +40,6 @@ __all__ = [
     "MIN_DAY_PAIRS",
     "MIN_RTH_BARS",
     "RV_LAGS",
-    "SESSION_BREAK",
     "TREND_DAY",
     "acf",
     "bar_geometry",
@@ -53,11 +53,9 @@ __all__ = [
     "return_moments",
     "rth_geometry",
     "rth_mask",
-    "trading_day",
     "trading_day_number",
 ]
 
-SESSION_BREAK = pd.Timedelta(minutes=60)
 """Bars further apart than this do not form a return (session breaks, weekends)."""
 
 HILL_TAIL = 0.025
@@ -81,7 +79,6 @@ TREND_DAY = 0.6
 MIN_RTH_BARS = 100
 """Fewest regular-hours bars for the RTH bar-shape facts."""
 
-_GAP_NS = SESSION_BREAK.value
 
 
 def _ns(bars: pd.DataFrame) -> np.ndarray:
@@ -97,14 +94,14 @@ def log_returns(bars: pd.DataFrame, max_gap: pd.Timedelta | None = SESSION_BREAK
     close = np.log(bars["close"].to_numpy(dtype=float))
     r = np.diff(close)
     if max_gap is not None and len(r):
-        r = r[np.diff(_ns(bars)) <= max_gap.value]
+        r = r[np.diff(_ns(bars)) <= max_gap.value]  # SESSION_BREAK: calendar.within_session
     return r
 
 
 def rth_mask(bars: pd.DataFrame) -> np.ndarray:
     """Boolean mask of the bars starting in regular trading hours (09:30-16:00 ET)."""
     minute = minute_of_day(bars["time"])
-    return (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
+    return is_rth_minute(minute)
 
 
 def return_moments(r: np.ndarray) -> dict[str, float]:
@@ -183,8 +180,7 @@ def intraday_profile(bars: pd.DataFrame) -> pd.DataFrame:
     minute = minute_of_day(bars["time"])
     close = np.log(bars["close"].to_numpy(dtype=float))
     abs_r = np.abs(np.diff(close, prepend=close[0]))
-    step = np.diff(_ns(bars), prepend=0)
-    abs_r[(step > _GAP_NS) | (np.arange(len(close)) == 0)] = np.nan
+    abs_r[~within_session(bars["time"])] = np.nan
     frame = pd.DataFrame({"bucket": minute // INTRADAY_BUCKET_MINUTES * INTRADAY_BUCKET_MINUTES,
                           "abs_return": abs_r, "range": bars["range_ticks"].to_numpy(dtype=float),
                           "volume": bars["volume"].to_numpy(dtype=float)})
@@ -227,11 +223,6 @@ def rth_geometry(bars: pd.DataFrame) -> dict[str, float] | None:
             "body_fraction": float(np.mean(body[moving] / rng[moving])) if moving.any() else 0.0}
 
 
-def trading_day(time: pd.Series) -> pd.Series:
-    """Trading date of each bar: a Globex day runs 18:00 ET to 17:00 ET the next day."""
-    return (time + pd.Timedelta(hours=6)).dt.date
-
-
 def daily_bars(bars: pd.DataFrame) -> pd.DataFrame:
     """One bar per Globex trading day.
 
@@ -264,12 +255,12 @@ def _day_returns(rv_bars: pd.DataFrame, days: np.ndarray) -> tuple[np.ndarray, n
     day = trading_day_number(rv_bars["time"])
     close = np.log(rv_bars["close"].to_numpy(dtype=float))
     r = np.diff(close)
-    ok = (np.diff(_ns(rv_bars)) <= _GAP_NS) & (day[1:] == day[:-1])
+    ok = within_session(rv_bars["time"])[1:] & (day[1:] == day[:-1])
     position = np.searchsorted(days, day[1:])
     ok &= position < len(days)
     ok[ok] = days[position[ok]] == day[1:][ok]
     minute = minute_of_day(rv_bars["time"])[1:][ok]
-    rth = (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
+    rth = is_rth_minute(minute)
     return r[ok], position[ok], rth, minute // INTRADAY_BUCKET_MINUTES
 
 

@@ -31,18 +31,17 @@ import pandas as pd
 
 from fracfire.calendar import (
     INTRADAY_BUCKET_MINUTES,
-    RTH_CLOSE_MINUTE,
     RTH_OPEN_MINUTE,
+    is_rth_minute,
     minute_of_day,
     trading_day_number,
+    within_session,
 )
-from fracfire.realism.facts import SESSION_BREAK, hill_index
+from fracfire.realism.facts import hill_index
 
 __all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "bucket_abs", "bucket_volume", "daily_moments", "hill_index",
            "intraday_moments", "kurtosis", "mean_daily_range", "row_corr"]
 
-GAP_NS = int(SESSION_BREAK.value)
-"""Consecutive bars further apart than an hour do not form a return (:data:`.facts.SESSION_BREAK`)."""
 
 TREND_DAY = 0.6
 """A trend day closes more than this share of its range away from its open."""
@@ -71,8 +70,7 @@ DAILY_TOLERANCE: dict[str, float] = {
 
 def _returns(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Tick returns and the mask of bars that have one (not the first of a session)."""
-    t = bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    ok = np.concatenate([[False], np.diff(t) <= GAP_NS])
+    ok = within_session(bars["time"])
     return bars["delta_ticks"].to_numpy(dtype=np.float64), ok
 
 
@@ -119,7 +117,7 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
     """
     r, ok = _returns(bars)
     minute = minute_of_day(bars["time"])
-    rth = (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
+    rth = is_rth_minute(minute)
     rng = bars["range_ticks"].to_numpy(dtype=np.float64)
     body = bars["body_ticks"].to_numpy(dtype=np.float64)
     out: dict[str, float] = {}
@@ -281,9 +279,8 @@ def daily_moments(bars: pd.DataFrame, min_bars: int = 60) -> dict[str, float]:
     """
     day = trading_day_number(bars["time"])
     close = np.log(bars["close"].to_numpy(dtype=np.float64))
-    t = bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     r = np.diff(close, prepend=close[0])
-    r[np.concatenate([[True], (np.diff(t) > GAP_NS) | (np.diff(day) != 0)])] = 0.0
+    r[~within_session(bars["time"]) | (np.diff(day, prepend=day[:1]) != 0)] = 0.0
     frame = pd.DataFrame({"day": day, "r2": r * r, "high": bars["high"].to_numpy(), "low": bars["low"].to_numpy(),
                           "open": bars["open"].to_numpy(), "close": bars["close"].to_numpy()})
     g = frame.groupby("day")

@@ -17,7 +17,7 @@ a return model does not say:
   ``attrs["has_volume"]`` False on the output.
 
 Returns are taken within sessions only (pairs of bars more than
-:data:`~fracfire.realism.facts.SESSION_BREAK` apart are skipped).
+:data:`~fracfire.calendar.SESSION_BREAK` apart are skipped).
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_of_day
-from fracfire.realism.facts import SESSION_BREAK, has_volume
-from fracfire.schema import TICK_SIZE, bars_frame
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_of_day, number_sessions, within_session
+from fracfire.schema import TICK_SIZE, bars_frame, has_volume
 
 __all__ = ["INTRABAR_STEPS", "PEERS", "bars_from_returns", "intrabar_extremes", "bootstrap_bars", "garch_t_bars",
            "garch_t_deseasonalised_bars", "gbm_bars", "intraday_scale"]
@@ -46,8 +45,7 @@ def _returns_and_mask(train: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Log return of each bar from the previous close, and whether it is within a session."""
     close = np.log(train["close"].to_numpy(dtype=float))
     r = np.diff(close, prepend=close[0])
-    t = train["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    return r, np.concatenate([[False], np.diff(t) <= SESSION_BREAK.value])
+    return r, within_session(train["time"])
 
 
 def _volume_profile(train: pd.DataFrame) -> np.ndarray | None:
@@ -109,8 +107,8 @@ def bars_from_returns(times: pd.Series, returns: np.ndarray, sigma: np.ndarray, 
     else:
         volume = np.maximum(1, np.rint(volume_profile[_bucket(times)] * noise)).astype(np.int64)
     empty = pd.Categorical([None] * n)
-    labels = {"state": empty, "session": empty, "segment_id": np.zeros(n, dtype=np.int64),
-              "macro_regime": empty}
+    labels = {"state": empty, "session": empty, "session_id": number_sessions(times),
+              "segment_id": np.zeros(n, dtype=np.int64), "macro_regime": empty}
     bars = bars_frame(pd.DatetimeIndex(times), open_, high, low, close, volume, int(open_[0]), labels)
     bars.attrs["has_volume"] = volume_profile is not None
     return bars
@@ -202,7 +200,7 @@ def bootstrap_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float,
     block = float(max(1.0, optimal_block_length(r)["stationary"].iloc[0]))
     pieces, total = [], 0
     while total < len(calendar):
-        sampler = StationaryBootstrap(block, r, seed=rng)
+        sampler = StationaryBootstrap(block, r, seed=rng)  # type: ignore[arg-type]  # a mean block length
         sample = next(iter(sampler.bootstrap(1)))[0][0]
         pieces.append(sample)
         total += len(sample)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fracfire.calendar import MINUTES_PER_DAY, SESSION_BREAK
 from fracfire.data.checks import bar_minutes
 from fracfire.data.resample import resample_bars, timeframe_minutes
 from fracfire.realism import facts
@@ -118,10 +119,10 @@ def _relative(real: float, synthetic: float) -> float:
 def _at(cache: dict[int, pd.DataFrame], minutes: int) -> pd.DataFrame:
     """``cache[minutes]``, resampled from the coarsest cached bars that divide it."""
     if minutes not in cache:
-        if minutes >= 1440:
+        if minutes >= MINUTES_PER_DAY:
             cache[minutes] = facts.daily_bars(cache[min(cache)])
         else:
-            source = max(m for m in cache if m < 1440 and minutes % m == 0)
+            source = max(m for m in cache if m < MINUTES_PER_DAY and minutes % m == 0)
             cache[minutes] = resample_bars(cache[source], f"{minutes}min")
     return cache[minutes]
 
@@ -154,12 +155,12 @@ def compute_facts(bars: pd.DataFrame, timeframes=DEFAULT_TIMEFRAMES) -> dict:
     cache: dict[int, pd.DataFrame] = {own: bars}
     for tf in timeframes:
         minutes = timeframe_minutes(tf)
-        daily = minutes >= 1440
+        daily = minutes >= MINUTES_PER_DAY
         if not daily and (minutes < own or minutes % own):
             out["skipped"].append(tf)
             continue
         tf_bars = _at(cache, minutes)
-        r = facts.log_returns(tf_bars, None if daily else facts.SESSION_BREAK)
+        r = facts.log_returns(tf_bars, None if daily else SESSION_BREAK)
         entry: dict = {"returns": r}
         if len(r) >= MIN_RETURNS:
             entry["moments"] = facts.return_moments(r)
@@ -327,7 +328,7 @@ def summary_distance(table: pd.DataFrame) -> float:
 
 def _intraday_timeframes(table: pd.DataFrame) -> list[str]:
     present = set(table.index.get_level_values("timeframe"))
-    return sorted((tf for tf in present if timeframe_minutes(tf) < 1440), key=timeframe_minutes)
+    return sorted((tf for tf in present if timeframe_minutes(tf) < MINUTES_PER_DAY), key=timeframe_minutes)
 
 
 def _goal_rows(table: pd.DataFrame) -> list[tuple[str, float, float, float]]:

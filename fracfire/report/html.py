@@ -39,6 +39,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -96,7 +97,7 @@ def _table(frame: pd.DataFrame, caption: str = "", index: bool = True, folded: b
         note = f" (first {MAX_TABLE_ROWS} of {len(frame):,} rows)"
         frame = frame.head(MAX_TABLE_ROWS)
     formatters = {c: format_price for c in frame.columns if is_price_column(c)}
-    formatters.update({c: (lambda v: "" if pd.isna(v) else f"{100 * v:+.2f} %") for c in percent if c in frame})
+    formatters.update({c: _percent for c in percent if c in frame})
     html = frame.to_html(classes="data", border=0, index=index, float_format=lambda v: f"{v:,.4g}",
                          formatters=formatters, na_rep="")
     return _Table(html, caption + note, folded)
@@ -106,7 +107,11 @@ def _image(path: Path, caption: str | None = None) -> _Image:
     return _Image(base64.b64encode(path.read_bytes()).decode("ascii"), caption or path.stem)
 
 
-def _read_json(path: Path) -> object:
+def _percent(value) -> str:
+    return "" if pd.isna(value) else f"{100 * value:+.2f} %"
+
+
+def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -71,7 +72,7 @@ def _pct(value: float, digits: int = 1) -> str:
     return f"{100 * value:.{digits}f} %"
 
 
-def _html_table(frame: pd.DataFrame, highlight: set[str] = frozenset()) -> str:
+def _html_table(frame: pd.DataFrame, highlight: Collection[str] = ()) -> str:
     """A small table; rows whose first cell is in ``highlight`` are bold."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
@@ -194,7 +195,7 @@ def pretraining_verdict(data: dict) -> Verdict | None:
     table = data.get("table") if isinstance(data, dict) else None
     if not isinstance(table, list) or not table:
         return None
-    rows = {r.get("model"): r for r in table if isinstance(r, dict)}
+    rows = {str(r.get("model")): r for r in table if isinstance(r, dict)}
     rmse_key = next((k for k in table[0] if re.fullmatch(r"range_\d+_rmse", k)), None)
     if rmse_key is None or "finetuned" not in rows or "scratch" not in rows:
         return None
@@ -204,7 +205,7 @@ def pretraining_verdict(data: dict) -> Verdict | None:
     diff_key = f"{rmse_key}_minus_scratch"
     diff = rows["finetuned"].get(diff_key, tuned - scratch)
     low, high = rows["finetuned"].get(f"{diff_key}_low"), rows["finetuned"].get(f"{diff_key}_high")
-    significant = low is not None and (high < 0 or low > 0)
+    significant = low is not None and high is not None and (high < 0 or low > 0)
     if diff < 0 and (significant or low is None):
         lead, status = "Yes", "pass"
     elif diff < 0:
@@ -218,7 +219,7 @@ def pretraining_verdict(data: dict) -> Verdict | None:
               f"{abs(diff):.2f} ticks {'better' if diff < 0 else 'worse'}{ci}.")
     baselines = {k: v[rmse_key] for k, v in rows.items() if k in ("persistence", "rolling_mean")}
     if baselines:
-        best_name = min(baselines, key=baselines.get)
+        best_name = min(baselines, key=lambda k: baselines[k])
         best = baselines[best_name]
         answer += f" The best baseline ({_LABELS[best_name].split(': ')[1]}) scores {best:.2f}"
         if "synthetic_only" in rows:

@@ -26,8 +26,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_of_day, trading_day_number
-from fracfire.realism.facts import SESSION_BREAK
+from fracfire.calendar import (
+    INTRADAY_BUCKET_MINUTES,
+    INTRADAY_BUCKETS,
+    MINUTES_PER_DAY,
+    minute_of_day,
+    trading_day_number,
+    within_session,
+)
 
 __all__ = ["FEATURE_NAMES", "MIN_PROFILE_BARS", "PERSISTENT_FEATURE", "SessionIndex", "activity_profile",
            "cut_features", "persistence", "wall_offset"]
@@ -47,8 +53,7 @@ def _moves(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Absolute close-to-close move (ticks) of each bar and whether it follows a bar of the same session."""
     close = bars["close_ticks"].to_numpy(dtype=np.float64)
     move = np.abs(np.diff(close, prepend=close[0]))
-    t = bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    return move, np.concatenate([[False], np.diff(t) <= SESSION_BREAK.value])
+    return move, within_session(bars["time"])
 
 
 def _bucket(bars: pd.DataFrame) -> np.ndarray:
@@ -137,7 +142,7 @@ class SessionIndex:
         logs = [np.log(max(v, _FLOOR)) if np.isfinite(v) else np.nan for v in (so_far, last_hour, previous, week)]
         fallback = next((v for v in (logs[1], logs[0], logs[2], logs[3]) if np.isfinite(v)), 0.0)
         logs = [v if np.isfinite(v) else fallback for v in logs]
-        angle = 2 * np.pi * minute_of_day(np.array([cut_ns], dtype=np.int64))[0] / 1440
+        angle = 2 * np.pi * minute_of_day(np.array([cut_ns], dtype=np.int64))[0] / MINUTES_PER_DAY
         return np.array([*logs, move_units, left, np.sin(angle), np.cos(angle)])
 
     def log_range(self, cut_ns: int, end_ns: int | None = None) -> float:

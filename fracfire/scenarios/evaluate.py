@@ -262,6 +262,7 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
                     o = result.outcomes
                     forecasts[method] = {"close": o["close"].to_numpy(), "range": o["range"].to_numpy()}
                 elif method == "garch":
+                    assert garch is not None  # fitted above whenever "garch" is a method
                     future = _minutes(cut, end)[:: policy.bar_minutes_]
                     forecasts[method] = _sample_outcomes(garch.outcomes(history, future, samples, stream))
                 else:

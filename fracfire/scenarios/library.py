@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.scenarios.conditioning import SessionIndex, activity_profile
 
 __all__ = ["TILT_HOURLY", "TILT_PERSISTENCE", "TILT_SHOCK", "pretraining_examples", "tilt_library"]
@@ -32,7 +33,7 @@ TILT_SHOCK = 0.15
 """Standard deviation of a session's log-tilt innovation (stationary sd ``0.15 / sqrt(1 - 0.49)`` = 0.21)."""
 TILT_HOURLY = 0.05
 """Standard deviation per hour of the log tilt's walk within a session."""
-_MAX_MINUTES = 1440
+_MAX_MINUTES = MINUTES_PER_DAY
 
 
 class _KnownTilts:

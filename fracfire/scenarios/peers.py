@@ -60,6 +60,7 @@ class GarchForecaster:
         forecast = fixed.forecast(horizon=h, method="simulation", simulations=n, reindex=False,
                                   random_state=None)
         season = self._season(future_times)[None, :]
+        assert forecast.simulations.values is not None and forecast.simulations.variances is not None
         returns = forecast.simulations.values[-1] / BASIS_POINTS * season
         sigma = np.sqrt(forecast.simulations.variances[-1]) / BASIS_POINTS * season
         return _bridge_outcomes(float(history["close"].iloc[-1]), returns, sigma, rng)
@@ -121,10 +122,10 @@ def analog_outcomes(index, cut_ns: int, end_ns: int, last_close: float, n: int, 
                       np.log(min(low[a:b].min(), price) / price)))
     if not rows:
         raise ValueError("analog bootstrap: no earlier session reaches this time of day")
-    rows, moves = np.array(rows), np.array(moves)
-    spread = rows.std(axis=0)
-    distance = np.sqrt((((rows - current) / np.where(spread > 0, spread, 1.0)) ** 2).sum(axis=1))
+    features, outcomes = np.array(rows), np.array(moves)
+    spread = features.std(axis=0)
+    distance = np.sqrt((((features - current) / np.where(spread > 0, spread, 1.0)) ** 2).sum(axis=1))
     nearest = np.argsort(distance, kind="stable")[:analogs]
-    pick = moves[rng.choice(nearest, size=n)]
+    pick = outcomes[rng.choice(nearest, size=n)]
     return {"close": last_close * np.exp(pick[:, 0]), "high": last_close * np.exp(pick[:, 1]),
             "low": last_close * np.exp(pick[:, 2])}

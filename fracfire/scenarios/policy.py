@@ -36,13 +36,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from fracfire._validation import check_int
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_day_number
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, MINUTES_PER_DAY, minute_of_day, trading_day_number
 from fracfire.physics.config import PhysicsConfig
+
+if TYPE_CHECKING:
+    from fracfire.physics import PriceGenerator
 from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex, activity_profile, persistence
 
 __all__ = ["HORIZONS", "LIBRARY_SESSIONS", "TRAINING_CUTS", "ScenarioPolicy", "cut_on", "parse_horizon", "path_minutes",
@@ -84,7 +88,7 @@ def path_minutes(cut: pd.Timestamp, horizon) -> pd.Timestamp:
     session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([cut]))[0]), n_sessions=1)
     close = pd.Timestamp(session["close"].iloc[0])
     if isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool):  # within the session
-        return min(cut + pd.Timedelta(minutes=check_int("horizon", horizon, low=1, high=1440)), close)
+        return min(cut + pd.Timedelta(minutes=check_int("horizon", horizon, low=1, high=MINUTES_PER_DAY)), close)
     if horizon == "rest-of-session":
         return close
     if horizon == "rth":
@@ -229,7 +233,8 @@ class ScenarioPolicy:
             folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
             self.level_error_ = float(np.std(residual - cross_val_predict(clone(self.level_model_), X, residual,
                                                                           cv=folds)))
-        self._profiles, self._windows = {}, {}
+        self._profiles: dict = {}
+        self._windows: dict = {}
         return self
 
     def _fit_level_model(self, X: np.ndarray, y: np.ndarray):
@@ -256,7 +261,7 @@ class ScenarioPolicy:
         if not hasattr(self, "level_model_"):
             raise RuntimeError("ScenarioPolicy is not fitted yet: call fit(real_bars) first")
 
-    def _generator(self, seed) -> "PriceGenerator":  # noqa: F821
+    def _generator(self, seed) -> PriceGenerator:
         from fracfire.physics import PriceGenerator
 
         return PriceGenerator(initial_price=start_price(self.price_), seed=seed, physics=self.physics_)
@@ -545,7 +550,7 @@ def training_examples(index: SessionIndex, cuts=TRAINING_CUTS) -> tuple[np.ndarr
                 y.append(target)
                 label.append(hhmm)
                 at.append(ns)
-    y, label = np.array(y), np.array(label)
+    targets, cut_label = np.array(y), np.array(label)
     for hhmm in set(label):
-        y[label == hhmm] -= np.median(y[label == hhmm])
-    return np.array(X).reshape(-1, len(FEATURE_NAMES)), y, np.array(at, dtype=np.int64)
+        targets[cut_label == hhmm] -= np.median(targets[cut_label == hhmm])
+    return np.array(X).reshape(-1, len(FEATURE_NAMES)), targets, np.array(at, dtype=np.int64)

@@ -190,8 +190,8 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
         raise ValueError(f"driver must be 'fractal' or 'auto'; got {driver!r}")
 
     def days(n: int, s: int, start: str) -> pd.DataFrame:
-        kwargs = {"driver": FractalStateManager()} if driver == "fractal" else {}
-        return PriceGenerator(seed=s, physics=physics).generate_days(start, n, **kwargs)
+        chosen = FractalStateManager() if driver == "fractal" else None
+        return PriceGenerator(seed=s, physics=physics).generate_days(start, n, driver=chosen)
 
     train = days(train_days, seed, "2025-01-06")
     test = days(test_days, seed + 10_000, "2025-06-02")

@@ -58,7 +58,7 @@ def _validation_mask(bars: pd.DataFrame, validation_split: float) -> np.ndarray:
     in a library (so every archetype is validated), else the last rows in time."""
     if "day_id" in bars.columns and "archetype" in bars.columns:
         days = bars.groupby("archetype", observed=True)["day_id"].unique()
-        held = set()
+        held: set = set()
         for ids in days:
             ids = np.sort(ids)
             held.update(ids[int(round(len(ids) * (1 - validation_split))):])

@@ -51,7 +51,7 @@ log = logging.getLogger("fracfire.training")
 
 
 def _sessions(bars: pd.DataFrame) -> list[np.ndarray]:
-    return [np.asarray(rows) for _, rows in sorted(bars.groupby("segment_id").indices.items())]
+    return [np.asarray(rows) for _, rows in sorted(bars.groupby("session_id").indices.items())]
 
 
 def _library(out: Path, days_per_archetype: int, seed: int, physics, minutes: int) -> pd.DataFrame:
@@ -114,7 +114,7 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
     test_y = PricePredictor(horizons=(HORIZON,)).targets(test)
     ok = test_y.notna().all(axis=1).to_numpy()
     range_true, delta_true = test_y[f"range_{HORIZON}"].to_numpy()[ok], test_y[f"delta_{HORIZON}"].to_numpy()[ok]
-    days = np.asarray(test["segment_id"])[ok]
+    days = np.asarray(test["session_id"])[ok]
     steps = seeds + len(sizes) * (seeds + 1) + 2
     done = 0
 
@@ -130,8 +130,13 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
         model = PricePredictor(horizons=(HORIZON,), random_state=seed + k, target=target)
         synthetic_models.append(model.fit(extract_features(library), model.targets(library)))
         tick()
-    synthetic_pred = np.stack([m.predict(test_x)[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
-                               for m in synthetic_models])
+    columns = [f"range_{HORIZON}", f"delta_{HORIZON}"]
+
+    def forecast(model: PricePredictor) -> np.ndarray:
+        """The model's range and move forecasts on the scored test rows."""
+        return pd.DataFrame(model.predict(test_x))[columns].to_numpy()[ok]
+
+    synthetic_pred = np.stack([forecast(m) for m in synthetic_models])
     baselines = {name: frame[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
                  for name, frame in baseline_predictions(test, (HORIZON,)).items()}
     results: dict = {"future_range_rmse": {}, "direction_accuracy": {}, "intervals": {}, "verdict": {}}
@@ -148,10 +153,9 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
         tick()
         tuned = []
         for model in synthetic_models:
-            tuned.append(copy.deepcopy(model).finetune(train_x, train_y, iterations=100).predict(test_x)[
-                [f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok])
+            tuned.append(forecast(copy.deepcopy(model).finetune(train_x, train_y, iterations=100)))
             tick()
-        candidates = {"scratch": scratch.predict(test_x)[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok],
+        candidates = {"scratch": forecast(scratch),
                       "synthetic_only": synthetic_pred, "finetuned": np.stack(tuned), **baselines, "har": har}
         ranges = {n: (p[..., 0]) for n, p in candidates.items()}
         moves = {n: (p[..., 1]) for n, p in candidates.items()}
@@ -227,7 +231,8 @@ def _state_transfer(shifted_physics, seed: int, backend: str, epochs: int, gener
     model = StateDetector(backend=backend, n_estimators=60, epochs=epochs, random_state=seed)
     model.fit(extract_features(source), source["state"], bars=source)
     shifted = generator(seed=seed + 20, physics=shifted_physics).generate_days("2025-02-03", 5)
-    tune, held = shifted.iloc[: 2 * 1440].reset_index(drop=True), shifted.iloc[2 * 1440:].reset_index(drop=True)
+    first_two = (shifted["session_id"] < 2).to_numpy()
+    tune, held = shifted[first_two].reset_index(drop=True), shifted[~first_two].reset_index(drop=True)
     held_x, truth = extract_features(held), held["state"].astype(str).to_numpy()
     labels = sorted(set(model.classes_))
     before = model.predict(held_x)

@@ -21,12 +21,12 @@ def draw_candles(ax, o, h, lo, c, colors) -> None:
     """Wicks as one LineCollection, bodies as one PolyCollection."""
     x = np.arange(len(o), dtype=float)
     wicks = np.stack([np.column_stack([x, lo]), np.column_stack([x, h])], axis=1)
-    ax.add_collection(LineCollection(wicks, colors=colors, linewidths=0.8))
+    ax.add_collection(LineCollection(wicks, colors=colors, linewidths=0.8))  # type: ignore[arg-type]  # stubs refuse arrays
     bottom, top = np.minimum(o, c), np.maximum(o, c)
     left, right = x - BODY_WIDTH / 2, x + BODY_WIDTH / 2
     bodies = np.stack([np.column_stack([left, bottom]), np.column_stack([left, top]),
                        np.column_stack([right, top]), np.column_stack([right, bottom])], axis=1)
-    ax.add_collection(PolyCollection(bodies, facecolors=colors, edgecolors=colors, linewidths=0.6))
+    ax.add_collection(PolyCollection(bodies, facecolors=colors, edgecolors=colors, linewidths=0.6))  # type: ignore[arg-type]
     pad = 0.02 * max(float(np.max(h) - np.min(lo)), 1.0)
     ax.set_xlim(-1, len(o))
     ax.set_ylim(float(np.min(lo)) - pad, float(np.max(h)) + pad)
@@ -41,7 +41,7 @@ def draw_volume(ax, volume, colors) -> None:
                      np.column_stack([right, volume]), np.column_stack([right, zero])], axis=1)
     faded = colors.copy()
     faded[:, 3] = 0.6
-    ax.add_collection(PolyCollection(bars, facecolors=faded, linewidths=0))
+    ax.add_collection(PolyCollection(bars, facecolors=faded, linewidths=0))  # type: ignore[arg-type]  # stubs refuse arrays
     ax.set_xlim(-1, len(volume))
     ax.set_ylim(0, max(float(np.max(volume)), 1.0) * 1.05)
     ax.yaxis.set_major_formatter(FuncFormatter(compact_number))
@@ -80,7 +80,7 @@ def shade_spans(ax, labels: np.ndarray, colors: dict[str, str]) -> list:
                           np.column_stack([right, np.ones_like(left)]),
                           np.column_stack([right, np.zeros_like(left)])], axis=1)
         color = colors.get(str(value), "#eeeeee")
-        ax.add_collection(PolyCollection(rects, facecolors=color, linewidths=0, zorder=0,
+        ax.add_collection(PolyCollection(rects, facecolors=color, linewidths=0, zorder=0,  # type: ignore[arg-type]
                                          transform=transform))
         handles.append(Patch(facecolor=color, edgecolor="#bbbbbb", label=str(value)))
     return handles
@@ -116,7 +116,7 @@ def mark_changes(ax, labels: np.ndarray, colors: dict[str, str], max_labels: int
     line_colors = [colors.get(str(v), "#444444") for v in values]
     segments = np.stack([np.column_stack([starts - 0.5, np.zeros(len(starts))]),
                          np.column_stack([starts - 0.5, np.ones(len(starts))])], axis=1)
-    ax.add_collection(LineCollection(segments, colors=line_colors, linewidths=0.8,
+    ax.add_collection(LineCollection(segments, colors=line_colors, linewidths=0.8,  # type: ignore[arg-type]
                                      alpha=0.6, transform=transform))
     if len(starts) <= max_labels:
         width_px = ax.get_window_extent().width

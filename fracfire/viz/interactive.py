@@ -11,6 +11,8 @@ what a trader reads on a chart.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -211,7 +213,7 @@ def equity_chart(equity: pd.Series | pd.DataFrame, title: str = "", width: int =
     return gridplot([[top], [bottom]], toolbar_location="right", merge_tools=True)
 
 
-def to_components(charts: dict[str, object]) -> tuple[str, dict[str, str]]:
+def to_components(charts: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """``(script, {name: div})`` to embed several charts in one page (one shared Bokeh document)."""
     from bokeh.embed import components
 

@@ -14,10 +14,9 @@ _REAL, _SYN = "#263238", "#e65100"
 
 def _within_sessions(bars: pd.DataFrame, step: int = 1) -> np.ndarray:
     """Mask of the consecutive pairs of ``bars`` not split by a session break (``step`` bars apart at most)."""
-    from fracfire.realism.facts import SESSION_BREAK
+    from fracfire.calendar import within_session
 
-    ns = bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    return np.diff(ns) <= SESSION_BREAK.value * step
+    return within_session(bars["time"], step)[1:]
 
 
 def _daily(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

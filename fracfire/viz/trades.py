@@ -107,7 +107,7 @@ def plot_trades(df_1m: pd.DataFrame, outcomes: Iterable, save_path: str | os.Pat
                               ("target_price", OUTCOME_COLORS["target"])):
             y = trades[column].to_numpy(dtype=float)
             segments = np.stack([np.column_stack([start, y]), np.column_stack([end, y])], axis=1)
-            ax.add_collection(LineCollection(segments, colors=color, linewidths=1.2, alpha=0.8))
+            ax.add_collection(LineCollection(segments, colors=color, linewidths=1.2, alpha=0.8))  # type: ignore[arg-type]
         for direction, marker in (("long", "^"), ("short", "v")):
             mask = (trades["direction"] == direction).to_numpy()
             ax.scatter(start[mask], trades.loc[mask, "entry_price"],

@@ -86,3 +86,12 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
     mine.write_text("in progress")
     write_text_atomic(target, "done")
     assert target.read_text() == "done" and not stale.exists() and mine.exists()
+
+
+def test_a_file_written_before_session_id_reads_back_with_it(tmp_path, week):
+    old = tmp_path / "old.parquet"
+    week.drop(columns="session_id").to_parquet(old, index=False)
+    back = read_bars(old)
+    assert list(back.columns) == list(week.columns), "same columns, in the schema's order"
+    pd.testing.assert_series_equal(back["session_id"], week["session_id"])
+    assert back["state"].equals(week["state"]), "the labels survive (not re-read as a foreign file)"

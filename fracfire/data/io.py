@@ -7,6 +7,7 @@ import io
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from fracfire._atomic import atomic_path
@@ -96,11 +97,14 @@ def read_bars(path: str | os.PathLike) -> pd.DataFrame:
     path = Path(path)
     bars_file_kind(path)
     df = read_table(path)
-    if not set(BAR_COLUMNS) <= set(df.columns):
+    older = set(BAR_COLUMNS) - set(df.columns) == {"session_id"}  # written before session_id existed
+    if not older and not set(BAR_COLUMNS) <= set(df.columns):
         return load_continuous_contract(path)
     if not isinstance(df["time"].dtype, pd.DatetimeTZDtype):
         df["time"] = parse_times(df["time"], path)
     df["time"] = df["time"].dt.tz_convert(TIMEZONE).dt.as_unit("ns")
+    if older:
+        df.insert(df.columns.get_loc("segment_id"), "session_id", _session_ids(df))
     for column in _CATEGORIES:
         if column in df.columns and not isinstance(df[column].dtype, pd.CategoricalDtype):
             df[column] = df[column].astype("category")
@@ -113,6 +117,18 @@ def read_bars(path: str | os.PathLike) -> pd.DataFrame:
     except ValueError as exc:
         raise type(exc)(f"{path}: {exc}") from None
     return df
+
+
+def _session_ids(df: pd.DataFrame):
+    """``session_id`` of a bars file written before the column existed (each day of a library apart)."""
+    from fracfire.calendar import number_sessions
+
+    if "day_id" not in df.columns:
+        return number_sessions(df["time"])
+    out = np.zeros(len(df), dtype=np.int64)
+    for rows in df.groupby("day_id", sort=False).indices.values():
+        out[rows] = number_sessions(df["time"].iloc[rows])
+    return out
 
 
 def to_backtesting_py(bars: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:

@@ -377,7 +377,7 @@ def compare(
 ) -> None:
     """Real vs synthetic charts of a week and a quarter window, with wick/body statistics."""
     from fracfire.data.real import load_continuous_contract
-    from fracfire.realism.compare import compare_windows
+    from fracfire.viz.compare import compare_windows
 
     with _clean_errors():
         check_writable(out_dir, folder=True)

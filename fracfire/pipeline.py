@@ -340,7 +340,8 @@ def _stage_setups(ctx: _Context) -> dict:
 
 def _stage_realism(ctx: _Context) -> dict:
     from fracfire.physics import PhysicsConfig
-    from fracfire.realism.compare import compare_generators, compare_windows
+    from fracfire.realism.compare import compare_generators
+    from fracfire.viz.compare import compare_windows
 
     real = ctx.real_bars()
     configs = {"FracFire default": PhysicsConfig(), "FracFire calibrated": _physics(ctx)}

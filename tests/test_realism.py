@@ -10,10 +10,11 @@ from fracfire.cli import app
 from fracfire.data import resample_bars
 from fracfire.realism import facts
 from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
-from fracfire.realism.compare import REAL_REFERENCE, compare_generators, compare_windows
+from fracfire.realism.compare import REAL_REFERENCE, compare_generators
 from fracfire.realism.discriminator import day_features, discriminate, discriminate_days, window_features
 from fracfire.realism.peers import PEERS
 from fracfire.realism.scorecard import METRICS, headline_facts, realism_report
+from fracfire.viz.compare import compare_windows
 from tests.test_real_data import SAMPLE
 
 runner = CliRunner()

@@ -1,10 +1,8 @@
-"""Side-by-side comparisons: FracFire vs peers on held-out real data, and chart windows."""
+"""Side-by-side comparisons: FracFire vs peers on held-out real data."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,8 +15,7 @@ from fracfire.realism.scorecard import DEFAULT_TIMEFRAMES, headline_facts, reali
 if TYPE_CHECKING:
     from fracfire.physics import PhysicsConfig
 
-__all__ = ["REAL_REFERENCE", "SELF_SEED_OFFSET", "GeneratorComparison", "compare_generators", "compare_windows",
-           "wick_body_stats"]
+__all__ = ["REAL_REFERENCE", "SELF_SEED_OFFSET", "GeneratorComparison", "compare_generators", "wick_body_stats"]
 
 SELF_SEED_OFFSET = 1000
 """A generator's second run for its self-discrimination uses ``seed + SELF_SEED_OFFSET``."""
@@ -250,51 +247,3 @@ def wick_body_stats(bars: pd.DataFrame) -> dict[str, float]:
         "body_share": float((bars["body_ticks"].to_numpy()[moving] / rng[moving]).mean()),
         "wick_share": float(((rng - bars["body_ticks"].to_numpy())[moving] / rng[moving]).mean()),
     }
-
-
-def _window(real: pd.DataFrame, days: int) -> pd.DataFrame:
-    start = real["time"].iloc[-1] - pd.Timedelta(days=days)
-    return real[real["time"] > start].reset_index(drop=True)
-
-
-def compare_windows(real: pd.DataFrame, physics: PhysicsConfig, out_dir: str | os.PathLike,
-                    windows: dict[str, tuple[int, int, tuple[str, ...]]]) -> pd.DataFrame:
-    """The seed's compare harness: real vs synthetic charts and wick/body statistics.
-
-    Parameters
-    ----------
-    real : pandas.DataFrame
-        Real one-minute bars.
-    physics : PhysicsConfig
-        Knobs of the synthetic side.
-    out_dir : str or PathLike
-        Where ``<window>_<timeframe>.png`` side-by-side charts go.
-    windows : dict
-        Name -> ``(calendar_days, seed, timeframes)``; each window is the last
-        ``calendar_days`` of the real data (or all of it).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (window, timeframe, source) with :func:`wick_body_stats`.
-    """
-    from fracfire.data.resample import resample_bars
-    from fracfire.realism.calendar import synthetic_like
-    from fracfire.viz.charts import ChartVisualizer, new_figure, save_figure
-    from fracfire.viz.config import ChartConfig
-
-    out = Path(out_dir)
-    rows = []
-    for name, (days, seed, timeframes) in windows.items():
-        real_window = _window(real, days)
-        synthetic = synthetic_like(real_window, physics, seed)
-        for tf in timeframes:
-            chart = ChartVisualizer(ChartConfig(show_volume=False, show_state_changes=False,
-                                                show_session_changes=False, timeframe=tf))
-            fig, axes = new_figure((22, 10), 100, rows=2, sharex=False)
-            for ax, frame, label in zip(axes, (real_window, synthetic), ("real", "FracFire"), strict=True):
-                rows.append({"window": name, "timeframe": tf, "source": label,
-                             **wick_body_stats(resample_bars(frame, tf))})
-                chart.draw(frame, ax, title=f"{label}: last {days} days to {frame['time'].iloc[-1]:%Y-%m-%d}, {tf}")
-            save_figure(fig, out / f"{name}_{tf}.png")
-    return pd.DataFrame(rows)

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "FracFire needs Python >= 3.11; got " + sys.version)'
@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/fracfire pipeline --config configs/pipeline.yaml
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest
+
+# ruff (lint; settings in pyproject.toml) and mypy (types of the package), also run by `make test`
+lint: $(STAMP)
+	$(BIN)/ruff check fracfire tests scripts benchmarks examples
+	$(BIN)/mypy
 
 docs: $(STAMP)
 	$(BIN)/python -m scripts.make_docs
@@ -26,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.generation
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -632,11 +632,9 @@ def _stream(engine, rows, decision, output: str) -> None:
 
 def _run_config(config: Path, kind: str) -> None:
     from fracfire.training import FinetuneConfig, TrainConfig, load_config, run_finetune, run_training, setup_logging
-    from fracfire.training.config import resolve_path
-
     with _clean_errors():
         cfg = load_config(config, TrainConfig if kind == "train" else FinetuneConfig)
-        setup_logging(resolve_path("out/logs", "out"))
+        setup_logging(cfg.log_path())
         run = run_training if kind == "train" else run_finetune
         epochs = cfg.model.epochs if kind == "train" else cfg.epochs
         from fracfire.training.train import _BACKEND

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
+# hypothesis keeps its files in the temp folder: a test run writes nothing into the checkout
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "fracfire-hypothesis")
 settings.register_profile(
     "fracfire",
     deadline=None,

@@ -15,8 +15,12 @@ def test_readme_starts_with_the_two_commands():
 
 
 def test_docs_exist_and_cover_every_command():
-    for page in ("architecture", "generator", "setups", "realism", "scenarios", "cli"):
-        assert (ROOT / "docs" / f"{page}.md").stat().st_size > 1000
+    for page in ("architecture", "generator", "setups", "realism", "scenarios", "cli", "api"):
+        text = (ROOT / "docs" / f"{page}.md").read_text()
+        assert text.startswith("# "), f"docs/{page}.md has no title"
+        assert f"](docs/{page}.md)" in README, f"README does not link docs/{page}.md"
+        for target in re.findall(r"\]\(((?!https?:|#|mailto:)[^)#\s]+)", text):
+            assert (ROOT / "docs" / target).resolve().exists(), f"docs/{page}.md links {target}, which does not exist"
     cli = (ROOT / "docs" / "cli.md").read_text()
     from scripts.make_docs import cli_reference, commands
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,10 @@ from fracfire.evaluation._kernels import ema, ema_python, scan_exit, scan_exit_p
 from fracfire.evaluation.crosscheck import backtesting_py_ema_cross
 from fracfire.evaluation.strategies import ema_cross_entries
 
+ROOT = Path(__file__).resolve().parents[1]
+
 runner = CliRunner()
-CALIBRATED = PhysicsConfig.from_yaml("configs/physics_calibrated.yaml")
+CALIBRATED = PhysicsConfig.from_yaml(ROOT / "configs/physics_calibrated.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +261,7 @@ def test_backtest_rejects_bad_input(week):
 def test_setups_cli_writes_the_scenario_folder(tmp_path):
     out = tmp_path / "scenario"
     result = runner.invoke(app, ["setups", "run", "--days", "3", "--seed", "3", "--out", str(out),
-                                 "--config", "configs/physics_calibrated.yaml", "--inject-hesitation",
+                                 "--config", str(ROOT / "configs/physics_calibrated.yaml"), "--inject-hesitation",
                                  "--inject-chase", "--max-variants-per-trade", "2"])
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
@@ -275,7 +278,7 @@ def test_setups_cli_writes_the_scenario_folder(tmp_path):
 def test_setups_on_real_bars_are_not_called_synthetic(tmp_path):
     from fracfire.data import load_continuous_contract, write_bars
 
-    real = load_continuous_contract("data/es_1min_2019-09.csv.gz")
+    real = load_continuous_contract(ROOT / "data/es_1min_2019-09.csv.gz")
     write_bars(real[real["session_id"] < 3], tmp_path / "real.csv")
     out = tmp_path / "scenario"
     result = runner.invoke(app, ["setups", "run", "--real", str(tmp_path / "real.csv"), "--out", str(out)])
@@ -300,3 +303,75 @@ def test_backtest_kernel_equals_python_twin(week):
     fast, slow = backtest_loop(*args), backtest_loop_python(*args)
     np.testing.assert_allclose(fast[0], slow[0])
     np.testing.assert_allclose(fast[1], slow[1])
+
+
+def only(kind, **params):
+    """A SetupConfig with one family enabled (with parameter overrides)."""
+    off = SetupFamilyConfig(enabled=False)
+    families = {k: off for k in ("orb", "level_scalp", "ema20_vwap_revert", "ema200_continuation")}
+    families[kind] = SetupFamilyConfig(params=params)
+    return SetupConfig(**families)
+
+
+QUIET = (99.5, 99.75, 99.25, 99.5)  # a bar that touches no level near 100
+
+
+def test_level_scalp_fades_a_rejected_round_number_with_its_cooldown():
+    rejected = (99.25, 100.25, 99.0, 99.5)  # through 100 from below, closes back under it: short
+    rows = [QUIET] * 5 + [rejected] + [QUIET] * 9 + [rejected] + [QUIET] * 24 + [rejected]
+    rows += [(99.5, 99.5, 96.5, 97.0)]  # reaches the target of the last one
+    bars = bars_from(rows)
+    outcomes = run_setups(bars, None, only("level_scalp", cooldown_minutes=30, max_minutes=20))
+    times = [o.entry.time.strftime("%H:%M") for o in outcomes]
+    assert times == ["09:35", "10:10"], "the 09:45 rejection is inside the 30-minute cooldown"
+    first = outcomes[0].entry
+    assert (first.direction, first.entry_price, first.stop_price) == ("short", 99.5, 101.5), "6 ticks over 100"
+    assert first.target_price == 96.5, "1.5 R below the entry (R = 2 points)"
+    assert first.context["level"] == "round_100"
+    assert outcomes[1].hit_target and outcomes[1].exit_time == bars["time"].iloc[-1]
+    timed = outcomes[0]
+    assert not timed.hit_target and not timed.hit_stop, "the first one runs into its 20-minute time stop"
+    assert timed.exit_time.strftime("%H:%M") == "09:55" and timed.r_multiple == 0.0
+    held = bars.assign(time=bars["time"] - pd.Timedelta(hours=2))  # 07:30-08:11: outside regular hours
+    assert run_setups(held, None, only("level_scalp")) == []
+
+
+def test_level_scalp_same_bar_stop_and_target_is_a_stop():
+    rows = [QUIET] * 5 + [(99.25, 100.25, 99.0, 99.5), (99.5, 101.5, 96.5, 99.0)] + [QUIET] * 3
+    outcome = run_setups(bars_from(rows), None, only("level_scalp"))[0]
+    assert outcome.hit_stop and not outcome.hit_target and outcome.r_multiple == -1.0
+
+
+def with_indicators(rows, vwap, ema_fast, ema_slow):
+    return bars_from(rows).assign(vwap=vwap, ema_fast=ema_fast, ema_slow=ema_slow)
+
+
+def test_vwap_revert_enters_on_a_stretched_up_bar_at_a_decision_anchor():
+    stretched_up = (99.0, 99.75, 98.5, 99.5)  # closes up, 18 ticks under a VWAP of 104
+    rows = [QUIET] * 3 + [stretched_up] * 2 + [QUIET] * 3 + [(99.5, 104.25, 99.5, 104.0)]
+    bars = with_indicators(rows, vwap=104.0, ema_fast=100.0, ema_slow=100.0)
+    outcomes = run_setups(bars, None, only("ema20_vwap_revert"))
+    assert [o.entry.time.strftime("%H:%M") for o in outcomes] == ["09:34"], "09:33 is not a decision anchor"
+    entry = outcomes[0].entry
+    assert (entry.direction, entry.entry_price, entry.stop_price, entry.target_price) == ("long", 99.5, 97.5, 104.0)
+    assert outcomes[0].hit_target and outcomes[0].r_multiple == pytest.approx(4.5 / 2.0)
+    mirrored = with_indicators([(102.0, 102.5, 101.25, 101.5)] * 5, vwap=97.0, ema_fast=100.0, ema_slow=100.0)
+    short = run_setups(mirrored, None, only("ema20_vwap_revert"))[0].entry
+    assert (short.direction, short.entry_price, short.stop_price, short.target_price) == ("short", 101.5, 103.5, 97.0)
+    not_stretched = with_indicators([stretched_up] * 5, vwap=102.0, ema_fast=100.0, ema_slow=100.0)
+    assert run_setups(not_stretched, None, only("ema20_vwap_revert")) == [], "10 ticks is under the 16-tick stretch"
+
+
+def test_ema_continuation_buys_a_pullback_to_the_fast_ema_in_an_uptrend():
+    pullback = (101.0, 101.5, 99.75, 101.25)  # low through the fast EMA (100), closes above it
+    rows = [(101.0, 101.25, 100.75, 101.0)] * 4 + [pullback] + [(101.25, 101.5, 101.0, 101.25)] * 3
+    rows += [(101.25, 104.5, 101.25, 104.0)]
+    bars = with_indicators(rows, vwap=101.0, ema_fast=100.0, ema_slow=95.0)
+    outcomes = run_setups(bars, None, only("ema200_continuation"))
+    assert len(outcomes) == 1
+    entry = outcomes[0].entry
+    assert entry.time.strftime("%H:%M") == "09:34"
+    assert (entry.direction, entry.entry_price, entry.stop_price) == ("long", 101.25, 99.25), "2 ticks under the low"
+    assert entry.target_price == 105.25 and not outcomes[0].hit_target, "2 R: 104.5 falls short"
+    downtrend = with_indicators(rows, vwap=101.0, ema_fast=100.0, ema_slow=105.0)
+    assert run_setups(downtrend, None, only("ema200_continuation")) == [], "no long against the slow EMA"

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,9 @@ from fracfire.models import (
 )
 from fracfire.models.base import file_sha256
 
-CALIBRATED = PhysicsConfig.from_yaml("configs/physics_calibrated.yaml")
+ROOT = Path(__file__).resolve().parents[1]
+
+CALIBRATED = PhysicsConfig.from_yaml(ROOT / "configs/physics_calibrated.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,10 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import fracfire
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_public_name_resolves():
@@ -54,7 +57,7 @@ assert not any(m.partition(".")[0] in ("torch", "dask", "distributed", "mlflow")
 
 
 def test_core_works_without_the_extras():
-    done = subprocess.run([sys.executable, "-c", _CORE], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", _CORE], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == ("The neural backend needs torch, which is not installed: "
                                    "pip install 'fracfire[neural]' (or 'fracfire[all]')")
@@ -68,7 +71,7 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path):
         "tracking": ["pipeline", "--config", "configs/pipeline.yaml"],
     }
     for extra, args in runs.items():
-        done = subprocess.run([sys.executable, "-c", cli, *args], capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-c", cli, *args], capture_output=True, text=True, cwd=ROOT)
         assert done.returncode == 1, (extra, done.stderr[-2000:])
         assert done.stderr.count("\n") == 1 and f"pip install 'fracfire[{extra}]'" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr

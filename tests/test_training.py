@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -6,6 +8,8 @@ from fracfire.cli import app
 from fracfire.exceptions import ConfigError
 from fracfire.models import PricePredictor, StateDetector
 from fracfire.training import FinetuneConfig, TrainConfig, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
 
 runner = CliRunner()
 
@@ -26,8 +30,8 @@ def tiny_train(tmp_path, model_type="RandomForestClassifier", **model):
 
 
 def test_shipped_configs_validate():
-    assert load_config("configs/synthetic_pretrain.yaml", TrainConfig).model.n_estimators == 100
-    assert load_config("configs/real_finetune.yaml", FinetuneConfig).lr == 1e-4
+    assert load_config(ROOT / "configs/synthetic_pretrain.yaml", TrainConfig).model.n_estimators == 100
+    assert load_config(ROOT / "configs/real_finetune.yaml", FinetuneConfig).lr == 1e-4
 
 
 @pytest.mark.parametrize("mutate, match", [
@@ -57,7 +61,8 @@ def test_train_finetune_predict_end_to_end(tmp_path, monkeypatch):
     assert model_path.exists() and "accuracy" in result.output
     assert "2/2 epochs" in result.output
     finetune = {"experiment": "test", "base_model": str(model_path), "model_type": "StateDetector",
-                "data": {"source": "synthetic", "days": 1, "seed": 9, "physics": "configs/physics_calibrated.yaml"},
+                "data": {"source": "synthetic", "days": 1, "seed": 9,
+                         "physics": str(ROOT / "configs/physics_calibrated.yaml")},
                 "epochs": 2, "lr": 0.001, "output_dir": str(tmp_path / "models"), "model_name": "tuned.skops",
                 "tracking_uri": (tmp_path / "mlruns").as_uri()}
     result = runner.invoke(app, ["finetune", "--config", str(write(tmp_path / "ft.yaml", finetune))])

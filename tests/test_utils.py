@@ -24,7 +24,14 @@ def test_compare_states_columns(week):
     table = compare_states(week)
     for column in ("avg_delta_ticks", "avg_range_ticks", "up_pct", "avg_volume", "bars"):
         assert column in table.columns
-    assert table["avg_range_ticks"].is_monotonic_increasing
+    states = week["state"].astype(str)
+    for state, row in table.iterrows():
+        mine = week[states == state]
+        assert row["bars"] == len(mine)
+        assert row["avg_range_ticks"] == pytest.approx(mine["range_ticks"].mean())
+        assert row["up_pct"] == pytest.approx(100 * (mine["delta_ticks"] > 0).mean())
+        assert row["avg_volume"] == pytest.approx(mine["volume"].mean())
+    assert table["bars"].sum() == len(week)
     assert table.loc["flat", "avg_range_ticks"] < table.loc["impulsive", "avg_range_ticks"]
 
 

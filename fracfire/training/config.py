@@ -55,7 +55,13 @@ class _RunConfig(StrictModel):
     windows: list[int] = [5, 15, 60]
     data: DataConfig
     output_dir: str = "models"
+    log_dir: str | None = None
+    """Where ``fracfire.log`` goes; None: ``<output_dir>/logs``."""
     tracking_uri: str | None = None
+
+    def log_path(self) -> Path:
+        """The log folder, resolved like ``output_dir`` (against ``$FRACFIRE_OUT_DIR`` when relative)."""
+        return resolve_path(self.log_dir or str(Path(self.output_dir) / "logs"), "out")
 
 
 class TrainConfig(_RunConfig):

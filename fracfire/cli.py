@@ -12,6 +12,7 @@ from rich.console import Console
 
 from fracfire._resources import check_writable
 from fracfire.exceptions import MissingExtraError
+from fracfire.runs import RunLayout, SetupsFolder
 
 app = typer.Typer(
     name="fracfire",
@@ -162,14 +163,16 @@ def plot_trades_command(
     from fracfire.viz import plot_trades
 
     with _clean_errors():
-        summary_path = scenario_dir / "summary.json"
+        files = SetupsFolder(scenario_dir)
+        summary_path = files.summary
         if not summary_path.exists():
             raise FileNotFoundError(f"{summary_path} not found (write it with `fracfire setups run`)")
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
         if not isinstance(summary, dict) or "outcomes" not in summary:
             raise ValueError(f"{summary_path} has no 'outcomes' list")
-        out = scenario_dir / "trade_plot.png"
-        bars_name = summary.get("bars_1m", "synthetic_1m.csv")  # folders from before 'bars_1m' hold synthetic bars
+        out = files.trade_plot
+        # folders written before 'bars_1m' existed hold synthetic bars
+        bars_name = summary.get("bars_1m", files.bars_1m("synthetic").name)
         if not isinstance(bars_name, str) or Path(bars_name).name != bars_name:
             raise ValueError(f"{summary_path}: 'bars_1m' must be a file name in the folder; got {bars_name!r}")
         plot_trades(read_bars(scenario_dir / bars_name), summary["outcomes"], save_path=out)
@@ -187,7 +190,7 @@ def report(
     from fracfire.report import screenshot as take_screenshot
 
     with _clean_errors():
-        check_writable(out or run_dir / "report.html")
+        check_writable(out or RunLayout(run_dir).report)
         path = build_report(run_dir, out)
         console.print(f"Wrote [bold]{path}[/bold]")
         if screenshot:
@@ -264,8 +267,9 @@ def realism(
         with progress_bar("Scoring", (len(configs) + 3) * seeds, console, unit="reports") as advance:
             result = compare_generators(bars, configs, seeds=tuple(range(seeds)),
                                         train_fraction=train_fraction, progress=advance)
-        write_text_atomic(out_dir / "realism.json", json.dumps(result.to_dict(), indent=2, default=str))
-        write_text_atomic(out_dir / "realism.md", result.to_markdown())
+        files = RunLayout(out_dir)
+        write_text_atomic(files.realism_json, json.dumps(result.to_dict(), indent=2, default=str))
+        write_text_atomic(files.realism_md, result.to_markdown())
     _print_frame("Summary (lower is more realistic)", result.summary)
     if result.reference is not None:
         ref = result.reference
@@ -463,7 +467,7 @@ def setups_run(
 ) -> None:
     """Find and evaluate setups; write synthetic_1m/5m.csv (real_1m/5m.csv with --real), summary.json and
     trades_features.csv."""
-    from fracfire.evaluation.runner import run_scenario
+    from fracfire.evaluation.runner import evaluate_setups
     from fracfire.evaluation.trade_features import BadTradeConfig
     from fracfire.physics import PriceGenerator
 
@@ -479,14 +483,14 @@ def setups_run(
         if inject_hesitation or inject_chase:
             bad = BadTradeConfig(inject_hesitation, hesitation_minutes, inject_chase, chase_window_minutes,
                                  max_variants_per_trade)
-        paths = run_scenario(bars, out, bad_trades=bad, source="synthetic" if real is None else "real")
-    summary = json.loads(paths["summary.json"].read_text())
-    console.print(f"{len(summary['outcomes'])} trades ({len(summary['misses'])} ORB days without a breakout); "
+        found = evaluate_setups(bars, bad_trades=bad, source="synthetic" if real is None else "real")
+        found.save(out)
+    console.print(f"{len(found.outcomes)} trades ({len(found.misses)} ORB days without a breakout); "
                   f"wrote [bold]{out}[/bold]")
-    if summary["totals"]:
+    if found.totals:
         import pandas as pd
 
-        _print_frame("R by setup", pd.DataFrame(summary["totals"]).set_index(["kind", "variant"]))
+        _print_frame("R by setup", pd.DataFrame(found.totals).set_index(["kind", "variant"]))
 
 
 @app.command()

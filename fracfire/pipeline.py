@@ -41,6 +41,7 @@ from fracfire._optional import require
 from fracfire._resources import check_writable
 from fracfire._signals import check_stop
 from fracfire.calendar import is_rth_minute, minute_of_day, trading_day
+from fracfire.runs import RunLayout
 
 __all__ = ["STAGES", "PipelineConfig", "PipelineError", "load_pipeline_config", "run_pipeline"]
 
@@ -152,6 +153,11 @@ class _Context:
     say: Callable[[str], None]
     real: pd.DataFrame | None = None
 
+    @property
+    def layout(self) -> RunLayout:
+        """The run folder's artifacts."""
+        return RunLayout(self.run)
+
     def real_bars(self) -> pd.DataFrame:
         if self.real is None:
             from fracfire.data.real import load_continuous_contract
@@ -163,7 +169,7 @@ class _Context:
 def _physics(ctx: _Context):
     from fracfire.physics import PhysicsConfig
 
-    return PhysicsConfig.from_yaml(ctx.run / "physics.yaml")
+    return PhysicsConfig.from_yaml(ctx.layout.physics)
 
 
 def _stage_calibrate(ctx: _Context) -> dict:
@@ -172,12 +178,12 @@ def _stage_calibrate(ctx: _Context) -> dict:
     cfg = ctx.config.calibrate
     if cfg.mode == "load":
         physics = PhysicsConfig.from_yaml(cfg.path)
-        physics.to_yaml(ctx.run / "physics.yaml")
+        physics.to_yaml(ctx.layout.physics)
         return {"source": cfg.path}
     from fracfire.realism.calibration import calibrate
 
     result = calibrate(ctx.real_bars(), max_evaluations=cfg.max_evaluations)
-    result.config.to_yaml(ctx.run / "physics.yaml")
+    result.config.to_yaml(ctx.layout.physics)
     ctx.say(result.summary())
     return {"train_after": result.train_after, "validation_after": result.validation_after}
 
@@ -187,10 +193,10 @@ def _stage_archetypes(ctx: _Context) -> dict:
 
     cfg = ctx.config.archetypes
     days = cfg.days_per_archetype * (10 if cfg.scale == "large" else 1)
-    library = ctx.run / "archetypes"
+    library = ctx.layout.archetypes
     # Build beside the current library, in a folder named by this stage's key: an interrupted build
     # resumes there, a changed setting starts afresh, and the finished library replaces the old one.
-    work = ctx.run / ".work" / f"archetypes-{ctx.keys['archetypes'][:16]}"
+    work = ctx.layout.work / f"archetypes-{ctx.keys['archetypes'][:16]}"
     result = build_archetypes(work, "all", days, ctx.config.seed, _physics(ctx), cfg.workers, cfg.scheduler,
                               resume=work.exists())
     _replace_folder(work, library)
@@ -220,7 +226,7 @@ def _library(ctx: _Context):
     from fracfire.data.features import extract_features
     from fracfire.data.synthetic import load_archetypes
 
-    bars = load_archetypes(ctx.run / "archetypes")
+    bars = load_archetypes(ctx.layout.archetypes)
     return bars, extract_features(bars)
 
 
@@ -234,8 +240,8 @@ def _stage_pretrain(ctx: _Context) -> dict:
     detector.fit(features, bars["state"], bars=bars, progress=lambda d, t, loss: ctx.say(f"epoch {d}/{t} {loss:.3f}"))
     predictor = PricePredictor(tuple(m.horizons), max_iter=m.predictor_max_iter, random_state=ctx.config.seed)
     predictor.fit(features, predictor.targets(bars))
-    detector.save(ctx.run / "models" / "state_detector_pretrained.skops")
-    predictor.save(ctx.run / "models" / "price_predictor_pretrained.skops")
+    detector.save(ctx.layout.model("state_detector_pretrained"))
+    predictor.save(ctx.layout.model("price_predictor_pretrained"))
     return {"library_bars": len(bars)}
 
 
@@ -258,8 +264,8 @@ def _stage_finetune(ctx: _Context) -> dict:
     f = ctx.config.finetune
     train, test, n_test, n_sessions = _real_split(ctx)
     train_x, test_x = extract_features(train), extract_features(test)
-    detector = StateDetector.load(ctx.run / "models" / "state_detector_pretrained.skops")
-    predictor = PricePredictor.load(ctx.run / "models" / "price_predictor_pretrained.skops")
+    detector = StateDetector.load(ctx.layout.model("state_detector_pretrained"))
+    predictor = PricePredictor.load(ctx.layout.model("price_predictor_pretrained"))
     metrics: dict = {"split": {"real_sessions": n_sessions, "test_sessions": n_test}}
     if detector.backend == "neural":
         before = detector.aux_loss(test, test_x)
@@ -296,17 +302,15 @@ def _stage_finetune(ctx: _Context) -> dict:
                         f"range_{h}_rmse_minus_scratch_high": r["difference_high"]})
         table.append(row)
     metrics["confidence"] = {"level": 0.95, "method": "block bootstrap, 60-bar blocks, 2000 resamples"}
-    detector.save(ctx.run / "models" / "state_detector.skops")
-    tuned.save(ctx.run / "models" / "price_predictor.skops")
-    write_text_atomic(ctx.run / "metrics.json", json.dumps({"summary": metrics, "table": table}, indent=2,
+    detector.save(ctx.layout.model("state_detector"))
+    tuned.save(ctx.layout.model("price_predictor"))
+    write_text_atomic(ctx.layout.metrics, json.dumps({"summary": metrics, "table": table}, indent=2,
                                                            default=float))
     return {"finetuned_range_rmse": table[2][f"range_{h}_rmse"]}
 
 
 def _stage_setups(ctx: _Context) -> dict:
-    from fracfire.evaluation import BacktestConfig, run_backtest
-    from fracfire.evaluation.runner import run_scenario
-    from fracfire.evaluation.setups import SetupEntry
+    from fracfire.evaluation import BacktestConfig, evaluate_setups, run_backtest
     from fracfire.physics import PriceGenerator
     from fracfire.viz import plot_trades
 
@@ -314,25 +318,22 @@ def _stage_setups(ctx: _Context) -> dict:
     synthetic = PriceGenerator(seed=ctx.config.seed, physics=_physics(ctx)).generate_days(
         "2025-01-06", ctx.config.setups.synthetic_days)
     for name, bars in (("synthetic", synthetic), ("real", ctx.real_bars())):
-        folder = ctx.run / f"scenario_{name}"
-        paths = run_scenario(bars, folder, source=name)
-        summary = json.loads(paths["summary.json"].read_text())
-        entries = [SetupEntry(pd.Timestamp(o["entry"]["time"]), o["entry"]["direction"], o["entry"]["kind"],
-                              o["entry"]["entry_price"], o["entry"]["stop_price"], o["entry"]["target_price"])
-                   for o in summary["outcomes"]]
+        folder = ctx.layout.setups(name)
+        setups = evaluate_setups(bars, source=name)
+        setups.save(folder.root)
         backtest = BacktestConfig(contract="MES", slippage_ticks=1)
-        result = run_backtest(bars, entries, backtest)
-        target = ctx.run / ("backtest" if name == "real" else "backtest_synthetic")
-        result.save(target, source=name, bars=f"../{folder.name}/{summary['bars_1m']}")
-        if summary["outcomes"]:
+        result = run_backtest(bars, setups.entries, backtest)
+        result.save(ctx.layout.backtest(name).root, source=name,
+                    bars=f"../{folder.root.name}/{folder.bars_1m(name).name}")
+        if setups.outcomes:
             first_day = bars["time"].iloc[0].normalize()
             day = bars[(bars["time"] >= first_day + pd.Timedelta(days=1)) &
                        (bars["time"] < first_day + pd.Timedelta(days=2))]
             day = day[is_rth_minute(minute_of_day(day["time"]))].reset_index(drop=True)
-            inside = [o for o in summary["outcomes"] if len(day) and day["time"].iloc[0] <= pd.Timestamp(
-                o["entry"]["time"]) <= day["time"].iloc[-1]]
+            inside = [o for o in setups.outcomes if len(day) and day["time"].iloc[0] <= o.entry.time
+                      <= day["time"].iloc[-1]]
             if inside:
-                plot_trades(day, inside, save_path=folder / "trade_plot.png", title=f"Setups ({name}), first RTH")
+                plot_trades(day, inside, save_path=folder.trade_plot, title=f"Setups ({name}), first RTH")
         ctx.say(f"{name}: {result.summary()}")
         out[name] = result.metrics["trades"]
     return out
@@ -348,18 +349,18 @@ def _stage_realism(ctx: _Context) -> dict:
     if configs["FracFire default"] == configs["FracFire calibrated"]:
         del configs["FracFire default"]  # the shipped defaults are this calibration: score it once
     result = compare_generators(real, configs, seeds=tuple(range(ctx.config.realism.seeds)))
-    write_text_atomic(ctx.run / "realism.json", json.dumps(result.to_dict(), indent=2))
-    write_text_atomic(ctx.run / "realism.md", result.to_markdown())
+    write_text_atomic(ctx.layout.realism_json, json.dumps(result.to_dict(), indent=2))
+    write_text_atomic(ctx.layout.realism_md, result.to_markdown())
     from fracfire.realism.calendar import synthetic_like
     from fracfire.viz.stylized import plot_stylized_facts
 
     plot_stylized_facts(real, synthetic_like(real, configs["FracFire calibrated"], 0),
-                        "FracFire calibrated", save_path=ctx.run / "charts" / "stylized_facts.png")
-    write_text_atomic(ctx.run / "charts" / "stylized_facts.txt", (
+                        "FracFire calibrated", save_path=ctx.layout.stylized_facts)
+    write_text_atomic(ctx.layout.stylized_caption, (
         f"Stylized facts on all {real['session_id'].nunique()} sessions of {Path(ctx.config.real).name} against "
         "calibrated FracFire bars on the same calendar (one seed). The calibration was fitted on the first 60 % "
         "of these sessions; the verdict and the scorecard use only the held-out 40 %."))
-    compare_windows(real, configs["FracFire calibrated"], ctx.run / "charts" / "diagnostic",
+    compare_windows(real, configs["FracFire calibrated"], ctx.layout.diagnostic,
                     {"week": (14, 7, ("4h", "4min")), "quarter": (120, 9, ("1D", "15min"))})
     return {k: float(v) for k, v in result.summary.loc["summary_distance"].items()}
 
@@ -377,9 +378,9 @@ def _stage_scenarios(ctx: _Context) -> dict:
     history, actual, cut, horizon = split_at(ctx.real_bars(), at, "rest-of-session")
     policy = ScenarioPolicy(physics=_physics(ctx), seed=ctx.config.seed).fit(fit)
     result = policy.simulate(history, cfg.n, horizon=horizon, seed=ctx.config.seed, cut=cut)
-    folder = ctx.run / "scenarios"
-    result.save(folder, actual=actual)
-    write_text_atomic(folder / "caption.txt", (
+    folder = ctx.layout.scenarios
+    result.save(folder.root, actual=actual)
+    write_text_atomic(folder.caption, (
         f"{cfg.n:,} rest-of-session scenarios of {Path(ctx.config.real).name} from {cut:%a %Y-%m-%d %H:%M %Z}, "
         f"the first held-out session; the policy was fitted on the {fit['session_id'].nunique()} fitting sessions "
         "only, and the real continuation is drawn over the fan. One illustration, not evidence of skill: "
@@ -399,32 +400,32 @@ def _stage_report(ctx: _Context) -> dict:
     cfg = ctx.config.report
     days = max(cfg.chart_days, 1)
     bars = PriceGenerator(seed=ctx.config.seed, physics=_physics(ctx)).generate_days("2025-01-06", days)
-    write_bars(bars, ctx.run / "synthetic.parquet")
+    write_bars(bars, ctx.layout.synthetic)
     charts = ChartVisualizer()
     for _, one in list(bars.groupby("session_id", sort=True))[:cfg.chart_days]:
         charts.create_chart(one, title=f"Synthetic day {one['time'].iloc[0]:%a %Y-%m-%d} (calibrated physics)",
-                            save_path=ctx.run / "charts" / f"day_{one['time'].iloc[0]:%Y-%m-%d}.png")
+                            save_path=ctx.layout.day_chart(one["time"].iloc[0]))
     mlflow = require("mlflow", "Experiment tracking")
 
     from fracfire.training.tracking import run_link, tracking_run
 
     with tracking_run("fracfire-pipeline", ctx.config.run_id, ctx.config.tracking_uri) as active:
-        write_text_atomic(ctx.run / "tracking.json", json.dumps(run_link(active), indent=2))
+        write_text_atomic(ctx.layout.tracking, json.dumps(run_link(active), indent=2))
         report = build_report(ctx.run, title=f"FracFire run {ctx.config.run_id}")
         out = {"report": str(report)}
         if cfg.screenshot and find_chromium():
             try:
-                out["screenshot"] = str(screenshot(report, ctx.run / "report.png"))
+                out["screenshot"] = str(screenshot(report, ctx.layout.screenshot))
             except ValueError as exc:  # too tall for one image: none rather than a cropped one
-                (ctx.run / "report.png").unlink(missing_ok=True)
+                (ctx.layout.screenshot).unlink(missing_ok=True)
                 ctx.say(f"no screenshot: {exc}")
         mlflow.log_params({"run_id": ctx.config.run_id, "seed": ctx.config.seed, "real": ctx.config.real})
         for stage, marker in ctx.keys.items():
             mlflow.log_param(f"stage.{stage}", marker[:12])
         mlflow.log_artifact(str(report))
-        for name in ("metrics.json", "realism.json"):
-            if (ctx.run / name).exists():
-                mlflow.log_artifact(str(ctx.run / name))
+        for path in (ctx.layout.metrics, ctx.layout.realism_json):
+            if path.exists():
+                mlflow.log_artifact(str(path))
     return out
 
 
@@ -474,7 +475,7 @@ def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], Non
     _require_extras(config)
     run = Path(config.out_dir) / config.run_id
     run.mkdir(parents=True, exist_ok=True)
-    marks = run / ".stages"
+    marks = RunLayout(run).stages
     keys: dict[str, str] = {}
     ctx = _Context(config, run, keys, say)
     status = {}
@@ -503,4 +504,4 @@ def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], Non
         status[name] = "ran"
     if progress is not None:
         progress("done", len(STAGES), len(STAGES))
-    return {"stages": status, "run_dir": str(run), "report": str(run / "report.html")}
+    return {"stages": status, "run_dir": str(run), "report": str(RunLayout(run).report)}

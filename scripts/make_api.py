@@ -13,6 +13,7 @@ from pathlib import Path
 
 LAYERS = (
     ("fracfire.calendar", "Calendar: Globex sessions, trading days, minute of day, session breaks"),
+    ("fracfire.runs", "Run folders: the name of every artifact"),
     ("fracfire.physics", "Physics engine"),
     ("fracfire.data", "Data: bars, real files, libraries, features"),
     ("fracfire.realism", "Realism: scorecard, peers, calibration"),

@@ -375,3 +375,21 @@ def test_ema_continuation_buys_a_pullback_to_the_fast_ema_in_an_uptrend():
     assert entry.target_price == 105.25 and not outcomes[0].hit_target, "2 R: 104.5 falls short"
     downtrend = with_indicators(rows, vwap=101.0, ema_fast=100.0, ema_slow=105.0)
     assert run_setups(downtrend, None, only("ema200_continuation")) == [], "no long against the slow EMA"
+
+
+def test_a_setup_run_is_a_result_that_saves_what_it_holds(tmp_path, week):
+    from fracfire.evaluation import evaluate_setups, run_scenario
+    from fracfire.runs import SetupsFolder
+
+    found = evaluate_setups(week, source="synthetic")
+    assert found.outcomes and found.entries == [o.entry for o in found.outcomes]
+    assert f"{len(found.outcomes)} trades on synthetic bars" in found.summary()
+    assert sum(t["count"] for t in found.totals) == len(found.outcomes)
+    paths = found.save(tmp_path / "a")
+    files = SetupsFolder(tmp_path / "a")
+    assert sorted(paths) == sorted(p.name for p in files.root.iterdir())
+    assert json.loads(files.summary.read_text()) == json.loads(json.dumps(found.to_dict(), default=str))
+    again = run_scenario(week, tmp_path / "b")  # the seed's runner writes the same folder
+    assert all(again[name].read_bytes() == path.read_bytes() for name, path in paths.items())
+    with pytest.raises(ValueError, match="source must be 'synthetic' or 'real'; got 'paper'"):
+        evaluate_setups(week, source="paper")

@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "fracfire"
 BASE = "base"
 """``schema``, ``calendar``, ``exceptions``, the private helpers and the two bar utilities of ``data`` that
 import nothing but them (``data.checks``, ``data.resample``): what every layer may use."""
-_BASE_MODULES = {"fracfire", "fracfire.schema", "fracfire.calendar", "fracfire.exceptions",
+_BASE_MODULES = {"fracfire", "fracfire.schema", "fracfire.calendar", "fracfire.exceptions", "fracfire.runs",
                  "fracfire.data.checks", "fracfire.data.resample"}
 
 ALLOWED = {

@@ -10,6 +10,7 @@ from fracfire import check_bars
 from fracfire.cli import app
 from fracfire.data import read_bars
 from fracfire.models import PricePredictor, StateDetector
+from fracfire.runs import RunLayout
 
 runner = CliRunner()
 ROOT = Path(__file__).parent.parent
@@ -70,6 +71,15 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     assert tracking["run_id"] in html and (tmp_path / "mlruns").as_uri() in tracking["link"]
     assert json.loads((run / "backtest" / "metrics.json").read_text())["trades"] > 0
     assert list((tmp_path / "mlruns").glob("*/*/artifacts/report.html"))
+    layout = RunLayout(run)  # what the writers wrote is what the report reads
+    for path in (layout.physics, layout.metrics, layout.realism_json, layout.realism_md, layout.stylized_facts,
+                 layout.stylized_caption, layout.synthetic, layout.tracking, layout.report, layout.scenarios.bars,
+                 layout.scenarios.summary, layout.scenarios.fan, layout.scenarios.caption,
+                 layout.setups("real").summary, layout.setups("real").bars_1m("real"),
+                 layout.setups("synthetic").trades_features, layout.model("price_predictor_pretrained"),
+                 *(files.equity for files in layout.backtests())):
+        assert path.exists(), path
+    assert [files.root.name for files in layout.backtests()] == ["backtest", "backtest_synthetic"]
     again = runner.invoke(app, ["pipeline", "--config", str(config)])
     assert again.exit_code == 0 and "Stages run: none" in again.output
     # A changed model setting re-runs only what depends on it.

@@ -136,19 +136,20 @@ class BacktestResult:
             File name -> path.
         """
         from fracfire._atomic import atomic_path, write_text_atomic
+        from fracfire.runs import BacktestFolder
 
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        out = BacktestFolder(Path(folder))
+        out.root.mkdir(parents=True, exist_ok=True)
         paths = {}
-        for name, frame in (("equity.csv", self.equity.rename("equity").rename_axis("time").reset_index()),
-                            ("trades.csv", self.trades)):
-            with atomic_path(out / name) as tmp:
+        for path, frame in ((out.equity, self.equity.rename("equity").rename_axis("time").reset_index()),
+                            (out.trades, self.trades)):
+            with atomic_path(path) as tmp:
                 frame.to_csv(tmp, index=False)
-            paths[name] = out / name
+            paths[path.name] = path
         config = {"source": source, "bars": bars, "backtest": asdict(self.config),
                   "dropped_entries": self.dropped_entries}
-        for name, data in (("metrics.json", self.metrics), ("config.json", config)):
-            paths[name] = write_text_atomic(out / name, json.dumps(data, indent=2, default=float))
+        for path, data in ((out.metrics, self.metrics), (out.config, config)):
+            paths[path.name] = write_text_atomic(path, json.dumps(data, indent=2, default=float))
         return paths
 
     def summary(self) -> str:

@@ -45,6 +45,7 @@ import pandas as pd
 
 from fracfire._atomic import write_text_atomic
 from fracfire.report.verdicts import Verdict, pretraining_verdict, realism_verdict, setups_verdict
+from fracfire.runs import BacktestFolder, RunLayout, SetupsFolder
 from fracfire.schema import format_price, is_price_column
 
 __all__ = ["build_report"]
@@ -143,14 +144,14 @@ def _json_tables(data: object, caption: str, folded: bool = False) -> list[_Tabl
 # ---------------------------------------------------------------- backtests
 @dataclass
 class _Backtest:
-    folder: Path
+    files: BacktestFolder
     source: str
     metrics: dict | None
     config: dict
 
     @cached_property
     def equity(self) -> pd.Series | None:
-        path = self.folder / "equity.csv"
+        path = self.files.equity
         if not path.exists():
             return None
         curve = pd.read_csv(path)
@@ -159,12 +160,12 @@ class _Backtest:
 
     @cached_property
     def trades(self) -> pd.DataFrame | None:
-        path = self.folder / "trades.csv"
+        path = self.files.trades
         return pd.read_csv(path) if path.exists() else None
 
     def bars(self) -> pd.DataFrame | None:
         name = self.config.get("bars")
-        path = (self.folder / name) if name else None
+        path = (self.files.root / name) if name else None
         if path is None or not path.exists():
             return None
         from fracfire.data.io import read_bars
@@ -172,13 +173,13 @@ class _Backtest:
         return read_bars(path)
 
 
-def _backtests(run: Path) -> list[_Backtest]:
+def _backtests(run: RunLayout) -> list[_Backtest]:
     found = []
-    for folder in sorted(p for p in run.glob("backtest*") if p.is_dir()):
-        config = _read_json(folder / "config.json") if (folder / "config.json").exists() else {}
-        metrics = _read_json(folder / "metrics.json") if (folder / "metrics.json").exists() else None
-        source = config.get("source") or folder.name.removeprefix("backtest").strip("_-") or "backtest"
-        found.append(_Backtest(folder, str(source), metrics if isinstance(metrics, dict) else None, config))
+    for files in run.backtests():
+        config = _read_json(files.config) if files.config.exists() else {}
+        metrics = _read_json(files.metrics) if files.metrics.exists() else None
+        source = config.get("source") or files.root.name.removeprefix("backtest").strip("_-") or "backtest"
+        found.append(_Backtest(files, str(source), metrics if isinstance(metrics, dict) else None, config))
     # real first: it is the one that matters
     return sorted(found, key=lambda b: (b.source != "real", b.source))
 
@@ -231,7 +232,7 @@ def _backtest_section(backtests: list[_Backtest]) -> _Section | None:
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "week")
 
 
-def _trades_section(run: Path, backtests: list[_Backtest]) -> _Section | None:
+def _trades_section(run: RunLayout, backtests: list[_Backtest]) -> _Section | None:
     from fracfire.viz.interactive import candle_chart
 
     section = _Section("trades", "Trades", "Five-minute candles with every trade drawn from entry (triangle) to "
@@ -248,24 +249,23 @@ def _trades_section(run: Path, backtests: list[_Backtest]) -> _Section | None:
         trades = bt.trades
         section.charts.append(_Chart(f"candles_{bt.source}", f"Trades on {bt.source} bars{note}",
                                      candle_chart(bars, trades, title=f"Setups on {bt.source} bars")))
-    for path in sorted(run.rglob("trade_plot.png")):
-        section.folded_images.append(_image(path, f"Static picture: {path.parent.relative_to(run)}"))
+    for path in sorted(run.root.rglob(SetupsFolder(run.root).trade_plot.name)):
+        section.folded_images.append(_image(path, f"Static picture: {path.parent.relative_to(run.root)}"))
     return None if section.empty() else section
 
 
 # ---------------------------------------------------------------- other sections
-def _realism_sections(run: Path, realism: object | None) -> list[_Section]:
+def _realism_sections(run: RunLayout, realism: object | None) -> list[_Section]:
     sections = []
     pictures = _Section("real-vs-synthetic", "Real vs synthetic")
-    stylized = run / "charts" / "stylized_facts.png"
+    stylized = run.stylized_facts
     if stylized.exists():
-        caption_file = stylized.with_suffix(".txt")
+        caption_file = run.stylized_caption
         caption = caption_file.read_text(encoding="utf-8").strip() if caption_file.exists() else \
             "Stylized facts, real vs synthetic"
         pictures.images.append(_image(stylized, caption))
-    diagnostic = sorted((run / "charts" / "diagnostic").rglob("*.png"))
-    pictures.folded_images += [_image(p, "Real and synthetic window: " + str(p.relative_to(run / "charts" /
-                                                                                            "diagnostic")))
+    diagnostic = sorted(run.diagnostic.rglob("*.png"))
+    pictures.folded_images += [_image(p, f"Real and synthetic window: {p.relative_to(run.diagnostic)}")
                                for p in diagnostic]
     if not pictures.empty():
         sections.append(pictures)
@@ -275,18 +275,18 @@ def _realism_sections(run: Path, realism: object | None) -> list[_Section]:
     return sections
 
 
-def _scenarios_section(run: Path) -> _Section | None:
-    folder = run / "scenarios"
-    if not (folder / "summary.json").exists():
+def _scenarios_section(run: RunLayout) -> _Section | None:
+    folder = run.scenarios
+    if not folder.summary.exists():
         return None
-    summary = _read_json(folder / "summary.json")
+    summary = _read_json(folder.summary)
     if not isinstance(summary, dict):
-        raise ValueError(f"{folder / 'summary.json'}: expected an object")
-    caption = (folder / "caption.txt").read_text(encoding="utf-8").strip() if (folder / "caption.txt").exists() \
+        raise ValueError(f"{folder.summary}: expected an object")
+    caption = folder.caption.read_text(encoding="utf-8").strip() if folder.caption.exists() \
         else f"Scenarios from {summary.get('cut')}"
     section = _Section("scenarios", "Scenarios", caption)
-    if (folder / "fan.png").exists():
-        section.images.append(_image(folder / "fan.png", "Fan chart: median and 50/80/90 % bands of the "
+    if folder.fan.exists():
+        section.images.append(_image(folder.fan, "Fan chart: median and 50/80/90 % bands of the "
                                                          "scenarios over the real history"))
     quantiles = pd.DataFrame(summary.get("quantiles", {})).T
     if len(quantiles):
@@ -297,9 +297,9 @@ def _scenarios_section(run: Path) -> _Section | None:
     return None if section.empty() else section
 
 
-def _generated(run: Path) -> list[_Section]:
+def _generated(run: RunLayout) -> list[_Section]:
     sections = []
-    parquet = run / "synthetic.parquet"
+    parquet = run.synthetic
     if parquet.exists():
         from fracfire.data.io import read_bars
         from fracfire.physics.utils import compare_states
@@ -309,16 +309,16 @@ def _generated(run: Path) -> list[_Section]:
                 f"to {bars['time'].iloc[-1]:%Y-%m-%d %H:%M}.")
         sections.append(_Section("data", "Generated data", text,
                                  tables=[_table(compare_states(bars), "Per-state statistics (ticks)")]))
-    charts = sorted((run / "charts").glob("*.png"))
-    charts = [p for p in charts if p.name != "stylized_facts.png"]
+    charts = sorted(run.charts.glob("*.png"))
+    charts = [p for p in charts if p != run.stylized_facts]
     if charts:
         sections.append(_Section("days", "Generated days", "Candles with state changes and sessions.",
                                  images=[_image(p) for p in charts]))
     return sections
 
 
-def _tracking(run: Path) -> dict | None:
-    path = run / "tracking.json"
+def _tracking(run: RunLayout) -> dict | None:
+    path = run.tracking
     if not path.exists():
         return None
     data = _read_json(path)
@@ -352,11 +352,11 @@ def build_report(run_dir: str | os.PathLike, out_path: str | os.PathLike | None 
 
     from fracfire import __version__
 
-    run = Path(run_dir)
-    if not run.is_dir():
-        raise FileNotFoundError(f"run folder not found: {run}")
-    realism = _read_json(run / "realism.json") if (run / "realism.json").exists() else None
-    metrics = _read_json(run / "metrics.json") if (run / "metrics.json").exists() else None
+    run = RunLayout(Path(run_dir))
+    if not run.root.is_dir():
+        raise FileNotFoundError(f"run folder not found: {run.root}")
+    realism = _read_json(run.realism_json) if run.realism_json.exists() else None
+    metrics = _read_json(run.metrics) if run.metrics.exists() else None
     backtests = _backtests(run)
     by_source = {b.source: b.metrics for b in backtests}
     verdicts: list[Verdict] = [v for v in (
@@ -388,8 +388,8 @@ def build_report(run_dir: str | os.PathLike, out_path: str | os.PathLike | None 
     env = jinja2.Environment(loader=jinja2.PackageLoader("fracfire.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     html = env.get_template("report.html.j2").render(
-        title=title, verdicts=verdicts, sections=sections, run_dir=str(run), version=__version__,
+        title=title, verdicts=verdicts, sections=sections, run_dir=str(run.root), version=__version__,
         built=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), tracking=_tracking(run),
         bokeh_resources=resources, bokeh_script=script,
     )
-    return write_text_atomic(out_path or run / "report.html", html)
+    return write_text_atomic(out_path or run.report, html)

@@ -123,10 +123,11 @@ class ScenarioResult:
         ``actual`` (bars after the cut, when known) is drawn over the fan.
         """
         from fracfire._atomic import atomic_path, write_text_atomic
+        from fracfire.runs import ScenariosFolder
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = {"bars": folder / "scenarios.parquet", "summary": folder / "summary.json"}
+        files = ScenariosFolder(Path(folder))
+        files.root.mkdir(parents=True, exist_ok=True)
+        paths = {"bars": files.bars, "summary": files.summary}
         with atomic_path(paths["bars"]) as tmp:
             self.bars.to_parquet(tmp, index=False)
         payload = {"cut": self.cut.isoformat(), "horizon": self.horizon, "method": self.method,
@@ -137,5 +138,5 @@ class ScenarioResult:
         if chart:
             from fracfire.viz.fan import fan_chart
 
-            paths["chart"] = fan_chart(self, folder / "fan.png", actual=actual)
+            paths["chart"] = fan_chart(self, files.fan, actual=actual)
         return paths

@@ -238,6 +238,18 @@ def _load_physics(config: Optional[Path]):
     return PhysicsConfig.from_yaml(config) if config else PhysicsConfig()
 
 
+CALIBRATED_CONFIG = Path("configs/physics_calibrated.yaml")
+"""Where ``fracfire calibrate`` writes by default; the commands comparing against calibrated physics read it
+when it exists and no config is given."""
+
+
+def _calibrated_physics(config: Optional[Path]):
+    """``config``, else :data:`CALIBRATED_CONFIG` when it exists, else None (the caller says what that means)."""
+    if config is None and not CALIBRATED_CONFIG.exists():
+        return None
+    return _load_physics(config or CALIBRATED_CONFIG)
+
+
 @app.command()
 def realism(
     real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
@@ -259,9 +271,9 @@ def realism(
         check_writable(out_dir, folder=True)
         bars = load_continuous_contract(real)
         configs = {"FracFire default": PhysicsConfig()}
-        calibrated = config or Path("configs/physics_calibrated.yaml")
-        if config or calibrated.exists():
-            configs["FracFire calibrated"] = PhysicsConfig.from_yaml(calibrated)
+        calibrated = _calibrated_physics(config)
+        if calibrated is not None:
+            configs["FracFire calibrated"] = calibrated
         else:
             console.print("No calibrated config (run `fracfire calibrate`): that column is left out.")
         with progress_bar("Scoring", (len(configs) + 3) * seeds, console, unit="reports") as advance:
@@ -309,8 +321,7 @@ def _cell(value) -> str:
 def calibrate(
     real: Annotated[Path, typer.Option(help="Real bars (JSON, CSV or Parquet): one- or five-minute, full Globex or "
                                             "regular hours only, with or without volume.")],
-    out: Annotated[Path, typer.Option(help="Calibrated PhysicsConfig YAML to write.")] = Path(
-        "configs/physics_calibrated.yaml"),
+    out: Annotated[Path, typer.Option(help="Calibrated PhysicsConfig YAML to write.")] = CALIBRATED_CONFIG,
     daily: Annotated[Optional[Path], typer.Option(
         help="A longer file (>= 60 sessions) for the day-to-day knobs, e.g. data/nq_5min_2019.csv.gz; "
              "default: REAL itself when long enough, else those knobs are kept.")] = None,
@@ -517,20 +528,9 @@ def finetune(
             raise ValueError("pass --config FILE, or --resume REGISTRY --real NEW_FILE")
         from fracfire.data.real import load_continuous_contract
         from fracfire.inference import ModelRegistry
-        from fracfire.models import MODEL_SUFFIX, StateDetector
 
-        if resume.is_file() and resume.suffix != MODEL_SUFFIX:
-            raise ValueError(f"--resume {resume}: not a registry folder nor a {MODEL_SUFFIX} model file")
-        registry = ModelRegistry(resume if resume.suffix != MODEL_SUFFIX else resume.parent / "registry")
-        if not registry.versions():
-            if resume.suffix != MODEL_SUFFIX:
-                raise FileNotFoundError(f"no model versions in {resume}; pass a model file to start a registry")
-            registry.add(StateDetector.load(resume), data=f"initial: {resume}")
-        model = StateDetector.load(registry.latest())
-        bars = load_continuous_contract(real)
-        model.finetune(bars, epochs=epochs, lr=lr)
-        metrics = {"aux_loss": model.aux_loss(bars)} if model.backend == "neural" else {}
-        path = registry.add(model, data=str(real), metrics=metrics)
+        registry = ModelRegistry.for_resume(resume)
+        path = registry.finetune_latest(load_continuous_contract(real), data=str(real), epochs=epochs, lr=lr)
     console.print(f"New version [bold]{path}[/bold] ({len(registry.versions())} versions kept in {registry.path})")
 
 
@@ -651,8 +651,10 @@ def _run_config(config: Path, kind: str) -> None:
         else:  # a forest or booster fits in one go: a spinner, not an epoch bar that never moves
             with console.status(f"{kind}: {config.name} (one fit, no epochs)"):
                 result = run(cfg, config)
+    import pandas as pd
+
     console.print(f"Model: [bold]{result.model_path}[/bold]; MLflow run {result.run_id}")
-    _print_frame("Validation metrics", __import__("pandas").DataFrame({"value": result.metrics}))
+    _print_frame("Validation metrics", pd.DataFrame({"value": result.metrics}))
 
 
 def progress_bar_for(description: str, total: int):
@@ -691,8 +693,7 @@ def experiment_transfer(
     with _clean_errors():
         check_writable(out, folder=True)
         size_list = tuple(s.strip() if s.strip() == "all" else int(s) for s in sizes.split(","))
-        calibrated = physics or Path("configs/physics_calibrated.yaml")
-        config = _load_physics(calibrated) if (physics or calibrated.exists()) else None
+        config = _calibrated_physics(physics)
         bars = load_continuous_contract(real)
         steps = seeds + len(size_list) * (seeds + 1) + 2
         with progress_bar("Transfer experiment", steps, console, unit="steps") as advance:
@@ -764,8 +765,7 @@ def experiment_zones(
 
     with _clean_errors():
         check_writable(out, folder=True)
-        calibrated = physics or Path("configs/physics_calibrated.yaml")
-        config = _load_physics(calibrated) if (physics or calibrated.exists()) else None
+        config = _calibrated_physics(physics)
         result = zone_experiment(load_continuous_contract(real), out, config, days, seed, top_share=top_share)
     _print_frame("Lift after flagged bars", pd.DataFrame(result["table"]).set_index(["metric", "horizon"]))
     console.print(f"Wrote [bold]{out / 'zones.md'}[/bold] and [bold]{out / 'zones.json'}[/bold]")

@@ -94,3 +94,43 @@ class ModelRegistry:
                          "metrics": {k: float(v) for k, v in (metrics or {}).items()}})
         write_text_atomic(self.manifest_path, json.dumps({"versions": versions}, indent=2))
         return self.path / file
+
+    @classmethod
+    def for_resume(cls, path: str | os.PathLike) -> ModelRegistry:
+        """The registry ``fracfire finetune --resume PATH`` continues.
+
+        ``path`` is a registry folder, or a saved ``StateDetector`` file: then
+        the registry is the ``registry/`` folder beside it, started with that
+        model as its first version when it has none.
+
+        Raises
+        ------
+        ValueError
+            If ``path`` is a file that is not a model file.
+        FileNotFoundError
+            If ``path`` is a folder without versions.
+        """
+        path = Path(path)
+        if path.is_file() and path.suffix != MODEL_SUFFIX:
+            raise ValueError(f"--resume {path}: not a registry folder nor a {MODEL_SUFFIX} model file")
+        registry = cls(path if path.suffix != MODEL_SUFFIX else path.parent / "registry")
+        if not registry.versions():
+            if path.suffix != MODEL_SUFFIX:
+                raise FileNotFoundError(f"no model versions in {path}; pass a model file to start a registry")
+            from fracfire.models import StateDetector
+
+            registry.add(StateDetector.load(path), data=f"initial: {path}")
+        return registry
+
+    def finetune_latest(self, bars, data: str, epochs: int = 5, lr: float = 1e-4) -> Path:
+        """Fine-tune the latest ``StateDetector`` on ``bars`` and keep it as the next version.
+
+        ``data`` says what the bars were (recorded in the manifest); a neural
+        model's auxiliary loss on them is recorded as its metric.
+        """
+        from fracfire.models import StateDetector
+
+        model = StateDetector.load(self.latest())
+        model.finetune(bars, epochs=epochs, lr=lr)
+        metrics = {"aux_loss": model.aux_loss(bars)} if model.backend == "neural" else {}
+        return self.add(model, data=data, metrics=metrics)

@@ -246,20 +246,20 @@ def _stage_pretrain(ctx: _Context) -> dict:
 
 
 def _real_split(ctx: _Context):
+    """Fitting and held-out real bars (:func:`fracfire.training.comparison.split_sessions`), held-out and all
+    session counts."""
+    from fracfire.training.comparison import split_sessions
+
     real = ctx.real_bars()
-    sessions = sorted(real["session_id"].unique())
-    n_test = max(1, int(round(len(sessions) * ctx.config.finetune.test_fraction)))
-    test_ids = set(sessions[-n_test:])
-    mask = real["session_id"].isin(test_ids).to_numpy()
-    return real[~mask].reset_index(drop=True), real[mask].reset_index(drop=True), n_test, len(sessions)
+    pool, held = split_sessions(real, ctx.config.finetune.test_fraction)
+    fit, test = (real.iloc[np.concatenate(rows)].reset_index(drop=True) for rows in (pool, held))
+    return fit, test, len(held), len(pool) + len(held)
 
 
 def _stage_finetune(ctx: _Context) -> dict:
-    import copy
-
     from fracfire.data.features import extract_features
-    from fracfire.evaluation.metrics import block_bootstrap_ci
-    from fracfire.models import PricePredictor, StateDetector, baseline_predictions
+    from fracfire.models import PricePredictor, StateDetector
+    from fracfire.training.comparison import FINETUNE_ITERATIONS, compare_finetuning
 
     f = ctx.config.finetune
     train, test, n_test, n_sessions = _real_split(ctx)
@@ -276,37 +276,20 @@ def _stage_finetune(ctx: _Context) -> dict:
         metrics["state_detector"] = {"pseudo_labelled_rows": float(detector.finetune_history_[-1])}
     states = pd.Series(detector.predict(test_x)).value_counts(normalize=True)
     metrics["state_detector"]["real_state_shares"] = {str(k): float(v) for k, v in states.items()}
-    train_y, test_y = predictor.targets(train), predictor.targets(test)
     scratch = PricePredictor(tuple(ctx.config.models.horizons), max_iter=ctx.config.models.predictor_max_iter,
-                             random_state=ctx.config.seed).fit(train_x, train_y)
-    tuned = copy.deepcopy(predictor).finetune(train_x, train_y, iterations=f.epochs * 30)
-    ok = test_y.notna().all(axis=1).to_numpy()
+                             random_state=ctx.config.seed)
+    tuned: list = []
     h = max(ctx.config.models.horizons)
-    candidates = {"synthetic_only": predictor.predict(test_x), "scratch": scratch.predict(test_x),
-                  "finetuned": tuned.predict(test_x), **baseline_predictions(test, tuple(ctx.config.models.horizons))}
-    rng_true, delta_true = test_y[f"range_{h}"].to_numpy()[ok], test_y[f"delta_{h}"].to_numpy()[ok]
-    rmse_ci = block_bootstrap_ci(rng_true, {n: p[f"range_{h}"].to_numpy()[ok] for n, p in candidates.items()},
-                                 reference="scratch", seed=ctx.config.seed)
-    direction_ci = block_bootstrap_ci(delta_true, {n: p[f"delta_{h}"].to_numpy()[ok] for n, p in candidates.items()},
-                                      metric="directional_accuracy", seed=ctx.config.seed)
-    table = []
-    for name in candidates:
-        r, d = rmse_ci[name], direction_ci[name]
-        row = {"model": name,
-               f"range_{h}_rmse": r["value"], f"range_{h}_rmse_low": r["low"], f"range_{h}_rmse_high": r["high"],
-               f"delta_{h}_direction_accuracy": d["value"],
-               f"delta_{h}_direction_accuracy_low": d["low"], f"delta_{h}_direction_accuracy_high": d["high"]}
-        if "difference" in r:
-            row.update({f"range_{h}_rmse_minus_scratch": r["difference"],
-                        f"range_{h}_rmse_minus_scratch_low": r["difference_low"],
-                        f"range_{h}_rmse_minus_scratch_high": r["difference_high"]})
-        table.append(row)
-    metrics["confidence"] = {"level": 0.95, "method": "block bootstrap, 60-bar blocks, 2000 resamples"}
+    comparison = compare_finetuning([predictor], scratch, train, test, h, seed=ctx.config.seed, tuned=tuned)
+    table = comparison.table()
+    metrics["confidence"] = {"level": 0.95, "method": "bootstrap over the held-out sessions, 2000 resamples"}
+    metrics["finetune_iterations"] = FINETUNE_ITERATIONS
+    metrics["verdict"] = comparison.summary()
     detector.save(ctx.layout.model("state_detector"))
-    tuned.save(ctx.layout.model("price_predictor"))
+    tuned[0].save(ctx.layout.model("price_predictor"))
     write_text_atomic(ctx.layout.metrics, json.dumps({"summary": metrics, "table": table}, indent=2,
                                                            default=float))
-    return {"finetuned_range_rmse": table[2][f"range_{h}_rmse"]}
+    return {"finetuned_range_rmse": comparison.rmse["finetuned"]["value"]}
 
 
 def _stage_setups(ctx: _Context) -> dict:

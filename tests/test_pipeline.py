@@ -56,7 +56,8 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
         "delta_1", "range_1", "delta_5", "range_5"]
     metrics = json.loads((run / "metrics.json").read_text())
     assert {row["model"] for row in metrics["table"]} == {"synthetic_only", "scratch", "finetuned", "persistence",
-                                                          "rolling_mean"}
+                                                          "rolling_mean", "har"}
+    assert metrics["summary"]["finetune_iterations"] == 100 and "goal met" in metrics["summary"]["verdict"]
     realism = json.loads((run / "realism.json").read_text())
     # the shipped defaults are the calibration, scored once
     assert set(realism["summary"]) == {"FracFire calibrated", "GBM", "GARCH-t", "GARCH-t seasonal", "bootstrap"}

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -182,3 +184,34 @@ def test_top_label_calibration():
     assert ece < 1e-9 and table["rows"].sum() == 1000
     ece, _ = top_label_calibration(np.where(np.arange(1000) < 500, "a", "b"), proba, classes)
     assert abs(ece - 0.3) < 1e-9  # 80 % confident, 50 % right
+
+
+def test_the_finetuning_comparison_is_one_function_with_one_split_and_budget():
+    from fracfire import PriceGenerator
+    from fracfire.data.features import extract_features
+    from fracfire.training import compare_finetuning, split_sessions
+
+    market = PriceGenerator(seed=5).generate_days("2025-03-03", 9)
+    pool, held = split_sessions(market)
+    assert (len(pool), len(held)) == (7, 2), "a quarter held out, at least 2"
+    assert [int(market["session_id"].iloc[rows[0]]) for rows in held] == [7, 8], "the last sessions are held out"
+    with pytest.raises(ValueError, match="needs at least 3 sessions of real bars .* got 2"):
+        split_sessions(market[market["session_id"] < 2])
+    library = PriceGenerator(seed=6).generate_days("2025-01-06", 3)
+    pretrained = PricePredictor(horizons=(5,), max_iter=20, random_state=0)
+    pretrained.fit(extract_features(library), pretrained.targets(library))
+    before = pretrained.predict(extract_features(library.iloc[:50]))
+    train = market.iloc[np.concatenate(pool)].reset_index(drop=True)
+    test = market.iloc[np.concatenate(held)].reset_index(drop=True)
+    tuned = []
+    result = compare_finetuning([pretrained], PricePredictor(horizons=(5,), max_iter=20, random_state=0), train, test,
+                                5, n_resamples=200, tuned=tuned)
+    table = {row["model"]: row for row in result.table()}
+    assert set(table) == {"synthetic_only", "scratch", "finetuned", "persistence", "rolling_mean", "har"}
+    assert "delta_5_direction_accuracy" not in table["har"], "HAR forecasts the range only"
+    for row in table.values():
+        assert row["range_5_rmse_low"] <= row["range_5_rmse"] <= row["range_5_rmse_high"]
+    assert result.best_baseline == min(("persistence", "rolling_mean", "har"), key=lambda n: table[n]["range_5_rmse"])
+    assert result.summary().startswith("7 real sessions: fine-tuned ")
+    assert len(tuned) == 1 and tuned[0] is not pretrained
+    pd.testing.assert_frame_equal(pretrained.predict(extract_features(library.iloc[:50])), before)  # untouched

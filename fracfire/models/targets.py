@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["HAR_WINDOWS", "baseline_predictions", "future_targets", "har_range_baseline"]
+__all__ = ["BASELINES", "HAR_WINDOWS", "baseline_predictions", "future_targets", "har_range_baseline"]
+
+BASELINES = ("persistence", "rolling_mean", "har")
+"""The baselines a forecaster is compared with: :func:`baseline_predictions` (``persistence``,
+``rolling_mean``) and :func:`har_range_baseline` (``har``)."""
 
 HAR_WINDOWS = (60, 390)
 """Bars averaged by the slower HAR components: the last hour and the last regular session."""

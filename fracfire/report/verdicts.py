@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from fracfire.models.targets import BASELINES
+
 __all__ = ["DEFINITIONS", "Verdict", "pretraining_verdict", "realism_verdict", "setups_verdict"]
 
 DEFINITIONS: dict[str, tuple[str, str]] = {
@@ -182,7 +184,7 @@ def _num(value) -> str:
 # ---------------------------------------------------------------- 2. pre-training
 _LABELS = {"synthetic_only": "trained on synthetic bars only", "scratch": "trained from scratch on real bars",
            "finetuned": "pre-trained on synthetic, fine-tuned on real", "persistence": "baseline: last value",
-           "rolling_mean": "baseline: rolling mean"}
+           "rolling_mean": "baseline: rolling mean", "har": "baseline: HAR regression of the range"}
 
 
 def _interval(row: dict, key: str, fmt) -> str:
@@ -217,7 +219,7 @@ def pretraining_verdict(data: dict) -> Verdict | None:
     answer = (f"{lead}. Over the next {horizon} minutes, the fine-tuned model's range RMSE is {tuned:.2f} ticks "
               f"against {scratch:.2f} for a model trained from scratch on the same real sessions: "
               f"{abs(diff):.2f} ticks {'better' if diff < 0 else 'worse'}{ci}.")
-    baselines = {k: v[rmse_key] for k, v in rows.items() if k in ("persistence", "rolling_mean")}
+    baselines = {k: v[rmse_key] for k, v in rows.items() if k in BASELINES}
     if baselines:
         best_name = min(baselines, key=lambda k: baselines[k])
         best = baselines[best_name]

@@ -42,16 +42,13 @@ from fracfire._atomic import write_text_atomic
 from fracfire._optional import require
 from fracfire.data.features import extract_features
 from fracfire.evaluation.metrics import confusion_matrix, macro_f1
-from fracfire.models import PricePredictor, StateDetector, baseline_predictions
+from fracfire.models import PricePredictor, StateDetector
+from fracfire.training.comparison import FINETUNE_ITERATIONS, compare_finetuning, split_sessions
 
 __all__ = ["HORIZON", "transfer_experiment"]
 
 HORIZON = 15
 log = logging.getLogger("fracfire.training")
-
-
-def _sessions(bars: pd.DataFrame) -> list[np.ndarray]:
-    return [np.asarray(rows) for _, rows in sorted(bars.groupby("session_id").indices.items())]
 
 
 def _library(out: Path, days_per_archetype: int, seed: int, physics, minutes: int) -> pd.DataFrame:
@@ -86,6 +83,9 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
     fitted on the same real training sessions as ``scratch``). ``target`` is
     the :class:`~fracfire.models.PricePredictor` target of every model
     (``"relative"``: scale-free, so pre-training transfers across volatility levels).
+    Sessions are split and every size is scored by
+    :func:`fracfire.training.comparison.compare_finetuning` (the last quarter of the sessions held out,
+    :data:`~fracfire.training.comparison.FINETUNE_ITERATIONS` fine-tuning iterations), as in the pipeline.
 
     Returns
     -------
@@ -95,26 +95,17 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
         ``state_macro_f1``, ``state_accuracy`` and ``used``.
     """
     from fracfire.data.checks import bar_minutes
-    from fracfire.evaluation.metrics import block_bootstrap_ci
-    from fracfire.models import har_range_baseline
     from fracfire.physics import PhysicsConfig, PriceGenerator
 
     out = Path(out_dir)
     if seeds < 1:
         raise ValueError(f"seeds must be >= 1; got {seeds}")
-    sessions = _sessions(real)
-    if len(sessions) < 4:
-        raise ValueError(f"the transfer experiment needs at least 4 sessions of real data; got {len(sessions)}")
+    if real["session_id"].nunique() < 4:
+        raise ValueError(f"the transfer experiment needs at least 4 sessions of real data; "
+                         f"got {real['session_id'].nunique()}")
     minutes = real.attrs.get("bar_minutes") or bar_minutes(real)
-    n_test = max(2, len(sessions) // 4)
-    test_rows = np.concatenate(sessions[-n_test:])
-    pool = sessions[:-n_test]
-    test = real.iloc[test_rows].reset_index(drop=True)
-    test_x = extract_features(test)
-    test_y = PricePredictor(horizons=(HORIZON,)).targets(test)
-    ok = test_y.notna().all(axis=1).to_numpy()
-    range_true, delta_true = test_y[f"range_{HORIZON}"].to_numpy()[ok], test_y[f"delta_{HORIZON}"].to_numpy()[ok]
-    days = np.asarray(test["session_id"])[ok]
+    pool, held = split_sessions(real)
+    test = real.iloc[np.concatenate(held)].reset_index(drop=True)
     steps = seeds + len(sizes) * (seeds + 1) + 2
     done = 0
 
@@ -130,76 +121,41 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=
         model = PricePredictor(horizons=(HORIZON,), random_state=seed + k, target=target)
         synthetic_models.append(model.fit(extract_features(library), model.targets(library)))
         tick()
-    columns = [f"range_{HORIZON}", f"delta_{HORIZON}"]
-
-    def forecast(model: PricePredictor) -> np.ndarray:
-        """The model's range and move forecasts on the scored test rows."""
-        return pd.DataFrame(model.predict(test_x))[columns].to_numpy()[ok]
-
-    synthetic_pred = np.stack([forecast(m) for m in synthetic_models])
-    baselines = {name: frame[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
-                 for name, frame in baseline_predictions(test, (HORIZON,)).items()}
     results: dict = {"future_range_rmse": {}, "direction_accuracy": {}, "intervals": {}, "verdict": {}}
     used_sizes = {}
-    import copy
-
+    scored = None
     for size in sizes:
         k = len(pool) if size == "all" else min(int(size), len(pool))
         train = real.iloc[np.concatenate(pool[-k:])].reset_index(drop=True)
         used_sizes[str(size)] = k
-        train_x, train_y = extract_features(train), PricePredictor(horizons=(HORIZON,)).targets(train)
-        scratch = PricePredictor(horizons=(HORIZON,), random_state=seed, target=target).fit(train_x, train_y)
-        har = har_range_baseline(train, test, (HORIZON,))[[f"range_{HORIZON}", f"delta_{HORIZON}"]].to_numpy()[ok]
-        tick()
-        tuned = []
-        for model in synthetic_models:
-            tuned.append(forecast(copy.deepcopy(model).finetune(train_x, train_y, iterations=100)))
-            tick()
-        candidates = {"scratch": forecast(scratch),
-                      "synthetic_only": synthetic_pred, "finetuned": np.stack(tuned), **baselines, "har": har}
-        ranges = {n: (p[..., 0]) for n, p in candidates.items()}
-        moves = {n: (p[..., 1]) for n, p in candidates.items()}
-        base_names = ("persistence", "rolling_mean", "har")
-        rmse_ci = block_bootstrap_ci(range_true, ranges, groups=days, reference="scratch", seed=seed,
-                                     n_resamples=n_resamples)
-        best = min(base_names, key=lambda n: rmse_ci[n]["value"])
-        vs_best = block_bootstrap_ci(range_true, ranges, groups=days, reference=best, seed=seed,
-                                     n_resamples=n_resamples)
-        direction = block_bootstrap_ci(delta_true, {n: m for n, m in moves.items() if n != "har"},
-                                       metric="directional_accuracy", groups=days, seed=seed, n_resamples=n_resamples)
-        results["future_range_rmse"][str(size)] = {n: rmse_ci[n]["value"] for n in candidates}
-        results["direction_accuracy"][str(size)] = {n: direction[n]["value"] for n in direction}
+        scratch = PricePredictor(horizons=(HORIZON,), random_state=seed, target=target)
+        scored = compare_finetuning(synthetic_models, scratch, train, test, HORIZON, seed=seed,
+                                    n_resamples=n_resamples, progress=tick)
+        results["future_range_rmse"][str(size)] = {n: v["value"] for n, v in scored.rmse.items()}
+        results["direction_accuracy"][str(size)] = {n: v["value"] for n, v in scored.direction.items()}
         intervals = {}
-        for n in candidates:
-            row = {"low": rmse_ci[n]["low"], "high": rmse_ci[n]["high"]}
-            if "difference" in rmse_ci[n]:
-                row.update(minus_scratch=rmse_ci[n]["difference"], minus_scratch_low=rmse_ci[n]["difference_low"],
-                           minus_scratch_high=rmse_ci[n]["difference_high"])
-            if "difference" in vs_best[n]:
-                row.update(minus_best_baseline=vs_best[n]["difference"],
-                           minus_best_baseline_low=vs_best[n]["difference_low"],
-                           minus_best_baseline_high=vs_best[n]["difference_high"])
-            if n in direction:
-                row.update(direction_low=direction[n]["low"], direction_high=direction[n]["high"])
+        for n, r in scored.rmse.items():
+            row = {"low": r["low"], "high": r["high"]}
+            if "difference" in r:
+                row.update(minus_scratch=r["difference"], minus_scratch_low=r["difference_low"],
+                           minus_scratch_high=r["difference_high"])
+            best = scored.versus_best[n]
+            if "difference" in best:
+                row.update(minus_best_baseline=best["difference"], minus_best_baseline_low=best["difference_low"],
+                           minus_best_baseline_high=best["difference_high"])
+            if n in scored.direction:
+                row.update(direction_low=scored.direction[n]["low"], direction_high=scored.direction[n]["high"])
             intervals[n] = row
         results["intervals"][str(size)] = intervals
-        tuned_row = intervals["finetuned"]
-        beats_scratch = tuned_row["minus_scratch_high"] < 0
-        beats_best = tuned_row["minus_best_baseline_high"] < 0
-        results["verdict"][str(size)] = (
-            f"{k} real sessions: fine-tuned {'beats' if beats_scratch else 'does not beat'} scratch "
-            f"({tuned_row['minus_scratch']:+.2f} ticks [{tuned_row['minus_scratch_low']:+.2f}, "
-            f"{tuned_row['minus_scratch_high']:+.2f}]) and {'beats' if beats_best else 'does not beat'} the best "
-            f"baseline, {best} ({tuned_row['minus_best_baseline']:+.2f} "
-            f"[{tuned_row['minus_best_baseline_low']:+.2f}, {tuned_row['minus_best_baseline_high']:+.2f}]); "
-            f"goal met: {'yes' if beats_scratch and beats_best else 'no'}")
+        results["verdict"][str(size)] = scored.summary()
     state = _state_transfer(physics or PhysicsConfig(), seed, state_backend, state_epochs, PriceGenerator)
     tick()
     results["state_macro_f1"] = {"before_finetune": state["before"], "after_finetune": state["after"]}
     results["state_accuracy"] = {"before_finetune": state["accuracy_before"], "after_finetune": state["accuracy_after"]}
     results["used"] = {"horizon_bars": HORIZON, "target": target, "bar_minutes": int(minutes),
-                       "real_sessions": len(sessions),
-                       "test_sessions": n_test, "test_days": int(len(np.unique(days))),
+                       "real_sessions": len(pool) + len(held),
+                       "test_sessions": len(held), "test_days": scored.test_sessions if scored else 0,
+                       "finetune_iterations": FINETUNE_ITERATIONS,
                        "train_sessions_by_size": used_sizes, "library_seeds": seeds,
                        "archetype_days_per_library": days_per_archetype * 11, "state_backend": state_backend,
                        "intervals": "95 %, bootstrap over test days (2,000 resamples); synthetic-side errors "

@@ -38,6 +38,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import DateLike, Times
 from fracfire._validation import check_int
 from fracfire.schema import TIMEZONE
 
@@ -202,7 +203,7 @@ def _first_n(first_day: int, n: int) -> _Sessions:
 # ----------------------------------------------------------------------------- argument conversion
 
 
-def parse_timestamp(value, name: str) -> pd.Timestamp:
+def parse_timestamp(value: DateLike, name: str) -> pd.Timestamp:
     """``pd.Timestamp(value)``, with a ValueError naming ``name`` for anything unparsable or NaT."""
     try:
         stamp = pd.Timestamp(value)
@@ -288,7 +289,7 @@ def _frame(found: _Sessions) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- public API
 
 
-def sessions(start, n_sessions: int | None = None, end=None) -> pd.DataFrame:
+def sessions(start: DateLike, n_sessions: int | None = None, end: DateLike | None = None) -> pd.DataFrame:
     """The Globex sessions from the trading date of ``start`` on.
 
     Give exactly one of ``n_sessions`` (the next that many sessions) or ``end``
@@ -437,7 +438,7 @@ def bucket_label(bucket: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def minute_of_day(times) -> np.ndarray:
+def minute_of_day(times: Times) -> np.ndarray:
     """ET wall-clock minute of the day (0..1439) of each time.
 
     Parameters
@@ -479,7 +480,7 @@ def is_rth_minute(minute: np.ndarray) -> np.ndarray:
     return (minute >= RTH_OPEN_MINUTE) & (minute < RTH_CLOSE_MINUTE)
 
 
-def trading_day_number(times) -> np.ndarray:
+def trading_day_number(times: Times) -> np.ndarray:
     """Trading date of each time as days since 1970-01-01.
 
     The Globex day runs from 18:00 ET to 17:00 ET the next day, so a time
@@ -504,7 +505,7 @@ def trading_day_number(times) -> np.ndarray:
     return _rule_day(_utc_ns(times))
 
 
-def trading_day(times) -> pd.Series | np.ndarray:
+def trading_day(times: Times) -> pd.Series | np.ndarray:
     """Trading date of each time (the Globex day runs 18:00 ET to 17:00 ET next day).
 
     Parameters
@@ -530,7 +531,7 @@ def trading_day(times) -> pd.Series | np.ndarray:
     return days
 
 
-def is_trading_minute(times) -> np.ndarray:
+def is_trading_minute(times: Times) -> np.ndarray:
     """Whether each time lies inside exchange hours.
 
     A time is inside when it falls in ``[open, close)`` of a session and not in
@@ -567,7 +568,7 @@ def is_trading_minute(times) -> np.ndarray:
     return (index >= 0) & (minute < found.close[at]) & ~in_break
 
 
-def next_session_date(after) -> pd.Timestamp:
+def next_session_date(after: int | _dt.datetime) -> pd.Timestamp:
     """Trading date of the first session that opens at or after ``after``.
 
     Use it to continue generating where a previous run stopped: pass the end of
@@ -617,7 +618,7 @@ def next_session_date(after) -> pd.Timestamp:
         days *= 2
 
 
-def within_session(times, step: int = 1) -> np.ndarray:
+def within_session(times: Times, step: int = 1) -> np.ndarray:
     """Whether each bar follows the one before it within a session.
 
     Parameters
@@ -643,7 +644,7 @@ def within_session(times, step: int = 1) -> np.ndarray:
     return np.concatenate([np.zeros(min(ns.size, 1), dtype=bool), np.diff(ns) <= SESSION_BREAK.value * step])
 
 
-def number_sessions(times) -> np.ndarray:
+def number_sessions(times: Times) -> np.ndarray:
     """Number the sessions of sorted bar times from 0, from the gaps between them.
 
     A gap over :data:`SESSION_BREAK` starts a new session unless the session so

@@ -635,22 +635,28 @@ def _stream(engine, rows, decision, output: str) -> None:
 
 
 def _run_config(config: Path, kind: str) -> None:
-    from fracfire.training import FinetuneConfig, TrainConfig, load_config, run_finetune, run_training, setup_logging
-    with _clean_errors():
-        cfg = load_config(config, TrainConfig if kind == "train" else FinetuneConfig)
-        setup_logging(cfg.log_path())
-        run = run_training if kind == "train" else run_finetune
-        epochs = cfg.model.epochs if kind == "train" else cfg.epochs
-        from fracfire.training.train import _BACKEND
+    import functools
 
-        has_epochs = (_BACKEND.get(cfg.model.type) == "neural" if kind == "train"
-                      else cfg.model_type == "StateDetector")
+    from fracfire.training import FinetuneConfig, TrainConfig, load_config, run_finetune, run_training, setup_logging
+    from fracfire.training.train import _BACKEND
+
+    with _clean_errors():
+        if kind == "train":
+            train_cfg = load_config(config, TrainConfig)
+            setup_logging(train_cfg.log_path())
+            epochs, has_epochs = train_cfg.model.epochs, _BACKEND.get(train_cfg.model.type) == "neural"
+            run = functools.partial(run_training, train_cfg, config)
+        else:
+            tune_cfg = load_config(config, FinetuneConfig)
+            setup_logging(tune_cfg.log_path())
+            epochs, has_epochs = tune_cfg.epochs, tune_cfg.model_type == "StateDetector"
+            run = functools.partial(run_finetune, tune_cfg, config)
         if has_epochs:
             with progress_bar_for(f"{kind}: {config.name}", epochs) as advance:
-                result = run(cfg, config, progress=lambda done, total, loss: advance(done, total))
+                result = run(progress=lambda done, total, loss: advance(done, total))
         else:  # a forest or booster fits in one go: a spinner, not an epoch bar that never moves
             with console.status(f"{kind}: {config.name} (one fit, no epochs)"):
-                result = run(cfg, config)
+                result = run()
     import pandas as pd
 
     console.print(f"Model: [bold]{result.model_path}[/bold]; MLflow run {result.run_id}")

@@ -89,3 +89,30 @@ def test_numba_gets_a_writable_cache_when_the_package_folder_is_read_only(tmp_pa
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(tmp_path / "fracfire" / "numba")
+
+
+def test_public_functions_are_fully_annotated():
+    import importlib
+    import inspect
+
+    from scripts.make_api import LAYERS
+
+    missing = []
+    for module_name, _ in LAYERS:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isfunction(obj):
+                functions = [(name, obj)]
+            elif inspect.isclass(obj):
+                functions = [(f"{name}.{k}", v) for k, v in vars(obj).items()
+                             if inspect.isfunction(v) and (not k.startswith("_") or k == "__init__")]
+            else:
+                continue
+            for label, function in functions:
+                signature = inspect.signature(function)
+                bare = [p for p, v in signature.parameters.items() if p not in ("self", "cls")
+                        and v.annotation is inspect.Parameter.empty and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)]
+                if bare or (signature.return_annotation is inspect.Signature.empty and not label.endswith("__init__")):
+                    missing.append(f"{module_name}.{label}: {bare or 'return'}")
+    assert not missing, "public functions without annotations:\n" + "\n".join(sorted(set(missing)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -47,7 +47,8 @@ class BarSource(Protocol):
 class ArchetypeSource:
     """Days of an archetype library (see :func:`fracfire.data.build_archetypes`), labels included."""
 
-    def __init__(self, path: str | os.PathLike, archetypes: list[str] | None = None, windows=(5, 15, 60)):
+    def __init__(self, path: str | os.PathLike, archetypes: list[str] | None = None,
+                 windows: Sequence[int] = (5, 15, 60)) -> None:
         from fracfire.data.synthetic import load_archetypes
 
         self.path = Path(path)
@@ -64,7 +65,7 @@ class ArchetypeSource:
 class RealFileSource:
     """Sessions of a real bars file (no labels)."""
 
-    def __init__(self, path: str | os.PathLike, windows=(5, 15, 60), strict: bool = True):
+    def __init__(self, path: str | os.PathLike, windows: Sequence[int] = (5, 15, 60), strict: bool = True) -> None:
         from fracfire.data.real import load_continuous_contract
 
         self.path = Path(path)

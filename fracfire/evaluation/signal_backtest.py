@@ -11,6 +11,8 @@ signals close positions.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -78,8 +80,13 @@ def _position_signals(position, times: pd.Series) -> tuple[np.ndarray, ...]:
             change & (raw < 0), change & (before < 0) & (raw == 0))
 
 
-def run_signal_backtest(bars: pd.DataFrame, entries=None, exits=None, short_entries=None, short_exits=None,
-                        position=None, config: BacktestConfig | None = None) -> BacktestResult:
+Signal: TypeAlias = pd.Series | np.ndarray | Sequence
+"""One value per bar: booleans for entries and exits, -1/0/+1 (or contracts) for a position."""
+
+
+def run_signal_backtest(bars: pd.DataFrame, entries: Signal | None = None, exits: Signal | None = None,
+                        short_entries: Signal | None = None, short_exits: Signal | None = None,
+                        position: Signal | None = None, config: BacktestConfig | None = None) -> BacktestResult:
     """Backtest entry/exit signal series or a target position series.
 
     Parameters

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,8 +67,8 @@ class LiveStateEngine:
     """
 
     def __init__(self, model_path: str | os.PathLike, zone_model_path: str | os.PathLike | None = None,
-                 windows=(5, 15, 60), previous_close: float | None = None,
-                 max_future: pd.Timedelta = MAX_FUTURE, clock=None) -> None:
+                 windows: Sequence[int] = (5, 15, 60), previous_close: float | None = None,
+                 max_future: pd.Timedelta = MAX_FUTURE, clock: Callable[[], pd.Timestamp] | None = None) -> None:
         from fracfire.models import StateDetector, ZoneDetector
 
         self.model = StateDetector.load(model_path)
@@ -160,7 +161,7 @@ class LiveStateEngine:
         return feature_array(o, h, lo, c, v, d, minute, self.windows, last=True)[0]
 
     # ------------------------------------------------------------------ API
-    def update(self, bar) -> Prediction:
+    def update(self, bar: Mapping | pd.Series) -> Prediction:
         """Add one bar (``time, open, high, low, close, volume``; a dict or a Series) and predict.
 
         A bad bar (missing field, NaN, broken OHLC, non-positive volume, not

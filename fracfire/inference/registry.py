@@ -7,8 +7,10 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
+
 from fracfire._atomic import write_text_atomic
-from fracfire.models.base import MODEL_SUFFIX, ModelFileError, file_sha256
+from fracfire.models.base import MODEL_SUFFIX, BaseModel, ModelFileError, file_sha256
 
 __all__ = ["ModelRegistry"]
 
@@ -81,7 +83,7 @@ class ModelRegistry:
                                  "registered)")
         return path
 
-    def add(self, model, data: str, metrics: dict | None = None) -> Path:
+    def add(self, model: BaseModel, data: str, metrics: dict | None = None) -> Path:
         """Save ``model`` as the next version and record it; return its file."""
         versions = self.versions()
         number = len(versions) + 1
@@ -122,7 +124,7 @@ class ModelRegistry:
             registry.add(StateDetector.load(path), data=f"initial: {path}")
         return registry
 
-    def finetune_latest(self, bars, data: str, epochs: int = 5, lr: float = 1e-4) -> Path:
+    def finetune_latest(self, bars: pd.DataFrame, data: str, epochs: int = 5, lr: float = 1e-4) -> Path:
         """Fine-tune the latest ``StateDetector`` on ``bars`` and keep it as the next version.
 
         ``data`` says what the bars were (recorded in the manifest); a neural

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from fracfire._typing import Features, Horizons
 from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
 from fracfire.models.targets import future_targets
 
@@ -50,8 +51,9 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
     random_state : int
     """
 
-    def __init__(self, horizons=(1, 5, 15), target: str = "ticks", backend: str = "boosting", n_models: int = 1,
-                 max_iter: int = 150, max_depth: int = 6, learning_rate: float = 0.05, random_state: int = 42):
+    def __init__(self, horizons: Horizons = (1, 5, 15), target: str = "ticks", backend: str = "boosting",
+                 n_models: int = 1, max_iter: int = 150, max_depth: int = 6, learning_rate: float = 0.05,
+                 random_state: int = 42) -> None:
         self.horizons = horizons
         self.target = target
         self.backend = backend
@@ -106,7 +108,7 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             names = ["y"] if targets.ndim == 1 else [f"y{k}" for k in range(targets.shape[1])]
         return values, pd.DataFrame(targets.reshape(len(values), -1), columns=names)
 
-    def fit(self, X, Y) -> "PricePredictor":
+    def fit(self, X: Features, Y: pd.DataFrame) -> "PricePredictor":
         """Fit every target on features ``X``.
 
         ``Y`` is a DataFrame from :meth:`targets` (one column per horizon and
@@ -174,7 +176,7 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         out = self._predict_model(scaled)
         return out if base is None else {c: v * base for c, v in out.items()}
 
-    def predict(self, X) -> pd.DataFrame | np.ndarray:
+    def predict(self, X: Features) -> pd.DataFrame | np.ndarray:
         """Ensemble-mean forecasts plus any fine-tuned residuals.
 
         One column per target in a DataFrame when fitted on :meth:`targets`
@@ -207,7 +209,7 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             total += tree.predict(values)
             yield total / count
 
-    def finetune(self, X, Y: pd.DataFrame, iterations: int = 50,
+    def finetune(self, X: Features, Y: pd.DataFrame, iterations: int = 50,
                  validation_fraction: float = 0.2) -> "PricePredictor":
         """Learn the residuals of the current model on new data (see the class notes), early-stopped.
 
@@ -251,7 +253,7 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         self.finetune_iterations_ = chosen
         return self
 
-    def evaluate(self, X, Y: pd.DataFrame) -> dict:
+    def evaluate(self, X: Features, Y: pd.DataFrame) -> dict:
         """RMSE and MAE of every target, directional accuracy of the deltas (a dict; nothing is stored)."""
         from fracfire.evaluation.metrics import directional_accuracy, mae, rmse
 

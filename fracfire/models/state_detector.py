@@ -11,6 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fracfire._optional import require
+from fracfire._typing import Features, Labels, Progress
 from fracfire.data.features import extract_features, make_windows
 from fracfire.models import _neural
 from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
@@ -105,7 +106,8 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
                                               warm_start=True, early_stopping=False)
 
     # ------------------------------------------------------------------ API
-    def fit(self, X, y, bars: pd.DataFrame | None = None, progress=None) -> "StateDetector":
+    def fit(self, X: Features, y: Labels, bars: pd.DataFrame | None = None,
+            progress: Progress | None = None) -> "StateDetector":
         """Learn states from features ``X`` (rows in time order) and labels ``y``.
 
         ``bars`` (aligned with ``X``) also trains the neural auxiliary head."""
@@ -141,7 +143,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
     def _check_fitted(self) -> None:
         check_is_fitted(self, "classes_", msg="StateDetector is not fitted yet: call fit() or load()")
 
-    def predict_proba(self, X) -> np.ndarray | pd.DataFrame:
+    def predict_proba(self, X: Features) -> np.ndarray | pd.DataFrame:
         """Class probabilities (columns in ``classes_`` order): the confidence of each state.
 
         ``X`` is the feature matrix (an array comes back) or bars (the features
@@ -165,7 +167,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             return np.vstack(out).astype(np.float64)
         return self.estimator_.predict_proba(values)
 
-    def predict(self, X) -> np.ndarray | pd.Series:
+    def predict(self, X: Features) -> np.ndarray | pd.Series:
         """Most likely state of every row (a Series named ``state`` indexed by time when ``X`` is bars)."""
         X, times = self._from_bars(X)
         proba = self.predict_proba(X)  # first: it says so when the model is not fitted
@@ -173,7 +175,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         return states if times is None else pd.Series(states, index=times, name="state")
 
     def finetune(self, real_bars: pd.DataFrame, epochs: int = 10, lr: float = 1e-4,
-                 features: pd.DataFrame | None = None, labels=None, progress=None,
+                 features: pd.DataFrame | None = None, labels: Labels | None = None, progress: Progress | None = None,
                  validation_fraction: float = 0.2) -> "StateDetector":
         """Adapt to real bars (no state labels needed; see the class notes), early-stopped.
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import Horizons
+
 __all__ = ["BASELINES", "HAR_WINDOWS", "baseline_predictions", "future_targets", "har_range_baseline"]
 
 BASELINES = ("persistence", "rolling_mean", "har")
@@ -25,7 +27,7 @@ def _future_extreme(values: np.ndarray, h: int, fn) -> np.ndarray:
     return out
 
 
-def future_targets(bars: pd.DataFrame, horizons=(1, 5, 15)) -> pd.DataFrame:
+def future_targets(bars: pd.DataFrame, horizons: Horizons = (1, 5, 15)) -> pd.DataFrame:
     """Per bar and horizon ``h``: ``delta_h`` = close in ``h`` bars minus close now
     (ticks) and ``range_h`` = high minus low over the next ``h`` bars (ticks).
     NaN where fewer than ``h`` bars follow (and across ``day_id`` boundaries)."""
@@ -48,7 +50,8 @@ def future_targets(bars: pd.DataFrame, horizons=(1, 5, 15)) -> pd.DataFrame:
     return pd.DataFrame(out, index=bars.index)
 
 
-def baseline_predictions(bars: pd.DataFrame, horizons=(1, 5, 15), window: int = 60) -> dict[str, pd.DataFrame]:
+def baseline_predictions(bars: pd.DataFrame, horizons: Horizons = (1, 5, 15),
+                         window: int = 60) -> dict[str, pd.DataFrame]:
     """The honest baselines, in the columns of :func:`future_targets`.
 
     * ``persistence``: the last ``h`` bars repeat: ``delta_h`` is the last
@@ -80,8 +83,8 @@ def _har_design(bars: pd.DataFrame, h: int, windows=HAR_WINDOWS) -> np.ndarray:
     return np.column_stack([past.to_numpy(), *(past.rolling(w, min_periods=1).mean().to_numpy() for w in windows)])
 
 
-def har_range_baseline(train: pd.DataFrame, test: pd.DataFrame, horizons=(15,),
-                       windows=HAR_WINDOWS) -> pd.DataFrame:
+def har_range_baseline(train: pd.DataFrame, test: pd.DataFrame, horizons: Horizons = (15,),
+                       windows: tuple[int, int] = HAR_WINDOWS) -> pd.DataFrame:
     """A HAR-style forecast of the future range, the baseline a volatility forecaster would use.
 
     Corsi's heterogeneous autoregression applied to bar ranges: the next

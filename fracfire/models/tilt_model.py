@@ -34,6 +34,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fracfire._optional import require
+from fracfire._typing import Features
 from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
 from fracfire.schema import TICK_SIZE
 
@@ -110,7 +111,7 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         self.random_state = random_state
 
     # ------------------------------------------------------------------ training
-    def fit(self, X, y, aux=None) -> "TiltModel":
+    def fit(self, X: Features, y: np.ndarray, aux: np.ndarray | None = None) -> "TiltModel":
         """Train from scratch on features ``X`` and targets ``y`` (and the known tilts ``aux``, if any)."""
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         if aux is not None:
@@ -129,7 +130,7 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         self.fine_tuned_examples_ = 0
         return self
 
-    def fine_tune(self, X, y) -> "TiltModel":
+    def fine_tune(self, X: Features, y: np.ndarray) -> "TiltModel":
         """Continue training on real examples, anchored to the current weights (see the module notes)."""
         check_is_fitted(self, "network_")
         self._check_tick_size()
@@ -216,14 +217,14 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
             out = self._net()(torch.from_numpy((X - self.x_mean_) / self.x_scale_))
         return out.numpy().astype(np.float64)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Features) -> np.ndarray:
         """Forecast mean of the target (log range to come relative to its median at that time)."""
         return self._outputs(X)[:, 0]
 
-    def predict_spread(self, X) -> np.ndarray:
+    def predict_spread(self, X: Features) -> np.ndarray:
         """Standard deviation the model expects of its own error, per example."""
         return self.spread_scale_ * np.exp(0.5 * np.clip(self._outputs(X)[:, 1], _MIN_LOG_VAR, _MAX_LOG_VAR))
 
-    def predict_tilt(self, X) -> np.ndarray:
+    def predict_tilt(self, X: Features) -> np.ndarray:
         """The auxiliary output: the mean log volatility tilt expected over the rest of the session."""
         return self._outputs(X)[:, 2]

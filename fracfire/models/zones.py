@@ -19,9 +19,12 @@ what follows the bars it flags.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import Features, Horizons
 from fracfire.models.state_detector import StateDetector
 
 __all__ = ["ZONE_KINDS", "ZoneDetector", "evaluate_zones", "label_high_prob_zones"]
@@ -86,7 +89,7 @@ class ZoneDetector(StateDetector):
     probability that a bar is in any zone. Fine-tuning works as for states.
     """
 
-    def zone_proba(self, X) -> np.ndarray:
+    def zone_proba(self, X: Features) -> np.ndarray:
         """Probability of every row being in some zone (1 - P(``none``))."""
         proba = self.predict_proba(X)
         none = np.flatnonzero(self.classes_ == "none")
@@ -137,8 +140,8 @@ def _day_block_lifts(values: np.ndarray, flagged: np.ndarray, bucket: np.ndarray
             float(point[4]), float(m_low), float(m_high))
 
 
-def evaluate_zones(bars: pd.DataFrame, zone_proba: np.ndarray, threshold: float = 0.5, horizons=(15, 30),
-                   setup_outcomes=None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def evaluate_zones(bars: pd.DataFrame, zone_proba: np.ndarray, threshold: float = 0.5, horizons: Horizons = (15, 30),
+                   setup_outcomes: Sequence | None = None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """What follows flagged bars, against all other bars, on (real) bars without labels.
 
     Per horizon: the forward range (ticks) and the absolute directional move

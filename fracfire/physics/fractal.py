@@ -40,6 +40,7 @@ import pandas as pd
 import yaml
 
 from fracfire._atomic import write_text_atomic
+from fracfire._typing import DateLike, SeedLike
 from fracfire._validation import check_keys, check_real
 from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.exceptions import ConfigError
@@ -306,7 +307,7 @@ class FractalStateManager:
     ['day_state', 'hour_state']
     """
 
-    def __init__(self, seed=None, config: FractalConfig | None = None, day_state: DayState | None = None,
+    def __init__(self, seed: SeedLike = None, config: FractalConfig | None = None, day_state: DayState | None = None,
                  direction: int | None = None) -> None:
         if config is not None and not isinstance(config, FractalConfig):
             raise TypeError(f"config must be a FractalConfig; got {type(config).__name__}")
@@ -344,7 +345,7 @@ class FractalStateManager:
         self._pending_day = self._draw_day(self._rng.random())
         return self._pending_day
 
-    def update(self, timestamp) -> tuple[DayState, HourState, MarketState]:
+    def update(self, timestamp: DateLike) -> tuple[DayState, HourState, MarketState]:
         """States in force at ``timestamp`` (plans the day on first use after
         :meth:`initialize_day` or when the date changes)."""
         ts = pd.Timestamp(timestamp)

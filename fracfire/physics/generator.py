@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import DateLike
 from fracfire._validation import check_int, check_real
 from fracfire.calendar import MINUTES_PER_DAY, number_sessions
 from fracfire.physics import _plan, schedule
@@ -189,7 +190,7 @@ class PriceGenerator:
     # ------------------------------------------------------------------ public API
     def generate_bar(
         self,
-        timestamp,
+        timestamp: DateLike,
         state: MarketState = MarketState.RANGING,
         custom_state_config: StateConfig | None = None,
     ) -> dict:
@@ -222,7 +223,7 @@ class PriceGenerator:
 
     def generate_day(
         self,
-        start_date,
+        start_date: DateLike,
         state_sequence: Sequence[tuple[int, StateLike]] | None = None,
         auto_transition: bool = True,
         segment_length: int | None = None,
@@ -291,7 +292,7 @@ class PriceGenerator:
 
     def generate_days(
         self,
-        start_date,
+        start_date: DateLike | None,
         n_days: int,
         state_sequence: Sequence[tuple[int, StateLike]] | None = None,
         auto_transition: bool = True,
@@ -358,9 +359,9 @@ class PriceGenerator:
 
     def generate_paths(
         self,
-        start,
+        start: DateLike,
         n_paths: int,
-        end=None,
+        end: DateLike = None,
         driver: StateDriver | None = None,
         auto_transition: bool = True,
         progress: Progress | None = None,

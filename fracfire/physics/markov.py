@@ -14,15 +14,20 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from fracfire._atomic import write_text_atomic
+from fracfire._typing import SeedLike
 from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.exceptions import ConfigError
 from fracfire.physics.driver import DayPlan
 from fracfire.physics.states import MarketState
+
+if TYPE_CHECKING:
+    from fracfire.physics.config import PhysicsConfig
 
 __all__ = ["MarkovStateDriver", "infer_states", "state_features"]
 
@@ -111,7 +116,7 @@ class MarkovStateDriver:
             raise RuntimeError("MarkovStateDriver is not fitted yet: call fit() or load()")
 
     # ------------------------------------------------------------------ sampling
-    def sample(self, n_minutes: int, random_state=None, start_state: int | None = None) -> np.ndarray:
+    def sample(self, n_minutes: int, random_state: SeedLike = None, start_state: int | None = None) -> np.ndarray:
         """``n_minutes`` state codes (indices into ``tuple(MarketState)``)."""
         self._check_fitted()
         rng = np.random.default_rng(random_state)
@@ -128,7 +133,7 @@ class MarkovStateDriver:
             state = int(rng.choice(7, p=row)) if row.sum() > 0 else state
         return out
 
-    def generate_sequence(self, n_days: int = 1, random_state=None) -> list[list[tuple[int, MarketState]]]:
+    def generate_sequence(self, n_days: int = 1, random_state: SeedLike = None) -> list[list[tuple[int, MarketState]]]:
         """One ``state_sequence`` (``[(minute_offset, MarketState), ...]``) per day."""
         codes = self.sample(n_days * MINUTES_PER_DAY, random_state)
         sequences = []
@@ -249,7 +254,8 @@ def _reference_classifier(physics, seed: int, volume: bool = True, bar_minutes: 
     return LinearDiscriminantAnalysis().fit(state_features(mixed, volume=volume), _codes(mixed["state"]))
 
 
-def infer_states(real_bars: pd.DataFrame, n_regimes: int = 5, seed: int = 0, physics=None) -> pd.Series:
+def infer_states(real_bars: pd.DataFrame, n_regimes: int = 5, seed: int = 0,
+                 physics: PhysicsConfig | None = None) -> pd.Series:
     """Label real bars with MarketStates through a Gaussian HMM.
 
     A ``GaussianHMM`` (diagonal covariances) is fitted on :func:`state_features`

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from fracfire.schema import format_price, is_price_column
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["DaySummary", "compare_states", "print_summary", "summarize_day"]
 
@@ -181,7 +185,7 @@ def _table(title: str, frame: pd.DataFrame):
     return table
 
 
-def print_summary(summary: DaySummary, verbose: bool = False, console=None) -> None:
+def print_summary(summary: DaySummary, verbose: bool = False, console: Console | None = None) -> None:
     """Print a :class:`DaySummary` as rich tables.
 
     Parameters

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import SeedLike
 from fracfire.physics import PhysicsConfig, PriceGenerator
 from fracfire.schema import TICK_SIZE
 
@@ -27,7 +28,7 @@ def align_to_calendar(bars: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
     return out
 
 
-def synthetic_like(real: pd.DataFrame, physics: PhysicsConfig | None = None, seed=0,
+def synthetic_like(real: pd.DataFrame, physics: PhysicsConfig | None = None, seed: SeedLike = 0,
                    **generate) -> pd.DataFrame:
     """FracFire bars with exactly the bars of ``real`` (same times, same bar size).
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import Progress
 from fracfire.realism.discriminator import discriminate
 from fracfire.realism.peers import PEERS
 from fracfire.realism.scorecard import DEFAULT_TIMEFRAMES, headline_facts, realism_report
@@ -115,7 +117,8 @@ class GeneratorComparison:
 
 def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | None = None,
                        peers: bool = True, train_fraction: float = 0.6, seeds: tuple[int, ...] = (0,),
-                       timeframes=DEFAULT_TIMEFRAMES, progress=None) -> GeneratorComparison:
+                       timeframes: Sequence[str] = DEFAULT_TIMEFRAMES,
+                       progress: Progress | None = None) -> GeneratorComparison:
     """Score FracFire configs and the peers on the later slice of ``real``.
 
     Peers are fitted on the earlier slice; every generator produces bars on the

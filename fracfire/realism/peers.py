@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import SeedLike
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_of_day, number_sessions, within_session
 from fracfire.schema import TICK_SIZE, bars_frame, has_volume
 
@@ -122,7 +123,7 @@ def _train_returns(train: pd.DataFrame) -> np.ndarray:
     return r[keep]
 
 
-def gbm_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed=0) -> pd.DataFrame:
+def gbm_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed: SeedLike = 0) -> pd.DataFrame:
     """Geometric Brownian motion (zero drift) with the real bar volatility."""
     rng = np.random.default_rng(seed)
     sigma = float(np.std(_train_returns(train)))
@@ -144,7 +145,7 @@ def _garch_t(returns: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.
     return sim["data"].to_numpy() / BASIS_POINTS, sim["volatility"].to_numpy() / BASIS_POINTS
 
 
-def garch_t_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed=0) -> pd.DataFrame:
+def garch_t_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed: SeedLike = 0) -> pd.DataFrame:
     """GARCH(1,1) with Student-t innovations, zero mean, fitted with ``arch`` on the real
     bar returns and simulated with its own conditional volatility."""
     rng = np.random.default_rng(seed)
@@ -167,7 +168,7 @@ def intraday_scale(train: pd.DataFrame) -> pd.Series:
 
 
 def garch_t_deseasonalised_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float,
-                                seed=0) -> pd.DataFrame:
+                                seed: SeedLike = 0) -> pd.DataFrame:
     """GARCH(1,1)-t fitted on deseasonalised returns: the peer a volatility modeller would
     actually fit to intraday bars.
 
@@ -189,7 +190,7 @@ def garch_t_deseasonalised_bars(train: pd.DataFrame, calendar: pd.Series, start_
     return bars_from_returns(calendar, returns * season, sigma * season, start_price, _volume_profile(train), rng)
 
 
-def bootstrap_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed=0) -> pd.DataFrame:
+def bootstrap_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed: SeedLike = 0) -> pd.DataFrame:
     """Stationary block bootstrap (``arch.bootstrap``) of real bar returns, block length
     from ``optimal_block_length``; the intrabar volatility is the real bar volatility
     of the bar's 30-minute bucket (``sqrt(pi / 2)`` times its mean ``|r|``)."""

@@ -17,6 +17,7 @@ volume row is skipped).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -127,7 +128,7 @@ def _at(cache: dict[int, pd.DataFrame], minutes: int) -> pd.DataFrame:
     return cache[minutes]
 
 
-def compute_facts(bars: pd.DataFrame, timeframes=DEFAULT_TIMEFRAMES) -> dict:
+def compute_facts(bars: pd.DataFrame, timeframes: Sequence[str] = DEFAULT_TIMEFRAMES) -> dict:
     """Everything the scorecard compares, computed once per source.
 
     Parameters
@@ -359,7 +360,7 @@ def _met(fact: str, synthetic: float, difference: float) -> bool | None:
     return bool((difference if kind == "curve" else abs(difference)) <= tol)
 
 
-def headline_facts(report) -> pd.DataFrame:
+def headline_facts(report: RealismReport | pd.DataFrame | Sequence[RealismReport | pd.DataFrame]) -> pd.DataFrame:
     """The facts the realism goals are stated in, with pass/fail (see :data:`GOALS`).
 
     Parameters
@@ -523,7 +524,7 @@ def _notes(real: dict, synthetic: dict) -> list[str]:
     return notes
 
 
-def realism_report(real: pd.DataFrame, synthetic: pd.DataFrame, timeframes=DEFAULT_TIMEFRAMES,
+def realism_report(real: pd.DataFrame, synthetic: pd.DataFrame, timeframes: Sequence[str] = DEFAULT_TIMEFRAMES,
                    discriminator: bool = True, seed: int = 0, day_discriminator: bool = True) -> RealismReport:
     """Score how real ``synthetic`` bars look next to ``real`` bars.
 

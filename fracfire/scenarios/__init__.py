@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fracfire._typing import DateLike
 from fracfire.scenarios.conditioning import FEATURE_NAMES, activity_profile, cut_features
 from fracfire.scenarios.policy import HORIZONS, ScenarioPolicy
 from fracfire.scenarios.result import QUANTILES, ScenarioResult
@@ -19,7 +20,8 @@ __all__ = ["FEATURE_NAMES", "HORIZONS", "QUANTILES", "ScenarioPolicy", "Scenario
            "cut_features", "scenarios"]
 
 
-def scenarios(history: pd.DataFrame, n: int = 1000, horizon="rest-of-session", seed: int = 0, cut=None,
+def scenarios(history: pd.DataFrame, n: int = 1000, horizon: int | str = "rest-of-session", seed: int = 0,
+              cut: DateLike | None = None,
               policy: ScenarioPolicy | None = None, fit_bars: pd.DataFrame | None = None) -> ScenarioResult:
     """``n`` labelled continuations of a real ``history``.
 

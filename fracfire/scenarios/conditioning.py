@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import DateLike
 from fracfire.calendar import (
     INTRADAY_BUCKET_MINUTES,
     INTRADAY_BUCKETS,
@@ -195,7 +196,8 @@ def wall_offset(ts: pd.Timestamp) -> pd.Timedelta:
     return ts.tz_convert("America/New_York").tz_localize(None) - pd.Timestamp(int(day), unit="D")
 
 
-def cut_features(history: pd.DataFrame, cut, profile: np.ndarray, session_minutes: float = 1380.0) -> np.ndarray:
+def cut_features(history: pd.DataFrame, cut: DateLike, profile: np.ndarray,
+                 session_minutes: float = 1380.0) -> np.ndarray:
     """Features (:data:`FEATURE_NAMES`) of ``history`` before ``cut``, in units of ``profile``.
 
     Parameters

@@ -41,13 +41,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from fracfire._typing import DateLike, Progress
 from fracfire._validation import check_int
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, MINUTES_PER_DAY, minute_of_day, trading_day_number
 from fracfire.physics.config import PhysicsConfig
+from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex, activity_profile, persistence
 
 if TYPE_CHECKING:
-    from fracfire.physics import PriceGenerator
-from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex, activity_profile, persistence
+    from fracfire.models import TiltModel
+    from fracfire.physics import MarketState, PriceGenerator, Tilt
+    from fracfire.scenarios.result import ScenarioResult
 
 __all__ = ["HORIZONS", "LIBRARY_SESSIONS", "TRAINING_CUTS", "ScenarioPolicy", "cut_on", "parse_horizon", "path_minutes",
            "split_at", "start_price", "training_examples"]
@@ -108,7 +111,8 @@ def parse_horizon(text):
     return text
 
 
-def split_at(bars: pd.DataFrame, at, horizon) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, object]:
+def split_at(bars: pd.DataFrame, at: DateLike, horizon: int | str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp,
+                                                                            int | str]:
     """History before the cut ``at``, the bars after it up to the horizon (empty if the file stops), the cut.
 
     Raises ``ValueError`` naming the cut when it falls outside the bars or
@@ -185,7 +189,7 @@ class ScenarioPolicy:
         (standard deviation, log range; contiguous folds).
     """
 
-    def __init__(self, physics: PhysicsConfig | None = None, level_model=None,
+    def __init__(self, physics: PhysicsConfig | None = None, level_model: TiltModel | None = None,
                  library_sessions: int = LIBRARY_SESSIONS, pretrain_sessions: int = PRETRAIN_SESSIONS,
                  seed: int = 0) -> None:
         self.physics = physics
@@ -306,7 +310,7 @@ class ScenarioPolicy:
         self._windows[key] = result
         return result
 
-    def _profile_tilt(self, minutes: pd.DatetimeIndex, log_multiplier: float, states: bool):
+    def _profile_tilt(self, minutes: pd.DatetimeIndex, log_multiplier: float, states: bool) -> Tilt:
         """The market's intraday profile over the engine's, times ``exp(log_multiplier)``."""
         from fracfire.physics.tilt import Tilt
 
@@ -346,13 +350,13 @@ class ScenarioPolicy:
         found = pd.Series(p / p.sum(), index=self.state_classifier_.classes_)
         return found.reindex(order, fill_value=0.0)
 
-    def state_at(self, history: pd.DataFrame):
+    def state_at(self, history: pd.DataFrame) -> MarketState:
         """The most probable MarketState in force at the end of ``history``."""
         from fracfire.physics import MarketState
 
         return MarketState(self.state_probabilities(history).idxmax())
 
-    def tilt(self, cut: pd.Timestamp, end: pd.Timestamp, log_level: float, states: bool):
+    def tilt(self, cut: pd.Timestamp, end: pd.Timestamp, log_level: float, states: bool) -> Tilt:
         """The volatility tilt whose paths' median log range over ``cut``..``end`` is the market's plus
         ``log_level``."""
         window = self.window(cut, end, states)
@@ -409,8 +413,9 @@ class ScenarioPolicy:
                              f"this policy was fitted on (allowed 1/{MAX_ACTIVITY_RATIO:g} to {MAX_ACTIVITY_RATIO:g}): "
                              "is it another instrument or price scale? Fit the policy on bars of the same instrument")
 
-    def simulate(self, history: pd.DataFrame, n: int, horizon="rest-of-session", seed=0, cut=None,
-                 conditioned: bool = True, states: bool = True, progress=None):
+    def simulate(self, history: pd.DataFrame, n: int, horizon: int | str = "rest-of-session", seed: int = 0,
+                 cut: DateLike | None = None, conditioned: bool = True, states: bool = True,
+                 progress: Progress | None = None) -> ScenarioResult:
         """``n`` continuations of ``history`` (see :func:`fracfire.scenarios.scenarios`)."""
         from fracfire import calendar
         from fracfire.physics import MarketState, PriceGenerator

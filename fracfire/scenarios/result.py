@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -82,7 +83,7 @@ class ScenarioResult:
         out["range"] = out["high"] - out["low"]
         return out
 
-    def quantiles(self, q=QUANTILES) -> pd.DataFrame:
+    def quantiles(self, q: Sequence[float] = QUANTILES) -> pd.DataFrame:
         """Quantiles of the close, the high and low to come and the range to come (rows: quantiles)."""
         return self.outcomes.quantile(list(q))
 

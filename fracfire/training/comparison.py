@@ -16,6 +16,7 @@ difference to ``scratch`` and to the best baseline has one too.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,7 +123,8 @@ class FinetuneComparison:
 
 def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor, train: pd.DataFrame,
                        test: pd.DataFrame, horizon: int, seed: int = 0, n_resamples: int = 2000,
-                       tuned: list[PricePredictor] | None = None, progress=None) -> FinetuneComparison:
+                       tuned: list[PricePredictor] | None = None,
+                       progress: Callable[[], None] | None = None) -> FinetuneComparison:
     """Score pre-trained, fine-tuned, scratch and baseline forecasts of ``horizon`` bars on ``test``.
 
     Parameters

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field
 
@@ -88,6 +88,9 @@ def resolve_path(path: str, kind: Literal["data", "out"]) -> Path:
     return p if p.is_absolute() or not base else Path(base) / p
 
 
-def load_config(path: str | os.PathLike, kind: type[StrictModel]):
+ConfigT = TypeVar("ConfigT", bound=StrictModel)
+
+
+def load_config(path: str | os.PathLike, kind: type[ConfigT]) -> ConfigT:
     """Read and validate a YAML config; errors name the key and the file."""
     return validate(kind, read_yaml(path), path)

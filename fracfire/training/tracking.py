@@ -7,7 +7,9 @@ import logging
 import logging.handlers
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from fracfire._optional import require
 
@@ -47,7 +49,7 @@ def _uri(uri: str | None) -> str:
 
 
 @contextlib.contextmanager
-def tracking_run(experiment: str, run_name: str, uri: str | None = None):
+def tracking_run(experiment: str, run_name: str, uri: str | None = None) -> Iterator[Any]:
     """An MLflow run (local ``./mlruns`` unless ``uri`` or ``$MLFLOW_TRACKING_URI`` says otherwise).
 
     The run is opened before the caller's work starts, so an unusable tracking

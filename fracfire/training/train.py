@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire._optional import require
+from fracfire._typing import Progress
 from fracfire.data.features import extract_features
 from fracfire.training.config import DataConfig, FinetuneConfig, TrainConfig, resolve_path
 from fracfire.training.tracking import tracking_run
@@ -102,7 +103,7 @@ def _log_run(config, config_path: Path | None, model, history, metrics, model_pa
     mlflow.log_artifact(str(model_path))
 
 
-def run_training(config: TrainConfig, config_path: Path | None = None, progress=None) -> RunResult:
+def run_training(config: TrainConfig, config_path: Path | None = None, progress: Progress | None = None) -> RunResult:
     """Pre-train the configured model; validate on the last ``validation_split`` of the bars."""
     from fracfire.models import PricePredictor, StateDetector
 
@@ -135,7 +136,8 @@ def run_training(config: TrainConfig, config_path: Path | None = None, progress=
         return RunResult(path, metrics, run.info.run_id)
 
 
-def run_finetune(config: FinetuneConfig, config_path: Path | None = None, progress=None) -> RunResult:
+def run_finetune(config: FinetuneConfig,
+                 config_path: Path | None = None, progress: Progress | None = None) -> RunResult:
     """Fine-tune a saved model on the configured bars; validate on their last slice."""
     from fracfire.models import PricePredictor, StateDetector
 

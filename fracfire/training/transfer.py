@@ -33,17 +33,23 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from fracfire._atomic import write_text_atomic
 from fracfire._optional import require
+from fracfire._typing import Progress
 from fracfire.data.features import extract_features
 from fracfire.evaluation.metrics import confusion_matrix, macro_f1
 from fracfire.models import PricePredictor, StateDetector
 from fracfire.training.comparison import FINETUNE_ITERATIONS, compare_finetuning, split_sessions
+
+if TYPE_CHECKING:
+    from fracfire.physics import PhysicsConfig
 
 __all__ = ["HORIZON", "transfer_experiment"]
 
@@ -67,9 +73,10 @@ def _library(out: Path, days_per_archetype: int, seed: int, physics, minutes: in
     return bars
 
 
-def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None, sizes=(2, 5, 10, "all"),
+def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics: PhysicsConfig | None = None,
+                        sizes: Sequence[int | str] = (2, 5, 10, "all"),
                         seed: int = 0, days_per_archetype: int = 10, state_backend: str = "forest",
-                        state_epochs: int = 4, tracking_uri: str | None = None, progress=None,
+                        state_epochs: int = 4, tracking_uri: str | None = None, progress: Progress | None = None,
                         seeds: int = 5, n_resamples: int = 2000, target: str = "ticks") -> dict:
     """Run the experiment and write ``transfer.json`` and ``transfer.md`` to ``out_dir``.
 

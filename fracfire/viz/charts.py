@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from fracfire._atomic import atomic_path
 from fracfire.viz import _draw
 from fracfire.viz.config import SESSION_COLORS, STATE_COLORS, ChartConfig
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["ChartVisualizer", "new_figure", "quick_chart", "save_figure"]
 
@@ -36,14 +41,14 @@ def new_figure(figsize, dpi, rows: int = 1, height_ratios=None, sharex: bool = T
     return fig, list(axes[:, 0])
 
 
-def save_figure(fig, path: str | os.PathLike, dpi: int | None = None) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int | None = None) -> Path:
     """Save ``fig`` atomically; the format follows the suffix (``.png``, ``.svg``, ``.pdf``)."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("png", "svg", "pdf", "jpg", "jpeg"):
         raise ValueError(f"save_path must end in .png, .svg, .pdf or .jpg; got {str(path)!r}")
     # zlib level 3 instead of 6: PNG encoding was half the render time, files grow ~10%.
-    extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, **extra)
     return path
@@ -92,7 +97,7 @@ class ChartVisualizer:
         self.config = config
 
     def create_chart(self, df: pd.DataFrame, title: str | None = None,
-                     save_path: str | os.PathLike | None = None):
+                     save_path: str | os.PathLike | None = None) -> Figure:
         """Draw ``df`` as candles, with volume, state changes and session shading.
 
         Parameters
@@ -121,7 +126,7 @@ class ChartVisualizer:
             save_figure(fig, save_path, cfg.dpi)
         return fig
 
-    def draw(self, df: pd.DataFrame, price_ax, volume_ax=None, title: str | None = None) -> int:
+    def draw(self, df: pd.DataFrame, price_ax: Axes, volume_ax: Axes | None = None, title: str | None = None) -> int:
         """Draw ``df`` onto existing axes (price, and volume when given and configured).
 
         Used by :meth:`create_chart`, and to compose several charts in one figure.
@@ -148,7 +153,7 @@ class ChartVisualizer:
                                           cfg.max_state_labels)
         if handles:
             # Above the plot, beside the title: inside it, the legend hid candles and state labels.
-            width_in = price_ax.figure.get_size_inches()[0]
+            width_in = price_ax.figure.get_size_inches()[0]  # type: ignore[union-attr]  # an axes drawn has a figure
             per_row = max(4, min(len(handles), int(width_in * 0.6)))
             price_ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8,
                             ncols=per_row, frameon=False, borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
@@ -169,7 +174,7 @@ class ChartVisualizer:
 
 def quick_chart(df: pd.DataFrame, title: str | None = None,
                 save_path: str | os.PathLike | None = None, show_state_changes: bool = True,
-                show_session_changes: bool = True, timeframe: str | None = None, **config):
+                show_session_changes: bool = True, timeframe: str | None = None, **config: Any) -> Figure:
     """Chart ``df`` in one call (see :class:`ChartVisualizer` and :class:`ChartConfig`).
 
     Returns

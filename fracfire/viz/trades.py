@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,9 @@ from matplotlib.lines import Line2D
 from fracfire.viz import _draw
 from fracfire.viz.charts import _check_frame, new_figure, save_figure
 from fracfire.viz.config import ChartConfig
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["OUTCOME_COLORS", "plot_trades", "trade_records"]
 
@@ -62,7 +66,7 @@ def trade_records(outcomes: Iterable) -> pd.DataFrame:
 
 
 def plot_trades(df_1m: pd.DataFrame, outcomes: Iterable, save_path: str | os.PathLike | None = None,
-                title: str | None = None, config: ChartConfig | None = None):
+                title: str | None = None, config: ChartConfig | None = None) -> Figure:
     """Draw trades over one-minute candles.
 
     Entry markers (triangles up for longs, down for shorts) are coloured by

@@ -30,14 +30,20 @@ nanoseconds since 1970-01-01 (the form :func:`session_minutes` returns).
 from __future__ import annotations
 
 import datetime as _dt
-import functools
-import importlib.resources
 import numbers
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from fracfire._globex_table import (
+    _EPOCH,
+    GLOBEX_CALENDAR,
+    _first_n,
+    _library,
+    _Sessions,
+    _span,
+    _table,
+)
 from fracfire._typing import DateLike, Times
 from fracfire._validation import check_int
 from fracfire.schema import TIMEZONE
@@ -69,7 +75,6 @@ __all__ = [
 ]
 
 MINUTES_PER_DAY = 1440
-GLOBEX_CALENDAR = "CME_Equity"
 RTH_OPEN_MINUTE = 9 * 60 + 30  # 09:30 ET, regular trading hours open
 RTH_CLOSE_MINUTE = 16 * 60  # 16:00 ET, regular trading hours close
 SESSION_OPEN_MINUTE = 18 * 60  # 18:00 ET, Globex open of the next trading date
@@ -86,119 +91,6 @@ _NS_PER_MINUTE = 60_000_000_000
 _NS_PER_DAY = MINUTES_PER_DAY * _NS_PER_MINUTE
 _DAY_SHIFT_NS = (MINUTES_PER_DAY - SESSION_OPEN_MINUTE) * _NS_PER_MINUTE  # 18:00 ET -> next midnight
 _NAT = np.iinfo(np.int64).min
-
-# The shipped table covers sessions whose trading date lies in this range (inclusive).
-_TABLE_FILE = "globex_sessions.csv.gz"
-_TABLE_FIRST = _dt.date(2000, 1, 1)
-_TABLE_LAST = _dt.date(2035, 12, 31)
-_EPOCH = _dt.date(1970, 1, 1)
-_TABLE_FIRST_DAY = (_TABLE_FIRST - _EPOCH).days
-_TABLE_LAST_DAY = (_TABLE_LAST - _EPOCH).days
-
-
-class _Sessions(NamedTuple):
-    """Sessions as parallel int64 arrays: trading day number and UTC epoch minutes.
-
-    A session without a break has ``break_start == break_end == close``.
-    """
-
-    day: np.ndarray
-    open: np.ndarray
-    break_start: np.ndarray
-    break_end: np.ndarray
-    close: np.ndarray
-
-    def take(self, index) -> _Sessions:
-        return _Sessions(*(column[index] for column in self))
-
-
-# ----------------------------------------------------------------------------- table and library
-
-
-def _from_schedule(schedule: pd.DataFrame) -> _Sessions:
-    """Convert a ``pandas_market_calendars`` schedule to :class:`_Sessions`.
-
-    Empty breaks (``break_start == break_end``, as the library reports after the
-    halt was removed and on early closes) and breaks outside the session become
-    "no break".
-    """
-    if schedule.empty:
-        empty = np.zeros(0, dtype=np.int64)
-        return _Sessions(empty, empty, empty, empty, empty)
-
-    def minutes(name: str) -> np.ndarray:
-        values = schedule[name].dt.tz_convert(None).to_numpy()
-        return values.astype("datetime64[m]").astype(np.int64)
-
-    day = schedule.index.to_numpy().astype("datetime64[D]").astype(np.int64)
-    open_, close = minutes("market_open"), minutes("market_close")
-    if "break_start" in schedule and "break_end" in schedule:
-        start, end = minutes("break_start"), minutes("break_end")
-        real = (start < end) & (start >= open_) & (end <= close)
-        start, end = np.where(real, start, close), np.where(real, end, close)
-    else:
-        start, end = close.copy(), close.copy()
-    return _Sessions(day, open_, start, end, close)
-
-
-@functools.cache
-def _library_calendar():
-    import pandas_market_calendars as pmc
-
-    return pmc.get_calendar(GLOBEX_CALENDAR)
-
-
-def _library(first_day: int, last_day: int) -> _Sessions:
-    """Sessions with trading day numbers in ``[first_day, last_day]``, from the library."""
-    first = np.datetime64(int(first_day), "D").astype(str)
-    last = np.datetime64(int(last_day), "D").astype(str)
-    return _from_schedule(_library_calendar().schedule(start_date=first, end_date=last))
-
-
-@functools.cache
-def _table() -> _Sessions:
-    """The shipped session table, read once."""
-    resource = importlib.resources.files("fracfire").joinpath("_data", _TABLE_FILE)
-    with resource.open("rb") as handle:
-        frame = pd.read_csv(handle, compression="gzip", comment="#")
-    close = frame["close"].to_numpy(dtype=np.int64)
-
-    def optional(name: str) -> np.ndarray:
-        values = frame[name].to_numpy(dtype=np.float64)  # blank -> NaN; minutes fit a float exactly
-        return np.where(np.isnan(values), close, values).astype(np.int64)
-
-    day = frame["trading_date"].to_numpy(dtype=str).astype("datetime64[D]").astype(np.int64)
-    table = _Sessions(day, frame["open"].to_numpy(dtype=np.int64), optional("break_start"),
-                      optional("break_end"), close)
-    for column in table:
-        column.flags.writeable = False
-    return table
-
-
-def _span(first_day: int, last_day: int) -> _Sessions:
-    """Sessions with trading day numbers in ``[first_day, last_day]``, from the table when it covers them."""
-    if _TABLE_FIRST_DAY <= first_day and last_day <= _TABLE_LAST_DAY:
-        table = _table()
-        lo = np.searchsorted(table.day, first_day, side="left")
-        hi = np.searchsorted(table.day, last_day, side="right")
-        return table.take(slice(lo, hi))
-    return _library(first_day, last_day)
-
-
-def _first_n(first_day: int, n: int) -> _Sessions:
-    """The first ``n`` sessions with trading day number ``>= first_day``."""
-    if first_day >= _TABLE_FIRST_DAY:
-        table = _table()
-        lo = int(np.searchsorted(table.day, first_day, side="left"))
-        if lo + n <= len(table.day):
-            return table.take(slice(lo, lo + n))
-    days = 2 * n + 14  # n sessions need at most ~1.4 n calendar days plus holidays
-    while True:
-        found = _library(first_day, first_day + days)
-        if len(found.day) >= n:
-            return found.take(slice(0, n))
-        days *= 2
-
 
 # ----------------------------------------------------------------------------- argument conversion
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas_market_calendars as pmc
 
 from fracfire._atomic import atomic_path
-from fracfire.calendar import _TABLE_FILE, _TABLE_FIRST, _TABLE_LAST, GLOBEX_CALENDAR, _from_schedule, _Sessions
+from fracfire._globex_table import _TABLE_FILE, _TABLE_FIRST, _TABLE_LAST, GLOBEX_CALENDAR, _from_schedule, _Sessions
 
 TARGET = Path(__file__).resolve().parent.parent / "fracfire" / "_data" / _TABLE_FILE
 

@@ -278,15 +278,15 @@ def _stage_finetune(ctx: _Context) -> dict:
     metrics["state_detector"]["real_state_shares"] = {str(k): float(v) for k, v in states.items()}
     scratch = PricePredictor(tuple(ctx.config.models.horizons), max_iter=ctx.config.models.predictor_max_iter,
                              random_state=ctx.config.seed)
-    tuned: list = []
     h = max(ctx.config.models.horizons)
-    comparison = compare_finetuning([predictor], scratch, train, test, h, seed=ctx.config.seed, tuned=tuned)
+    comparison = compare_finetuning([predictor], scratch, train, test, h, seed=ctx.config.seed, train_x=train_x,
+                                    test_x=test_x)
     table = comparison.table()
     metrics["confidence"] = {"level": 0.95, "method": "bootstrap over the held-out sessions, 2000 resamples"}
     metrics["finetune_iterations"] = FINETUNE_ITERATIONS
     metrics["verdict"] = comparison.summary()
     detector.save(ctx.layout.model("state_detector"))
-    tuned[0].save(ctx.layout.model("price_predictor"))
+    comparison.finetuned[0].save(ctx.layout.model("price_predictor"))
     write_text_atomic(ctx.layout.metrics, json.dumps({"summary": metrics, "table": table}, indent=2,
                                                            default=float))
     return {"finetuned_range_rmse": comparison.rmse["finetuned"]["value"]}

@@ -203,9 +203,8 @@ def test_the_finetuning_comparison_is_one_function_with_one_split_and_budget():
     before = pretrained.predict(extract_features(library.iloc[:50]))
     train = market.iloc[np.concatenate(pool)].reset_index(drop=True)
     test = market.iloc[np.concatenate(held)].reset_index(drop=True)
-    tuned = []
     result = compare_finetuning([pretrained], PricePredictor(horizons=(5,), max_iter=20, random_state=0), train, test,
-                                5, n_resamples=200, tuned=tuned)
+                                5, n_resamples=200)
     table = {row["model"]: row for row in result.table()}
     assert set(table) == {"synthetic_only", "scratch", "finetuned", "persistence", "rolling_mean", "har"}
     assert "delta_5_direction_accuracy" not in table["har"], "HAR forecasts the range only"
@@ -213,5 +212,5 @@ def test_the_finetuning_comparison_is_one_function_with_one_split_and_budget():
         assert row["range_5_rmse_low"] <= row["range_5_rmse"] <= row["range_5_rmse_high"]
     assert result.best_baseline == min(("persistence", "rolling_mean", "har"), key=lambda n: table[n]["range_5_rmse"])
     assert result.summary().startswith("7 real sessions: fine-tuned ")
-    assert len(tuned) == 1 and tuned[0] is not pretrained
+    assert len(result.finetuned) == 1 and result.finetuned[0] is not pretrained
     pd.testing.assert_frame_equal(pretrained.predict(extract_features(library.iloc[:50])), before)  # untouched

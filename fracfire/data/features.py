@@ -99,7 +99,7 @@ def feature_array(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, v
     angle = 2 * np.pi * minute[now] / MINUTES_PER_DAY
     sessions = np.eye(len(_SESSIONS))[session_codes(minute[now].astype(np.int64))]
     range_base = _rolling(rng, max(windows), np.mean, last=last)
-    columns = [d, r, b, h[now] - np.maximum(o, c)[now], np.minimum(o, c)[now] - lo[now], np.sign(d),
+    columns = [d, r, b, h[now] - np.maximum(o[now], c[now]), np.minimum(o[now], c[now]) - lo[now], np.sign(d),
                np.abs(b) / np.maximum(r, 1.0), r / np.maximum(range_base, 1e-9), np.sin(angle), np.cos(angle),
                *sessions.T]
     log_volume = np.log1p(volume)

@@ -534,8 +534,11 @@ def cut_on(date, hhmm: str) -> pd.Timestamp:
 
 
 def start_price(price: float) -> float:
-    """A path's first price: ``price`` on the tick grid, at least 100 (the engine's floor)."""
-    return max(round(float(price) / 0.25) * 0.25, 100.0)
+    """A path's first price: ``price`` on the tick grid, at least the engine's lowest initial price."""
+    from fracfire.physics.generator import MIN_INITIAL_PRICE
+    from fracfire.schema import TICK_SIZE
+
+    return max(round(float(price) / TICK_SIZE) * TICK_SIZE, MIN_INITIAL_PRICE)
 
 
 def training_examples(index: SessionIndex, cuts=TRAINING_CUTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -71,6 +71,8 @@ class FinetuneComparison:
     best_baseline : str
         The baseline with the lowest RMSE.
     test_sessions, train_sessions, scored_rows : int
+    finetuned : tuple of PricePredictor
+        The fine-tuned copies of the pre-trained models (e.g. to save one).
     """
 
     horizon: int
@@ -81,6 +83,7 @@ class FinetuneComparison:
     test_sessions: int
     train_sessions: int
     scored_rows: int
+    finetuned: tuple[PricePredictor, ...]
 
     def table(self) -> list[dict]:
         """One row per model: RMSE, direction accuracy and the differences, each with its interval."""
@@ -123,7 +126,7 @@ class FinetuneComparison:
 
 def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor, train: pd.DataFrame,
                        test: pd.DataFrame, horizon: int, seed: int = 0, n_resamples: int = 2000,
-                       tuned: list[PricePredictor] | None = None,
+                       train_x: pd.DataFrame | None = None, test_x: pd.DataFrame | None = None,
                        progress: Callable[[], None] | None = None) -> FinetuneComparison:
     """Score pre-trained, fine-tuned, scratch and baseline forecasts of ``horizon`` bars on ``test``.
 
@@ -140,8 +143,9 @@ def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor
     seed : int
         Bootstrap seed.
     n_resamples : int
-    tuned : list of PricePredictor, optional
-        Filled with the fine-tuned copies (e.g. to save one).
+    train_x, test_x : pandas.DataFrame, optional
+        :func:`~fracfire.data.features.extract_features` of ``train`` and ``test`` when the caller has them
+        already (extracted here otherwise).
     progress : callable, optional
         Called with no argument after each model is trained.
 
@@ -152,7 +156,8 @@ def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor
     from fracfire.evaluation.metrics import block_bootstrap_ci
 
     columns = [f"range_{horizon}", f"delta_{horizon}"]
-    test_x, train_x = extract_features(test), extract_features(train)
+    test_x = extract_features(test) if test_x is None else test_x
+    train_x = extract_features(train) if train_x is None else train_x
     truth = scratch.targets(test)[columns]
     ok = truth.notna().all(axis=1).to_numpy()
     if not ok.any():
@@ -171,8 +176,6 @@ def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor
         finetuned.append(copy.deepcopy(model).finetune(train_x, train_y, iterations=FINETUNE_ITERATIONS))
         if progress is not None:
             progress()
-    if tuned is not None:
-        tuned.extend(finetuned)
     baselines = {name: frame[columns].to_numpy()[ok]
                  for name, frame in baseline_predictions(test, (horizon,)).items()}
     baselines["har"] = har_range_baseline(train, test, (horizon,))[columns].to_numpy()[ok]
@@ -187,4 +190,4 @@ def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor
     versus_best = block_bootstrap_ci(range_true, ranges, reference=best, **kw)
     direction = block_bootstrap_ci(delta_true, moves, metric="directional_accuracy", **kw)
     return FinetuneComparison(horizon, rmse, versus_best, direction, best, int(len(np.unique(sessions))),
-                              int(train["session_id"].nunique()), int(ok.sum()))
+                              int(train["session_id"].nunique()), int(ok.sum()), tuple(finetuned))

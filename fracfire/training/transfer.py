@@ -113,6 +113,7 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics:
     minutes = real.attrs.get("bar_minutes") or bar_minutes(real)
     pool, held = split_sessions(real)
     test = real.iloc[np.concatenate(held)].reset_index(drop=True)
+    test_x = extract_features(test)  # scored at every size
     steps = seeds + len(sizes) * (seeds + 1) + 2
     done = 0
 
@@ -137,7 +138,7 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics:
         used_sizes[str(size)] = k
         scratch = PricePredictor(horizons=(HORIZON,), random_state=seed, target=target)
         scored = compare_finetuning(synthetic_models, scratch, train, test, HORIZON, seed=seed,
-                                    n_resamples=n_resamples, progress=tick)
+                                    n_resamples=n_resamples, test_x=test_x, progress=tick)
         results["future_range_rmse"][str(size)] = {n: v["value"] for n, v in scored.rmse.items()}
         results["direction_accuracy"][str(size)] = {n: v["value"] for n, v in scored.direction.items()}
         intervals = {}

@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from fracfire._signals import hold_signals
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
@@ -29,11 +31,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    IN_FLIGHT.add(tmp)
+    tmp: Path | None = None
     try:
+        with hold_signals():  # a stop signal between creating and registering would orphan the file
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
+                                            dir=target.parent)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            IN_FLIGHT.add(tmp)
         try:
             yield tmp
         except OSError as exc:
@@ -44,9 +49,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, target)
         remove_stale_temporaries(target)
     finally:
-        IN_FLIGHT.discard(tmp)
-        if tmp.exists():
-            tmp.unlink()
+        with hold_signals():  # nor may a signal cut the clean-up short
+            if tmp is not None:
+                IN_FLIGHT.discard(tmp)
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
 
 
 def _alive(pid: int) -> bool:

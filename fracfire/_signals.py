@@ -17,9 +17,7 @@ import signal
 import threading
 import time
 
-from fracfire._atomic import discard_in_flight
-
-__all__ = ["Stopped", "check_stop", "guard_worker", "stop_on_signals"]
+__all__ = ["Stopped", "check_stop", "guard_worker", "hold_signals", "stop_on_signals"]
 
 _SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None)
 POLL_SECONDS = 0.5
@@ -48,6 +46,8 @@ def stop_on_signals():
     def handler(signum, frame):
         global _pending
         _pending = signum
+        if _hold(signum):
+            return
         raise Stopped(signum)
 
     previous = {s: signal.signal(s, handler) for s in _SIGNALS}
@@ -60,6 +60,38 @@ def stop_on_signals():
 
 
 _pending: int | None = None
+_holding = 0
+_held: int | None = None
+
+
+def _hold(signum: int) -> bool:
+    """Keep ``signum`` for the end of the current :func:`hold_signals` block; False outside one."""
+    global _held
+    if _holding:
+        _held = signum
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def hold_signals():
+    """Within the block, a stop signal waits and takes effect as the block ends.
+
+    For the few statements that must run together or not at all, such as
+    creating a temporary file and registering it for removal: a signal landing
+    between the two would otherwise leave the file behind. Blocks nest; the
+    held signal is raised again, to whatever handler is installed, when the
+    outermost block ends.
+    """
+    global _holding, _held
+    _holding += 1
+    try:
+        yield
+    finally:
+        _holding -= 1
+        if not _holding and _held is not None:
+            signum, _held = _held, None
+            signal.raise_signal(signum)
 
 
 def check_stop() -> None:
@@ -85,7 +117,11 @@ def guard_worker(parent: int) -> None:
         return
     _guarded = pid
 
+    from fracfire._atomic import discard_in_flight
+
     def leave(signum=None, frame=None):
+        if signum is not None and _hold(signum):
+            return
         discard_in_flight()
         os._exit(128 + (signum or signal.SIGTERM))
 

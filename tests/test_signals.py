@@ -121,3 +121,40 @@ def test_a_stop_signal_swallowed_in_a_destructor_still_stops_the_run():
         gc.collect()
         check_stop()  # the next progress callback or stage boundary
     check_stop()  # outside the block nothing is pending
+
+
+def test_a_stop_signal_between_creating_and_registering_a_temporary_file_leaves_nothing(tmp_path, monkeypatch):
+    """The race the subprocess test above hits now and then, made certain: SIGTERM right after mkstemp."""
+    import tempfile
+
+    from fracfire import _atomic
+    from fracfire._signals import Stopped, stop_on_signals
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_signal(*args, **kwargs):
+        made = real_mkstemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return made
+
+    monkeypatch.setattr(_atomic.tempfile, "mkstemp", mkstemp_then_signal)
+    with pytest.raises(Stopped), stop_on_signals(), _atomic.atomic_path(tmp_path / "out.csv") as tmp:
+        tmp.write_text("never reached")
+    assert list(tmp_path.iterdir()) == []
+    assert not _atomic.IN_FLIGHT
+
+
+def test_a_stop_signal_during_the_clean_up_does_not_cut_it_short(tmp_path, monkeypatch):
+    from fracfire import _atomic
+    from fracfire._signals import Stopped, stop_on_signals
+
+    class SignallingSet(set):
+        def discard(self, item):
+            os.kill(os.getpid(), signal.SIGTERM)
+            super().discard(item)
+
+    monkeypatch.setattr(_atomic, "IN_FLIGHT", SignallingSet())
+    with pytest.raises(Stopped), stop_on_signals(), _atomic.atomic_path(tmp_path / "out.csv") as tmp:
+        tmp.write_text("half")
+        raise OSError("disk went away")
+    assert list(tmp_path.iterdir()) == []

@@ -1,21 +1,52 @@
-"""Strict pydantic configs read from YAML, with errors that name the file and the key."""
+"""Strict pydantic configs read from YAML, with errors that name the file and the key.
+
+The one config system of the package: every configuration read from a file is
+either a :class:`StrictModel` (a pydantic model) or a :func:`config_dataclass`
+(a pydantic dataclass, for the seed's configs that stay dataclasses:
+``dataclasses.replace``, ``asdict`` and positional construction keep working).
+Both are frozen and reject unknown keys; :func:`load` reads any of them from
+YAML and :func:`validate` turns every problem into one :class:`ConfigError`
+naming the file and the dotted key.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
+from typing import Any, TypeVar, cast, dataclass_transform
 
+import pydantic.dataclasses
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from fracfire.exceptions import ConfigError
+
+T = TypeVar("T")
+
+STRICT = ConfigDict(extra="forbid", frozen=True)
+"""Settings every config shares: unknown keys are errors and instances are immutable."""
 
 
 class StrictModel(BaseModel):
     """Frozen, and rejects unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, Field))
+def config_dataclass(cls: type[T]) -> type[T]:
+    """Make ``cls`` a frozen pydantic dataclass under :data:`STRICT` (NaN and infinity rejected too)."""
+    made = pydantic.dataclasses.dataclass(frozen=True, config=ConfigDict(extra="forbid", allow_inf_nan=False))(cls)
+    return cast("type[T]", made)
+
+
+def real(default: float, low: float | None = None, high: float | None = None, *, low_open: bool = False,
+         high_open: bool = False) -> Any:
+    """A float field with bounds (``low_open``/``high_open`` make them exclusive); booleans and text rejected."""
+    return Field(default, strict=True, gt=low if low_open else None, ge=None if low_open else low,
+                 lt=high if high_open else None, le=None if high_open else high)
 
 
 class _Loader(yaml.SafeLoader):
@@ -57,10 +88,36 @@ def read_yaml(path: str | os.PathLike, what: str = "config file"):
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
-def validate(kind: type[BaseModel], data, path: str | os.PathLike):
-    """``kind.model_validate(data)``; every problem becomes ``<dotted key>: <message>`` in one ConfigError."""
+def problems(exc: ValidationError) -> str:
+    """Every error of ``exc`` as ``<dotted key>: <message>; got <value>``, joined by "; "."""
+    def one(error: Any) -> str:
+        where = ".".join(map(str, error["loc"])) or "<root>"
+        value = error.get("input")
+        shown = (f" (got {value!r})" if isinstance(value, (bool, int, float, str)) and error["type"] != "missing"
+                 and "unexpected" not in error["type"] else "")
+        return f"{where}: {error['msg']}{shown}"
+
+    return "; ".join(one(e) for e in exc.errors())
+
+
+def validate(kind: type[T], data: Any, path: str | os.PathLike) -> T:
+    """Build a ``kind`` (model or config dataclass) from ``data``; every problem in one ConfigError naming ``path``."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of {kind.__name__} keys; got {data!r}")
     try:
-        return kind.model_validate(data)
+        return TypeAdapter(kind).validate_python(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(f"{path}: {problems(exc)}") from None
+
+
+def load(kind: type[T], path: str | os.PathLike, what: str = "config file", section: str | None = None) -> T:
+    """Read a ``kind`` from the YAML file ``path``; its keys may sit under a top-level ``section:``.
+
+    An empty file gives the defaults. Errors name the file (see :func:`read_yaml`, :func:`validate`).
+    """
+    data = read_yaml(path, what)
+    if data is None:
+        data = {}
+    if section is not None and isinstance(data, dict) and set(data) == {section}:
+        data = data[section]
+    return validate(kind, data, path)

@@ -145,7 +145,8 @@ def _cli_cases(tmp: Path) -> dict:
         "config is a folder": (["--out", out, "--config", str(tmp)], r"physics config file .* is a folder"),
         "config is binary": (["--out", out, "--config", str(tmp / "binary.yaml")], r"is not UTF-8 text \(byte 2"),
         "1e9 ticks (YAML 1.2 float)": (["--out", out, "--config", str(tmp / "huge_ticks.yaml")],
-                                       r"avg_ticks_per_bar must be in \(0, 10000\]; got 1000000000.0"),
+                                       r"avg_ticks_per_bar: Input should be less than or equal to 10000 "
+                                       r"\(got 1000000000.0\)"),
         "initial price 1e300": (["--out", out, "--initial-price", "1e300"],
                                 r"initial_price must be in \[100, 100000\]; got 1e\+300"),
         "initial price 1": (["--out", out, "--initial-price", "1"], r"initial_price must be in \[100, 100000\]"),

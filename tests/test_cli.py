@@ -42,7 +42,7 @@ def test_errors_are_one_red_line_and_exit_code_1(tmp_path):
     bad.write_text("physics:\n  wick_probability: 3\n")
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "b.parquet"), "--config", str(bad)])
     assert result.exit_code == 1
-    assert "wick_probability must be in [0, 1]; got 3.0" in result.output
+    assert "bad.yaml: wick_probability: Input should be less than or equal to 1 (got 3)" in result.output
     assert not (tmp_path / "b.parquet").exists()
 
 

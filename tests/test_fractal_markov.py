@@ -41,7 +41,7 @@ def test_bad_matrices_are_rejected(tmp_path):
     with pytest.raises(ConfigError, match=r"missing rows \['quiet_day'\]"):
         FractalConfig.from_dict(bad)
     (tmp_path / "x.yaml").write_text("hour_persistence: 2\n")
-    with pytest.raises(ConfigError, match="hour_persistence must be in"):
+    with pytest.raises(ConfigError, match=r"x.yaml: hour_persistence: Input should be less than or equal to 1"):
         FractalConfig.from_yaml(tmp_path / "x.yaml")
 
 
@@ -153,6 +153,16 @@ def test_markov_errors(tmp_path):
     bad.write_text(json.dumps(good))
     with pytest.raises(ConfigError, match="row sums"):
         MarkovStateDriver.load(bad)
+    good = MarkovStateDriver().fit(sampled_frame(np.array([0, 0, 1, 1, 2]))).to_dict()
+    del good["min_dwell"]
+    good["transition_matrix"][2] = [0.5] * 6
+    good["dwell_times"]["flat"] = [0]
+    bad.write_text(json.dumps(good))
+    with pytest.raises(ConfigError) as caught:  # every problem at once, each with its key, no KeyError
+        MarkovStateDriver.load(bad)
+    assert str(caught.value) == (f"{bad}: min_dwell: Field required; transition_matrix.2: List should have at least "
+                                 "7 items after validation, not 6; dwell_times.flat.0: Input should be greater than "
+                                 "or equal to 1 (got 0)")
 
 
 def test_infer_states_beats_chance_on_synthetic_data():

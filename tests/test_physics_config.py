@@ -1,4 +1,5 @@
 import dataclasses
+import re
 
 import pytest
 
@@ -31,23 +32,30 @@ def test_defaults_are_realistic_for_es():
     assert 0.0 < c.eta < 0.5  # a large-tick future: price changes reverse more often than they continue
 
 
-@pytest.mark.parametrize("key, value, match", [
-    ("base_volatility", -1.0, r"PhysicsConfig.base_volatility must be in \[0, 50\]; got -1.0"),
-    ("avg_ticks_per_bar", 1e9, r"PhysicsConfig.avg_ticks_per_bar must be in \(0, 10000\]; got 1000000000.0"),
-    ("volume_per_tick", 1e30, r"PhysicsConfig.volume_per_tick must be in \(0, 1e\+06\]"),
-    ("eta", 1.0, r"PhysicsConfig.eta must be in \(0, 1\); got 1.0"),
-    ("jump_clustering", 0.95, r"PhysicsConfig.jump_clustering must be in \[0, 0.95\)"),
-    ("vol_memory_days", 0.5, r"PhysicsConfig.vol_memory_days must be in \[1, 2000\]"),
-    ("runner_prob", 1.2, r"PhysicsConfig.runner_prob must be in \[0, 1\]; got 1.2"),
-    ("runner_target_mult", 0.5, r"runner_target_mult must be in \[1, 20\]"),
-    ("macro_gravity_strength", 0.9, r"macro_gravity_strength must be in \[0, 0.5\]"),
-    ("wick_probability", -0.1, r"wick_probability must be in \[0, 1\]"),
-    ("wick_extension_avg", 0.5, r"wick_extension_avg must be in \[1, 100\]"),
-    ("daily_range_std", -1.0, r"daily_range_std must be in \[0, 5000\]"),
+@pytest.mark.parametrize("key, value, bound", [
+    ("base_volatility", -1.0, "greater than or equal to 0"),
+    ("avg_ticks_per_bar", 1e9, "less than or equal to 10000"),
+    ("avg_ticks_per_bar", 0.0, "greater than 0"),
+    ("volume_per_tick", 1e30, "less than or equal to 1000000"),
+    ("eta", 1.0, "less than 1"),
+    ("jump_clustering", 0.95, "less than 0.95"),
+    ("vol_memory_days", 0.5, "greater than or equal to 1"),
+    ("runner_prob", 1.2, "less than or equal to 1"),
+    ("runner_target_mult", 0.5, "greater than or equal to 1"),
+    ("macro_gravity_strength", 0.9, "less than or equal to 0.5"),
+    ("wick_probability", -0.1, "greater than or equal to 0"),
+    ("wick_extension_avg", 0.5, "greater than or equal to 1"),
+    ("daily_range_std", -1.0, "greater than or equal to 0"),
+    ("trade_clock", float("nan"), "a finite number"),
+    ("runner_prob", True, "a valid number"),
+    ("daily_range_mean", "40", "a valid number"),
 ])
-def test_invalid_knobs_raise(key, value, match):
-    with pytest.raises(ValueError, match=match):
+def test_invalid_knobs_raise(key, value, bound):
+    with pytest.raises(ValueError, match=rf"{key}\n  Input should be {bound} "):
         PhysicsConfig(**{key: value})
+    got = re.escape(repr(value))
+    with pytest.raises(ConfigError, match=rf"^PhysicsConfig: {key}: Input should be {bound} \(got {got}\)$"):
+        PhysicsConfig.from_dict({key: value})
 
 
 def test_dict_and_yaml_round_trip(tmp_path):
@@ -61,11 +69,14 @@ def test_dict_and_yaml_round_trip(tmp_path):
 
 
 def test_unknown_keys_and_bad_files_are_rejected(tmp_path):
-    with pytest.raises(ValueError, match=r"unknown key\(s\) \['volatility'\]"):
+    with pytest.raises(ConfigError, match=r"^PhysicsConfig: volatility: Unexpected keyword argument$"):
         PhysicsConfig.from_dict({"volatility": 2.0})
+    with pytest.raises(ConfigError, match="PhysicsConfig: volatility: Unexpected keyword argument"):
+        PhysicsConfig().replace(volatility=2.0)
     bad = tmp_path / "bad.yaml"
     bad.write_text("physics:\n  base_volatility: -1\n")
-    with pytest.raises(ConfigError, match=r"bad.yaml: PhysicsConfig.base_volatility must be in"):
+    with pytest.raises(ConfigError, match=r"bad.yaml: base_volatility: Input should be greater than or equal to 0 "
+                                          r"\(got -1\)$"):
         PhysicsConfig.from_yaml(bad)
     bad.write_text("just a string\n")
     with pytest.raises(ConfigError, match="expected a mapping"):
@@ -80,9 +91,11 @@ def test_unknown_keys_and_bad_files_are_rejected(tmp_path):
 def test_session_overrides_are_validated():
     with pytest.raises(ValueError, match=r"session_volatility got unknown key\(s\) \['lunch'\]"):
         PhysicsConfig(session_volatility={"lunch": 1.0})
-    with pytest.raises(ValueError, match=r"session_volume\['rth'\] must be in \(0, 1000\]; got 0"):
+    with pytest.raises(ValueError, match=r"session_volume.rth\n  Input should be greater than 0 "):
         PhysicsConfig(session_volume={"rth": 0})
-    with pytest.raises(TypeError, match="session_volatility must be a dict"):
+    with pytest.raises(ValueError, match=r"session_volatility\n  Input should be a valid dictionary"):
         PhysicsConfig(session_volatility=[1.0])
+    with pytest.raises(ValueError, match=r"intraday_volume: keys must be half-hour starts .* got \['09:15'\]"):
+        PhysicsConfig(intraday_volume={"09:15": 1.0})
     volatility, volume = PhysicsConfig(session_volatility={"rth": 2.0}, session_volume={}).session_multipliers()
     assert volatility["rth"] == 2.0 and volatility["asian"] == 0.6 and volume["rth"] == 1.5

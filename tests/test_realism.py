@@ -199,4 +199,5 @@ def test_cli_realism_compare_and_calibrate(week_of_real, tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "diag" / "week_1h.png").exists() and (tmp_path / "diag" / "quarter_1D.png").exists()
     result = runner.invoke(app, ["compare", "--real", str(path), "--wick-probability", "3"])
-    assert result.exit_code == 1 and "wick_probability must be in [0, 1]" in result.output
+    assert result.exit_code == 1
+    assert "wick_probability: Input should be less than or equal to 1 (got 3.0)" in result.output

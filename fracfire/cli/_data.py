@@ -39,7 +39,7 @@ def generate(
     from fracfire._resources import check_writable
     from fracfire.data.io import bars_file_kind, write_bars
     from fracfire.physics import PhysicsConfig, PriceGenerator
-    from fracfire.physics.generator import check_run_size
+    from fracfire.physics.layout import check_run_size
 
     with _clean_errors():
         bars_file_kind(out)
@@ -269,8 +269,9 @@ def _physics_overrides(command):
 
     params = [p for p in inspect.signature(command, eval_str=True).parameters.values()
               if p.kind != p.VAR_KEYWORD]
+    defaults = PhysicsConfig()
     for f in dataclasses.fields(PhysicsConfig):
-        if isinstance(f.default, float):
+        if isinstance(getattr(defaults, f.name), float):
             option = typer.Option(f"--{f.name.replace('_', '-')}", help=f"PhysicsConfig.{f.name} override.")
             params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                             annotation=Annotated[Optional[float], option]))

@@ -8,7 +8,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from fracfire._config import StrictModel, read_yaml, validate
+from fracfire._config import StrictModel, load
 from fracfire.evaluation.setups import SetupEntry
 from fracfire.inference.live import Prediction
 from fracfire.schema import TICK_SIZE
@@ -53,4 +53,4 @@ class DecisionRule(StrictModel):
 
 def load_rule(path: str | os.PathLike) -> DecisionRule:
     """Read a rule from YAML (unknown keys and bad values name the key)."""
-    return validate(DecisionRule, read_yaml(path, "rule file") or {}, path)
+    return load(DecisionRule, path, "rule file")

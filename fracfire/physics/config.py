@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
 import numpy as np
 import yaml
+from pydantic import Field, ValidationInfo, field_validator
 
 from fracfire._atomic import write_text_atomic
-from fracfire._validation import check_keys, check_real
+from fracfire._config import config_dataclass, load, real, validate
+from fracfire._validation import check_keys
 from fracfire.calendar import INTRADAY_BUCKETS, bucket_label
-from fracfire.exceptions import ConfigError
 
 __all__ = ["PhysicsConfig", "REFERENCE_TICKS_PER_BAR", "SEED_PHYSICS"]
 
@@ -25,16 +26,8 @@ variance is ``avg_ticks_per_bar / 12`` times the reference (times its move-size 
 _BUCKET_OF = {bucket_label(b): b for b in range(INTRADAY_BUCKETS)}
 
 
-def _check_profile(name: str, given) -> dict[str, float]:
-    """Validate a half-hour profile: ``"HH:MM"`` bucket starts -> positive multipliers."""
-    if not isinstance(given, dict):
-        raise TypeError(f"{name} must be a dict of 'HH:MM' half-hour start -> multiplier; got {given!r}")
-    bad = sorted(str(k) for k in given if k not in _BUCKET_OF)
-    if bad:
-        raise ValueError(f"{name}: keys must be half-hour starts on the ET clock ('00:00', '00:30', ... "
-                         f"'23:30'); got {bad[:5]}")
-    return {label: check_real(f"{name}[{label!r}]", given[label], low=0.0, low_open=True, high=1e3)
-            for label in sorted(given)}
+Multiplier = Annotated[float, Field(strict=True, gt=0.0, le=1e3)]
+"""A session or half-hour multiplier: positive, at most 1,000."""
 
 
 def _plain(value):
@@ -44,7 +37,7 @@ def _plain(value):
     return float(value)
 
 
-@dataclass(frozen=True)
+@config_dataclass
 class PhysicsConfig:
     """Global knobs of the tick physics (frozen, validated, YAML round-trip).
 
@@ -213,24 +206,24 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = 4.399
-    avg_ticks_per_bar: float = 101.6
-    daily_range_mean: float = 43.51
-    daily_range_std: float = 21.21
-    runner_prob: float = 0.6094
-    runner_target_mult: float = 1.348
-    macro_gravity_threshold: float = 1500.0
-    macro_gravity_strength: float = 0.15
-    wick_probability: float = 0.2051
-    wick_extension_avg: float = 1.0
-    volume_per_tick: float = 3.979
-    session_volatility: dict = field(default_factory=lambda: {
+    base_volatility: float = real(4.399, 0.0, 50.0)
+    avg_ticks_per_bar: float = real(101.6, 0.0, 10_000.0, low_open=True)
+    daily_range_mean: float = real(43.51, 0.0, 5_000.0, low_open=True)
+    daily_range_std: float = real(21.21, 0.0, 5_000.0)
+    runner_prob: float = real(0.6094, 0.0, 1.0)
+    runner_target_mult: float = real(1.348, 1.0, 20.0)
+    macro_gravity_threshold: float = real(1500.0, 0.0, low_open=True)
+    macro_gravity_strength: float = real(0.15, 0.0, 0.5)
+    wick_probability: float = real(0.2051, 0.0, 1.0)
+    wick_extension_avg: float = real(1.0, 1.0, 100.0)
+    volume_per_tick: float = real(3.979, 0.0, 1e6, low_open=True)
+    session_volatility: dict[str, Multiplier] = field(default_factory=lambda: {
         'afterhours': 0.3922, 'asian': 0.3093, 'london': 0.3904, 'premarket': 0.431, 'rth': 0.5245,
     })
-    session_volume: dict = field(default_factory=lambda: {
+    session_volume: dict[str, Multiplier] = field(default_factory=lambda: {
         'afterhours': 2.041, 'asian': 0.2554, 'london': 0.4071, 'premarket': 0.6501, 'rth': 1.471,
     })
-    intraday_volatility: dict = field(default_factory=lambda: {
+    intraday_volatility: dict[str, Multiplier] = field(default_factory=lambda: {
         '00:00': 0.7026, '00:30': 0.6732, '01:00': 0.8429, '01:30': 0.8686, '02:00': 1.299, '02:30': 1.282,
         '03:00': 1.24, '03:30': 1.092, '04:00': 1.159, '04:30': 0.9523, '05:00': 1.097, '05:30': 0.989,
         '06:00': 0.753, '06:30': 0.8447, '07:00': 0.8642, '07:30': 0.9244, '08:00': 0.9785, '08:30': 1.015,
@@ -240,7 +233,7 @@ class PhysicsConfig:
         '19:00': 0.7886, '19:30': 0.9779, '20:00': 1.383, '20:30': 0.9318, '21:00': 1.132, '21:30': 1.49,
         '22:00': 1.015, '22:30': 0.7055, '23:00': 0.6597, '23:30': 0.6574,
     })
-    intraday_volume: dict = field(default_factory=lambda: {
+    intraday_volume: dict[str, Multiplier] = field(default_factory=lambda: {
         '00:00': 0.8933, '00:30': 0.8643, '01:00': 0.9528, '01:30': 0.99, '02:00': 1.152, '02:30': 1.002,
         '03:00': 0.8818, '03:30': 0.8974, '04:00': 0.9054, '04:30': 0.7826, '05:00': 0.8615, '05:30': 0.9802,
         '06:00': 0.9808, '06:30': 0.7833, '07:00': 1.084, '07:30': 1.279, '08:00': 1.377, '08:30': 0.9222,
@@ -250,75 +243,41 @@ class PhysicsConfig:
         '19:00': 0.8653, '19:30': 0.8767, '20:00': 1.134, '20:30': 1.093, '21:00': 1.163, '21:30': 1.329,
         '22:00': 1.097, '22:30': 0.8926, '23:00': 1.113, '23:30': 0.7774,
     })
-    trend_strength: float = 0.3317
-    rth_open_boost: float = 1.564
-    rth_close_boost: float = 0.6156
-    eta: float = 0.2644
-    vol_of_vol: float = 0.3002
-    vol_memory_days: float = 6.843
-    activity_elasticity: float = 0.2331
-    jump_rate: float = 1.524
-    jump_clustering: float = 0.6362
-    reversion_strength: float = 0.6175
-    reversion_minutes: float = 14.72
-    volume_per_move: float = 117.6
-    trade_clock: float = 0.8929
-    activity_dispersion: float = 1.364
-    activity_clustering: float = 0.0
-    flow_persistence: float = 0.7707
-    vol_memory_tilt: float = 2.757
-    jump_vol_kick: float = 0.4534
+    trend_strength: float = real(0.3317, 0.0, 3.0)
+    rth_open_boost: float = real(1.564, 0.0, 50.0)
+    rth_close_boost: float = real(0.6156, 0.0, 50.0)
+    eta: float = real(0.2644, 0.0, 1.0, low_open=True, high_open=True)
+    vol_of_vol: float = real(0.3002, 0.0, 2.0)
+    vol_memory_days: float = real(6.843, 1.0, 2_000.0)
+    activity_elasticity: float = real(0.2331, 0.0, 5.0)
+    jump_rate: float = real(1.524, 0.0, 200.0)
+    jump_clustering: float = real(0.6362, 0.0, 0.95, high_open=True)
+    reversion_strength: float = real(0.6175, 0.0, 10.0)
+    reversion_minutes: float = real(14.72, 0.5, 240.0)
+    volume_per_move: float = real(117.6, 0.0, 1e6)
+    trade_clock: float = real(0.8929, 0.0, 1.0)
+    activity_dispersion: float = real(1.364, 0.01, 5.0)
+    activity_clustering: float = real(0.0, 0.0, 1_000.0)
+    flow_persistence: float = real(0.7707, 0.0, 1.0)
+    vol_memory_tilt: float = real(2.757, -6.0, 6.0)
+    jump_vol_kick: float = real(0.4534, 0.0, 3.0)
 
-    def __post_init__(self) -> None:
-        positive: dict[str, Any] = dict(low=0.0, low_open=True)
-        bounds: dict[str, dict[str, Any]] = {
-            "base_volatility": dict(low=0.0, high=50.0),
-            "avg_ticks_per_bar": dict(low=0.0, high=10_000.0, low_open=True),
-            "daily_range_mean": dict(low=0.0, high=5_000.0, low_open=True),
-            "daily_range_std": dict(low=0.0, high=5_000.0),
-            "runner_prob": dict(low=0.0, high=1.0),
-            "runner_target_mult": dict(low=1.0, high=20.0),
-            "macro_gravity_threshold": positive,
-            "macro_gravity_strength": dict(low=0.0, high=0.5),
-            "wick_probability": dict(low=0.0, high=1.0),
-            "wick_extension_avg": dict(low=1.0, high=100.0),
-            "volume_per_tick": dict(low=0.0, high=1e6, low_open=True),
-            "trend_strength": dict(low=0.0, high=3.0),
-            "rth_open_boost": dict(low=0.0, high=50.0),
-            "rth_close_boost": dict(low=0.0, high=50.0),
-            "eta": dict(low=0.0, high=1.0, low_open=True, high_open=True),
-            "vol_of_vol": dict(low=0.0, high=2.0),
-            "vol_memory_days": dict(low=1.0, high=2_000.0),
-            "activity_elasticity": dict(low=0.0, high=5.0),
-            "jump_rate": dict(low=0.0, high=200.0),
-            "jump_clustering": dict(low=0.0, high=0.95, high_open=True),
-            "reversion_strength": dict(low=0.0, high=10.0),
-            "reversion_minutes": dict(low=0.5, high=240.0),
-            "volume_per_move": dict(low=0.0, high=1e6),
-            "trade_clock": dict(low=0.0, high=1.0),
-            "activity_dispersion": dict(low=0.01, high=5.0),
-            "activity_clustering": dict(low=0.0, high=1_000.0),
-            "flow_persistence": dict(low=0.0, high=1.0),
-            "vol_memory_tilt": dict(low=-6.0, high=6.0),
-            "jump_vol_kick": dict(low=0.0, high=3.0),
-        }
-        for key, kw in bounds.items():
-            object.__setattr__(self, key, check_real(f"PhysicsConfig.{key}", getattr(self, key), **kw))
+    @field_validator("session_volatility", "session_volume")
+    @classmethod
+    def _sessions(cls, given: dict[str, float], info: ValidationInfo) -> dict[str, float]:
         from fracfire.physics.sessions import Session
 
-        names = {s.value for s in Session}
-        for key in ("session_volatility", "session_volume"):
-            given = getattr(self, key)
-            if not isinstance(given, dict):
-                raise TypeError(f"PhysicsConfig.{key} must be a dict of session name -> multiplier; "
-                                f"got {given!r}")
-            check_keys(f"PhysicsConfig.{key}", given, names)
-            checked = {name: check_real(f"PhysicsConfig.{key}[{name!r}]", value, low=0.0, low_open=True,
-                                        high=1e3)
-                       for name, value in sorted(given.items())}
-            object.__setattr__(self, key, checked)
-        for key in ("intraday_volatility", "intraday_volume"):
-            object.__setattr__(self, key, _check_profile(f"PhysicsConfig.{key}", getattr(self, key)))
+        check_keys(str(info.field_name), given, {s.value for s in Session})
+        return dict(sorted(given.items()))
+
+    @field_validator("intraday_volatility", "intraday_volume")
+    @classmethod
+    def _profile(cls, given: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        bad = sorted(str(k) for k in given if k not in _BUCKET_OF)
+        if bad:
+            raise ValueError(f"{info.field_name}: keys must be half-hour starts on the ET clock ('00:00', "
+                             f"'00:30', ... '23:30'); got {bad[:5]}")
+        return dict(sorted(given.items()))
 
     @classmethod
     def seed(cls) -> "PhysicsConfig":
@@ -350,11 +309,11 @@ class PhysicsConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "PhysicsConfig":
-        """Build from a dict, rejecting unknown keys (missing keys keep their defaults)."""
-        if not isinstance(data, dict):
-            raise TypeError(f"PhysicsConfig.from_dict expects a dict; got {type(data).__name__}")
-        check_keys("PhysicsConfig", data, {f.name for f in fields(cls)})
-        return cls(**data)
+        """Build from a dict, rejecting unknown keys (missing keys keep their defaults).
+
+        Every problem is reported in one :class:`~fracfire.exceptions.ConfigError`.
+        """
+        return validate(cls, data, "PhysicsConfig")
 
     def replace(self, **changes: float) -> "PhysicsConfig":
         """Return a copy with some knobs changed (unknown names are rejected)."""
@@ -369,18 +328,7 @@ class PhysicsConfig:
     def from_yaml(cls, path: str | os.PathLike) -> "PhysicsConfig":
         """Read a config written by :meth:`to_yaml` (a top-level ``physics:`` mapping,
         or the knobs at top level)."""
-        from fracfire._config import read_yaml
-
-        path = Path(path)
-        data = read_yaml(path, "physics config file")
-        if isinstance(data, dict) and set(data) == {"physics"}:
-            data = data["physics"]
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: expected a mapping of PhysicsConfig knobs; got {data!r}")
-        try:
-            return cls.from_dict(data)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+        return load(cls, path, "physics config file", section="physics")
 
 
 SEED_PHYSICS = PhysicsConfig(

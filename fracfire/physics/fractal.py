@@ -31,17 +31,20 @@ validate (rows must sum to 1; unknown state names are rejected).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import Field, field_validator
 
 from fracfire._atomic import write_text_atomic
+from fracfire._config import config_dataclass, load, real, validate
 from fracfire._typing import DateLike, SeedLike
-from fracfire._validation import check_keys, check_real
+from fracfire._validation import check_keys
 from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.exceptions import ConfigError
 from fracfire.physics._kernels import markov_states
@@ -76,7 +79,7 @@ class HourState(Enum):
     CHOPPY = "choppy"
 
 
-@dataclass(frozen=True)
+@config_dataclass
 class LevelParams:
     """How a day or hour state shapes its minutes (see the module docstring).
 
@@ -90,14 +93,9 @@ class LevelParams:
         Mean-reversion floor in [0, 1].
     """
 
-    bias: float = 0.0
-    volatility: float = 1.0
-    mean_reversion: float = 0.0
-
-    def __post_init__(self) -> None:
-        check_real("LevelParams.bias", self.bias, low=-0.4, high=0.4)
-        check_real("LevelParams.volatility", self.volatility, low=0.0, low_open=True)
-        check_real("LevelParams.mean_reversion", self.mean_reversion, low=0.0, high=1.0)
+    bias: float = real(0.0, -0.4, 0.4)
+    volatility: float = real(1.0, 0.0, low_open=True)
+    mean_reversion: float = real(0.0, 0.0, 1.0)
 
 
 def _row(**weights: float) -> dict[str, float]:
@@ -152,45 +150,34 @@ _HOUR_PARAMS = {
 }
 
 
-def _check_rows(owner: str, rows: dict, columns: type[Enum], index: type[Enum] | None) -> dict:
+Probability = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
+Row = dict[str, Probability]
+
+
+def _check_row(owner: str, row: Row, columns: type[Enum]) -> Row:
     names = {s.value for s in columns}
-    out = {}
-    if index is not None:
-        check_keys(owner, rows, {s.value for s in index})
-        missing = sorted({s.value for s in index} - set(rows))
-        if missing:
-            raise ConfigError(f"{owner} is missing rows {missing}")
-        items = list(rows.items())
-    else:
-        items = [("probabilities", rows)]
-    for key, row in items:
-        if not isinstance(row, dict):
-            raise ConfigError(f"{owner}[{key!r}] must map state names to probabilities; got {row!r}")
-        check_keys(f"{owner}[{key!r}]", row, names)
-        values = {name: check_real(f"{owner}[{key!r}][{name!r}]", row.get(name, 0.0), low=0.0, high=1.0)
-                  for name in sorted(names)}
-        total = sum(values.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ConfigError(f"{owner}[{key!r}] must sum to 1; its probabilities sum to {total:.6f}")
-        out[key] = values
-    return out if index is not None else out["probabilities"]
+    check_keys(owner, row, names)
+    values = {name: float(row.get(name, 0.0)) for name in sorted(names)}
+    total = sum(values.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ConfigError(f"{owner} must sum to 1; its probabilities sum to {total:.6f}")
+    return values
 
 
-def _level(owner: str, given: dict, index: type[Enum]) -> dict[str, LevelParams]:
+def _check_rows(owner: str, rows: dict[str, Row], columns: type[Enum], index: type[Enum]) -> dict[str, Row]:
+    check_keys(owner, rows, {s.value for s in index})
+    missing = sorted({s.value for s in index} - set(rows))
+    if missing:
+        raise ConfigError(f"{owner} is missing rows {missing}")
+    return {key: _check_row(f"{owner}[{key!r}]", row, columns) for key, row in rows.items()}
+
+
+def _level(owner: str, given: dict[str, LevelParams], index: type[Enum]) -> dict[str, LevelParams]:
     check_keys(owner, given, {s.value for s in index})
-    out = {}
-    for key in (s.value for s in index):
-        value = given.get(key, LevelParams())
-        if isinstance(value, dict):
-            check_keys(f"{owner}[{key!r}]", value, {"bias", "volatility", "mean_reversion"})
-            value = LevelParams(**value)
-        if not isinstance(value, LevelParams):
-            raise ConfigError(f"{owner}[{key!r}] must be LevelParams or a dict; got {value!r}")
-        out[key] = value
-    return out
+    return {key: given.get(key, LevelParams()) for key in (s.value for s in index)}
 
 
-@dataclass(frozen=True)
+@config_dataclass
 class FractalConfig:
     """Transition probabilities and level effects of the fractal hierarchy (data, validated).
 
@@ -211,26 +198,39 @@ class FractalConfig:
         state's exit rate from ``AUTO_EXIT_RATES``).
     """
 
-    day_probabilities: dict = field(default_factory=lambda: dict(_DAY_PROBS))
-    day_to_hour: dict = field(default_factory=lambda: {k: dict(v) for k, v in _DAY_TO_HOUR.items()})
-    hour_to_minute: dict = field(default_factory=lambda: {k: dict(v) for k, v in _HOUR_TO_MINUTE.items()})
-    day_params: dict = field(default_factory=lambda: dict(_DAY_PARAMS))
-    hour_params: dict = field(default_factory=lambda: dict(_HOUR_PARAMS))
-    hour_persistence: float = 0.35
-    minute_switch_prob: float = 0.06
+    day_probabilities: Row = field(default_factory=lambda: dict(_DAY_PROBS))
+    day_to_hour: dict[str, Row] = field(default_factory=lambda: {k: dict(v) for k, v in _DAY_TO_HOUR.items()})
+    hour_to_minute: dict[str, Row] = field(
+        default_factory=lambda: {k: dict(v) for k, v in _HOUR_TO_MINUTE.items()})
+    day_params: dict[str, LevelParams] = field(default_factory=lambda: dict(_DAY_PARAMS))
+    hour_params: dict[str, LevelParams] = field(default_factory=lambda: dict(_HOUR_PARAMS))
+    hour_persistence: float = real(0.35, 0.0, 1.0)
+    minute_switch_prob: float = real(0.06, 0.0, 1.0)
 
-    def __post_init__(self) -> None:
-        own = "FractalConfig."
-        object.__setattr__(self, "day_probabilities",
-                           _check_rows(own + "day_probabilities", self.day_probabilities, DayState, None))
-        object.__setattr__(self, "day_to_hour", _check_rows(own + "day_to_hour", self.day_to_hour, HourState,
-                                                            DayState))
-        object.__setattr__(self, "hour_to_minute", _check_rows(own + "hour_to_minute", self.hour_to_minute,
-                                                               MarketState, HourState))
-        object.__setattr__(self, "day_params", _level(own + "day_params", self.day_params, DayState))
-        object.__setattr__(self, "hour_params", _level(own + "hour_params", self.hour_params, HourState))
-        check_real(own + "hour_persistence", self.hour_persistence, low=0.0, high=1.0)
-        check_real(own + "minute_switch_prob", self.minute_switch_prob, low=0.0, high=1.0)
+    @field_validator("day_probabilities")
+    @classmethod
+    def _days(cls, row: Row) -> Row:
+        return _check_row("FractalConfig.day_probabilities", row, DayState)
+
+    @field_validator("day_to_hour")
+    @classmethod
+    def _hours(cls, rows: dict[str, Row]) -> dict[str, Row]:
+        return _check_rows("FractalConfig.day_to_hour", rows, HourState, DayState)
+
+    @field_validator("hour_to_minute")
+    @classmethod
+    def _minutes(cls, rows: dict[str, Row]) -> dict[str, Row]:
+        return _check_rows("FractalConfig.hour_to_minute", rows, MarketState, HourState)
+
+    @field_validator("day_params")
+    @classmethod
+    def _day_levels(cls, given: dict[str, LevelParams]) -> dict[str, LevelParams]:
+        return _level("FractalConfig.day_params", given, DayState)
+
+    @field_validator("hour_params")
+    @classmethod
+    def _hour_levels(cls, given: dict[str, LevelParams]) -> dict[str, LevelParams]:
+        return _level("FractalConfig.hour_params", given, HourState)
 
     def to_dict(self) -> dict:
         """Plain dicts and floats (YAML-ready)."""
@@ -245,11 +245,8 @@ class FractalConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "FractalConfig":
-        """Build from :meth:`to_dict` output (unknown keys rejected)."""
-        if not isinstance(data, dict):
-            raise ConfigError(f"FractalConfig expects a mapping; got {data!r}")
-        check_keys("FractalConfig", data, set(cls.__dataclass_fields__))
-        return cls(**data)
+        """Build from :meth:`to_dict` output (unknown keys rejected; every problem in one ConfigError)."""
+        return validate(cls, data, "FractalConfig")
 
     def to_yaml(self, path: str | os.PathLike) -> Path:
         """Write the transition matrices and level effects as YAML (atomically)."""
@@ -257,14 +254,8 @@ class FractalConfig:
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "FractalConfig":
-        """Read :meth:`to_yaml` output."""
-        from fracfire._config import read_yaml
-
-        data = read_yaml(path, "fractal config file")
-        try:
-            return cls.from_dict(data)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+        """Read :meth:`to_yaml` output (errors name the file and the key)."""
+        return load(cls, path, "fractal config file")
 
 
 def _mirrored(rows: dict) -> dict:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from fracfire._atomic import write_text_atomic
+from fracfire._config import StrictModel, read_text, read_yaml, validate
 from fracfire._typing import SeedLike
 from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.exceptions import ConfigError
@@ -34,6 +36,22 @@ __all__ = ["MarkovStateDriver", "infer_states", "state_features"]
 _STATES = tuple(MarketState)
 _NAMES = [s.value for s in _STATES]
 FORMAT_VERSION = 1
+
+_Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class _DriverFile(StrictModel):
+    """What a :meth:`MarkovStateDriver.save` file holds (format version 1)."""
+
+    format_version: int
+    states: list[str]
+    min_dwell: int = Field(ge=1)
+    transition_matrix: list[Annotated[list[_Probability], Field(min_length=7, max_length=7)]] = Field(
+        min_length=7, max_length=7)
+    jump_matrix: list[Annotated[list[_Probability], Field(min_length=7, max_length=7)]] = Field(
+        min_length=7, max_length=7)
+    start_probabilities: list[_Probability] = Field(min_length=7, max_length=7)
+    dwell_times: dict[str, list[Annotated[int, Field(ge=1)]]]
 
 
 def _runs(codes: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,8 +186,6 @@ class MarkovStateDriver:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "MarkovStateDriver":
         """Read :meth:`save` output, validating its shape and rows."""
-        from fracfire._config import read_text, read_yaml
-
         path = Path(path)
         if path.suffix in (".yaml", ".yml"):
             data = read_yaml(path, "Markov driver file")
@@ -180,18 +196,22 @@ class MarkovStateDriver:
                 raise ConfigError(f"{path}: unreadable ({exc})") from None
         if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
             raise ConfigError(f"{path}: not a MarkovStateDriver file of format version {FORMAT_VERSION}")
-        if data.get("states") != _NAMES:
-            raise ConfigError(f"{path}: states {data.get('states')} differ from {_NAMES}")
-        driver = cls(min_dwell=data["min_dwell"])
+        file = validate(_DriverFile, data, path)
+        if file.states != _NAMES:
+            raise ConfigError(f"{path}: states {file.states} differ from {_NAMES}")
+        if sorted(file.dwell_times) != sorted(_NAMES):
+            raise ConfigError(f"{path}: dwell_times must have one list per state {_NAMES}; "
+                              f"got {sorted(file.dwell_times)}")
+        driver = cls(min_dwell=file.min_dwell)
         for key in ("transition_matrix", "jump_matrix"):
-            matrix = np.asarray(data[key], dtype=float)
+            matrix = np.asarray(getattr(file, key), dtype=float)
             sums = matrix.sum(axis=1)
-            if matrix.shape != (7, 7) or (matrix < 0).any() or not np.all(np.isclose(sums, 1) | (sums == 0)):
+            if not np.all(np.isclose(sums, 1) | (sums == 0)):
                 raise ConfigError(f"{path}: {key} rows must be probabilities summing to 1; row sums "
                                   f"{np.round(sums, 6).tolist()}")
             setattr(driver, key + "_", matrix)
-        driver.start_probabilities_ = np.asarray(data["start_probabilities"], dtype=float)
-        driver.dwell_times_ = {k: np.asarray(v, dtype=np.int64) for k, v in data["dwell_times"].items()}
+        driver.start_probabilities_ = np.asarray(file.start_probabilities, dtype=float)
+        driver.dwell_times_ = {k: np.asarray(v, dtype=np.int64) for k, v in file.dwell_times.items()}
         return driver
 
 

@@ -8,7 +8,7 @@ from typing import Literal, TypeVar
 
 from pydantic import Field
 
-from fracfire._config import StrictModel, read_yaml, validate
+from fracfire._config import StrictModel, load
 
 __all__ = ["DataConfig", "FinetuneConfig", "ModelConfig", "TrainConfig", "load_config", "resolve_path"]
 
@@ -93,4 +93,4 @@ ConfigT = TypeVar("ConfigT", bound=StrictModel)
 
 def load_config(path: str | os.PathLike, kind: type[ConfigT]) -> ConfigT:
     """Read and validate a YAML config; errors name the key and the file."""
-    return validate(kind, read_yaml(path), path)
+    return load(kind, path)

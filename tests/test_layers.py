@@ -86,3 +86,14 @@ def test_the_checker_sees_an_import_against_the_layers(tmp_path):
     fake.write_text("def f():\n    from fracfire.realism.facts import acf\n")
     assert _imports(fake) == {"fracfire.realism.facts"}
     assert _layer("fracfire.realism.facts") not in ALLOWED["physics"]
+
+
+MAX_MODULE_LINES = 600
+"""Modules do one job and stay small (STYLE.md); a module that outgrows this is split by concern."""
+
+
+def test_no_module_is_over_600_lines():
+    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+             for p in PACKAGE.rglob("*.py")}
+    assert len(sizes) > 50
+    assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}

@@ -117,10 +117,14 @@ def test_transfer_experiment_cli(tmp_path, monkeypatch):
     models = {"scratch", "synthetic_only", "finetuned", "rolling_mean", "persistence", "har"}
     assert set(data["future_range_rmse"]["2"]) == models
     assert set(data["direction_accuracy"]["2"]) == models - {"har"}  # HAR forecasts no direction
+    h = data["used"]["horizon_bars"]
     for name, iv in data["intervals"]["2"].items():
-        assert iv["low"] <= data["future_range_rmse"]["2"][name] <= iv["high"]
+        assert iv[f"range_{h}_rmse_low"] <= data["future_range_rmse"]["2"][name] == iv[f"range_{h}_rmse"]
+        assert iv[f"range_{h}_rmse"] <= iv[f"range_{h}_rmse_high"]
     tuned = data["intervals"]["2"]["finetuned"]
-    assert tuned["minus_scratch_low"] <= tuned["minus_scratch"] <= tuned["minus_scratch_high"]
+    key = f"range_{h}_rmse_minus_scratch"
+    assert tuned[key + "_low"] <= tuned[key] <= tuned[key + "_high"]
+    assert f"range_{h}_rmse_minus_best_baseline" in tuned and f"delta_{h}_direction_accuracy_low" in tuned
     assert "goal met:" in data["verdict"]["2"] and "goal met:" in result.output
     assert data["used"]["library_seeds"] == 2 and len(list((tmp_path / "t").glob("archetypes-seed*"))) == 2
     assert set(data["state_macro_f1"]) == {"before_finetune", "after_finetune"}

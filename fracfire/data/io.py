@@ -91,7 +91,8 @@ def read_bars(path: str | os.PathLike) -> pd.DataFrame:
         schema (:class:`~fracfire.exceptions.BarsValidationError` names the
         rule and the first offending rows).
     """
-    from fracfire.data.real import load_continuous_contract, parse_times, read_table
+    from fracfire.data.real import load_continuous_contract, read_table
+    from fracfire.data.times import parse_times
     from fracfire.schema import BAR_COLUMNS, check_bars
 
     path = Path(path)

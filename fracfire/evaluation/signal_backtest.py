@@ -161,7 +161,7 @@ def read_signals(path: str | os.PathLike) -> pd.DataFrame:
     ``target_position``). Returns a frame indexed by tz-aware time (naive
     times are read as America/New_York).
     """
-    from fracfire.data.real import parse_times
+    from fracfire.data.times import parse_times
 
     path = str(path)
     try:

@@ -1,14 +1,23 @@
-"""Minute states of a run: the built-in/custom state registry, state sequences and
-automatic transitions (pure numpy plus the Markov kernel; randomness passed in)."""
+"""Minute states of a run: the built-in/custom state registry, state sequences,
+automatic transitions and driver plans (:func:`minute_states`), and each day's
+macro-regime label (pure numpy plus the Markov kernel; randomness passed in)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fracfire._validation import check_int
+from fracfire.physics._kernels import markov_states
+from fracfire.physics.schedule import switch_prob
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
+
+if TYPE_CHECKING:
+    from fracfire.physics.driver import DayPlan, StateDriver
+    from fracfire.physics.layout import DayLayout
+    from fracfire.physics.schedule import Clock
 
 __all__ = ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "StateLike"]
 
@@ -122,3 +131,61 @@ def template(
     return np.where(index >= 0, marks[np.maximum(index, 0)], -1)
 
 
+def minute_states(layout: DayLayout, clock: Clock, template: np.ndarray | None, auto: bool,
+                  segment_length: int | None, driver: StateDriver | None, rngs: Sequence[np.random.Generator],
+                  u_switch: np.ndarray, current: int, n_states: int,
+                  independent: bool = False) -> tuple[np.ndarray, list[DayPlan]]:
+    """State code of every minute of ``layout``, and the driver's plans.
+
+    In order of precedence: the ``driver`` plans each day from the previous
+    day's last state (``independent`` days, scenario paths, all start from
+    ``current``); a state-sequence ``template`` holds each state until the
+    next mark; ``auto`` switches at random (the session's switch probability
+    times each state's exit rate, drawn with ``u_switch``); otherwise the
+    ``current`` state holds throughout. ``n_states`` counts the registry's
+    states (custom ones exit at rate 1).
+    """
+    n = len(layout.utc_ns)
+    position = layout.position()
+    plans: list[DayPlan] = []
+    if driver is not None:
+        for d, rng in enumerate(rngs):
+            length = int(layout.lengths[d])
+            plan = driver.plan_day(clock.time[layout.starts[d]], length, rng,
+                                   int(plans[-1].states[-1]) if plans and not independent else current)
+            if len(plan.states) != length:
+                raise ValueError(f"driver planned {len(plan.states)} minutes for a {length}-minute day")
+            plans.append(plan)
+        return np.concatenate([p.states for p in plans]).astype(np.int64), plans
+    if template is not None:
+        marks = template[np.minimum(position, len(template) - 1)]
+        index = np.maximum.accumulate(np.where(marks >= 0, np.arange(n), -1))
+        return np.where(index >= 0, marks[np.maximum(index, 0)], current), plans
+    if auto:
+        chance = switch_prob(clock)
+        if segment_length:
+            chance = np.where(position % segment_length == 0, chance, 0.0)
+        exit_rate = np.ones(n_states)
+        exit_rate[: len(BUILTIN)] = AUTO_EXIT
+        if independent:
+            days = [slice(int(a), int(a) + int(m)) for a, m in zip(layout.starts, layout.lengths, strict=True)]
+            return np.concatenate([markov_states(u_switch[day], chance[day], exit_rate, AUTO_CUM[None, :],
+                                                 np.zeros(day.stop - day.start, np.int64), current)
+                                   for day in days]), plans
+        return markov_states(u_switch, chance, exit_rate, AUTO_CUM[None, :], np.zeros(n, np.int64),
+                             current), plans
+    return np.full(n, current, dtype=np.int64), plans
+
+
+def macro_labels(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, runner: np.ndarray,
+                 starts: np.ndarray, macro_regime: str | None) -> list[str]:
+    """Each day's ``macro_regime`` label: the one given, or read from its bars (runner days named as such)."""
+    if macro_regime is not None:
+        return [macro_regime] * len(runner)
+    ends = np.append(starts[1:], len(c)) - 1
+    net = c[ends] - o[starts]
+    span = np.maximum.reduceat(h, starts) - np.minimum.reduceat(lo, starts)
+    labels = np.where(np.abs(net) > 0.3 * span, np.where(net > 0, "UP_DAY", "DOWN_DAY"),
+                      np.where(span < 0.01 * c[ends], "QUIET_DAY", "CHOP_DAY"))
+    labels = np.where(runner > 0, "RUNNER_UP_DAY", np.where(runner < 0, "RUNNER_DOWN_DAY", labels))
+    return labels.tolist()

@@ -12,20 +12,20 @@ model, with its equations, is in ``docs/generator.md``.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from fracfire._typing import DateLike
+from fracfire._typing import DateLike, Progress, SeedLike
 from fracfire._validation import check_int, check_real
 from fracfire.calendar import MINUTES_PER_DAY, number_sessions
 from fracfire.physics import _plan, schedule
-from fracfire.physics._kernels import markov_states, volatility_path, walk_zones
+from fracfire.physics._kernels import volatility_path, walk_zones
 from fracfire.physics._plan import AUTO_EXIT_RATES, AUTO_TRANSITION_WEIGHTS, StateLike
 from fracfire.physics.config import PhysicsConfig
 from fracfire.physics.driver import StateDriver
-from fracfire.physics.layout import DayLayout, day_layout, parse_start
+from fracfire.physics.layout import DayLayout, check_run_size, day_layout, parse_start, path_layout
 from fracfire.physics.sessions import Session
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
 from fracfire.physics.tilt import MAX_TILT_DRIFT, Tilt
@@ -36,33 +36,9 @@ __all__ = ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "MINUTES_PER_DAY", "Pri
 VOLUME_NOISE = 0.3
 """Standard deviation of the log-normal noise on bar volume."""
 
-SeedLike = int | np.random.Generator | np.random.SeedSequence | None
-Progress = Callable[[int, int], None]
-
 _SESSIONS = [s.value for s in Session]
 MIN_INITIAL_PRICE = 100.0
 """Lowest starting price: moves are in index points, so a lower start would keep hitting the price floor."""
-BYTES_PER_BAR = 1000
-"""Peak memory of one generated bar, measured (about 800 bytes a bar for 2,520 days) plus headroom."""
-
-
-def check_run_size(n_days) -> int:
-    """Check a run length for :meth:`PriceGenerator.generate_days` and return it.
-
-    Raises ``ValueError`` outside 1..100,000 days and ``MemoryError`` (before
-    any allocation) when the run would not fit in the available memory,
-    saying how to split it.
-    """
-    from fracfire._resources import available_memory, check_memory
-
-    n_days = check_int("n_days", n_days, low=1, high=100_000)
-    per_day = MINUTES_PER_DAY * BYTES_PER_BAR
-    fits = int(0.8 * (available_memory() or 0) / per_day)
-    check_memory(n_days * per_day, f"generating {n_days:,} days at once",
-                 f"generate at most about {fits:,} days per call (consecutive calls on one generator continue "
-                 "the series; the CLI's --start moves a run on), or build a library across workers with "
-                 "'fracfire dataset build --scheduler'")
-    return n_days
 _N_INTRADAY = len(schedule.INTRADAY_SCALES)
 _N_COMPONENTS = _N_INTRADAY + len(schedule.DAILY_SCALE_FRACTIONS)
 
@@ -422,8 +398,6 @@ class PriceGenerator:
             number). ``delta_ticks`` of each path's first bar is measured from
             :attr:`current_price`; ``segment_id`` restarts with every path.
         """
-        from fracfire import calendar
-
         n_paths = check_int("n_paths", n_paths, low=1, high=100_000)
         if not isinstance(auto_transition, bool):
             raise TypeError(f"auto_transition must be a bool; got {auto_transition!r}")
@@ -432,24 +406,11 @@ class PriceGenerator:
         if tilt is not None and not isinstance(tilt, Tilt):
             raise TypeError(f"tilt must be a Tilt; got {type(tilt).__name__}")
         volatility_spread = check_real("volatility_spread", volatility_spread, low=0.0, high=3.0)
-        first = parse_start(start, "start")
-        if not calendar.is_trading_minute(pd.DatetimeIndex([first]))[0]:
-            raise ValueError(f"start {first:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (the market is "
-                             "closed then: a weekend, a holiday, the 17:00-18:00 ET break or after an early close)")
-        session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([first]))[0]), n_sessions=1)
-        minutes, _ = calendar.session_minutes(session)
-        minutes = np.asarray(minutes, dtype=np.int64)
-        stop = int(session["close"].iloc[0].as_unit("ns").value)
-        if end is not None:
-            last = parse_start(end, "end")
-            if last <= first:
-                raise ValueError(f"end {last:%Y-%m-%d %H:%M} must come after start {first:%Y-%m-%d %H:%M}")
-            stop = min(stop, int(last.as_unit("ns").value))
-        minutes = minutes[(minutes >= first.as_unit("ns").value) & (minutes < stop)]
-        check_run_size(max(1, -(-len(minutes) * n_paths // MINUTES_PER_DAY)))  # memory, counted in whole days
+        layout = path_layout(start, end, n_paths)
+        minutes = int(layout.lengths[0])
+        check_run_size(max(1, -(-minutes * n_paths // MINUTES_PER_DAY)))  # memory, counted in whole days
         if tilt is not None:
-            tilt._check_span(0, len(minutes))
-        layout = DayLayout(np.tile(minutes, n_paths), np.arange(n_paths, dtype=np.int64) * len(minutes), True, stop)
+            tilt._check_span(0, minutes)
         kept = self._state
         if state is not None:
             self._state = _plan.state_config(state, "state")
@@ -458,45 +419,10 @@ class PriceGenerator:
                              tilt=tilt, volatility_spread=volatility_spread)
         finally:
             self._state = kept
-        bars["scenario"] = np.repeat(np.arange(n_paths, dtype=np.int64), len(minutes))
+        bars["scenario"] = np.repeat(np.arange(n_paths, dtype=np.int64), minutes)
         return bars
 
     # ------------------------------------------------------------------ internals
-    def _codes(self, layout, clock, registry, template, auto, segment_length, driver, rngs, u_switch,
-               independent=False):
-        """State code of every minute, and the driver's plans (independent days all start from the current state)."""
-        current = registry.code(self._state, "carried-over state")
-        n = len(layout.utc_ns)
-        position = layout.position()
-        plans = []
-        if driver is not None:
-            for d, rng in enumerate(rngs):
-                length = int(layout.lengths[d])
-                plan = driver.plan_day(clock.time[layout.starts[d]], length, rng,
-                                       int(plans[-1].states[-1]) if plans and not independent else current)
-                if len(plan.states) != length:
-                    raise ValueError(f"driver planned {len(plan.states)} minutes for a {length}-minute day")
-                plans.append(plan)
-            return np.concatenate([p.states for p in plans]).astype(np.int64), plans
-        if template is not None:
-            marks = template[np.minimum(position, len(template) - 1)]
-            index = np.maximum.accumulate(np.where(marks >= 0, np.arange(n), -1))
-            return np.where(index >= 0, marks[np.maximum(index, 0)], current), plans
-        if auto:
-            chance = schedule.switch_prob(clock)
-            if segment_length:
-                chance = np.where(position % segment_length == 0, chance, 0.0)
-            exit_rate = np.ones(len(registry.configs))
-            exit_rate[: len(_plan.BUILTIN)] = _plan.AUTO_EXIT
-            if independent:
-                days = [slice(int(a), int(a) + int(m)) for a, m in zip(layout.starts, layout.lengths, strict=True)]
-                return np.concatenate([markov_states(u_switch[day], chance[day], exit_rate, _plan.AUTO_CUM[None, :],
-                                                     np.zeros(day.stop - day.start, np.int64), current)
-                                       for day in days]), plans
-            return markov_states(u_switch, chance, exit_rate, _plan.AUTO_CUM[None, :], np.zeros(n, np.int64),
-                                 current), plans
-        return np.full(n, current, dtype=np.int64), plans
-
     def _run(self, layout: DayLayout, segment_length, state_sequence, auto, macro_regime, driver, *,
              single_bar=False, progress=None, independent=False, tilt=None,
              volatility_spread=0.0) -> pd.DataFrame:
@@ -535,12 +461,14 @@ class PriceGenerator:
         if single_bar or driver is not None or independent:
             runner[:] = 0
 
-        codes, plans = self._codes(layout, clock, registry, template, auto, segment_length, driver, rngs, u_switch,
-                                   independent)
+        current = registry.code(self._state, "carried-over state")
+        codes, plans = _plan.minute_states(layout, clock, template, auto, segment_length, driver, rngs, u_switch,
+                                           current, len(registry.configs), independent)
         table = schedule.StateTable.of(tuple(registry.configs))
         modifiers = None
-        if plans and all(p.modifiers is not None for p in plans):
-            modifiers = schedule.Modifiers.concat([p.modifiers for p in plans])
+        planned = [p.modifiers for p in plans if p.modifiers is not None]
+        if plans and len(planned) == len(plans):
+            modifiers = schedule.Modifiers.concat(planned)
         if tilt is not None:  # every day reads the tilt from its first minute
             tilted = schedule.Modifiers.concat([tilt.modifiers(0, int(m)) for m in lengths])
             modifiers = tilted if modifiers is None else schedule.Modifiers(
@@ -641,7 +569,7 @@ class PriceGenerator:
             segment_id = np.cumsum(layout.position() % segment_length == 0) - 1
         else:
             segment_id = np.concatenate([[0], np.cumsum(codes[1:] != codes[:-1])])
-        regimes = self._macro_labels(o, h, lo, c, runner, layout.starts, macro_regime)
+        regimes = _plan.macro_labels(o, h, lo, c, runner, layout.starts, macro_regime)
         if plans and macro_regime is None:
             regimes = [p.macro_regime or inferred for p, inferred in zip(plans, regimes, strict=True)]
         regimes = pd.Categorical(regimes)
@@ -663,15 +591,3 @@ class PriceGenerator:
         for name in plans[0].labels if plans else ():
             bars[name] = pd.Categorical(np.concatenate([p.labels[name] for p in plans]))
         return bars
-
-    @staticmethod
-    def _macro_labels(o, h, lo, c, runner, starts, macro_regime) -> list[str]:
-        if macro_regime is not None:
-            return [macro_regime] * len(runner)
-        ends = np.append(starts[1:], len(c)) - 1
-        net = c[ends] - o[starts]
-        span = np.maximum.reduceat(h, starts) - np.minimum.reduceat(lo, starts)
-        labels = np.where(np.abs(net) > 0.3 * span, np.where(net > 0, "UP_DAY", "DOWN_DAY"),
-                          np.where(span < 0.01 * c[ends], "QUIET_DAY", "CHOP_DAY"))
-        labels = np.where(runner > 0, "RUNNER_UP_DAY", np.where(runner < 0, "RUNNER_DOWN_DAY", labels))
-        return labels.tolist()

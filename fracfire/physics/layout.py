@@ -20,9 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fracfire._validation import check_int
+from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.schema import TIMEZONE
 
-__all__ = ["CALENDARS", "DayLayout", "day_layout", "parse_start"]
+__all__ = ["CALENDARS", "DayLayout", "check_run_size", "day_layout", "parse_start", "path_layout"]
 
 CALENDARS = ("globex", None)
 """Accepted values of the generator's ``calendar`` argument."""
@@ -136,3 +138,52 @@ def day_layout(start, n_days: int, calendar: str | None, *, after_ns: int | None
         raise ValueError(f"{n_days:,} days from {ts:%Y-%m-%d} run past {LATEST_TIME:%Y-%m-%d}, the last date bars "
                          "files can hold; start earlier or generate fewer days")
     return layout
+
+
+def path_layout(start, end, n_paths: int) -> DayLayout:
+    """The minutes of ``n_paths`` scenario paths, each from ``start`` to ``end`` within one Globex session.
+
+    ``start`` must be a trading minute; ``end`` (exclusive) defaults to, and
+    is capped at, the close of ``start``'s session. Every path covers the
+    same minutes (one "day" of the layout per path).
+    """
+    from fracfire import calendar
+
+    first = parse_start(start, "start")
+    if not calendar.is_trading_minute(pd.DatetimeIndex([first]))[0]:
+        raise ValueError(f"start {first:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (the market is "
+                         "closed then: a weekend, a holiday, the 17:00-18:00 ET break or after an early close)")
+    session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([first]))[0]), n_sessions=1)
+    minutes, _ = calendar.session_minutes(session)
+    minutes = np.asarray(minutes, dtype=np.int64)
+    stop = int(session["close"].iloc[0].as_unit("ns").value)
+    if end is not None:
+        last = parse_start(end, "end")
+        if last <= first:
+            raise ValueError(f"end {last:%Y-%m-%d %H:%M} must come after start {first:%Y-%m-%d %H:%M}")
+        stop = min(stop, int(last.as_unit("ns").value))
+    minutes = minutes[(minutes >= first.as_unit("ns").value) & (minutes < stop)]
+    return DayLayout(np.tile(minutes, n_paths), np.arange(n_paths, dtype=np.int64) * len(minutes), True, stop)
+
+
+BYTES_PER_BAR = 1000
+"""Peak memory of one generated bar, measured (about 800 bytes a bar for 2,520 days) plus headroom."""
+
+
+def check_run_size(n_days) -> int:
+    """Check a run length for :meth:`PriceGenerator.generate_days` and return it.
+
+    Raises ``ValueError`` outside 1..100,000 days and ``MemoryError`` (before
+    any allocation) when the run would not fit in the available memory,
+    saying how to split it.
+    """
+    from fracfire._resources import available_memory, check_memory
+
+    n_days = check_int("n_days", n_days, low=1, high=100_000)
+    per_day = MINUTES_PER_DAY * BYTES_PER_BAR
+    fits = int(0.8 * (available_memory() or 0) / per_day)
+    check_memory(n_days * per_day, f"generating {n_days:,} days at once",
+                 f"generate at most about {fits:,} days per call (consecutive calls on one generator continue "
+                 "the series; the CLI's --start moves a run on), or build a library across workers with "
+                 "'fracfire dataset build --scheduler'")
+    return n_days

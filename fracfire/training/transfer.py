@@ -98,7 +98,8 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics:
     -------
     dict
         ``future_range_rmse`` and ``direction_accuracy`` (``{size: {model: value}}``),
-        ``intervals`` (``{size: {model: {...}}}``), ``verdict`` (``{size: text}``),
+        ``intervals`` (``{size: {model: row}}``, each row a
+        :meth:`~fracfire.training.comparison.FinetuneComparison.table` row), ``verdict`` (``{size: text}``),
         ``state_macro_f1``, ``state_accuracy`` and ``used``.
     """
     from fracfire.data.checks import bar_minutes
@@ -141,20 +142,7 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics:
                                     n_resamples=n_resamples, test_x=test_x, progress=tick)
         results["future_range_rmse"][str(size)] = {n: v["value"] for n, v in scored.rmse.items()}
         results["direction_accuracy"][str(size)] = {n: v["value"] for n, v in scored.direction.items()}
-        intervals = {}
-        for n, r in scored.rmse.items():
-            row = {"low": r["low"], "high": r["high"]}
-            if "difference" in r:
-                row.update(minus_scratch=r["difference"], minus_scratch_low=r["difference_low"],
-                           minus_scratch_high=r["difference_high"])
-            best = scored.versus_best[n]
-            if "difference" in best:
-                row.update(minus_best_baseline=best["difference"], minus_best_baseline_low=best["difference_low"],
-                           minus_best_baseline_high=best["difference_high"])
-            if n in scored.direction:
-                row.update(direction_low=scored.direction[n]["low"], direction_high=scored.direction[n]["high"])
-            intervals[n] = row
-        results["intervals"][str(size)] = intervals
+        results["intervals"][str(size)] = {row.pop("model"): row for row in scored.table()}
         results["verdict"][str(size)] = scored.summary()
     state = _state_transfer(physics or PhysicsConfig(), seed, state_backend, state_epochs, PriceGenerator)
     tick()
@@ -217,16 +205,17 @@ def _markdown(results: dict, confusion: pd.DataFrame) -> str:
         return markdown_table(frame)
 
     def with_intervals(size: str) -> str:
-        rows = []
-        for name, value in results["future_range_rmse"][size].items():
-            iv = results["intervals"][size][name]
-            rows.append({"model": name, "range RMSE": f"{value:.3f} [{iv['low']:.3f}, {iv['high']:.3f}]",
-                         "minus scratch": (f"{iv['minus_scratch']:+.3f} [{iv['minus_scratch_low']:+.3f}, "
-                                           f"{iv['minus_scratch_high']:+.3f}]" if "minus_scratch" in iv else ""),
-                         "minus best baseline": (f"{iv['minus_best_baseline']:+.3f} "
-                                                 f"[{iv['minus_best_baseline_low']:+.3f}, "
-                                                 f"{iv['minus_best_baseline_high']:+.3f}]"
-                                                 if "minus_best_baseline" in iv else "")})
+        h = results["used"]["horizon_bars"]
+
+        def shown(row: dict, key: str, sign: str = "") -> str:
+            if key not in row:
+                return ""
+            return f"{row[key]:{sign}.3f} [{row[key + '_low']:{sign}.3f}, {row[key + '_high']:{sign}.3f}]"
+
+        rows = [{"model": name, "range RMSE": shown(row, f"range_{h}_rmse"),
+                 "minus scratch": shown(row, f"range_{h}_rmse_minus_scratch", "+"),
+                 "minus best baseline": shown(row, f"range_{h}_rmse_minus_best_baseline", "+")}
+                for name, row in results["intervals"][size].items()]
         return markdown_table(pd.DataFrame(rows), index=False)
 
     used = results["used"]

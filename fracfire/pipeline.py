@@ -352,7 +352,7 @@ def _stage_scenarios(ctx: _Context) -> dict:
     """Rest-of-session scenarios of the first held-out session from ``scenarios.cut`` ET: the policy is fitted
     on the fitting sessions only; the real continuation is drawn over the fan."""
     from fracfire.scenarios import ScenarioPolicy
-    from fracfire.scenarios.policy import cut_on, split_at
+    from fracfire.scenarios.windows import cut_on, split_at
 
     cfg = ctx.config.scenarios
     fit, test, _, _ = _real_split(ctx)

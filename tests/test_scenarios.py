@@ -90,7 +90,7 @@ def test_the_level_forecast_follows_the_history(policy, real):
 
 def test_scenario_inputs_are_checked(policy, real):
     from fracfire.scenarios import ScenarioPolicy, scenarios
-    from fracfire.scenarios.policy import split_at
+    from fracfire.scenarios.windows import split_at
 
     history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")]
     with pytest.raises(ValueError, match="must come after the history's last bar"):
@@ -119,7 +119,7 @@ def test_scenario_inputs_are_checked(policy, real):
         from fracfire.data import resample_bars
 
         policy.simulate(resample_bars(history, "5min"), 5, cut=CUT)
-    from fracfire.scenarios.policy import path_minutes
+    from fracfire.scenarios.windows import path_minutes
 
     assert path_minutes(pd.Timestamp("2019-09-24 15:00", tz="America/New_York"), 240) == pd.Timestamp(
         "2019-09-24 17:00", tz="America/New_York")  # a number of minutes stops at the session's close

@@ -142,7 +142,7 @@ def scenarios_command(
     """N labelled continuations of a real history from a cut, with quantiles, probabilities and a fan chart."""
     from fracfire.data.real import load_continuous_contract
     from fracfire.scenarios import ScenarioPolicy
-    from fracfire.scenarios.policy import split_at
+    from fracfire.scenarios.windows import split_at
 
     with _clean_errors():
         check_writable(out, folder=True)
@@ -177,7 +177,7 @@ def experiment_scenarios(
     from fracfire.data.real import load_continuous_contract
     from fracfire.scenarios import ScenarioPolicy
     from fracfire.scenarios.evaluate import scenario_experiment
-    from fracfire.scenarios.policy import parse_horizon
+    from fracfire.scenarios.windows import parse_horizon
 
     with _clean_errors():
         check_writable(out, folder=True)

@@ -19,28 +19,21 @@ import pandas as pd
 
 from fracfire._typing import DateLike, Progress, SeedLike
 from fracfire._validation import check_int, check_real
-from fracfire.calendar import MINUTES_PER_DAY, number_sessions
-from fracfire.physics import _plan, schedule
-from fracfire.physics._kernels import volatility_path, walk_zones
+from fracfire.calendar import MINUTES_PER_DAY
+from fracfire.physics import _plan, _run, schedule
 from fracfire.physics._plan import AUTO_EXIT_RATES, AUTO_TRANSITION_WEIGHTS, StateLike
+from fracfire.physics._run import N_COMPONENTS, N_INTRADAY
 from fracfire.physics.config import PhysicsConfig
 from fracfire.physics.driver import StateDriver
 from fracfire.physics.layout import DayLayout, check_run_size, day_layout, parse_start, path_layout
-from fracfire.physics.sessions import Session
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
-from fracfire.physics.tilt import MAX_TILT_DRIFT, Tilt
-from fracfire.schema import MAX_PRICE, TICK_SIZE, bars_frame
+from fracfire.physics.tilt import Tilt
+from fracfire.schema import MAX_PRICE, TICK_SIZE
 
 __all__ = ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "MINUTES_PER_DAY", "PriceGenerator"]
 
-VOLUME_NOISE = 0.3
-"""Standard deviation of the log-normal noise on bar volume."""
-
-_SESSIONS = [s.value for s in Session]
 MIN_INITIAL_PRICE = 100.0
 """Lowest starting price: moves are in index points, so a lower start would keep hitting the price floor."""
-_N_INTRADAY = len(schedule.INTRADAY_SCALES)
-_N_COMPONENTS = _N_INTRADAY + len(schedule.DAILY_SCALE_FRACTIONS)
 
 
 def _slow_start(choice: str | float, drawn: np.ndarray, std: np.ndarray) -> np.ndarray:
@@ -69,9 +62,7 @@ def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
         return np.random.SeedSequence()
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         return np.random.SeedSequence(check_int("seed", seed, low=0))
-    raise TypeError(
-        f"seed must be an int >= 0, a numpy Generator, a SeedSequence or None; got {seed!r}"
-    )
+    raise TypeError(f"seed must be an int >= 0, a numpy Generator, a SeedSequence or None; got {seed!r}")
 
 
 class PriceGenerator:
@@ -143,9 +134,10 @@ class PriceGenerator:
         self._cascade = schedule.Cascade.of(physics)
         self._sigma0 = schedule.sigma_level(physics)
         start_rng = np.random.default_rng(self._seed_seq.spawn(1)[0])
-        self._vol = self._cascade.stationary_std() * start_rng.standard_normal(_N_COMPONENTS)
-        self._vol[_N_INTRADAY:] = _slow_start(volatility_start, self._vol[_N_INTRADAY:],
-                                              self._cascade.stationary_std()[_N_INTRADAY:])
+        self._vol = self._cascade.stationary_std() * start_rng.standard_normal(N_COMPONENTS)
+        self._vol[N_INTRADAY:] = _slow_start(
+            volatility_start, self._vol[N_INTRADAY:], self._cascade.stationary_std()[N_INTRADAY:]
+        )
         self._excitation = 0.0
         self._kick = 0.0
         self._level = int(round(price / TICK_SIZE))
@@ -156,7 +148,7 @@ class PriceGenerator:
         self._state: StateConfig = STATE_CONFIGS[MarketState.RANGING]
         self._end_ns: int | None = None  # end of the last run (either calendar): start_date=None continues it
         self._last_close = self._level
-        self.variates_drawn = _N_COMPONENTS
+        self.variates_drawn = N_COMPONENTS
 
     @property
     def current_price(self) -> float:
@@ -192,7 +184,7 @@ class PriceGenerator:
         _plan.state_config(chosen, "state" if custom_state_config is None else "custom_state_config")
         start = int(parse_start(timestamp, "timestamp").as_unit("ns").value)
         layout = DayLayout(np.array([start], dtype=np.int64), np.zeros(1, dtype=np.int64), False, start + 60 * 10**9)
-        frame = self._run(layout, None, [(0, chosen)], True, None, None, single_bar=True)
+        frame = _run.run_days(self, layout, None, [(0, chosen)], True, None, None, single_bar=True)
         bar = frame.iloc[0].to_dict()
         bar["macro_regime"] = None
         return bar
@@ -262,8 +254,14 @@ class PriceGenerator:
             See :mod:`fracfire.schema`.
         """
         return self.generate_days(
-            start_date, 1, state_sequence=state_sequence, auto_transition=auto_transition,
-            segment_length=segment_length, macro_regime=macro_regime, driver=driver, calendar=calendar,
+            start_date,
+            1,
+            state_sequence=state_sequence,
+            auto_transition=auto_transition,
+            segment_length=segment_length,
+            macro_regime=macro_regime,
+            driver=driver,
+            calendar=calendar,
         )
 
     def generate_days(
@@ -328,8 +326,17 @@ class PriceGenerator:
         layout = day_layout(start_date, n_days, calendar, after_ns=self._end_ns)
         if tilt is not None:
             tilt._check_span(0, int(layout.lengths.max()))
-        bars = self._run(layout, segment_length, state_sequence, auto_transition, macro_regime, driver,
-                         progress=progress, tilt=tilt)
+        bars = _run.run_days(
+            self,
+            layout,
+            segment_length,
+            state_sequence,
+            auto_transition,
+            macro_regime,
+            driver,
+            progress=progress,
+            tilt=tilt,
+        )
         self._end_ns = layout.end_ns
         return bars
 
@@ -415,179 +422,20 @@ class PriceGenerator:
         if state is not None:
             self._state = _plan.state_config(state, "state")
         try:
-            bars = self._run(layout, None, None, auto_transition, None, driver, progress=progress, independent=True,
-                             tilt=tilt, volatility_spread=volatility_spread)
+            bars = _run.run_days(
+                self,
+                layout,
+                None,
+                None,
+                auto_transition,
+                None,
+                driver,
+                progress=progress,
+                independent=True,
+                tilt=tilt,
+                volatility_spread=volatility_spread,
+            )
         finally:
             self._state = kept
         bars["scenario"] = np.repeat(np.arange(n_paths, dtype=np.int64), minutes)
-        return bars
-
-    # ------------------------------------------------------------------ internals
-    def _run(self, layout: DayLayout, segment_length, state_sequence, auto, macro_regime, driver, *,
-             single_bar=False, progress=None, independent=False, tilt=None,
-             volatility_spread=0.0) -> pd.DataFrame:
-        """Generate the days of ``layout``.
-
-        Every day draws from its own child stream, in a fixed order: first
-        uniforms (runner flag and sign, state switches, wick sides, jump
-        arrival, sign and position), log-volatility normals, jump sizes,
-        activity and volume noise; then, once the day's volatility is known,
-        one normal and one raw 64-bit draw per sub-minute step and the wick
-        lengths. ``independent`` (scenario paths): every day starts from the
-        generator's state instead of the previous day's end, draws its
-        intraday volatility components afresh (after the driver's draws),
-        offsets its slowest component by ``volatility_spread`` times a normal
-        draw and leaves the generator's state as it was. ``tilt`` (a
-        :class:`~fracfire.physics.tilt.Tilt`) leans on every day from its
-        first minute, on top of the driver's modifiers.
-        """
-        phys = self.physics
-        registry = _plan.Registry()
-        template = _plan.template(state_sequence, registry, segment_length)
-        n_days = len(layout.starts)
-        lengths = layout.lengths
-        n = len(layout.utc_ns)
-        clock = schedule.minute_clock(layout.utc_ns, trading_days=layout.trading_days)
-        rngs = [np.random.default_rng(child) for child in self._seed_seq.spawn(n_days)]
-        k = _N_COMPONENTS
-        first = [rng.random(2 + 6 * int(m)) for rng, m in zip(rngs, lengths, strict=True)]
-        heads = np.array([f[:2] for f in first])
-        body = [f[2:].reshape(6, -1) for f in first]
-        u_switch, u_wick_up, u_wick_down, u_jump, u_sign, u_pos = (
-            np.concatenate([b[j] for b in body]) for j in range(6))
-        z_vol = np.concatenate([rng.standard_normal((int(m), k)) for rng, m in zip(rngs, lengths, strict=True)])
-        jump_exp = np.concatenate([rng.standard_exponential(int(m)) for rng, m in zip(rngs, lengths, strict=True)])
-        runner = np.where(heads[:, 1] < 0.5, 1, -1) * (heads[:, 0] < phys.runner_prob)
-        if single_bar or driver is not None or independent:
-            runner[:] = 0
-
-        current = registry.code(self._state, "carried-over state")
-        codes, plans = _plan.minute_states(layout, clock, template, auto, segment_length, driver, rngs, u_switch,
-                                           current, len(registry.configs), independent)
-        table = schedule.StateTable.of(tuple(registry.configs))
-        modifiers = None
-        planned = [p.modifiers for p in plans if p.modifiers is not None]
-        if plans and len(planned) == len(plans):
-            modifiers = schedule.Modifiers.concat(planned)
-        if tilt is not None:  # every day reads the tilt from its first minute
-            tilted = schedule.Modifiers.concat([tilt.modifiers(0, int(m)) for m in lengths])
-            modifiers = tilted if modifiers is None else schedule.Modifiers(
-                modifiers.volatility * tilted.volatility,
-                np.clip(modifiers.bias + tilted.bias, -MAX_TILT_DRIFT, MAX_TILT_DRIFT), modifiers.mean_reversion)
-        params = schedule.minute_params(table, codes, clock, phys, modifiers)
-
-        cascade = self._cascade
-        hawkes = float(np.exp(-1.0 / schedule.HAWKES_DECAY_MINUTES))
-        if independent:  # every path starts from the generator's state, its intraday volatility drawn afresh
-            std = cascade.stationary_std()[:_N_INTRADAY]
-            parts = []
-            for d, rng in enumerate(rngs):
-                day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
-                start = self._vol.copy()
-                draws = rng.standard_normal(_N_INTRADAY + 1)
-                start[:_N_INTRADAY] = std * draws[:_N_INTRADAY]
-                start[-1] += volatility_spread * draws[-1]
-                parts.append(volatility_path(z_vol[day], u_jump[day], cascade.decay, cascade.innovation, start,
-                                             params.jump_base[day], phys.jump_clustering, hawkes, self._excitation,
-                                             phys.jump_vol_kick, self._kick))
-            log_vol, jumps, kicks = (np.concatenate([p[j] for p in parts]) for j in (0, 1, 4))
-        else:
-            log_vol, jumps, self._vol, self._excitation, kicks, self._kick = volatility_path(
-                z_vol, u_jump, cascade.decay, cascade.innovation, self._vol, params.jump_base,
-                phys.jump_clustering, hawkes, self._excitation, phys.jump_vol_kick, self._kick,
-            )
-        sigma = self._sigma0 * params.season * np.exp(log_vol - cascade.variance)
-        drift_sd = params.drift_sd
-        if runner.any():
-            bias = schedule.runner_drift(sigma, layout.starts, phys.runner_target_mult)
-            drift_sd = drift_sd + np.repeat(runner * bias, lengths)
-        sign = np.where(u_sign < params.up_share, 1.0, -1.0)
-        # Jumps are sized by the volatility without the kicks of earlier jumps (and their own).
-        jump_size = np.where(jumps, sign * np.maximum(1.0, phys.base_volatility * params.jump_scale * sigma
-                                                      * np.exp(-kicks) * jump_exp), 0.0)
-        activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / self._sigma0) ** phys.activity_elasticity
-        shape = 1.0 / (np.maximum(params.activity_cv * phys.activity_dispersion, 1e-3) ** 2
-                       + phys.activity_clustering / np.maximum(activity, 1e-9))
-        counts = np.empty(n)
-        noise = np.empty(n)
-        n_sub = np.empty(n, dtype=np.int64)
-        z_parts, raw_parts = [], []
-        for d, rng in enumerate(rngs):
-            day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
-            counts[day] = rng.gamma(shape[day], activity[day] / shape[day])
-            noise[day] = rng.standard_normal(int(lengths[d]))
-            sigma[day] *= schedule.trade_clock_scale(counts[day] / activity[day], shape[day], phys.trade_clock)
-            n_sub[day] = schedule.substeps(sigma[day])
-            steps = int(n_sub[day].sum())
-            z_parts.append(rng.standard_normal(steps))
-            raw_parts.append(rng.bit_generator.random_raw(steps))
-            if progress is not None:
-                progress(d + 1, n_days)
-        z_sub = np.concatenate(z_parts)
-        raw = np.concatenate(raw_parts)
-        jump_at = np.minimum((u_pos * n_sub).astype(np.int64), n_sub - 1)
-        p_side = -np.expm1(-counts / (2.0 * n_sub))
-
-        walk = (n_sub, sigma, drift_sd * sigma, params.eta, params.reversion, p_side, jump_size, jump_at,
-                params.max_move)
-        rest = (phys.reversion_minutes, float(self._center), schedule.points_to_ticks(phys.macro_gravity_threshold),
-                phys.macro_gravity_strength, schedule.DRIFT_PER_LOGIT, phys.flow_persistence)
-        if independent:
-            offsets = np.concatenate([[0], np.cumsum(n_sub)])
-            parts = []
-            for d in range(n_days):
-                day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
-                sub = slice(int(offsets[day.start]), int(offsets[day.stop]))
-                parts.append(walk_zones(*(a[day] for a in walk), z_sub[sub], raw[sub],  # type: ignore[call-arg]
-                                        self._x, self._level, self._anchor, *rest, self._side))
-            o, h, lo, c, moves = (np.concatenate([p[j] for p in parts]) for j in range(5))
-        else:
-            o, h, lo, c, moves, self._x, self._level, self._anchor, self._side = walk_zones(
-                *walk, z_sub, raw, self._x, self._level, self._anchor, *rest, self._side)
-            self._state = registry.configs[int(codes[-1])]
-
-        wick_prob = -np.expm1(-params.wick_prob * counts / phys.avg_ticks_per_bar)
-        wick_up = u_wick_up < wick_prob
-        wick_down = u_wick_down < wick_prob
-        extra = np.zeros((2, n), dtype=np.int64)
-        wicks_drawn = 0
-        for d, rng in enumerate(rngs):
-            day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
-            for side, flags in enumerate((wick_up[day], wick_down[day])):
-                where = day.start + np.flatnonzero(flags)
-                extra[side, where] = 1 + rng.poisson(phys.wick_extension_avg - 1.0, len(where))
-                wicks_drawn += len(where)
-        h = h + extra[0]
-        lo = np.maximum(lo - extra[1], 1)
-        noise = np.exp(VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2)
-        volume = np.maximum(1, np.rint((counts * phys.volume_per_tick
-                                        + moves * phys.volume_per_move * params.volume_scale) * noise))
-        self.variates_drawn += int(sum(f.size for f in first) + z_vol.size + jump_exp.size + 2 * n
-                                   + z_sub.size + raw.size + wicks_drawn)
-
-        if segment_length:
-            segment_id = np.cumsum(layout.position() % segment_length == 0) - 1
-        else:
-            segment_id = np.concatenate([[0], np.cumsum(codes[1:] != codes[:-1])])
-        regimes = _plan.macro_labels(o, h, lo, c, runner, layout.starts, macro_regime)
-        if plans and macro_regime is None:
-            regimes = [p.macro_regime or inferred for p, inferred in zip(plans, regimes, strict=True)]
-        regimes = pd.Categorical(regimes)
-        labels = {
-            "state": pd.Categorical.from_codes(codes, categories=registry.names),
-            "session": pd.Categorical.from_codes(clock.session.astype(np.int64), categories=_SESSIONS),
-            "session_id": number_sessions(layout.utc_ns),
-            "segment_id": segment_id.astype(np.int64),
-            "macro_regime": pd.Categorical.from_codes(
-                np.repeat(regimes.codes.astype(np.int64), lengths), categories=regimes.categories),
-        }
-        bars = bars_frame(clock.time, o, h, lo, c, volume.astype(np.int64), self._last_close, labels)
-        if independent:
-            delta = bars["delta_ticks"].to_numpy().copy()
-            delta[layout.starts] = c[layout.starts] - self._last_close
-            bars["delta_ticks"] = delta
-        else:
-            self._last_close = int(c[-1])
-        for name in plans[0].labels if plans else ():
-            bars[name] = pd.Categorical(np.concatenate([p.labels[name] for p in plans]))
         return bars

@@ -13,8 +13,9 @@ import pandas as pd
 
 from fracfire._typing import DateLike
 from fracfire.scenarios.conditioning import FEATURE_NAMES, activity_profile, cut_features
-from fracfire.scenarios.policy import HORIZONS, ScenarioPolicy
+from fracfire.scenarios.policy import ScenarioPolicy
 from fracfire.scenarios.result import QUANTILES, ScenarioResult
+from fracfire.scenarios.windows import HORIZONS
 
 __all__ = ["FEATURE_NAMES", "HORIZONS", "QUANTILES", "ScenarioPolicy", "ScenarioResult", "activity_profile",
            "cut_features", "scenarios"]

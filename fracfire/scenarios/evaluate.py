@@ -223,7 +223,8 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
     from fracfire.realism.calendar import split_by_time
     from fracfire.scenarios.conditioning import SessionIndex
     from fracfire.scenarios.peers import GarchForecaster, analog_outcomes
-    from fracfire.scenarios.policy import ScenarioPolicy, _minutes, cut_on, path_minutes
+    from fracfire.scenarios.policy import ScenarioPolicy
+    from fracfire.scenarios.windows import cut_on, path_minutes, window_minutes
 
     samples = check_int("samples", samples, low=10, high=100_000)
     unknown = sorted(set(methods) - set(METHODS))
@@ -263,7 +264,7 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
                     forecasts[method] = {"close": o["close"].to_numpy(), "range": o["range"].to_numpy()}
                 elif method == "garch":
                     assert garch is not None  # fitted above whenever "garch" is a method
-                    future = _minutes(cut, end)[:: policy.bar_minutes_]
+                    future = window_minutes(cut, end)[:: policy.bar_minutes_]
                     forecasts[method] = _sample_outcomes(garch.outcomes(history, future, samples, stream))
                 else:
                     forecasts[method] = _sample_outcomes(analog_outcomes(

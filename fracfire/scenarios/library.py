@@ -121,7 +121,7 @@ def pretraining_examples(bars: pd.DataFrame, known: np.ndarray) -> tuple[np.ndar
     bars are in theirs (the features and targets are scale-free).
     """
     from fracfire.calendar import trading_day_number
-    from fracfire.scenarios.policy import training_examples
+    from fracfire.scenarios.windows import training_examples
 
     index = SessionIndex(bars, activity_profile(bars))
     X, y, cuts = training_examples(index)

@@ -43,22 +43,25 @@ import pandas as pd
 
 from fracfire._typing import DateLike, Progress
 from fracfire._validation import check_int
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, MINUTES_PER_DAY, minute_of_day, trading_day_number
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_day_number
 from fracfire.physics.config import PhysicsConfig
-from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex, activity_profile, persistence
+from fracfire.scenarios.conditioning import SessionIndex, activity_profile, persistence
+from fracfire.scenarios.windows import (
+    TRAINING_CUTS,
+    next_open,
+    path_minutes,
+    start_price,
+    training_examples,
+    window_minutes,
+)
 
 if TYPE_CHECKING:
     from fracfire.models import TiltModel
     from fracfire.physics import MarketState, PriceGenerator, Tilt
     from fracfire.scenarios.result import ScenarioResult
 
-__all__ = ["HORIZONS", "LIBRARY_SESSIONS", "TRAINING_CUTS", "ScenarioPolicy", "cut_on", "parse_horizon", "path_minutes",
-           "split_at", "start_price", "training_examples"]
+__all__ = ["LIBRARY_SESSIONS", "ScenarioPolicy"]
 
-HORIZONS = ("rest-of-session", "rth")
-"""Named horizons: to the Globex close, or to the 16:00 ET cash close. An int is a number of minutes."""
-TRAINING_CUTS = tuple(f"{h:02d}:{m:02d}" for h in (*range(19, 24), *range(0, 16)) for m in (0, 30))
-"""ET times at which every fitting session gives the level model one example (19:00 the evening before to 15:30)."""
 MIN_WINDOW_SESSIONS = 3
 """Fitting sessions with bars over a window needed for its median range."""
 LIBRARY_SESSIONS = 20
@@ -82,54 +85,6 @@ _LIBRARY_START = "2019-01-07"
 PROBE_DATE = pd.Timestamp("2019-01-08")
 """Trading date (a Tuesday) of the probe paths that calibrate a window."""
 PROBE_PATHS = 150
-
-
-def path_minutes(cut: pd.Timestamp, horizon) -> pd.Timestamp:
-    """End (exclusive) of the paths from ``cut`` for ``horizon`` (see :data:`HORIZONS`)."""
-    from fracfire import calendar
-
-    session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([cut]))[0]), n_sessions=1)
-    close = pd.Timestamp(session["close"].iloc[0])
-    if isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool):  # within the session
-        return min(cut + pd.Timedelta(minutes=check_int("horizon", horizon, low=1, high=MINUTES_PER_DAY)), close)
-    if horizon == "rest-of-session":
-        return close
-    if horizon == "rth":
-        close = cut.normalize() + pd.Timedelta(minutes=calendar.RTH_CLOSE_MINUTE)
-        if close <= cut:
-            raise ValueError(f"horizon 'rth' ends at 16:00 ET, but the cut {cut:%Y-%m-%d %H:%M} is at or after it")
-        return close
-    raise ValueError(f"horizon must be one of {HORIZONS} or a number of minutes; got {horizon!r}")
-
-
-def parse_horizon(text):
-    """A horizon from text: a name of :data:`HORIZONS` or a whole number of minutes."""
-    if isinstance(text, str) and text.strip().isdigit():
-        return int(text)
-    if text not in HORIZONS and not isinstance(text, (int, np.integer)):
-        raise ValueError(f"horizon must be one of {HORIZONS} or a number of minutes; got {text!r}")
-    return text
-
-
-def split_at(bars: pd.DataFrame, at: DateLike, horizon: int | str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp,
-                                                                            int | str]:
-    """History before the cut ``at``, the bars after it up to the horizon (empty if the file stops), the cut.
-
-    Raises ``ValueError`` naming the cut when it falls outside the bars or
-    leaves no history.
-    """
-    from fracfire.physics.layout import parse_start
-
-    cut = parse_start(at, "--at")
-    horizon = parse_horizon(horizon)
-    first, last = pd.Timestamp(bars["time"].iloc[0]), pd.Timestamp(bars["time"].iloc[-1])
-    if not first < cut <= last + pd.Timedelta(days=4):
-        raise ValueError(f"the cut {cut:%Y-%m-%d %H:%M %Z} is outside the history ({first:%Y-%m-%d %H:%M} to "
-                         f"{last:%Y-%m-%d %H:%M}); pick a time after its first bar")
-    before = bars["time"] < cut
-    end = path_minutes(cut, horizon)
-    after = (bars["time"] >= cut) & (bars["time"] < end)
-    return bars[before].reset_index(drop=True), bars[after].reset_index(drop=True), cut, horizon
 
 
 @dataclass(frozen=True)
@@ -297,7 +252,7 @@ class ScenarioPolicy:
                              f"ET; the policy needs at least {MIN_WINDOW_SESSIONS} to know that window's ranges")
         start = (PROBE_DATE + key[0]).tz_localize("America/New_York")
         stop = start + key[1]
-        minutes = _minutes(start, stop)
+        minutes = window_minutes(start, stop)
         logs = []
         for k, multiplier in enumerate((1.0, ELASTICITY_PROBE)):
             gen = self._generator(np.random.SeedSequence([self.seed, k]))
@@ -360,7 +315,7 @@ class ScenarioPolicy:
         """The volatility tilt whose paths' median log range over ``cut``..``end`` is the market's plus
         ``log_level``."""
         window = self.window(cut, end, states)
-        return self._profile_tilt(_minutes(cut, end), (log_level - window.bias) / window.elasticity, states)
+        return self._profile_tilt(window_minutes(cut, end), (log_level - window.bias) / window.elasticity, states)
 
     def volatility_spread(self, cut: pd.Timestamp, end: pd.Timestamp, states: bool, error: float) -> float:
         """Per-path spread of the log volatility: the level forecast's error beyond the engine's own spread.
@@ -425,7 +380,7 @@ class ScenarioPolicy:
         self._check_fitted()
         last = pd.Timestamp(history["time"].iloc[-1])
         after = last + pd.Timedelta(minutes=self.bar_minutes_)
-        start = parse_start(cut, "cut") if cut is not None else _next_open(after)
+        start = parse_start(cut, "cut") if cut is not None else next_open(after)
         if self.bar_minutes_ > 1 and start.floor(f"{self.bar_minutes_}min") != start:
             raise ValueError(f"the cut {start:%Y-%m-%d %H:%M} is not on a {self.bar_minutes_}-minute bar boundary "
                              f"(the bar before it would hold minutes after it); use "
@@ -452,16 +407,6 @@ class ScenarioPolicy:
                                   volatility_spread=spread)
         return ScenarioResult(bars=bars, history=history, cut=start, horizon=str(horizon), level=float(np.exp(level)),
                               method=_method_name(conditioned, states))
-
-
-def _next_open(when: pd.Timestamp) -> pd.Timestamp:
-    """``when`` if the market trades then, else the open of the next session (a history ending at a close)."""
-    from fracfire import calendar
-
-    if calendar.is_trading_minute(pd.DatetimeIndex([when]))[0]:
-        return when
-    session = calendar.sessions(calendar.next_session_date(when), n_sessions=1)
-    return pd.Timestamp(session["open"].iloc[0])
 
 
 def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:
@@ -513,52 +458,3 @@ def _method_name(conditioned: bool, states: bool) -> str:
             (True, False): "level only"}[(conditioned, states)]
 
 
-def _minutes(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
-    from fracfire import calendar
-    from fracfire.schema import TIMEZONE
-
-    session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([start]))[0]), n_sessions=1)
-    ns, _ = calendar.session_minutes(session)
-    ns = np.asarray(ns, dtype=np.int64)
-    ns = ns[(ns >= start.as_unit("ns").value) & (ns < end.as_unit("ns").value)]
-    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(TIMEZONE)
-
-
-def cut_on(date, hhmm: str) -> pd.Timestamp:
-    """The ET time ``hhmm`` in the session of trading date ``date`` (18:00 on: the evening before it)."""
-    from fracfire.schema import TIMEZONE
-
-    date = pd.Timestamp(date)
-    day = date - pd.Timedelta(days=1) if int(hhmm[:2]) >= 18 else date
-    return pd.Timestamp(f"{day:%Y-%m-%d} {hhmm}").tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True)
-
-
-def start_price(price: float) -> float:
-    """A path's first price: ``price`` on the tick grid, at least the engine's lowest initial price."""
-    from fracfire.physics.generator import MIN_INITIAL_PRICE
-    from fracfire.schema import TICK_SIZE
-
-    return max(round(float(price) / TICK_SIZE) * TICK_SIZE, MIN_INITIAL_PRICE)
-
-
-def training_examples(index: SessionIndex, cuts=TRAINING_CUTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, targets and cut times (UTC ns) of every session of ``index`` at every ET time in ``cuts``.
-
-    The target is the log range to the session's end less its median over
-    the sessions at the same time of day.
-    """
-    dates = pd.to_datetime(index.days.astype("datetime64[D]"))
-    X, y, label, at = [], [], [], []
-    for date in dates:
-        for hhmm in cuts:
-            ns = int(cut_on(date, hhmm).as_unit("ns").value)
-            target = index.log_range(ns)
-            if np.isfinite(target):
-                X.append(index.features(ns, 1380.0))
-                y.append(target)
-                label.append(hhmm)
-                at.append(ns)
-    targets, cut_label = np.array(y), np.array(label)
-    for hhmm in set(label):
-        targets[cut_label == hhmm] -= np.median(targets[cut_label == hhmm])
-    return np.array(X).reshape(-1, len(FEATURE_NAMES)), targets, np.array(at, dtype=np.int64)

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint format bench docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "FracFire needs Python >= 3.11; got " + sys.version)'
@@ -22,10 +22,18 @@ TEST_THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NUMBA
 test: lint
 	$(TEST_THREADS) $(BIN)/python -m pytest -n 2 --dist worksteal
 
-# ruff (lint; settings in pyproject.toml) and mypy (types of the package), also run by `make test`
+# ruff (lint and format check; settings in pyproject.toml) and mypy (types of the package), also run by
+# `make test`. `make format` rewrites the code in the project's format.
+LINTED := fracfire tests scripts benchmarks examples
+
 lint: $(STAMP)
-	$(BIN)/ruff check fracfire tests scripts benchmarks examples
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 docs: $(STAMP)
 	$(BIN)/python -m scripts.make_docs

@@ -46,8 +46,12 @@ def main() -> None:
     table = Table(title=f"Backtest of {len(bars):,} one-minute bars (EMA 20/200 cross, 4/8-point stop/target)")
     for column in ("engine", "seconds", "trades", "final equity"):
         table.add_column(column, justify="right")
-    table.add_row("FracFire", f"{best:.3f}", f"{(result.trades['exit_reason'] != 'open_at_end').sum():,}",
-                  f"{result.equity.iloc[-1]:,.2f}")
+    table.add_row(
+        "FracFire",
+        f"{best:.3f}",
+        f"{(result.trades['exit_reason'] != 'open_at_end').sum():,}",
+        f"{result.equity.iloc[-1]:,.2f}",
+    )
     table.add_row("backtesting.py", f"{theirs:.3f}", f"{n_trades:,}", f"{equity:,.2f}")
     Console().print(table)
     Console().print(f"FracFire is {theirs / best:.1f}x faster")

@@ -20,8 +20,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days-per-archetype", type=int, default=91)
     args = parser.parse_args()
-    cases = {"1 worker": dict(workers=1), "2 workers (loky)": dict(workers=2),
-             "Dask LocalCluster, 2 workers": dict(workers=2, scheduler="local")}
+    cases = {
+        "1 worker": dict(workers=1),
+        "2 workers (loky)": dict(workers=2),
+        "Dask LocalCluster, 2 workers": dict(workers=2, scheduler="local"),
+    }
     days = args.days_per_archetype * len(ARCHETYPES)
     table = Table(title=f"Building {days:,} days ({days * 1440:,} bars, Parquet written)")
     for column in ("executor", "seconds", "days/s", "speed-up vs 1 worker"):
@@ -32,8 +35,9 @@ def main() -> None:
             out = Path(tmp) / name.replace(" ", "_")
             result = build_archetypes(out, days_per_archetype=args.days_per_archetype, seed=1, **kwargs)
             base = base or result.seconds
-            table.add_row(name, f"{result.seconds:.2f}", f"{result.days / result.seconds:,.0f}",
-                          f"{base / result.seconds:.2f}x")
+            table.add_row(
+                name, f"{result.seconds:.2f}", f"{result.days / result.seconds:,.0f}", f"{base / result.seconds:.2f}x"
+            )
             shutil.rmtree(out)
     Console().print(table)
 

@@ -42,8 +42,12 @@ def main() -> None:
                 engine.update(record)
                 timings.append(time.perf_counter() - start)
             ms = np.array(timings[10:]) * 1e3
-            table.add_row(backend + (" (default)" if backend == "neural" else ""), f"{np.median(ms):.3f}",
-                          f"{np.quantile(ms, 0.99):.3f}", f"{ms.max():.3f}")
+            table.add_row(
+                backend + (" (default)" if backend == "neural" else ""),
+                f"{np.median(ms):.3f}",
+                f"{np.quantile(ms, 0.99):.3f}",
+                f"{ms.max():.3f}",
+            )
     Console().print(table)
 
 

@@ -44,8 +44,11 @@ def _run(real: pd.DataFrame, configs: dict, seeds: tuple[int, ...]) -> dict:
     summary = result.summary.copy()
     if result.reference is not None:  # the market's own earlier sessions, scored like a generator
         summary[REAL_REFERENCE] = pd.Series(result.reference)
-    return {"summary": summary, "headline": result.headline,
-            "split": f"{result.train_days} sessions fitted, {result.validation_days} held out, seeds {seeds}"}
+    return {
+        "summary": summary,
+        "headline": result.headline,
+        "split": f"{result.train_days} sessions fitted, {result.validation_days} held out, seeds {seeds}",
+    }
 
 
 def es_month(seeds: tuple[int, ...]) -> dict:
@@ -61,8 +64,9 @@ def nq_year(seeds: tuple[int, ...]) -> dict:
     train, _ = split_by_time(nq, 0.6)
     default = PhysicsConfig()
     level = mean_daily_range(train)
-    physics = default.replace(daily_range_mean=level,
-                              daily_range_std=default.daily_range_std / default.daily_range_mean * level)
+    physics = default.replace(
+        daily_range_mean=level, daily_range_std=default.daily_range_std / default.daily_range_mean * level
+    )
     fitted = PhysicsConfig.from_yaml(CONFIGS / "physics_nq.yaml")
     return _run(nq, {"FracFire default (NQ level)": physics, "FracFire calibrated on NQ": fitted}, seeds)
 
@@ -90,8 +94,9 @@ def main(argv=None) -> int:
         def plain(value):
             return json.loads(value.to_json(orient="split")) if isinstance(value, pd.DataFrame) else value
 
-        write_text_atomic(args.json, json.dumps({k: {kk: plain(vv) for kk, vv in v.items()}
-                                                 for k, v in results.items()}, indent=2))
+        write_text_atomic(
+            args.json, json.dumps({k: {kk: plain(vv) for kk, vv in v.items()} for k, v in results.items()}, indent=2)
+        )
     return 0
 
 

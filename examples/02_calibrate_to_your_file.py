@@ -56,9 +56,11 @@ print(summary[["discriminator_accuracy", "discriminative_score", "summary_distan
 ours = summary.loc["FracFire (my fit)"]
 best_peer = summary.drop(index="FracFire (my fit)").iloc[0]
 verdict = "indistinguishable" if ours["discriminative_score"] <= 0.10 else "distinguishable"
-print(f"\nVerdict: FracFire's bars are {verdict} from yours "
-      f"(classifier accuracy {ours['discriminator_accuracy']:.0%}; best peer {best_peer.name}: "
-      f"{best_peer['discriminator_accuracy']:.0%}).")
+print(
+    f"\nVerdict: FracFire's bars are {verdict} from yours "
+    f"(classifier accuracy {ours['discriminator_accuracy']:.0%}; best peer {best_peer.name}: "
+    f"{best_peer['discriminator_accuracy']:.0%})."
+)
 
 # %% [markdown]
 # ## Which stylized facts pass

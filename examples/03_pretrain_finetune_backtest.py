@@ -36,7 +36,7 @@ from fracfire.models import baseline_predictions
 OUT = Path("out/examples")
 real = load_continuous_contract("data/es_1min_2019-09.csv.gz")
 sessions = sorted(real["session_id"].unique())
-test_ids = set(sessions[-5:])                       # the last 5 sessions are held out
+test_ids = set(sessions[-5:])  # the last 5 sessions are held out
 held_out = real["session_id"].isin(test_ids).to_numpy()
 train, test = real[~held_out].reset_index(drop=True), real[held_out].reset_index(drop=True)
 print(f"real: {len(train):,} training bars, {len(test):,} held-out bars (5 sessions)")
@@ -58,7 +58,7 @@ predictor.fit(X_lib, predictor.targets(library))
 
 # %%
 X_train, X_test = extract_features(train), extract_features(test)
-detector.finetune(train, features=X_train)                         # pseudo-labels: no real labels needed
+detector.finetune(train, features=X_train)  # pseudo-labels: no real labels needed
 scratch = PricePredictor(horizons=(15,), max_iter=150, random_state=0).fit(X_train, predictor.targets(train))
 synthetic_only = PricePredictor(horizons=(15,), max_iter=150, random_state=0).fit(X_lib, predictor.targets(library))
 tuned = predictor.finetune(X_train, predictor.targets(train), iterations=90)
@@ -71,13 +71,21 @@ tuned = predictor.finetune(X_train, predictor.targets(train), iterations=90)
 # %%
 target = predictor.targets(test)["range_15"].to_numpy()
 ok = ~np.isnan(target)
-candidates = {"synthetic only": synthetic_only.predict(X_test), "scratch": scratch.predict(X_test),
-              "fine-tuned": tuned.predict(X_test), **baseline_predictions(test, (15,))}
-ci = block_bootstrap_ci(target[ok], {k: v["range_15"].to_numpy()[ok] for k, v in candidates.items()},
-                        reference="scratch")
+candidates = {
+    "synthetic only": synthetic_only.predict(X_test),
+    "scratch": scratch.predict(X_test),
+    "fine-tuned": tuned.predict(X_test),
+    **baseline_predictions(test, (15,)),
+}
+ci = block_bootstrap_ci(
+    target[ok], {k: v["range_15"].to_numpy()[ok] for k, v in candidates.items()}, reference="scratch"
+)
 for name, row in ci.items():
-    versus = (f"  vs scratch {row['difference']:+.2f} [{row['difference_low']:+.2f}, {row['difference_high']:+.2f}]"
-              if "difference" in row else "")
+    versus = (
+        f"  vs scratch {row['difference']:+.2f} [{row['difference_low']:+.2f}, {row['difference_high']:+.2f}]"
+        if "difference" in row
+        else ""
+    )
     print(f"{name:>15}: {row['value']:.2f} [{row['low']:.2f}, {row['high']:.2f}]{versus}")
 
 # %% [markdown]
@@ -87,7 +95,7 @@ for name, row in ci.items():
 # slippage. `dropped_entries` counts signals the one-position limit ignored.
 
 # %%
-states = detector.predict(test)                     # bars in: a Series of states indexed by time
+states = detector.predict(test)  # bars in: a Series of states indexed by time
 position = states.map({"rally": 1, "breakout": 1, "breakdown": -1}).fillna(0)
 result = run_signal_backtest(test, position=position, config=BacktestConfig(contract="MES", slippage_ticks=1))
 print(result.summary())

@@ -34,8 +34,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp: Path | None = None
     try:
         with hold_signals():  # a stop signal between creating and registering would orphan the file
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
-                                            dir=target.parent)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
             os.close(fd)
             tmp = Path(tmp_name)
             IN_FLIGHT.add(tmp)
@@ -75,7 +74,7 @@ def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
     target = Path(target)
     removed = []
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        pid = stale.name[len(target.name) + 2:].split(".", 1)[0]
+        pid = stale.name[len(target.name) + 2 :].split(".", 1)[0]
         if stale in IN_FLIGHT or not pid.isdigit() or _alive(int(pid)):
             continue
         with contextlib.suppress(OSError):

@@ -42,11 +42,23 @@ def config_dataclass(cls: type[T]) -> type[T]:
     return cast("type[T]", made)
 
 
-def real(default: float, low: float | None = None, high: float | None = None, *, low_open: bool = False,
-         high_open: bool = False) -> Any:
+def real(
+    default: float,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Any:
     """A float field with bounds (``low_open``/``high_open`` make them exclusive); booleans and text rejected."""
-    return Field(default, strict=True, gt=low if low_open else None, ge=None if low_open else low,
-                 lt=high if high_open else None, le=None if high_open else high)
+    return Field(
+        default,
+        strict=True,
+        gt=low if low_open else None,
+        ge=None if low_open else low,
+        lt=high if high_open else None,
+        le=None if high_open else high,
+    )
 
 
 class _Loader(yaml.SafeLoader):
@@ -70,8 +82,9 @@ def read_text(path: str | os.PathLike, what: str = "config file") -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{what} {path} is not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r})"
-                          ) from None
+        raise ConfigError(
+            f"{what} {path} is not UTF-8 text (byte {exc.start}: {exc.object[exc.start : exc.start + 1]!r})"
+        ) from None
 
 
 def read_yaml(path: str | os.PathLike, what: str = "config file"):
@@ -90,11 +103,17 @@ def read_yaml(path: str | os.PathLike, what: str = "config file"):
 
 def problems(exc: ValidationError) -> str:
     """Every error of ``exc`` as ``<dotted key>: <message>; got <value>``, joined by "; "."""
+
     def one(error: Any) -> str:
         where = ".".join(map(str, error["loc"])) or "<root>"
         value = error.get("input")
-        shown = (f" (got {value!r})" if isinstance(value, (bool, int, float, str)) and error["type"] != "missing"
-                 and "unexpected" not in error["type"] else "")
+        shown = (
+            f" (got {value!r})"
+            if isinstance(value, (bool, int, float, str))
+            and error["type"] != "missing"
+            and "unexpected" not in error["type"]
+            else ""
+        )
         return f"{where}: {error['msg']}{shown}"
 
     return "; ".join(one(e) for e in exc.errors())

@@ -95,8 +95,9 @@ def _table() -> _Sessions:
         return np.where(np.isnan(values), close, values).astype(np.int64)
 
     day = frame["trading_date"].to_numpy(dtype=str).astype("datetime64[D]").astype(np.int64)
-    table = _Sessions(day, frame["open"].to_numpy(dtype=np.int64), optional("break_start"),
-                      optional("break_end"), close)
+    table = _Sessions(
+        day, frame["open"].to_numpy(dtype=np.int64), optional("break_start"), optional("break_end"), close
+    )
     for column in table:
         column.flags.writeable = False
     return table

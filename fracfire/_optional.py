@@ -59,4 +59,5 @@ def require(module: str, purpose: str) -> ModuleType:
             raise  # the package is there but one of its own dependencies is broken
         raise MissingExtraError(
             f"{purpose} needs {distribution}, which is not installed: "
-            f"pip install 'fracfire[{extra}]' (or 'fracfire[all]')") from exc
+            f"pip install 'fracfire[{extra}]' (or 'fracfire[all]')"
+        ) from exc

@@ -19,14 +19,21 @@ from fracfire._signals import check_stop
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: int, console: Console | None = None,
-                 unit: str = "days") -> Iterator[Callable[..., None]]:
+def progress_bar(
+    description: str, total: int, console: Console | None = None, unit: str = "days"
+) -> Iterator[Callable[..., None]]:
     """Show a progress bar; yield ``callback(done, total, description=None)`` that advances it
     (and relabels it when a description is given)."""
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn(unit), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        console=console, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
     )
     with progress:
         task = progress.add_task(description, total=total)

@@ -69,6 +69,4 @@ def check_keys(owner: str, given: dict, allowed: set[str] | frozenset[str]) -> N
     """Raise ``ValueError`` naming any key of ``given`` that ``owner`` does not accept."""
     unknown = sorted(set(given) - set(allowed))
     if unknown:
-        raise ValueError(
-            f"{owner} got unknown key(s) {unknown}; allowed keys are {sorted(allowed)}"
-        )
+        raise ValueError(f"{owner} got unknown key(s) {unknown}; allowed keys are {sorted(allowed)}")

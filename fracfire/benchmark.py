@@ -97,8 +97,7 @@ def benchmark_generation(
         variates = gen.variates_drawn - before
         seconds = _best(repeats, gen.generate_days, "2025-01-06", days)
         floor = _best(repeats, rng.random, variates)
-        timings.append(GenerationTiming(days, bars, seconds, bars / seconds, variates, floor,
-                                        seconds / floor))
+        timings.append(GenerationTiming(days, bars, seconds, bars / seconds, variates, floor, seconds / floor))
     return first_call, timings
 
 
@@ -122,8 +121,7 @@ def benchmark_charts(repeats: int = 5, seed: int = 0) -> dict[str, float]:
     year = gen.generate_days("2025-01-07", 252)
     cases = {
         "day_1min": (day, ChartConfig()),
-        "day_1min_bare": (day, ChartConfig(show_volume=False, show_state_changes=False,
-                                           show_session_changes=False)),
+        "day_1min_bare": (day, ChartConfig(show_volume=False, show_state_changes=False, show_session_changes=False)),
         "year_1D": (year, ChartConfig(timeframe="1D")),
         "year_4h": (year, ChartConfig(timeframe="4h")),
     }

@@ -233,9 +233,7 @@ def sessions(start: DateLike, n_sessions: int | None = None, end: DateLike | Non
     """
     first = _trading_day_of(start, "start")
     if (n_sessions is None) == (end is None):
-        raise ValueError(
-            f"give exactly one of n_sessions or end; got n_sessions={n_sessions!r} and end={end!r}"
-        )
+        raise ValueError(f"give exactly one of n_sessions or end; got n_sessions={n_sessions!r} and end={end!r}")
     if end is None:
         return _frame(_first_n(first, check_int("n_sessions", n_sessions, low=1)))
     last = _trading_day_of(end, "end")

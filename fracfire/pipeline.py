@@ -140,8 +140,9 @@ def load_pipeline_config(path: str | os.PathLike, **overrides) -> PipelineConfig
 
         _uri(config.tracking_uri)  # a malformed URI fails now, not after every stage has run
     if config.calibrate.mode == "load" and not Path(config.calibrate.path).exists():
-        raise FileNotFoundError(f"{path}: calibration file not found: {config.calibrate.path} "
-                                "(set calibrate.mode: fit to fit one)")
+        raise FileNotFoundError(
+            f"{path}: calibration file not found: {config.calibrate.path} (set calibrate.mode: fit to fit one)"
+        )
     return config
 
 
@@ -197,8 +198,9 @@ def _stage_archetypes(ctx: _Context) -> dict:
     # Build beside the current library, in a folder named by this stage's key: an interrupted build
     # resumes there, a changed setting starts afresh, and the finished library replaces the old one.
     work = ctx.layout.work / f"archetypes-{ctx.keys['archetypes'][:16]}"
-    result = build_archetypes(work, "all", days, ctx.config.seed, _physics(ctx), cfg.workers, cfg.scheduler,
-                              resume=work.exists())
+    result = build_archetypes(
+        work, "all", days, ctx.config.seed, _physics(ctx), cfg.workers, cfg.scheduler, resume=work.exists()
+    )
     _replace_folder(work, library)
     import shutil
 
@@ -235,8 +237,9 @@ def _stage_pretrain(ctx: _Context) -> dict:
 
     m = ctx.config.models
     bars, features = _library(ctx)
-    detector = StateDetector(m.state_backend, n_estimators=m.state_estimators, epochs=m.state_epochs,
-                             random_state=ctx.config.seed)
+    detector = StateDetector(
+        m.state_backend, n_estimators=m.state_estimators, epochs=m.state_epochs, random_state=ctx.config.seed
+    )
     detector.fit(features, bars["state"], bars=bars, progress=lambda d, t, loss: ctx.say(f"epoch {d}/{t} {loss:.3f}"))
     predictor = PricePredictor(tuple(m.horizons), max_iter=m.predictor_max_iter, random_state=ctx.config.seed)
     predictor.fit(features, predictor.targets(bars))
@@ -276,19 +279,20 @@ def _stage_finetune(ctx: _Context) -> dict:
         metrics["state_detector"] = {"pseudo_labelled_rows": float(detector.finetune_history_[-1])}
     states = pd.Series(detector.predict(test_x)).value_counts(normalize=True)
     metrics["state_detector"]["real_state_shares"] = {str(k): float(v) for k, v in states.items()}
-    scratch = PricePredictor(tuple(ctx.config.models.horizons), max_iter=ctx.config.models.predictor_max_iter,
-                             random_state=ctx.config.seed)
+    scratch = PricePredictor(
+        tuple(ctx.config.models.horizons), max_iter=ctx.config.models.predictor_max_iter, random_state=ctx.config.seed
+    )
     h = max(ctx.config.models.horizons)
-    comparison = compare_finetuning([predictor], scratch, train, test, h, seed=ctx.config.seed, train_x=train_x,
-                                    test_x=test_x)
+    comparison = compare_finetuning(
+        [predictor], scratch, train, test, h, seed=ctx.config.seed, train_x=train_x, test_x=test_x
+    )
     table = comparison.table()
     metrics["confidence"] = {"level": 0.95, "method": "bootstrap over the held-out sessions, 2000 resamples"}
     metrics["finetune_iterations"] = FINETUNE_ITERATIONS
     metrics["verdict"] = comparison.summary()
     detector.save(ctx.layout.model("state_detector"))
     comparison.finetuned[0].save(ctx.layout.model("price_predictor"))
-    write_text_atomic(ctx.layout.metrics, json.dumps({"summary": metrics, "table": table}, indent=2,
-                                                           default=float))
+    write_text_atomic(ctx.layout.metrics, json.dumps({"summary": metrics, "table": table}, indent=2, default=float))
     return {"finetuned_range_rmse": comparison.rmse["finetuned"]["value"]}
 
 
@@ -299,22 +303,26 @@ def _stage_setups(ctx: _Context) -> dict:
 
     out = {}
     synthetic = PriceGenerator(seed=ctx.config.seed, physics=_physics(ctx)).generate_days(
-        "2025-01-06", ctx.config.setups.synthetic_days)
+        "2025-01-06", ctx.config.setups.synthetic_days
+    )
     for name, bars in (("synthetic", synthetic), ("real", ctx.real_bars())):
         folder = ctx.layout.setups(name)
         setups = evaluate_setups(bars, source=name)
         setups.save(folder.root)
         backtest = BacktestConfig(contract="MES", slippage_ticks=1)
         result = run_backtest(bars, setups.entries, backtest)
-        result.save(ctx.layout.backtest(name).root, source=name,
-                    bars=f"../{folder.root.name}/{folder.bars_1m(name).name}")
+        result.save(
+            ctx.layout.backtest(name).root, source=name, bars=f"../{folder.root.name}/{folder.bars_1m(name).name}"
+        )
         if setups.outcomes:
             first_day = bars["time"].iloc[0].normalize()
-            day = bars[(bars["time"] >= first_day + pd.Timedelta(days=1)) &
-                       (bars["time"] < first_day + pd.Timedelta(days=2))]
+            day = bars[
+                (bars["time"] >= first_day + pd.Timedelta(days=1)) & (bars["time"] < first_day + pd.Timedelta(days=2))
+            ]
             day = day[is_rth_minute(minute_of_day(day["time"]))].reset_index(drop=True)
-            inside = [o for o in setups.outcomes if len(day) and day["time"].iloc[0] <= o.entry.time
-                      <= day["time"].iloc[-1]]
+            inside = [
+                o for o in setups.outcomes if len(day) and day["time"].iloc[0] <= o.entry.time <= day["time"].iloc[-1]
+            ]
             if inside:
                 plot_trades(day, inside, save_path=folder.trade_plot, title=f"Setups ({name}), first RTH")
         ctx.say(f"{name}: {result.summary()}")
@@ -337,14 +345,26 @@ def _stage_realism(ctx: _Context) -> dict:
     from fracfire.realism.calendar import synthetic_like
     from fracfire.viz.stylized import plot_stylized_facts
 
-    plot_stylized_facts(real, synthetic_like(real, configs["FracFire calibrated"], 0),
-                        "FracFire calibrated", save_path=ctx.layout.stylized_facts)
-    write_text_atomic(ctx.layout.stylized_caption, (
-        f"Stylized facts on all {real['session_id'].nunique()} sessions of {Path(ctx.config.real).name} against "
-        "calibrated FracFire bars on the same calendar (one seed). The calibration was fitted on the first 60 % "
-        "of these sessions; the verdict and the scorecard use only the held-out 40 %."))
-    compare_windows(real, configs["FracFire calibrated"], ctx.layout.diagnostic,
-                    {"week": (14, 7, ("4h", "4min")), "quarter": (120, 9, ("1D", "15min"))})
+    plot_stylized_facts(
+        real,
+        synthetic_like(real, configs["FracFire calibrated"], 0),
+        "FracFire calibrated",
+        save_path=ctx.layout.stylized_facts,
+    )
+    write_text_atomic(
+        ctx.layout.stylized_caption,
+        (
+            f"Stylized facts on all {real['session_id'].nunique()} sessions of {Path(ctx.config.real).name} against "
+            "calibrated FracFire bars on the same calendar (one seed). The calibration was fitted on the first 60 % "
+            "of these sessions; the verdict and the scorecard use only the held-out 40 %."
+        ),
+    )
+    compare_windows(
+        real,
+        configs["FracFire calibrated"],
+        ctx.layout.diagnostic,
+        {"week": (14, 7, ("4h", "4min")), "quarter": (120, 9, ("1D", "15min"))},
+    )
     return {k: float(v) for k, v in result.summary.loc["summary_distance"].items()}
 
 
@@ -363,15 +383,21 @@ def _stage_scenarios(ctx: _Context) -> dict:
     result = policy.simulate(history, cfg.n, horizon=horizon, seed=ctx.config.seed, cut=cut)
     folder = ctx.layout.scenarios
     result.save(folder.root, actual=actual)
-    write_text_atomic(folder.caption, (
-        f"{cfg.n:,} rest-of-session scenarios of {Path(ctx.config.real).name} from {cut:%a %Y-%m-%d %H:%M %Z}, "
-        f"the first held-out session; the policy was fitted on the {fit['session_id'].nunique()} fitting sessions "
-        "only, and the real continuation is drawn over the fan. One illustration, not evidence of skill: "
-        "`fracfire experiment scenarios --real FILE` scores the policy against GARCH-t and analog peers on "
-        "every held-out session (docs/scenarios.md)."))
+    write_text_atomic(
+        folder.caption,
+        (
+            f"{cfg.n:,} rest-of-session scenarios of {Path(ctx.config.real).name} from {cut:%a %Y-%m-%d %H:%M %Z}, "
+            f"the first held-out session; the policy was fitted on the {fit['session_id'].nunique()} fitting sessions "
+            "only, and the real continuation is drawn over the fan. One illustration, not evidence of skill: "
+            "`fracfire experiment scenarios --real FILE` scores the policy against GARCH-t and analog peers on "
+            "every held-out session (docs/scenarios.md)."
+        ),
+    )
     quantiles = result.quantiles()
-    return {"median_close": float(quantiles.loc[0.5, "close"]),
-            "actual_close": float(actual["close"].iloc[-1]) if len(actual) else None}
+    return {
+        "median_close": float(quantiles.loc[0.5, "close"]),
+        "actual_close": float(actual["close"].iloc[-1]) if len(actual) else None,
+    }
 
 
 def _stage_report(ctx: _Context) -> dict:
@@ -385,9 +411,12 @@ def _stage_report(ctx: _Context) -> dict:
     bars = PriceGenerator(seed=ctx.config.seed, physics=_physics(ctx)).generate_days("2025-01-06", days)
     write_bars(bars, ctx.layout.synthetic)
     charts = ChartVisualizer()
-    for _, one in list(bars.groupby("session_id", sort=True))[:cfg.chart_days]:
-        charts.create_chart(one, title=f"Synthetic day {one['time'].iloc[0]:%a %Y-%m-%d} (calibrated physics)",
-                            save_path=ctx.layout.day_chart(one["time"].iloc[0]))
+    for _, one in list(bars.groupby("session_id", sort=True))[: cfg.chart_days]:
+        charts.create_chart(
+            one,
+            title=f"Synthetic day {one['time'].iloc[0]:%a %Y-%m-%d} (calibrated physics)",
+            save_path=ctx.layout.day_chart(one["time"].iloc[0]),
+        )
     mlflow = require("mlflow", "Experiment tracking")
 
     from fracfire.training.tracking import run_link, tracking_run
@@ -417,13 +446,20 @@ STAGES: tuple[tuple[str, tuple[str, ...], Callable[[_Context], dict], Callable[[
     ("archetypes", ("calibrate",), _stage_archetypes, lambda c: {"a": c.archetypes.model_dump(), "seed": c.seed}),
     ("pretrain", ("archetypes",), _stage_pretrain, lambda c: {"m": c.models.model_dump(), "seed": c.seed}),
     ("finetune", ("pretrain",), _stage_finetune, lambda c: {"f": c.finetune.model_dump(), "real": c.real}),
-    ("setups", ("calibrate",), _stage_setups, lambda c: {"s": c.setups.model_dump(), "seed": c.seed,
-                                                          "real": c.real}),
+    ("setups", ("calibrate",), _stage_setups, lambda c: {"s": c.setups.model_dump(), "seed": c.seed, "real": c.real}),
     ("realism", ("calibrate",), _stage_realism, lambda c: {"r": c.realism.model_dump(), "real": c.real}),
-    ("scenarios", ("calibrate",), _stage_scenarios, lambda c: {"sc": c.scenarios.model_dump(), "real": c.real,
-                                                               "seed": c.seed, "split": c.finetune.test_fraction}),
-    ("report", ("finetune", "setups", "realism", "scenarios"), _stage_report, lambda c: {"rep": c.report.model_dump(),
-                                                                           "seed": c.seed}),
+    (
+        "scenarios",
+        ("calibrate",),
+        _stage_scenarios,
+        lambda c: {"sc": c.scenarios.model_dump(), "real": c.real, "seed": c.seed, "split": c.finetune.test_fraction},
+    ),
+    (
+        "report",
+        ("finetune", "setups", "realism", "scenarios"),
+        _stage_report,
+        lambda c: {"rep": c.report.model_dump(), "seed": c.seed},
+    ),
 )
 """(name, upstream stages, function, the config it depends on)."""
 
@@ -450,8 +486,9 @@ def _require_extras(config: PipelineConfig) -> None:
         require("dask.distributed", "archetypes.scheduler")
 
 
-def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], None] | None = None,
-                 say: Callable[[str], None] = print) -> dict:
+def run_pipeline(
+    config: PipelineConfig, progress: Callable[[str, int, int], None] | None = None, say: Callable[[str], None] = print
+) -> dict:
     """Run (or resume) every stage; return ``{stage: "ran" | "cached"}`` plus the report path."""
     from fracfire import __version__
 
@@ -464,9 +501,14 @@ def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], Non
     status = {}
     code = _code_digest()
     for index, (name, upstream, fn, depends) in enumerate(STAGES):
-        inputs = {"stage": name, "version": __version__, "code": code, "config": depends(config),
-                  "upstream": [keys[u] for u in upstream],
-                  "files": {k: _file_digest(v) for k, v in (("real", config.real), ("cal", config.calibrate.path))}}
+        inputs = {
+            "stage": name,
+            "version": __version__,
+            "code": code,
+            "config": depends(config),
+            "upstream": [keys[u] for u in upstream],
+            "files": {k: _file_digest(v) for k, v in (("real", config.real), ("cal", config.calibrate.path))},
+        }
         key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
         keys[name] = key
         marker = marks / f"{name}.json"
@@ -480,10 +522,15 @@ def run_pipeline(config: PipelineConfig, progress: Callable[[str, int, int], Non
         try:
             details = fn(ctx)
         except Exception as exc:  # noqa: BLE001 - report any stage failure as one message
-            raise PipelineError(f"stage '{name}' failed: {type(exc).__name__}: {exc} "
-                                f"(earlier stages are kept in {run})") from exc
-        write_text_atomic(marker, json.dumps({"key": key, "seconds": time.perf_counter() - started,
-                                              "details": details}, indent=2, default=str))
+            raise PipelineError(
+                f"stage '{name}' failed: {type(exc).__name__}: {exc} (earlier stages are kept in {run})"
+            ) from exc
+        write_text_atomic(
+            marker,
+            json.dumps(
+                {"key": key, "seconds": time.perf_counter() - started, "details": details}, indent=2, default=str
+            ),
+        )
         status[name] = "ran"
     if progress is not None:
         progress("done", len(STAGES), len(STAGES))

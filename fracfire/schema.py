@@ -66,8 +66,15 @@ LATEST_TIME = pd.Timestamp("2100-01-01")
 epoch in the wrong unit or a row number read as a time."""
 PRICE_COLUMNS = ("open", "high", "low", "close")
 TICK_COLUMNS = (
-    "open_ticks", "high_ticks", "low_ticks", "close_ticks",
-    "delta_ticks", "range_ticks", "body_ticks", "upper_wick_ticks", "lower_wick_ticks",
+    "open_ticks",
+    "high_ticks",
+    "low_ticks",
+    "close_ticks",
+    "delta_ticks",
+    "range_ticks",
+    "body_ticks",
+    "upper_wick_ticks",
+    "lower_wick_ticks",
 )
 _MAX_TICKS = int(MAX_PRICE / TICK_SIZE)
 LABEL_COLUMNS = ("state", "session", "session_id", "segment_id", "macro_regime")
@@ -125,7 +132,8 @@ def bars_frame(
         raise BarsValidationError(
             f"bars_frame: bar {first} ({time[first]}) is out of range: low {lo[first] * TICK_SIZE}, high "
             f"{h[first] * TICK_SIZE}, volume {volume[first]}; prices must be in (0, {MAX_PRICE:,.0f}] and volume "
-            f"in [1, {MAX_VOLUME:.0e}] (an overflow: check the configuration that produced them)")
+            f"in [1, {MAX_VOLUME:.0e}] (an overflow: check the configuration that produced them)"
+        )
     prev = np.empty_like(c)
     if len(c):
         prev[0] = prev_close_tick
@@ -193,8 +201,7 @@ def bad_values(prices: np.ndarray, volume: np.ndarray | None = None) -> tuple[np
         value = float(prices[first][price_bad[first]][0])
         return mask, (f"price {value!r} in row {first}: prices must be finite, > 0 and <= {MAX_PRICE:,.0f}")
     assert volume is not None  # a row that is not bad for its prices is bad for its volume
-    return mask, (f"volume {float(volume[first])!r} in row {first}: volume must be a whole number "
-                  f"<= {MAX_VOLUME:.0e}")
+    return mask, (f"volume {float(volume[first])!r} in row {first}: volume must be a whole number <= {MAX_VOLUME:.0e}")
 
 
 def _fail(message: str, df: pd.DataFrame, mask: np.ndarray, columns: list[str]) -> None:
@@ -236,8 +243,9 @@ def check_ohlc(df: pd.DataFrame, who: str = "bars") -> pd.DataFrame:
     expected = ("time", *PRICE_COLUMNS)
     missing = [c for c in expected if c not in df.columns]
     if missing:
-        raise BarsValidationError(f"{who} must have columns {list(expected)}; missing {missing} "
-                                  f"(got {list(df.columns)})")
+        raise BarsValidationError(
+            f"{who} must have columns {list(expected)}; missing {missing} (got {list(df.columns)})"
+        )
     if df.empty:
         raise BarsValidationError(f"{who} are empty (0 rows)")
     time = df["time"]
@@ -264,8 +272,12 @@ def check_ohlc(df: pd.DataFrame, who: str = "bars") -> pd.DataFrame:
     o, h, lo, c = np.round(scaled).T
     ohlc_bad = (lo > np.minimum(o, c)) | (h < np.maximum(o, c)) | (lo > h)
     if ohlc_bad.any():
-        _fail(f"{who}: OHLC violated (need low <= min(open, close) and max(open, close) <= high)",
-              df, ohlc_bad, list(PRICE_COLUMNS))
+        _fail(
+            f"{who}: OHLC violated (need low <= min(open, close) and max(open, close) <= high)",
+            df,
+            ohlc_bad,
+            list(PRICE_COLUMNS),
+        )
     if has_volume:
         vol_bad = values[:, 4] <= 0
         if vol_bad.any():
@@ -318,8 +330,12 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     ticks = df[["open_ticks", "high_ticks", "low_ticks", "close_ticks"]].to_numpy(dtype=np.int64)
     mismatch = (np.round(scaled).astype(np.int64) != ticks).any(axis=1)
     if mismatch.any():
-        _fail("bars: *_ticks columns differ from prices / 0.25", df, mismatch,
-              [*PRICE_COLUMNS, "open_ticks", "high_ticks", "low_ticks", "close_ticks"])
+        _fail(
+            "bars: *_ticks columns differ from prices / 0.25",
+            df,
+            mismatch,
+            [*PRICE_COLUMNS, "open_ticks", "high_ticks", "low_ticks", "close_ticks"],
+        )
     o, h, lo, c = ticks.T
     derived = {
         "range_ticks": h - lo,
@@ -330,8 +346,9 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     delta = df["delta_ticks"].to_numpy(dtype=np.int64)
     delta_bad = np.concatenate([[False], delta[1:] != np.diff(c)])
     if delta_bad.any():
-        _fail("delta_ticks differs from close_ticks - previous close_ticks", df, delta_bad,
-              ["close_ticks", "delta_ticks"])
+        _fail(
+            "delta_ticks differs from close_ticks - previous close_ticks", df, delta_bad, ["close_ticks", "delta_ticks"]
+        )
     for name, want in derived.items():
         bad = df[name].to_numpy(dtype=np.int64) != want
         if bad.any():

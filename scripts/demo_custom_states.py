@@ -24,8 +24,7 @@ def main() -> None:
     day = gen.generate_day("2025-01-08", state_sequence=sequence)
     print(compare_states(day).round(2).to_string())
     rth = day.iloc[540:800]
-    quick_chart(rth, title="Custom states: news spike, flash crash, melt up",
-                save_path=OUT / "demo_custom_states.png")
+    quick_chart(rth, title="Custom states: news spike, flash crash, melt up", save_path=OUT / "demo_custom_states.png")
     print(f"Chart in {OUT}/demo_custom_states.png")
 
 

@@ -36,7 +36,8 @@ def _set(field: str, value: str) -> Callable[[list[str]], list[str]]:
         header = lines[0].split(",")
         cells = lines[ROW + 1].split(",")
         cells[header.index(field)] = value
-        return [*lines[: ROW + 1], ",".join(cells), *lines[ROW + 2:]]
+        return [*lines[: ROW + 1], ",".join(cells), *lines[ROW + 2 :]]
+
     return mutate
 
 
@@ -44,30 +45,35 @@ def _drop_column(field: str) -> Callable[[list[str]], list[str]]:
     def mutate(lines: list[str]) -> list[str]:
         index = lines[0].split(",").index(field)
         return [",".join(c for i, c in enumerate(line.split(",")) if i != index) for line in lines]
+
     return mutate
 
 
 def _duplicate(lines: list[str]) -> list[str]:
-    return [*lines[: ROW + 2], lines[ROW + 1], *lines[ROW + 2:]]
+    return [*lines[: ROW + 2], lines[ROW + 1], *lines[ROW + 2 :]]
 
 
 def _strip_offset(lines: list[str]) -> list[str]:
     cells = lines[ROW + 1].split(",")
     cells[0] = cells[0][:19]
-    return [*lines[: ROW + 1], ",".join(cells), *lines[ROW + 2:]]
+    return [*lines[: ROW + 1], ",".join(cells), *lines[ROW + 2 :]]
 
 
 def _naive_on(prefix: str) -> Callable[[list[str]], list[str]]:
     """Every time rewritten as naive ``prefix + MM:SS`` (keeping each row's minute)."""
+
     def mutate(lines: list[str]) -> list[str]:
         return [lines[0], *(prefix + line[14:19] + line[25:] for line in lines[1:])]
+
     return mutate
 
 
 def _epochs(first: str) -> Callable[[list[str]], list[str]]:
     """Every time replaced by an epoch number counting up from ``first`` (a misread unit or a row index)."""
+
     def mutate(lines: list[str]) -> list[str]:
         return [lines[0], *(f"{float(first) + i:.17g}" + line[25:] for i, line in enumerate(lines[1:]))]
+
     return mutate
 
 
@@ -86,34 +92,54 @@ TEXT_CASES: dict[str, tuple[Callable[[list[str]], list[str]], str, str]] = {
     "volume_zero.csv": (_set("volume", "0"), "BarsValidationError", r"errors: volume 1 \(first: row 10\)"),
     "duplicate_row.csv": (_duplicate, "BarsValidationError", r"errors: duplicates 2 \(first: row 10\)"),
     "time_garbage.csv": (_set("time", "not-a-time"), "ValueError", r"unparsable timestamp 'not-a-time' in row 10"),
-    "time_year_2300.csv": (_set("time", "2300-09-01T18:10:00-04:00"), "ValueError",
-                           r"'2300-09-01T18:10:00-04:00' in row 10 is 2300-.*expected times from 1980 to 2100"),
-    "time_year_1600.csv": (_set("time", "1600-09-01T18:10:00-04:00"), "ValueError",
-                           r"'1600-09-01T18:10:00-04:00' in row 10 .*expected times from 1980 to 2100"),
-    "epoch_row_index.csv": (_epochs("0"), "ValueError",
-                            r"timestamp 0 in row 0 is 1970-01-01 .*\(read as epoch s\); expected times from 1980"),
+    "time_year_2300.csv": (
+        _set("time", "2300-09-01T18:10:00-04:00"),
+        "ValueError",
+        r"'2300-09-01T18:10:00-04:00' in row 10 is 2300-.*expected times from 1980 to 2100",
+    ),
+    "time_year_1600.csv": (
+        _set("time", "1600-09-01T18:10:00-04:00"),
+        "ValueError",
+        r"'1600-09-01T18:10:00-04:00' in row 10 .*expected times from 1980 to 2100",
+    ),
+    "epoch_row_index.csv": (
+        _epochs("0"),
+        "ValueError",
+        r"timestamp 0 in row 0 is 1970-01-01 .*\(read as epoch s\); expected times from 1980",
+    ),
     "epoch_huge.csv": (_epochs("1e30"), "ValueError", r"impossible epoch timestamp 1e\+30 in row 0"),
     "time_offset_missing.csv": (_strip_offset, "ValueError", r"row 10 has no UTC offset"),
     "no_close_column.csv": (_drop_column("close"), "ValueError", r"missing column\(s\) \['close'\]"),
     "no_time_column.csv": (_drop_column("time"), "ValueError", r"missing column\(s\) \['time'\]"),
     "header_only.csv": (lambda lines: lines[:1], "ValueError", r"no bars in the file"),
-    "date_only.csv": (lambda lines: [lines[0], *(line[:10] + line[25:] for line in lines[1:])], "ValueError",
-                      r"dates without a time of day"),
-    "dates_ambiguous.csv": (lambda lines: [lines[0], *("09/01/2019 " + line[11:19] + line[25:] for line in lines[1:])],
-                            "ValueError", r"cannot tell whether dates like '09/01/2019 18:00:00' \(row 0\)"),
+    "date_only.csv": (
+        lambda lines: [lines[0], *(line[:10] + line[25:] for line in lines[1:])],
+        "ValueError",
+        r"dates without a time of day",
+    ),
+    "dates_ambiguous.csv": (
+        lambda lines: [lines[0], *("09/01/2019 " + line[11:19] + line[25:] for line in lines[1:])],
+        "ValueError",
+        r"cannot tell whether dates like '09/01/2019 18:00:00' \(row 0\)",
+    ),
     "dst_spring_gap.csv": (_naive_on("2019-03-10 02:"), "ValueError", r"'2019-03-10 02:00:00' in row 0 does not exist"),
-    "dst_fall_single.csv": (_naive_on("2019-11-03 01:"), "ValueError",
-                            r"'2019-11-03 01:00:00' in row 0 falls in the hour the autumn DST"),
+    "dst_fall_single.csv": (
+        _naive_on("2019-11-03 01:"),
+        "ValueError",
+        r"'2019-11-03 01:00:00' in row 0 falls in the hour the autumn DST",
+    ),
 }
 
 BINARY_CASES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "empty.csv": (lambda data: b"", "ValueError", r"the file is empty"),
-    "truncated.csv.gz": (lambda data: gzip.compress(data, mtime=0)[:200], "ValueError",
-                         r"cannot read the file \(EOFError"),
+    "truncated.csv.gz": (
+        lambda data: gzip.compress(data, mtime=0)[:200],
+        "ValueError",
+        r"cannot read the file \(EOFError",
+    ),
     "not_gzip.csv.gz": (lambda data: data, "ValueError", r"cannot read the file \(BadGzipFile"),
     "junk.parquet": (lambda data: b"PAR1" + bytes(range(64)), "ValueError", r"cannot read the file \(Arrow"),
-    "broken.json": (lambda data: b'[{"time": "2019-09-03T09:30:00-04:00", "open": 1', "ValueError",
-                    r"not valid JSON"),
+    "broken.json": (lambda data: b'[{"time": "2019-09-03T09:30:00-04:00", "open": 1', "ValueError", r"not valid JSON"),
     "wrong_kind.xlsx": (lambda data: data, "ValueError", r"unsupported file type"),
 }
 

@@ -38,8 +38,11 @@ def build() -> _Sessions:
         "trading dates increase": (np.diff(table.day) > 0).all(),
         "trading dates are weekdays": (weekday < 5).all(),
         "each session opens before it closes": (table.open < table.close).all(),
-        "breaks lie inside their session": ((table.open <= table.break_start) & (table.break_start <= table.break_end)
-                                            & (table.break_end <= table.close)).all(),
+        "breaks lie inside their session": (
+            (table.open <= table.break_start)
+            & (table.break_start <= table.break_end)
+            & (table.break_end <= table.close)
+        ).all(),
         "sessions do not overlap": (table.open[1:] >= table.close[:-1]).all(),
     }
     failed = [name for name, ok in checks.items() if not ok]
@@ -53,14 +56,14 @@ def render(table: _Sessions) -> str:
     lines = [
         f"# CME Globex equity-index sessions from pandas_market_calendars {pmc.__version__} "
         f"(calendar {GLOBEX_CALENDAR}), trading dates {_TABLE_FIRST} .. {_TABLE_LAST}.",
-        "# Times are UTC minutes since 1970-01-01; a blank break means none. "
-        "Regenerate with scripts/make_calendar.py.",
+        "# Times are UTC minutes since 1970-01-01; a blank break means none. Regenerate with scripts/make_calendar.py.",
         "trading_date,open,break_start,break_end,close",
     ]
     dates = table.day.astype("datetime64[D]").astype(str)
     has_break = table.break_start < table.break_end
-    for date, open_, start, end, close, brk in zip(dates, table.open, table.break_start, table.break_end,
-                                                   table.close, has_break, strict=True):
+    for date, open_, start, end, close, brk in zip(
+        dates, table.open, table.break_start, table.break_end, table.close, has_break, strict=True
+    ):
         lines.append(f"{date},{open_},{start if brk else ''},{end if brk else ''},{close}")
     return "\n".join(lines) + "\n"
 

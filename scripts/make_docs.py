@@ -49,10 +49,13 @@ def main() -> None:
     from fracfire import ChartConfig, ChartVisualizer, PhysicsConfig, PriceGenerator
 
     day = PriceGenerator(seed=42, physics=PhysicsConfig.from_yaml("configs/physics_calibrated.yaml")).generate_day(
-        "2025-01-07")
+        "2025-01-07"
+    )
     ChartVisualizer(ChartConfig(figsize=(16, 8), dpi=80)).create_chart(
-        day.iloc[480:1020], title="A synthetic session (calibrated physics): states, sessions, volume",
-        save_path="docs/images/synthetic_day.png")
+        day.iloc[480:1020],
+        title="A synthetic session (calibrated physics): states, sessions, volume",
+        save_path="docs/images/synthetic_day.png",
+    )
     print("wrote docs/cli.md and docs/images/synthetic_day.png")
 
 

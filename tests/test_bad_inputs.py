@@ -57,9 +57,30 @@ _CLEAN = (CORPUS / "high_inf.csv").read_text(encoding="utf-8").replace("inf", "2
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(row=st.integers(1, 30), column=st.integers(0, 5),
-       value=st.sampled_from(["", "nan", "inf", "-inf", "1e400", "-1", "0", "0.1", "1e19", "abc", "2983.30",
-                              "2019-13-45", "9" * 30, "1,2", '"', "\x00"]))
+@given(
+    row=st.integers(1, 30),
+    column=st.integers(0, 5),
+    value=st.sampled_from(
+        [
+            "",
+            "nan",
+            "inf",
+            "-inf",
+            "1e400",
+            "-1",
+            "0",
+            "0.1",
+            "1e19",
+            "abc",
+            "2983.30",
+            "2019-13-45",
+            "9" * 30,
+            "1,2",
+            '"',
+            "\x00",
+        ]
+    ),
+)
 def test_fuzzed_csv_never_tracebacks_nor_changes_silently(tmp_path, row, column, value):
     """One cell replaced by junk: a clear ValueError, or bars that equal a clean reading of it."""
     lines = _CLEAN.splitlines()
@@ -94,8 +115,13 @@ def test_physics_knobs_cannot_overflow_the_bars():
 def test_bars_frame_refuses_wrapped_integers():
     time = pd.date_range("2025-01-06 09:30", periods=3, freq="min", tz="America/New_York")
     ticks = np.array([100, 101, 102])
-    labels = {"state": [None] * 3, "session": [None] * 3, "session_id": np.zeros(3, int),
-              "segment_id": np.zeros(3, int), "macro_regime": [None] * 3}
+    labels = {
+        "state": [None] * 3,
+        "session": [None] * 3,
+        "session_id": np.zeros(3, int),
+        "segment_id": np.zeros(3, int),
+        "macro_regime": [None] * 3,
+    }
     with pytest.raises(BarsValidationError, match=r"bar 1 .* volume -9223372036854775808"):
         bars_frame(time, ticks, ticks, ticks, ticks, np.array([5, np.iinfo(np.int64).min, 5]), 100, labels)
 
@@ -103,28 +129,72 @@ def test_bars_frame_refuses_wrapped_integers():
 _BAR = "3000,3000.25,2999.75,3000,5"
 
 
-@pytest.mark.parametrize(("text", "kwargs", "first", "last"), [
-    ("Date,Time,Open,High,Low,Close,Volume\n09/03/2019,09:30,{b}\n09/13/2019,09:31,{b}\n", {},
-     "2019-09-03 09:30-04:00", "2019-09-13 09:31-04:00"),
-    ("Date,Time,Open,High,Low,Close,Volume\n20190903,093000,{b}\n20190903,093100,{b}\n", {},
-     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
-    ("time,open,high,low,close,volume\n03/09/2019 09:30,{b}\n13/09/2019 09:31,{b}\n", {},
-     "2019-09-03 09:30-04:00", "2019-09-13 09:31-04:00"),
-    ("time,open,high,low,close,volume\n03/09/2019 09:30,{b}\n03/09/2019 09:31,{b}\n", {"dayfirst": False},
-     "2019-03-09 09:30-05:00", "2019-03-09 09:31-05:00"),
-    ("time,open,high,low,close,volume\n1567517400,{b}\n1567517460,{b}\n", {},
-     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
-    ("time,open,high,low,close,volume\n1567517400000,{b}\n1567517460000,{b}\n", {},
-     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
-    ("time,open,high,low,close,volume\n1567517400000000,{b}\n1567517460000000,{b}\n", {},
-     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
-    ("time,open,high,low,close,volume\n1567517400000000000,{b}\n1567517460000000000,{b}\n", {},
-     "2019-09-03 09:30-04:00", "2019-09-03 09:31-04:00"),
-    ("time,open,high,low,close,volume\n2019-11-03 01:30,{b}\n2019-11-03 01:59,{b}\n2019-11-03 01:00,{b}\n"
-     "2019-11-03 01:30,{b}\n", {}, "2019-11-03 01:30-04:00", "2019-11-03 01:30-05:00"),
-    ("time,open,high,low,close,volume\n2019-11-02T18:00:00-04:00,{b}\n2019-11-04T09:00:00-05:00,{b}\n", {},
-     "2019-11-02 18:00-04:00", "2019-11-04 09:00-05:00"),
-])
+@pytest.mark.parametrize(
+    ("text", "kwargs", "first", "last"),
+    [
+        (
+            "Date,Time,Open,High,Low,Close,Volume\n09/03/2019,09:30,{b}\n09/13/2019,09:31,{b}\n",
+            {},
+            "2019-09-03 09:30-04:00",
+            "2019-09-13 09:31-04:00",
+        ),
+        (
+            "Date,Time,Open,High,Low,Close,Volume\n20190903,093000,{b}\n20190903,093100,{b}\n",
+            {},
+            "2019-09-03 09:30-04:00",
+            "2019-09-03 09:31-04:00",
+        ),
+        (
+            "time,open,high,low,close,volume\n03/09/2019 09:30,{b}\n13/09/2019 09:31,{b}\n",
+            {},
+            "2019-09-03 09:30-04:00",
+            "2019-09-13 09:31-04:00",
+        ),
+        (
+            "time,open,high,low,close,volume\n03/09/2019 09:30,{b}\n03/09/2019 09:31,{b}\n",
+            {"dayfirst": False},
+            "2019-03-09 09:30-05:00",
+            "2019-03-09 09:31-05:00",
+        ),
+        (
+            "time,open,high,low,close,volume\n1567517400,{b}\n1567517460,{b}\n",
+            {},
+            "2019-09-03 09:30-04:00",
+            "2019-09-03 09:31-04:00",
+        ),
+        (
+            "time,open,high,low,close,volume\n1567517400000,{b}\n1567517460000,{b}\n",
+            {},
+            "2019-09-03 09:30-04:00",
+            "2019-09-03 09:31-04:00",
+        ),
+        (
+            "time,open,high,low,close,volume\n1567517400000000,{b}\n1567517460000000,{b}\n",
+            {},
+            "2019-09-03 09:30-04:00",
+            "2019-09-03 09:31-04:00",
+        ),
+        (
+            "time,open,high,low,close,volume\n1567517400000000000,{b}\n1567517460000000000,{b}\n",
+            {},
+            "2019-09-03 09:30-04:00",
+            "2019-09-03 09:31-04:00",
+        ),
+        (
+            "time,open,high,low,close,volume\n2019-11-03 01:30,{b}\n2019-11-03 01:59,{b}\n2019-11-03 01:00,{b}\n"
+            "2019-11-03 01:30,{b}\n",
+            {},
+            "2019-11-03 01:30-04:00",
+            "2019-11-03 01:30-05:00",
+        ),
+        (
+            "time,open,high,low,close,volume\n2019-11-02T18:00:00-04:00,{b}\n2019-11-04T09:00:00-05:00,{b}\n",
+            {},
+            "2019-11-02 18:00-04:00",
+            "2019-11-04 09:00-05:00",
+        ),
+    ],
+)
 def test_time_formats_parse_to_the_right_instants(tmp_path, text, kwargs, first, last):
     path = tmp_path / "bars.csv"
     path.write_text(text.format(b=_BAR), encoding="utf-8")
@@ -144,19 +214,33 @@ def _cli_cases(tmp: Path) -> dict:
         "out under a file": (["--out", str(tmp / "a_file" / "b.parquet")], r"a_file is a file, not a folder"),
         "config is a folder": (["--out", out, "--config", str(tmp)], r"physics config file .* is a folder"),
         "config is binary": (["--out", out, "--config", str(tmp / "binary.yaml")], r"is not UTF-8 text \(byte 2"),
-        "1e9 ticks (YAML 1.2 float)": (["--out", out, "--config", str(tmp / "huge_ticks.yaml")],
-                                       r"avg_ticks_per_bar: Input should be less than or equal to 10000 "
-                                       r"\(got 1000000000.0\)"),
-        "initial price 1e300": (["--out", out, "--initial-price", "1e300"],
-                                r"initial_price must be in \[100, 100000\]; got 1e\+300"),
+        "1e9 ticks (YAML 1.2 float)": (
+            ["--out", out, "--config", str(tmp / "huge_ticks.yaml")],
+            r"avg_ticks_per_bar: Input should be less than or equal to 10000 "
+            r"\(got 1000000000.0\)",
+        ),
+        "initial price 1e300": (
+            ["--out", out, "--initial-price", "1e300"],
+            r"initial_price must be in \[100, 100000\]; got 1e\+300",
+        ),
         "initial price 1": (["--out", out, "--initial-price", "1"], r"initial_price must be in \[100, 100000\]"),
         "days beyond the cap": (["--out", out, "--days", "100000000"], r"n_days must be in \[1, 100000\]"),
     }
 
 
-@pytest.mark.parametrize("case", [
-    "out is a folder", "out under a file", "config is a folder", "config is binary", "1e9 ticks (YAML 1.2 float)",
-    "initial price 1e300", "initial price 1", "days beyond the cap"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "out is a folder",
+        "out under a file",
+        "config is a folder",
+        "config is binary",
+        "1e9 ticks (YAML 1.2 float)",
+        "initial price 1e300",
+        "initial price 1",
+        "days beyond the cap",
+    ],
+)
 def test_generate_refuses_bad_arguments_in_one_line_before_work(tmp_path, case):
     from typer.testing import CliRunner
 
@@ -175,8 +259,11 @@ def test_a_run_too_big_for_memory_is_refused_with_advice(monkeypatch):
     from fracfire import _resources
 
     monkeypatch.setattr(_resources, "available_memory", lambda: 2 * 1024**3)
-    with pytest.raises(MemoryError, match=r"generating 5,000 days at once needs about 6.7 GiB of memory and 2.0 GiB "
-                                          r"is available; generate at most about 1,\d{3} days per call.*--scheduler"):
+    with pytest.raises(
+        MemoryError,
+        match=r"generating 5,000 days at once needs about 6.7 GiB of memory and 2.0 GiB "
+        r"is available; generate at most about 1,\d{3} days per call.*--scheduler",
+    ):
         PriceGenerator(seed=1).generate_days("2025-01-06", 5000)
 
 
@@ -187,13 +274,18 @@ def test_pipeline_config_needs_targets_and_a_writable_folder(tmp_path):
     from fracfire.pipeline import load_pipeline_config
 
     root = Path(__file__).parent.parent
-    base = {"real": str(root / "data" / "es_1min_2019-09.csv.gz"), "out_dir": str(tmp_path / "out"),
-            "calibrate": {"path": str(root / "configs" / "physics_calibrated.yaml")}}
+    base = {
+        "real": str(root / "data" / "es_1min_2019-09.csv.gz"),
+        "out_dir": str(tmp_path / "out"),
+        "calibrate": {"path": str(root / "configs" / "physics_calibrated.yaml")},
+    }
     path = tmp_path / "p.yaml"
-    for change, pattern in [({"models": {"horizons": []}}, r"models.horizons: List should have at least 1 item"),
-                            ({"models": {"horizons": [5, 5]}}, r"horizons must be distinct"),
-                            ({"models": {"horizons": [0]}}, r"models.horizons.0: Input should be greater"),
-                            ({"out_dir": str(path)}, r"p.yaml/demo: .*p.yaml is a file, not a folder")]:
+    for change, pattern in [
+        ({"models": {"horizons": []}}, r"models.horizons: List should have at least 1 item"),
+        ({"models": {"horizons": [5, 5]}}, r"horizons must be distinct"),
+        ({"models": {"horizons": [0]}}, r"models.horizons.0: Input should be greater"),
+        ({"out_dir": str(path)}, r"p.yaml/demo: .*p.yaml is a file, not a folder"),
+    ]:
         path.write_text(yaml.safe_dump({**base, **change}))
         with pytest.raises((ConfigError, ValueError), match=pattern):
             load_pipeline_config(path)

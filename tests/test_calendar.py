@@ -32,8 +32,9 @@ def et(ns):
     """UTC epoch nanoseconds -> America/New_York DatetimeIndex (or Timestamp for a scalar)."""
     if np.ndim(ns) == 0:
         return et([ns])[0]
-    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]")).tz_localize("UTC").tz_convert(
-        TIMEZONE)
+    return (
+        pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]")).tz_localize("UTC").tz_convert(TIMEZONE)
+    )
 
 
 def stamp(text):
@@ -90,8 +91,9 @@ def test_week_opens_sunday_1800_et(monday):
 
 
 # From 2005-09-12 to 2012-11-16 the library opens sessions at 16:30 ET (15:30 CT), not 18:00.
-@pytest.mark.parametrize(("year", "sunday_open"), [(2003, 1080), (2010, 990), (2019, 1080), (2021, 1080),
-                                                   (2024, 1080), (2035, 1080)])
+@pytest.mark.parametrize(
+    ("year", "sunday_open"), [(2003, 1080), (2010, 990), (2019, 1080), (2021, 1080), (2024, 1080), (2035, 1080)]
+)
 def test_no_saturday_minutes_and_no_minute_in_the_maintenance_break(year, sunday_open):
     frame = sessions(f"{year}-01-01", end=f"{year}-12-31")
     minutes, counts = session_minutes(frame)
@@ -131,7 +133,9 @@ def test_labor_day_2019_closes_early():
     assert et(minutes[counts[0] - 1]) == stamp("2019-09-02 12:59")
     assert et(minutes[counts[0]]) == stamp("2019-09-02 18:00")
     assert is_trading_minute(pd.DatetimeIndex(["2019-09-02 12:59", "2019-09-02 13:00"], tz=TIMEZONE)).tolist() == [
-        True, False]
+        True,
+        False,
+    ]
 
 
 def test_halt_until_june_2021_then_1380_minute_sessions():
@@ -142,8 +146,10 @@ def test_halt_until_june_2021_then_1380_minute_sessions():
     assert frame["break_start"].iloc[2:].isna().all()
     _, counts = session_minutes(frame)
     assert counts.tolist() == [1365, 1365, 1380, 1380]
-    halt = pd.DatetimeIndex(["2021-06-25 16:14", "2021-06-25 16:15", "2021-06-25 16:29", "2021-06-25 16:30",
-                             "2021-06-28 16:15"], tz=TIMEZONE)
+    halt = pd.DatetimeIndex(
+        ["2021-06-25 16:14", "2021-06-25 16:15", "2021-06-25 16:29", "2021-06-25 16:30", "2021-06-28 16:15"],
+        tz=TIMEZONE,
+    )
     assert is_trading_minute(halt).tolist() == [True, False, False, True, True]
 
 
@@ -199,17 +205,20 @@ def test_sessions_never_touch_so_the_minute_before_open_and_at_close_is_out():
 # ----------------------------------------------------------------------------- start/end rules
 
 
-@pytest.mark.parametrize(("start", "first"), [
-    ("2019-09-01", "2019-09-02"),  # Sunday -> Monday's session
-    ("2019-09-01 17:59", "2019-09-02"),
-    ("2019-09-01 18:00", "2019-09-02"),
-    ("2019-09-02 17:59", "2019-09-02"),
-    ("2019-09-02 18:00", "2019-09-03"),  # the evening belongs to the next trading date
-    (pd.Timestamp("2019-09-02 22:00", tz="UTC"), "2019-09-03"),  # 18:00 EDT
-    (pd.Timestamp("2019-09-02 21:59", tz="UTC"), "2019-09-02"),
-    (dt.date(2019, 12, 25), "2019-12-26"),
-    (np.datetime64("2019-12-24"), "2019-12-24"),
-])
+@pytest.mark.parametrize(
+    ("start", "first"),
+    [
+        ("2019-09-01", "2019-09-02"),  # Sunday -> Monday's session
+        ("2019-09-01 17:59", "2019-09-02"),
+        ("2019-09-01 18:00", "2019-09-02"),
+        ("2019-09-02 17:59", "2019-09-02"),
+        ("2019-09-02 18:00", "2019-09-03"),  # the evening belongs to the next trading date
+        (pd.Timestamp("2019-09-02 22:00", tz="UTC"), "2019-09-03"),  # 18:00 EDT
+        (pd.Timestamp("2019-09-02 21:59", tz="UTC"), "2019-09-02"),
+        (dt.date(2019, 12, 25), "2019-12-26"),
+        (np.datetime64("2019-12-24"), "2019-12-24"),
+    ],
+)
 def test_start_maps_to_its_trading_date(start, first):
     assert sessions(start, n_sessions=1)["trading_date"].iloc[0] == pd.Timestamp(first)
 
@@ -255,23 +264,33 @@ def test_trading_day_is_the_6_hour_rule_and_names_each_sessions_bars():
     times = pd.Series(et(minutes[::997]))
     rule = (times + pd.Timedelta(hours=6)).dt.date  # the rule of fracfire.realism.facts
     assert (trading_day(times).dt.date == rule).all()
-    edges = pd.DatetimeIndex(["2019-09-01 18:00", "2019-09-02 16:59", "2019-09-02 17:59", "2019-09-02 18:00",
-                              "2019-09-06 16:59"], tz=TIMEZONE)
+    edges = pd.DatetimeIndex(
+        ["2019-09-01 18:00", "2019-09-02 16:59", "2019-09-02 17:59", "2019-09-02 18:00", "2019-09-06 16:59"],
+        tz=TIMEZONE,
+    )
     assert trading_day(edges).astype("datetime64[D]").astype(str).tolist() == [
-        "2019-09-02", "2019-09-02", "2019-09-02", "2019-09-03", "2019-09-06"]
+        "2019-09-02",
+        "2019-09-02",
+        "2019-09-02",
+        "2019-09-03",
+        "2019-09-06",
+    ]
 
 
-@pytest.mark.parametrize(("after", "expected"), [
-    ("2019-09-06 17:00", "2019-09-09"),  # Friday close -> Monday
-    ("2019-09-03 10:00", "2019-09-04"),  # mid-session -> the next session
-    ("2019-09-03 18:00", "2019-09-04"),  # exactly at an open -> that session
-    ("2019-09-03 17:59:30", "2019-09-04"),
-    ("2019-09-03 18:00:01", "2019-09-05"),
-    ("2019-12-24 13:00", "2019-12-26"),
-    ("1999-12-31 17:00", "2000-01-03"),  # before the table: library
-    ("2035-12-31 17:00", "2036-01-02"),  # after the table: library
-    ("2040-01-02 12:00", "2040-01-03"),
-])
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ("2019-09-06 17:00", "2019-09-09"),  # Friday close -> Monday
+        ("2019-09-03 10:00", "2019-09-04"),  # mid-session -> the next session
+        ("2019-09-03 18:00", "2019-09-04"),  # exactly at an open -> that session
+        ("2019-09-03 17:59:30", "2019-09-04"),
+        ("2019-09-03 18:00:01", "2019-09-05"),
+        ("2019-12-24 13:00", "2019-12-26"),
+        ("1999-12-31 17:00", "2000-01-03"),  # before the table: library
+        ("2035-12-31 17:00", "2036-01-02"),  # after the table: library
+        ("2040-01-02 12:00", "2040-01-03"),
+    ],
+)
 def test_next_session_date(after, expected):
     when = stamp(after)
     assert next_session_date(when) == pd.Timestamp(expected)
@@ -294,7 +313,8 @@ def test_shipped_table_equals_the_library(year):
     assert frame["trading_date"].tolist() == schedule.index.tolist()
     for ours, theirs in (("open", "market_open"), ("close", "market_close")):
         np.testing.assert_array_equal(
-            frame[ours].dt.tz_convert(None).to_numpy().astype("datetime64[m]").astype(np.int64), utc_minutes(theirs))
+            frame[ours].dt.tz_convert(None).to_numpy().astype("datetime64[m]").astype(np.int64), utc_minutes(theirs)
+        )
     start, end = utc_minutes("break_start"), utc_minutes("break_end")
     real = start < end
     assert frame["break_start"].notna().to_numpy().tolist() == real.tolist()
@@ -315,7 +335,12 @@ def test_outside_the_table_falls_back_to_the_library():
     pmc = pytest.importorskip("pandas_market_calendars")
     frame = sessions("2040-01-01", n_sessions=5)
     assert frame["trading_date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2040-01-03", "2040-01-04", "2040-01-05", "2040-01-06", "2040-01-09"]  # Jan 2 observes New Year
+        "2040-01-03",
+        "2040-01-04",
+        "2040-01-05",
+        "2040-01-06",
+        "2040-01-09",
+    ]  # Jan 2 observes New Year
     schedule = pmc.get_calendar("CME_Equity").schedule("2040-01-01", "2040-01-09")
     assert (frame["open"].dt.tz_convert("UTC").to_numpy() == schedule["market_open"].to_numpy()).all()
     minutes, counts = session_minutes(frame)
@@ -328,7 +353,13 @@ def test_outside_the_table_falls_back_to_the_library():
 def test_n_sessions_running_past_the_table_end_continues_seamlessly():
     frame = sessions("2035-12-27", n_sessions=6)
     assert frame["trading_date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2035-12-27", "2035-12-28", "2035-12-31", "2036-01-02", "2036-01-03", "2036-01-04"]
+        "2035-12-27",
+        "2035-12-28",
+        "2035-12-31",
+        "2036-01-02",
+        "2036-01-03",
+        "2036-01-04",
+    ]
     minutes, _ = session_minutes(frame)
     assert (np.diff(minutes) > 0).all() and is_trading_minute(minutes).all()
 
@@ -361,28 +392,34 @@ def test_every_bar_of_the_real_sample_is_a_trading_minute():
 # ----------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"n_sessions": 0}, ValueError, r"n_sessions must be in \[1, inf\]; got 0"),
-    ({"n_sessions": -3}, ValueError, "n_sessions"),
-    ({"n_sessions": 2.0}, TypeError, "n_sessions must be an integer; got 2.0"),
-    ({"n_sessions": True}, TypeError, "n_sessions must be an integer"),
-    ({}, ValueError, "exactly one of n_sessions or end; got n_sessions=None and end=None"),
-    ({"n_sessions": 3, "end": "2019-10-01"}, ValueError, "exactly one of n_sessions or end; got n_sessions=3"),
-    ({"end": "2019-08-30"}, ValueError, r"end '2019-08-30' \(trading date 2019-08-30\) is before start"),
-    ({"end": "not a date"}, ValueError, "end 'not a date' is not a date or datetime"),
-    ({"end": 20191001}, TypeError, "end must be a date-like"),
-    ({"end": pd.NaT}, ValueError, "end must be a date or datetime; got NaT"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_sessions": 0}, ValueError, r"n_sessions must be in \[1, inf\]; got 0"),
+        ({"n_sessions": -3}, ValueError, "n_sessions"),
+        ({"n_sessions": 2.0}, TypeError, "n_sessions must be an integer; got 2.0"),
+        ({"n_sessions": True}, TypeError, "n_sessions must be an integer"),
+        ({}, ValueError, "exactly one of n_sessions or end; got n_sessions=None and end=None"),
+        ({"n_sessions": 3, "end": "2019-10-01"}, ValueError, "exactly one of n_sessions or end; got n_sessions=3"),
+        ({"end": "2019-08-30"}, ValueError, r"end '2019-08-30' \(trading date 2019-08-30\) is before start"),
+        ({"end": "not a date"}, ValueError, "end 'not a date' is not a date or datetime"),
+        ({"end": 20191001}, TypeError, "end must be a date-like"),
+        ({"end": pd.NaT}, ValueError, "end must be a date or datetime; got NaT"),
+    ],
+)
 def test_sessions_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         sessions("2019-09-03", **kwargs)
 
 
-@pytest.mark.parametrize(("start", "error", "match"), [
-    (20190903, TypeError, "start must be a date-like"),
-    (None, TypeError, "start must be a date-like.*got None"),
-    ("2019-13-45", ValueError, "start '2019-13-45' is not a date or datetime"),
-])
+@pytest.mark.parametrize(
+    ("start", "error", "match"),
+    [
+        (20190903, TypeError, "start must be a date-like"),
+        (None, TypeError, "start must be a date-like.*got None"),
+        ("2019-13-45", ValueError, "start '2019-13-45' is not a date or datetime"),
+    ],
+)
 def test_sessions_start_errors(start, error, match):
     with pytest.raises(error, match=match):
         sessions(start, n_sessions=1)

@@ -84,6 +84,7 @@ def test_daily_moments_see_persistent_volatility():
     def days(memory):
         physics = PhysicsConfig(daily_range_std=20.0, vol_memory_days=memory, vol_of_vol=0.1, jump_rate=0.0)
         return daily_moments(PriceGenerator(seed=3, physics=physics).generate_days("2024-01-02", 120))
+
     short, long = days(1.0), days(300.0)
     assert long["lrv_acf5"] > short["lrv_acf5"] + 0.2
     assert 0 < short["range_cv"] < 1 and 0 <= short["trend_share"] <= 1
@@ -96,8 +97,9 @@ def test_moment_distance_counts_standardised_misses():
 
 @pytest.mark.parametrize("space", [SHAPE_SPACE, DAILY_SPACE])
 def test_search_space_round_trips(space):
-    config = PhysicsConfig(eta=0.3, vol_of_vol=0.4, daily_range_mean=40.0, daily_range_std=20.0,
-                           vol_memory_days=30.0, runner_prob=0.2)
+    config = PhysicsConfig(
+        eta=0.3, vol_of_vol=0.4, daily_range_mean=40.0, daily_range_std=20.0, vol_memory_days=30.0, runner_prob=0.2
+    )
     back = _from_unit(_to_unit(config, space), space, config)
     for name in space:
         if name == "daily_range_cv":
@@ -199,8 +201,13 @@ def test_calibration_never_simulates_with_a_scorecard_seed(week):
     assert not set(fit.seeds) & set(report.seeds) and min(fit.seeds + report.seeds) >= 1000
 
 
-@pytest.mark.parametrize(("name", "low", "high"), [("physics_calibrated.yaml", 20.0, 80.0),  # ES 2019: ~35 points
-                                                   ("physics_nq.yaml", 60.0, 300.0)])  # NQ 2019: ~120 points
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [
+        ("physics_calibrated.yaml", 20.0, 80.0),  # ES 2019: ~35 points
+        ("physics_nq.yaml", 60.0, 300.0),
+    ],
+)  # NQ 2019: ~120 points
 def test_shipped_calibrations_load_at_their_markets_daily_range(name, low, high):
     from pathlib import Path
 

@@ -14,8 +14,7 @@ runner = CliRunner()
 
 def test_generate_parquet_matches_the_library(tmp_path):
     out = tmp_path / "bars.parquet"
-    result = runner.invoke(app, ["generate", "--start", "2025-01-06", "--days", "3", "--seed", "7",
-                                 "--out", str(out)])
+    result = runner.invoke(app, ["generate", "--start", "2025-01-06", "--days", "3", "--seed", "7", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Wrote 4,140 bars (3 Globex sessions" in result.output
     bars = read_bars(out)
@@ -27,8 +26,7 @@ def test_generate_parquet_matches_the_library(tmp_path):
 def test_generate_csv_with_config(tmp_path):
     config = PhysicsConfig(base_volatility=1.0, runner_prob=0.0).to_yaml(tmp_path / "physics.yaml")
     out = tmp_path / "bars.csv"
-    result = runner.invoke(app, ["generate", "--days", "1", "--seed", "1", "--out", str(out),
-                                 "--config", str(config)])
+    result = runner.invoke(app, ["generate", "--days", "1", "--seed", "1", "--out", str(out), "--config", str(config)])
     assert result.exit_code == 0, result.output
     expected = PriceGenerator(seed=1, physics=PhysicsConfig.from_yaml(config)).generate_days("2025-01-06", 1)
     assert read_bars(out)["close"].tolist() == expected["close"].tolist()
@@ -71,8 +69,9 @@ def test_chart_and_plot_trades_commands(tmp_path):
     from fracfire.data import write_bars
 
     write_bars(bars, tmp_path / "bars.parquet")
-    result = runner.invoke(app, ["chart", str(tmp_path / "bars.parquet"), "--out", str(tmp_path / "c.png"),
-                                 "--timeframe", "5min"])
+    result = runner.invoke(
+        app, ["chart", str(tmp_path / "bars.parquet"), "--out", str(tmp_path / "c.png"), "--timeframe", "5min"]
+    )
     assert result.exit_code == 0, result.output
     assert png_size(tmp_path / "c.png") == (2000, 1000)
     scenario = tmp_path / "scenario"

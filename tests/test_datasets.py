@@ -26,8 +26,18 @@ def serial(tmp_path_factory):
 def test_catalogue():
     table = list_archetypes()
     assert len(table) == len(ARCHETYPES) >= 10
-    for name in ("rally_day", "range_day", "breakout_pattern", "breakdown_pattern", "reversal_day",
-                 "quiet_day", "volatile_day", "flash_crash", "melt_up", "news_spike"):
+    for name in (
+        "rally_day",
+        "range_day",
+        "breakout_pattern",
+        "breakdown_pattern",
+        "reversal_day",
+        "quiet_day",
+        "volatile_day",
+        "flash_crash",
+        "melt_up",
+        "news_spike",
+    ):
         assert name in table.index
 
 
@@ -36,14 +46,16 @@ def test_library_layout_manifest_and_load(serial):
     assert manifest["dataset_version"] and manifest["generator_version"]
     assert manifest["build"]["seed"] == 5 and "base_volatility" in manifest["build"]["physics"]
     assert [s["path"] for s in manifest["shards"]] == [
-        "archetype=rally_day/part-0000.parquet", "archetype=rally_day/part-0001.parquet",
-        "archetype=flash_crash/part-0000.parquet", "archetype=flash_crash/part-0001.parquet"]
+        "archetype=rally_day/part-0000.parquet",
+        "archetype=rally_day/part-0001.parquet",
+        "archetype=flash_crash/part-0000.parquet",
+        "archetype=flash_crash/part-0001.parquet",
+    ]
     assert sum(s["rows"] for s in manifest["shards"]) == 6 * 1380  # six Globex sessions
     bars = load_archetypes(serial)
     for _, day in bars.groupby("day_id"):  # days are independent: each starts from the initial price
         check_bars(day.reset_index(drop=True))
-    assert bars.groupby("archetype", observed=True)["day_id"].nunique().to_dict() == {"flash_crash": 3,
-                                                                                      "rally_day": 3}
+    assert bars.groupby("archetype", observed=True)["day_id"].nunique().to_dict() == {"flash_crash": 3, "rally_day": 3}
     rally = load_archetypes(serial, ["rally_day"])
     assert set(rally["macro_regime"]) == {"RALLY_DAY"} and "hour_state" in rally.columns
     assert verify_archetypes(serial) == []
@@ -73,7 +85,8 @@ def test_resume_keeps_finished_shards_and_rebuilds_the_rest(serial, tmp_path):
     lib = interrupted(serial, tmp_path / "lib", keep=2)
     (lib / "archetype=flash_crash").mkdir(exist_ok=True)
     (lib / "archetype=flash_crash" / "part-0000.parquet").write_bytes(
-        (serial / "archetype=flash_crash" / "part-0000.parquet").read_bytes())  # finished, not yet listed
+        (serial / "archetype=flash_crash" / "part-0000.parquet").read_bytes()
+    )  # finished, not yet listed
     assert verify_archetypes(lib)[0] == "unfinished build: 2 of 4 shards written (continue it with --resume)"
     with pytest.raises(ValueError, match="unfinished build"):
         load_archetypes(lib)
@@ -85,8 +98,9 @@ def test_resume_keeps_finished_shards_and_rebuilds_the_rest(serial, tmp_path):
     with pytest.raises(ValueError, match=rf"physics volume_per_tick: library {shipped}, now 2.0"):
         from fracfire.physics import PhysicsConfig
 
-        build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2, resume=True,
-                         physics=PhysicsConfig(volume_per_tick=2.0))
+        build_archetypes(
+            lib, NAMES, 3, seed=5, workers=1, days_per_shard=2, resume=True, physics=PhysicsConfig(volume_per_tick=2.0)
+        )
     result = build_archetypes(lib, NAMES, 3, seed=5, workers=1, days_per_shard=2, resume=True)
     assert result.skipped == 3 and result.shards == 4
     assert hashes(lib) == hashes(serial) and verify_archetypes(lib) == []
@@ -123,15 +137,20 @@ def test_verify_reports_extra_stray_and_corrupt(serial, tmp_path):
     (lib / "archetype=rally_day" / ".part-0000.parquet.abc.tmp").write_bytes(b"x")
     assert verify_archetypes(lib) == [
         "stray temporary file archetype=rally_day/.part-0000.parquet.abc.tmp (an interrupted write; safe to delete)",
-        "extra archetype=rally_day/part-0009.parquet (not in the manifest)"]
+        "extra archetype=rally_day/part-0009.parquet (not in the manifest)",
+    ]
     manifest = lib / "manifest.json"
-    for text, message in [("{", "manifest.json is not a valid library manifest: Expecting"),
-                          ("7", "expected a JSON object, got int"),
-                          ('{"build": {}, "shards": 3}', "needs a 'build' object and a 'shards' list"),
-                          ('{"build": {}, "shards": [1]}', "shard entry 0 needs"),
-                          ('{"build": {}, "shards": [{"path": "../x.parquet", "sha256": "0", "archetype": "a", '
-                           '"rows": 1}]}', "'../x.parquet' points outside the library"),
-                          ('{"build": {}, "shards": []}', "build arguments incomplete")]:
+    for text, message in [
+        ("{", "manifest.json is not a valid library manifest: Expecting"),
+        ("7", "expected a JSON object, got int"),
+        ('{"build": {}, "shards": 3}', "needs a 'build' object and a 'shards' list"),
+        ('{"build": {}, "shards": [1]}', "shard entry 0 needs"),
+        (
+            '{"build": {}, "shards": [{"path": "../x.parquet", "sha256": "0", "archetype": "a", "rows": 1}]}',
+            "'../x.parquet' points outside the library",
+        ),
+        ('{"build": {}, "shards": []}', "build arguments incomplete"),
+    ]:
         manifest.write_text(text)
         with pytest.raises(ValueError, match=message):
             verify_archetypes(lib)
@@ -147,8 +166,10 @@ def test_verify_finds_tampering_and_loading_checks_names(serial, tmp_path):
     shard = lib / "archetype=rally_day" / "part-0000.parquet"
     shard.write_bytes(shard.read_bytes()[:-10] + b"0123456789")
     (lib / "archetype=flash_crash" / "part-0000.parquet").unlink()
-    assert verify_archetypes(lib) == ["hash mismatch archetype=rally_day/part-0000.parquet",
-                                      "missing archetype=flash_crash/part-0000.parquet"]
+    assert verify_archetypes(lib) == [
+        "hash mismatch archetype=rally_day/part-0000.parquet",
+        "missing archetype=flash_crash/part-0000.parquet",
+    ]
     with pytest.raises(ValueError, match=r"archetype\(s\) \['moon'\] not in this library"):
         load_archetypes(serial, ["moon"])
     with pytest.raises(FileNotFoundError, match="no manifest.json"):
@@ -159,8 +180,23 @@ def test_verify_finds_tampering_and_loading_checks_names(serial, tmp_path):
 
 def test_cli(tmp_path):
     out = tmp_path / "lib"
-    result = runner.invoke(app, ["dataset", "build", "--archetypes", "quiet_day,news_spike",
-                                 "--days-per-archetype", "2", "--seed", "1", "--out", str(out), "--workers", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "dataset",
+            "build",
+            "--archetypes",
+            "quiet_day,news_spike",
+            "--days-per-archetype",
+            "2",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "4 days" in result.output
     result = runner.invoke(app, ["dataset", "verify", str(out)])

@@ -33,7 +33,7 @@ def test_docs_exist_and_cover_every_command():
 
 def python_blocks(text: str) -> list[tuple[int, str]]:
     """(line number, code) of every ```python block."""
-    return [(text[:m.start()].count("\n") + 2, m.group(1)) for m in re.finditer(r"```python\n(.*?)```", text, re.S)]
+    return [(text[: m.start()].count("\n") + 2, m.group(1)) for m in re.finditer(r"```python\n(.*?)```", text, re.S)]
 
 
 def sandbox(tmp_path: Path) -> Path:
@@ -80,8 +80,12 @@ def test_api_reference_is_current_and_every_public_name_is_documented():
     from scripts.make_api import LAYERS, api_reference
 
     assert (ROOT / "docs" / "api.md").read_text() == api_reference(), "docs/api.md is stale: run make docs"
-    undocumented = [f"{module}.{name}" for module, _ in LAYERS
-                    for name, obj in ((n, getattr(importlib.import_module(module), n))
-                                      for n in importlib.import_module(module).__all__)
-                    if (inspect.isclass(obj) or callable(obj)) and not (obj.__doc__ or "").strip()]
+    undocumented = [
+        f"{module}.{name}"
+        for module, _ in LAYERS
+        for name, obj in (
+            (n, getattr(importlib.import_module(module), n)) for n in importlib.import_module(module).__all__
+        )
+        if (inspect.isclass(obj) or callable(obj)) and not (obj.__doc__ or "").strip()
+    ]
     assert undocumented == []

@@ -7,8 +7,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fracfire.models import PricePredictor, StateDetector, TiltModel
 
-ESTIMATORS = [StateDetector("forest", n_estimators=10), StateDetector("boosting", n_estimators=10),
-              PricePredictor(horizons=(1,), max_iter=10), TiltModel(epochs=20, fine_tune_epochs=5)]
+ESTIMATORS = [
+    StateDetector("forest", n_estimators=10),
+    StateDetector("boosting", n_estimators=10),
+    PricePredictor(horizons=(1,), max_iter=10),
+    TiltModel(epochs=20, fine_tune_epochs=5),
+]
 
 
 @parametrize_with_checks(ESTIMATORS)

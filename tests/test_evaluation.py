@@ -108,14 +108,23 @@ def test_scan_kernel_equals_python_twin(seed, direction):
     assert scan_exit(*args) == scan_exit_python(*args)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(direction="up"), "direction must be 'long' or 'short'"),
-    (dict(stop_price=101.0), "stop 101.0 is on the wrong side of entry 100.0"),
-    (dict(target_price=99.0), "target 99.0 is on the wrong side"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(direction="up"), "direction must be 'long' or 'short'"),
+        (dict(stop_price=101.0), "stop 101.0 is on the wrong side of entry 100.0"),
+        (dict(target_price=99.0), "target 99.0 is on the wrong side"),
+    ],
+)
 def test_bad_entries(kwargs, match):
-    base = dict(time=pd.Timestamp("2025-01-06 10:00", tz="America/New_York"), direction="long", kind="orb",
-                entry_price=100.0, stop_price=98.0, target_price=104.0)
+    base = dict(
+        time=pd.Timestamp("2025-01-06 10:00", tz="America/New_York"),
+        direction="long",
+        kind="orb",
+        entry_price=100.0,
+        stop_price=98.0,
+        target_price=104.0,
+    )
     with pytest.raises(ValueError, match=match):
         SetupEntry(**{**base, **kwargs})
 
@@ -140,8 +149,11 @@ def test_all_families_fire_on_synthetic_days(week):
     kinds = {o.entry.kind for o in outcomes}
     assert kinds == {"orb", "level_scalp", "ema20_vwap_revert", "ema200_continuation"}
     assert all(o.entry.time < (o.exit_time or o.entry.time + pd.Timedelta(1)) for o in outcomes)
-    only_orb = SetupConfig(level_scalp=SetupFamilyConfig(False), ema20_vwap_revert=SetupFamilyConfig(False),
-                           ema200_continuation=SetupFamilyConfig(False))
+    only_orb = SetupConfig(
+        level_scalp=SetupFamilyConfig(False),
+        ema20_vwap_revert=SetupFamilyConfig(False),
+        ema200_continuation=SetupFamilyConfig(False),
+    )
     assert {o.entry.kind for o in run_setups(week, None, only_orb)} == {"orb"}
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['tp'\]"):
         SetupConfig(orb=SetupFamilyConfig(params={"tp": 3}))
@@ -151,8 +163,21 @@ def test_trade_features_and_bad_trade_variants(week):
     x = add_1m_indicators(week)
     outcomes = run_setups(x, None)[:20]
     features = compute_trade_features(outcomes[0], x)
-    for key in ("dist_ema_fast", "dist_vwap", "body_frac", "wick_up_frac", "wick_dn_frac", "hour", "bars_to_exit",
-                "risk", "r_multiple", "mfe_mae_ratio", "low_rr_flag", "chase_flag", "hesitation_flag"):
+    for key in (
+        "dist_ema_fast",
+        "dist_vwap",
+        "body_frac",
+        "wick_up_frac",
+        "wick_dn_frac",
+        "hour",
+        "bars_to_exit",
+        "risk",
+        "r_multiple",
+        "mfe_mae_ratio",
+        "low_rr_flag",
+        "chase_flag",
+        "hesitation_flag",
+    ):
         assert key in features
     assert any(k.startswith("ctx_") for k in features)
     variants = inject_bad_trade_variants(x, outcomes, BadTradeConfig(max_variants_per_trade=2))
@@ -179,8 +204,10 @@ def test_trading_ratios_match_empyrical(returns):
         (metrics.sharpe_ratio(r), empyrical.sharpe_ratio(r)),
         (metrics.sortino_ratio(r), empyrical.sortino_ratio(r)),
         (metrics.max_drawdown(r), empyrical.max_drawdown(r)),
-        (metrics.sharpe_ratio(r, periods_per_year=98280, risk_free=0.0001),
-         empyrical.sharpe_ratio(r, risk_free=0.0001, annualization=98280)),
+        (
+            metrics.sharpe_ratio(r, periods_per_year=98280, risk_free=0.0001),
+            empyrical.sharpe_ratio(r, risk_free=0.0001, annualization=98280),
+        ),
     ):
         if np.isfinite(theirs):
             assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
@@ -206,8 +233,9 @@ def test_classification_and_regression_metrics():
 @pytest.mark.parametrize("seed", [5, 11])
 def test_backtester_agrees_with_backtesting_py(seed):
     bars = PriceGenerator(seed=seed, physics=CALIBRATED).generate_days("2025-01-06", 4)
-    ours = run_backtest(bars, ema_cross_entries(bars),
-                        BacktestConfig(contract=1.0, initial_cash=1_000_000, commission=0.0))
+    ours = run_backtest(
+        bars, ema_cross_entries(bars), BacktestConfig(contract=1.0, initial_cash=1_000_000, commission=0.0)
+    )
     stats = backtesting_py_ema_cross(bars)
     theirs = stats._trades
     closed = ours.trades[ours.trades["exit_reason"] != "open_at_end"].reset_index(drop=True)
@@ -234,8 +262,18 @@ def test_backtest_costs_sizing_and_limits(week):
     capped = run_backtest(week, entries, BacktestConfig(max_daily_loss=1.0))
     assert len(capped.trades) < len(free.trades)
     m = free.metrics
-    for key in ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "win_rate", "profit_factor",
-                "expectancy_r", "average_r", "exposure"):
+    for key in (
+        "total_return",
+        "cagr",
+        "sharpe",
+        "sortino",
+        "max_drawdown",
+        "win_rate",
+        "profit_factor",
+        "expectancy_r",
+        "average_r",
+        "exposure",
+    ):
         assert key in m
     assert "trades" in free.summary()
 
@@ -260,9 +298,25 @@ def test_backtest_rejects_bad_input(week):
 # ------------------------------------------------------------------ runner and CLI
 def test_setups_cli_writes_the_scenario_folder(tmp_path):
     out = tmp_path / "scenario"
-    result = runner.invoke(app, ["setups", "run", "--days", "3", "--seed", "3", "--out", str(out),
-                                 "--config", str(ROOT / "configs/physics_calibrated.yaml"), "--inject-hesitation",
-                                 "--inject-chase", "--max-variants-per-trade", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "setups",
+            "run",
+            "--days",
+            "3",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--config",
+            str(ROOT / "configs/physics_calibrated.yaml"),
+            "--inject-hesitation",
+            "--inject-chase",
+            "--max-variants-per-trade",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert {"entries", "outcomes", "misses", "features", "totals"} <= set(summary)
@@ -283,8 +337,12 @@ def test_setups_on_real_bars_are_not_called_synthetic(tmp_path):
     out = tmp_path / "scenario"
     result = runner.invoke(app, ["setups", "run", "--real", str(tmp_path / "real.csv"), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["real_1m.csv", "real_5m.csv", "summary.json",
-                                                     "trades_features.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "real_1m.csv",
+        "real_5m.csv",
+        "summary.json",
+        "trades_features.csv",
+    ]
     assert json.loads((out / "summary.json").read_text())["source"] == "real"
     result = runner.invoke(app, ["plot-trades", str(out)])
     assert result.exit_code == 0 and (out / "trade_plot.png").exists()
@@ -296,10 +354,23 @@ def test_backtest_kernel_equals_python_twin(week):
     bars = week.iloc[:3000]
     entries = ema_cross_entries(bars)
     index = bars["time"].searchsorted(pd.DatetimeIndex([e.time for e in entries]))
-    args = (*(bars[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close")),
-            np.zeros(len(bars), np.int64), np.asarray(index, dtype=np.int64),
-            np.array([e.sign for e in entries], float), np.array([e.stop_price for e in entries]),
-            np.array([e.target_price for e in entries]), 1.0, 0.01, 5.0, 0.62, 0.25, 10_000.0, 2, 30, 50.0)
+    args = (
+        *(bars[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close")),
+        np.zeros(len(bars), np.int64),
+        np.asarray(index, dtype=np.int64),
+        np.array([e.sign for e in entries], float),
+        np.array([e.stop_price for e in entries]),
+        np.array([e.target_price for e in entries]),
+        1.0,
+        0.01,
+        5.0,
+        0.62,
+        0.25,
+        10_000.0,
+        2,
+        30,
+        50.0,
+    )
     fast, slow = backtest_loop(*args), backtest_loop_python(*args)
     np.testing.assert_allclose(fast[0], slow[0])
     np.testing.assert_allclose(fast[1], slow[1])

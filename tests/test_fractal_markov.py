@@ -60,17 +60,27 @@ def test_driver_labels_bars_with_the_hierarchy():
 def test_driver_output_is_reproducible_and_split_invariant():
     whole = PriceGenerator(seed=9).generate_days("2025-01-06", 2, driver=FractalStateManager())
     gen = PriceGenerator(seed=9)
-    parts = pd.concat([gen.generate_day("2025-01-06", driver=FractalStateManager(), calendar="globex"),
-                       gen.generate_day("2025-01-07", driver=FractalStateManager(), calendar="globex")],
-                      ignore_index=True)
+    parts = pd.concat(
+        [
+            gen.generate_day("2025-01-06", driver=FractalStateManager(), calendar="globex"),
+            gen.generate_day("2025-01-07", driver=FractalStateManager(), calendar="globex"),
+        ],
+        ignore_index=True,
+    )
     np.testing.assert_array_equal(whole["close"], parts["close"])
     np.testing.assert_array_equal(whole["hour_state"].astype(str), parts["hour_state"].astype(str))
 
 
 def day_moves(day_state, seeds=range(16)):
-    return np.array([abs(d["close"].iloc[-1] - d["open"].iloc[0]) for d in (
-        PriceGenerator(seed=s).generate_day("2025-01-07", driver=FractalStateManager(day_state=day_state))
-        for s in seeds)])
+    return np.array(
+        [
+            abs(d["close"].iloc[-1] - d["open"].iloc[0])
+            for d in (
+                PriceGenerator(seed=s).generate_day("2025-01-07", driver=FractalStateManager(day_state=day_state))
+                for s in seeds
+            )
+        ]
+    )
 
 
 def test_trend_days_move_more_than_range_days():
@@ -79,10 +89,18 @@ def test_trend_days_move_more_than_range_days():
 
 
 def test_direction_and_day_state_can_be_forced():
-    up = [PriceGenerator(seed=s).generate_day("2025-01-07", driver=FractalStateManager(
-        day_state=DayState.TREND_DAY, direction=1)) for s in range(8)]
-    down = [PriceGenerator(seed=s).generate_day("2025-01-07", driver=FractalStateManager(
-        day_state=DayState.TREND_DAY, direction=-1)) for s in range(8)]
+    up = [
+        PriceGenerator(seed=s).generate_day(
+            "2025-01-07", driver=FractalStateManager(day_state=DayState.TREND_DAY, direction=1)
+        )
+        for s in range(8)
+    ]
+    down = [
+        PriceGenerator(seed=s).generate_day(
+            "2025-01-07", driver=FractalStateManager(day_state=DayState.TREND_DAY, direction=-1)
+        )
+        for s in range(8)
+    ]
     assert np.mean([d["close"].iloc[-1] > d["open"].iloc[0] for d in up]) >= 0.75
     assert np.mean([d["close"].iloc[-1] < d["open"].iloc[0] for d in down]) >= 0.75
 
@@ -102,16 +120,21 @@ def test_driver_arguments_are_checked():
     with pytest.raises(ValueError, match="direction must be 1, -1 or None"):
         FractalStateManager(direction=0)
     with pytest.raises(ValueError, match="either state_sequence or driver"):
-        PriceGenerator(seed=0).generate_day("2025-01-06", state_sequence=[(0, MarketState.FLAT)],
-                                            driver=FractalStateManager())
+        PriceGenerator(seed=0).generate_day(
+            "2025-01-06", state_sequence=[(0, MarketState.FLAT)], driver=FractalStateManager()
+        )
     with pytest.raises(TypeError, match="driver must have a plan_day method"):
         PriceGenerator(seed=0).generate_day("2025-01-06", driver=object())
 
 
 def sampled_frame(codes):
     names = np.array([s.value for s in MarketState])
-    return pd.DataFrame({"time": pd.date_range("2025-01-01", periods=len(codes), freq="min",
-                                               tz="America/New_York"), "state": names[codes]})
+    return pd.DataFrame(
+        {
+            "time": pd.date_range("2025-01-01", periods=len(codes), freq="min", tz="America/New_York"),
+            "state": names[codes],
+        }
+    )
 
 
 def test_markov_fit_recovers_its_own_transition_matrix():
@@ -160,9 +183,11 @@ def test_markov_errors(tmp_path):
     bad.write_text(json.dumps(good))
     with pytest.raises(ConfigError) as caught:  # every problem at once, each with its key, no KeyError
         MarkovStateDriver.load(bad)
-    assert str(caught.value) == (f"{bad}: min_dwell: Field required; transition_matrix.2: List should have at least "
-                                 "7 items after validation, not 6; dwell_times.flat.0: Input should be greater than "
-                                 "or equal to 1 (got 0)")
+    assert str(caught.value) == (
+        f"{bad}: min_dwell: Field required; transition_matrix.2: List should have at least "
+        "7 items after validation, not 6; dwell_times.flat.0: Input should be greater than "
+        "or equal to 1 (got 0)"
+    )
 
 
 def test_infer_states_beats_chance_on_synthetic_data():

@@ -40,8 +40,7 @@ def test_seed_may_be_a_generator_or_seed_sequence():
 def test_days_are_split_invariant_and_continuous():
     whole = PriceGenerator(seed=3).generate_days("2025-01-06", 4)
     gen = PriceGenerator(seed=3)
-    parts = pd.concat([gen.generate_days("2025-01-06", 2), gen.generate_days("2025-01-08", 2)],
-                      ignore_index=True)
+    parts = pd.concat([gen.generate_days("2025-01-06", 2), gen.generate_days("2025-01-08", 2)], ignore_index=True)
     for col in ("time", "open", "high", "low", "close", "volume", "state", "session"):
         np.testing.assert_array_equal(whole[col].to_numpy(), parts[col].to_numpy())
     # Price carries over: each bar's delta is measured from the previous close, across days.
@@ -126,11 +125,13 @@ def test_state_sequence_is_followed_and_carries_before_first_entry():
 
 
 def test_custom_states_label_bars_with_their_name():
-    crash = StateConfig("flash_crash", 40, up_probability=0.1, trend_persistence=0.9,
-                        volatility_multiplier=3.0, max_tick_jump=12)
+    crash = StateConfig(
+        "flash_crash", 40, up_probability=0.1, trend_persistence=0.9, volatility_multiplier=3.0, max_tick_jump=12
+    )
     gen = PriceGenerator(seed=8, physics=SEED_CHARACTER)
-    df = gen.generate_day("2025-01-06", state_sequence=[(0, MarketState.RANGING), (600, crash),
-                                                        (630, MarketState.FLAT)])
+    df = gen.generate_day(
+        "2025-01-06", state_sequence=[(0, MarketState.RANGING), (600, crash), (630, MarketState.FLAT)]
+    )
     assert list(df["state"].cat.categories[:7]) == [s.value for s in MarketState]
     crash_bars = df[df["state"] == "flash_crash"]
     assert len(crash_bars) == 30
@@ -166,27 +167,45 @@ def test_auto_transitions_visit_every_state_and_can_be_turned_off():
     assert set(fixed["state"].astype(str)) == {"ranging"}
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda g: g.generate_days("2025-01-06", 0), ValueError, r"n_days must be in \[1, 100000\]; got 0"),
-    (lambda g: g.generate_day("not a date"), ValueError, "start_date 'not a date' is not a date"),
-    (lambda g: g.generate_day("2025-01-06 00:00:30"), ValueError, "whole minute"),
-    (lambda g: g.generate_day("2025-01-06", segment_length=0), ValueError, "segment_length must be in"),
-    (lambda g: g.generate_day("2025-01-06", state_sequence=[(1500, MarketState.FLAT)]),
-     ValueError, r"minute_offset must be in \[0, 1499\]; got 1500"),
-    (lambda g: g.generate_days("2025-01-06", 2, calendar="nyse"), ValueError, "calendar must be 'globex' or None"),
-    (lambda g: g.generate_days(None, 2), ValueError, "nothing was generated yet"),
-    (lambda g: g.generate_day("2025-01-06", state_sequence=[(5, MarketState.FLAT)], segment_length=15),
-     ValueError, "minute_offset 5 is not on a segment boundary"),
-    (lambda g: g.generate_day("2025-01-06", state_sequence=[(0, "rally")]),
-     TypeError, "must be a MarketState or StateConfig; got 'rally'"),
-    (lambda g: g.generate_day("2025-01-06", state_sequence=[(0, MarketState.FLAT), (0, MarketState.RALLY)]),
-     ValueError, "minute_offset 0 more than once"),
-    (lambda g: g.generate_day("2025-01-06", state_sequence=[]), ValueError, "state_sequence is empty"),
-    (lambda g: g.generate_day("2025-01-06", state_sequence=[(0, StateConfig("rally", 3))]),
-     ValueError, "name 'rally' is already used by a built-in state"),
-    (lambda g: g.generate_day("2025-01-06", macro_regime=""), ValueError, "macro_regime must be"),
-    (lambda g: g.generate_bar("2025-01-06", state="flat"), TypeError, "state must be a MarketState"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda g: g.generate_days("2025-01-06", 0), ValueError, r"n_days must be in \[1, 100000\]; got 0"),
+        (lambda g: g.generate_day("not a date"), ValueError, "start_date 'not a date' is not a date"),
+        (lambda g: g.generate_day("2025-01-06 00:00:30"), ValueError, "whole minute"),
+        (lambda g: g.generate_day("2025-01-06", segment_length=0), ValueError, "segment_length must be in"),
+        (
+            lambda g: g.generate_day("2025-01-06", state_sequence=[(1500, MarketState.FLAT)]),
+            ValueError,
+            r"minute_offset must be in \[0, 1499\]; got 1500",
+        ),
+        (lambda g: g.generate_days("2025-01-06", 2, calendar="nyse"), ValueError, "calendar must be 'globex' or None"),
+        (lambda g: g.generate_days(None, 2), ValueError, "nothing was generated yet"),
+        (
+            lambda g: g.generate_day("2025-01-06", state_sequence=[(5, MarketState.FLAT)], segment_length=15),
+            ValueError,
+            "minute_offset 5 is not on a segment boundary",
+        ),
+        (
+            lambda g: g.generate_day("2025-01-06", state_sequence=[(0, "rally")]),
+            TypeError,
+            "must be a MarketState or StateConfig; got 'rally'",
+        ),
+        (
+            lambda g: g.generate_day("2025-01-06", state_sequence=[(0, MarketState.FLAT), (0, MarketState.RALLY)]),
+            ValueError,
+            "minute_offset 0 more than once",
+        ),
+        (lambda g: g.generate_day("2025-01-06", state_sequence=[]), ValueError, "state_sequence is empty"),
+        (
+            lambda g: g.generate_day("2025-01-06", state_sequence=[(0, StateConfig("rally", 3))]),
+            ValueError,
+            "name 'rally' is already used by a built-in state",
+        ),
+        (lambda g: g.generate_day("2025-01-06", macro_regime=""), ValueError, "macro_regime must be"),
+        (lambda g: g.generate_bar("2025-01-06", state="flat"), TypeError, "state must be a MarketState"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call(PriceGenerator(seed=0))
@@ -228,8 +247,9 @@ def test_consecutive_calls_continue_across_daylight_saving_changes(dst):
     assert b["delta_ticks"].iloc[0] == b["close_ticks"].iloc[0] - a["close_ticks"].iloc[-1]
     # Wall-clock days, one call per day, neither overlap nor leave a gap across the change.
     gen = PriceGenerator(seed=2)
-    days = pd.concat([gen.generate_day(pd.Timestamp(dst) + pd.Timedelta(days=k)) for k in (-1, 0, 1)],
-                     ignore_index=True)
+    days = pd.concat(
+        [gen.generate_day(pd.Timestamp(dst) + pd.Timedelta(days=k)) for k in (-1, 0, 1)], ignore_index=True
+    )
     step = days["time"].diff().dropna()
     assert (step == pd.Timedelta(minutes=1)).all()
     assert (days["time"].dt.hour * 60 + days["time"].dt.minute).iloc[[0, -1]].tolist() == [0, 1439]
@@ -243,10 +263,13 @@ def test_consecutive_calls_continue_across_daylight_saving_changes(dst):
         assert len(coarse) == bins  # the repeated 01:00 hour: twelve 5-minute bins more, one 2-hour bin
 
 
-@pytest.mark.parametrize("start, match", [
-    ("1900-01-02", "start_date 1900-01-02 is outside 1980-2100"),
-    ("2099-12-30", "5 days from 2099-12-30 run past 2100-01-01"),
-])
+@pytest.mark.parametrize(
+    "start, match",
+    [
+        ("1900-01-02", "start_date 1900-01-02 is outside 1980-2100"),
+        ("2099-12-30", "5 days from 2099-12-30 run past 2100-01-01"),
+    ],
+)
 def test_start_outside_the_years_bars_files_hold(start, match):
     with pytest.raises(ValueError, match=match):
         PriceGenerator(seed=1).generate_days(start, 5)
@@ -254,9 +277,9 @@ def test_start_outside_the_years_bars_files_hold(start, match):
 
 def test_start_none_continues_after_a_run_on_the_other_calendar():
     gen = PriceGenerator(seed=2)
-    day = gen.generate_day("2025-01-06")            # a wall-clock day
-    week = gen.generate_days(None, 2)               # then Globex sessions, after it
+    day = gen.generate_day("2025-01-06")  # a wall-clock day
+    week = gen.generate_days(None, 2)  # then Globex sessions, after it
     assert week["time"].iloc[0] > day["time"].iloc[-1]
     assert week["time"].iloc[0] == pd.Timestamp("2025-01-07 18:00", tz="America/New_York")
-    more = gen.generate_day(None)                   # and a wall-clock day after those
+    more = gen.generate_day(None)  # and a wall-clock day after those
     assert more["time"].iloc[0] == week["time"].iloc[-1] + pd.Timedelta(minutes=1)

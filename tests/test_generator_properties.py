@@ -58,12 +58,16 @@ def assert_valid_bars(df: pd.DataFrame, prev_close: float) -> None:
         assert df.loc[i, list(want)].to_dict() == want
 
 
-@given(seed=st.integers(0, 2**63), state=any_state, phys=physics,
-       offset=st.integers(0, 1439), second=any_state)
+@given(seed=st.integers(0, 2**63), state=any_state, phys=physics, offset=st.integers(0, 1439), second=any_state)
 def test_bars_satisfy_schema_invariants(seed, state, phys, offset, second):
     gen = PriceGenerator(initial_price=4000.0, seed=seed, physics=phys)
-    sequence = [(0, state)] if isinstance(second, MarketState) or second == state or (
-        isinstance(state, StateConfig) and state.name == second.name) else [(0, state), (offset or 1, second)]
+    sequence = (
+        [(0, state)]
+        if isinstance(second, MarketState)
+        or second == state
+        or (isinstance(state, StateConfig) and state.name == second.name)
+        else [(0, state), (offset or 1, second)]
+    )
     df = gen.generate_day("2025-01-06", state_sequence=sequence)
     assert len(df) == 1440
     assert_valid_bars(df, 4000.0)
@@ -77,8 +81,12 @@ def test_auto_transition_days_are_valid(seed, days, segment):
     assert_valid_bars(df, 3000.0)
 
 
-@given(start=st.dates(min_value=pd.Timestamp("2001-01-01").date(), max_value=pd.Timestamp("2034-06-01").date()),
-       days=st.integers(1, 6), split=st.integers(1, 5), seed=st.integers(0, 2**32))
+@given(
+    start=st.dates(min_value=pd.Timestamp("2001-01-01").date(), max_value=pd.Timestamp("2034-06-01").date()),
+    days=st.integers(1, 6),
+    split=st.integers(1, 5),
+    seed=st.integers(0, 2**32),
+)
 def test_calendar_days_have_no_duplicate_missing_or_off_hours_minutes(start, days, split, seed):
     """Across DST changes, holidays and early closes: every exchange minute once, nothing else,
     and the same bytes however the days are split across calls."""

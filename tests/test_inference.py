@@ -67,8 +67,10 @@ def test_packed_trees_equal_scikit_learn():
     rows = np.vstack([rng.normal(size=(50, 6)) * 2, np.round(X[:50] * 4) / 4])  # and values on a grid: ties
     X = np.vstack([X, np.round(X[:100] * 4) / 4])
     for y in (rng.integers(0, 2, 500), rng.integers(0, 4, 500)):  # binary and multiclass
-        for est in (RandomForestClassifier(n_estimators=15, max_depth=6, random_state=0),
-                    HistGradientBoostingClassifier(max_iter=20, random_state=0)):
+        for est in (
+            RandomForestClassifier(n_estimators=15, max_depth=6, random_state=0),
+            HistGradientBoostingClassifier(max_iter=20, random_state=0),
+        ):
             est.fit(X, y)
             packed = pack(est, rows)
             assert packed is not None, type(est).__name__
@@ -79,18 +81,21 @@ def test_packed_trees_equal_scikit_learn():
     assert pack(LogisticRegression().fit(X, y), rows) is None, "anything else: the estimator itself"
 
 
-@pytest.mark.parametrize("bad, match", [
-    (lambda r: {**r, "close": float("nan")}, "non-finite"),
-    (lambda r: {**r, "time": r["time"] - pd.Timedelta(minutes=5)}, "out of order"),
-    (lambda r: {**r, "low": r["high"] + 1}, "breaks low <= open, close <= high"),
-    (lambda r: {**r, "volume": 0}, "volume 0"),
-    (lambda r: {k: v for k, v in r.items() if k != "open"}, r"missing \['open'\]"),
-    (lambda r: {**r, "time": ""}, r"bar time '' is not a timestamp"),
-    (lambda r: {**r, "time": "1970-01-01 00:00:01"}, r"bar time '1970-01-01 00:00:01' is outside 1980-2100"),
-    (lambda r: {**r, "low": r["low"] - 0.1}, r"low \d+\.\d+ is off the 0.25 tick grid"),
-    (lambda r: {**r, "time": "2025-03-09 02:30"}, r"'2025-03-09 02:30' does not exist in America/New_York"),
-    (lambda r: {**r, "time": r["time"] + pd.Timedelta(seconds=30)}, "is not on a whole minute"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda r: {**r, "close": float("nan")}, "non-finite"),
+        (lambda r: {**r, "time": r["time"] - pd.Timedelta(minutes=5)}, "out of order"),
+        (lambda r: {**r, "low": r["high"] + 1}, "breaks low <= open, close <= high"),
+        (lambda r: {**r, "volume": 0}, "volume 0"),
+        (lambda r: {k: v for k, v in r.items() if k != "open"}, r"missing \['open'\]"),
+        (lambda r: {**r, "time": ""}, r"bar time '' is not a timestamp"),
+        (lambda r: {**r, "time": "1970-01-01 00:00:01"}, r"bar time '1970-01-01 00:00:01' is outside 1980-2100"),
+        (lambda r: {**r, "low": r["low"] - 0.1}, r"low \d+\.\d+ is off the 0.25 tick grid"),
+        (lambda r: {**r, "time": "2025-03-09 02:30"}, r"'2025-03-09 02:30' does not exist in America/New_York"),
+        (lambda r: {**r, "time": r["time"] + pd.Timedelta(seconds=30)}, "is not on a whole minute"),
+    ],
+)
 def test_bad_bars_are_rejected_without_corrupting_state(models, day, bad, match):
     records = day[COLUMNS].to_dict("records")
     engine = LiveStateEngine(models["boosting"])
@@ -133,7 +138,8 @@ def test_decision_rule_produces_the_expected_entries(tmp_path):
     assert rule.entry(Prediction(time, "ranging", 0.99, {}), 5000.0, None) is None
     assert rule.entry(strong, 5000.0, time - pd.Timedelta(minutes=5)) is None, "cooldown"
     short = DecisionRule(state="breakdown", min_confidence=0.5).entry(
-        Prediction(time, "breakdown", 0.6, {}), 5000.0, None)
+        Prediction(time, "breakdown", 0.6, {}), 5000.0, None
+    )
     assert short.direction == "short" and short.stop_price > 5000
     path = tmp_path / "rule.yaml"
     path.write_text("state: breakout\nmin_confidence: 0.7\n")
@@ -144,8 +150,10 @@ def test_decision_rule_produces_the_expected_entries(tmp_path):
     from fracfire.evaluation import BacktestConfig, run_backtest
 
     bars = PriceGenerator(seed=3).generate_day("2025-01-10")
-    entries = [DecisionRule(min_confidence=0.0).entry(Prediction(t, "breakout", 0.9, {}), c, None)
-               for t, c in zip(bars["time"].iloc[100:1300:200], bars["close"].iloc[100:1300:200], strict=True)]
+    entries = [
+        DecisionRule(min_confidence=0.0).entry(Prediction(t, "breakout", 0.9, {}), c, None)
+        for t, c in zip(bars["time"].iloc[100:1300:200], bars["close"].iloc[100:1300:200], strict=True)
+    ]
     assert len(run_backtest(bars, entries, BacktestConfig(max_open_positions=len(entries))).trades) == len(entries)
 
 
@@ -160,9 +168,24 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
     lines.insert(40, "[/red],1,2,3,4,5")  # text that rich would read as markup
     lines.insert(45, lines[44].split(",")[0] + ",abc,1,1,1,1")  # not a number
     lines.insert(50, '"' + lines[49])  # a stray quote spoils its own line only
-    done = subprocess.run([sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]),
-                           "--bars", "-", "--rule", str(rule)], input="\n".join(lines) + "\n", capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fracfire",
+            "infer",
+            "--model",
+            str(models["boosting"]),
+            "--bars",
+            "-",
+            "--rule",
+            str(rule),
+        ],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert sum(r["type"] == "prediction" for r in records) == 60
@@ -174,9 +197,13 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
     assert "line 41: skipped bar: bar time '[/red]' is not a timestamp" in done.stderr
     assert "open 'abc' is not a number" in done.stderr
     assert "line 51: skipped" in done.stderr
-    headless = subprocess.run([sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]),
-                               "--bars", "-"], input="\n".join(lines[1:5]) + "\n", capture_output=True, text=True,
-                              timeout=120)
+    headless = subprocess.run(
+        [sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]), "--bars", "-"],
+        input="\n".join(lines[1:5]) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert headless.returncode == 1 and "stdin line 1 must be a header" in headless.stderr
     file = tmp_path / "bars.csv"
     day[COLUMNS].iloc[:30].to_csv(file, index=False)
@@ -185,8 +212,12 @@ def test_infer_cli_streams_stdin_and_skips_bad_bars(models, day, tmp_path):
     broken = day[COLUMNS].iloc[:30].astype({"high": float})
     broken.loc[broken.index[7], "high"] = np.inf
     broken.to_csv(file, index=False)
-    done = subprocess.run([sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]), "--bars",
-                           str(file)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "fracfire", "infer", "--model", str(models["boosting"]), "--bars", str(file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and done.stdout.count('"prediction"') == 29, done.stderr
     assert "dropped 1 row(s) with impossible values (first: row 7, high=inf" in done.stderr
     rule.write_text("state: bullish\n")
@@ -199,8 +230,10 @@ def test_continuous_learning_keeps_every_version(models, tmp_path):
 
     base = tmp_path / "start.skops"
     base.write_bytes(models["neural"].read_bytes())
-    new = write_bars(PriceGenerator(seed=4).generate_day("2025-02-03").drop(columns=["state"]).assign(
-        state=None), tmp_path / "new.csv")
+    new = write_bars(
+        PriceGenerator(seed=4).generate_day("2025-02-03").drop(columns=["state"]).assign(state=None),
+        tmp_path / "new.csv",
+    )
     result = runner.invoke(app, ["finetune", "--resume", str(base), "--real", str(new), "--epochs", "1"])
     assert result.exit_code == 0, result.output
     registry = ModelRegistry(tmp_path / "registry")

@@ -14,22 +14,50 @@ from fracfire.physics._kernels import (
 from tests.reference import uncertainty_zone_levels
 
 
-def _zone_inputs(seed, n, sigma=3.0, eta=0.25, p_side=0.5, substeps=(4, 40), gravity=(1000.0, 1e9, 0.0),
-                 start=1000, jumps=True, persistence=0.0):
+def _zone_inputs(
+    seed,
+    n,
+    sigma=3.0,
+    eta=0.25,
+    p_side=0.5,
+    substeps=(4, 40),
+    gravity=(1000.0, 1e9, 0.0),
+    start=1000,
+    jumps=True,
+    persistence=0.0,
+):
     rng = np.random.default_rng(seed)
     n_sub = rng.integers(substeps[0], substeps[1] + 1, n).astype(np.int64)
     total = int(n_sub.sum())
     jump = np.where(rng.random(n) < 0.05, rng.normal(0, 8, n), 0.0) if jumps else np.zeros(n)
     return (
-        n_sub, rng.uniform(0.2, 2.0, n) * sigma, rng.normal(0, 0.5, n), np.full(n, eta),
-        rng.uniform(0.0, 0.3, n), np.full(n, p_side), jump, rng.integers(0, substeps[0], n).astype(np.int64),
-        rng.integers(1, 9, n).astype(np.int64), rng.standard_normal(total), rng.bit_generator.random_raw(total),
-        float(start), start, float(start), 15.0, *gravity, 0.6, persistence, 1,
+        n_sub,
+        rng.uniform(0.2, 2.0, n) * sigma,
+        rng.normal(0, 0.5, n),
+        np.full(n, eta),
+        rng.uniform(0.0, 0.3, n),
+        np.full(n, p_side),
+        jump,
+        rng.integers(0, substeps[0], n).astype(np.int64),
+        rng.integers(1, 9, n).astype(np.int64),
+        rng.standard_normal(total),
+        rng.bit_generator.random_raw(total),
+        float(start),
+        start,
+        float(start),
+        15.0,
+        *gravity,
+        0.6,
+        persistence,
+        1,
     )
 
 
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 60),
-       gravity=st.sampled_from([(1000.0, 40.0, 0.0), (1000.0, 10.0, 0.3), (980.0, 5.0, 0.5)]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 60),
+    gravity=st.sampled_from([(1000.0, 40.0, 0.0), (1000.0, 10.0, 0.3), (980.0, 5.0, 0.5)]),
+)
 @pytest.mark.parametrize("persistence", [0.0, 0.7])
 def test_walk_zones_equals_python_twin(seed, n, gravity, persistence):
     args = _zone_inputs(seed, n, gravity=gravity, persistence=persistence)
@@ -44,8 +72,19 @@ def test_walk_zones_equals_python_twin(seed, n, gravity, persistence):
 def test_volatility_path_equals_python_twin(seed, n):
     rng = np.random.default_rng(seed)
     k = 5
-    args = (rng.standard_normal((n, k)), rng.random(n), np.exp(-1 / rng.uniform(2, 500, k)),
-            rng.uniform(0, 0.2, k), rng.normal(0, 0.3, k), rng.uniform(0, 0.05, n), 0.5, 0.9, 0.01, 0.3, 0.2)
+    args = (
+        rng.standard_normal((n, k)),
+        rng.random(n),
+        np.exp(-1 / rng.uniform(2, 500, k)),
+        rng.uniform(0, 0.2, k),
+        rng.normal(0, 0.3, k),
+        rng.uniform(0, 0.05, n),
+        0.5,
+        0.9,
+        0.01,
+        0.3,
+        0.2,
+    )
     fast = volatility_path(*args)
     slow = volatility_path_python(*args)
     np.testing.assert_allclose(fast[0], slow[0])
@@ -62,8 +101,8 @@ def test_volatility_path_returns_the_kicks_apart():
     rng = np.random.default_rng(4)
     decay = np.array([np.exp(-1 / 5.0)])
     log_vol, jumps, y, _, kicks, kick_end = volatility_path(
-        np.zeros((n, 1)), rng.random(n), decay, np.zeros(1), np.array([0.1]), np.full(n, 0.02), 0.5, 0.9, 0.0, 0.3,
-        0.1)
+        np.zeros((n, 1)), rng.random(n), decay, np.zeros(1), np.array([0.1]), np.full(n, 0.02), 0.5, 0.9, 0.0, 0.3, 0.1
+    )
     assert jumps.sum() > 50
     np.testing.assert_allclose(kicks, log_vol)
     assert kick_end == pytest.approx(y[0])
@@ -112,9 +151,29 @@ def test_walk_zones_levels_follow_the_uncertainty_zone_rule():
     # bit 48 set to 0: the forced print of each one-step minute is at the bid (the level).
     raw = np.zeros(n, dtype=np.uint64) | np.uint64(0xFFFFFFFFFFFF)
     sigma = np.full(n, 1.3)
-    o, h, lo, c, *_ = walk_zones(n_sub, sigma, np.zeros(n), np.full(n, 0.2), np.zeros(n), np.full(n, 1e-9),
-                                 np.zeros(n), np.zeros(n, np.int64), np.full(n, 100, np.int64), z, raw,
-                                 500.0, 500, 500.0, 15.0, 500.0, 1e9, 0.0, 0.6, 0.0, 1)
+    o, h, lo, c, *_ = walk_zones(
+        n_sub,
+        sigma,
+        np.zeros(n),
+        np.full(n, 0.2),
+        np.zeros(n),
+        np.full(n, 1e-9),
+        np.zeros(n),
+        np.zeros(n, np.int64),
+        np.full(n, 100, np.int64),
+        z,
+        raw,
+        500.0,
+        500,
+        500.0,
+        15.0,
+        500.0,
+        1e9,
+        0.0,
+        0.6,
+        0.0,
+        1,
+    )
     expected = uncertainty_zone_levels(500.0 + np.cumsum(sigma * z), 500, 0.2)
     np.testing.assert_array_equal(c, expected)
 
@@ -127,9 +186,29 @@ def test_continuation_ratio_estimates_eta(eta):
     n_sub = np.ones(n, dtype=np.int64)
     total = int(n_sub.sum())
     raw = np.zeros(total, dtype=np.uint64) | np.uint64(0xFFFFFFFFFFFF)  # forced bid prints only
-    o, h, lo, c, *_ = walk_zones(n_sub, np.full(n, 0.05), np.zeros(n), np.full(n, eta), np.zeros(n),
-                                 np.full(n, 1e-9), np.zeros(n), np.zeros(n, np.int64), np.full(n, 1, np.int64),
-                                 rng.standard_normal(total), raw, 1e4, 10_000, 1e4, 15.0, 1e4, 1e9, 0.0, 0.6, 0.0, 1)
+    o, h, lo, c, *_ = walk_zones(
+        n_sub,
+        np.full(n, 0.05),
+        np.zeros(n),
+        np.full(n, eta),
+        np.zeros(n),
+        np.full(n, 1e-9),
+        np.zeros(n),
+        np.zeros(n, np.int64),
+        np.full(n, 1, np.int64),
+        rng.standard_normal(total),
+        raw,
+        1e4,
+        10_000,
+        1e4,
+        15.0,
+        1e4,
+        1e9,
+        0.0,
+        0.6,
+        0.0,
+        1,
+    )
     moves = np.sign(np.diff(c))
     moves = moves[moves != 0]
     same = np.sum(moves[1:] == moves[:-1])
@@ -157,10 +236,29 @@ def test_walk_zones_never_trades_below_one_tick():
     n = 500
     rng = np.random.default_rng(0)
     n_sub = np.full(n, 10, np.int64)
-    o, h, lo, c, *_ = walk_zones(n_sub, np.full(n, 3.0), np.full(n, -20.0), np.full(n, 0.25), np.zeros(n),
-                                 np.full(n, 0.5), np.zeros(n), np.zeros(n, np.int64), np.full(n, 6, np.int64),
-                                 rng.standard_normal(n * 10), rng.bit_generator.random_raw(n * 10),
-                                 10.0, 10, 10.0, 15.0, 10.0, 1e9, 0.0, 0.6, 0.0, 1)
+    o, h, lo, c, *_ = walk_zones(
+        n_sub,
+        np.full(n, 3.0),
+        np.full(n, -20.0),
+        np.full(n, 0.25),
+        np.zeros(n),
+        np.full(n, 0.5),
+        np.zeros(n),
+        np.zeros(n, np.int64),
+        np.full(n, 6, np.int64),
+        rng.standard_normal(n * 10),
+        rng.bit_generator.random_raw(n * 10),
+        10.0,
+        10,
+        10.0,
+        15.0,
+        10.0,
+        1e9,
+        0.0,
+        0.6,
+        0.0,
+        1,
+    )
     assert lo.min() >= 1
 
 
@@ -171,8 +269,9 @@ def test_hawkes_jumps_cluster_with_the_branching_ratio():
     z = np.zeros((n, 0))
     counts = {}
     for branching in (0.0, 0.6):
-        _, jumps, *_ = volatility_path(z, rng.random(n), np.zeros(0), np.zeros(0), np.zeros(0), base,
-                                       branching, np.exp(-1 / 10), 0.0, 0.0, 0.0)
+        _, jumps, *_ = volatility_path(
+            z, rng.random(n), np.zeros(0), np.zeros(0), np.zeros(0), base, branching, np.exp(-1 / 10), 0.0, 0.0, 0.0
+        )
         counts[branching] = jumps.sum()
     # Mean rate of a stationary Hawkes process: base / (1 - branching).
     assert counts[0.0] / n == pytest.approx(0.001, rel=0.1)
@@ -184,8 +283,19 @@ def test_log_volatility_components_have_their_stationary_variance():
     rng = np.random.default_rng(4)
     decay = np.exp(-1 / np.array([5.0, 50.0]))
     std = np.array([0.2, 0.3])
-    log_vol, *_ = volatility_path(rng.standard_normal((n, 2)), np.ones(n), decay, std * np.sqrt(1 - decay**2),
-                                  np.zeros(2), np.zeros(n), 0.0, 0.5, 0.0, 0.0, 0.0)
+    log_vol, *_ = volatility_path(
+        rng.standard_normal((n, 2)),
+        np.ones(n),
+        decay,
+        std * np.sqrt(1 - decay**2),
+        np.zeros(2),
+        np.zeros(n),
+        0.0,
+        0.5,
+        0.0,
+        0.0,
+        0.0,
+    )
     assert log_vol.var() == pytest.approx(0.13, rel=0.1)
 
 
@@ -193,16 +303,21 @@ def test_log_volatility_components_have_their_stationary_variance():
 def test_markov_states_equals_python_twin(seed, n, start):
     rng = np.random.default_rng(seed)
     table = np.cumsum(rng.dirichlet(np.ones(7), size=3), axis=1)
-    args = (rng.random(n), rng.uniform(0, 0.3, n), rng.uniform(0.5, 4, 8), table,
-            rng.integers(0, 3, n).astype(np.int64), start)
+    args = (
+        rng.random(n),
+        rng.uniform(0, 0.3, n),
+        rng.uniform(0.5, 4, 8),
+        table,
+        rng.integers(0, 3, n).astype(np.int64),
+        start,
+    )
     np.testing.assert_array_equal(markov_states(*args), markov_states_python(*args))
 
 
 def test_markov_states_switch_rates_follow_exit_rates():
     n = 200_000
     u = np.random.default_rng(1).random(n)
-    codes = markov_states(u, np.full(n, 0.05), np.array([1.0, 4.0]), np.array([[0.5, 1.0]]),
-                          np.zeros(n, np.int64), 0)
+    codes = markov_states(u, np.full(n, 0.05), np.array([1.0, 4.0]), np.array([[0.5, 1.0]]), np.zeros(n, np.int64), 0)
     runs = np.diff(np.flatnonzero(np.diff(codes) != 0))
     share_fast = (codes == 1).mean()
     # Occupancy is weight / exit rate, normalised: 0.5/1 : 0.5/4.

@@ -8,8 +8,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "fracfire"
 BASE = "base"
 """``schema``, ``calendar``, ``exceptions``, the private helpers and the two bar utilities of ``data`` that
 import nothing but them (``data.checks``, ``data.resample``): what every layer may use."""
-_BASE_MODULES = {"fracfire", "fracfire.schema", "fracfire.calendar", "fracfire.exceptions", "fracfire.runs",
-                 "fracfire.data.checks", "fracfire.data.resample"}
+_BASE_MODULES = {
+    "fracfire",
+    "fracfire.schema",
+    "fracfire.calendar",
+    "fracfire.exceptions",
+    "fracfire.runs",
+    "fracfire.data.checks",
+    "fracfire.data.resample",
+}
 
 ALLOWED = {
     "physics": set(),
@@ -49,8 +56,9 @@ def _imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "fracfire":
             if node.module == "fracfire":  # from fracfire import calendar, __version__, ...
-                found |= {f"fracfire.{a.name}" if (PACKAGE / f"{a.name}.py").exists() else "fracfire"
-                          for a in node.names}
+                found |= {
+                    f"fracfire.{a.name}" if (PACKAGE / f"{a.name}.py").exists() else "fracfire" for a in node.names
+                }
             else:
                 found.add(node.module)
         elif isinstance(node, ast.Import):
@@ -93,7 +101,9 @@ MAX_MODULE_LINES = 600
 
 
 def test_no_module_is_over_600_lines():
-    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
-             for p in PACKAGE.rglob("*.py")}
+    sizes = {
+        p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for p in PACKAGE.rglob("*.py")
+    }
     assert len(sizes) > 50
     assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}

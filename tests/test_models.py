@@ -119,8 +119,9 @@ def test_neural_finetune_changes_weights_and_lowers_its_objective(synthetic, shi
     before = model.aux_loss(real_bars, real_features)
     model.finetune(real_bars, epochs=3, lr=1e-3, features=real_features)
     assert model.aux_loss(real_bars, real_features) < before
-    assert any(not np.array_equal(before_weights[k], model.network_[k]) for k in before_weights
-               if k.startswith("encoder"))
+    assert any(
+        not np.array_equal(before_weights[k], model.network_[k]) for k in before_weights if k.startswith("encoder")
+    )
     np.testing.assert_array_equal(before_weights["state_head.weight"], model.network_["state_head.weight"])
 
 
@@ -180,8 +181,10 @@ def test_detector_errors(synthetic, tmp_path):
     model = StateDetector(n_estimators=5).fit(features, bars["state"])
     with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing"):
         model.predict(features.iloc[:, :5])
-    with pytest.raises(ValueError, match="X has 5 features, but StateDetector is expecting 39 features"), \
-            pytest.warns(UserWarning, match="does not have valid feature names"):
+    with (
+        pytest.raises(ValueError, match="X has 5 features, but StateDetector is expecting 39 features"),
+        pytest.warns(UserWarning, match="does not have valid feature names"),
+    ):
         model.predict(features.iloc[:, :5].to_numpy())
     bad = tmp_path / "bad.skops"
     bad.write_bytes(b"not a model")
@@ -227,8 +230,10 @@ def test_model_files_never_run_code(synthetic, tmp_path):
     model = StateDetector(n_estimators=5).fit(features, bars["state"])
     marker = tmp_path / "pwned"
     # A pickle (what joblib writes), even one wrapping a valid model, is refused unread.
-    for name, write in (("m.joblib", lambda f, p: joblib.dump(p, f)),
-                        ("m.pkl", lambda f, p: f.write_bytes(pickle.dumps(p)))):
+    for name, write in (
+        ("m.joblib", lambda f, p: joblib.dump(p, f)),
+        ("m.pkl", lambda f, p: f.write_bytes(pickle.dumps(p))),
+    ):
         file = tmp_path / name
         write(file, {"model": model, "x": _Payload(marker)})
         with pytest.raises(ModelFileError, match="pickle and joblib files are refused"):
@@ -250,8 +255,9 @@ def test_model_files_never_run_code(synthetic, tmp_path):
 def test_price_predictor_fit_finetune_and_ensemble(synthetic, shifted, tmp_path):
     bars, features = synthetic
     real_bars, real_features = shifted
-    model = PricePredictor(horizons=(1, 5), n_models=2, max_iter=40).fit(features, PricePredictor(
-        horizons=(1, 5)).targets(bars))
+    model = PricePredictor(horizons=(1, 5), n_models=2, max_iter=40).fit(
+        features, PricePredictor(horizons=(1, 5)).targets(bars)
+    )
     prediction = model.predict(real_features)
     assert list(prediction.columns) == ["delta_1", "range_1", "delta_5", "range_5"]
     by_time = model.predict(real_bars)

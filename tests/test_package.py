@@ -36,7 +36,9 @@ class Block(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Block())
 """
 
-_CORE = _WITHOUT_EXTRAS + r"""
+_CORE = (
+    _WITHOUT_EXTRAS
+    + r"""
 import warnings; warnings.simplefilter("ignore")
 import fracfire as ff
 from fracfire.evaluation.backtest import run_backtest
@@ -54,20 +56,30 @@ except MissingExtraError as exc:
     print(exc)
 assert not any(m.partition(".")[0] in ("torch", "dask", "distributed", "mlflow") for m in sys.modules)
 """
+)
 
 
 def test_core_works_without_the_extras():
     done = subprocess.run([sys.executable, "-c", _CORE], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == ("The neural backend needs torch, which is not installed: "
-                                   "pip install 'fracfire[neural]' (or 'fracfire[all]')")
+    assert done.stdout.strip() == (
+        "The neural backend needs torch, which is not installed: pip install 'fracfire[neural]' (or 'fracfire[all]')"
+    )
 
 
 def test_a_missing_extra_is_one_line_naming_it(tmp_path):
     cli = _WITHOUT_EXTRAS + "import sys; from fracfire.cli import main; sys.argv[0] = 'fracfire'; main(sys.argv[1:])"
     runs = {
-        "scale": ["dataset", "build", "--out", str(tmp_path / "lib"), "--days-per-archetype", "1",
-                  "--scheduler", "local"],
+        "scale": [
+            "dataset",
+            "build",
+            "--out",
+            str(tmp_path / "lib"),
+            "--days-per-archetype",
+            "1",
+            "--scheduler",
+            "local",
+        ],
         "tracking": ["pipeline", "--config", "configs/pipeline.yaml"],
     }
     for extra, args in runs.items():
@@ -81,9 +93,11 @@ def test_numba_gets_a_writable_cache_when_the_package_folder_is_read_only(tmp_pa
     import subprocess
     import sys
 
-    code = ("import os, fracfire; os.access = lambda *a, **k: False if a[0].endswith('fracfire') else True\n"
-            "os.environ.pop('NUMBA_CACHE_DIR', None); fracfire._numba_cache_dir()\n"
-            "print(os.environ['NUMBA_CACHE_DIR'])")
+    code = (
+        "import os, fracfire; os.access = lambda *a, **k: False if a[0].endswith('fracfire') else True\n"
+        "os.environ.pop('NUMBA_CACHE_DIR', None); fracfire._numba_cache_dir()\n"
+        "print(os.environ['NUMBA_CACHE_DIR'])"
+    )
     env = {k: v for k, v in __import__("os").environ.items() if k != "NUMBA_CACHE_DIR"}
     env["XDG_CACHE_HOME"] = str(tmp_path)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
@@ -105,14 +119,22 @@ def test_public_functions_are_fully_annotated():
             if inspect.isfunction(obj):
                 functions = [(name, obj)]
             elif inspect.isclass(obj):
-                functions = [(f"{name}.{k}", v) for k, v in vars(obj).items()
-                             if inspect.isfunction(v) and (not k.startswith("_") or k == "__init__")]
+                functions = [
+                    (f"{name}.{k}", v)
+                    for k, v in vars(obj).items()
+                    if inspect.isfunction(v) and (not k.startswith("_") or k == "__init__")
+                ]
             else:
                 continue
             for label, function in functions:
                 signature = inspect.signature(function)
-                bare = [p for p, v in signature.parameters.items() if p not in ("self", "cls")
-                        and v.annotation is inspect.Parameter.empty and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)]
+                bare = [
+                    p
+                    for p, v in signature.parameters.items()
+                    if p not in ("self", "cls")
+                    and v.annotation is inspect.Parameter.empty
+                    and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)
+                ]
                 if bare or (signature.return_annotation is inspect.Signature.empty and not label.endswith("__init__")):
                     missing.append(f"{module_name}.{label}: {bare or 'return'}")
     assert not missing, "public functions without annotations:\n" + "\n".join(sorted(set(missing)))

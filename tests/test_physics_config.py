@@ -11,12 +11,22 @@ from fracfire.physics.config import SEED_PHYSICS
 def test_seed_preset_keeps_the_seed_values():
     c = PhysicsConfig.seed()
     seed_values = {
-        "base_volatility": 2.0, "avg_ticks_per_bar": 8.0, "daily_range_mean": 120.0,
-        "daily_range_std": 60.0, "runner_prob": 0.20, "runner_target_mult": 4.0,
-        "macro_gravity_threshold": 5000.0, "macro_gravity_strength": 0.15,
-        "wick_probability": 0.20, "wick_extension_avg": 2.0, "volume_per_tick": 12.0,
-        "session_volatility": {}, "session_volume": {}, "trend_strength": 1.0,
-        "rth_open_boost": 0.0, "rth_close_boost": 0.0,
+        "base_volatility": 2.0,
+        "avg_ticks_per_bar": 8.0,
+        "daily_range_mean": 120.0,
+        "daily_range_std": 60.0,
+        "runner_prob": 0.20,
+        "runner_target_mult": 4.0,
+        "macro_gravity_threshold": 5000.0,
+        "macro_gravity_strength": 0.15,
+        "wick_probability": 0.20,
+        "wick_extension_avg": 2.0,
+        "volume_per_tick": 12.0,
+        "session_volatility": {},
+        "session_volume": {},
+        "trend_strength": 1.0,
+        "rth_open_boost": 0.0,
+        "rth_close_boost": 0.0,
     }
     assert {k: v for k, v in c.to_dict().items() if k in seed_values} == seed_values
     assert c is SEED_PHYSICS
@@ -32,24 +42,27 @@ def test_defaults_are_realistic_for_es():
     assert 0.0 < c.eta < 0.5  # a large-tick future: price changes reverse more often than they continue
 
 
-@pytest.mark.parametrize("key, value, bound", [
-    ("base_volatility", -1.0, "greater than or equal to 0"),
-    ("avg_ticks_per_bar", 1e9, "less than or equal to 10000"),
-    ("avg_ticks_per_bar", 0.0, "greater than 0"),
-    ("volume_per_tick", 1e30, "less than or equal to 1000000"),
-    ("eta", 1.0, "less than 1"),
-    ("jump_clustering", 0.95, "less than 0.95"),
-    ("vol_memory_days", 0.5, "greater than or equal to 1"),
-    ("runner_prob", 1.2, "less than or equal to 1"),
-    ("runner_target_mult", 0.5, "greater than or equal to 1"),
-    ("macro_gravity_strength", 0.9, "less than or equal to 0.5"),
-    ("wick_probability", -0.1, "greater than or equal to 0"),
-    ("wick_extension_avg", 0.5, "greater than or equal to 1"),
-    ("daily_range_std", -1.0, "greater than or equal to 0"),
-    ("trade_clock", float("nan"), "a finite number"),
-    ("runner_prob", True, "a valid number"),
-    ("daily_range_mean", "40", "a valid number"),
-])
+@pytest.mark.parametrize(
+    "key, value, bound",
+    [
+        ("base_volatility", -1.0, "greater than or equal to 0"),
+        ("avg_ticks_per_bar", 1e9, "less than or equal to 10000"),
+        ("avg_ticks_per_bar", 0.0, "greater than 0"),
+        ("volume_per_tick", 1e30, "less than or equal to 1000000"),
+        ("eta", 1.0, "less than 1"),
+        ("jump_clustering", 0.95, "less than 0.95"),
+        ("vol_memory_days", 0.5, "greater than or equal to 1"),
+        ("runner_prob", 1.2, "less than or equal to 1"),
+        ("runner_target_mult", 0.5, "greater than or equal to 1"),
+        ("macro_gravity_strength", 0.9, "less than or equal to 0.5"),
+        ("wick_probability", -0.1, "greater than or equal to 0"),
+        ("wick_extension_avg", 0.5, "greater than or equal to 1"),
+        ("daily_range_std", -1.0, "greater than or equal to 0"),
+        ("trade_clock", float("nan"), "a finite number"),
+        ("runner_prob", True, "a valid number"),
+        ("daily_range_mean", "40", "a valid number"),
+    ],
+)
 def test_invalid_knobs_raise(key, value, bound):
     with pytest.raises(ValueError, match=rf"{key}\n  Input should be {bound} "):
         PhysicsConfig(**{key: value})
@@ -59,9 +72,14 @@ def test_invalid_knobs_raise(key, value, bound):
 
 
 def test_dict_and_yaml_round_trip(tmp_path):
-    c = PhysicsConfig(base_volatility=1.5, wick_probability=0.1, runner_prob=0.0,
-                      session_volatility={"rth": 2.0, "asian": 0.3}, session_volume={"rth": 4},
-                      rth_open_boost=1.5)
+    c = PhysicsConfig(
+        base_volatility=1.5,
+        wick_probability=0.1,
+        runner_prob=0.0,
+        session_volatility={"rth": 2.0, "asian": 0.3},
+        session_volume={"rth": 4},
+        rth_open_boost=1.5,
+    )
     assert PhysicsConfig.from_dict(c.to_dict()) == c
     path = c.to_yaml(tmp_path / "sub" / "physics.yaml")
     assert PhysicsConfig.from_yaml(path) == c
@@ -75,8 +93,11 @@ def test_unknown_keys_and_bad_files_are_rejected(tmp_path):
         PhysicsConfig().replace(volatility=2.0)
     bad = tmp_path / "bad.yaml"
     bad.write_text("physics:\n  base_volatility: -1\n")
-    with pytest.raises(ConfigError, match=r"bad.yaml: base_volatility: Input should be greater than or equal to 0 "
-                                          r"\(got -1\)$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"bad.yaml: base_volatility: Input should be greater than or equal to 0 "
+        r"\(got -1\)$",
+    ):
         PhysicsConfig.from_yaml(bad)
     bad.write_text("just a string\n")
     with pytest.raises(ConfigError, match="expected a mapping"):

@@ -39,10 +39,12 @@ def test_base_volatility_enlarges_bars_and_fattens_tails():
 
 def test_jump_rate_fattens_tails_and_clustering_bunches_jumps():
     assert kurtosis(run(jump_rate=0.0, base_volatility=4.0)) * 1.5 < kurtosis(run(jump_rate=20.0, base_volatility=4.0))
+
     def jump_gaps(**knobs):
         df = run(days=20, jump_rate=10.0, base_volatility=8.0, vol_of_vol=0.0, **knobs)
         big = np.flatnonzero(np.abs(df["delta_ticks"].to_numpy()) > 30)
         return np.median(np.diff(big))
+
     assert jump_gaps(jump_clustering=0.8) < jump_gaps(jump_clustering=0.0)
 
 
@@ -50,9 +52,17 @@ def test_eta_sets_the_bounce():
     def lag1(**knobs):
         # At 2019 ES activity the minute bounce is mostly bid/ask prints and eta moves the
         # lag-1 ACF by only ~0.01; in a quiet, thin market (few tick changes a minute) by ~0.04.
-        r = run(days=10, trend_strength=0.0, reversion_strength=0.0, avg_ticks_per_bar=20.0, trade_clock=0.0,
-                daily_range_mean=15.0, **knobs)["delta_ticks"].to_numpy(dtype=float)
+        r = run(
+            days=10,
+            trend_strength=0.0,
+            reversion_strength=0.0,
+            avg_ticks_per_bar=20.0,
+            trade_clock=0.0,
+            daily_range_mean=15.0,
+            **knobs,
+        )["delta_ticks"].to_numpy(dtype=float)
         return acf(r, 1)[0]
+
     assert lag1(eta=0.05) < lag1(eta=0.6) - 0.02
 
 
@@ -61,27 +71,41 @@ def test_jump_vol_kick_makes_volatility_follow_jumps():
     minutes twenty minutes before it, than without one. (A flat intraday season, and a
     "before" window far enough back that it holds neither the jump, when the large move is a
     lively minute after it, nor its kick.)"""
-    flat = dict(session_volatility={s.value: 1.0 for s in Session},
-                intraday_volatility={}, rth_open_boost=0.0, rth_close_boost=0.0)
+    flat = dict(
+        session_volatility={s.value: 1.0 for s in Session},
+        intraday_volatility={},
+        rth_open_boost=0.0,
+        rth_close_boost=0.0,
+    )
 
     def after_over_before(kick):
-        df = run(days=20, jump_rate=10.0, base_volatility=6.0, vol_of_vol=0.0, jump_clustering=0.0,
-                 jump_vol_kick=kick, **flat)
+        df = run(
+            days=20,
+            jump_rate=10.0,
+            base_volatility=6.0,
+            vol_of_vol=0.0,
+            jump_clustering=0.0,
+            jump_vol_kick=kick,
+            **flat,
+        )
         r = df["delta_ticks"].abs().to_numpy(dtype=float)
         big = np.flatnonzero(r > np.quantile(r, 0.999))
         big = big[(big > 30) & (big < len(r) - 11)]
-        after = np.mean([r[i + 1:i + 11].mean() for i in big])
-        before = np.mean([r[i - 30:i - 20].mean() for i in big])
+        after = np.mean([r[i + 1 : i + 11].mean() for i in big])
+        before = np.mean([r[i - 30 : i - 20].mean() for i in big])
         return after / before
+
     assert after_over_before(0.0) + 0.3 < after_over_before(1.0)  # about 1.6 and 2.2 on seed 1
 
 
 def test_clustered_jumps_do_not_compound_their_kicks():
     """Jumps are sized by the volatility without the kicks of earlier jumps: a strong kick
     makes the minutes after a jump livelier but does not make a burst of jumps grow."""
+
     def largest(kick):
         df = run(days=20, jump_rate=5.0, jump_clustering=0.8, jump_vol_kick=kick, vol_of_vol=0.0)
         return np.sort(df["delta_ticks"].abs().to_numpy())[-30:].mean()
+
     assert largest(1.0) < 2 * largest(0.0)  # about 1.3 times; 3.5 times when kicks compounded
 
 
@@ -89,6 +113,7 @@ def test_reversion_strength_makes_returns_revert():
     def lag1(strength):
         df = run(days=10, state_sequence=[(0, MarketState.RANGING)], reversion_strength=strength)
         return acf(df["delta_ticks"].to_numpy(dtype=float), 1)[0]
+
     assert lag1(3.0) < lag1(0.0) - 0.02
 
 
@@ -96,6 +121,7 @@ def test_vol_of_vol_clusters_volatility():
     def abs_acf(vov):
         r = run(days=10, vol_of_vol=vov, jump_rate=0.0, daily_range_std=0.0)["delta_ticks"].to_numpy(dtype=float)
         return acf(np.abs(r), 30)[9:].mean()
+
     assert abs_acf(0.0) + 0.03 < abs_acf(0.8)
 
 
@@ -106,17 +132,21 @@ def test_vol_memory_days_makes_calm_and_wild_stretches_last():
         df = run(days=150, daily_range_std=25.0, vol_memory_days=days, vol_of_vol=0.2, vol_memory_tilt=0.0)
         rv = df.groupby(trading_day_number(df["time"]))["delta_ticks"].apply(lambda d: np.log((d**2).sum()))
         return acf(rv.to_numpy(), 5).mean()
+
     assert daily_rv_acf(2.0) + 0.1 < daily_rv_acf(200.0)
 
 
 def test_vol_memory_tilt_moves_day_to_day_variance_to_the_slow_scales():
     """At the same total day-to-day dispersion, tilting it to the slow components makes each
     day's volatility resemble its neighbours' (higher ACF of log daily realised variance)."""
+
     def lag1(tilt):
-        df = run(days=120, daily_range_std=25.0, vol_memory_days=40.0, vol_of_vol=0.2, jump_rate=0.0,
-                 vol_memory_tilt=tilt)
+        df = run(
+            days=120, daily_range_std=25.0, vol_memory_days=40.0, vol_of_vol=0.2, jump_rate=0.0, vol_memory_tilt=tilt
+        )
         rv = df.groupby(trading_day_number(df["time"]))["delta_ticks"].apply(lambda d: np.log((d**2).sum()))
         return acf(rv.to_numpy(), 1)[0]
+
     assert lag1(-4.0) + 0.15 < lag1(4.0)  # about 0.50 and 0.77
 
 
@@ -126,6 +156,7 @@ def test_activity_elasticity_ties_volume_to_volatility():
         hhmm = df["time"].dt.strftime("%H:%M")
         volume = df["volume"]
         return volume[hhmm.str.startswith("09:3")].mean() / volume[hhmm.str.startswith("12:")].mean()
+
     assert open_over_midday(0.5) * 1.5 < open_over_midday(3.0)
 
 
@@ -167,18 +198,23 @@ def rally_excursion(**knobs):
 
 def test_macro_gravity_threshold_bounds_drift():
     assert rally_excursion(macro_gravity_threshold=20.0, macro_gravity_strength=0.5) < rally_excursion(
-        macro_gravity_threshold=400.0, macro_gravity_strength=0.5)
+        macro_gravity_threshold=400.0, macro_gravity_strength=0.5
+    )
 
 
 def test_macro_gravity_strength_pulls_back():
     assert rally_excursion(macro_gravity_threshold=20.0, macro_gravity_strength=0.5) < rally_excursion(
-        macro_gravity_threshold=20.0, macro_gravity_strength=0.0)
+        macro_gravity_threshold=20.0, macro_gravity_strength=0.0
+    )
 
 
-@pytest.mark.parametrize("knob, low, high", [
-    ("wick_probability", 0.05, 0.6),
-    ("wick_extension_avg", 1.0, 5.0),
-])
+@pytest.mark.parametrize(
+    "knob, low, high",
+    [
+        ("wick_probability", 0.05, 0.6),
+        ("wick_extension_avg", 1.0, 5.0),
+    ],
+)
 def test_wick_knobs_lengthen_wicks(knob, low, high):
     assert wick_ticks(run(days=2, **{knob: low})) < wick_ticks(run(days=2, **{knob: high}))
 
@@ -186,10 +222,20 @@ def test_wick_knobs_lengthen_wicks(knob, low, high):
 def test_flow_persistence_weakens_the_bounce_of_thin_minutes():
     """With remembered print sides a thin minute closes where the one before closed unless
     the price level moved, so the lag-1 autocorrelation of returns rises towards 0."""
+
     def lag1(persistence):
-        r = run(days=5, seed=2, flow_persistence=persistence, trend_strength=0.0, reversion_strength=0.0,
-                avg_ticks_per_bar=10.0, trade_clock=0.0, daily_range_mean=15.0)["delta_ticks"].to_numpy(dtype=float)
+        r = run(
+            days=5,
+            seed=2,
+            flow_persistence=persistence,
+            trend_strength=0.0,
+            reversion_strength=0.0,
+            avg_ticks_per_bar=10.0,
+            trade_clock=0.0,
+            daily_range_mean=15.0,
+        )["delta_ticks"].to_numpy(dtype=float)
         return acf(r, 1)[0]
+
     assert lag1(0.0) + 0.1 < lag1(0.95)  # about -0.32 and -0.09
 
 
@@ -206,6 +252,7 @@ def test_volume_per_move_ties_volume_to_price_movement():
     def corr(vpm):
         df = run(days=3, volume_per_move=vpm, volume_per_tick=1.0)
         return np.corrcoef(df["volume"], df["delta_ticks"].abs())[0, 1]
+
     assert corr(0.0) + 0.1 < corr(100.0)
 
 
@@ -213,16 +260,19 @@ def test_book_depth_follows_the_session_volume_multiplier():
     """The contracts a price move goes through scale with the minute's volume multiplier:
     with volume from moves only, tripling a session's volume multiplier triples its volume
     per tick of range."""
+
     def per_tick(**knobs):
         df = run(days=3, volume_per_tick=1e-6, volume_per_move=50.0, **knobs)
         asian = (df["session"] == "asian") & (df["range_ticks"] > 0)
         return (df.loc[asian, "volume"] / df.loc[asian, "range_ticks"]).mean()
+
     assert per_tick(session_volume={"asian": 3.0}) > 2.5 * per_tick(session_volume={"asian": 1.0})
 
 
 def test_volume_per_tick_scales_volume():
     def volume(vpt):
         return run(days=2, volume_per_tick=vpt, volume_per_move=0.0)["volume"].mean()
+
     assert volume(5.0) * 3 < volume(20.0)
 
 
@@ -310,6 +360,7 @@ def test_half_hour_profile_raises_only_its_half_hour():
 
     def std(df, mask):
         return df["delta_ticks"].to_numpy(dtype=float)[mask].std()
+
     assert std(flat, half) * 1.8 < std(hot, half)
     assert std(hot, late) < std(flat, late) * 1.3  # elsewhere at most the renormalised level moves
 
@@ -318,6 +369,7 @@ def test_volatility_start_sets_the_first_days_level():
     def first_range(start):
         gen = PriceGenerator(seed=4, physics=PhysicsConfig(**BASE), volatility_start=start)
         return per_day(gen.generate_days("2025-01-06", 3))[0].mean()
+
     assert first_range(float(np.log(0.5))) * 1.3 < first_range("level") < first_range(float(np.log(2.0))) / 1.3
     with pytest.raises(ValueError, match="volatility_start"):
         PriceGenerator(volatility_start="calm")
@@ -325,9 +377,12 @@ def test_volatility_start_sets_the_first_days_level():
 
 def test_random_volatility_start_spreads_short_runs_more_than_the_level_start():
     def spread(start):
-        ranges = [per_day(PriceGenerator(seed=s, volatility_start=start).generate_days("2025-01-06", 5))[0].mean()
-                  for s in range(12)]
+        ranges = [
+            per_day(PriceGenerator(seed=s, volatility_start=start).generate_days("2025-01-06", 5))[0].mean()
+            for s in range(12)
+        ]
         return np.std(np.log(ranges))
+
     assert spread("level") < spread("random")
 
 

@@ -18,7 +18,9 @@ ROOT = Path(__file__).parent.parent
 
 def tiny(tmp_path, **changes):
     config = {
-        "run_id": "tiny", "out_dir": str(tmp_path / "out"), "seed": 3,
+        "run_id": "tiny",
+        "out_dir": str(tmp_path / "out"),
+        "seed": 3,
         "real": str(ROOT / "data" / "es_1min_2019-09.csv.gz"),
         "tracking_uri": (tmp_path / "mlruns").as_uri(),
         "calibrate": {"mode": "load", "path": str(ROOT / "configs" / "physics_calibrated.yaml")},
@@ -44,26 +46,46 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     assert "cached: none" in result.output
     run = tmp_path / "out" / "tiny"
     html = (run / "report.html").read_text()
-    assert set(re.findall(r"<h2>(.*?)</h2>", html)) >= {"Generated data", "Generated days", "Real vs synthetic",
-                                                         "Realism scorecard", "Model metrics", "Backtest", "Trades",
-                                                         "Scenarios"}
+    assert set(re.findall(r"<h2>(.*?)</h2>", html)) >= {
+        "Generated data",
+        "Generated days",
+        "Real vs synthetic",
+        "Realism scorecard",
+        "Model metrics",
+        "Backtest",
+        "Trades",
+        "Scenarios",
+    }
     check_bars(read_bars(run / "synthetic.parquet"))
     fan = json.loads((run / "scenarios" / "summary.json").read_text())
     assert fan["scenarios"] == 20 and fan["cut"].startswith("2019-09-") and "T12:00:00" in fan["cut"]
     assert (run / "scenarios" / "fan.png").exists() and "rest-of-session scenarios" in html
     assert StateDetector.load(run / "models" / "state_detector.skops").backend == "forest"
     assert PricePredictor.load(run / "models" / "price_predictor.skops").columns_ == [
-        "delta_1", "range_1", "delta_5", "range_5"]
+        "delta_1",
+        "range_1",
+        "delta_5",
+        "range_5",
+    ]
     metrics = json.loads((run / "metrics.json").read_text())
-    assert {row["model"] for row in metrics["table"]} == {"synthetic_only", "scratch", "finetuned", "persistence",
-                                                          "rolling_mean", "har"}
+    assert {row["model"] for row in metrics["table"]} == {
+        "synthetic_only",
+        "scratch",
+        "finetuned",
+        "persistence",
+        "rolling_mean",
+        "har",
+    }
     assert metrics["summary"]["finetune_iterations"] == 100 and "goal met" in metrics["summary"]["verdict"]
     realism = json.loads((run / "realism.json").read_text())
     # the shipped defaults are the calibration, scored once
     assert set(realism["summary"]) == {"FracFire calibrated", "GBM", "GARCH-t", "GARCH-t seasonal", "bootstrap"}
     assert (run / "charts" / "stylized_facts.png").exists()
-    for question in ("Is the synthetic data realistic?", "Does pre-training on synthetic bars help?",
-                     "How do the setups trade?"):
+    for question in (
+        "Is the synthetic data realistic?",
+        "Does pre-training on synthetic bars help?",
+        "How do the setups trade?",
+    ):
         assert question in html
     finetuned = next(row for row in metrics["table"] if row["model"] == "finetuned")
     assert finetuned["range_5_rmse_low"] <= finetuned["range_5_rmse"] <= finetuned["range_5_rmse_high"]
@@ -73,12 +95,26 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     assert json.loads((run / "backtest" / "metrics.json").read_text())["trades"] > 0
     assert list((tmp_path / "mlruns").glob("*/*/artifacts/report.html"))
     layout = RunLayout(run)  # what the writers wrote is what the report reads
-    for path in (layout.physics, layout.metrics, layout.realism_json, layout.realism_md, layout.stylized_facts,
-                 layout.stylized_caption, layout.synthetic, layout.tracking, layout.report, layout.scenarios.bars,
-                 layout.scenarios.summary, layout.scenarios.fan, layout.scenarios.caption,
-                 layout.setups("real").summary, layout.setups("real").bars_1m("real"),
-                 layout.setups("synthetic").trades_features, layout.model("price_predictor_pretrained"),
-                 *(files.equity for files in layout.backtests())):
+    for path in (
+        layout.physics,
+        layout.metrics,
+        layout.realism_json,
+        layout.realism_md,
+        layout.stylized_facts,
+        layout.stylized_caption,
+        layout.synthetic,
+        layout.tracking,
+        layout.report,
+        layout.scenarios.bars,
+        layout.scenarios.summary,
+        layout.scenarios.fan,
+        layout.scenarios.caption,
+        layout.setups("real").summary,
+        layout.setups("real").bars_1m("real"),
+        layout.setups("synthetic").trades_features,
+        layout.model("price_predictor_pretrained"),
+        *(files.equity for files in layout.backtests()),
+    ):
         assert path.exists(), path
     assert [files.root.name for files in layout.backtests()] == ["backtest", "backtest_synthetic"]
     again = runner.invoke(app, ["pipeline", "--config", str(config)])
@@ -98,12 +134,15 @@ def test_pipeline_end_to_end_then_cached(tmp_path, monkeypatch):
     assert not list((run / ".work").iterdir()), "the finished library moved into place"
 
 
-@pytest.mark.parametrize("change, match", [
-    ({"modles": {}}, "modles: Extra inputs are not permitted"),
-    ({"models": {"state_backend": "svm"}}, "models.state_backend"),
-    ({"real": "nowhere.csv"}, "real data file not found: nowhere.csv"),
-    ({"tracking_uri": "::::"}, "MLflow tracking at '::::' is unusable"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"modles": {}}, "modles: Extra inputs are not permitted"),
+        ({"models": {"state_backend": "svm"}}, "models.state_backend"),
+        ({"real": "nowhere.csv"}, "real data file not found: nowhere.csv"),
+        ({"tracking_uri": "::::"}, "MLflow tracking at '::::' is unusable"),
+    ],
+)
 def test_broken_config_is_rejected_before_any_work(tmp_path, change, match):
     result = runner.invoke(app, ["pipeline", "--config", str(tiny(tmp_path, **change))])
     assert result.exit_code == 1 and match in result.output

@@ -51,15 +51,19 @@ def test_bundled_nq_sample_has_a_year_of_five_minute_sessions_without_volume():
     assert nq["time"].iloc[-1] == pd.Timestamp("2019-12-31 16:55", tz="America/New_York")
     last = nq.groupby("session_id")["time"].max()
     assert last.dt.date.nunique() == 258, "one session per trading date"
-    session = nq["time"].between(pd.Timestamp("2019-02-26 18:00", tz="America/New_York"),
-                                 pd.Timestamp("2019-02-27 17:00", tz="America/New_York"))
+    session = nq["time"].between(
+        pd.Timestamp("2019-02-26 18:00", tz="America/New_York"), pd.Timestamp("2019-02-27 17:00", tz="America/New_York")
+    )
     assert nq.loc[session, "session_id"].nunique() == 1, "CME's 2019-02-26 evening outage does not split the session"
     report = nq.attrs["validation"]
     assert report.ok and report.bar_minutes == 5
     assert "no volume column (volume set to 1; volume facts are skipped)" in report.summary()
     assert len(report.gaps) < 600, "gaps are counted against 5-minute bars, not one per bar"
-    with pytest.raises(ValueError, match=r"calibration needs 1-minute bars; the file has 5-minute bars "
-                                         r"\(median spacing 5 min over 69,743 pairs\)\. Use a file of 1-minute"):
+    with pytest.raises(
+        ValueError,
+        match=r"calibration needs 1-minute bars; the file has 5-minute bars "
+        r"\(median spacing 5 min over 69,743 pairs\)\. Use a file of 1-minute",
+    ):
         require_bar_minutes(nq, 1, "calibration")
 
 
@@ -86,8 +90,9 @@ def test_formats_and_spellings(tmp_path, kind):
             r["timestamp"] = int(pd.Timestamp(r["timestamp"]).value // 10**6)
         path.write_text(json.dumps(rows))
     else:
-        frame = pd.DataFrame(rows).rename(columns={"timestamp": "Date_Time", "o": "Open", "h": "High",
-                                                   "l": "Low", "c": "Last", "v": "Volume"})
+        frame = pd.DataFrame(rows).rename(
+            columns={"timestamp": "Date_Time", "o": "Open", "h": "High", "l": "Low", "c": "Last", "v": "Volume"}
+        )
         path = tmp_path / f"bars.{kind}"
         if kind == "parquet":
             frame.to_parquet(path)
@@ -104,8 +109,16 @@ def test_formats_and_spellings(tmp_path, kind):
 
 def test_naive_times_take_the_given_timezone(tmp_path):
     path = tmp_path / "bars.csv"
-    pd.DataFrame({"time": ["2024-03-01 08:30", "2024-03-01 08:31"], "open": [1.0, 1.0], "high": [1.0, 1.25],
-                  "low": [1.0, 1.0], "close": [1.0, 1.25], "volume": [1, 2]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "time": ["2024-03-01 08:30", "2024-03-01 08:31"],
+            "open": [1.0, 1.0],
+            "high": [1.0, 1.25],
+            "low": [1.0, 1.0],
+            "close": [1.0, 1.25],
+            "volume": [1, 2],
+        }
+    ).to_csv(path, index=False)
     bars = load_continuous_contract(path, tz="America/Chicago")
     assert bars["time"].iloc[0] == pd.Timestamp("2024-03-01 09:30", tz="America/New_York")
 
@@ -117,18 +130,23 @@ def write_csv(tmp_path, rows, name="bad.csv"):
 
 
 def csv_rows():
-    return [{"time": r["timestamp"], "open": r["o"], "high": r["h"], "low": r["l"], "close": r["c"],
-             "volume": r["v"]} for r in raw_rows()]
+    return [
+        {"time": r["timestamp"], "open": r["o"], "high": r["h"], "low": r["l"], "close": r["c"], "volume": r["v"]}
+        for r in raw_rows()
+    ]
 
 
-@pytest.mark.parametrize("mutate, match", [
-    (lambda r: r[1].update(open=5000.6), r"off_grid 1"),
-    (lambda r: r[1].update(high=4990.0), r"ohlc 1"),
-    (lambda r: r[2].update(volume=0), r"volume 1"),
-    (lambda r: r[2].update(time=r[1]["time"]), r"duplicates 2"),
-    (lambda r: r.reverse(), r"unsorted 2"),
-    (lambda r: r[0].update(close=None), r"nan 1"),
-])
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda r: r[1].update(open=5000.6), r"off_grid 1"),
+        (lambda r: r[1].update(high=4990.0), r"ohlc 1"),
+        (lambda r: r[2].update(volume=0), r"volume 1"),
+        (lambda r: r[2].update(time=r[1]["time"]), r"duplicates 2"),
+        (lambda r: r.reverse(), r"unsorted 2"),
+        (lambda r: r[0].update(close=None), r"nan 1"),
+    ],
+)
 def test_strict_load_names_the_problem_and_rows(tmp_path, mutate, match):
     rows = csv_rows()
     mutate(rows)
@@ -151,12 +169,15 @@ def test_non_strict_load_repairs_and_says_what_it_did(tmp_path):
     assert bars["volume"].iloc[-1] == 1
 
 
-@pytest.mark.parametrize("content, match", [
-    ("", "the file is empty"),
-    ("time,open,high,low,close,volume\n", "no bars in the file"),
-    ("time,open,high,low,volume\n2024-03-01 09:30,1,1,1,1\n", r"missing column\(s\) \['close'\]"),
-    ("time,open,high,low,close,volume\nyesterday-ish,1,1,1,1,1\n", "unparsable timestamp 'yesterday-ish' in row 0"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("", "the file is empty"),
+        ("time,open,high,low,close,volume\n", "no bars in the file"),
+        ("time,open,high,low,volume\n2024-03-01 09:30,1,1,1,1\n", r"missing column\(s\) \['close'\]"),
+        ("time,open,high,low,close,volume\nyesterday-ish,1,1,1,1,1\n", "unparsable timestamp 'yesterday-ish' in row 0"),
+    ],
+)
 def test_malformed_files(tmp_path, content, match):
     path = tmp_path / "bars.csv"
     path.write_text(content)
@@ -196,8 +217,16 @@ def test_validate_bars_on_a_frame():
 def regular_bars(start, periods, minutes=1, tz="America/New_York"):
     """Constant-price bars every ``minutes`` from ``start`` (a wall time in ``tz``)."""
     times = pd.date_range(start, periods=periods, freq=f"{minutes}min", tz=tz)
-    return pd.DataFrame({"time": [t.isoformat() for t in times], "open": 5000.0, "high": 5000.25,
-                         "low": 5000.0, "close": 5000.25, "volume": 3})
+    return pd.DataFrame(
+        {
+            "time": [t.isoformat() for t in times],
+            "open": 5000.0,
+            "high": 5000.25,
+            "low": 5000.0,
+            "close": 5000.25,
+            "volume": 3,
+        }
+    )
 
 
 def test_a_file_without_volume_loads_with_volume_one(tmp_path):
@@ -241,11 +270,17 @@ def test_five_minute_bars_are_detected_and_keep_their_sessions(tmp_path):
     report = bars.attrs["validation"]
     assert report.gaps["missing_minutes"].tolist() == [60], "only the daily break is a gap"
     assert require_bar_minutes(bars, 5, "calibration") == 5
-    with pytest.raises(ValueError, match=r"calibration needs 1-minute bars; the file has 5-minute bars "
-                                         r"\(median spacing 5 min over 550 pairs\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"calibration needs 1-minute bars; the file has 5-minute bars "
+        r"\(median spacing 5 min over 550 pairs\)",
+    ):
         require_bar_minutes(bars, 1, "calibration")
-    with pytest.raises(ValueError, match=r"needs 15-minute bars; the file has 5-minute bars .*"
-                                         r"resample_bars\(bars, '15min'\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"needs 15-minute bars; the file has 5-minute bars .*"
+        r"resample_bars\(bars, '15min'\)",
+    ):
         require_bar_minutes(bars, 15, "the 15-minute scorecard")
 
 
@@ -278,13 +313,19 @@ def test_offsets_may_change_with_daylight_saving(tmp_path):
         load_continuous_contract(path)
 
 
-@pytest.mark.parametrize("times, match", [
-    (["2024-03-01 09:30"], r"too few bars to measure the bar size.*got 1 bar"),
-    (["2024-03-01 09:30", "2024-03-01 11:30"], r"too few bars .*got 2 bar"),
-    (pd.date_range("2024-03-01 09:30", periods=5, freq="30s"), r"whole number of minutes >= 1 apart; got "
-                                                               r"median spacing 0\.5 min over 4 pairs"),
-    (["2024-03-01 09:30", "2024-03-01 09:31", "2024-03-01 09:33"], r"median spacing 1\.5 min over 2 pairs"),
-])
+@pytest.mark.parametrize(
+    "times, match",
+    [
+        (["2024-03-01 09:30"], r"too few bars to measure the bar size.*got 1 bar"),
+        (["2024-03-01 09:30", "2024-03-01 11:30"], r"too few bars .*got 2 bar"),
+        (
+            pd.date_range("2024-03-01 09:30", periods=5, freq="30s"),
+            r"whole number of minutes >= 1 apart; got "
+            r"median spacing 0\.5 min over 4 pairs",
+        ),
+        (["2024-03-01 09:30", "2024-03-01 09:31", "2024-03-01 09:33"], r"median spacing 1\.5 min over 2 pairs"),
+    ],
+)
 def test_bar_minutes_says_why_it_cannot_tell(times, match):
     frame = pd.DataFrame({"time": pd.to_datetime(times)})
     with pytest.raises(ValueError, match=match):
@@ -308,8 +349,11 @@ def test_require_sessions_names_what_was_found_and_what_is_needed(tmp_path):
     regular_bars("2019-09-03 09:30", 390).to_csv(path, index=False)
     bars = load_continuous_contract(path)
     assert count_sessions(bars) == 1 == require_sessions(bars, 1, "calibration")
-    with pytest.raises(ValueError, match=r"^calibration needs at least 5 trading sessions \(3 for fitting, "
-                                         r"2 held out\); the file has 1 session \(2019-09-03\)\."):
+    with pytest.raises(
+        ValueError,
+        match=r"^calibration needs at least 5 trading sessions \(3 for fitting, "
+        r"2 held out\); the file has 1 session \(2019-09-03\)\.",
+    ):
         require_sessions(bars, 5, "calibration", "3 for fitting, 2 held out")
     frame = pd.DataFrame({"session_id": [0, 1]})
     with pytest.raises(ValueError, match=r"fitting needs at least 3 trading sessions; the data has 2 sessions\."):
@@ -340,10 +384,13 @@ def test_a_dataframe_loads_like_its_file(real):
     assert len(frame) == len(real) and "time" not in frame.columns  # the caller's frame is untouched
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"columns": {"tme": "Open"}}, r"columns: unknown bar field\(s\) \['tme'\]"),
-    ({"columns": {"close": "Last"}}, r"<DataFrame>: columns= names \{'close': 'Last'\} but the data has no such"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"columns": {"tme": "Open"}}, r"columns: unknown bar field\(s\) \['tme'\]"),
+        ({"columns": {"close": "Last"}}, r"<DataFrame>: columns= names \{'close': 'Last'\} but the data has no such"),
+    ],
+)
 def test_bad_column_mappings_are_named(real, kwargs, message):
     import fracfire as ff
 
@@ -372,10 +419,15 @@ def test_off_minute_and_unsorted_rows_are_named(tmp_path):
 
     b = "3000,3001,2999,3000.5,10"
     path = tmp_path / "om.csv"
-    path.write_text(f"time,open,high,low,close,volume\n2025-01-06 10:00,{b}\n2025-01-06 10:02,{b}\n"
-                    f"2025-01-06 10:01:30,{b}\n2025-01-06 10:03,{b}\n")
-    with pytest.raises(BarsValidationError, match=r"unsorted 1 \(first: row 2: 2025-01-06 10:01:30-05:00 after "
-                                                  r"2025-01-06 10:02:00-05:00\), off_minute 1 \(first: row 2\)"):
+    path.write_text(
+        f"time,open,high,low,close,volume\n2025-01-06 10:00,{b}\n2025-01-06 10:02,{b}\n"
+        f"2025-01-06 10:01:30,{b}\n2025-01-06 10:03,{b}\n"
+    )
+    with pytest.raises(
+        BarsValidationError,
+        match=r"unsorted 1 \(first: row 2: 2025-01-06 10:01:30-05:00 after "
+        r"2025-01-06 10:02:00-05:00\), off_minute 1 \(first: row 2\)",
+    ):
         load_continuous_contract(path)
     with pytest.warns(UserWarning, match="not on a whole minute"):
         bars = load_continuous_contract(path, strict=False)

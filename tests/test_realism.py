@@ -80,8 +80,16 @@ def test_report_compares_timeframes_and_summarises(week_of_real):
     synthetic = synthetic_like(week_of_real, PhysicsConfig(daily_range_mean=30.0), seed=1)
     report = realism_report(week_of_real, synthetic, timeframes=("1min", "15min", "1D"))
     metrics = report.table.loc["1min"].index
-    for name in ("std", "excess_kurtosis", "wasserstein", "ks", "acf_abs_1_30", "intraday_volume_corr",
-                 "body_fraction", "wick_fraction"):
+    for name in (
+        "std",
+        "excess_kurtosis",
+        "wasserstein",
+        "ks",
+        "acf_abs_1_30",
+        "intraday_volume_corr",
+        "body_fraction",
+        "wick_fraction",
+    ):
         assert name in metrics
     assert 0 < report.summary_distance <= 1
     assert 0 <= report.discriminative_score <= 0.5
@@ -151,10 +159,16 @@ def test_compare_generators_table(week_of_real):
         warnings.simplefilter("ignore")
         result = compare_generators(week_of_real, timeframes=("1min", "1h"))
     assert list(result.summary.columns) == ["FracFire default", "GBM", "GARCH-t", "GARCH-t seasonal", "bootstrap"]
-    assert list(result.summary.index) == ["summary_distance", "discriminative_score", "discriminator_accuracy",
-                                          "self_discriminative_score"]
-    assert ((result.summary.loc["self_discriminative_score"] >= 0)
-            & (result.summary.loc["self_discriminative_score"] <= 0.5)).all()
+    assert list(result.summary.index) == [
+        "summary_distance",
+        "discriminative_score",
+        "discriminator_accuracy",
+        "self_discriminative_score",
+    ]
+    assert (
+        (result.summary.loc["self_discriminative_score"] >= 0)
+        & (result.summary.loc["self_discriminative_score"] <= 0.5)
+    ).all()
     reference = result.to_dict()["real_reference_discriminative_score"]
     assert reference is None or 0 <= reference <= 0.5
     assert result.reference is not None  # the market's own earlier sessions, scored like a generator
@@ -180,22 +194,62 @@ def test_cli_realism_compare_and_calibrate(week_of_real, tmp_path):
     from fracfire.data import write_bars
 
     path = write_bars(week_of_real, tmp_path / "real.parquet")
-    result = runner.invoke(app, ["calibrate", "--real", str(path), "--out", str(tmp_path / "cal.yaml"),
-                                 "--max-evaluations", "10", "--seeds", "0"])
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--real",
+            str(path),
+            "--out",
+            str(tmp_path / "cal.yaml"),
+            "--max-evaluations",
+            "10",
+            "--seeds",
+            "0",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "held out" in result.output
     PhysicsConfig.from_yaml(tmp_path / "cal.yaml")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = runner.invoke(app, ["realism", "--real", str(path), "--config", str(tmp_path / "cal.yaml"),
-                                     "--out", str(tmp_path / "realism")])
+        result = runner.invoke(
+            app,
+            [
+                "realism",
+                "--real",
+                str(path),
+                "--config",
+                str(tmp_path / "cal.yaml"),
+                "--out",
+                str(tmp_path / "realism"),
+            ],
+        )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "realism" / "realism.json").exists() and (tmp_path / "realism" / "realism.md").exists()
     assert "FracFire calibrated" in (tmp_path / "realism" / "realism.md").read_text()
-    result = runner.invoke(app, ["compare", "--real", str(path), "--week-days", "3", "--quarter-days", "7",
-                                 "--week-timeframes", "1h", "--quarter-timeframes", "1D",
-                                 "--out-dir", str(tmp_path / "diag"), "--wick-probability", "0.1",
-                                 "--daily-range-mean", "30"])
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "--real",
+            str(path),
+            "--week-days",
+            "3",
+            "--quarter-days",
+            "7",
+            "--week-timeframes",
+            "1h",
+            "--quarter-timeframes",
+            "1D",
+            "--out-dir",
+            str(tmp_path / "diag"),
+            "--wick-probability",
+            "0.1",
+            "--daily-range-mean",
+            "30",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "diag" / "week_1h.png").exists() and (tmp_path / "diag" / "quarter_1D.png").exists()
     result = runner.invoke(app, ["compare", "--real", str(path), "--wick-probability", "3"])

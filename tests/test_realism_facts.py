@@ -37,8 +37,13 @@ def nq():
 def _bars(times, o, h, lo, c) -> pd.DataFrame:
     n = len(times)
     empty = pd.Categorical([None] * n)
-    labels = {"state": empty, "session": empty, "session_id": np.zeros(n, dtype=np.int64),
-              "segment_id": np.zeros(n, dtype=np.int64), "macro_regime": empty}
+    labels = {
+        "state": empty,
+        "session": empty,
+        "session_id": np.zeros(n, dtype=np.int64),
+        "segment_id": np.zeros(n, dtype=np.int64),
+        "macro_regime": empty,
+    }
     return bars_frame(pd.DatetimeIndex(times), o, h, lo, c, np.full(n, 10), int(o[0]), labels)
 
 
@@ -50,8 +55,10 @@ def _from_returns(times, returns, seed=0, price=3000.0) -> pd.DataFrame:
 
 def _rth_days(days: int, minutes: int = 5) -> pd.DatetimeIndex:
     """Bar start times 09:30-16:00 ET of ``days`` weekdays from 2019-01-07."""
-    out = [pd.date_range(f"{d:%Y-%m-%d} 09:30", f"{d:%Y-%m-%d} 15:59", freq=f"{minutes}min", tz=TIMEZONE)
-           for d in pd.bdate_range("2019-01-07", periods=days)]
+    out = [
+        pd.date_range(f"{d:%Y-%m-%d} 09:30", f"{d:%Y-%m-%d} 15:59", freq=f"{minutes}min", tz=TIMEZONE)
+        for d in pd.bdate_range("2019-01-07", periods=days)
+    ]
     return out[0].append(out[1:])
 
 
@@ -80,8 +87,9 @@ def test_zero_range_share_and_body_fraction_of_hand_built_bars():
     rth = compute_facts(_shaped_day(), ("1min",))["timeframes"]["1min"]["rth"]
     assert rth["zero_range_share"] == pytest.approx(10.0)  # overnight zero-range bars do not count
     assert rth["body_fraction"] == pytest.approx((3 * 0.5 + 6 * 0.75) / 9)
-    table = realism_report(_shaped_day(10), _shaped_day(5), ("1min",), discriminator=False,
-                           day_discriminator=False).table.loc["1min"]
+    table = realism_report(
+        _shaped_day(10), _shaped_day(5), ("1min",), discriminator=False, day_discriminator=False
+    ).table.loc["1min"]
     assert table.loc["zero_range_share_rth", "synthetic"] == pytest.approx(20.0)
     assert table.loc["zero_range_share_rth", "distance"] == pytest.approx(10.0)  # percentage points
 
@@ -206,8 +214,9 @@ def test_report_says_why_the_day_discriminator_did_not_run(split):
     _, validation = split
     report = realism_report(validation, validation, ("1min",))
     assert report.day_discriminative_score is None and report.day_discriminator_accuracy is None
-    assert any(note.startswith("day-level discriminator not run") and "needs 20 per side" in note
-               for note in report.notes)
+    assert any(
+        note.startswith("day-level discriminator not run") and "needs 20 per side" in note for note in report.notes
+    )
     assert "day-level discriminator not run" in report.summary()
 
 
@@ -243,8 +252,16 @@ def test_headline_goals_read_off_the_table(split):
 def test_headline_over_seeds_judges_the_mean(split):
     train, validation = split
     start = float(validation["open"].iloc[0])
-    reports = [realism_report(validation, gbm_bars(train, validation["time"], start, seed=seed),
-                              ("1min", "5min"), discriminator=False, day_discriminator=False) for seed in (0, 1)]
+    reports = [
+        realism_report(
+            validation,
+            gbm_bars(train, validation["time"], start, seed=seed),
+            ("1min", "5min"),
+            discriminator=False,
+            day_discriminator=False,
+        )
+        for seed in (0, 1)
+    ]
     pd.testing.assert_frame_equal(headline_facts([reports[0]]), reports[0].headline)
     mean = headline_facts(reports)
     fact = "lag-1 ACF of 1-min returns"
@@ -265,9 +282,12 @@ def test_deseasonalised_garch_peer_has_the_intraday_volatility_shape(real, split
     check_bars(seasonal, require_labels=False)
     pd.testing.assert_frame_equal(seasonal, again)
     assert PEERS["GARCH-t seasonal"] is garch_t_deseasonalised_bars
-    shape = {name: realism_report(real, bars, ("1min",), discriminator=False, day_discriminator=False)
-             .table.loc[("1min", "intraday_abs_return_corr"), "synthetic"]
-             for name, bars in (("seasonal", seasonal), ("flat", flat))}
+    shape = {
+        name: realism_report(real, bars, ("1min",), discriminator=False, day_discriminator=False).table.loc[
+            ("1min", "intraday_abs_return_corr"), "synthetic"
+        ]
+        for name, bars in (("seasonal", seasonal), ("flat", flat))
+    }
     assert shape["seasonal"] > 0.8 and shape["flat"] < 0.5
 
 

@@ -17,30 +17,68 @@ runner = CliRunner()
 
 
 REALISM = {
-    "summary": {"FracFire calibrated": {"summary_distance": 0.31, "discriminative_score": 0.30,
-                                        "discriminator_accuracy": 0.80},
-                "GARCH-t": {"summary_distance": 0.38, "discriminative_score": 0.44, "discriminator_accuracy": 0.94}},
+    "summary": {
+        "FracFire calibrated": {"summary_distance": 0.31, "discriminative_score": 0.30, "discriminator_accuracy": 0.80},
+        "GARCH-t": {"summary_distance": 0.38, "discriminative_score": 0.44, "discriminator_accuracy": 0.94},
+    },
     "split": {"train_sessions": 12, "validation_sessions": 8, "seeds": 1},
-    "headline": [{"fact": "lag-1 ACF of 1-min returns", "real": -0.035, "goal": "within 0.03",
-                  "FracFire calibrated": -0.018, "FracFire calibrated met": True, "GARCH-t": -0.007,
-                  "GARCH-t met": True, "real, earlier sessions": -0.067, "real, earlier sessions met": False},
-                 {"fact": "kurtosis ratio 5 min / 1 min", "real": 0.6, "goal": "within 25 %",
-                  "FracFire calibrated": 0.01, "FracFire calibrated met": False, "GARCH-t": 0.5, "GARCH-t met": True,
-                  "real, earlier sessions": 0.25, "real, earlier sessions met": False}],
+    "headline": [
+        {
+            "fact": "lag-1 ACF of 1-min returns",
+            "real": -0.035,
+            "goal": "within 0.03",
+            "FracFire calibrated": -0.018,
+            "FracFire calibrated met": True,
+            "GARCH-t": -0.007,
+            "GARCH-t met": True,
+            "real, earlier sessions": -0.067,
+            "real, earlier sessions met": False,
+        },
+        {
+            "fact": "kurtosis ratio 5 min / 1 min",
+            "real": 0.6,
+            "goal": "within 25 %",
+            "FracFire calibrated": 0.01,
+            "FracFire calibrated met": False,
+            "GARCH-t": 0.5,
+            "GARCH-t met": True,
+            "real, earlier sessions": 0.25,
+            "real, earlier sessions met": False,
+        },
+    ],
     "table": [{"timeframe": "1min", "metric": "kurtosis_1min", "real": 12.0, "FracFire calibrated": 9.5}],
     "notes": ["day-level discriminator not run"],
 }
 METRICS = {
     "summary": {"split": {"real_sessions": 21, "test_sessions": 5}, "state_detector": {"macro_f1": 0.8}},
     "table": [
-        {"model": "synthetic_only", "range_15_rmse": 8.66, "range_15_rmse_low": 8.2, "range_15_rmse_high": 9.1,
-         "range_15_rmse_minus_scratch": 0.27, "range_15_rmse_minus_scratch_low": 0.1,
-         "range_15_rmse_minus_scratch_high": 0.45, "delta_15_direction_accuracy": 0.53},
-        {"model": "scratch", "range_15_rmse": 8.39, "range_15_rmse_low": 8.0, "range_15_rmse_high": 8.8,
-         "delta_15_direction_accuracy": 0.50},
-        {"model": "finetuned", "range_15_rmse": 8.53, "range_15_rmse_low": 8.1, "range_15_rmse_high": 9.0,
-         "range_15_rmse_minus_scratch": 0.14, "range_15_rmse_minus_scratch_low": -0.08,
-         "range_15_rmse_minus_scratch_high": 0.41, "delta_15_direction_accuracy": 0.52},
+        {
+            "model": "synthetic_only",
+            "range_15_rmse": 8.66,
+            "range_15_rmse_low": 8.2,
+            "range_15_rmse_high": 9.1,
+            "range_15_rmse_minus_scratch": 0.27,
+            "range_15_rmse_minus_scratch_low": 0.1,
+            "range_15_rmse_minus_scratch_high": 0.45,
+            "delta_15_direction_accuracy": 0.53,
+        },
+        {
+            "model": "scratch",
+            "range_15_rmse": 8.39,
+            "range_15_rmse_low": 8.0,
+            "range_15_rmse_high": 8.8,
+            "delta_15_direction_accuracy": 0.50,
+        },
+        {
+            "model": "finetuned",
+            "range_15_rmse": 8.53,
+            "range_15_rmse_low": 8.1,
+            "range_15_rmse_high": 9.0,
+            "range_15_rmse_minus_scratch": 0.14,
+            "range_15_rmse_minus_scratch_low": -0.08,
+            "range_15_rmse_minus_scratch_high": 0.41,
+            "delta_15_direction_accuracy": 0.52,
+        },
         {"model": "rolling_mean", "range_15_rmse": 8.98, "delta_15_direction_accuracy": 0.47},
     ],
 }
@@ -69,13 +107,23 @@ def run_dir(tmp_path_factory):
 def test_report_gives_verdicts_first_and_embeds_everything(run_dir):
     path = build_report(run_dir)
     html = path.read_text()
-    for heading in ("Real vs synthetic", "Realism scorecard", "Model metrics", "Backtest", "Trades",
-                    "Generated data", "Generated days"):
+    for heading in (
+        "Real vs synthetic",
+        "Realism scorecard",
+        "Model metrics",
+        "Backtest",
+        "Trades",
+        "Generated data",
+        "Generated days",
+    ):
         assert f"<h2>{heading}</h2>" in html
     # the three questions come before every section, each answered plainly
     first_section = html.index('<section id="real-vs-synthetic"')
-    for question in ("Is the synthetic data realistic?", "Does pre-training on synthetic bars help?",
-                     "How do the setups trade?"):
+    for question in (
+        "Is the synthetic data realistic?",
+        "Does pre-training on synthetic bars help?",
+        "How do the setups trade?",
+    ):
         assert -1 < html.index(question) < first_section
     assert "No. A classifier tells FracFire calibrated&#39;s bars from the 8 held-out real sessions 80.0 %" in html
     assert "0.14 ticks worse (95 % interval -0.08 to +0.41: not a clear difference)" in html
@@ -117,8 +165,9 @@ def test_cli_report(run_dir, tmp_path):
     assert result.exit_code == 1 and "run folder not found" in result.output
 
 
-@pytest.mark.skipif(find_chromium() is None,
-                    reason="Chromium not installed (Debian package 'chromium'; .ci/run installs it)")
+@pytest.mark.skipif(
+    find_chromium() is None, reason="Chromium not installed (Debian package 'chromium'; .ci/run installs it)"
+)
 def test_report_renders_and_zooms_in_headless_chromium(run_dir, tmp_path):
     report = build_report(run_dir)
     check = check_page(report)
@@ -127,8 +176,16 @@ def test_report_renders_and_zooms_in_headless_chromium(run_dir, tmp_path):
     assert check["figures"] >= 8 and check["unfinished"] == 0 and check["blank"] == 0
     assert check["zoomed"] == check["figures"], "every figure redraws when its time axis is zoomed"
     assert check["images"] == 3 and check["broken_images"] == []
-    assert check["sections"] == ["verdicts", "real-vs-synthetic", "realism", "models", "backtest", "trades",
-                                 "data", "days"]
+    assert check["sections"] == [
+        "verdicts",
+        "real-vs-synthetic",
+        "realism",
+        "models",
+        "backtest",
+        "trades",
+        "data",
+        "days",
+    ]
     assert 2000 < check["height"] < 20000
     shot = screenshot(report, tmp_path / "report.png")
     width, height = png_size(shot)

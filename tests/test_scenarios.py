@@ -72,8 +72,9 @@ def test_cuts_at_the_session_open_and_after_a_close(policy, real):
     assert result.bars["time"].min() == result.cut
     evening = real[real["time"] < pd.Timestamp("2019-09-23 18:00", tz="America/New_York")]
     bars = policy.simulate(evening, 10, cut="2019-09-23 18:00", seed=1).bars  # a whole session from its open
-    assert bars["scenario"].nunique() == 10 and bars["time"].max() == pd.Timestamp("2019-09-24 16:59",
-                                                                                   tz="America/New_York")
+    assert bars["scenario"].nunique() == 10 and bars["time"].max() == pd.Timestamp(
+        "2019-09-24 16:59", tz="America/New_York"
+    )
 
 
 def test_the_level_forecast_follows_the_history(policy, real):
@@ -83,8 +84,10 @@ def test_the_level_forecast_follows_the_history(policy, real):
     quiet = history.copy()
     today = quiet["time"] >= pd.Timestamp("2019-09-23 18:00", tz="America/New_York")
     for col in ("open", "high", "low", "close"):
-        quiet.loc[today, f"{col}_ticks"] = quiet.loc[today, f"{col}_ticks"].iloc[0] + (
-            quiet.loc[today, f"{col}_ticks"] - quiet.loc[today, f"{col}_ticks"].iloc[0]) // 3
+        quiet.loc[today, f"{col}_ticks"] = (
+            quiet.loc[today, f"{col}_ticks"].iloc[0]
+            + (quiet.loc[today, f"{col}_ticks"] - quiet.loc[today, f"{col}_ticks"].iloc[0]) // 3
+        )
     assert policy.forecast_level(quiet, cut) < policy.forecast_level(history, cut) - 0.1
 
 
@@ -113,8 +116,7 @@ def test_scenario_inputs_are_checked(policy, real):
     with pytest.raises(ValueError, match="1 bar"):
         policy.simulate(history.iloc[-1:], 5)
     with pytest.raises(ValueError, match="more than a session before the cut"):
-        policy.simulate(history[history["time"] < pd.Timestamp("2019-09-19 12:00", tz="America/New_York")], 5,
-                        cut=CUT)
+        policy.simulate(history[history["time"] < pd.Timestamp("2019-09-19 12:00", tz="America/New_York")], 5, cut=CUT)
     with pytest.raises(ValueError, match="needs 1-minute bars.*5-minute"):
         from fracfire.data import resample_bars
 
@@ -122,7 +124,8 @@ def test_scenario_inputs_are_checked(policy, real):
     from fracfire.scenarios.windows import path_minutes
 
     assert path_minutes(pd.Timestamp("2019-09-24 15:00", tz="America/New_York"), 240) == pd.Timestamp(
-        "2019-09-24 17:00", tz="America/New_York")  # a number of minutes stops at the session's close
+        "2019-09-24 17:00", tz="America/New_York"
+    )  # a number of minutes stops at the session's close
     five = policy.__class__.__new__(policy.__class__)
     five.__dict__.update({**policy.__dict__, "bar_minutes_": 5})
     with pytest.raises(ValueError, match="not on a 5-minute bar boundary.*12:00 or 12:05"):
@@ -157,8 +160,9 @@ def test_scenario_experiment_scores_every_method(real, tmp_path):
     from fracfire.scenarios import ScenarioPolicy
     from fracfire.scenarios.evaluate import METHODS, scenario_experiment
 
-    result = scenario_experiment(real, cuts=("12:00",), samples=20, policy=ScenarioPolicy(library_sessions=4),
-                                 file="es")
+    result = scenario_experiment(
+        real, cuts=("12:00",), samples=20, policy=ScenarioPolicy(library_sessions=4), file="es"
+    )
     assert set(result.scores["method"]) == set(METHODS)
     assert result.config["test_sessions"] == result.scores["session"].nunique() >= 5
     assert result.table.loc["policy", "covered_close"] <= 1.0

@@ -53,8 +53,9 @@ def test_matches_backtesting_py_trade_by_trade(bars, position):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        stats = Backtest(to_backtesting_py(bars), Follow, cash=1e6, commission=0, exclusive_orders=True,
-                         finalize_trades=True).run()
+        stats = Backtest(
+            to_backtesting_py(bars), Follow, cash=1e6, commission=0, exclusive_orders=True, finalize_trades=True
+        ).run()
     theirs = stats._trades
     ours = run_signal_backtest(bars, position=position, config=FREE).trades
     assert len(ours) == len(theirs) > 50
@@ -69,11 +70,11 @@ def test_matches_backtesting_py_trade_by_trade(bars, position):
 def test_booleans_reverse_exit_and_count_dropped_entries(bars):
     n = len(bars)
     entries, exits, shorts = (np.zeros(n, bool) for _ in range(3))
-    entries[[10, 20]] = True   # the second entry is dropped: already long
-    shorts[30] = True          # reverses the long
-    exits[40] = True           # a long exit while short: nothing
-    entries[50] = True         # reverses the short
-    entries[n - 1] = True      # on the last bar: no bar to fill at
+    entries[[10, 20]] = True  # the second entry is dropped: already long
+    shorts[30] = True  # reverses the long
+    exits[40] = True  # a long exit while short: nothing
+    entries[50] = True  # reverses the short
+    entries[n - 1] = True  # on the last bar: no bar to fill at
     result = run_signal_backtest(bars, entries=entries, exits=exits, short_entries=shorts, config=FREE)
     t = result.trades
     assert t["direction"].tolist() == ["long", "short", "long"]
@@ -124,8 +125,18 @@ def test_entry_backtest_reports_dropped_entries(bars):
 def test_backtest_command(bars, position, tmp_path):
     write_bars(bars, tmp_path / "bars.parquet")
     pd.DataFrame({"Time": bars["time"], "Signal": position.astype(int)}).to_csv(tmp_path / "sig.csv", index=False)
-    result = runner.invoke(app, ["backtest", "--bars", str(tmp_path / "bars.parquet"), "--signals",
-                                 str(tmp_path / "sig.csv"), "--out", str(tmp_path / "run")])
+    result = runner.invoke(
+        app,
+        [
+            "backtest",
+            "--bars",
+            str(tmp_path / "bars.parquet"),
+            "--signals",
+            str(tmp_path / "sig.csv"),
+            "--out",
+            str(tmp_path / "run"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     folder = tmp_path / "run" / "backtest"
     for name in ("equity.csv", "trades.csv", "metrics.json", "config.json"):
@@ -135,12 +146,17 @@ def test_backtest_command(bars, position, tmp_path):
     html = (tmp_path / "run" / "report.html").read_text()
     assert 'data-chart="candles_bars"' in html  # the trades drawn on the bars the backtest read
     (tmp_path / "bad.csv").write_text("time,position\n2025-01-06 10:00,up\n")
-    bad = runner.invoke(app, ["backtest", "--bars", str(tmp_path / "bars.parquet"), "--signals",
-                              str(tmp_path / "bad.csv")])
+    bad = runner.invoke(
+        app, ["backtest", "--bars", str(tmp_path / "bars.parquet"), "--signals", str(tmp_path / "bad.csv")]
+    )
     assert bad.exit_code == 1 and "row 2: position 'up' is not a number" in bad.output
     (tmp_path / "none.csv").write_text("time,foo\n2025-01-06 10:00,1\n")
-    assert "no signal column" in runner.invoke(app, ["backtest", "--bars", str(tmp_path / "bars.parquet"),
-                                                     "--signals", str(tmp_path / "none.csv")]).output
+    assert (
+        "no signal column"
+        in runner.invoke(
+            app, ["backtest", "--bars", str(tmp_path / "bars.parquet"), "--signals", str(tmp_path / "none.csv")]
+        ).output
+    )
 
 
 def test_read_signals_aliases(tmp_path):

@@ -14,16 +14,19 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
 def _start(args, cwd):
-    return subprocess.Popen([sys.executable, "-m", "fracfire", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "fracfire", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _wait_for(condition, process, timeout=60.0):
     deadline = time.monotonic() + timeout
     while not condition():
         if process.poll() is not None:
-            pytest.fail(f"the command ended (code {process.returncode}) before the moment to interrupt it: "
-                        f"{process.stderr.read()}")
+            pytest.fail(
+                f"the command ended (code {process.returncode}) before the moment to interrupt it: "
+                f"{process.stderr.read()}"
+            )
         if time.monotonic() > deadline:
             process.kill()
             pytest.fail("timed out waiting for the moment to interrupt")
@@ -63,8 +66,24 @@ def _assert_gone(workers, seconds=10.0):
 
 
 def _build(tmp_path, lib, *extra):
-    return _start(["dataset", "build", "--out", str(lib), "--archetypes", "rally_day,range_day,quiet_day",
-                   "--days-per-archetype", "150", "--workers", "2", "--seed", "3", *extra], tmp_path)
+    return _start(
+        [
+            "dataset",
+            "build",
+            "--out",
+            str(lib),
+            "--archetypes",
+            "rally_day,range_day,quiet_day",
+            "--days-per-archetype",
+            "150",
+            "--workers",
+            "2",
+            "--seed",
+            "3",
+            *extra,
+        ],
+        tmp_path,
+    )
 
 
 def _listed(lib):

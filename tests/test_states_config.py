@@ -30,17 +30,19 @@ def test_state_config_is_frozen_and_positional():
         config.up_probability = 0.1
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(avg_ticks_per_bar=0), r"StateConfig.avg_ticks_per_bar must be in \(0, inf\]; got 0.0"),
-    (dict(avg_ticks_per_bar=5, up_probability=1.5),
-     r"StateConfig.up_probability must be in \[0, 1\]; got 1.5"),
-    (dict(avg_ticks_per_bar=5, trend_persistence=1.0), r"trend_persistence must be in \[0, 1\); got 1.0"),
-    (dict(avg_ticks_per_bar=5, volatility_multiplier=-1), r"volatility_multiplier .* got -1"),
-    (dict(avg_ticks_per_bar=5, max_tick_jump=0), r"max_tick_jump must be in \[1, inf\]; got 0"),
-    (dict(avg_ticks_per_bar=5, mean_reversion=2), r"mean_reversion .* got 2"),
-    (dict(avg_ticks_per_bar=5, ticks_per_bar_std=-1), r"ticks_per_bar_std .* got -1"),
-    (dict(avg_ticks_per_bar=float("nan")), r"avg_ticks_per_bar must be finite"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(avg_ticks_per_bar=0), r"StateConfig.avg_ticks_per_bar must be in \(0, inf\]; got 0.0"),
+        (dict(avg_ticks_per_bar=5, up_probability=1.5), r"StateConfig.up_probability must be in \[0, 1\]; got 1.5"),
+        (dict(avg_ticks_per_bar=5, trend_persistence=1.0), r"trend_persistence must be in \[0, 1\); got 1.0"),
+        (dict(avg_ticks_per_bar=5, volatility_multiplier=-1), r"volatility_multiplier .* got -1"),
+        (dict(avg_ticks_per_bar=5, max_tick_jump=0), r"max_tick_jump must be in \[1, inf\]; got 0"),
+        (dict(avg_ticks_per_bar=5, mean_reversion=2), r"mean_reversion .* got 2"),
+        (dict(avg_ticks_per_bar=5, ticks_per_bar_std=-1), r"ticks_per_bar_std .* got -1"),
+        (dict(avg_ticks_per_bar=float("nan")), r"avg_ticks_per_bar must be finite"),
+    ],
+)
 def test_invalid_state_config_raises_value_error(kwargs, match):
     with pytest.raises(ValueError, match=match):
         StateConfig("bad", **kwargs)

@@ -17,18 +17,21 @@ CUT = "2019-09-24 12:00"
 
 
 # ---------------------------------------------------------------- tilts
-@pytest.mark.parametrize("kwargs, match", [
-    ({"volatility": [1.0, 0.0]}, r"volatility\[1\] is 0.0"),
-    ({"volatility": [1.0, np.nan]}, r"volatility\[1\] is nan"),
-    ({"volatility": [[1.0]]}, "1-D"),
-    ({"volatility": []}, "empty"),
-    ({"volatility": [1.0, 1.0], "drift": [0.0]}, "drift has 1 minutes"),
-    ({"volatility": [1.0], "drift": [0.7]}, r"drift\[0\] is 0.7"),
-    ({"volatility": [1.0], "switch": [1.5]}, r"switch\[0\] is 1.5"),
-    ({"volatility": [1.0], "states": np.full((1, 7), 1 / 7)}, "needs Tilt.switch"),
-    ({"volatility": [1.0], "switch": [0.1], "states": np.full((1, 6), 1 / 6)}, r"shape \(1, 7\)"),
-    ({"volatility": [1.0], "switch": [0.1], "states": np.full((1, 7), 0.5)}, "row 0 must be probabilities"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"volatility": [1.0, 0.0]}, r"volatility\[1\] is 0.0"),
+        ({"volatility": [1.0, np.nan]}, r"volatility\[1\] is nan"),
+        ({"volatility": [[1.0]]}, "1-D"),
+        ({"volatility": []}, "empty"),
+        ({"volatility": [1.0, 1.0], "drift": [0.0]}, "drift has 1 minutes"),
+        ({"volatility": [1.0], "drift": [0.7]}, r"drift\[0\] is 0.7"),
+        ({"volatility": [1.0], "switch": [1.5]}, r"switch\[0\] is 1.5"),
+        ({"volatility": [1.0], "states": np.full((1, 7), 1 / 7)}, "needs Tilt.switch"),
+        ({"volatility": [1.0], "switch": [0.1], "states": np.full((1, 6), 1 / 6)}, r"shape \(1, 7\)"),
+        ({"volatility": [1.0], "switch": [0.1], "states": np.full((1, 7), 0.5)}, "row 0 must be probabilities"),
+    ],
+)
 def test_tilt_rejects_bad_arrays_naming_the_minute(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Tilt(**kwargs)
@@ -63,8 +66,9 @@ def test_tilt_driver_switches_states_to_the_tilts_probabilities():
     firsts = bars.groupby("scenario")["state"].first()
     lasts = bars.groupby("scenario")["state"].last()
     assert set(firsts.astype(str)) == {"flat"} and set(lasts.astype(str)) == {"rally"}
-    held = PriceGenerator(seed=4).generate_paths(CUT, 2, driver=TiltDriver(Tilt.constant(400)),
-                                                state=MarketState.ZOMBIE)
+    held = PriceGenerator(seed=4).generate_paths(
+        CUT, 2, driver=TiltDriver(Tilt.constant(400)), state=MarketState.ZOMBIE
+    )
     assert set(held["state"].astype(str)) == {"zombie"}
 
 
@@ -115,8 +119,9 @@ def test_paths_stop_at_the_end_and_refuse_closed_minutes():
 def test_paths_keep_the_bar_invariants(seed, start):
     from fracfire.schema import check_bars
 
-    bars = PriceGenerator(seed=seed).generate_paths(start, 2, end=pd.Timestamp(start) + pd.Timedelta(minutes=90),
-                                                    volatility_spread=0.5)
+    bars = PriceGenerator(seed=seed).generate_paths(
+        start, 2, end=pd.Timestamp(start) + pd.Timedelta(minutes=90), volatility_spread=0.5
+    )
     for _, path in bars.groupby("scenario"):
         check_bars(path.drop(columns="scenario").reset_index(drop=True))
     assert (bars["open_ticks"] * 0.25 == bars["open"]).all()

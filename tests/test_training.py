@@ -23,10 +23,13 @@ def write(path, data):
 
 def tiny_train(tmp_path, model_type="RandomForestClassifier", **model):
     return {
-        "experiment": "test", "random_seed": 3, "validation_split": 0.25,
+        "experiment": "test",
+        "random_seed": 3,
+        "validation_split": 0.25,
         "data": {"source": "synthetic", "days": 2, "seed": 5},
         "model": {"type": model_type, "n_estimators": 10, "max_depth": 5, "epochs": 1, **model},
-        "output_dir": str(tmp_path / "models"), "model_name": f"{model_type}.skops",
+        "output_dir": str(tmp_path / "models"),
+        "model_name": f"{model_type}.skops",
         "tracking_uri": (tmp_path / "mlruns").as_uri(),
     }
 
@@ -36,13 +39,16 @@ def test_shipped_configs_validate():
     assert load_config(ROOT / "configs/real_finetune.yaml", FinetuneConfig).lr == 1e-4
 
 
-@pytest.mark.parametrize("mutate, match", [
-    (lambda c: c.update(learning_rate=0.1), r"learning_rate: Extra inputs are not permitted"),
-    (lambda c: c["model"].update(n_estimators="many"), r"model.n_estimators: Input should be a valid integer"),
-    (lambda c: c["model"].update(type="SVM"), r"model.type: Input should be"),
-    (lambda c: c.update(validation_split=1.5), r"validation_split: Input should be less than 1"),
-    (lambda c: c["data"].update(source="ftp"), r"data.source"),
-])
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda c: c.update(learning_rate=0.1), r"learning_rate: Extra inputs are not permitted"),
+        (lambda c: c["model"].update(n_estimators="many"), r"model.n_estimators: Input should be a valid integer"),
+        (lambda c: c["model"].update(type="SVM"), r"model.type: Input should be"),
+        (lambda c: c.update(validation_split=1.5), r"validation_split: Input should be less than 1"),
+        (lambda c: c["data"].update(source="ftp"), r"data.source"),
+    ],
+)
 def test_bad_configs_fail_naming_the_key(tmp_path, mutate, match):
     config = tiny_train(tmp_path)
     mutate(config)
@@ -62,11 +68,17 @@ def test_train_finetune_predict_end_to_end(tmp_path, monkeypatch):
     model_path = tmp_path / "models" / "NeuralStateDetector.skops"
     assert model_path.exists() and "accuracy" in result.output
     assert "2/2 epochs" in result.output
-    finetune = {"experiment": "test", "base_model": str(model_path), "model_type": "StateDetector",
-                "data": {"source": "synthetic", "days": 1, "seed": 9,
-                         "physics": str(ROOT / "configs/physics_calibrated.yaml")},
-                "epochs": 2, "lr": 0.001, "output_dir": str(tmp_path / "models"), "model_name": "tuned.skops",
-                "tracking_uri": (tmp_path / "mlruns").as_uri()}
+    finetune = {
+        "experiment": "test",
+        "base_model": str(model_path),
+        "model_type": "StateDetector",
+        "data": {"source": "synthetic", "days": 1, "seed": 9, "physics": str(ROOT / "configs/physics_calibrated.yaml")},
+        "epochs": 2,
+        "lr": 0.001,
+        "output_dir": str(tmp_path / "models"),
+        "model_name": "tuned.skops",
+        "tracking_uri": (tmp_path / "mlruns").as_uri(),
+    }
     result = runner.invoke(app, ["finetune", "--config", str(write(tmp_path / "ft.yaml", finetune))])
     assert result.exit_code == 0, result.output
     tuned = StateDetector.load(tmp_path / "models" / "tuned.skops")
@@ -109,8 +121,23 @@ def test_transfer_experiment_cli(tmp_path, monkeypatch):
     real = load_continuous_contract(SAMPLE)
     small = real[real["session_id"] < 7]
     path = write_bars(small, tmp_path / "real.parquet")
-    result = runner.invoke(app, ["experiment", "transfer", "--real", str(path), "--out", str(tmp_path / "t"),
-                                 "--sizes", "2,all", "--days-per-archetype", "2", "--seeds", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "experiment",
+            "transfer",
+            "--real",
+            str(path),
+            "--out",
+            str(tmp_path / "t"),
+            "--sizes",
+            "2,all",
+            "--days-per-archetype",
+            "2",
+            "--seeds",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "t" / "transfer.json").read_text())
     assert set(data["future_range_rmse"]) == {"2", "all"}
@@ -149,9 +176,25 @@ def test_a_tracking_uri_that_is_neither_folder_nor_uri_is_refused(tmp_path, monk
 def test_states_experiment_reports_separability(tmp_path):
     from tests.test_real_data import SAMPLE
 
-    result = runner.invoke(app, ["experiment", "states", "--out", str(tmp_path / "states"), "--train-days", "2",
-                                 "--test-days", "1", "--backends", "forest,boosting", "--seed", "1",
-                                 "--real", str(SAMPLE)])
+    result = runner.invoke(
+        app,
+        [
+            "experiment",
+            "states",
+            "--out",
+            str(tmp_path / "states"),
+            "--train-days",
+            "2",
+            "--test-days",
+            "1",
+            "--backends",
+            "forest,boosting",
+            "--seed",
+            "1",
+            "--real",
+            str(SAMPLE),
+        ],
+    )
     assert result.exit_code == 0, result.output
     import json
 
@@ -207,8 +250,9 @@ def test_the_finetuning_comparison_is_one_function_with_one_split_and_budget():
     before = pretrained.predict(extract_features(library.iloc[:50]))
     train = market.iloc[np.concatenate(pool)].reset_index(drop=True)
     test = market.iloc[np.concatenate(held)].reset_index(drop=True)
-    result = compare_finetuning([pretrained], PricePredictor(horizons=(5,), max_iter=20, random_state=0), train, test,
-                                5, n_resamples=200)
+    result = compare_finetuning(
+        [pretrained], PricePredictor(horizons=(5,), max_iter=20, random_state=0), train, test, 5, n_resamples=200
+    )
     table = {row["model"]: row for row in result.table()}
     assert set(table) == {"synthetic_only", "scratch", "finetuned", "persistence", "rolling_mean", "har"}
     assert "delta_5_direction_accuracy" not in table["har"], "HAR forecasts the range only"

@@ -37,8 +37,7 @@ def test_compare_states_columns(week):
 
 def test_print_summary_prints_tables(week):
     buffer = io.StringIO()
-    print_summary(summarize_day(week.iloc[:1440]), verbose=True,
-                  console=Console(file=buffer, width=160))
+    print_summary(summarize_day(week.iloc[:1440]), verbose=True, console=Console(file=buffer, width=160))
     text = buffer.getvalue()
     for title in ("Overall", "By state", "By session", "By segment"):
         assert title in text

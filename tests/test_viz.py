@@ -32,8 +32,7 @@ def test_day_chart_has_candles_volume_states_and_sessions(day, tmp_path):
     assert sessions <= legend
     assert set(day["state"].astype(str)) <= legend
     changes = int((day["state"] != day["state"].shift()).sum())
-    dashed = [c for c in price.collections if isinstance(c, LineCollection)
-              and len(c.get_segments()) == changes]
+    dashed = [c for c in price.collections if isinstance(c, LineCollection) and len(c.get_segments()) == changes]
     assert dashed, "one line per state change"
     labels = {t.get_text() for t in price.texts}
     assert labels and labels <= set(day["state"].astype(str))
@@ -65,30 +64,37 @@ def test_unlabelled_bars_chart_without_label_layers(day):
 
 
 def test_options_turn_layers_off(day):
-    fig = ChartVisualizer(ChartConfig(show_volume=False, show_state_changes=False,
-                                      show_session_changes=False, figsize=(8, 4))).create_chart(day)
+    fig = ChartVisualizer(
+        ChartConfig(show_volume=False, show_state_changes=False, show_session_changes=False, figsize=(8, 4))
+    ).create_chart(day)
     assert len(fig.axes) == 1 and not fig.axes[0].texts
     assert tuple(fig.get_size_inches()) == (8, 4)
 
 
-@pytest.mark.parametrize("mutate, error, match", [
-    (lambda d: d.drop(columns=["close"]), ValueError, r"missing \['close'\]"),
-    (lambda d: d.iloc[:0], ValueError, "cannot chart empty bars"),
-    (lambda d: d.assign(open=np.nan), ValueError, "NaN prices"),
-    (lambda d: "not a frame", TypeError, "charts need a bars DataFrame"),
-])
+@pytest.mark.parametrize(
+    "mutate, error, match",
+    [
+        (lambda d: d.drop(columns=["close"]), ValueError, r"missing \['close'\]"),
+        (lambda d: d.iloc[:0], ValueError, "cannot chart empty bars"),
+        (lambda d: d.assign(open=np.nan), ValueError, "NaN prices"),
+        (lambda d: "not a frame", TypeError, "charts need a bars DataFrame"),
+    ],
+)
 def test_bad_input_is_rejected(day, mutate, error, match):
     with pytest.raises(error, match=match):
         ChartVisualizer().create_chart(mutate(day))
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(figsize=(0, 3)), ValueError, "figsize width"),
-    (dict(color_up="not-a-colour"), ValueError, "color_up must be a matplotlib colour"),
-    (dict(timeframe="7 parsecs"), ValueError, "timeframe must look like"),
-    (dict(dpi=5), ValueError, "dpi must be in"),
-    (dict(show_volume="yes"), TypeError, "show_volume must be a bool"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(figsize=(0, 3)), ValueError, "figsize width"),
+        (dict(color_up="not-a-colour"), ValueError, "color_up must be a matplotlib colour"),
+        (dict(timeframe="7 parsecs"), ValueError, "timeframe must look like"),
+        (dict(dpi=5), ValueError, "dpi must be in"),
+        (dict(show_volume="yes"), TypeError, "show_volume must be a bool"),
+    ],
+)
 def test_bad_config_is_rejected(kwargs, error, match):
     with pytest.raises(error, match=match):
         ChartConfig(**kwargs)
@@ -103,18 +109,48 @@ def trades_for(bars):
     t = bars["time"]
     c = bars["close"]
     return [
-        {"entry": {"time": str(t.iloc[10]), "direction": "long", "kind": "orb",
-                   "entry_price": c.iloc[10], "stop_price": c.iloc[10] - 4,
-                   "target_price": c.iloc[10] + 8},
-         "hit_target": True, "hit_stop": False, "exit_time": str(t.iloc[40]), "r_multiple": 2.0},
-        {"entry": {"time": str(t.iloc[60]), "direction": "short", "kind": "level_scalp",
-                   "entry_price": c.iloc[60], "stop_price": c.iloc[60] + 3,
-                   "target_price": c.iloc[60] - 6},
-         "hit_target": False, "hit_stop": True, "exit_time": str(t.iloc[70]), "r_multiple": -1.0},
-        {"entry": {"time": str(t.iloc[100]), "direction": "long", "kind": "orb",
-                   "entry_price": c.iloc[100], "stop_price": c.iloc[100] - 3,
-                   "target_price": c.iloc[100] + 6},
-         "hit_target": False, "hit_stop": False, "exit_time": None, "r_multiple": 0.0},
+        {
+            "entry": {
+                "time": str(t.iloc[10]),
+                "direction": "long",
+                "kind": "orb",
+                "entry_price": c.iloc[10],
+                "stop_price": c.iloc[10] - 4,
+                "target_price": c.iloc[10] + 8,
+            },
+            "hit_target": True,
+            "hit_stop": False,
+            "exit_time": str(t.iloc[40]),
+            "r_multiple": 2.0,
+        },
+        {
+            "entry": {
+                "time": str(t.iloc[60]),
+                "direction": "short",
+                "kind": "level_scalp",
+                "entry_price": c.iloc[60],
+                "stop_price": c.iloc[60] + 3,
+                "target_price": c.iloc[60] - 6,
+            },
+            "hit_target": False,
+            "hit_stop": True,
+            "exit_time": str(t.iloc[70]),
+            "r_multiple": -1.0,
+        },
+        {
+            "entry": {
+                "time": str(t.iloc[100]),
+                "direction": "long",
+                "kind": "orb",
+                "entry_price": c.iloc[100],
+                "stop_price": c.iloc[100] - 3,
+                "target_price": c.iloc[100] + 6,
+            },
+            "hit_target": False,
+            "hit_stop": False,
+            "exit_time": None,
+            "r_multiple": 0.0,
+        },
     ]
 
 
@@ -189,12 +225,23 @@ def test_nothing_is_clipped_and_the_legend_stays_off_the_candles(figsize):
         low, high = sorted(limits)
         return [tick.label1 for tick in axis.get_major_ticks() if low <= tick.get_loc() <= high]
 
-    texts = [t for ax in fig.axes for t in (*drawn(ax.xaxis, ax.get_xlim()), *drawn(ax.yaxis, ax.get_ylim()),
-                                            ax.yaxis.label, ax.title, ax._left_title) if t.get_text()]
+    texts = [
+        t
+        for ax in fig.axes
+        for t in (
+            *drawn(ax.xaxis, ax.get_xlim()),
+            *drawn(ax.yaxis, ax.get_ylim()),
+            ax.yaxis.label,
+            ax.title,
+            ax._left_title,
+        )
+        if t.get_text()
+    ]
     legend = price.get_legend()
     texts += list(legend.get_texts())
     for text in texts:
         box = text.get_window_extent(renderer)
-        assert box.x0 >= page.x0 - 1 and box.x1 <= page.x1 + 1 and box.y0 >= page.y0 - 1 and box.y1 <= page.y1 + 1, \
+        assert box.x0 >= page.x0 - 1 and box.x1 <= page.x1 + 1 and box.y0 >= page.y0 - 1 and box.y1 <= page.y1 + 1, (
             f"{text.get_text()!r} is clipped at {box}"
+        )
     assert legend.get_window_extent(renderer).y0 >= price.get_window_extent(renderer).y1 - 1, "legend above the plot"

@@ -14,8 +14,13 @@ runner = CliRunner()
 
 def path(states, deltas=None, hours=None):
     n = len(states)
-    frame = pd.DataFrame({"time": pd.date_range("2025-01-06 09:30", periods=n, freq="min", tz="America/New_York"),
-                          "state": states, "delta_ticks": deltas if deltas is not None else np.ones(n, int)})
+    frame = pd.DataFrame(
+        {
+            "time": pd.date_range("2025-01-06 09:30", periods=n, freq="min", tz="America/New_York"),
+            "state": states,
+            "delta_ticks": deltas if deltas is not None else np.ones(n, int),
+        }
+    )
     if hours is not None:
         frame["hour_state"] = hours
     return frame
@@ -66,8 +71,9 @@ def test_zones_experiment_cli(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     real = load_continuous_contract(SAMPLE)
     file = write_bars(real[real["session_id"] < 3], tmp_path / "real.parquet")
-    result = runner.invoke(app, ["experiment", "zones", "--real", str(file), "--out", str(tmp_path / "z"),
-                                 "--days", "2"])
+    result = runner.invoke(
+        app, ["experiment", "zones", "--real", str(file), "--out", str(tmp_path / "z"), "--days", "2"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "z" / "zones.json").read_text())
     assert {row["metric"] for row in data["table"]} >= {"forward_range", "abs_move"}

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> None:
             app(args=argv, prog_name="fracfire")
     except (Stopped, KeyboardInterrupt) as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
-        errors.print(f"stopped by {signal.Signals(signum).name}: finished files are kept, no partial file is left",
-                     markup=False, highlight=False)
+        errors.print(
+            f"stopped by {signal.Signals(signum).name}: finished files are kept, no partial file is left",
+            markup=False,
+            highlight=False,
+        )
         sys.exit(128 + signum)

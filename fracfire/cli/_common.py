@@ -31,8 +31,11 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: Annotated[bool, typer.Option(
-        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """FracFire: tick-level MES/ES physics engine, realism checks and trading models."""
 
 
@@ -41,8 +44,15 @@ def _clean_errors():
     """Turn expected errors into one red line and exit code 1."""
     try:
         yield
-    except (ValueError, TypeError, OSError, KeyError, RuntimeError, MemoryError,  # ConfigError: ValueError
-            MissingExtraError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        OSError,
+        KeyError,
+        RuntimeError,
+        MemoryError,  # ConfigError: ValueError
+        MissingExtraError,
+    ) as exc:
         _fail(_one_line(exc))
 
 
@@ -77,8 +87,6 @@ def _int_list(text: str, option: str) -> tuple[int, ...]:
         raise ValueError(f"{option} must be comma-separated integers; got {text!r}") from None
 
 
-
-
 def _load_physics(config: Optional[Path]):
     from fracfire.physics import PhysicsConfig
 
@@ -95,8 +103,6 @@ def _calibrated_physics(config: Optional[Path]):
     if config is None and not CALIBRATED_CONFIG.exists():
         return None
     return _load_physics(config or CALIBRATED_CONFIG)
-
-
 
 
 def _print_frame(title: str, frame) -> None:
@@ -121,7 +127,6 @@ def _cell(value) -> str:
         value = float(value)
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.2f}" if abs(value) >= 1 else f"{value:.4g}"
     return str(value)
-
 
 
 def progress_bar_for(description: str, total: int):

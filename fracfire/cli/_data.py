@@ -26,8 +26,10 @@ from fracfire.runs import RunLayout, SetupsFolder
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Output file: .parquet, .csv or .csv.gz.")],
-    start: Annotated[str, typer.Option(help="First trading date (Globex sessions open 18:00 ET the evening "
-                                              "before), e.g. 2025-01-06.")] = "2025-01-06",
+    start: Annotated[
+        str,
+        typer.Option(help="First trading date (Globex sessions open 18:00 ET the evening before), e.g. 2025-01-06."),
+    ] = "2025-01-06",
     days: Annotated[int, typer.Option(min=1, help="Number of consecutive days.")] = 1,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (omit for fresh entropy).")] = None,
     config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML file.")] = None,
@@ -55,8 +57,9 @@ def generate(
 
 @app.command()
 def bench(
-    days: Annotated[str, typer.Option(
-        help="Comma-separated run lengths in Globex sessions (252 = a year).")] = "1,21,252",
+    days: Annotated[
+        str, typer.Option(help="Comma-separated run lengths in Globex sessions (252 = a year).")
+    ] = "1,21,252",
     repeats: Annotated[int, typer.Option(min=1, help="Repeats per case (best kept).")] = 3,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write results as JSON.")] = None,
 ) -> None:
@@ -70,8 +73,11 @@ def bench(
         if json_out:
             check_writable(json_out)
         first, timings = benchmark_generation(_int_list(days, "--days"), repeats=repeats)
-    frame = pd.DataFrame([t.to_dict() for t in timings]).set_index("days").rename(columns={
-        "bars_per_second": "bars/s", "floor_seconds": "floor s", "floor_ratio": "x floor"})
+    frame = (
+        pd.DataFrame([t.to_dict() for t in timings])
+        .set_index("days")
+        .rename(columns={"bars_per_second": "bars/s", "floor_seconds": "floor s", "floor_ratio": "x floor"})
+    )
     _print_frame(f"Generation vs random-number floor (best of {repeats})", frame)
     console.print(f"first call in this process (numba cache load, calendar, longest case): {first:.3f} s")
     if json_out:
@@ -98,8 +104,12 @@ def chart(
 
 @app.command("plot-trades")
 def plot_trades_command(
-    scenario_dir: Annotated[Path, typer.Argument(help="Folder written by `fracfire setups run` (summary.json and "
-                                                      "its real_1m.csv or synthetic_1m.csv).")],
+    scenario_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder written by `fracfire setups run` (summary.json and its real_1m.csv or synthetic_1m.csv)."
+        ),
+    ],
 ) -> None:
     """Overlay a setup run's trades on its one-minute candles (writes trade_plot.png)."""
     from fracfire.data.io import read_bars
@@ -144,8 +154,12 @@ def report(
 @app.command()
 def backtest(
     bars: Annotated[Path, typer.Option(help="One-minute bars (any file the loader reads).")],
-    signals: Annotated[Path, typer.Option(help="CSV: time plus 'position' (-1/0/1) or entries/exits/"
-                                               "short_entries/short_exits (true/false).")],
+    signals: Annotated[
+        Path,
+        typer.Option(
+            help="CSV: time plus 'position' (-1/0/1) or entries/exits/short_entries/short_exits (true/false)."
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="Run folder; the backtest goes to OUT/backtest/.")] = Path("out/signals"),
     contract: Annotated[str, typer.Option(help="MES or ES.")] = "MES",
     contracts: Annotated[int, typer.Option(help="Contracts per trade.")] = 1,
@@ -161,28 +175,38 @@ def backtest(
 
     with _clean_errors():
         check_writable(out / "backtest", folder=True)
-        config = BacktestConfig(contract=contract, contracts=contracts, commission=commission,
-                                slippage_ticks=slippage_ticks, initial_cash=initial_cash)
+        config = BacktestConfig(
+            contract=contract,
+            contracts=contracts,
+            commission=commission,
+            slippage_ticks=slippage_ticks,
+            initial_cash=initial_cash,
+        )
         frame = read_bars(bars)
         table = read_signals(signals)
-        kwargs = ({"position": table["position"]} if "position" in table else
-                  {name: table[name] for name in table.columns})
+        kwargs = (
+            {"position": table["position"]} if "position" in table else {name: table[name] for name in table.columns}
+        )
         result = run_signal_backtest(frame, config=config, **kwargs)
         folder = out / "backtest"
         result.save(folder, source=bars.stem, bars=os.path.relpath(bars.resolve(), folder.resolve()))
         console.print(result.summary())
-        console.print(f"Wrote [bold]{folder}[/bold] (equity.csv, trades.csv, metrics.json); "
-                      f"`fracfire report {out}` draws it")
-
+        console.print(
+            f"Wrote [bold]{folder}[/bold] (equity.csv, trades.csv, metrics.json); `fracfire report {out}` draws it"
+        )
 
 
 @app.command()
 def realism(
     real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
-    config: Annotated[Optional[Path], typer.Option(
-        help="Calibrated PhysicsConfig YAML (default: configs/physics_calibrated.yaml if present).")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", "--out-dir", help="Folder for realism.json and realism.md "
-                                          "(--out-dir is the old name).")] = Path("out/realism"),
+    config: Annotated[
+        Optional[Path],
+        typer.Option(help="Calibrated PhysicsConfig YAML (default: configs/physics_calibrated.yaml if present)."),
+    ] = None,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", "--out-dir", help="Folder for realism.json and realism.md (--out-dir is the old name)."),
+    ] = Path("out/realism"),
     seeds: Annotated[int, typer.Option(min=1, help="Seeds to average distances over.")] = 1,
     train_fraction: Annotated[float, typer.Option(help="Share of sessions the peers are fitted on.")] = 0.6,
 ) -> None:
@@ -203,8 +227,9 @@ def realism(
         else:
             console.print("No calibrated config (run `fracfire calibrate`): that column is left out.")
         with progress_bar("Scoring", (len(configs) + 3) * seeds, console, unit="reports") as advance:
-            result = compare_generators(bars, configs, seeds=tuple(range(seeds)),
-                                        train_fraction=train_fraction, progress=advance)
+            result = compare_generators(
+                bars, configs, seeds=tuple(range(seeds)), train_fraction=train_fraction, progress=advance
+            )
         files = RunLayout(out_dir)
         write_text_atomic(files.realism_json, json.dumps(result.to_dict(), indent=2, default=str))
         write_text_atomic(files.realism_md, result.to_markdown())
@@ -212,29 +237,47 @@ def realism(
     if result.reference is not None:
         ref = result.reference
         own = result.headline[f"{REAL_REFERENCE} met"].dropna() if result.headline is not None else []
-        console.print(f"Reference: the last {result.validation_days} fitted real sessions against the held-out ones "
-                      f"score {ref['discriminative_score']:.3f} (summary distance {ref['summary_distance']:.3f}) and "
-                      f"meet {int(sum(map(bool, own)))} of {len(own)} fact goals; self_discriminative_score is each "
-                      "generator against another run of itself.")
+        console.print(
+            f"Reference: the last {result.validation_days} fitted real sessions against the held-out ones "
+            f"score {ref['discriminative_score']:.3f} (summary distance {ref['summary_distance']:.3f}) and "
+            f"meet {int(sum(map(bool, own)))} of {len(own)} fact goals; self_discriminative_score is each "
+            "generator against another run of itself."
+        )
     console.print(f"Wrote [bold]{out_dir / 'realism.json'}[/bold] and [bold]{out_dir / 'realism.md'}[/bold]")
-
 
 
 @app.command()
 def calibrate(
-    real: Annotated[Path, typer.Option(help="Real bars (JSON, CSV or Parquet): one- or five-minute, full Globex or "
-                                            "regular hours only, with or without volume.")],
+    real: Annotated[
+        Path,
+        typer.Option(
+            help="Real bars (JSON, CSV or Parquet): one- or five-minute, full Globex or "
+            "regular hours only, with or without volume."
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="Calibrated PhysicsConfig YAML to write.")] = CALIBRATED_CONFIG,
-    daily: Annotated[Optional[Path], typer.Option(
-        help="A longer file (>= 60 sessions) for the day-to-day knobs, e.g. data/nq_5min_2019.csv.gz; "
-             "default: REAL itself when long enough, else those knobs are kept.")] = None,
+    daily: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="A longer file (>= 60 sessions) for the day-to-day knobs, e.g. data/nq_5min_2019.csv.gz; "
+            "default: REAL itself when long enough, else those knobs are kept."
+        ),
+    ] = None,
     start: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML to start from.")] = None,
     max_evaluations: Annotated[int, typer.Option(min=10, help="Engine runs for the intraday search.")] = 500,
-    seeds: Annotated[str, typer.Option(help="Comma-separated engine seeds averaged per evaluation "
-                                            "(fewer is faster but fits the seeds' luck).")] = "0,1,2,3",
+    seeds: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated engine seeds averaged per evaluation (fewer is faster but fits the seeds' luck)."
+        ),
+    ] = "0,1,2,3",
     train_fraction: Annotated[float, typer.Option(help="Share of sessions fitted on (the rest is held out).")] = 0.6,
-    fix: Annotated[str, typer.Option(help="Comma-separated knobs held at their --start values "
-                                          "(e.g. activity_dispersion,activity_clustering).")] = "",
+    fix: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated knobs held at their --start values (e.g. activity_dispersion,activity_clustering)."
+        ),
+    ] = "",
 ) -> None:
     """Fit PhysicsConfig to real bars by simulated moments; report train and held-out distances."""
     from fracfire._progress import progress_bar
@@ -248,10 +291,16 @@ def calibrate(
         long = load_continuous_contract(daily) if daily is not None else None
         total = max_evaluations + max(20, max_evaluations // 5)
         with progress_bar("Calibrating", total, console, unit="runs") as advance:
-            result = run_calibration(bars, start=_load_physics(start), train_fraction=train_fraction, daily=long,
-                                     max_evaluations=max_evaluations, seeds=tuple(seed_list),
-                                     progress=lambda done, _total, best: advance(done, total),
-                                     fixed=_names(fix))
+            result = run_calibration(
+                bars,
+                start=_load_physics(start),
+                train_fraction=train_fraction,
+                daily=long,
+                max_evaluations=max_evaluations,
+                seeds=tuple(seed_list),
+                progress=lambda done, _total, best: advance(done, total),
+                fixed=_names(fix),
+            )
         path = result.config.to_yaml(out)
     _print_frame("Moments (train slice, then held out)", result.moments.round(3))
     if result.daily_moments is not None:
@@ -267,14 +316,16 @@ def _physics_overrides(command):
 
     from fracfire.physics import PhysicsConfig
 
-    params = [p for p in inspect.signature(command, eval_str=True).parameters.values()
-              if p.kind != p.VAR_KEYWORD]
+    params = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.kind != p.VAR_KEYWORD]
     defaults = PhysicsConfig()
     for f in dataclasses.fields(PhysicsConfig):
         if isinstance(getattr(defaults, f.name), float):
             option = typer.Option(f"--{f.name.replace('_', '-')}", help=f"PhysicsConfig.{f.name} override.")
-            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                                            annotation=Annotated[Optional[float], option]))
+            params.append(
+                inspect.Parameter(
+                    f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[Optional[float], option]
+                )
+            )
     command.__signature__ = inspect.Signature(params)
     return command
 
@@ -289,8 +340,9 @@ def compare(
     quarter_days: Annotated[int, typer.Option(min=1, help="Calendar days in the quarter window.")] = 120,
     week_timeframes: Annotated[str, typer.Option(help="Comma-separated timeframes.")] = "4H,4min",
     quarter_timeframes: Annotated[str, typer.Option(help="Comma-separated timeframes.")] = "1D,15min",
-    out_dir: Annotated[Path, typer.Option("--out", "--out-dir", help="Folder for the charts "
-                                          "(--out-dir is the old name).")] = Path("out/charts/diagnostic"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", "--out-dir", help="Folder for the charts (--out-dir is the old name).")
+    ] = Path("out/charts/diagnostic"),
     config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (overrides apply on top).")] = None,
     **overrides,
 ) -> None:
@@ -309,7 +361,6 @@ def compare(
         stats = compare_windows(bars, physics, out_dir, windows)
     _print_frame("Wick/body statistics (ticks)", stats.set_index(["window", "timeframe", "source"]))
     console.print(f"Charts in [bold]{out_dir}[/bold]")
-
 
 
 dataset_app = typer.Typer(help="Labelled synthetic archetype libraries.", no_args_is_help=True)
@@ -331,10 +382,12 @@ def dataset_build(
     days_per_archetype: Annotated[int, typer.Option(min=1, help="Days of each archetype.")] = 150,
     seed: Annotated[int, typer.Option(help="Library seed.")] = 1,
     workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (default: all cores).")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(
-        help="Dask scheduler: 'local' (LocalCluster) or tcp://host:port.")] = None,
-    resume: Annotated[bool, typer.Option(
-        help="Continue an interrupted build: keep its finished shards (same arguments only).")] = False,
+    scheduler: Annotated[
+        Optional[str], typer.Option(help="Dask scheduler: 'local' (LocalCluster) or tcp://host:port.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted build: keep its finished shards (same arguments only).")
+    ] = False,
     config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML.")] = None,
 ) -> None:
     """Build a labelled archetype library (partitioned Parquet + manifest.json)."""
@@ -346,8 +399,17 @@ def dataset_build(
         names = "all" if archetypes == "all" else [a.strip() for a in archetypes.split(",")]
         count = len(ARCHETYPES) if names == "all" else len(names)
         with progress_bar("Building", count * days_per_archetype, console) as advance:
-            result = build_archetypes(out, names, days_per_archetype, seed, _load_physics(config), workers,
-                                      scheduler, resume, progress=advance)
+            result = build_archetypes(
+                out,
+                names,
+                days_per_archetype,
+                seed,
+                _load_physics(config),
+                workers,
+                scheduler,
+                resume,
+                progress=advance,
+            )
     console.print(result.summary())
 
 
@@ -397,12 +459,14 @@ def setups_run(
             bars = PriceGenerator(seed=seed, physics=_load_physics(config)).generate_days(start, days)
         bad = None
         if inject_hesitation or inject_chase:
-            bad = BadTradeConfig(inject_hesitation, hesitation_minutes, inject_chase, chase_window_minutes,
-                                 max_variants_per_trade)
+            bad = BadTradeConfig(
+                inject_hesitation, hesitation_minutes, inject_chase, chase_window_minutes, max_variants_per_trade
+            )
         found = evaluate_setups(bars, bad_trades=bad, source="synthetic" if real is None else "real")
         found.save(out)
-    console.print(f"{len(found.outcomes)} trades ({len(found.misses)} ORB days without a breakout); "
-                  f"wrote [bold]{out}[/bold]")
+    console.print(
+        f"{len(found.outcomes)} trades ({len(found.misses)} ORB days without a breakout); wrote [bold]{out}[/bold]"
+    )
     if found.totals:
         import pandas as pd
 

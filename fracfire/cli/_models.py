@@ -27,8 +27,10 @@ def train(config: Annotated[Path, typer.Option(help="Training YAML (see configs/
 @app.command()
 def finetune(
     config: Annotated[Optional[Path], typer.Option(help="Fine-tuning YAML (see configs/real_finetune.yaml).")] = None,
-    resume: Annotated[Optional[Path], typer.Option(
-        help="Model registry folder (or a model file to start one): fine-tune its latest version.")] = None,
+    resume: Annotated[
+        Optional[Path],
+        typer.Option(help="Model registry folder (or a model file to start one): fine-tune its latest version."),
+    ] = None,
     real: Annotated[Optional[Path], typer.Option(help="New real bars for --resume.")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs for --resume.")] = 5,
     lr: Annotated[float, typer.Option(help="Learning rate for --resume.")] = 1e-4,
@@ -69,8 +71,10 @@ def infer(
         decision: DecisionRule | None = load_rule(rule) if rule else None
         known = [str(c) for c in engine.model.classes_]
         if decision is not None and decision.state not in known:
-            raise ValueError(f"{rule}: state {decision.state!r} is not a state the model predicts ({known}); "
-                             "the rule would never fire")
+            raise ValueError(
+                f"{rule}: state {decision.state!r} is not a state the model predicts ({known}); "
+                "the rule would never fire"
+            )
         if bars == "-":
             rows = _stdin_rows(sys.stdin)
         else:
@@ -83,8 +87,12 @@ def infer(
                 frame = load_continuous_contract(Path(bars), strict=False)
             for line in frame.attrs["validation"].repairs:
                 errors.print(f"{bars}: {line}", markup=False, highlight=False, soft_wrap=True)
-            rows = ((n, r) for n, r in enumerate(
-                frame[["time", "open", "high", "low", "close", "volume"]].to_dict("records"), start=1))
+            rows = (
+                (n, r)
+                for n, r in enumerate(
+                    frame[["time", "open", "high", "low", "close", "volume"]].to_dict("records"), start=1
+                )
+            )
         _stream(engine, rows, decision, output)
 
 
@@ -104,15 +112,21 @@ def _stdin_rows(stream):
     names = [h.strip().lower() for h in header]
     names[0] = names[0].removeprefix("\ufeff")  # a byte-order mark from a spreadsheet export
     if not {"open", "close"} <= set(names):
-        raise ValueError(f"stdin line 1 must be a header naming the fields (time,open,high,low,close,volume); "
-                         f"got {first.strip()[:80]!r}")
+        raise ValueError(
+            f"stdin line 1 must be a header naming the fields (time,open,high,low,close,volume); "
+            f"got {first.strip()[:80]!r}"
+        )
     for line, text in enumerate(stream, start=2):
         if not text.strip():
             continue
         record = next(csv.reader([text.rstrip("\r\n")]))
         if len(record) != len(names):
-            errors.print(f"line {line}: skipped, expected {len(names)} fields ({','.join(names)}), got "
-                         f"{len(record)}", markup=False, highlight=False, soft_wrap=True)
+            errors.print(
+                f"line {line}: skipped, expected {len(names)} fields ({','.join(names)}), got {len(record)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
             continue
         yield line, dict(zip(names, record, strict=True))
 
@@ -123,8 +137,7 @@ def _stream(engine, rows, decision, output: str) -> None:
 
     writer = csv.writer(sys.stdout) if output == "csv" else None
     if writer:
-        writer.writerow(["type", "time", "state", "confidence", "zone_proba", "direction", "entry", "stop",
-                         "target"])
+        writer.writerow(["type", "time", "state", "confidence", "zone_proba", "direction", "entry", "stop", "target"])
     last_entry = None
     for line, row in rows:
         try:
@@ -134,11 +147,33 @@ def _stream(engine, rows, decision, output: str) -> None:
             continue
         entry = decision.entry(prediction, float(row["close"]), last_entry) if decision else None
         if writer:
-            writer.writerow(["prediction", prediction.time, prediction.state, f"{prediction.confidence:.6f}",
-                             prediction.zone_proba, "", "", "", ""])
+            writer.writerow(
+                [
+                    "prediction",
+                    prediction.time,
+                    prediction.state,
+                    f"{prediction.confidence:.6f}",
+                    prediction.zone_proba,
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
             if entry:
-                writer.writerow(["entry", entry.time, prediction.state, "", "", entry.direction, entry.entry_price,
-                                 entry.stop_price, entry.target_price])
+                writer.writerow(
+                    [
+                        "entry",
+                        entry.time,
+                        prediction.state,
+                        "",
+                        "",
+                        entry.direction,
+                        entry.entry_price,
+                        entry.stop_price,
+                        entry.target_price,
+                    ]
+                )
         else:
             print(json.dumps({"type": "prediction", **prediction.to_dict()}))
             if entry:

@@ -25,20 +25,28 @@ app.add_typer(experiment_app, name="experiment")
 @experiment_app.command("transfer")
 def experiment_transfer(
     real: Annotated[Path, typer.Option(help="Real bars, one- or five-minute (JSON, CSV or Parquet).")],
-    out: Annotated[Path, typer.Option(help="Folder for transfer.md, transfer.json (and the archetype libraries).")]
-    = Path("out/transfer"),
-    physics: Annotated[Optional[Path], typer.Option(
-        help="PhysicsConfig of the synthetic data (default configs/physics_calibrated.yaml if present).")] = None,
-    sizes: Annotated[str, typer.Option(help="Real-train sizes in sessions, comma-separated ('all' allowed).")]
-    = "2,5,10,all",
+    out: Annotated[
+        Path, typer.Option(help="Folder for transfer.md, transfer.json (and the archetype libraries).")
+    ] = Path("out/transfer"),
+    physics: Annotated[
+        Optional[Path],
+        typer.Option(help="PhysicsConfig of the synthetic data (default configs/physics_calibrated.yaml if present)."),
+    ] = None,
+    sizes: Annotated[
+        str, typer.Option(help="Real-train sizes in sessions, comma-separated ('all' allowed).")
+    ] = "2,5,10,all",
     seed: Annotated[int, typer.Option(help="Seed of every model and synthetic day.")] = 0,
-    seeds: Annotated[int, typer.Option(min=1, help="Synthetic libraries (seeds) the synthetic side is averaged "
-                                                    "over.")] = 5,
-    target: Annotated[str, typer.Option(help="ticks, or relative (scale-free: targets and tick features in "
-                                             "units of the recent volatility).")] = "ticks",
+    seeds: Annotated[
+        int, typer.Option(min=1, help="Synthetic libraries (seeds) the synthetic side is averaged over.")
+    ] = 5,
+    target: Annotated[
+        str,
+        typer.Option(
+            help="ticks, or relative (scale-free: targets and tick features in units of the recent volatility)."
+        ),
+    ] = "ticks",
     days_per_archetype: Annotated[int, typer.Option(min=1, help="Archetype days for pre-training.")] = 10,
-    state_backend: Annotated[str, typer.Option(help="StateDetector backend: forest, boosting or neural.")]
-    = "forest",
+    state_backend: Annotated[str, typer.Option(help="StateDetector backend: forest, boosting or neural.")] = "forest",
 ) -> None:
     """Scratch vs synthetic-only vs pre-trained + fine-tuned, on held-out real sessions."""
     from fracfire._progress import progress_bar
@@ -52,31 +60,49 @@ def experiment_transfer(
         bars = load_continuous_contract(real)
         steps = seeds + len(size_list) * (seeds + 1) + 2
         with progress_bar("Transfer experiment", steps, console, unit="steps") as advance:
-            results = transfer_experiment(bars, out, config, size_list, seed, days_per_archetype, state_backend,
-                                          progress=advance, seeds=seeds, target=target)
+            results = transfer_experiment(
+                bars,
+                out,
+                config,
+                size_list,
+                seed,
+                days_per_archetype,
+                state_backend,
+                progress=advance,
+                seeds=seeds,
+                target=target,
+            )
     import pandas as pd
 
     _print_frame("Future range RMSE (ticks)", pd.DataFrame(results["future_range_rmse"]).T)
     _print_frame("Direction accuracy", pd.DataFrame(results["direction_accuracy"]).T)
     for verdict in results["verdict"].values():
         console.print(verdict, markup=False, highlight=False)
-    console.print(f"State macro F1 on shifted physics: {results['state_macro_f1']['before_finetune']:.3f} -> "
-                  f"{results['state_macro_f1']['after_finetune']:.3f}")
+    console.print(
+        f"State macro F1 on shifted physics: {results['state_macro_f1']['before_finetune']:.3f} -> "
+        f"{results['state_macro_f1']['after_finetune']:.3f}"
+    )
     console.print(f"Wrote [bold]{out / 'transfer.md'}[/bold] and [bold]{out / 'transfer.json'}[/bold]")
 
 
 @experiment_app.command("states")
 def experiment_states(
     out: Annotated[Path, typer.Option(help="Folder for states.md and states.json.")] = Path("out/states"),
-    physics: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")]
-    = None,
+    physics: Annotated[
+        Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
+    ] = None,
     train_days: Annotated[int, typer.Option(min=1, help="Synthetic training sessions.")] = 20,
     test_days: Annotated[int, typer.Option(min=1, help="Held-out synthetic sessions (another seed).")] = 10,
     backends: Annotated[str, typer.Option(help="Comma-separated: forest, boosting, neural.")] = (
-        "forest,boosting,neural"),
+        "forest,boosting,neural"
+    ),
     driver: Annotated[str, typer.Option(help="fractal or auto (what decides state changes).")] = "fractal",
-    real: Annotated[Optional[Path], typer.Option(help="Real bars: report each backend's state shares on them "
-                                                      "(and whether it collapses to one state).")] = None,
+    real: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Real bars: report each backend's state shares on them (and whether it collapses to one state)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
 ) -> None:
     """Can each state be seen? Per-state recall, macro F1, calibration and confusion on held-out synthetic days."""
@@ -94,8 +120,9 @@ def experiment_states(
             from fracfire.data.real import load_continuous_contract
 
             bars = load_continuous_contract(real) if real else None
-            result = state_separability(_load_physics(physics), train_days, test_days, seed, chosen,
-                                        driver=driver, real=bars, progress=advance)
+            result = state_separability(
+                _load_physics(physics), train_days, test_days, seed, chosen, driver=driver, real=bars, progress=advance
+            )
         result.save(out)
     _print_frame("Recall per state", result.recall)
     console.print(result.summary(), markup=False, highlight=False)
@@ -106,8 +133,10 @@ def experiment_states(
 def experiment_zones(
     real: Annotated[Path, typer.Option(help="Real one-minute bars (JSON, CSV or Parquet).")],
     out: Annotated[Path, typer.Option(help="Folder for zones.md and zones.json.")] = Path("out/zones"),
-    physics: Annotated[Optional[Path], typer.Option(
-        help="PhysicsConfig of the synthetic days (default configs/physics_calibrated.yaml if present).")] = None,
+    physics: Annotated[
+        Optional[Path],
+        typer.Option(help="PhysicsConfig of the synthetic days (default configs/physics_calibrated.yaml if present)."),
+    ] = None,
     days: Annotated[int, typer.Option(min=1, help="Synthetic training days.")] = 10,
     top_share: Annotated[float, typer.Option(help="Share of real bars to flag (highest zone probability).")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
@@ -130,13 +159,16 @@ def experiment_zones(
 def scenarios_command(
     real: Annotated[Path, typer.Option(help="Real bars (JSON, CSV or Parquet): the history, and what to fit on.")],
     at: Annotated[str, typer.Option(help="Cut: first minute to simulate, ET (e.g. '2019-09-27 11:00').")],
-    horizon: Annotated[str, typer.Option(help="rest-of-session (Globex close), rth (16:00 ET) or minutes.")]
-    = "rest-of-session",
+    horizon: Annotated[
+        str, typer.Option(help="rest-of-session (Globex close), rth (16:00 ET) or minutes.")
+    ] = "rest-of-session",
     n: Annotated[int, typer.Option(min=1, max=100_000, help="Number of continuations.")] = 1000,
-    out: Annotated[Path, typer.Option(help="Folder for scenarios.parquet, summary.json and fan.png.")]
-    = Path("out/scenarios"),
-    physics: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")]
-    = None,
+    out: Annotated[Path, typer.Option(help="Folder for scenarios.parquet, summary.json and fan.png.")] = Path(
+        "out/scenarios"
+    ),
+    physics: Annotated[
+        Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed: same seed and history, same bytes.")] = 0,
 ) -> None:
     """N labelled continuations of a real history from a cut, with quantiles, probabilities and a fan chart."""
@@ -156,20 +188,23 @@ def scenarios_command(
             result = policy.simulate(history, n, horizon=horizon_value, seed=seed, cut=cut, progress=advance)
         paths = result.save(out, actual=actual)
     console.print(result.summary(), markup=False, highlight=False)
-    console.print(f"Wrote [bold]{paths['bars']}[/bold], [bold]{paths['summary']}[/bold] and "
-                  f"[bold]{paths['chart']}[/bold]")
+    console.print(
+        f"Wrote [bold]{paths['bars']}[/bold], [bold]{paths['summary']}[/bold] and [bold]{paths['chart']}[/bold]"
+    )
 
 
 @experiment_app.command("scenarios")
 def experiment_scenarios(
     real: Annotated[Path, typer.Option(help="Real bars, one- or five-minute (JSON, CSV or Parquet).")],
-    out: Annotated[Path, typer.Option(help="Folder for scenarios_experiment.md/.json and scenarios_scores.csv.")]
-    = Path("out/scenarios_experiment"),
+    out: Annotated[
+        Path, typer.Option(help="Folder for scenarios_experiment.md/.json and scenarios_scores.csv.")
+    ] = Path("out/scenarios_experiment"),
     cuts: Annotated[str, typer.Option(help="ET cut times, comma-separated.")] = "10:30,12:00,14:00",
     samples: Annotated[int, typer.Option(min=10, help="Samples per forecast and method.")] = 300,
     horizon: Annotated[str, typer.Option(help="rest-of-session, rth or minutes.")] = "rest-of-session",
-    physics: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")]
-    = None,
+    physics: Annotated[
+        Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
 ) -> None:
     """Forecast the rest of every held-out session (last 40 %) from several cuts; CRPS against peers."""
@@ -184,20 +219,28 @@ def experiment_scenarios(
         bars = load_continuous_contract(real)
         policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed)
         with progress_bar("Scenario experiment", 1, console, unit="sessions") as advance:
-            result = scenario_experiment(bars, _names(cuts), samples, parse_horizon(horizon), seed=seed,
-                                         policy=policy, progress=advance, file=real.name)
+            result = scenario_experiment(
+                bars,
+                _names(cuts),
+                samples,
+                parse_horizon(horizon),
+                seed=seed,
+                policy=policy,
+                progress=advance,
+                file=real.name,
+            )
         paths = result.save(out)
     console.print(result.summary(), markup=False, highlight=False)
-    console.print(f"Wrote [bold]{paths['markdown']}[/bold], [bold]{paths['json']}[/bold] and "
-                  f"[bold]{paths['scores']}[/bold]")
+    console.print(
+        f"Wrote [bold]{paths['markdown']}[/bold], [bold]{paths['json']}[/bold] and [bold]{paths['scores']}[/bold]"
+    )
 
 
 @app.command()
 def pipeline(
     config: Annotated[Path, typer.Option(help="Pipeline YAML.")] = Path("configs/pipeline.yaml"),
     scale: Annotated[Optional[str], typer.Option(help="Archetype library size: small or large.")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler for the library: local or tcp://...")]
-    = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler for the library: local or tcp://...")] = None,
     calibrate: Annotated[bool, typer.Option(help="Re-fit the calibration instead of loading it.")] = False,
 ) -> None:
     """Run the main job end to end: calibrate, archetypes, pretrain, finetune, setups, realism, report."""
@@ -205,12 +248,21 @@ def pipeline(
     from fracfire.pipeline import PipelineError, load_pipeline_config, run_pipeline
 
     with _clean_errors():
-        cfg = load_pipeline_config(config, **{"archetypes.scale": scale, "archetypes.scheduler": scheduler,
-                                              "calibrate.mode": "fit" if calibrate else None})
+        cfg = load_pipeline_config(
+            config,
+            **{
+                "archetypes.scale": scale,
+                "archetypes.scheduler": scheduler,
+                "calibrate.mode": "fit" if calibrate else None,
+            },
+        )
         with progress_bar("starting", 7, console, unit="stages") as advance:
             try:
-                result = run_pipeline(cfg, progress=lambda stage, done, total: advance(done, total, f"stage {stage}"),
-                                      say=lambda text: console.print(f"  {text}"))
+                result = run_pipeline(
+                    cfg,
+                    progress=lambda stage, done, total: advance(done, total, f"stage {stage}"),
+                    say=lambda text: console.print(f"  {text}"),
+                )
             except PipelineError as exc:
                 raise RuntimeError(str(exc)) from None
     ran = [s for s, v in result["stages"].items() if v == "ran"]

@@ -12,8 +12,7 @@ import pandas as pd
 
 from fracfire.calendar import SESSION_BREAK
 
-__all__ = ["bar_minutes", "count_sessions", "require_bar_minutes",
-           "require_sessions"]
+__all__ = ["bar_minutes", "count_sessions", "require_bar_minutes", "require_sessions"]
 
 _BREAK_MINUTES = SESSION_BREAK / pd.Timedelta(minutes=1)
 _WHOLE_MINUTE_TOLERANCE = 1 / 60
@@ -81,8 +80,7 @@ def bar_minutes(bars: pd.DataFrame) -> int:
     minutes = round(median)
     if minutes < 1 or abs(median - minutes) > _WHOLE_MINUTE_TOLERANCE:
         raise ValueError(
-            f"bar_minutes: bars must be a whole number of minutes >= 1 apart; got "
-            f"{_describe(median, pairs)}"
+            f"bar_minutes: bars must be a whole number of minutes >= 1 apart; got {_describe(median, pairs)}"
         )
     return int(minutes)
 
@@ -128,8 +126,10 @@ def require_bar_minutes(bars: pd.DataFrame, expected: int, what: str) -> int:
     if found != expected:
         median, pairs = _spacing(bars, "require_bar_minutes")
         if expected % found == 0:
-            fix = (f"Use a file of {expected}-minute bars, or resample these with "
-                   f"fracfire.data.resample_bars(bars, '{expected}min').")
+            fix = (
+                f"Use a file of {expected}-minute bars, or resample these with "
+                f"fracfire.data.resample_bars(bars, '{expected}min')."
+            )
         else:
             fix = f"Use a file of {expected}-minute bars (coarser bars cannot be split into finer ones)."
         raise ValueError(

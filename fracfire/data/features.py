@@ -14,24 +14,64 @@ import pandas as pd
 from fracfire.calendar import MINUTES_PER_DAY, minute_of_day
 from fracfire.physics.sessions import Session, session_codes
 
-__all__ = ["REQUIRED_COLUMNS", "SCALE_FEATURE", "extract_features", "feature_array", "feature_names",
-           "make_windows", "tick_unit_features"]
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "SCALE_FEATURE",
+    "extract_features",
+    "feature_array",
+    "feature_names",
+    "make_windows",
+    "tick_unit_features",
+]
 
 SCALE_FEATURE = "range_mean_60"
 """The recent volatility level (mean one-bar range of the last 60 bars, ticks) that makes tick features scale-free."""
 
-REQUIRED_COLUMNS = ("time", "high", "low", "close", "volume", "delta_ticks", "range_ticks", "body_ticks",
-                    "upper_wick_ticks", "lower_wick_ticks", "open_ticks", "close_ticks", "high_ticks", "low_ticks")
+REQUIRED_COLUMNS = (
+    "time",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "delta_ticks",
+    "range_ticks",
+    "body_ticks",
+    "upper_wick_ticks",
+    "lower_wick_ticks",
+    "open_ticks",
+    "close_ticks",
+    "high_ticks",
+    "low_ticks",
+)
 _SESSIONS = [s.value for s in Session]
 
 
 def feature_names(windows=(5, 15, 60)) -> list[str]:
     """Column names :func:`extract_features` returns, in order."""
-    names = ["delta", "range", "body", "upper_wick", "lower_wick", "tick_dir", "body_range_ratio",
-             "range_rel", "tod_sin", "tod_cos", *[f"session_{s}" for s in _SESSIONS]]
+    names = [
+        "delta",
+        "range",
+        "body",
+        "upper_wick",
+        "lower_wick",
+        "tick_dir",
+        "body_range_ratio",
+        "range_rel",
+        "tod_sin",
+        "tod_cos",
+        *[f"session_{s}" for s in _SESSIONS],
+    ]
     for w in windows:
-        names += [f"delta_sum_{w}", f"delta_std_{w}", f"abs_delta_mean_{w}", f"range_mean_{w}",
-                  f"up_share_{w}", f"dist_high_{w}", f"dist_low_{w}", f"volume_z_{w}"]
+        names += [
+            f"delta_sum_{w}",
+            f"delta_std_{w}",
+            f"abs_delta_mean_{w}",
+            f"range_mean_{w}",
+            f"up_share_{w}",
+            f"dist_high_{w}",
+            f"dist_low_{w}",
+            f"volume_z_{w}",
+        ]
     return names
 
 
@@ -57,7 +97,7 @@ def _rolling(x: np.ndarray, w: int, reduce, min_periods: int = 1, last: bool = F
         return np.array([reduce(window[None, :], axis=-1)[0] if len(window) >= min_periods else np.nan])
     out = np.full(len(x), np.nan)
     if len(x) >= w:
-        out[w - 1:] = reduce(np.lib.stride_tricks.sliding_window_view(x, w), axis=-1)
+        out[w - 1 :] = reduce(np.lib.stride_tricks.sliding_window_view(x, w), axis=-1)
     for i in range(min(w - 1, len(x))):
         if i + 1 >= min_periods:
             out[i] = reduce(x[: i + 1][None, :], axis=-1)[0]
@@ -68,8 +108,17 @@ def _std1(x: np.ndarray, axis: int) -> np.ndarray:
     return np.std(x, axis=axis, ddof=1)
 
 
-def feature_array(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, volume: np.ndarray,
-                  delta: np.ndarray, minute: np.ndarray, windows=(5, 15, 60), last: bool = False) -> np.ndarray:
+def feature_array(
+    o: np.ndarray,
+    h: np.ndarray,
+    lo: np.ndarray,
+    c: np.ndarray,
+    volume: np.ndarray,
+    delta: np.ndarray,
+    minute: np.ndarray,
+    windows=(5, 15, 60),
+    last: bool = False,
+) -> np.ndarray:
     """The features of :func:`feature_names`, from the bars' columns as float arrays.
 
     The one definition of the features: :func:`extract_features` calls it on
@@ -99,20 +148,34 @@ def feature_array(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, v
     angle = 2 * np.pi * minute[now] / MINUTES_PER_DAY
     sessions = np.eye(len(_SESSIONS))[session_codes(minute[now].astype(np.int64))]
     range_base = _rolling(rng, max(windows), np.mean, last=last)
-    columns = [d, r, b, h[now] - np.maximum(o[now], c[now]), np.minimum(o[now], c[now]) - lo[now], np.sign(d),
-               np.abs(b) / np.maximum(r, 1.0), r / np.maximum(range_base, 1e-9), np.sin(angle), np.cos(angle),
-               *sessions.T]
+    columns = [
+        d,
+        r,
+        b,
+        h[now] - np.maximum(o[now], c[now]),
+        np.minimum(o[now], c[now]) - lo[now],
+        np.sign(d),
+        np.abs(b) / np.maximum(r, 1.0),
+        r / np.maximum(range_base, 1e-9),
+        np.sin(angle),
+        np.cos(angle),
+        *sessions.T,
+    ]
     log_volume = np.log1p(volume)
     up = (delta > 0).astype(float)
     for w in windows:
         vol_std = _rolling(log_volume, w, _std1, min_periods=2, last=last)
-        volume_z = (log_volume[now] - _rolling(log_volume, w, np.mean, last=last)) / np.where(vol_std > 0, vol_std,
-                                                                                              np.nan)
+        volume_z = (log_volume[now] - _rolling(log_volume, w, np.mean, last=last)) / np.where(
+            vol_std > 0, vol_std, np.nan
+        )
         columns += [
-            _rolling(delta, w, np.sum, last=last), _rolling(delta, w, np.std, last=last),
-            _rolling(np.abs(delta), w, np.mean, last=last), _rolling(rng, w, np.mean, last=last),
+            _rolling(delta, w, np.sum, last=last),
+            _rolling(delta, w, np.std, last=last),
+            _rolling(np.abs(delta), w, np.mean, last=last),
+            _rolling(rng, w, np.mean, last=last),
             _rolling(up, w, np.mean, last=last),
-            _rolling(h, w, np.max, last=last) - c[now], c[now] - _rolling(lo, w, np.min, last=last),
+            _rolling(h, w, np.max, last=last) - c[now],
+            c[now] - _rolling(lo, w, np.min, last=last),
             np.nan_to_num(volume_z),
         ]
     return np.column_stack(columns)
@@ -120,8 +183,16 @@ def feature_array(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, v
 
 def _one(bars: pd.DataFrame, windows) -> np.ndarray:
     o, h, lo, c = (bars[f"{k}_ticks"].to_numpy(dtype=float) for k in ("open", "high", "low", "close"))
-    return feature_array(o, h, lo, c, bars["volume"].to_numpy(dtype=float), bars["delta_ticks"].to_numpy(dtype=float),
-                         minute_of_day(bars["time"]), windows)
+    return feature_array(
+        o,
+        h,
+        lo,
+        c,
+        bars["volume"].to_numpy(dtype=float),
+        bars["delta_ticks"].to_numpy(dtype=float),
+        minute_of_day(bars["time"]),
+        windows,
+    )
 
 
 def extract_features(bars: pd.DataFrame, windows=(5, 15, 60)) -> pd.DataFrame:
@@ -147,8 +218,10 @@ def extract_features(bars: pd.DataFrame, windows=(5, 15, 60)) -> pd.DataFrame:
         raise TypeError(f"extract_features expects a bars DataFrame; got {type(bars).__name__}")
     missing = [c for c in REQUIRED_COLUMNS if c not in bars.columns]
     if missing:
-        raise ValueError(f"extract_features: bars are missing columns {missing} "
-                         "(load real data with fracfire.data.load_continuous_contract)")
+        raise ValueError(
+            f"extract_features: bars are missing columns {missing} "
+            "(load real data with fracfire.data.load_continuous_contract)"
+        )
     if bars.empty:
         raise ValueError("extract_features: bars are empty (0 rows)")
     windows = tuple(int(w) for w in windows)

@@ -29,9 +29,7 @@ def bars_file_kind(path: str | os.PathLike) -> str:
     for suffix in BAR_FILE_SUFFIXES:
         if name.endswith(suffix):
             return suffix
-    raise ValueError(
-        f"bars file {str(path)!r} must end with one of {list(BAR_FILE_SUFFIXES)}"
-    )
+    raise ValueError(f"bars file {str(path)!r} must end with one of {list(BAR_FILE_SUFFIXES)}")
 
 
 def write_bars(df: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -65,8 +63,11 @@ def write_bars(df: pd.DataFrame, path: str | os.PathLike) -> Path:
         elif kind == ".csv":
             df.to_csv(tmp, index=False)
         else:  # no name or time in the gzip header: the same bars give the same bytes
-            with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed, \
-                    io.TextIOWrapper(packed, encoding="utf-8", newline="") as text:
+            with (
+                open(tmp, "wb") as raw,
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+                io.TextIOWrapper(packed, encoding="utf-8", newline="") as text,
+            ):
                 df.to_csv(text, index=False)
     return path
 
@@ -153,6 +154,13 @@ def to_backtesting_py(bars: pd.DataFrame, tz: str | None = None) -> pd.DataFrame
         raise ValueError(f"to_backtesting_py: bars lack column(s) {missing}")
     time = pd.DatetimeIndex(bars["time"])
     index = time.tz_convert(tz) if tz else time.tz_localize(None)
-    return pd.DataFrame({"Open": bars["open"].to_numpy(), "High": bars["high"].to_numpy(),
-                         "Low": bars["low"].to_numpy(), "Close": bars["close"].to_numpy(),
-                         "Volume": bars["volume"].to_numpy()}, index=index.rename("time"))
+    return pd.DataFrame(
+        {
+            "Open": bars["open"].to_numpy(),
+            "High": bars["high"].to_numpy(),
+            "Low": bars["low"].to_numpy(),
+            "Close": bars["close"].to_numpy(),
+            "Volume": bars["volume"].to_numpy(),
+        },
+        index=index.rename("time"),
+    )

@@ -29,8 +29,14 @@ from fracfire.schema import (
     bars_frame,
 )
 
-__all__ = ["COLUMN_SPELLINGS", "ValidationReport",
-           "load_continuous_contract", "parse_times", "read_table", "validate_bars"]
+__all__ = [
+    "COLUMN_SPELLINGS",
+    "ValidationReport",
+    "load_continuous_contract",
+    "parse_times",
+    "read_table",
+    "validate_bars",
+]
 
 COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
     "time": ("time", "timestamp", "datetime", "date_time", "ts", "t", "date"),
@@ -61,11 +67,16 @@ def _read_raw(path: Path) -> pd.DataFrame:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}: not valid JSON ({exc})") from None
         if isinstance(data, dict):
-            lists = [v for k, v in data.items() if isinstance(v, list) and k.lower() in
-                     ("bars", "data", "candles", "records", "results")]
+            lists = [
+                v
+                for k, v in data.items()
+                if isinstance(v, list) and k.lower() in ("bars", "data", "candles", "records", "results")
+            ]
             if len(lists) != 1:
-                raise ValueError(f"{path}: expected a list of bar records, or an object with one of "
-                                 f"'bars', 'data', 'candles', 'records', 'results'; got keys {list(data)}")
+                raise ValueError(
+                    f"{path}: expected a list of bar records, or an object with one of "
+                    f"'bars', 'data', 'candles', 'records', 'results'; got keys {list(data)}"
+                )
             data = lists[0]
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise ValueError(f"{path}: expected a list of bar records (objects)")
@@ -185,9 +196,16 @@ class ValidationReport:
     @property
     def problems(self) -> dict[str, int]:
         """Count of each error kind (gaps excluded)."""
-        return {"nan": len(self.nan), "duplicates": len(self.duplicates), "unsorted": self.unsorted,
-                "off_grid": len(self.off_grid), "ohlc": len(self.ohlc), "volume": len(self.volume),
-                "values": len(self.values), "off_minute": len(self.off_minute)}
+        return {
+            "nan": len(self.nan),
+            "duplicates": len(self.duplicates),
+            "unsorted": self.unsorted,
+            "off_grid": len(self.off_grid),
+            "ohlc": len(self.ohlc),
+            "volume": len(self.volume),
+            "values": len(self.values),
+            "off_minute": len(self.off_minute),
+        }
 
     @property
     def ok(self) -> bool:
@@ -203,6 +221,7 @@ class ValidationReport:
     def summary(self) -> str:
         """A few lines a person can read."""
         size = f" of {self.bar_minutes}-minute bars" if self.bar_minutes else ""
+
         def first(kind: str) -> str:
             if kind == "unsorted":
                 return f" (first: {self.unsorted_first})" if self.unsorted_first else ""
@@ -212,14 +231,21 @@ class ValidationReport:
             row = frame.iloc[0]
             return f" (first: row {row['row']}" + (f", {row['reason']})" if kind == "values" else ")")
 
-        lines = [f"{self.rows:,} rows{size}; " + ("no errors" if self.ok else "errors: " + ", ".join(
-            f"{k} {v}{first(k)}" for k, v in self.problems.items() if v))]
+        lines = [
+            f"{self.rows:,} rows{size}; "
+            + (
+                "no errors"
+                if self.ok
+                else "errors: " + ", ".join(f"{k} {v}{first(k)}" for k, v in self.problems.items() if v)
+            )
+        ]
         if not self.has_volume:
             lines.append("no volume column (volume set to 1; volume facts are skipped)")
         if not self.gaps.empty:
             per = ", ".join(f"{k} {v:,}" for k, v in self.gaps_by_session().items())
-            lines.append(f"{len(self.gaps):,} gaps, {int(self.gaps['missing_minutes'].sum()):,} "
-                         f"missing minutes ({per})")
+            lines.append(
+                f"{len(self.gaps):,} gaps, {int(self.gaps['missing_minutes'].sum()):,} missing minutes ({per})"
+            )
         lines += [f"repaired: {r}" for r in self.repairs]
         return "\n".join(lines)
 
@@ -231,8 +257,9 @@ class ValidationReport:
             if len(frame):
                 parts.append(f"{name} ({len(frame)} rows), first:\n{frame.head(limit).to_string()}")
         if self.unsorted:
-            parts.append(f"unsorted: {self.unsorted} rows earlier than their predecessor (first: "
-                         f"{self.unsorted_first})")
+            parts.append(
+                f"unsorted: {self.unsorted} rows earlier than their predecessor (first: {self.unsorted_first})"
+            )
         return "\n".join(parts)
 
 
@@ -251,8 +278,10 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     """
     missing = [c for c in ["time", *_OHLC] if c not in df.columns]
     if missing:
-        raise ValueError(f"validate_bars: missing columns {missing}; expected time, open, high, low, close "
-                         f"and optionally volume; got {list(df.columns)}")
+        raise ValueError(
+            f"validate_bars: missing columns {missing}; expected time, open, high, low, close "
+            f"and optionally volume; got {list(df.columns)}"
+        )
     numeric = [*_OHLC, "volume"] if "volume" in df.columns else list(_OHLC)
     frame = df[["time", *numeric]].reset_index(drop=True)
     frame.insert(0, "row", np.arange(len(frame)))
@@ -262,8 +291,9 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     prices = values[_OHLC].to_numpy(dtype=float)
     vol = values["volume"].to_numpy(dtype=float) if "volume" in numeric else None
     any_bad = bad_values(prices, None if vol is None else np.where(vol > 0, vol, 1.0))[0] & clean.to_numpy()
-    reason = np.array([_value_reason(prices[i], None if vol is None else vol[i]) for i in np.flatnonzero(any_bad)],
-                      dtype=object)
+    reason = np.array(
+        [_value_reason(prices[i], None if vol is None else vol[i]) for i in np.flatnonzero(any_bad)], dtype=object
+    )
     clean = clean & ~any_bad
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = prices / TICK_SIZE
@@ -278,10 +308,11 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     unsorted_first = ""
     if unsorted:
         k = int(np.flatnonzero(back)[0])
-        unsorted_first = (f"row {frame.loc[times.index[k], 'row']}: {times.iloc[k]} after {times.iloc[k - 1]}")
+        unsorted_first = f"row {frame.loc[times.index[k], 'row']}: {times.iloc[k]} after {times.iloc[k - 1]}"
     seconds = frame["time"].dt
-    off_minute = clean & frame["time"].notna() & ((seconds.second != 0) | (seconds.microsecond != 0)
-                                                  | (seconds.nanosecond != 0))
+    off_minute = (
+        clean & frame["time"].notna() & ((seconds.second != 0) | (seconds.microsecond != 0) | (seconds.nanosecond != 0))
+    )
     ordered = times.drop_duplicates().sort_values()
     try:
         size = bar_minutes(ordered.to_frame("time"))
@@ -291,18 +322,29 @@ def validate_bars(df: pd.DataFrame) -> ValidationReport:
     step = ordered.diff()
     jumps = step > bar
     after = ordered.shift()[jumps]
-    first_missing = (after + bar)
+    first_missing = after + bar
     sessions = [s.value for s in Session]
-    gaps = pd.DataFrame({
-        "after": after.to_numpy(),
-        "missing_minutes": ((step[jumps] - bar) / pd.Timedelta(minutes=1)).astype("int64").to_numpy(),
-        "session": [sessions[i] for i in session_codes(minute_of_day(first_missing))],
-    })
+    gaps = pd.DataFrame(
+        {
+            "after": after.to_numpy(),
+            "missing_minutes": ((step[jumps] - bar) / pd.Timedelta(minutes=1)).astype("int64").to_numpy(),
+            "session": [sessions[i] for i in session_codes(minute_of_day(first_missing))],
+        }
+    )
     return ValidationReport(
-        rows=len(frame), nan=frame[nan], duplicates=frame[dup], unsorted=unsorted,
-        off_grid=frame[off_grid], ohlc=frame[ohlc], volume=frame[volume], gaps=gaps,
-        values=frame[any_bad].assign(reason=reason), has_volume="volume" in numeric, bar_minutes=size,
-        off_minute=frame[off_minute], unsorted_first=unsorted_first,
+        rows=len(frame),
+        nan=frame[nan],
+        duplicates=frame[dup],
+        unsorted=unsorted,
+        off_grid=frame[off_grid],
+        ohlc=frame[ohlc],
+        volume=frame[volume],
+        gaps=gaps,
+        values=frame[any_bad].assign(reason=reason),
+        has_volume="volume" in numeric,
+        bar_minutes=size,
+        off_minute=frame[off_minute],
+        unsorted_first=unsorted_first,
     )
 
 
@@ -320,24 +362,30 @@ def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame
     if len(report.values):
         frame = frame.drop(index=report.values["row"])
         first = report.values.iloc[0]
-        repairs.append(f"dropped {len(report.values)} row(s) with impossible values (first: row {first['row']}, "
-                       f"{first['reason']})")
+        repairs.append(
+            f"dropped {len(report.values)} row(s) with impossible values (first: row {first['row']}, {first['reason']})"
+        )
     if len(report.nan):
         frame = frame.drop(index=report.nan["row"])
-        repairs.append(f"dropped {len(report.nan)} row(s) with missing values "
-                       f"(rows {report.nan['row'].head(5).tolist()})")
+        repairs.append(
+            f"dropped {len(report.nan)} row(s) with missing values (rows {report.nan['row'].head(5).tolist()})"
+        )
     if len(report.off_minute):
         frame = frame.drop(index=report.off_minute["row"])
-        repairs.append(f"dropped {len(report.off_minute)} row(s) not on a whole minute (first: row "
-                       f"{report.off_minute['row'].iloc[0]}, {report.off_minute['time'].iloc[0]})")
+        repairs.append(
+            f"dropped {len(report.off_minute)} row(s) not on a whole minute (first: row "
+            f"{report.off_minute['row'].iloc[0]}, {report.off_minute['time'].iloc[0]})"
+        )
     if report.unsorted and not frame["time"].is_monotonic_increasing:
         repairs.append(f"sorted by time ({report.unsorted} row(s) were out of order; first {report.unsorted_first})")
     frame = frame.sort_values("time", kind="stable")
     if len(report.duplicates):
         before = len(frame)
         frame = frame.drop_duplicates("time", keep="last")
-        repairs.append(f"kept the last of each repeated timestamp (dropped {before - len(frame)} row(s), "
-                       f"first at {report.duplicates['time'].iloc[0]})")
+        repairs.append(
+            f"kept the last of each repeated timestamp (dropped {before - len(frame)} row(s), "
+            f"first at {report.duplicates['time'].iloc[0]})"
+        )
     if len(report.off_grid):
         frame[_OHLC] = (frame[_OHLC] / TICK_SIZE).round() * TICK_SIZE
         repairs.append(f"rounded {len(report.off_grid)} row(s) of prices to the 0.25 grid")
@@ -352,9 +400,13 @@ def _repair(frame: pd.DataFrame, report: ValidationReport) -> tuple[pd.DataFrame
     return frame, repairs
 
 
-def load_continuous_contract(path: str | os.PathLike | pd.DataFrame, strict: bool = True,
-                             tz: str = TIMEZONE, dayfirst: bool | None = None,
-                             columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def load_continuous_contract(
+    path: str | os.PathLike | pd.DataFrame,
+    strict: bool = True,
+    tz: str = TIMEZONE,
+    dayfirst: bool | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Load real intraday bars (1-minute, 5-minute, ...) into the engine's bars schema.
 
     Reads the seed's continuous-contract JSON (a list of bar records, or an
@@ -434,15 +486,24 @@ def load_continuous_contract(path: str | os.PathLike | pd.DataFrame, strict: boo
     frame = _normalise_columns(raw, path, columns)
     frame["time"] = parse_times(frame["time"], path, tz, dayfirst)
     stamps = pd.DatetimeIndex(frame["time"].dropna())
-    if len(stamps) > 1 and not stamps.duplicated().all() and stamps.duplicated().any() and (
-            stamps.hour == 0).all() and (stamps.minute == 0).all():
-        raise ValueError(f"{path}: the time column holds dates without a time of day ({stamps[0].date()} repeats); "
-                         "intraday bars need both (separate Date and Time columns are joined when named so)")
+    if (
+        len(stamps) > 1
+        and not stamps.duplicated().all()
+        and stamps.duplicated().any()
+        and (stamps.hour == 0).all()
+        and (stamps.minute == 0).all()
+    ):
+        raise ValueError(
+            f"{path}: the time column holds dates without a time of day ({stamps[0].date()} repeats); "
+            "intraday bars need both (separate Date and Time columns are joined when named so)"
+        )
     report = validate_bars(frame)
     if not report.ok:
         if strict:
-            raise BarsValidationError(f"{path}: {report.summary()}\n{report.details()}\n"
-                                      "(load with strict=False to repair what can be repaired)")
+            raise BarsValidationError(
+                f"{path}: {report.summary()}\n{report.details()}\n"
+                "(load with strict=False to repair what can be repaired)"
+            )
         frame["row"] = np.arange(len(frame))
         frame = frame.set_index("row", drop=False)
         numeric = [*_OHLC, "volume"] if report.has_volume else list(_OHLC)
@@ -473,8 +534,9 @@ def _to_schema(frame: pd.DataFrame) -> pd.DataFrame:
     states = [s.value for s in MarketState]
     labels = {
         "state": pd.Categorical([None] * len(frame), categories=states),
-        "session": pd.Categorical.from_codes(session_codes(minute_of_day(time)).astype(np.int64),
-                                             categories=[s.value for s in Session]),
+        "session": pd.Categorical.from_codes(
+            session_codes(minute_of_day(time)).astype(np.int64), categories=[s.value for s in Session]
+        ),
         "session_id": number_sessions(time),
         "segment_id": np.zeros(len(frame), dtype=np.int64),  # no states: one run
         "macro_regime": pd.Categorical([None] * len(frame)),
@@ -483,5 +545,6 @@ def _to_schema(frame: pd.DataFrame) -> pd.DataFrame:
         volume = np.rint(frame["volume"].to_numpy(dtype=float)).astype(np.int64)
     else:  # the schema needs volume > 0; attrs["has_volume"] tells consumers it is a placeholder
         volume = np.ones(len(frame), dtype=np.int64)
-    return bars_frame(time, ticks["open"], ticks["high"], ticks["low"], ticks["close"], volume,
-                      int(ticks["open"][0]), labels)
+    return bars_frame(
+        time, ticks["open"], ticks["high"], ticks["low"], ticks["close"], volume, int(ticks["open"][0]), labels
+    )

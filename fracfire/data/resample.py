@@ -18,9 +18,7 @@ def timeframe_minutes(timeframe: str) -> int:
     try:
         delta = pd.Timedelta(pd.tseries.frequencies.to_offset(timeframe.replace("H", "h")))
     except (TypeError, ValueError, AttributeError):
-        raise ValueError(
-            f"timeframe must look like '5min', '15min', '4h' or '1D'; got {timeframe!r}"
-        ) from None
+        raise ValueError(f"timeframe must look like '5min', '15min', '4h' or '1D'; got {timeframe!r}") from None
     minutes = delta / pd.Timedelta(minutes=1)
     if minutes < 1 or minutes != int(minutes):
         raise ValueError(f"timeframe must be a whole number of minutes >= 1; got {timeframe!r}")
@@ -53,14 +51,18 @@ def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     if df.empty:
         raise ValueError("resample_bars: bars are empty (0 rows)")
     if df["time"].dt.tz is None:
-        raise ValueError("resample_bars: 'time' must be timezone-aware (bars carry America/New_York times); "
-                         f"got naive timestamps such as {df['time'].iloc[0]}")
+        raise ValueError(
+            "resample_bars: 'time' must be timezone-aware (bars carry America/New_York times); "
+            f"got naive timestamps such as {df['time'].iloc[0]}"
+        )
     wall = df["time"].dt.tz_localize(None).astype("datetime64[ns]").to_numpy().astype(np.int64)
     instant = df["time"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]").to_numpy().astype(np.int64)
     backwards = np.flatnonzero(np.diff(instant) < 0)
     if len(backwards):
-        raise ValueError(f"resample_bars: 'time' must be sorted ascending; row {backwards[0] + 1} "
-                         f"({df['time'].iloc[backwards[0] + 1]}) comes before the row above it")
+        raise ValueError(
+            f"resample_bars: 'time' must be sorted ascending; row {backwards[0] + 1} "
+            f"({df['time'].iloc[backwards[0] + 1]}) comes before the row above it"
+        )
     key = wall // (minutes * 60_000_000_000)
     # A bin ends where the wall-clock bin changes; in the autumn's repeated hour the wall clock
     # steps back, so its bars form bins of their own (timed at their first bar's instant).
@@ -74,7 +76,8 @@ def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     first_prev = int(df["close_ticks"].iloc[0] - df["delta_ticks"].iloc[0])
     wall_start = key[starts] * minutes * 60_000_000_000
     time = pd.DatetimeIndex(wall_start.view("datetime64[ns]")).tz_localize(
-        df["time"].dt.tz, ambiguous="NaT", nonexistent="shift_forward")
+        df["time"].dt.tz, ambiguous="NaT", nonexistent="shift_forward"
+    )
     # Ambiguous wall times (the repeated hour in autumn) take the first bar's instant.
     missing = time.isna()
     if missing.any():  # (both sides tz-aware: no per-element object conversion)

@@ -40,15 +40,15 @@ class LabelledBars:
 class BarSource(Protocol):
     """Anything iterable over :class:`LabelledBars`."""
 
-    def __iter__(self) -> Iterator[LabelledBars]:
-        ...
+    def __iter__(self) -> Iterator[LabelledBars]: ...
 
 
 class ArchetypeSource:
     """Days of an archetype library (see :func:`fracfire.data.build_archetypes`), labels included."""
 
-    def __init__(self, path: str | os.PathLike, archetypes: list[str] | None = None,
-                 windows: Sequence[int] = (5, 15, 60)) -> None:
+    def __init__(
+        self, path: str | os.PathLike, archetypes: list[str] | None = None, windows: Sequence[int] = (5, 15, 60)
+    ) -> None:
         from fracfire.data.synthetic import load_archetypes
 
         self.path = Path(path)
@@ -58,8 +58,12 @@ class ArchetypeSource:
     def __iter__(self) -> Iterator[LabelledBars]:
         for day, bars in self._bars.groupby("day_id", sort=True):
             bars = bars.reset_index(drop=True)
-            yield LabelledBars(f"{bars['archetype'].iloc[0]}/day {day}", bars,
-                               extract_features(bars, self.windows), bars["state"].astype(str))
+            yield LabelledBars(
+                f"{bars['archetype'].iloc[0]}/day {day}",
+                bars,
+                extract_features(bars, self.windows),
+                bars["state"].astype(str),
+            )
 
 
 class RealFileSource:
@@ -86,5 +90,9 @@ def concat(units) -> LabelledBars:
     labels = None
     if all(u.labels is not None for u in units):
         labels = pd.concat([u.labels for u in units], ignore_index=True)
-    return LabelledBars(f"{len(units)} units", pd.concat([u.bars for u in units], ignore_index=True),
-                        pd.concat([u.features for u in units], ignore_index=True), labels)
+    return LabelledBars(
+        f"{len(units)} units",
+        pd.concat([u.bars for u in units], ignore_index=True),
+        pd.concat([u.features for u in units], ignore_index=True),
+        labels,
+    )

@@ -35,8 +35,16 @@ from fracfire.physics import (
     PriceGenerator,
 )
 
-__all__ = ["ARCHETYPES", "DATASET_VERSION", "Archetype", "BuildResult", "build_archetypes", "list_archetypes",
-           "load_archetypes", "verify_archetypes"]
+__all__ = [
+    "ARCHETYPES",
+    "DATASET_VERSION",
+    "Archetype",
+    "BuildResult",
+    "build_archetypes",
+    "list_archetypes",
+    "load_archetypes",
+    "verify_archetypes",
+]
 
 DATASET_VERSION = "2"
 MANIFEST = "manifest.json"
@@ -70,8 +78,9 @@ class Archetype:
     def generate(self, gen: PriceGenerator, day: pd.Timestamp) -> pd.DataFrame:
         """One Globex session (trading date ``day``) of this archetype with ``gen``."""
         if self.sequence:
-            return gen.generate_day(day, state_sequence=list(self.sequence), macro_regime=self.macro_regime,
-                                    calendar="globex")
+            return gen.generate_day(
+                day, state_sequence=list(self.sequence), macro_regime=self.macro_regime, calendar="globex"
+            )
         driver = FractalStateManager(day_state=self.day_state, direction=self.direction)
         return gen.generate_day(day, driver=driver, macro_regime=self.macro_regime, calendar="globex")
 
@@ -86,36 +95,76 @@ def _burst(state, start: int, minutes: int = 20) -> tuple:
     return ((0, MarketState.RANGING), (start, state), (start + minutes, MarketState.RANGING))
 
 
-ARCHETYPES: dict[str, Archetype] = {a.name: a for a in (
-    Archetype("rally_day", "trend day up: impulse and continuation hours", "RALLY_DAY",
-              DayState.TREND_DAY, direction=1),
-    Archetype("selloff_day", "trend day down", "SELLOFF_DAY", DayState.TREND_DAY, direction=-1),
-    Archetype("range_day", "choppy, bounded, mean-reverting", "RANGE_DAY", DayState.RANGE_DAY),
-    Archetype("breakout_pattern", "range, then RTH breakout and rally", "BREAKOUT_PATTERN", sequence=(
-        (0, MarketState.RANGING), (_at("10:00"), MarketState.BREAKOUT), (_at("10:15"), MarketState.RALLY),
-        (_at("11:00"), MarketState.ZOMBIE), (_at("12:00"), MarketState.RANGING))),
-    Archetype("breakdown_pattern", "range, then RTH breakdown", "BREAKDOWN_PATTERN", sequence=(
-        (0, MarketState.RANGING), (_at("10:00"), MarketState.BREAKDOWN), (_at("10:25"), MarketState.IMPULSIVE),
-        (_at("10:40"), MarketState.RANGING))),
-    Archetype("reversal_day", "a move, then a reversal hour turns the day", "REVERSAL_DAY",
-              DayState.REVERSAL_DAY),
-    Archetype("quiet_day", "low volatility, flat and zombie minutes", "QUIET_DAY", DayState.QUIET_DAY),
-    Archetype("volatile_day", "large two-sided swings", "VOLATILE_DAY", DayState.VOLATILE_DAY),
-    Archetype("flash_crash", "a 15-minute crash inside a ranging day", "FLASH_CRASH",
-              sequence=_burst(CUSTOM_STATES["flash_crash"], _at("10:30"), 15)),
-    Archetype("melt_up", "an hour-long relentless grind up", "MELT_UP",
-              sequence=_burst(CUSTOM_STATES["melt_up"], _at("10:00"), 60)),
-    Archetype("news_spike", "a two-sided news spike at 08:30", "NEWS_SPIKE",
-              sequence=_burst(CUSTOM_STATES["news_spike"], _at("08:30"), 10)),
-)}
+ARCHETYPES: dict[str, Archetype] = {
+    a.name: a
+    for a in (
+        Archetype(
+            "rally_day", "trend day up: impulse and continuation hours", "RALLY_DAY", DayState.TREND_DAY, direction=1
+        ),
+        Archetype("selloff_day", "trend day down", "SELLOFF_DAY", DayState.TREND_DAY, direction=-1),
+        Archetype("range_day", "choppy, bounded, mean-reverting", "RANGE_DAY", DayState.RANGE_DAY),
+        Archetype(
+            "breakout_pattern",
+            "range, then RTH breakout and rally",
+            "BREAKOUT_PATTERN",
+            sequence=(
+                (0, MarketState.RANGING),
+                (_at("10:00"), MarketState.BREAKOUT),
+                (_at("10:15"), MarketState.RALLY),
+                (_at("11:00"), MarketState.ZOMBIE),
+                (_at("12:00"), MarketState.RANGING),
+            ),
+        ),
+        Archetype(
+            "breakdown_pattern",
+            "range, then RTH breakdown",
+            "BREAKDOWN_PATTERN",
+            sequence=(
+                (0, MarketState.RANGING),
+                (_at("10:00"), MarketState.BREAKDOWN),
+                (_at("10:25"), MarketState.IMPULSIVE),
+                (_at("10:40"), MarketState.RANGING),
+            ),
+        ),
+        Archetype("reversal_day", "a move, then a reversal hour turns the day", "REVERSAL_DAY", DayState.REVERSAL_DAY),
+        Archetype("quiet_day", "low volatility, flat and zombie minutes", "QUIET_DAY", DayState.QUIET_DAY),
+        Archetype("volatile_day", "large two-sided swings", "VOLATILE_DAY", DayState.VOLATILE_DAY),
+        Archetype(
+            "flash_crash",
+            "a 15-minute crash inside a ranging day",
+            "FLASH_CRASH",
+            sequence=_burst(CUSTOM_STATES["flash_crash"], _at("10:30"), 15),
+        ),
+        Archetype(
+            "melt_up",
+            "an hour-long relentless grind up",
+            "MELT_UP",
+            sequence=_burst(CUSTOM_STATES["melt_up"], _at("10:00"), 60),
+        ),
+        Archetype(
+            "news_spike",
+            "a two-sided news spike at 08:30",
+            "NEWS_SPIKE",
+            sequence=_burst(CUSTOM_STATES["news_spike"], _at("08:30"), 10),
+        ),
+    )
+}
 """The archetype catalogue, by name."""
 
 
 def list_archetypes() -> pd.DataFrame:
     """Name, macro regime, driver and description of every archetype."""
-    return pd.DataFrame([{"name": a.name, "macro_regime": a.macro_regime,
-                          "driver": f"fractal {a.day_state.value}" if a.day_state else "state sequence",
-                          "description": a.description} for a in ARCHETYPES.values()]).set_index("name")
+    return pd.DataFrame(
+        [
+            {
+                "name": a.name,
+                "macro_regime": a.macro_regime,
+                "driver": f"fractal {a.day_state.value}" if a.day_state else "state sequence",
+                "description": a.description,
+            }
+            for a in ARCHETYPES.values()
+        ]
+    ).set_index("name")
 
 
 def _trading_days(n: int) -> list[pd.Timestamp]:
@@ -134,8 +183,9 @@ class _Shard:
         return f"archetype={self.archetype}/part-{self.index:04d}.parquet"
 
 
-def _build_shard(shard: _Shard, seed: int, physics: dict, total_days: int,
-                 initial_price: float, parent: int) -> tuple[int, bytes]:
+def _build_shard(
+    shard: _Shard, seed: int, physics: dict, total_days: int, initial_price: float, parent: int
+) -> tuple[int, bytes]:
     """Generate one shard (in a worker of process ``parent``); return its rows and Parquet bytes.
 
     Workers write nothing: the parent writes every file, atomically, so a
@@ -177,8 +227,10 @@ class BuildResult:
 
     def summary(self) -> str:
         """One line."""
-        return (f"{self.days:,} days, {self.rows:,} bars in {self.shards} shards at {self.path} "
-                f"({self.skipped} kept from a previous run) in {self.seconds:.1f} s")
+        return (
+            f"{self.days:,} days, {self.rows:,} bars in {self.shards} shards at {self.path} "
+            f"({self.skipped} kept from a previous run) in {self.seconds:.1f} s"
+        )
 
 
 MAX_DAYS_PER_ARCHETYPE = 100_000
@@ -187,11 +239,19 @@ MAX_WORKERS_PER_CORE = 4
 """Most local worker processes per core (more only thrash memory)."""
 
 
-def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all", days_per_archetype: int = 150,
-                     seed: int = 1, physics: PhysicsConfig | None = None, workers: int | None = None,
-                     scheduler: str | None = None, resume: bool = False, days_per_shard: int = 25,
-                     initial_price: float = 5000.0,
-                     progress: Callable[[int, int], None] | None = None) -> BuildResult:
+def build_archetypes(
+    out: str | os.PathLike,
+    archetypes: list[str] | str = "all",
+    days_per_archetype: int = 150,
+    seed: int = 1,
+    physics: PhysicsConfig | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    days_per_shard: int = 25,
+    initial_price: float = 5000.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
     """Build a labelled archetype library (see the module docstring).
 
     The manifest, with the build arguments, is written before the first shard
@@ -243,14 +303,18 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
     if days_per_archetype < 1 or days_per_shard < 1:
         raise ValueError("days_per_archetype and days_per_shard must be >= 1")
     if days_per_archetype > MAX_DAYS_PER_ARCHETYPE:
-        raise ValueError(f"days_per_archetype {days_per_archetype:,} is more than {MAX_DAYS_PER_ARCHETYPE:,} "
-                         f"(about {MAX_DAYS_PER_ARCHETYPE * len(names) * 40 // 1_000_000:,} GB of shards); "
-                         "build several libraries with different seeds instead")
+        raise ValueError(
+            f"days_per_archetype {days_per_archetype:,} is more than {MAX_DAYS_PER_ARCHETYPE:,} "
+            f"(about {MAX_DAYS_PER_ARCHETYPE * len(names) * 40 // 1_000_000:,} GB of shards); "
+            "build several libraries with different seeds instead"
+        )
     cores = os.cpu_count() or 1
     if workers is not None and (scheduler in (None, "local")) and workers > MAX_WORKERS_PER_CORE * cores:
-        raise ValueError(f"workers {workers:,} is more than {MAX_WORKERS_PER_CORE} per core on this machine's "
-                         f"{cores} core(s); each worker is a process of a few hundred MB. Use at most "
-                         f"{MAX_WORKERS_PER_CORE * cores}, or a Dask scheduler (--scheduler tcp://...) for more")
+        raise ValueError(
+            f"workers {workers:,} is more than {MAX_WORKERS_PER_CORE} per core on this machine's "
+            f"{cores} core(s); each worker is a process of a few hundred MB. Use at most "
+            f"{MAX_WORKERS_PER_CORE * cores}, or a Dask scheduler (--scheduler tcp://...) for more"
+        )
     physics = physics or PhysicsConfig()
     out = Path(out)
     started = time.perf_counter()
@@ -263,18 +327,20 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
         raise ValueError(f"{out} is a file, not a library folder")
     occupied = out.exists() and any(out.iterdir())
     if occupied and not resume:
-        raise ValueError(f"{out} is not empty: pass resume=True (--resume) to continue a build, "
-                         "or choose an empty folder")
+        raise ValueError(
+            f"{out} is not empty: pass resume=True (--resume) to continue a build, or choose an empty folder"
+        )
     listed: dict[str, dict] = {}
     if occupied:
         if not manifest_path.exists():
-            raise ValueError(f"{out} holds files but no {MANIFEST}, so what built them is unknown; "
-                             "use an empty folder")
+            raise ValueError(f"{out} holds files but no {MANIFEST}, so what built them is unknown; use an empty folder")
         previous = _read_manifest(out)
         difference = _difference(previous["build"], build)
         if difference:
-            raise ValueError(f"{out} holds a library built with other arguments ({difference}); "
-                             "use another folder or the same arguments")
+            raise ValueError(
+                f"{out} holds a library built with other arguments ({difference}); "
+                "use another folder or the same arguments"
+            )
         listed = {e["path"]: e for e in previous["shards"]}
     done = [s for s in shards if occupied and (out / s.relpath).exists()]
     todo = [s for s in shards if s not in done]
@@ -282,8 +348,11 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
     for s in done:  # trust a listed hash only if the file still has it
         digest = _sha256(out / s.relpath)
         entry = listed.get(s.relpath)
-        rows = entry["rows"] if entry and entry["sha256"] == digest else \
-            int(pd.read_parquet(out / s.relpath, columns=["day_id"]).shape[0])
+        rows = (
+            entry["rows"]
+            if entry and entry["sha256"] == digest
+            else int(pd.read_parquet(out / s.relpath, columns=["day_id"]).shape[0])
+        )
         results[s.relpath] = (s.relpath, rows, digest)
     _write_manifest(out, build, shards, results, complete=not todo)
     args = (seed, physics.to_dict(), total, initial_price, os.getpid())
@@ -304,8 +373,15 @@ def build_archetypes(out: str | os.PathLike, archetypes: list[str] | str = "all"
 
 
 def _build_args(order, days, seed, physics, per_shard, price) -> dict:
-    return {"archetypes": order, "days_per_archetype": days, "seed": seed, "physics": physics.to_dict(),
-            "days_per_shard": per_shard, "initial_price": price, "first_day": str(FIRST_DAY.date())}
+    return {
+        "archetypes": order,
+        "days_per_archetype": days,
+        "seed": seed,
+        "physics": physics.to_dict(),
+        "days_per_shard": per_shard,
+        "initial_price": price,
+        "first_day": str(FIRST_DAY.date()),
+    }
 
 
 def _plan(build: dict) -> list[_Shard]:
@@ -315,7 +391,7 @@ def _plan(build: dict) -> list[_Shard]:
     for a, name in enumerate(build["archetypes"]):
         days = range(a * per_archetype, (a + 1) * per_archetype)
         for k, first in enumerate(range(0, per_archetype, per_shard)):
-            shards.append(_Shard(name, k, tuple(days[first:first + per_shard])))
+            shards.append(_Shard(name, k, tuple(days[first : first + per_shard])))
     return shards
 
 
@@ -327,8 +403,9 @@ def _difference(old: dict, new: dict) -> str:
             continue
         if key == "physics" and isinstance(old.get(key), dict):
             knobs = sorted(k for k in set(old[key]) | set(new[key]) if old[key].get(k) != new[key].get(k))
-            parts.append("physics " + ", ".join(f"{k}: library {old[key].get(k)!r}, now {new[key].get(k)!r}"
-                                                for k in knobs))
+            parts.append(
+                "physics " + ", ".join(f"{k}: library {old[key].get(k)!r}, now {new[key].get(k)!r}" for k in knobs)
+            )
         else:
             parts.append(f"{key}: library {old.get(key)!r}, now {new.get(key)!r}")
     return "; ".join(parts)
@@ -340,18 +417,24 @@ def _run(todo: list[_Shard], args: tuple, workers: int | None, scheduler: str | 
         return
     if scheduler:
         distributed = require("dask.distributed", "--scheduler (Dask)")
-        Client, LocalCluster, as_completed = (
-            distributed.Client, distributed.LocalCluster, distributed.as_completed)
+        Client, LocalCluster, as_completed = (distributed.Client, distributed.LocalCluster, distributed.as_completed)
 
-        cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                               dashboard_address=None) if scheduler == "local" else None
+        cluster = (
+            LocalCluster(
+                n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            if scheduler == "local"
+            else None
+        )
         try:
             client = Client(cluster if cluster is not None else scheduler, timeout="10s")
         except (OSError, MemoryError, ValueError) as exc:  # a non-Dask server can answer with garbage
             if cluster is not None:
                 cluster.close()
-            raise OSError(f"cannot reach the Dask scheduler {scheduler!r} ({exc}); start one with "
-                          "'dask scheduler' or pass --scheduler local") from None
+            raise OSError(
+                f"cannot reach the Dask scheduler {scheduler!r} ({exc}); start one with "
+                "'dask scheduler' or pass --scheduler local"
+            ) from None
         try:
             futures = {client.submit(_build_shard, shard, *args, pure=False): shard for shard in todo}
             for future in as_completed(futures):
@@ -375,11 +458,24 @@ def _run(todo: list[_Shard], args: tuple, workers: int | None, scheduler: str | 
 def _write_manifest(out: Path, build: dict, shards: list[_Shard], results: dict, complete: bool) -> None:
     from fracfire import __version__
 
-    entries = [{"path": s.relpath, "archetype": s.archetype, "days": len(s.days),
-                "rows": results[s.relpath][1], "sha256": results[s.relpath][2]}
-               for s in shards if s.relpath in results]
-    manifest = {"dataset_version": DATASET_VERSION, "generator_version": __version__, "build": build,
-                "complete": complete, "shards": entries}
+    entries = [
+        {
+            "path": s.relpath,
+            "archetype": s.archetype,
+            "days": len(s.days),
+            "rows": results[s.relpath][1],
+            "sha256": results[s.relpath][2],
+        }
+        for s in shards
+        if s.relpath in results
+    ]
+    manifest = {
+        "dataset_version": DATASET_VERSION,
+        "generator_version": __version__,
+        "build": build,
+        "complete": complete,
+        "shards": entries,
+    }
     write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=2))
 
 
@@ -399,11 +495,14 @@ def _read_manifest(path: Path) -> dict:
     if not isinstance(build, dict) or not isinstance(entries, list):
         raise ValueError(f"{where}: needs a 'build' object and a 'shards' list")
     for i, entry in enumerate(entries):
-        if not (isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("path", "sha256",
-                                                                                          "archetype"))
-                and isinstance(entry.get("rows"), int)):
-            raise ValueError(f"{where}: shard entry {i} needs string path, sha256 and archetype and integer rows; "
-                             f"got {entry!r}")
+        if not (
+            isinstance(entry, dict)
+            and all(isinstance(entry.get(k), str) for k in ("path", "sha256", "archetype"))
+            and isinstance(entry.get("rows"), int)
+        ):
+            raise ValueError(
+                f"{where}: shard entry {i} needs string path, sha256 and archetype and integer rows; got {entry!r}"
+            )
         target = (path / entry["path"]).resolve()
         if Path(entry["path"]).is_absolute() or not target.is_relative_to(path.resolve()):
             raise ValueError(f"{where}: shard path {entry['path']!r} points outside the library")
@@ -435,8 +534,10 @@ def verify_archetypes(path: str | os.PathLike) -> list[str]:
     problems = []
     unfinished = sorted(planned - {e["path"] for e in entries})
     if unfinished or not manifest.get("complete", True):
-        problems.append(f"unfinished build: {len(planned) - len(unfinished)} of {len(planned)} shards written "
-                        "(continue it with --resume)")
+        problems.append(
+            f"unfinished build: {len(planned) - len(unfinished)} of {len(planned)} shards written "
+            "(continue it with --resume)"
+        )
     if not planned:
         problems.append("the manifest lists no shards")
     for entry in entries:

@@ -17,8 +17,9 @@ __all__ = ["join_date_time", "parse_times"]
 _UTC_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})\s*$"
 
 
-def parse_times(values: pd.Series, path: str | os.PathLike, tz: str = TIMEZONE,
-                dayfirst: bool | None = None) -> pd.Series:
+def parse_times(
+    values: pd.Series, path: str | os.PathLike, tz: str = TIMEZONE, dayfirst: bool | None = None
+) -> pd.Series:
     """Parse a column of bar times to tz-aware America/New_York.
 
     The rules are those of :func:`~fracfire.data.real.load_continuous_contract`.
@@ -66,12 +67,16 @@ def _slash_order(text: pd.Series, dayfirst: bool | None, path: Path) -> pd.Serie
         day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
         if day_first and month_first:
             a, b = int(np.flatnonzero(first > 12)[0]), int(np.flatnonzero(second > 12)[0])
-            raise ValueError(f"{path}: dates mix day-first (row {a}: {text.iloc[a]!r}) and month-first "
-                             f"(row {b}: {text.iloc[b]!r}) orders")
+            raise ValueError(
+                f"{path}: dates mix day-first (row {a}: {text.iloc[a]!r}) and month-first "
+                f"(row {b}: {text.iloc[b]!r}) orders"
+            )
         if not (day_first or month_first):
             row = int(np.flatnonzero(has)[0])
-            raise ValueError(f"{path}: cannot tell whether dates like {text.iloc[row]!r} (row {row}) are day-first "
-                             "or month-first (no field above 12); pass dayfirst=True or False")
+            raise ValueError(
+                f"{path}: cannot tell whether dates like {text.iloc[row]!r} (row {row}) are day-first "
+                "or month-first (no field above 12); pass dayfirst=True or False"
+            )
         dayfirst = day_first
     day, month = (parts[0], parts[1]) if dayfirst else (parts[1], parts[0])
     iso = parts[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
@@ -91,8 +96,10 @@ def _parse_time(values: pd.Series, tz: str, path: Path, dayfirst: bool | None = 
         bad = ~np.isfinite(numbers) | (np.abs(numbers) >= 2.0**63)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{path}: {'missing' if np.isnan(numbers[row]) else 'impossible'} epoch timestamp "
-                             f"{_shown(values.iloc[row])} in row {row}")
+            raise ValueError(
+                f"{path}: {'missing' if np.isnan(numbers[row]) else 'impossible'} epoch timestamp "
+                f"{_shown(values.iloc[row])} in row {row}"
+            )
         unit = next(u for bound, u in _EPOCH_UNITS if float(np.abs(numbers).max()) < bound)
         parsed = pd.to_datetime(values.astype("int64"), unit=unit, utc=True)
         return _plausible(parsed, values, path, f" (read as epoch {unit})").dt.tz_convert(TIMEZONE)
@@ -103,8 +110,10 @@ def _parse_time(values: pd.Series, tz: str, path: Path, dayfirst: bool | None = 
         first = int(np.flatnonzero((~offset & text.notna()).to_numpy())[0])
         if pd.isna(pd.to_datetime(text.iloc[first], errors="coerce")):
             raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first}")
-        raise ValueError(f"{path}: timestamp {text.iloc[first]!r} in row {first} has no UTC offset but "
-                         "others have one; expected all timestamps with an offset or all without")
+        raise ValueError(
+            f"{path}: timestamp {text.iloc[first]!r} in row {first} has no UTC offset but "
+            "others have one; expected all timestamps with an offset or all without"
+        )
     try:
         parsed = pd.to_datetime(text, errors="coerce", utc=bool(offset.any()), format="mixed")
     except (ValueError, OverflowError, NotImplementedError):  # e.g. OutOfBoundsDatetime: find the row
@@ -112,8 +121,10 @@ def _parse_time(values: pd.Series, tz: str, path: Path, dayfirst: bool | None = 
     bad = parsed.isna() & text.notna()
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first} (or outside "
-                         f"{EARLIEST_TIME.year}-{LATEST_TIME.year})")
+        raise ValueError(
+            f"{path}: unparsable timestamp {text.iloc[first]!r} in row {first} (or outside "
+            f"{EARLIEST_TIME.year}-{LATEST_TIME.year})"
+        )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return _plausible(parsed, text, path).dt.tz_convert(TIMEZONE)
     return _localize(_plausible(parsed, text, path), tz, path)
@@ -138,8 +149,10 @@ def _plausible(parsed: pd.Series, raw: pd.Series, path: Path, how: str = "") -> 
     outside = ((naive < EARLIEST_TIME) | (naive >= LATEST_TIME)).to_numpy()
     if outside.any():
         row = int(np.flatnonzero(outside)[0])
-        raise ValueError(f"{path}: timestamp {_shown(raw.iloc[row])} in row {row} is {parsed.iloc[row]}{how}; "
-                         f"expected times from {EARLIEST_TIME.year} to {LATEST_TIME.year}")
+        raise ValueError(
+            f"{path}: timestamp {_shown(raw.iloc[row])} in row {row} is {parsed.iloc[row]}{how}; "
+            f"expected times from {EARLIEST_TIME.year} to {LATEST_TIME.year}"
+        )
     return parsed
 
 
@@ -155,13 +168,17 @@ def _localize(naive: pd.Series, tz: str, path: Path) -> pd.Series:
     skipped = naive.dt.tz_localize(tz, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="NaT").isna() & lost
     if skipped.any():
         row = int(np.flatnonzero(skipped.to_numpy())[0])
-        raise ValueError(f"{path}: timestamp {str(naive.iloc[row])!r} in row {row} does not exist in {tz} "
-                         "(skipped by the spring DST change); write times with a UTC offset")
+        raise ValueError(
+            f"{path}: timestamp {str(naive.iloc[row])!r} in row {row} does not exist in {tz} "
+            "(skipped by the spring DST change); write times with a UTC offset"
+        )
     try:
         local = naive.dt.tz_localize(tz, ambiguous="infer")
     except Exception:  # noqa: BLE001 - the order of the rows cannot resolve the repeated hour
         row = int(np.flatnonzero(lost.to_numpy())[0])
-        raise ValueError(f"{path}: timestamp {str(naive.iloc[row])!r} in row {row} falls in the hour the autumn "
-                         f"DST change repeats in {tz} and the row order cannot tell which pass it is; write "
-                         "times with a UTC offset") from None
+        raise ValueError(
+            f"{path}: timestamp {str(naive.iloc[row])!r} in row {row} falls in the hour the autumn "
+            f"DST change repeats in {tz} and the row order cannot tell which pass it is; write "
+            "times with a UTC offset"
+        ) from None
     return local.dt.tz_convert(TIMEZONE)

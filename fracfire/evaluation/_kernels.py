@@ -71,9 +71,26 @@ def _store_python(row, signal, entry_bar, exit_bar, direction, size, entry, exit
 _store = njit(cache=True)(_store_python)
 
 
-def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, signal_stop, signal_target,
-                         contracts_fixed, risk_fraction, point_value, commission, slippage, initial_cash,
-                         max_open, time_stop, max_daily_loss):
+def backtest_loop_python(
+    open_,
+    high,
+    low,
+    close,
+    day,
+    signal_bar,
+    signal_dir,
+    signal_stop,
+    signal_target,
+    contracts_fixed,
+    risk_fraction,
+    point_value,
+    commission,
+    slippage,
+    initial_cash,
+    max_open,
+    time_stop,
+    max_daily_loss,
+):
     """Event loop over bars: fills, exits, equity.
 
     Rules (the same as backtesting.py's where they overlap): a signal decided
@@ -201,8 +218,9 @@ def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, s
     for k in range(max_open):
         if active[k] == 1:  # still open: marked at the last close, entry commission only
             pnl = p_dir[k] * (close[n - 1] - p_entry[k]) * p_size[k] * point_value - commission * p_size[k]
-            _store(trades[n_trades], p_signal[k], p_bar[k], n - 1, p_dir[k], p_size[k], p_entry[k], close[n - 1],
-                   pnl, 2)
+            _store(
+                trades[n_trades], p_signal[k], p_bar[k], n - 1, p_dir[k], p_size[k], p_entry[k], close[n - 1], pnl, 2
+            )
             n_trades += 1
     return trades[:n_trades], equity, status
 
@@ -210,8 +228,19 @@ def backtest_loop_python(open_, high, low, close, day, signal_bar, signal_dir, s
 backtest_loop = njit(cache=True)(backtest_loop_python)
 
 
-def signal_loop_python(open_, close, long_entry, long_exit, short_entry, short_exit, contracts, point_value,
-                       commission, slippage, initial_cash):
+def signal_loop_python(
+    open_,
+    close,
+    long_entry,
+    long_exit,
+    short_entry,
+    short_exit,
+    contracts,
+    point_value,
+    commission,
+    slippage,
+    initial_cash,
+):
     """Event loop for signal series (one position at a time, reversals allowed).
 
     Signals are decided at bar ``t``'s close and filled at bar ``t + 1``'s

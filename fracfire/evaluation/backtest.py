@@ -69,8 +69,9 @@ class BacktestConfig:
 
     def __post_init__(self) -> None:
         if isinstance(self.contract, str) and self.contract not in CONTRACTS:
-            raise ValueError(f"BacktestConfig.contract must be one of {list(CONTRACTS)} or dollars per point; "
-                             f"got {self.contract!r}")
+            raise ValueError(
+                f"BacktestConfig.contract must be one of {list(CONTRACTS)} or dollars per point; got {self.contract!r}"
+            )
         if not isinstance(self.contract, str):
             check_real("BacktestConfig.contract", self.contract, low=0.0, low_open=True)
         check_real("BacktestConfig.initial_cash", self.initial_cash, low=0.0, low_open=True)
@@ -141,13 +142,19 @@ class BacktestResult:
         out = BacktestFolder(Path(folder))
         out.root.mkdir(parents=True, exist_ok=True)
         paths = {}
-        for path, frame in ((out.equity, self.equity.rename("equity").rename_axis("time").reset_index()),
-                            (out.trades, self.trades)):
+        for path, frame in (
+            (out.equity, self.equity.rename("equity").rename_axis("time").reset_index()),
+            (out.trades, self.trades),
+        ):
             with atomic_path(path) as tmp:
                 frame.to_csv(tmp, index=False)
             paths[path.name] = path
-        config = {"source": source, "bars": bars, "backtest": asdict(self.config),
-                  "dropped_entries": self.dropped_entries}
+        config = {
+            "source": source,
+            "bars": bars,
+            "backtest": asdict(self.config),
+            "dropped_entries": self.dropped_entries,
+        }
         for path, data in ((out.metrics, self.metrics), (out.config, config)):
             paths[path.name] = write_text_atomic(path, json.dumps(data, indent=2, default=float))
         return paths
@@ -155,13 +162,16 @@ class BacktestResult:
     def summary(self) -> str:
         """One line."""
         m = self.metrics
-        line = (f"{m['trades']} trades, total return {m['total_return']:+.2%}, Sharpe {m['sharpe']:.2f}, "
-                f"max drawdown {m['max_drawdown']:.2%}, win rate {m['win_rate']:.0%}")
+        line = (
+            f"{m['trades']} trades, total return {m['total_return']:+.2%}, Sharpe {m['sharpe']:.2f}, "
+            f"max drawdown {m['max_drawdown']:.2%}, win rate {m['win_rate']:.0%}"
+        )
         if m["expectancy_r"] == m["expectancy_r"]:  # NaN for signal trades, which have no initial risk
             line += f", expectancy {m['expectancy_r']:+.2f}R"
         if self.dropped_entries:
-            line += "; entries dropped: " + ", ".join(f"{v} ({k.replace('_', ' ')})"
-                                                      for k, v in self.dropped_entries.items())
+            line += "; entries dropped: " + ", ".join(
+                f"{v} ({k.replace('_', ' ')})" for k, v in self.dropped_entries.items()
+            )
         return line
 
 
@@ -195,25 +205,47 @@ def run_backtest(bars: pd.DataFrame, entries: list[SetupEntry], config: Backtest
     arrays = [bars[k].to_numpy(dtype=np.float64) for k in ("open", "high", "low", "close")]
     day = trading_day_number(times).astype(np.int64)
     raw, equity, status = backtest_loop(  # type: ignore[call-arg]  # numba dispatcher
-        *arrays, day, np.asarray(bar_index, dtype=np.int64),
+        *arrays,
+        day,
+        np.asarray(bar_index, dtype=np.int64),
         np.array([e.sign for e in entries], dtype=np.float64),
         np.array([e.stop_price for e in entries], dtype=np.float64),
         np.array([e.target_price for e in entries], dtype=np.float64),
-        float(config.contracts), config.risk_fraction, config.point_value, config.commission,
-        config.slippage_ticks * TICK_SIZE, config.initial_cash, config.max_open_positions,
-        config.time_stop_minutes, config.max_daily_loss,
+        float(config.contracts),
+        config.risk_fraction,
+        config.point_value,
+        config.commission,
+        config.slippage_ticks * TICK_SIZE,
+        config.initial_cash,
+        config.max_open_positions,
+        config.time_stop_minutes,
+        config.max_daily_loss,
     )
     signal = raw[:, 0].astype(int)
     entry_bar, exit_bar = raw[:, 1].astype(int), raw[:, 2].astype(int)
     risk = np.array([entries[s].risk for s in signal]) if len(signal) else np.zeros(0)
-    trades = pd.DataFrame({
-        "entry_time": times.iloc[entry_bar].to_numpy(), "exit_time": times.iloc[exit_bar].to_numpy(),
-        "kind": [entries[s].kind for s in signal],
-        "direction": np.where(raw[:, 3] > 0, "long", "short"), "contracts": raw[:, 4].astype(int),
-        "entry_price": raw[:, 5], "exit_price": raw[:, 6], "pnl": raw[:, 7],
-        "r_multiple": raw[:, 3] * (raw[:, 6] - raw[:, 5]) / np.where(risk > 0, risk, np.nan),
-        "exit_reason": [_EXIT[int(r)] for r in raw[:, 8]],
-    }).sort_values("entry_time", kind="stable").reset_index(drop=True)
+    trades = (
+        pd.DataFrame(
+            {
+                "entry_time": times.iloc[entry_bar].to_numpy(),
+                "exit_time": times.iloc[exit_bar].to_numpy(),
+                "kind": [entries[s].kind for s in signal],
+                "direction": np.where(raw[:, 3] > 0, "long", "short"),
+                "contracts": raw[:, 4].astype(int),
+                "entry_price": raw[:, 5],
+                "exit_price": raw[:, 6],
+                "pnl": raw[:, 7],
+                "r_multiple": raw[:, 3] * (raw[:, 6] - raw[:, 5]) / np.where(risk > 0, risk, np.nan),
+                "exit_reason": [_EXIT[int(r)] for r in raw[:, 8]],
+            }
+        )
+        .sort_values("entry_time", kind="stable")
+        .reset_index(drop=True)
+    )
     dropped = {reason: int(np.sum(status == code)) for code, reason in _DROPPED.items()}
-    return BacktestResult(trades, pd.Series(equity, index=pd.DatetimeIndex(times), name="equity"), config,
-                          {k: v for k, v in dropped.items() if v})
+    return BacktestResult(
+        trades,
+        pd.Series(equity, index=pd.DatetimeIndex(times), name="equity"),
+        config,
+        {k: v for k, v in dropped.items() if v},
+    )

@@ -14,8 +14,14 @@ from fracfire.data.io import to_backtesting_py
 __all__ = ["backtesting_py_ema_cross"]
 
 
-def backtesting_py_ema_cross(bars: pd.DataFrame, fast: int = 20, slow: int = 200, stop: float = 4.0,
-                             target: float = 8.0, cash: float = 1_000_000.0):
+def backtesting_py_ema_cross(
+    bars: pd.DataFrame,
+    fast: int = 20,
+    slow: int = 200,
+    stop: float = 4.0,
+    target: float = 8.0,
+    cash: float = 1_000_000.0,
+):
     """Run :func:`~fracfire.evaluation.strategies.ema_cross_entries`' rules on backtesting.py
     (one unit, no commission, one position at a time) and return its stats."""
     from backtesting import Backtest, Strategy

@@ -12,8 +12,15 @@ from fracfire.calendar import trading_day_number
 from fracfire.data.resample import resample_bars
 from fracfire.evaluation._kernels import ema
 
-__all__ = ["DecisionAnchorConfig", "IndicatorConfig", "add_1m_indicators", "add_5m_indicators",
-           "mark_decision_points_1m", "resample_bars", "session_vwap"]
+__all__ = [
+    "DecisionAnchorConfig",
+    "IndicatorConfig",
+    "add_1m_indicators",
+    "add_5m_indicators",
+    "mark_decision_points_1m",
+    "resample_bars",
+    "session_vwap",
+]
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,9 @@ class IndicatorConfig:
         check_int("IndicatorConfig.ema_fast", self.ema_fast, low=1)
         check_int("IndicatorConfig.ema_slow", self.ema_slow, low=1)
         if self.ema_fast >= self.ema_slow:
-            raise ValueError(f"IndicatorConfig.ema_fast ({self.ema_fast}) must be shorter than ema_slow "
-                             f"({self.ema_slow})")
+            raise ValueError(
+                f"IndicatorConfig.ema_fast ({self.ema_fast}) must be shorter than ema_slow ({self.ema_slow})"
+            )
 
 
 def _check(df: pd.DataFrame, where: str) -> None:
@@ -69,8 +77,9 @@ def add_1m_indicators(df_1m: pd.DataFrame, cfg: IndicatorConfig | None = None) -
     cfg = cfg or IndicatorConfig()
     _check(df_1m, "add_1m_indicators")
     close = df_1m["close"].to_numpy(dtype=float)
-    return df_1m.assign(ema_fast=ema(close, float(cfg.ema_fast)), ema_slow=ema(close, float(cfg.ema_slow)),
-                        vwap=session_vwap(df_1m))
+    return df_1m.assign(
+        ema_fast=ema(close, float(cfg.ema_fast)), ema_slow=ema(close, float(cfg.ema_slow)), vwap=session_vwap(df_1m)
+    )
 
 
 def add_5m_indicators(df_5m: pd.DataFrame, cfg: IndicatorConfig | None = None) -> pd.DataFrame:
@@ -93,5 +102,6 @@ class DecisionAnchorConfig:
 def mark_decision_points_1m(df_1m: pd.DataFrame, cfg: DecisionAnchorConfig | None = None) -> pd.Series:
     """True on one-minute bars that close a ``modulo``-minute bar (09:34, 09:39, ... by default)."""
     cfg = cfg or DecisionAnchorConfig()
-    return pd.Series((df_1m["time"].dt.minute % cfg.modulo == cfg.offset).to_numpy(), index=df_1m.index,
-                     name="decision")
+    return pd.Series(
+        (df_1m["time"].dt.minute % cfg.modulo == cfg.offset).to_numpy(), index=df_1m.index, name="decision"
+    )

@@ -17,9 +17,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["accuracy", "block_bootstrap_ci", "cagr", "confusion_matrix", "directional_accuracy", "drawdown_duration",
-           "expectancy_r", "macro_f1", "mae", "max_drawdown", "profit_factor", "rmse", "sharpe_ratio",
-           "period_returns", "kind_statistics", "sortino_ratio", "total_return", "trading_metrics", "win_rate"]
+__all__ = [
+    "accuracy",
+    "block_bootstrap_ci",
+    "cagr",
+    "confusion_matrix",
+    "directional_accuracy",
+    "drawdown_duration",
+    "expectancy_r",
+    "macro_f1",
+    "mae",
+    "max_drawdown",
+    "profit_factor",
+    "rmse",
+    "sharpe_ratio",
+    "period_returns",
+    "kind_statistics",
+    "sortino_ratio",
+    "total_return",
+    "trading_metrics",
+    "win_rate",
+]
 
 
 def _array(x, name: str) -> np.ndarray:
@@ -43,9 +61,13 @@ def accuracy(y_true, y_pred) -> float:
 def confusion_matrix(y_true, y_pred, labels=None) -> pd.DataFrame:
     """Counts with true labels as rows and predictions as columns."""
     labels = list(labels) if labels is not None else sorted(set(np.asarray(y_true)) | set(np.asarray(y_pred)), key=str)
-    return pd.crosstab(pd.Categorical(np.asarray(y_true), categories=labels),
-                       pd.Categorical(np.asarray(y_pred), categories=labels), dropna=False,
-                       rownames=["true"], colnames=["predicted"])
+    return pd.crosstab(
+        pd.Categorical(np.asarray(y_true), categories=labels),
+        pd.Categorical(np.asarray(y_pred), categories=labels),
+        dropna=False,
+        rownames=["true"],
+        colnames=["predicted"],
+    )
 
 
 def macro_f1(y_true, y_pred, labels=None) -> float:
@@ -76,9 +98,17 @@ def directional_accuracy(y_true, y_pred) -> float:
     return float(np.mean(np.sign(t[moving]) == np.sign(p[moving]))) if moving.any() else float("nan")
 
 
-def block_bootstrap_ci(y_true, predictions: dict, metric: str = "rmse", block: int = 60, level: float = 0.95,
-                       n_resamples: int = 2000, seed: int = 0, reference: str | None = None,
-                       groups=None) -> dict:
+def block_bootstrap_ci(
+    y_true,
+    predictions: dict,
+    metric: str = "rmse",
+    block: int = 60,
+    level: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    reference: str | None = None,
+    groups=None,
+) -> dict:
     """Confidence intervals of a regression metric by a block bootstrap over time.
 
     Consecutive rows are grouped into blocks of ``block`` rows (forecast
@@ -135,15 +165,19 @@ def block_bootstrap_ci(y_true, predictions: dict, metric: str = "rmse", block: i
     for name, pred in predictions.items():
         p = np.atleast_2d(np.asarray(pred, dtype=float))
         if p.shape[1] != len(t) or np.isnan(p).any():
-            raise ValueError(f"predictions[{name!r}] must be {len(t)} finite values (or seeds x {len(t)}); "
-                             f"got shape {np.shape(pred)}")
+            raise ValueError(
+                f"predictions[{name!r}] must be {len(t)} finite values (or seeds x {len(t)}); "
+                f"got shape {np.shape(pred)}"
+            )
         if metric == "rmse":
             hit, count = ((t - p) ** 2).mean(axis=0), np.ones(len(t))
         else:
             moving = t != 0
             hit, count = ((np.sign(t) == np.sign(p)) & moving).mean(axis=0), moving
-        parts[name] = (np.bincount(blocks, hit.astype(float), n_blocks), np.bincount(blocks, count.astype(float),
-                                                                                   n_blocks))
+        parts[name] = (
+            np.bincount(blocks, hit.astype(float), n_blocks),
+            np.bincount(blocks, count.astype(float), n_blocks),
+        )
     names = list(parts)
 
     def value(num, den):
@@ -158,17 +192,32 @@ def block_bootstrap_ci(y_true, predictions: dict, metric: str = "rmse", block: i
         return np.stack(values, axis=0)
 
     data = [a for name in names for a in parts[name]]
-    result = stats.bootstrap(data, statistic, paired=True, vectorized=True, axis=-1, confidence_level=level,
-                             n_resamples=n_resamples, method="percentile", random_state=np.random.default_rng(seed))
+    result = stats.bootstrap(
+        data,
+        statistic,
+        paired=True,
+        vectorized=True,
+        axis=-1,
+        confidence_level=level,
+        n_resamples=n_resamples,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+    )
     point = statistic(*data)
     out = {}
     for i, name in enumerate(names):
-        out[name] = {"value": float(point[i]), "low": float(result.confidence_interval.low[i]),
-                     "high": float(result.confidence_interval.high[i])}
+        out[name] = {
+            "value": float(point[i]),
+            "low": float(result.confidence_interval.low[i]),
+            "high": float(result.confidence_interval.high[i]),
+        }
         if reference is not None and name != reference:
             j = len(names) + i
-            out[name].update(difference=float(point[j]), difference_low=float(result.confidence_interval.low[j]),
-                             difference_high=float(result.confidence_interval.high[j]))
+            out[name].update(
+                difference=float(point[j]),
+                difference_low=float(result.confidence_interval.low[j]),
+                difference_high=float(result.confidence_interval.high[j]),
+            )
     return out
 
 
@@ -265,9 +314,10 @@ def trading_metrics(equity: pd.Series, trades: pd.DataFrame, periods_per_year: f
     held = np.zeros(len(equity), dtype=bool)
     if len(trades):
         index = equity.index
-        for entry, exit_ in zip(index.searchsorted(trades["entry_time"]), index.searchsorted(trades["exit_time"]),
-                                strict=True):
-            held[entry:exit_ + 1] = True
+        for entry, exit_ in zip(
+            index.searchsorted(trades["entry_time"]), index.searchsorted(trades["exit_time"]), strict=True
+        ):
+            held[entry : exit_ + 1] = True
     return {
         "trades": int(len(trades)),
         "total_return": total_return(returns) if len(returns) else 0.0,
@@ -335,9 +385,13 @@ def kind_statistics(trades: pd.DataFrame) -> pd.DataFrame:
 
     def stats(group: pd.DataFrame) -> dict:
         r, wins = _r_and_win_basis(group)
-        return {"trades": len(group), "win_rate": win_rate(wins) if len(wins) else float("nan"),
-                "average_r": float(r.mean()) if len(r) else float("nan"),
-                "total_pnl": float(group["pnl"].sum()), "profit_factor": profit_factor(group["pnl"].to_numpy())}
+        return {
+            "trades": len(group),
+            "win_rate": win_rate(wins) if len(wins) else float("nan"),
+            "average_r": float(r.mean()) if len(r) else float("nan"),
+            "total_pnl": float(group["pnl"].sum()),
+            "profit_factor": profit_factor(group["pnl"].to_numpy()),
+        }
 
     rows = {str(kind): stats(group) for kind, group in trades.groupby("kind", sort=True)}
     rows["all"] = stats(trades)

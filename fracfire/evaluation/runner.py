@@ -55,15 +55,23 @@ class SetupRun:
     def to_dict(self) -> dict:
         """What ``summary.json`` holds: ``source``, ``bars_1m`` (the one-minute file's name), ``entries``,
         ``outcomes``, ``misses``, ``features`` and ``totals``."""
-        return {"source": self.source, "bars_1m": SetupsFolder(Path(".")).bars_1m(self.source).name,
-                "entries": [e.to_dict() for e in self.entries], "outcomes": [o.to_dict() for o in self.outcomes],
-                "misses": self.misses, "features": self.features.to_dict(orient="records"), "totals": self.totals}
+        return {
+            "source": self.source,
+            "bars_1m": SetupsFolder(Path(".")).bars_1m(self.source).name,
+            "entries": [e.to_dict() for e in self.entries],
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "misses": self.misses,
+            "features": self.features.to_dict(orient="records"),
+            "totals": self.totals,
+        }
 
     def summary(self) -> str:
         """One line per family: trades, total and mean R; then the ORB days without a breakout."""
         lines = [f"{len(self.outcomes)} trades on {self.source} bars"]
-        lines += [f"  {t['kind']} ({t['variant']}): {t['count']} trades, total {t['sum']:+.2f} R, "
-                  f"mean {t['mean']:+.2f} R" for t in self.totals]
+        lines += [
+            f"  {t['kind']} ({t['variant']}): {t['count']} trades, total {t['sum']:+.2f} R, mean {t['mean']:+.2f} R"
+            for t in self.totals
+        ]
         lines.append(f"{len(self.misses)} ORB day(s) without a breakout")
         return "\n".join(lines)
 
@@ -71,8 +79,11 @@ class SetupRun:
         """Write the folder (:class:`fracfire.runs.SetupsFolder`), each file atomically; file name -> path."""
         out = SetupsFolder(Path(folder))
         paths = {}
-        for path, frame in ((out.bars_1m(self.source), self.bars_1m), (out.bars_5m(self.source), self.bars_5m),
-                            (out.trades_features, self.features)):
+        for path, frame in (
+            (out.bars_1m(self.source), self.bars_1m),
+            (out.bars_5m(self.source), self.bars_5m),
+            (out.trades_features, self.features),
+        ):
             with atomic_path(path) as tmp:
                 frame.to_csv(tmp, index=False)
             paths[path.name] = path
@@ -80,8 +91,12 @@ class SetupRun:
         return paths
 
 
-def evaluate_setups(bars_1m: pd.DataFrame, cfg: SetupConfig | None = None, bad_trades: BadTradeConfig | None = None,
-                    source: str = "synthetic") -> SetupRun:
+def evaluate_setups(
+    bars_1m: pd.DataFrame,
+    cfg: SetupConfig | None = None,
+    bad_trades: BadTradeConfig | None = None,
+    source: str = "synthetic",
+) -> SetupRun:
     """Run every enabled setup family on ``bars_1m`` (see :mod:`fracfire.evaluation.setups` for the rules).
 
     With ``bad_trades``, hesitation/chase variants are added to the outcomes.
@@ -97,15 +112,33 @@ def evaluate_setups(bars_1m: pd.DataFrame, cfg: SetupConfig | None = None, bad_t
         outcomes = outcomes + inject_bad_trade_variants(df_1m, outcomes, bad_trades)
     features = pd.DataFrame([compute_trade_features(o, df_1m) for o in outcomes])
     orb_days = summarize_orb_day_1m(df_1m, cfg) if cfg.orb.enabled else pd.DataFrame()
-    misses = ([{"date": f"{row.date:%Y-%m-%d}", "family": "orb", "reason": "no close beyond the opening range"}
-               for row in orb_days.itertuples() if row.entries == 0] if len(orb_days) else [])
-    totals = (features.groupby(["kind", "variant"])["r_multiple"].agg(["count", "sum", "mean"]).reset_index()
-              .to_dict(orient="records") if len(features) else [])
+    misses = (
+        [
+            {"date": f"{row.date:%Y-%m-%d}", "family": "orb", "reason": "no close beyond the opening range"}
+            for row in orb_days.itertuples()
+            if row.entries == 0
+        ]
+        if len(orb_days)
+        else []
+    )
+    totals = (
+        features.groupby(["kind", "variant"])["r_multiple"]
+        .agg(["count", "sum", "mean"])
+        .reset_index()
+        .to_dict(orient="records")
+        if len(features)
+        else []
+    )
     return SetupRun(source, df_1m, df_5m, outcomes, features, misses, totals)
 
 
-def run_scenario(bars_1m: pd.DataFrame, out_dir: str | os.PathLike, cfg: SetupConfig | None = None,
-                 bad_trades: BadTradeConfig | None = None, source: str = "synthetic") -> dict[str, Path]:
+def run_scenario(
+    bars_1m: pd.DataFrame,
+    out_dir: str | os.PathLike,
+    cfg: SetupConfig | None = None,
+    bad_trades: BadTradeConfig | None = None,
+    source: str = "synthetic",
+) -> dict[str, Path]:
     """Run every setup family on ``bars_1m`` and write the scenario folder (the seed's runner).
 
     :func:`evaluate_setups` then :meth:`SetupRun.save`: writes ``<source>_1m.csv``,

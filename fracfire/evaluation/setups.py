@@ -47,9 +47,18 @@ from fracfire.evaluation.indicators import (
 )
 from fracfire.schema import TICK_SIZE, check_ohlc
 
-__all__ = ["FAMILY_DEFAULTS", "SetupConfig", "SetupEntry", "SetupFamilyConfig", "SetupOutcome",
-           "evaluate_generic_entry_1m", "evaluate_orb_entry_1m", "find_opening_orb_continuations_1m",
-           "run_setups", "summarize_orb_day_1m"]
+__all__ = [
+    "FAMILY_DEFAULTS",
+    "SetupConfig",
+    "SetupEntry",
+    "SetupFamilyConfig",
+    "SetupOutcome",
+    "evaluate_generic_entry_1m",
+    "evaluate_orb_entry_1m",
+    "find_opening_orb_continuations_1m",
+    "run_setups",
+    "summarize_orb_day_1m",
+]
 
 KINDS = ("orb", "level_scalp", "ema20_vwap_revert", "ema200_continuation")
 
@@ -71,11 +80,13 @@ class SetupEntry:
             raise ValueError(f"SetupEntry.direction must be 'long' or 'short'; got {self.direction!r}")
         sign = 1 if self.direction == "long" else -1
         if sign * (self.entry_price - self.stop_price) <= 0:
-            raise ValueError(f"{self.direction} stop {self.stop_price} is on the wrong side of entry "
-                             f"{self.entry_price}")
+            raise ValueError(
+                f"{self.direction} stop {self.stop_price} is on the wrong side of entry {self.entry_price}"
+            )
         if sign * (self.target_price - self.entry_price) <= 0:
-            raise ValueError(f"{self.direction} target {self.target_price} is on the wrong side of entry "
-                             f"{self.entry_price}")
+            raise ValueError(
+                f"{self.direction} target {self.target_price} is on the wrong side of entry {self.entry_price}"
+            )
 
     @property
     def sign(self) -> int:
@@ -89,9 +100,15 @@ class SetupEntry:
 
     def to_dict(self) -> dict:
         """JSON-ready."""
-        return {"time": str(self.time), "direction": self.direction, "kind": self.kind,
-                "entry_price": self.entry_price, "stop_price": self.stop_price,
-                "target_price": self.target_price, "context": self.context}
+        return {
+            "time": str(self.time),
+            "direction": self.direction,
+            "kind": self.kind,
+            "entry_price": self.entry_price,
+            "stop_price": self.stop_price,
+            "target_price": self.target_price,
+            "context": self.context,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,15 +126,21 @@ class SetupOutcome:
 
     def to_dict(self) -> dict:
         """JSON-ready (the format ``fracfire plot-trades`` reads)."""
-        return {"entry": self.entry.to_dict(), "hit_target": self.hit_target, "hit_stop": self.hit_stop,
-                "exit_time": None if self.exit_time is None else str(self.exit_time),
-                "exit_price": self.exit_price, "r_multiple": self.r_multiple, "mfe": self.mfe, "mae": self.mae}
+        return {
+            "entry": self.entry.to_dict(),
+            "hit_target": self.hit_target,
+            "hit_stop": self.hit_stop,
+            "exit_time": None if self.exit_time is None else str(self.exit_time),
+            "exit_price": self.exit_price,
+            "r_multiple": self.r_multiple,
+            "mfe": self.mfe,
+            "mae": self.mae,
+        }
 
 
 FAMILY_DEFAULTS: dict[str, dict] = {
     "orb": {"or_minutes": 15, "stop": "mid", "target_r": 2.0, "last_entry": "11:30", "max_minutes": 120},
-    "level_scalp": {"stop_ticks": 6, "target_r": 1.5, "round_step": 25.0, "cooldown_minutes": 30,
-                    "max_minutes": 60},
+    "level_scalp": {"stop_ticks": 6, "target_r": 1.5, "round_step": 25.0, "cooldown_minutes": 30, "max_minutes": 60},
     "ema20_vwap_revert": {"stretch_ticks": 16, "stop_buffer_ticks": 4, "max_minutes": 60},
     "ema200_continuation": {"buffer_ticks": 2, "target_r": 2.0, "max_minutes": 90},
 }
@@ -150,8 +173,9 @@ class SetupConfig:
                 raise TypeError(f"SetupConfig.{kind} must be a SetupFamilyConfig; got {family!r}")
             unknown = sorted(set(family.params) - set(FAMILY_DEFAULTS[kind]))
             if unknown:
-                raise ValueError(f"SetupConfig.{kind} has unknown parameter(s) {unknown}; known: "
-                                 f"{sorted(FAMILY_DEFAULTS[kind])}")
+                raise ValueError(
+                    f"SetupConfig.{kind} has unknown parameter(s) {unknown}; known: {sorted(FAMILY_DEFAULTS[kind])}"
+                )
 
     def params(self, kind: str) -> dict:
         """Defaults merged with the family's overrides."""
@@ -170,8 +194,9 @@ def evaluate_generic_entry_1m(df_1m: pd.DataFrame, entry: SetupEntry, max_minute
     high = df_1m["high"].to_numpy(dtype=float)
     low = df_1m["low"].to_numpy(dtype=float)
     close = df_1m["close"].to_numpy(dtype=float)
-    index, code, best, worst = scan_exit(high, low, close, position, end, entry.sign, entry.stop_price,
-                                         entry.target_price)
+    index, code, best, worst = scan_exit(
+        high, low, close, position, end, entry.sign, entry.stop_price, entry.target_price
+    )
     risk = entry.risk
     if index < 0:
         return SetupOutcome(entry, False, False, None, entry.entry_price, 0.0, 0.0, 0.0)
@@ -179,8 +204,16 @@ def evaluate_generic_entry_1m(df_1m: pd.DataFrame, entry: SetupEntry, max_minute
     r = entry.sign * (exit_price - entry.entry_price) / risk
     mfe = max(0.0, entry.sign * (best - entry.entry_price) / risk)
     mae = min(0.0, entry.sign * (worst - entry.entry_price) / risk)
-    return SetupOutcome(entry, code == 1, code == -1, pd.Timestamp(df_1m["time"].iloc[index]),
-                        float(exit_price), float(r), float(mfe), float(mae))
+    return SetupOutcome(
+        entry,
+        code == 1,
+        code == -1,
+        pd.Timestamp(df_1m["time"].iloc[index]),
+        float(exit_price),
+        float(r),
+        float(mfe),
+        float(mae),
+    )
 
 
 # ------------------------------------------------------------------------- ORB
@@ -188,8 +221,9 @@ def _day_groups(df: pd.DataFrame):
     return df.groupby(np.asarray(trading_day(df["time"])), sort=True)
 
 
-def find_opening_orb_continuations_1m(df_1m: pd.DataFrame, cfg: SetupConfig,
-                                      anchor: pd.Series | None = None) -> list[SetupEntry]:
+def find_opening_orb_continuations_1m(
+    df_1m: pd.DataFrame, cfg: SetupConfig, anchor: pd.Series | None = None
+) -> list[SetupEntry]:
     """ORB continuation entries of every day (one per direction per day)."""
     params = cfg.params("orb")
     anchor = mark_decision_points_1m(df_1m, cfg.anchor) if anchor is None else anchor
@@ -211,8 +245,17 @@ def find_opening_orb_continuations_1m(df_1m: pd.DataFrame, cfg: SetupConfig,
             if risk <= 0:
                 continue
             target = _round_tick(bar["close"] + sign * params["target_r"] * risk)
-            entries.append(SetupEntry(bar["time"], direction, "orb", float(bar["close"]), stop, target,
-                                      {"or_high": float(high), "or_low": float(low)}))
+            entries.append(
+                SetupEntry(
+                    bar["time"],
+                    direction,
+                    "orb",
+                    float(bar["close"]),
+                    stop,
+                    target,
+                    {"or_high": float(high), "or_low": float(low)},
+                )
+            )
     return entries
 
 
@@ -245,9 +288,17 @@ def summarize_orb_day_1m(df_1m: pd.DataFrame, cfg: SetupConfig, anchor: pd.Serie
         if info is None:
             continue
         mine = [o for o, d in zip(outcomes, entry_days, strict=True) if d == date]
-        rows.append({"date": date, "or_high": info[0], "or_low": info[1], "entries": len(mine),
-                     "targets": sum(o.hit_target for o in mine), "stops": sum(o.hit_stop for o in mine),
-                     "total_r": float(sum(o.r_multiple for o in mine))})
+        rows.append(
+            {
+                "date": date,
+                "or_high": info[0],
+                "or_low": info[1],
+                "entries": len(mine),
+                "targets": sum(o.hit_target for o in mine),
+                "stops": sum(o.hit_stop for o in mine),
+                "total_r": float(sum(o.r_multiple for o in mine)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -306,8 +357,17 @@ def _level_scalps(df: pd.DataFrame, cfg: SetupConfig) -> list[SetupEntry]:
                 continue
             last_used[key] = minute[i]
             target = _round_tick(c[i] + sign * params["target_r"] * risk)
-            entries.append(SetupEntry(df["time"].iloc[i], "long" if sign > 0 else "short", "level_scalp",
-                                      float(c[i]), _round_tick(stop), target, {"level": name, "price": level}))
+            entries.append(
+                SetupEntry(
+                    df["time"].iloc[i],
+                    "long" if sign > 0 else "short",
+                    "level_scalp",
+                    float(c[i]),
+                    _round_tick(stop),
+                    target,
+                    {"level": name, "price": level},
+                )
+            )
     return entries
 
 
@@ -329,9 +389,17 @@ def _vwap_reverts(df: pd.DataFrame, cfg: SetupConfig, decision: np.ndarray) -> l
         target = _round_tick(vwap)
         if sign * (target - bar["close"]) <= 0:
             continue
-        entries.append(SetupEntry(bar["time"], "long" if sign > 0 else "short", "ema20_vwap_revert",
-                                  float(bar["close"]), _round_tick(stop), target,
-                                  {"vwap": vwap, "ema_fast": float(bar["ema_fast"])}))
+        entries.append(
+            SetupEntry(
+                bar["time"],
+                "long" if sign > 0 else "short",
+                "ema20_vwap_revert",
+                float(bar["close"]),
+                _round_tick(stop),
+                target,
+                {"vwap": vwap, "ema_fast": float(bar["ema_fast"])},
+            )
+        )
     return entries
 
 
@@ -352,8 +420,17 @@ def _ema_continuations(df: pd.DataFrame, cfg: SetupConfig, decision: np.ndarray)
         stop = _round_tick(stop)
         risk = sign * (bar["close"] - stop)
         target = _round_tick(bar["close"] + sign * params["target_r"] * risk)
-        entries.append(SetupEntry(bar["time"], "long" if sign > 0 else "short", "ema200_continuation",
-                                  float(bar["close"]), stop, target, {"ema_fast": fast, "ema_slow": slow}))
+        entries.append(
+            SetupEntry(
+                bar["time"],
+                "long" if sign > 0 else "short",
+                "ema200_continuation",
+                float(bar["close"]),
+                stop,
+                target,
+                {"ema_fast": fast, "ema_slow": slow},
+            )
+        )
     return entries
 
 
@@ -379,8 +456,9 @@ def run_setups(df_1m: pd.DataFrame, df_5m: pd.DataFrame | None, cfg: SetupConfig
     check_ohlc(df_1m, "run_setups: df_1m")
     if df_5m is not None and not df_5m.empty and df_5m["time"].iloc[0] < df_1m["time"].iloc[0]:
         raise ValueError("df_5m starts before df_1m: pass bars of the same span")
-    df = df_1m if {"ema_fast", "ema_slow", "vwap"} <= set(df_1m.columns) else add_1m_indicators(
-        df_1m, cfg.indicator_cfg)
+    df = (
+        df_1m if {"ema_fast", "ema_slow", "vwap"} <= set(df_1m.columns) else add_1m_indicators(df_1m, cfg.indicator_cfg)
+    )
     df = df.reset_index(drop=True)
     decision = mark_decision_points_1m(df, cfg.anchor).to_numpy()
     entries: list[SetupEntry] = []

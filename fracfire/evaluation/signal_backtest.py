@@ -26,10 +26,22 @@ __all__ = ["SIGNAL_COLUMNS", "read_signals", "run_signal_backtest"]
 SIGNAL_COLUMNS = ("entries", "exits", "short_entries", "short_exits")
 """Boolean signal columns (vectorbt's names); ``position`` is the alternative."""
 
-_ALIASES = {"entry": "entries", "long_entry": "entries", "long_entries": "entries", "buy": "entries",
-            "exit": "exits", "long_exit": "exits", "long_exits": "exits", "sell": "exits",
-            "short_entry": "short_entries", "short": "short_entries", "short_exit": "short_exits",
-            "cover": "short_exits", "target_position": "position", "signal": "position"}
+_ALIASES = {
+    "entry": "entries",
+    "long_entry": "entries",
+    "long_entries": "entries",
+    "buy": "entries",
+    "exit": "exits",
+    "long_exit": "exits",
+    "long_exits": "exits",
+    "sell": "exits",
+    "short_entry": "short_entries",
+    "short": "short_entries",
+    "short_exit": "short_exits",
+    "cover": "short_exits",
+    "target_position": "position",
+    "signal": "position",
+}
 
 
 def _aligned(values, times: pd.Series, name: str) -> np.ndarray:
@@ -57,8 +69,13 @@ def _booleans(values, times: pd.Series, name: str) -> np.ndarray:
     array = _aligned(values, times, name)
     frame = pd.Series(array)
     if frame.dtype == object:
-        frame = frame.map(lambda v: {"true": True, "false": False, "1": True, "0": False, "": False}.get(
-            str(v).strip().lower(), v) if not pd.isna(v) else False)
+        frame = frame.map(
+            lambda v: (
+                {"true": True, "false": False, "1": True, "0": False, "": False}.get(str(v).strip().lower(), v)
+                if not pd.isna(v)
+                else False
+            )
+        )
     bad = ~frame.isin([True, False, 0, 1, 0.0, 1.0]) & frame.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
@@ -72,21 +89,32 @@ def _position_signals(position, times: pd.Series) -> tuple[np.ndarray, ...]:
     bad = ~np.isin(raw, (-1.0, 0.0, 1.0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"position must be -1, 0 or 1 (short, flat, long); got {float(raw[row]):g} at bar {row} "
-                         f"({times.iloc[row]})")
+        raise ValueError(
+            f"position must be -1, 0 or 1 (short, flat, long); got {float(raw[row]):g} at bar {row} ({times.iloc[row]})"
+        )
     before = np.concatenate([[0.0], raw[:-1]])
     change = raw != before
-    return (change & (raw > 0), change & (before > 0) & (raw == 0),
-            change & (raw < 0), change & (before < 0) & (raw == 0))
+    return (
+        change & (raw > 0),
+        change & (before > 0) & (raw == 0),
+        change & (raw < 0),
+        change & (before < 0) & (raw == 0),
+    )
 
 
 Signal: TypeAlias = pd.Series | np.ndarray | Sequence
 """One value per bar: booleans for entries and exits, -1/0/+1 (or contracts) for a position."""
 
 
-def run_signal_backtest(bars: pd.DataFrame, entries: Signal | None = None, exits: Signal | None = None,
-                        short_entries: Signal | None = None, short_exits: Signal | None = None,
-                        position: Signal | None = None, config: BacktestConfig | None = None) -> BacktestResult:
+def run_signal_backtest(
+    bars: pd.DataFrame,
+    entries: Signal | None = None,
+    exits: Signal | None = None,
+    short_entries: Signal | None = None,
+    short_exits: Signal | None = None,
+    position: Signal | None = None,
+    config: BacktestConfig | None = None,
+) -> BacktestResult:
     """Backtest entry/exit signal series or a target position series.
 
     Parameters
@@ -121,8 +149,10 @@ def run_signal_backtest(bars: pd.DataFrame, entries: Signal | None = None, exits
     defaults = BacktestConfig()
     for name in ("risk_fraction", "max_open_positions", "time_stop_minutes", "max_daily_loss"):
         if getattr(config, name) != getattr(defaults, name):
-            raise ValueError(f"run_signal_backtest: BacktestConfig.{name} applies to entry backtests "
-                             f"(run_backtest); leave it at {getattr(defaults, name)!r}")
+            raise ValueError(
+                f"run_signal_backtest: BacktestConfig.{name} applies to entry backtests "
+                f"(run_backtest); leave it at {getattr(defaults, name)!r}"
+            )
     times = bars["time"].reset_index(drop=True)
     if times.duplicated().any() or not times.is_monotonic_increasing:
         raise ValueError("run_signal_backtest: bars must be sorted by time without duplicates")
@@ -132,25 +162,49 @@ def run_signal_backtest(bars: pd.DataFrame, entries: Signal | None = None, exits
             raise ValueError("run_signal_backtest: pass either position or entry/exit signals, not both")
         signals = _position_signals(position, times)
     elif all(b is None for b in booleans):
-        raise ValueError("run_signal_backtest: no signals; pass entries (and exits, short_entries, short_exits) "
-                         "or position")
+        raise ValueError(
+            "run_signal_backtest: no signals; pass entries (and exits, short_entries, short_exits) or position"
+        )
     else:
         signals = tuple(_booleans(v, times, n) for v, n in zip(booleans, SIGNAL_COLUMNS, strict=True))
     o, c = (bars[k].to_numpy(dtype=np.float64) for k in ("open", "close"))
-    raw, equity, counts = signal_loop(o, c, *signals, float(config.contracts), config.point_value,  # type: ignore[call-arg]
-                                      config.commission, config.slippage_ticks * TICK_SIZE, config.initial_cash)
+    raw, equity, counts = signal_loop(
+        o,
+        c,
+        *signals,
+        float(config.contracts),
+        config.point_value,  # type: ignore[call-arg]
+        config.commission,
+        config.slippage_ticks * TICK_SIZE,
+        config.initial_cash,
+    )
     signal_bar, entry_bar, exit_bar = (raw[:, k].astype(int) for k in (0, 1, 2))
-    trades = pd.DataFrame({
-        "entry_time": times.iloc[entry_bar].to_numpy(), "exit_time": times.iloc[exit_bar].to_numpy(),
-        "kind": "signal", "direction": np.where(raw[:, 3] > 0, "long", "short"), "contracts": raw[:, 4].astype(int),
-        "entry_price": raw[:, 5], "exit_price": raw[:, 6], "pnl": raw[:, 7], "r_multiple": np.nan,
-        "exit_reason": [_EXIT[int(r)] for r in raw[:, 8]],
-    })
+    trades = pd.DataFrame(
+        {
+            "entry_time": times.iloc[entry_bar].to_numpy(),
+            "exit_time": times.iloc[exit_bar].to_numpy(),
+            "kind": "signal",
+            "direction": np.where(raw[:, 3] > 0, "long", "short"),
+            "contracts": raw[:, 4].astype(int),
+            "entry_price": raw[:, 5],
+            "exit_price": raw[:, 6],
+            "pnl": raw[:, 7],
+            "r_multiple": np.nan,
+            "exit_reason": [_EXIT[int(r)] for r in raw[:, 8]],
+        }
+    )
     trades.insert(0, "signal_time", times.iloc[signal_bar].to_numpy())
-    dropped = {"position_limit": int(counts[0]), "conflicting_signals": int(counts[1]),
-               "no_bar_to_fill": int(counts[2])}
-    return BacktestResult(trades, pd.Series(equity, index=pd.DatetimeIndex(times), name="equity"), config,
-                          {k: v for k, v in dropped.items() if v})
+    dropped = {
+        "position_limit": int(counts[0]),
+        "conflicting_signals": int(counts[1]),
+        "no_bar_to_fill": int(counts[2]),
+    }
+    return BacktestResult(
+        trades,
+        pd.Series(equity, index=pd.DatetimeIndex(times), name="equity"),
+        config,
+        {k: v for k, v in dropped.items() if v},
+    )
 
 
 def read_signals(path: str | os.PathLike) -> pd.DataFrame:
@@ -181,8 +235,10 @@ def read_signals(path: str | os.PathLike) -> pd.DataFrame:
             raise ValueError(f"{path}: no time column; columns are {list(frame.columns)}")
     known = [c for c in ("position", *SIGNAL_COLUMNS) if c in frame]
     if not known:
-        raise ValueError(f"{path}: no signal column; expected 'position' or any of {list(SIGNAL_COLUMNS)} "
-                         f"(columns are {list(frame.columns)})")
+        raise ValueError(
+            f"{path}: no signal column; expected 'position' or any of {list(SIGNAL_COLUMNS)} "
+            f"(columns are {list(frame.columns)})"
+        )
     if "position" in known and len(known) > 1:
         raise ValueError(f"{path}: has both 'position' and {known[1:]}; keep one kind of signal")
     time = parse_times(frame["time"], path)

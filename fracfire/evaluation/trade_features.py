@@ -41,22 +41,31 @@ def compute_trade_features(outcome: SetupOutcome, df_ind: pd.DataFrame) -> dict:
     span = max(float(bar["high"] - bar["low"]), 1e-12)
     top, bottom = max(bar["open"], bar["close"]), min(bar["open"], bar["close"])
     sign = entry.sign
-    exit_position = (int(df_ind["time"].searchsorted(outcome.exit_time)) if outcome.exit_time is not None
-                     else position)
+    exit_position = int(df_ind["time"].searchsorted(outcome.exit_time)) if outcome.exit_time is not None else position
     reward_risk = abs(entry.target_price - entry.entry_price) / entry.risk
     variant = entry.context.get("variant", "original")
     features = {
-        "time": str(entry.time), "kind": entry.kind, "direction": entry.direction, "variant": variant,
+        "time": str(entry.time),
+        "kind": entry.kind,
+        "direction": entry.direction,
+        "variant": variant,
         "dist_ema_fast": sign * (entry.entry_price - bar["ema_fast"]),
         "dist_ema_slow": sign * (entry.entry_price - bar["ema_slow"]),
         "dist_vwap": sign * (entry.entry_price - bar["vwap"]),
-        "body_frac": (top - bottom) / span, "wick_up_frac": (bar["high"] - top) / span,
+        "body_frac": (top - bottom) / span,
+        "wick_up_frac": (bar["high"] - top) / span,
         "wick_dn_frac": (bottom - bar["low"]) / span,
-        "hour": int(bar["time"].hour), "minute": int(bar["time"].minute),
-        "bars_to_exit": exit_position - position, "risk": entry.risk, "reward_risk": reward_risk,
-        "r_multiple": outcome.r_multiple, "mfe": outcome.mfe, "mae": outcome.mae,
+        "hour": int(bar["time"].hour),
+        "minute": int(bar["time"].minute),
+        "bars_to_exit": exit_position - position,
+        "risk": entry.risk,
+        "reward_risk": reward_risk,
+        "r_multiple": outcome.r_multiple,
+        "mfe": outcome.mfe,
+        "mae": outcome.mae,
         "mfe_mae_ratio": outcome.mfe / abs(outcome.mae) if outcome.mae < 0 else float("inf"),
-        "low_rr_flag": reward_risk < LOW_RR, "chase_flag": variant == "chase",
+        "low_rr_flag": reward_risk < LOW_RR,
+        "chase_flag": variant == "chase",
         "hesitation_flag": variant == "hesitation",
     }
     features.update({f"ctx_{k}": v for k, v in entry.context.items() if k != "variant"})
@@ -92,8 +101,9 @@ class BadTradeConfig:
         check_int("BadTradeConfig.max_variants_per_trade", self.max_variants_per_trade, low=0)
 
 
-def inject_bad_trade_variants(df_1m_ind: pd.DataFrame, outcomes: list[SetupOutcome],
-                              cfg: BadTradeConfig | None = None, max_minutes: int = 120) -> list[SetupOutcome]:
+def inject_bad_trade_variants(
+    df_1m_ind: pd.DataFrame, outcomes: list[SetupOutcome], cfg: BadTradeConfig | None = None, max_minutes: int = 120
+) -> list[SetupOutcome]:
     """Hesitation and chase variants of ``outcomes``, re-evaluated at their worse entries.
 
     A variant whose worse entry is already beyond its stop or target is

@@ -18,7 +18,6 @@ from fracfire.schema import EARLIEST_TIME, LATEST_TIME, TICK_SIZE, TIMEZONE, bad
 __all__ = ["LiveStateEngine", "Prediction"]
 
 
-
 MAX_FUTURE = pd.Timedelta(days=1)
 """Default of how far after the clock a streamed bar may be dated."""
 
@@ -35,8 +34,13 @@ class Prediction:
 
     def to_dict(self) -> dict:
         """JSON-ready."""
-        return {"time": str(self.time), "state": self.state, "confidence": self.confidence, "proba": self.proba,
-                "zone_proba": self.zone_proba}
+        return {
+            "time": str(self.time),
+            "state": self.state,
+            "confidence": self.confidence,
+            "proba": self.proba,
+            "zone_proba": self.zone_proba,
+        }
 
 
 class LiveStateEngine:
@@ -66,17 +70,25 @@ class LiveStateEngine:
         Returns the current time (tz-aware); default the system clock.
     """
 
-    def __init__(self, model_path: str | os.PathLike, zone_model_path: str | os.PathLike | None = None,
-                 windows: Sequence[int] = (5, 15, 60), previous_close: float | None = None,
-                 max_future: pd.Timedelta = MAX_FUTURE, clock: Callable[[], pd.Timestamp] | None = None) -> None:
+    def __init__(
+        self,
+        model_path: str | os.PathLike,
+        zone_model_path: str | os.PathLike | None = None,
+        windows: Sequence[int] = (5, 15, 60),
+        previous_close: float | None = None,
+        max_future: pd.Timedelta = MAX_FUTURE,
+        clock: Callable[[], pd.Timestamp] | None = None,
+    ) -> None:
         from fracfire.models import StateDetector, ZoneDetector
 
         self.model = StateDetector.load(model_path)
         self.zone_model = ZoneDetector.load(zone_model_path) if zone_model_path else None
         self.windows = tuple(int(w) for w in windows)
         if self.model.n_features_in_ != len(feature_names(self.windows)):
-            raise ValueError(f"the model expects {self.model.n_features_in_} features; windows {self.windows} give "
-                             f"{len(feature_names(self.windows))}")
+            raise ValueError(
+                f"the model expects {self.model.n_features_in_} features; windows {self.windows} give "
+                f"{len(feature_names(self.windows))}"
+            )
         self.longest = max(self.windows)
         models = [m for m in (self.model, self.zone_model) if m is not None]
         self._context = max(m.window if m.backend == "neural" else 1 for m in models)
@@ -84,8 +96,7 @@ class LiveStateEngine:
         self._bars = np.empty((0, 7))  # open, high, low, close ticks, volume, delta ticks, minute of day
         self._features = np.empty((0, len(feature_names(self.windows))))
         self._last_time: pd.Timestamp | None = None
-        self._prev_close: int | None = (int(round(previous_close / TICK_SIZE)) if previous_close is not None
-                                        else None)
+        self._prev_close: int | None = int(round(previous_close / TICK_SIZE)) if previous_close is not None else None
         self.bars_seen = 0
         self._fast = {id(m): self._compile(m) for m in models}
         self.max_future = pd.Timedelta(max_future)
@@ -116,8 +127,10 @@ class LiveStateEngine:
             raise ValueError(f"bar at {time} has volume {v}; volume must be > 0")
         now = self._clock()
         if time > now + self.max_future:
-            raise ValueError(f"bar at {time} is dated after now ({now.tz_convert(TIMEZONE):%Y-%m-%d %H:%M %Z}) + "
-                             f"{self.max_future}; rejected so that it cannot make later bars look out of order")
+            raise ValueError(
+                f"bar at {time} is dated after now ({now.tz_convert(TIMEZONE):%Y-%m-%d %H:%M %Z}) + "
+                f"{self.max_future}; rejected so that it cannot make later bars look out of order"
+            )
         if self._last_time is not None and time <= self._last_time:
             raise ValueError(f"bar at {time} is not after the previous bar ({self._last_time}); out of order")
         scaled = np.array([o, h, lo, c]) / TICK_SIZE
@@ -125,8 +138,9 @@ class LiveStateEngine:
         off = np.abs(scaled - ticks) > 1e-6
         if off.any():
             name = ("open", "high", "low", "close")[int(np.flatnonzero(off)[0])]
-            raise ValueError(f"bar at {time}: {name} {values[int(np.flatnonzero(off)[0])]!r} is off the "
-                             f"{TICK_SIZE} tick grid")
+            raise ValueError(
+                f"bar at {time}: {name} {values[int(np.flatnonzero(off)[0])]!r} is off the {TICK_SIZE} tick grid"
+            )
         return time, np.array([*ticks, v])
 
     def _time(self, value) -> pd.Timestamp:
@@ -140,11 +154,16 @@ class LiveStateEngine:
         if pd.isna(time):
             raise ValueError(f"bar time {value!r} is not a timestamp")
         if time.tzinfo is None:
-            readings = [r for r in (time.tz_localize(TIMEZONE, ambiguous=dst, nonexistent="NaT")
-                                    for dst in (True, False)) if not pd.isna(r)]
+            readings = [
+                r
+                for r in (time.tz_localize(TIMEZONE, ambiguous=dst, nonexistent="NaT") for dst in (True, False))
+                if not pd.isna(r)
+            ]
             if not readings:
-                raise ValueError(f"bar time {value!r} does not exist in {TIMEZONE} (skipped by the spring DST "
-                                 "change); send times with a UTC offset")
+                raise ValueError(
+                    f"bar time {value!r} does not exist in {TIMEZONE} (skipped by the spring DST "
+                    "change); send times with a UTC offset"
+                )
             later = [r for r in readings if self._last_time is None or r > self._last_time]
             time = (later or readings)[0]
         else:
@@ -170,8 +189,8 @@ class LiveStateEngine:
         time, values = self._parse(bar)
         prev = self._prev_close if self._prev_close is not None else values[0]
         row = np.array([*values, values[3] - prev, time.hour * 60 + time.minute])  # ET minute of day: time is ET
-        bars = np.vstack([self._bars, row])[-self._capacity:]
-        features = np.vstack([self._features, self._newest_features(bars)])[-self._context:]
+        bars = np.vstack([self._bars, row])[-self._capacity :]
+        features = np.vstack([self._features, self._newest_features(bars)])[-self._context :]
         proba = self._proba(self.model, features)
         zone = None
         if self.zone_model is not None:
@@ -183,8 +202,13 @@ class LiveStateEngine:
         self._last_time, self._prev_close = time, int(values[3])
         self.bars_seen += 1
         best = int(np.argmax(proba))
-        return Prediction(time, str(self.model.classes_[best]), float(proba[best]),
-                          {str(k): float(p) for k, p in zip(self.model.classes_, proba, strict=True)}, zone)
+        return Prediction(
+            time,
+            str(self.model.classes_[best]),
+            float(proba[best]),
+            {str(k): float(p) for k, p in zip(self.model.classes_, proba, strict=True)},
+            zone,
+        )
 
     @staticmethod
     def _compile(model):
@@ -210,5 +234,5 @@ class LiveStateEngine:
         if len(scaled) < model.window:
             scaled = np.vstack([np.repeat(scaled[:1], model.window - len(scaled), axis=0), scaled])
         with torch.no_grad():
-            logits, _ = fast(torch.from_numpy(scaled[None, -model.window:]))
+            logits, _ = fast(torch.from_numpy(scaled[None, -model.window :]))
             return torch.softmax(logits, dim=1).numpy()[0].astype(np.float64)

@@ -45,16 +45,20 @@ class ModelRegistry:
         try:
             versions = json.loads(self.manifest_path.read_text(encoding="utf-8"))["versions"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise ModelFileError(f"{self.manifest_path}: not a model registry manifest ({type(exc).__name__}: {exc})"
-                                 ) from None
+            raise ModelFileError(
+                f"{self.manifest_path}: not a model registry manifest ({type(exc).__name__}: {exc})"
+            ) from None
         if not isinstance(versions, list) or not all(
-                isinstance(v, dict) and isinstance(v.get("file"), str) for v in versions):
+            isinstance(v, dict) and isinstance(v.get("file"), str) for v in versions
+        ):
             raise ModelFileError(f"{self.manifest_path}: 'versions' must be a list of entries with a 'file'")
         root = self.path.resolve()
         for v in versions:
             if Path(v["file"]).is_absolute() or not (root / v["file"]).resolve().is_relative_to(root):
-                raise ModelFileError(f"{self.manifest_path}: version {v.get('version')} file {v['file']!r} points "
-                                     "outside the registry folder")
+                raise ModelFileError(
+                    f"{self.manifest_path}: version {v.get('version')} file {v['file']!r} points "
+                    "outside the registry folder"
+                )
         return versions
 
     def latest(self) -> Path:
@@ -73,14 +77,18 @@ class ModelRegistry:
         entry = versions[-1]
         path = self.path / entry["file"]
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: version {entry.get('version')} is in the manifest but its file "
-                                    "is missing")
+            raise FileNotFoundError(
+                f"{path}: version {entry.get('version')} is in the manifest but its file is missing"
+            )
         if "sha256" not in entry:
-            raise ModelFileError(f"{self.manifest_path}: version {entry.get('version')} records no sha256; "
-                                 "registries written before safe model files cannot be trusted")
+            raise ModelFileError(
+                f"{self.manifest_path}: version {entry.get('version')} records no sha256; "
+                "registries written before safe model files cannot be trusted"
+            )
         if file_sha256(path) != entry["sha256"]:
-            raise ModelFileError(f"{path}: SHA-256 does not match the manifest (the file was changed after it was "
-                                 "registered)")
+            raise ModelFileError(
+                f"{path}: SHA-256 does not match the manifest (the file was changed after it was registered)"
+            )
         return path
 
     def add(self, model: BaseModel, data: str, metrics: dict | None = None) -> Path:
@@ -89,11 +97,18 @@ class ModelRegistry:
         number = len(versions) + 1
         file = f"v{number:03d}{MODEL_SUFFIX}"
         model.save(self.path / file)
-        versions.append({"version": number, "file": file, "sha256": file_sha256(self.path / file),
-                         "parent": versions[-1]["version"] if versions else None,
-                         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                         "class": type(model).__name__, "data": data,
-                         "metrics": {k: float(v) for k, v in (metrics or {}).items()}})
+        versions.append(
+            {
+                "version": number,
+                "file": file,
+                "sha256": file_sha256(self.path / file),
+                "parent": versions[-1]["version"] if versions else None,
+                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "class": type(model).__name__,
+                "data": data,
+                "metrics": {k: float(v) for k, v in (metrics or {}).items()},
+            }
+        )
         write_text_atomic(self.manifest_path, json.dumps({"versions": versions}, indent=2))
         return self.path / file
 

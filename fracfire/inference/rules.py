@@ -47,8 +47,15 @@ class DecisionRule(StrictModel):
         sign = 1 if direction == "long" else -1
         stop = close - sign * self.stop_ticks * TICK_SIZE
         target = close + sign * self.target_r * self.stop_ticks * TICK_SIZE
-        return SetupEntry(prediction.time, direction, f"rule_{self.state}", close, stop, target,
-                          {"confidence": prediction.confidence, "zone_proba": prediction.zone_proba})
+        return SetupEntry(
+            prediction.time,
+            direction,
+            f"rule_{self.state}",
+            close,
+            stop,
+            target,
+            {"confidence": prediction.confidence, "zone_proba": prediction.zone_proba},
+        )
 
 
 def load_rule(path: str | os.PathLike) -> DecisionRule:

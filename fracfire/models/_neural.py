@@ -31,9 +31,12 @@ def build_network(n_features: int, n_classes: int, seed: int):
         def __init__(self):
             super().__init__()
             self.encoder = nn.Sequential(
-                nn.Conv1d(n_features, EMBEDDING, kernel_size=5, padding=2), nn.ReLU(),
-                nn.Conv1d(EMBEDDING, EMBEDDING, kernel_size=5, padding=2), nn.ReLU(),
-                nn.AdaptiveAvgPool1d(1), nn.Flatten(),
+                nn.Conv1d(n_features, EMBEDDING, kernel_size=5, padding=2),
+                nn.ReLU(),
+                nn.Conv1d(EMBEDDING, EMBEDDING, kernel_size=5, padding=2),
+                nn.ReLU(),
+                nn.AdaptiveAvgPool1d(1),
+                nn.Flatten(),
             )
             self.state_head = nn.Linear(EMBEDDING, n_classes)
             self.aux_head = nn.Linear(EMBEDDING, 2)
@@ -81,9 +84,19 @@ Validation = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
 """Held-out windows, labels and auxiliary targets (as :func:`validation_loss` takes them)."""
 
 
-def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.ndarray | None, epochs: int,
-                 lr: float, batch_size: int, seed: int, progress=None, validation: Validation | None = None,
-                 patience: int = 2) -> list[float]:
+def train_epochs(
+    net,
+    windows: np.ndarray,
+    labels: np.ndarray | None,
+    aux: np.ndarray | None,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    progress=None,
+    validation: Validation | None = None,
+    patience: int = 2,
+) -> list[float]:
     """Adam over minibatches of windows; return the mean loss of each epoch.
 
     ``labels`` (int) train the state head with cross-entropy; ``aux`` (n, 2:
@@ -109,7 +122,7 @@ def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.nd
         order = rng.permutation(usable)
         total, batches = 0.0, 0
         for start in range(0, len(order), batch_size):
-            loss = _batch_loss(torch, net, windows, labels, aux, np.sort(order[start:start + batch_size]), losses)
+            loss = _batch_loss(torch, net, windows, labels, aux, np.sort(order[start : start + batch_size]), losses)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -136,8 +149,9 @@ def train_epochs(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.nd
     return history
 
 
-def validation_loss(net, windows: np.ndarray, labels: np.ndarray | None, aux: np.ndarray | None,
-                    batch_size: int = 4096, losses=None) -> float:
+def validation_loss(
+    net, windows: np.ndarray, labels: np.ndarray | None, aux: np.ndarray | None, batch_size: int = 4096, losses=None
+) -> float:
     """Mean training loss (same terms as :func:`train_epochs`) of the network on ``windows``, without learning."""
     torch = require("torch", "The neural backend")
     nn = torch.nn
@@ -148,7 +162,7 @@ def validation_loss(net, windows: np.ndarray, labels: np.ndarray | None, aux: np
     total, count = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(rows_all), batch_size):
-            rows = rows_all[start:start + batch_size]
+            rows = rows_all[start : start + batch_size]
             total += float(_batch_loss(torch, net, windows, labels, aux, rows, losses)) * len(rows)
             count += len(rows)
     return total / max(count, 1)

@@ -80,8 +80,7 @@ def _concat(parts: list[dict]) -> dict:
     for key in ("feature", "threshold", "value"):
         out[key] = np.concatenate([p[key] for p in parts])
     for key in ("left", "right"):
-        out[key] = np.concatenate([np.where(p[key] >= 0, p[key] + o, -1) for p, o in zip(parts, offsets,
-                                                                                             strict=True)])
+        out[key] = np.concatenate([np.where(p[key] >= 0, p[key] + o, -1) for p, o in zip(parts, offsets, strict=True)])
     out["feature"] = out["feature"].astype(np.int64)
     out["threshold"] = out["threshold"].astype(np.float64)
     out["left"], out["right"] = out["left"].astype(np.int64), out["right"].astype(np.int64)
@@ -95,8 +94,15 @@ def _forest(estimator) -> PackedTrees:
         t = tree.tree_
         value = t.value[:, 0, :]
         value = value / np.maximum(value.sum(axis=1, keepdims=True), 1e-300)  # class fractions at every node
-        parts.append({"feature": np.where(t.children_left >= 0, t.feature, -1), "threshold": t.threshold,
-                      "left": t.children_left, "right": t.children_right, "value": value})
+        parts.append(
+            {
+                "feature": np.where(t.children_left >= 0, t.feature, -1),
+                "threshold": t.threshold,
+                "left": t.children_left,
+                "right": t.children_right,
+                "value": value,
+            }
+        )
     packed = _concat(parts)
     return PackedTrees("forest", **packed, baseline=np.zeros(0), n_trees=len(parts))
 
@@ -111,12 +117,19 @@ def _boosting(estimator) -> PackedTrees | None:
                 return None
             value = np.zeros((len(nodes), n_outputs))
             value[:, k] = np.where(nodes["is_leaf"], nodes["value"], 0.0)
-            parts.append({"feature": np.where(nodes["is_leaf"], -1, nodes["feature_idx"]),
-                          "threshold": nodes["num_threshold"], "left": nodes["left"].astype(np.int64),
-                          "right": nodes["right"].astype(np.int64), "value": value})
+            parts.append(
+                {
+                    "feature": np.where(nodes["is_leaf"], -1, nodes["feature_idx"]),
+                    "threshold": nodes["num_threshold"],
+                    "left": nodes["left"].astype(np.int64),
+                    "right": nodes["right"].astype(np.int64),
+                    "value": value,
+                }
+            )
     packed = _concat(parts)
-    return PackedTrees("boosting", **packed, baseline=estimator._baseline_prediction[0].astype(np.float64),
-                       n_trees=len(parts))
+    return PackedTrees(
+        "boosting", **packed, baseline=estimator._baseline_prediction[0].astype(np.float64), n_trees=len(parts)
+    )
 
 
 def pack(estimator, check_rows: np.ndarray) -> PackedTrees | None:

@@ -18,8 +18,16 @@ from sklearn.base import BaseEstimator
 
 from fracfire._atomic import atomic_path
 
-__all__ = ["FORMAT_VERSION", "MODEL_SUFFIX", "TRUSTED_TYPES", "BaseModel", "ModelFileError",
-           "check_validation_fraction", "file_sha256", "validation_cut"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MODEL_SUFFIX",
+    "TRUSTED_TYPES",
+    "BaseModel",
+    "ModelFileError",
+    "check_validation_fraction",
+    "file_sha256",
+    "validation_cut",
+]
 
 FORMAT_VERSION = 2
 """Version 2: skops archives (version 1 files were pickles and are refused)."""
@@ -115,8 +123,13 @@ class BaseModel(BaseEstimator):
 
         if not self._learned_state():
             raise RuntimeError(f"{type(self).__name__} is not fitted: nothing to save")
-        payload = {"magic": _MAGIC, "format_version": FORMAT_VERSION, "class": type(self).__name__,
-                   "params": self.get_params(deep=False), "state": self._learned_state()}
+        payload = {
+            "magic": _MAGIC,
+            "format_version": FORMAT_VERSION,
+            "class": type(self).__name__,
+            "params": self.get_params(deep=False),
+            "state": self._learned_state(),
+        }
         with atomic_path(path) as tmp:
             sio.dump(payload, tmp)
         return Path(path)
@@ -151,14 +164,17 @@ class BaseModel(BaseEstimator):
         if sha256 is not None and file_sha256(path) != sha256:
             raise ModelFileError(f"{path}: SHA-256 does not match the one recorded for it (the file was changed)")
         if not zipfile.is_zipfile(path):
-            raise ModelFileError(f"{path}: not a FracFire model file (expected a skops archive; pickle and joblib "
-                                 "files are refused because loading them can run code; re-train to get a "
-                                 f"{MODEL_SUFFIX} file)")
+            raise ModelFileError(
+                f"{path}: not a FracFire model file (expected a skops archive; pickle and joblib "
+                "files are refused because loading them can run code; re-train to get a "
+                f"{MODEL_SUFFIX} file)"
+            )
         try:
             untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
             if untrusted:
-                raise ModelFileError(f"{path}: refused, it holds types that are not on the allow-list: "
-                                     + ", ".join(untrusted))
+                raise ModelFileError(
+                    f"{path}: refused, it holds types that are not on the allow-list: " + ", ".join(untrusted)
+                )
             payload = sio.load(path, trusted=list(TRUSTED_TYPES))
         except ModelFileError:
             raise
@@ -167,8 +183,10 @@ class BaseModel(BaseEstimator):
         if not isinstance(payload, dict) or payload.get("magic") != _MAGIC:
             raise ModelFileError(f"{path}: not a FracFire model file")
         if payload.get("format_version") != FORMAT_VERSION:
-            raise ModelFileError(f"{path}: model format version {payload.get('format_version')} is not supported "
-                                 f"(this FracFire reads version {FORMAT_VERSION})")
+            raise ModelFileError(
+                f"{path}: model format version {payload.get('format_version')} is not supported "
+                f"(this FracFire reads version {FORMAT_VERSION})"
+            )
         if payload.get("class") != cls.__name__:
             raise ModelFileError(f"{path}: holds a {payload.get('class')}, not a {cls.__name__}")
         model = cls(**payload["params"])

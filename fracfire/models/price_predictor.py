@@ -51,9 +51,17 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
     random_state : int
     """
 
-    def __init__(self, horizons: Horizons = (1, 5, 15), target: str = "ticks", backend: str = "boosting",
-                 n_models: int = 1, max_iter: int = 150, max_depth: int = 6, learning_rate: float = 0.05,
-                 random_state: int = 42) -> None:
+    def __init__(
+        self,
+        horizons: Horizons = (1, 5, 15),
+        target: str = "ticks",
+        backend: str = "boosting",
+        n_models: int = 1,
+        max_iter: int = 150,
+        max_depth: int = 6,
+        learning_rate: float = 0.05,
+        random_state: int = 42,
+    ) -> None:
         self.horizons = horizons
         self.target = target
         self.backend = backend
@@ -76,11 +84,22 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
 
         if self.backend == "forest":
-            return RandomForestRegressor(n_estimators=self.max_iter, max_depth=self.max_depth, random_state=seed,
-                                         warm_start=True, n_jobs=1, min_samples_leaf=20)
-        return HistGradientBoostingRegressor(max_iter=self.max_iter, max_depth=self.max_depth,
-                                             learning_rate=self.learning_rate, random_state=seed, warm_start=True,
-                                             early_stopping=False)
+            return RandomForestRegressor(
+                n_estimators=self.max_iter,
+                max_depth=self.max_depth,
+                random_state=seed,
+                warm_start=True,
+                n_jobs=1,
+                min_samples_leaf=20,
+            )
+        return HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            max_depth=self.max_depth,
+            learning_rate=self.learning_rate,
+            random_state=seed,
+            warm_start=True,
+            early_stopping=False,
+        )
 
     def _rows(self, X, Y=None, reset: bool = False):
         """Validated features (and targets): scikit-learn's checks on ``X``; rows whose
@@ -99,8 +118,9 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         else:
             names = None
             targets = Y
-        values, targets = validate_data(self, X, targets, reset=reset, dtype=np.float64, multi_output=True,
-                                        y_numeric=True)
+        values, targets = validate_data(
+            self, X, targets, reset=reset, dtype=np.float64, multi_output=True, y_numeric=True
+        )
         if len(values) < 2:
             raise ValueError(f"need at least 2 samples with complete targets; got n_samples = {len(values)}")
         targets = np.asarray(targets, dtype=np.float64)
@@ -121,8 +141,9 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         if self.backend not in ("boosting", "forest"):
             raise ValueError(f"backend must be 'boosting' or 'forest'; got {self.backend!r}")
         if Y is None:
-            raise ValueError("PricePredictor requires y to be passed, but the target y is None "
-                             "(use PricePredictor.targets(bars))")
+            raise ValueError(
+                "PricePredictor requires y to be passed, but the target y is None (use PricePredictor.targets(bars))"
+            )
         if isinstance(Y, pd.DataFrame):
             missing = [c for c in self.targets_columns() if c not in Y.columns]
             if missing:
@@ -134,8 +155,10 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
 
             names = list(getattr(self, "feature_names_in_", []))
             if SCALE_FEATURE not in names:
-                raise ValueError(f"target='relative' needs features with names including {SCALE_FEATURE!r} "
-                                 "(a DataFrame from extract_features)")
+                raise ValueError(
+                    f"target='relative' needs features with names including {SCALE_FEATURE!r} "
+                    "(a DataFrame from extract_features)"
+                )
             self.scale_index_ = names.index(SCALE_FEATURE)
             self.tick_index_ = [names.index(n) for n in tick_unit_features(names)]
         values, base = self._model_space(values)
@@ -143,8 +166,10 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             table = table.div(base, axis=0)
         self.columns_ = list(table.columns)
         self.output_ = "frame" if isinstance(Y, pd.DataFrame) else ("vector" if table.columns[0] == "y" else "matrix")
-        self.estimators_ = {c: [self._estimator(self.random_state + k).fit(values, table[c].to_numpy())
-                                for k in range(self.n_models)] for c in self.columns_}
+        self.estimators_ = {
+            c: [self._estimator(self.random_state + k).fit(values, table[c].to_numpy()) for k in range(self.n_models)]
+            for c in self.columns_
+        }
         self.n_iter_ = max(getattr(m, "n_iter_", self.max_iter) for ms in self.estimators_.values() for m in ms)
         return self
 
@@ -209,8 +234,9 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             total += tree.predict(values)
             yield total / count
 
-    def finetune(self, X: Features, Y: pd.DataFrame, iterations: int = 50,
-                 validation_fraction: float = 0.2) -> "PricePredictor":
+    def finetune(
+        self, X: Features, Y: pd.DataFrame, iterations: int = 50, validation_fraction: float = 0.2
+    ) -> "PricePredictor":
         """Learn the residuals of the current model on new data (see the class notes), early-stopped.
 
         The rows are taken in time order: a residual model of up to
@@ -242,7 +268,7 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             if stop_early:
                 probe = self._residual(k, iterations).fit(values[:cut], target[:cut])
                 held = target[cut:]
-                errors = [float(np.mean(held ** 2))]  # no residual at all
+                errors = [float(np.mean(held**2))]  # no residual at all
                 errors += [float(np.mean((held - stage) ** 2)) for stage in self._staged(probe, values[cut:])]
                 best = int(np.argmin(errors))
             chosen[c] = [*chosen.get(c, []), best]

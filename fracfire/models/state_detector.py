@@ -68,9 +68,19 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
     and grow extra trees (forest) or boosting iterations on them.
     """
 
-    def __init__(self, backend: str = "forest", n_estimators: int = 100, max_depth: int = 10, window: int = 30,
-                 epochs: int = 5, lr: float = 1e-3, batch_size: int = 256, horizon: int = 15,
-                 confidence: float = 0.8, random_state: int = 42):
+    def __init__(
+        self,
+        backend: str = "forest",
+        n_estimators: int = 100,
+        max_depth: int = 10,
+        window: int = 30,
+        epochs: int = 5,
+        lr: float = 1e-3,
+        batch_size: int = 256,
+        horizon: int = 15,
+        confidence: float = 0.8,
+        random_state: int = 42,
+    ):
         self.backend = backend
         self.n_estimators = n_estimators
         self.max_depth = max_depth
@@ -100,14 +110,17 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 
         if self.backend == "forest":
-            return RandomForestClassifier(n_estimators=n, max_depth=self.max_depth, random_state=self.random_state,
-                                          n_jobs=1, warm_start=True)
-        return HistGradientBoostingClassifier(max_iter=n, max_depth=self.max_depth, random_state=self.random_state,
-                                              warm_start=True, early_stopping=False)
+            return RandomForestClassifier(
+                n_estimators=n, max_depth=self.max_depth, random_state=self.random_state, n_jobs=1, warm_start=True
+            )
+        return HistGradientBoostingClassifier(
+            max_iter=n, max_depth=self.max_depth, random_state=self.random_state, warm_start=True, early_stopping=False
+        )
 
     # ------------------------------------------------------------------ API
-    def fit(self, X: Features, y: Labels, bars: pd.DataFrame | None = None,
-            progress: Progress | None = None) -> "StateDetector":
+    def fit(
+        self, X: Features, y: Labels, bars: pd.DataFrame | None = None, progress: Progress | None = None
+    ) -> "StateDetector":
         """Learn states from features ``X`` (rows in time order) and labels ``y``.
 
         ``bars`` (aligned with ``X``) also trains the neural auxiliary head."""
@@ -125,8 +138,17 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
                 self.aux_mean_ = float(np.nanmean(aux[:, 0]))
                 self.aux_scale_ = float(np.nanstd(aux[:, 0]) or 1.0)
                 aux[:, 0] = (aux[:, 0] - self.aux_mean_) / self.aux_scale_
-            self.history_ = _neural.train_epochs(net, self._windows(values), codes, aux, self.epochs, self.lr,
-                                                 self.batch_size, self.random_state, progress)
+            self.history_ = _neural.train_epochs(
+                net,
+                self._windows(values),
+                codes,
+                aux,
+                self.epochs,
+                self.lr,
+                self.batch_size,
+                self.random_state,
+                progress,
+            )
             self.network_ = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
         else:
             self.estimator_ = self._make_estimator(self.n_estimators).fit(values, labels)
@@ -162,7 +184,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             windows = self._windows(values)
             with torch.no_grad():
                 for start in range(0, len(windows), 4096):
-                    logits, _ = net(torch.from_numpy(np.ascontiguousarray(windows[start:start + 4096])))
+                    logits, _ = net(torch.from_numpy(np.ascontiguousarray(windows[start : start + 4096])))
                     out.append(torch.softmax(logits, dim=1).numpy())
             return np.vstack(out).astype(np.float64)
         return self.estimator_.predict_proba(values)
@@ -174,9 +196,16 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         states = self.classes_[np.argmax(proba, axis=1)]
         return states if times is None else pd.Series(states, index=times, name="state")
 
-    def finetune(self, real_bars: pd.DataFrame, epochs: int = 10, lr: float = 1e-4,
-                 features: pd.DataFrame | None = None, labels: Labels | None = None, progress: Progress | None = None,
-                 validation_fraction: float = 0.2) -> "StateDetector":
+    def finetune(
+        self,
+        real_bars: pd.DataFrame,
+        epochs: int = 10,
+        lr: float = 1e-4,
+        features: pd.DataFrame | None = None,
+        labels: Labels | None = None,
+        progress: Progress | None = None,
+        validation_fraction: float = 0.2,
+    ) -> "StateDetector":
         """Adapt to real bars (no state labels needed; see the class notes), early-stopped.
 
         With ``labels`` (known states, e.g. synthetic bars from a shifted
@@ -226,8 +255,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             known = np.asarray(labels).astype(self.classes_.dtype)
             unknown = sorted(set(known) - set(self.classes_))
             if unknown or len(known) != len(values):
-                raise ValueError(f"labels must be {len(values)} states among {list(self.classes_)}; "
-                                 f"unknown {unknown}")
+                raise ValueError(f"labels must be {len(values)} states among {list(self.classes_)}; unknown {unknown}")
         cut = validation_cut(len(values), validation_fraction, MIN_VALIDATION_ROWS)
         held = slice(cut, len(values))
         self.finetune_stopped_ = "epochs"
@@ -248,10 +276,19 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             if cut < len(values):
                 validation = (windows[held], None if codes is None else codes[held], aux[held])
                 aux = aux.copy()
-                aux[max(0, cut - self.horizon):cut] = np.nan  # their targets look into the held-out rows
+                aux[max(0, cut - self.horizon) : cut] = np.nan  # their targets look into the held-out rows
             self.finetune_history_ = _neural.train_epochs(
-                net, windows[:cut], None if codes is None else codes[:cut], aux[:cut], epochs, lr, self.batch_size,
-                self.random_state, progress, validation=validation)
+                net,
+                windows[:cut],
+                None if codes is None else codes[:cut],
+                aux[:cut],
+                epochs,
+                lr,
+                self.batch_size,
+                self.random_state,
+                progress,
+                validation=validation,
+            )
             if validation is not None and len(self.finetune_history_) < epochs:
                 self.finetune_stopped_ = "no improvement"
             self.network_ = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
@@ -319,7 +356,8 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         aux = aux_targets(real_bars, self.horizon)
         ok = ~np.isnan(aux).any(axis=1)
         aux[:, 0] = (aux[:, 0] - getattr(self, "aux_mean_", np.nanmean(aux[:, 0]))) / getattr(
-            self, "aux_scale_", np.nanstd(aux[:, 0]) or 1.0)
+            self, "aux_scale_", np.nanstd(aux[:, 0]) or 1.0
+        )
         with torch.no_grad():
             _, out = self._net()(torch.from_numpy(np.ascontiguousarray(self._windows(values)[ok])))
             t = torch.from_numpy(aux[ok].astype(np.float32))

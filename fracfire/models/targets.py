@@ -32,8 +32,7 @@ def future_targets(bars: pd.DataFrame, horizons: Horizons = (1, 5, 15)) -> pd.Da
     (ticks) and ``range_h`` = high minus low over the next ``h`` bars (ticks).
     NaN where fewer than ``h`` bars follow (and across ``day_id`` boundaries)."""
     out = {}
-    groups = bars.groupby("day_id", sort=False).indices.values() if "day_id" in bars.columns else [
-        np.arange(len(bars))]
+    groups = bars.groupby("day_id", sort=False).indices.values() if "day_id" in bars.columns else [np.arange(len(bars))]
     for h in horizons:
         delta = np.full(len(bars), np.nan)
         rng = np.full(len(bars), np.nan)
@@ -50,8 +49,9 @@ def future_targets(bars: pd.DataFrame, horizons: Horizons = (1, 5, 15)) -> pd.Da
     return pd.DataFrame(out, index=bars.index)
 
 
-def baseline_predictions(bars: pd.DataFrame, horizons: Horizons = (1, 5, 15),
-                         window: int = 60) -> dict[str, pd.DataFrame]:
+def baseline_predictions(
+    bars: pd.DataFrame, horizons: Horizons = (1, 5, 15), window: int = 60
+) -> dict[str, pd.DataFrame]:
     """The honest baselines, in the columns of :func:`future_targets`.
 
     * ``persistence``: the last ``h`` bars repeat: ``delta_h`` is the last
@@ -71,8 +71,10 @@ def baseline_predictions(bars: pd.DataFrame, horizons: Horizons = (1, 5, 15),
         persistence[f"range_{h}"] = past
         rolling[f"delta_{h}"] = drift * h
         rolling[f"range_{h}"] = pd.Series(past).rolling(window, min_periods=1).mean().to_numpy()
-    return {"persistence": pd.DataFrame(persistence, index=bars.index),
-            "rolling_mean": pd.DataFrame(rolling, index=bars.index)}
+    return {
+        "persistence": pd.DataFrame(persistence, index=bars.index),
+        "rolling_mean": pd.DataFrame(rolling, index=bars.index),
+    }
 
 
 def _har_design(bars: pd.DataFrame, h: int, windows=HAR_WINDOWS) -> np.ndarray:
@@ -83,8 +85,9 @@ def _har_design(bars: pd.DataFrame, h: int, windows=HAR_WINDOWS) -> np.ndarray:
     return np.column_stack([past.to_numpy(), *(past.rolling(w, min_periods=1).mean().to_numpy() for w in windows)])
 
 
-def har_range_baseline(train: pd.DataFrame, test: pd.DataFrame, horizons: Horizons = (15,),
-                       windows: tuple[int, int] = HAR_WINDOWS) -> pd.DataFrame:
+def har_range_baseline(
+    train: pd.DataFrame, test: pd.DataFrame, horizons: Horizons = (15,), windows: tuple[int, int] = HAR_WINDOWS
+) -> pd.DataFrame:
     """A HAR-style forecast of the future range, the baseline a volatility forecaster would use.
 
     Corsi's heterogeneous autoregression applied to bar ranges: the next

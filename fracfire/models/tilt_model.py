@@ -50,8 +50,9 @@ def _network(n_features: int, hidden: int, seed: int):
     nn = torch.nn
     with torch.random.fork_rng(devices=[]):  # deterministic initialisation, the caller's torch state untouched
         torch.manual_seed(seed)
-        return nn.Sequential(nn.Linear(n_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                             nn.Linear(hidden, 3)).double()  # float64: a row's answer never depends on its batch
+        return nn.Sequential(
+            nn.Linear(n_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 3)
+        ).double()  # float64: a row's answer never depends on its batch
 
 
 class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads its tags
@@ -97,9 +98,18 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         there are too few) have unit root mean square.
     """
 
-    def __init__(self, hidden: int = 32, epochs: int = 400, learning_rate: float = 0.01,
-                 fine_tune_epochs: int = 200, fine_tune_rate: float = 0.003, anchor: float = 20.0,
-                 validation_fraction: float = 0.2, patience: int = 30, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        hidden: int = 32,
+        epochs: int = 400,
+        learning_rate: float = 0.01,
+        fine_tune_epochs: int = 200,
+        fine_tune_rate: float = 0.003,
+        anchor: float = 20.0,
+        validation_fraction: float = 0.2,
+        patience: int = 30,
+        random_state: int = 0,
+    ) -> None:
         self.hidden = hidden
         self.epochs = epochs
         self.learning_rate = learning_rate
@@ -205,8 +215,10 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
 
     def _check_tick_size(self) -> None:
         if not np.isclose(self.tick_size_, TICK_SIZE):
-            raise ValueError(f"this TiltModel was trained on bars with a tick size of {self.tick_size_}; FracFire's "
-                             f"bars use {TICK_SIZE}: re-train it on bars of this instrument")
+            raise ValueError(
+                f"this TiltModel was trained on bars with a tick size of {self.tick_size_}; FracFire's "
+                f"bars use {TICK_SIZE}: re-train it on bars of this instrument"
+            )
 
     def _outputs(self, X) -> np.ndarray:
         torch = require("torch", "The neural tilt model")

@@ -67,16 +67,16 @@ def label_high_prob_zones(bars: pd.DataFrame, lead: int = 15, onset: int = 3, mi
         hour = bars["hour_state"].astype(str).to_numpy()
         h_starts, _ = _runs(hour)
         for s in h_starts[hour[h_starts] == "reversal"]:
-            zone[max(0, s - lead):s] = "exhaustion"
+            zone[max(0, s - lead) : s] = "exhaustion"
     for s, e in zip(starts, ends, strict=True):
         if state[s] in ("breakout", "breakdown"):
-            zone[s:min(e, s + onset)] = "breakout_onset"
+            zone[s : min(e, s + onset)] = "breakout_onset"
     delta = bars["delta_ticks"].to_numpy()
     for s, e in zip(starts, ends, strict=True):
         if state[s] not in ("rally", "breakdown"):
             continue
         sign = 1 if state[s] == "rally" else -1
-        against = np.flatnonzero(sign * delta[s + min_run:e] < 0)
+        against = np.flatnonzero(sign * delta[s + min_run : e] < 0)
         if len(against):
             zone[s + min_run + against[0]] = "first_pullback"
     return pd.Series(pd.Categorical(zone, categories=list(ZONE_KINDS)), index=bars.index, name="zone")
@@ -108,8 +108,9 @@ def _lift_ci(inside: np.ndarray, outside: np.ndarray, n_boot: int, rng: np.rando
     return float(inside.mean()), float(base), float(lift), float(low), float(high)
 
 
-def _day_block_lifts(values: np.ndarray, flagged: np.ndarray, bucket: np.ndarray, day: np.ndarray, n_boot: int,
-                     rng: np.random.Generator) -> tuple:
+def _day_block_lifts(
+    values: np.ndarray, flagged: np.ndarray, bucket: np.ndarray, day: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> tuple:
     """Lift of the flagged bars against all others and against others at the same half hour, with 95 %
     intervals from a bootstrap over trading days (forward windows overlap within a day, not across days)."""
     days, d = np.unique(day, return_inverse=True)
@@ -129,19 +130,42 @@ def _day_block_lifts(values: np.ndarray, flagged: np.ndarray, bucket: np.ndarray
         both = (fc > 0) & (oc > 0)
         matched_other = float(np.sum(fc[both] * os_[both] / oc[both]) / max(fc[both].sum(), 1e-12))
         matched_zone = fs[both].sum() / max(fc[both].sum(), 1e-12)
-        return np.array([zone, other, zone / other if other else np.nan, matched_other,
-                         matched_zone / matched_other if matched_other else np.nan])
+        return np.array(
+            [
+                zone,
+                other,
+                zone / other if other else np.nan,
+                matched_other,
+                matched_zone / matched_other if matched_other else np.nan,
+            ]
+        )
 
     point = lifts(np.ones(len(days)))
     boots = np.array([lifts(rng.multinomial(len(days), np.full(len(days), 1.0 / len(days)))) for _ in range(n_boot)])
     low, high = np.nanpercentile(boots[:, 2], [2.5, 97.5])
     m_low, m_high = np.nanpercentile(boots[:, 4], [2.5, 97.5])
-    return (float(point[0]), float(point[1]), float(point[2]), float(low), float(high), float(point[3]),
-            float(point[4]), float(m_low), float(m_high))
+    return (
+        float(point[0]),
+        float(point[1]),
+        float(point[2]),
+        float(low),
+        float(high),
+        float(point[3]),
+        float(point[4]),
+        float(m_low),
+        float(m_high),
+    )
 
 
-def evaluate_zones(bars: pd.DataFrame, zone_proba: np.ndarray, threshold: float = 0.5, horizons: Horizons = (15, 30),
-                   setup_outcomes: Sequence | None = None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def evaluate_zones(
+    bars: pd.DataFrame,
+    zone_proba: np.ndarray,
+    threshold: float = 0.5,
+    horizons: Horizons = (15, 30),
+    setup_outcomes: Sequence | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """What follows flagged bars, against all other bars, on (real) bars without labels.
 
     Per horizon: the forward range (ticks) and the absolute directional move
@@ -165,9 +189,11 @@ def evaluate_zones(bars: pd.DataFrame, zone_proba: np.ndarray, threshold: float 
 
     flagged = np.asarray(zone_proba) >= threshold
     if flagged.sum() < 10 or (~flagged).sum() < 10:
-        raise ValueError(f"need at least 10 flagged and 10 other bars; got {int(flagged.sum())} flagged "
-                         f"of {len(flagged)} at threshold {threshold:g} (lower the threshold, or raise "
-                         "--top-share in 'fracfire experiment zones'; a longer real file flags more bars)")
+        raise ValueError(
+            f"need at least 10 flagged and 10 other bars; got {int(flagged.sum())} flagged "
+            f"of {len(flagged)} at threshold {threshold:g} (lower the threshold, or raise "
+            "--top-share in 'fracfire experiment zones'; a longer real file flags more bars)"
+        )
     from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_day_number
 
     rng = np.random.default_rng(seed)
@@ -176,8 +202,10 @@ def evaluate_zones(bars: pd.DataFrame, zone_proba: np.ndarray, threshold: float 
     day = np.asarray(trading_day_number(bars["time"]))
     rows = []
     for h in horizons:
-        for metric, values in (("forward_range", targets[f"range_{h}"].to_numpy()),
-                               ("abs_move", np.abs(targets[f"delta_{h}"].to_numpy()))):
+        for metric, values in (
+            ("forward_range", targets[f"range_{h}"].to_numpy()),
+            ("abs_move", np.abs(targets[f"delta_{h}"].to_numpy())),
+        ):
             ok = ~np.isnan(values)
             stats = _day_block_lifts(values[ok], flagged[ok], bucket[ok], day[ok], n_boot, rng)
             rows.append((metric, h, *stats, int((ok & flagged).sum()), int((ok & ~flagged).sum())))
@@ -189,6 +217,21 @@ def evaluate_zones(bars: pd.DataFrame, zone_proba: np.ndarray, threshold: float 
             stats = _lift_ci(r[inside], r[~inside], n_boot, rng)
             nan = float("nan")
             rows.append(("setup_r_plus_2", 0, *stats, nan, nan, nan, nan, int(inside.sum()), int((~inside).sum())))
-    return pd.DataFrame(rows, columns=["metric", "horizon", "zone_mean", "other_mean", "lift", "ci_low",
-                                       "ci_high", "matched_other_mean", "matched_lift", "matched_ci_low",
-                                       "matched_ci_high", "zone_bars", "other_bars"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "metric",
+            "horizon",
+            "zone_mean",
+            "other_mean",
+            "lift",
+            "ci_low",
+            "ci_high",
+            "matched_other_mean",
+            "matched_lift",
+            "matched_ci_low",
+            "matched_ci_high",
+            "zone_bars",
+            "other_bars",
+        ],
+    )

@@ -24,8 +24,9 @@ _TO_UNIT24 = 1.0 / 16777216.0
 _TO_UNIT14 = 1.0 / 16384.0
 
 
-def volatility_path_python(z, jump_u, decay, innovation, y_start, jump_base, branching, hawkes_decay,
-                           excitation_start, vol_kick, kick_start):
+def volatility_path_python(
+    z, jump_u, decay, innovation, y_start, jump_base, branching, hawkes_decay, excitation_start, vol_kick, kick_start
+):
     """Multi-scale log-volatility and self-exciting jump arrivals, minute by minute.
 
     The log-volatility is a sum of ``K`` Ornstein-Uhlenbeck components with
@@ -110,11 +111,27 @@ volatility_path = njit(cache=True, nogil=True)(volatility_path_python)
 
 
 def walk_zones_python(
-    n_sub, sigma, drift, eta, reversion, p_side, jump_size, jump_at, max_move,
-    z, raw,
-    start_x, start_level, start_anchor, anchor_minutes,
-    gravity_center, gravity_threshold, gravity_strength, drift_per_logit,
-    persistence, start_side,
+    n_sub,
+    sigma,
+    drift,
+    eta,
+    reversion,
+    p_side,
+    jump_size,
+    jump_at,
+    max_move,
+    z,
+    raw,
+    start_x,
+    start_level,
+    start_anchor,
+    anchor_minutes,
+    gravity_center,
+    gravity_threshold,
+    gravity_strength,
+    drift_per_logit,
+    persistence,
+    start_side,
 ):
     """Efficient price, uncertainty zones and bid/ask prints, in sub-minute steps.
 

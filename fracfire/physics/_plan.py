@@ -62,6 +62,7 @@ BUILTIN = tuple(MarketState)
 AUTO_CUM = np.cumsum([AUTO_TRANSITION_WEIGHTS[s] for s in BUILTIN])
 AUTO_EXIT = np.array([AUTO_EXIT_RATES[s] for s in BUILTIN])
 
+
 def state_config(state: StateLike, where: str) -> StateConfig:
     if isinstance(state, MarketState):
         return STATE_CONFIGS[state]
@@ -121,8 +122,7 @@ def template(
             raise ValueError(f"state_sequence has minute_offset {offset} more than once")
         if segment_length and offset % segment_length:
             raise ValueError(
-                f"state_sequence minute_offset {offset} is not on a segment boundary "
-                f"(segment_length={segment_length})"
+                f"state_sequence minute_offset {offset} is not on a segment boundary (segment_length={segment_length})"
             )
         seen.add(offset)
         marks[offset] = registry.code(state, f"state_sequence entry at minute {offset}")
@@ -131,10 +131,19 @@ def template(
     return np.where(index >= 0, marks[np.maximum(index, 0)], -1)
 
 
-def minute_states(layout: DayLayout, clock: Clock, template: np.ndarray | None, auto: bool,
-                  segment_length: int | None, driver: StateDriver | None, rngs: Sequence[np.random.Generator],
-                  u_switch: np.ndarray, current: int, n_states: int,
-                  independent: bool = False) -> tuple[np.ndarray, list[DayPlan]]:
+def minute_states(
+    layout: DayLayout,
+    clock: Clock,
+    template: np.ndarray | None,
+    auto: bool,
+    segment_length: int | None,
+    driver: StateDriver | None,
+    rngs: Sequence[np.random.Generator],
+    u_switch: np.ndarray,
+    current: int,
+    n_states: int,
+    independent: bool = False,
+) -> tuple[np.ndarray, list[DayPlan]]:
     """State code of every minute of ``layout``, and the driver's plans.
 
     In order of precedence: the ``driver`` plans each day from the previous
@@ -151,8 +160,12 @@ def minute_states(layout: DayLayout, clock: Clock, template: np.ndarray | None, 
     if driver is not None:
         for d, rng in enumerate(rngs):
             length = int(layout.lengths[d])
-            plan = driver.plan_day(clock.time[layout.starts[d]], length, rng,
-                                   int(plans[-1].states[-1]) if plans and not independent else current)
+            plan = driver.plan_day(
+                clock.time[layout.starts[d]],
+                length,
+                rng,
+                int(plans[-1].states[-1]) if plans and not independent else current,
+            )
             if len(plan.states) != length:
                 raise ValueError(f"driver planned {len(plan.states)} minutes for a {length}-minute day")
             plans.append(plan)
@@ -169,23 +182,42 @@ def minute_states(layout: DayLayout, clock: Clock, template: np.ndarray | None, 
         exit_rate[: len(BUILTIN)] = AUTO_EXIT
         if independent:
             days = [slice(int(a), int(a) + int(m)) for a, m in zip(layout.starts, layout.lengths, strict=True)]
-            return np.concatenate([markov_states(u_switch[day], chance[day], exit_rate, AUTO_CUM[None, :],
-                                                 np.zeros(day.stop - day.start, np.int64), current)
-                                   for day in days]), plans
-        return markov_states(u_switch, chance, exit_rate, AUTO_CUM[None, :], np.zeros(n, np.int64),
-                             current), plans
+            return np.concatenate(
+                [
+                    markov_states(
+                        u_switch[day],
+                        chance[day],
+                        exit_rate,
+                        AUTO_CUM[None, :],
+                        np.zeros(day.stop - day.start, np.int64),
+                        current,
+                    )
+                    for day in days
+                ]
+            ), plans
+        return markov_states(u_switch, chance, exit_rate, AUTO_CUM[None, :], np.zeros(n, np.int64), current), plans
     return np.full(n, current, dtype=np.int64), plans
 
 
-def macro_labels(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, runner: np.ndarray,
-                 starts: np.ndarray, macro_regime: str | None) -> list[str]:
+def macro_labels(
+    o: np.ndarray,
+    h: np.ndarray,
+    lo: np.ndarray,
+    c: np.ndarray,
+    runner: np.ndarray,
+    starts: np.ndarray,
+    macro_regime: str | None,
+) -> list[str]:
     """Each day's ``macro_regime`` label: the one given, or read from its bars (runner days named as such)."""
     if macro_regime is not None:
         return [macro_regime] * len(runner)
     ends = np.append(starts[1:], len(c)) - 1
     net = c[ends] - o[starts]
     span = np.maximum.reduceat(h, starts) - np.minimum.reduceat(lo, starts)
-    labels = np.where(np.abs(net) > 0.3 * span, np.where(net > 0, "UP_DAY", "DOWN_DAY"),
-                      np.where(span < 0.01 * c[ends], "QUIET_DAY", "CHOP_DAY"))
+    labels = np.where(
+        np.abs(net) > 0.3 * span,
+        np.where(net > 0, "UP_DAY", "DOWN_DAY"),
+        np.where(span < 0.01 * c[ends], "QUIET_DAY", "CHOP_DAY"),
+    )
     labels = np.where(runner > 0, "RUNNER_UP_DAY", np.where(runner < 0, "RUNNER_DOWN_DAY", labels))
     return labels.tolist()

@@ -31,9 +31,21 @@ N_COMPONENTS = N_INTRADAY + len(schedule.DAILY_SCALE_FRACTIONS)
 _SESSIONS = [s.value for s in Session]
 
 
-def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_sequence, auto, macro_regime, driver, *,
-             single_bar=False, progress=None, independent=False, tilt=None,
-             volatility_spread=0.0) -> pd.DataFrame:
+def run_days(
+    gen: PriceGenerator,
+    layout: DayLayout,
+    segment_length,
+    state_sequence,
+    auto,
+    macro_regime,
+    driver,
+    *,
+    single_bar=False,
+    progress=None,
+    independent=False,
+    tilt=None,
+    volatility_spread=0.0,
+) -> pd.DataFrame:
     """Generate the days of ``layout`` with ``gen``'s knobs, continuing (and updating) its state.
 
     Every day draws from its own child stream, in a fixed order: first
@@ -61,8 +73,7 @@ def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_seque
     first = [rng.random(2 + 6 * int(m)) for rng, m in zip(rngs, lengths, strict=True)]
     heads = np.array([f[:2] for f in first])
     body = [f[2:].reshape(6, -1) for f in first]
-    u_switch, u_wick_up, u_wick_down, u_jump, u_sign, u_pos = (
-        np.concatenate([b[j] for b in body]) for j in range(6))
+    u_switch, u_wick_up, u_wick_down, u_jump, u_sign, u_pos = (np.concatenate([b[j] for b in body]) for j in range(6))
     z_vol = np.concatenate([rng.standard_normal((int(m), k)) for rng, m in zip(rngs, lengths, strict=True)])
     jump_exp = np.concatenate([rng.standard_exponential(int(m)) for rng, m in zip(rngs, lengths, strict=True)])
     runner = np.where(heads[:, 1] < 0.5, 1, -1) * (heads[:, 0] < phys.runner_prob)
@@ -70,8 +81,19 @@ def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_seque
         runner[:] = 0
 
     current = registry.code(gen._state, "carried-over state")
-    codes, plans = _plan.minute_states(layout, clock, template, auto, segment_length, driver, rngs, u_switch,
-                                       current, len(registry.configs), independent)
+    codes, plans = _plan.minute_states(
+        layout,
+        clock,
+        template,
+        auto,
+        segment_length,
+        driver,
+        rngs,
+        u_switch,
+        current,
+        len(registry.configs),
+        independent,
+    )
     table = schedule.StateTable.of(tuple(registry.configs))
     modifiers = None
     planned = [p.modifiers for p in plans if p.modifiers is not None]
@@ -79,9 +101,15 @@ def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_seque
         modifiers = schedule.Modifiers.concat(planned)
     if tilt is not None:  # every day reads the tilt from its first minute
         tilted = schedule.Modifiers.concat([tilt.modifiers(0, int(m)) for m in lengths])
-        modifiers = tilted if modifiers is None else schedule.Modifiers(
-            modifiers.volatility * tilted.volatility,
-            np.clip(modifiers.bias + tilted.bias, -MAX_TILT_DRIFT, MAX_TILT_DRIFT), modifiers.mean_reversion)
+        modifiers = (
+            tilted
+            if modifiers is None
+            else schedule.Modifiers(
+                modifiers.volatility * tilted.volatility,
+                np.clip(modifiers.bias + tilted.bias, -MAX_TILT_DRIFT, MAX_TILT_DRIFT),
+                modifiers.mean_reversion,
+            )
+        )
     params = schedule.minute_params(table, codes, clock, phys, modifiers)
 
     cascade = gen._cascade
@@ -95,14 +123,35 @@ def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_seque
             draws = rng.standard_normal(N_INTRADAY + 1)
             start[:N_INTRADAY] = std * draws[:N_INTRADAY]
             start[-1] += volatility_spread * draws[-1]
-            parts.append(volatility_path(z_vol[day], u_jump[day], cascade.decay, cascade.innovation, start,
-                                         params.jump_base[day], phys.jump_clustering, hawkes, gen._excitation,
-                                         phys.jump_vol_kick, gen._kick))
+            parts.append(
+                volatility_path(
+                    z_vol[day],
+                    u_jump[day],
+                    cascade.decay,
+                    cascade.innovation,
+                    start,
+                    params.jump_base[day],
+                    phys.jump_clustering,
+                    hawkes,
+                    gen._excitation,
+                    phys.jump_vol_kick,
+                    gen._kick,
+                )
+            )
         log_vol, jumps, kicks = (np.concatenate([p[j] for p in parts]) for j in (0, 1, 4))
     else:
         log_vol, jumps, gen._vol, gen._excitation, kicks, gen._kick = volatility_path(
-            z_vol, u_jump, cascade.decay, cascade.innovation, gen._vol, params.jump_base,
-            phys.jump_clustering, hawkes, gen._excitation, phys.jump_vol_kick, gen._kick,
+            z_vol,
+            u_jump,
+            cascade.decay,
+            cascade.innovation,
+            gen._vol,
+            params.jump_base,
+            phys.jump_clustering,
+            hawkes,
+            gen._excitation,
+            phys.jump_vol_kick,
+            gen._kick,
         )
     sigma = gen._sigma0 * params.season * np.exp(log_vol - cascade.variance)
     drift_sd = params.drift_sd
@@ -111,11 +160,14 @@ def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_seque
         drift_sd = drift_sd + np.repeat(runner * bias, lengths)
     sign = np.where(u_sign < params.up_share, 1.0, -1.0)
     # Jumps are sized by the volatility without the kicks of earlier jumps (and their own).
-    jump_size = np.where(jumps, sign * np.maximum(1.0, phys.base_volatility * params.jump_scale * sigma
-                                                  * np.exp(-kicks) * jump_exp), 0.0)
+    jump_size = np.where(
+        jumps, sign * np.maximum(1.0, phys.base_volatility * params.jump_scale * sigma * np.exp(-kicks) * jump_exp), 0.0
+    )
     activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / gen._sigma0) ** phys.activity_elasticity
-    shape = 1.0 / (np.maximum(params.activity_cv * phys.activity_dispersion, 1e-3) ** 2
-                   + phys.activity_clustering / np.maximum(activity, 1e-9))
+    shape = 1.0 / (
+        np.maximum(params.activity_cv * phys.activity_dispersion, 1e-3) ** 2
+        + phys.activity_clustering / np.maximum(activity, 1e-9)
+    )
     counts = np.empty(n)
     noise = np.empty(n)
     n_sub = np.empty(n, dtype=np.int64)
@@ -136,22 +188,38 @@ def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_seque
     jump_at = np.minimum((u_pos * n_sub).astype(np.int64), n_sub - 1)
     p_side = -np.expm1(-counts / (2.0 * n_sub))
 
-    walk = (n_sub, sigma, drift_sd * sigma, params.eta, params.reversion, p_side, jump_size, jump_at,
-            params.max_move)
-    rest = (phys.reversion_minutes, float(gen._center), schedule.points_to_ticks(phys.macro_gravity_threshold),
-            phys.macro_gravity_strength, schedule.DRIFT_PER_LOGIT, phys.flow_persistence)
+    walk = (n_sub, sigma, drift_sd * sigma, params.eta, params.reversion, p_side, jump_size, jump_at, params.max_move)
+    rest = (
+        phys.reversion_minutes,
+        float(gen._center),
+        schedule.points_to_ticks(phys.macro_gravity_threshold),
+        phys.macro_gravity_strength,
+        schedule.DRIFT_PER_LOGIT,
+        phys.flow_persistence,
+    )
     if independent:
         offsets = np.concatenate([[0], np.cumsum(n_sub)])
         parts = []
         for d in range(n_days):
             day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
             sub = slice(int(offsets[day.start]), int(offsets[day.stop]))
-            parts.append(walk_zones(*(a[day] for a in walk), z_sub[sub], raw[sub],  # type: ignore[call-arg]
-                                    gen._x, gen._level, gen._anchor, *rest, gen._side))
+            parts.append(
+                walk_zones(
+                    *(a[day] for a in walk),
+                    z_sub[sub],
+                    raw[sub],  # type: ignore[call-arg]
+                    gen._x,
+                    gen._level,
+                    gen._anchor,
+                    *rest,
+                    gen._side,
+                )
+            )
         o, h, lo, c, moves = (np.concatenate([p[j] for p in parts]) for j in range(5))
     else:
         o, h, lo, c, moves, gen._x, gen._level, gen._anchor, gen._side = walk_zones(
-            *walk, z_sub, raw, gen._x, gen._level, gen._anchor, *rest, gen._side)
+            *walk, z_sub, raw, gen._x, gen._level, gen._anchor, *rest, gen._side
+        )
         gen._state = registry.configs[int(codes[-1])]
 
     wick_prob = -np.expm1(-params.wick_prob * counts / phys.avg_ticks_per_bar)
@@ -168,10 +236,12 @@ def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_seque
     h = h + extra[0]
     lo = np.maximum(lo - extra[1], 1)
     noise = np.exp(VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2)
-    volume = np.maximum(1, np.rint((counts * phys.volume_per_tick
-                                    + moves * phys.volume_per_move * params.volume_scale) * noise))
-    gen.variates_drawn += int(sum(f.size for f in first) + z_vol.size + jump_exp.size + 2 * n
-                               + z_sub.size + raw.size + wicks_drawn)
+    volume = np.maximum(
+        1, np.rint((counts * phys.volume_per_tick + moves * phys.volume_per_move * params.volume_scale) * noise)
+    )
+    gen.variates_drawn += int(
+        sum(f.size for f in first) + z_vol.size + jump_exp.size + 2 * n + z_sub.size + raw.size + wicks_drawn
+    )
 
     if segment_length:
         segment_id = np.cumsum(layout.position() % segment_length == 0) - 1
@@ -187,7 +257,8 @@ def run_days(gen: PriceGenerator, layout: DayLayout, segment_length, state_seque
         "session_id": number_sessions(layout.utc_ns),
         "segment_id": segment_id.astype(np.int64),
         "macro_regime": pd.Categorical.from_codes(
-            np.repeat(regimes.codes.astype(np.int64), lengths), categories=regimes.categories),
+            np.repeat(regimes.codes.astype(np.int64), lengths), categories=regimes.categories
+        ),
     }
     bars = bars_frame(clock.time, o, h, lo, c, volume.astype(np.int64), gen._last_close, labels)
     if independent:

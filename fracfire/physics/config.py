@@ -217,32 +217,124 @@ class PhysicsConfig:
     wick_probability: float = real(0.2051, 0.0, 1.0)
     wick_extension_avg: float = real(1.0, 1.0, 100.0)
     volume_per_tick: float = real(3.979, 0.0, 1e6, low_open=True)
-    session_volatility: dict[str, Multiplier] = field(default_factory=lambda: {
-        'afterhours': 0.3922, 'asian': 0.3093, 'london': 0.3904, 'premarket': 0.431, 'rth': 0.5245,
-    })
-    session_volume: dict[str, Multiplier] = field(default_factory=lambda: {
-        'afterhours': 2.041, 'asian': 0.2554, 'london': 0.4071, 'premarket': 0.6501, 'rth': 1.471,
-    })
-    intraday_volatility: dict[str, Multiplier] = field(default_factory=lambda: {
-        '00:00': 0.7026, '00:30': 0.6732, '01:00': 0.8429, '01:30': 0.8686, '02:00': 1.299, '02:30': 1.282,
-        '03:00': 1.24, '03:30': 1.092, '04:00': 1.159, '04:30': 0.9523, '05:00': 1.097, '05:30': 0.989,
-        '06:00': 0.753, '06:30': 0.8447, '07:00': 0.8642, '07:30': 0.9244, '08:00': 0.9785, '08:30': 1.015,
-        '09:00': 0.9848, '09:30': 0.876, '10:00': 1.071, '10:30': 1.123, '11:00': 1.194, '11:30': 1.174,
-        '12:00': 0.8955, '12:30': 0.9612, '13:00': 0.8703, '13:30': 0.8435, '14:00': 1.218, '14:30': 0.9447,
-        '15:00': 0.8041, '15:30': 0.8952, '16:00': 1.157, '16:30': 0.8134, '18:00': 1.2, '18:30': 0.7479,
-        '19:00': 0.7886, '19:30': 0.9779, '20:00': 1.383, '20:30': 0.9318, '21:00': 1.132, '21:30': 1.49,
-        '22:00': 1.015, '22:30': 0.7055, '23:00': 0.6597, '23:30': 0.6574,
-    })
-    intraday_volume: dict[str, Multiplier] = field(default_factory=lambda: {
-        '00:00': 0.8933, '00:30': 0.8643, '01:00': 0.9528, '01:30': 0.99, '02:00': 1.152, '02:30': 1.002,
-        '03:00': 0.8818, '03:30': 0.8974, '04:00': 0.9054, '04:30': 0.7826, '05:00': 0.8615, '05:30': 0.9802,
-        '06:00': 0.9808, '06:30': 0.7833, '07:00': 1.084, '07:30': 1.279, '08:00': 1.377, '08:30': 0.9222,
-        '09:00': 1.072, '09:30': 1.25, '10:00': 1.1, '10:30': 0.9597, '11:00': 0.8392, '11:30': 0.8536,
-        '12:00': 0.9819, '12:30': 0.8125, '13:00': 0.9174, '13:30': 0.9356, '14:00': 0.6814, '14:30': 0.8047,
-        '15:00': 0.9116, '15:30': 1.609, '16:00': 1.397, '16:30': 0.2172, '18:00': 0.9426, '18:30': 0.6236,
-        '19:00': 0.8653, '19:30': 0.8767, '20:00': 1.134, '20:30': 1.093, '21:00': 1.163, '21:30': 1.329,
-        '22:00': 1.097, '22:30': 0.8926, '23:00': 1.113, '23:30': 0.7774,
-    })
+    session_volatility: dict[str, Multiplier] = field(
+        default_factory=lambda: {
+            "afterhours": 0.3922,
+            "asian": 0.3093,
+            "london": 0.3904,
+            "premarket": 0.431,
+            "rth": 0.5245,
+        }
+    )
+    session_volume: dict[str, Multiplier] = field(
+        default_factory=lambda: {
+            "afterhours": 2.041,
+            "asian": 0.2554,
+            "london": 0.4071,
+            "premarket": 0.6501,
+            "rth": 1.471,
+        }
+    )
+    intraday_volatility: dict[str, Multiplier] = field(
+        default_factory=lambda: {
+            "00:00": 0.7026,
+            "00:30": 0.6732,
+            "01:00": 0.8429,
+            "01:30": 0.8686,
+            "02:00": 1.299,
+            "02:30": 1.282,
+            "03:00": 1.24,
+            "03:30": 1.092,
+            "04:00": 1.159,
+            "04:30": 0.9523,
+            "05:00": 1.097,
+            "05:30": 0.989,
+            "06:00": 0.753,
+            "06:30": 0.8447,
+            "07:00": 0.8642,
+            "07:30": 0.9244,
+            "08:00": 0.9785,
+            "08:30": 1.015,
+            "09:00": 0.9848,
+            "09:30": 0.876,
+            "10:00": 1.071,
+            "10:30": 1.123,
+            "11:00": 1.194,
+            "11:30": 1.174,
+            "12:00": 0.8955,
+            "12:30": 0.9612,
+            "13:00": 0.8703,
+            "13:30": 0.8435,
+            "14:00": 1.218,
+            "14:30": 0.9447,
+            "15:00": 0.8041,
+            "15:30": 0.8952,
+            "16:00": 1.157,
+            "16:30": 0.8134,
+            "18:00": 1.2,
+            "18:30": 0.7479,
+            "19:00": 0.7886,
+            "19:30": 0.9779,
+            "20:00": 1.383,
+            "20:30": 0.9318,
+            "21:00": 1.132,
+            "21:30": 1.49,
+            "22:00": 1.015,
+            "22:30": 0.7055,
+            "23:00": 0.6597,
+            "23:30": 0.6574,
+        }
+    )
+    intraday_volume: dict[str, Multiplier] = field(
+        default_factory=lambda: {
+            "00:00": 0.8933,
+            "00:30": 0.8643,
+            "01:00": 0.9528,
+            "01:30": 0.99,
+            "02:00": 1.152,
+            "02:30": 1.002,
+            "03:00": 0.8818,
+            "03:30": 0.8974,
+            "04:00": 0.9054,
+            "04:30": 0.7826,
+            "05:00": 0.8615,
+            "05:30": 0.9802,
+            "06:00": 0.9808,
+            "06:30": 0.7833,
+            "07:00": 1.084,
+            "07:30": 1.279,
+            "08:00": 1.377,
+            "08:30": 0.9222,
+            "09:00": 1.072,
+            "09:30": 1.25,
+            "10:00": 1.1,
+            "10:30": 0.9597,
+            "11:00": 0.8392,
+            "11:30": 0.8536,
+            "12:00": 0.9819,
+            "12:30": 0.8125,
+            "13:00": 0.9174,
+            "13:30": 0.9356,
+            "14:00": 0.6814,
+            "14:30": 0.8047,
+            "15:00": 0.9116,
+            "15:30": 1.609,
+            "16:00": 1.397,
+            "16:30": 0.2172,
+            "18:00": 0.9426,
+            "18:30": 0.6236,
+            "19:00": 0.8653,
+            "19:30": 0.8767,
+            "20:00": 1.134,
+            "20:30": 1.093,
+            "21:00": 1.163,
+            "21:30": 1.329,
+            "22:00": 1.097,
+            "22:30": 0.8926,
+            "23:00": 1.113,
+            "23:30": 0.7774,
+        }
+    )
     trend_strength: float = real(0.3317, 0.0, 3.0)
     rth_open_boost: float = real(1.564, 0.0, 50.0)
     rth_close_boost: float = real(0.6156, 0.0, 50.0)
@@ -275,8 +367,10 @@ class PhysicsConfig:
     def _profile(cls, given: dict[str, float], info: ValidationInfo) -> dict[str, float]:
         bad = sorted(str(k) for k in given if k not in _BUCKET_OF)
         if bad:
-            raise ValueError(f"{info.field_name}: keys must be half-hour starts on the ET clock ('00:00', "
-                             f"'00:30', ... '23:30'); got {bad[:5]}")
+            raise ValueError(
+                f"{info.field_name}: keys must be half-hour starts on the ET clock ('00:00', "
+                f"'00:30', ... '23:30'); got {bad[:5]}"
+            )
         return dict(sorted(given.items()))
 
     @classmethod
@@ -332,11 +426,28 @@ class PhysicsConfig:
 
 
 SEED_PHYSICS = PhysicsConfig(
-    base_volatility=2.0, avg_ticks_per_bar=8.0, daily_range_mean=120.0, daily_range_std=60.0,
-    runner_prob=0.20, runner_target_mult=4.0, macro_gravity_threshold=5000.0, macro_gravity_strength=0.15,
-    wick_probability=0.20, wick_extension_avg=2.0, volume_per_tick=12.0, session_volatility={},
-    session_volume={}, intraday_volatility={}, intraday_volume={}, trend_strength=1.0, volume_per_move=0.0,
-    rth_open_boost=0.0, rth_close_boost=0.0, vol_of_vol=0.0, jump_rate=0.0, jump_clustering=0.0,
+    base_volatility=2.0,
+    avg_ticks_per_bar=8.0,
+    daily_range_mean=120.0,
+    daily_range_std=60.0,
+    runner_prob=0.20,
+    runner_target_mult=4.0,
+    macro_gravity_threshold=5000.0,
+    macro_gravity_strength=0.15,
+    wick_probability=0.20,
+    wick_extension_avg=2.0,
+    volume_per_tick=12.0,
+    session_volatility={},
+    session_volume={},
+    intraday_volatility={},
+    intraday_volume={},
+    trend_strength=1.0,
+    volume_per_move=0.0,
+    rth_open_boost=0.0,
+    rth_close_boost=0.0,
+    vol_of_vol=0.0,
+    jump_rate=0.0,
+    jump_clustering=0.0,
 )
 """The seed's hand-tuned values (its README's numbers): a 120-point mean daily range,
 frequent runner days and long wicks. Realistic for no period of ES; kept for the seed's

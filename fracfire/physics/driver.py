@@ -45,6 +45,6 @@ class StateDriver(Protocol):
     state code in force before the day; it returns a :class:`DayPlan`.
     """
 
-    def plan_day(self, start: pd.Timestamp, n_minutes: int, rng: np.random.Generator,
-                 previous_state: int) -> DayPlan:
-        ...
+    def plan_day(
+        self, start: pd.Timestamp, n_minutes: int, rng: np.random.Generator, previous_state: int
+    ) -> DayPlan: ...

@@ -102,35 +102,26 @@ def _row(**weights: float) -> dict[str, float]:
     return weights
 
 
-_DAY_PROBS = _row(trend_day=0.2, range_day=0.3, breakout_day=0.1, reversal_day=0.1, quiet_day=0.2,
-                  volatile_day=0.1)
+_DAY_PROBS = _row(trend_day=0.2, range_day=0.3, breakout_day=0.1, reversal_day=0.1, quiet_day=0.2, volatile_day=0.1)
 _DAY_TO_HOUR = {
-    "trend_day": _row(impulse=0.3, continuation=0.3, retracement=0.2, consolidation=0.15, reversal=0.0,
-                      choppy=0.05),
-    "range_day": _row(impulse=0.1, continuation=0.05, retracement=0.15, consolidation=0.4, reversal=0.05,
-                      choppy=0.25),
-    "breakout_day": _row(impulse=0.4, continuation=0.25, retracement=0.1, consolidation=0.2, reversal=0.0,
-                         choppy=0.05),
-    "reversal_day": _row(impulse=0.25, continuation=0.1, retracement=0.2, consolidation=0.15,
-                         reversal=0.2, choppy=0.1),
-    "quiet_day": _row(impulse=0.05, continuation=0.15, retracement=0.05, consolidation=0.55, reversal=0.0,
-                      choppy=0.2),
-    "volatile_day": _row(impulse=0.25, continuation=0.05, retracement=0.15, consolidation=0.05,
-                         reversal=0.2, choppy=0.3),
+    "trend_day": _row(impulse=0.3, continuation=0.3, retracement=0.2, consolidation=0.15, reversal=0.0, choppy=0.05),
+    "range_day": _row(impulse=0.1, continuation=0.05, retracement=0.15, consolidation=0.4, reversal=0.05, choppy=0.25),
+    "breakout_day": _row(impulse=0.4, continuation=0.25, retracement=0.1, consolidation=0.2, reversal=0.0, choppy=0.05),
+    "reversal_day": _row(impulse=0.25, continuation=0.1, retracement=0.2, consolidation=0.15, reversal=0.2, choppy=0.1),
+    "quiet_day": _row(impulse=0.05, continuation=0.15, retracement=0.05, consolidation=0.55, reversal=0.0, choppy=0.2),
+    "volatile_day": _row(
+        impulse=0.25, continuation=0.05, retracement=0.15, consolidation=0.05, reversal=0.2, choppy=0.3
+    ),
 }
 _HOUR_TO_MINUTE = {
-    "impulse": _row(ranging=0.25, flat=0.05, zombie=0.35, rally=0.15, impulsive=0.1, breakdown=0.0,
-                    breakout=0.1),
-    "consolidation": _row(ranging=0.5, flat=0.3, zombie=0.14, rally=0.02, impulsive=0.02, breakdown=0.01,
-                          breakout=0.01),
-    "retracement": _row(ranging=0.4, flat=0.2, zombie=0.25, rally=0.0, impulsive=0.05, breakdown=0.1,
-                        breakout=0.0),
-    "continuation": _row(ranging=0.3, flat=0.15, zombie=0.4, rally=0.1, impulsive=0.03, breakdown=0.0,
-                         breakout=0.02),
-    "reversal": _row(ranging=0.3, flat=0.05, zombie=0.1, rally=0.1, impulsive=0.25, breakdown=0.15,
-                     breakout=0.05),
-    "choppy": _row(ranging=0.5, flat=0.1, zombie=0.05, rally=0.08, impulsive=0.2, breakdown=0.07,
-                   breakout=0.0),
+    "impulse": _row(ranging=0.25, flat=0.05, zombie=0.35, rally=0.15, impulsive=0.1, breakdown=0.0, breakout=0.1),
+    "consolidation": _row(
+        ranging=0.5, flat=0.3, zombie=0.14, rally=0.02, impulsive=0.02, breakdown=0.01, breakout=0.01
+    ),
+    "retracement": _row(ranging=0.4, flat=0.2, zombie=0.25, rally=0.0, impulsive=0.05, breakdown=0.1, breakout=0.0),
+    "continuation": _row(ranging=0.3, flat=0.15, zombie=0.4, rally=0.1, impulsive=0.03, breakdown=0.0, breakout=0.02),
+    "reversal": _row(ranging=0.3, flat=0.05, zombie=0.1, rally=0.1, impulsive=0.25, breakdown=0.15, breakout=0.05),
+    "choppy": _row(ranging=0.5, flat=0.1, zombie=0.05, rally=0.08, impulsive=0.2, breakdown=0.07, breakout=0.0),
 }
 _DAY_PARAMS = {
     "trend_day": LevelParams(bias=0.02, volatility=1.1),
@@ -200,8 +191,7 @@ class FractalConfig:
 
     day_probabilities: Row = field(default_factory=lambda: dict(_DAY_PROBS))
     day_to_hour: dict[str, Row] = field(default_factory=lambda: {k: dict(v) for k, v in _DAY_TO_HOUR.items()})
-    hour_to_minute: dict[str, Row] = field(
-        default_factory=lambda: {k: dict(v) for k, v in _HOUR_TO_MINUTE.items()})
+    hour_to_minute: dict[str, Row] = field(default_factory=lambda: {k: dict(v) for k, v in _HOUR_TO_MINUTE.items()})
     day_params: dict[str, LevelParams] = field(default_factory=lambda: dict(_DAY_PARAMS))
     hour_params: dict[str, LevelParams] = field(default_factory=lambda: dict(_HOUR_PARAMS))
     hour_persistence: float = real(0.35, 0.0, 1.0)
@@ -234,14 +224,22 @@ class FractalConfig:
 
     def to_dict(self) -> dict:
         """Plain dicts and floats (YAML-ready)."""
-        def levels(params: dict) -> dict:
-            return {k: {"bias": p.bias, "volatility": p.volatility, "mean_reversion": p.mean_reversion}
-                    for k, p in params.items()}
 
-        return {"day_probabilities": dict(self.day_probabilities), "day_to_hour": self.day_to_hour,
-                "hour_to_minute": self.hour_to_minute, "day_params": levels(self.day_params),
-                "hour_params": levels(self.hour_params),
-                "hour_persistence": self.hour_persistence, "minute_switch_prob": self.minute_switch_prob}
+        def levels(params: dict) -> dict:
+            return {
+                k: {"bias": p.bias, "volatility": p.volatility, "mean_reversion": p.mean_reversion}
+                for k, p in params.items()
+            }
+
+        return {
+            "day_probabilities": dict(self.day_probabilities),
+            "day_to_hour": self.day_to_hour,
+            "hour_to_minute": self.hour_to_minute,
+            "day_params": levels(self.day_params),
+            "hour_params": levels(self.hour_params),
+            "hour_persistence": self.hour_persistence,
+            "minute_switch_prob": self.minute_switch_prob,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "FractalConfig":
@@ -298,8 +296,13 @@ class FractalStateManager:
     ['day_state', 'hour_state']
     """
 
-    def __init__(self, seed: SeedLike = None, config: FractalConfig | None = None, day_state: DayState | None = None,
-                 direction: int | None = None) -> None:
+    def __init__(
+        self,
+        seed: SeedLike = None,
+        config: FractalConfig | None = None,
+        day_state: DayState | None = None,
+        direction: int | None = None,
+    ) -> None:
         if config is not None and not isinstance(config, FractalConfig):
             raise TypeError(f"config must be a FractalConfig; got {type(config).__name__}")
         if day_state is not None and not isinstance(day_state, DayState):
@@ -349,12 +352,14 @@ class FractalStateManager:
             self._pending_day = None
         minute = int((ts - start) / pd.Timedelta(minutes=1))
         self._minute_state = int(self._plan.states[minute])
-        return (DayState(self._plan.labels["day_state"][minute]),
-                HourState(self._plan.labels["hour_state"][minute]), _MINUTE[self._minute_state])
+        return (
+            DayState(self._plan.labels["day_state"][minute]),
+            HourState(self._plan.labels["hour_state"][minute]),
+            _MINUTE[self._minute_state],
+        )
 
     # ------------------------------------------------------------- driver API
-    def plan_day(self, start: pd.Timestamp, n_minutes: int, rng: np.random.Generator,
-                 previous_state: int) -> DayPlan:
+    def plan_day(self, start: pd.Timestamp, n_minutes: int, rng: np.random.Generator, previous_state: int) -> DayPlan:
         """Plan one day's states, labels and modifiers (the :class:`StateDriver` method)."""
         return self._plan_for(self.day_state, n_minutes, rng, previous_state)
 
@@ -382,8 +387,14 @@ class FractalStateManager:
         hour_of_minute = np.arange(n_minutes) // 60
         minute_hours = hours[hour_of_minute]
         rows = minute_hours + len(HourState) * (signs[hour_of_minute] < 0)
-        states = markov_states(u[2 + 2 * n_hours:], np.full(n_minutes, cfg.minute_switch_prob), self._exit,
-                               self._minute_cum, rows, int(previous_state) % len(_MINUTE))
+        states = markov_states(
+            u[2 + 2 * n_hours :],
+            np.full(n_minutes, cfg.minute_switch_prob),
+            self._exit,
+            self._minute_cum,
+            rows,
+            int(previous_state) % len(_MINUTE),
+        )
         day_params = cfg.day_params[day.value]
         hour_bias = np.array([cfg.hour_params[h.value].bias for h in HourState])
         hour_vol = np.array([cfg.hour_params[h.value].volatility for h in HourState])

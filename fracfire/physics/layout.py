@@ -73,8 +73,11 @@ def parse_start(value, what: str) -> pd.Timestamp:
     from fracfire.calendar import parse_timestamp
 
     ts = parse_timestamp(value, what)
-    ts = ts.tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True) if ts.tzinfo is None \
+    ts = (
+        ts.tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True)
+        if ts.tzinfo is None
         else ts.tz_convert(TIMEZONE)
+    )
     if ts.second or ts.microsecond or ts.nanosecond:
         raise ValueError(f"{what} must fall on a whole minute; got {value!r}")
     return ts
@@ -120,8 +123,9 @@ def day_layout(start, n_days: int, calendar: str | None, *, after_ns: int | None
         raise ValueError(f"calendar must be 'globex' or None; got {calendar!r}")
     if start is None:
         if after_ns is None:
-            raise ValueError("start_date=None continues the previous call, but nothing was generated yet; "
-                             "pass a start date")
+            raise ValueError(
+                "start_date=None continues the previous call, but nothing was generated yet; pass a start date"
+            )
         ts = pd.Timestamp(after_ns, unit="ns", tz="UTC").tz_convert(TIMEZONE)
         if calendar == "globex":
             # The previous run ended at a session close; go on with the next trading date.
@@ -131,12 +135,16 @@ def day_layout(start, n_days: int, calendar: str | None, *, after_ns: int | None
     from fracfire.schema import EARLIEST_TIME, LATEST_TIME
 
     if not EARLIEST_TIME <= ts.tz_localize(None) < LATEST_TIME:
-        raise ValueError(f"start_date {ts:%Y-%m-%d} is outside {EARLIEST_TIME:%Y}-{LATEST_TIME:%Y}, the years "
-                         "bars files can hold (the loader refuses times outside them)")
+        raise ValueError(
+            f"start_date {ts:%Y-%m-%d} is outside {EARLIEST_TIME:%Y}-{LATEST_TIME:%Y}, the years "
+            "bars files can hold (the loader refuses times outside them)"
+        )
     layout = _globex_days(ts, n_days) if calendar == "globex" else _local_days(ts, n_days)
     if pd.Timestamp(layout.end_ns, unit="ns") >= LATEST_TIME:
-        raise ValueError(f"{n_days:,} days from {ts:%Y-%m-%d} run past {LATEST_TIME:%Y-%m-%d}, the last date bars "
-                         "files can hold; start earlier or generate fewer days")
+        raise ValueError(
+            f"{n_days:,} days from {ts:%Y-%m-%d} run past {LATEST_TIME:%Y-%m-%d}, the last date bars "
+            "files can hold; start earlier or generate fewer days"
+        )
     return layout
 
 
@@ -151,8 +159,10 @@ def path_layout(start, end, n_paths: int) -> DayLayout:
 
     first = parse_start(start, "start")
     if not calendar.is_trading_minute(pd.DatetimeIndex([first]))[0]:
-        raise ValueError(f"start {first:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (the market is "
-                         "closed then: a weekend, a holiday, the 17:00-18:00 ET break or after an early close)")
+        raise ValueError(
+            f"start {first:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (the market is "
+            "closed then: a weekend, a holiday, the 17:00-18:00 ET break or after an early close)"
+        )
     session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([first]))[0]), n_sessions=1)
     minutes, _ = calendar.session_minutes(session)
     minutes = np.asarray(minutes, dtype=np.int64)
@@ -182,8 +192,11 @@ def check_run_size(n_days) -> int:
     n_days = check_int("n_days", n_days, low=1, high=100_000)
     per_day = MINUTES_PER_DAY * BYTES_PER_BAR
     fits = int(0.8 * (available_memory() or 0) / per_day)
-    check_memory(n_days * per_day, f"generating {n_days:,} days at once",
-                 f"generate at most about {fits:,} days per call (consecutive calls on one generator continue "
-                 "the series; the CLI's --start moves a run on), or build a library across workers with "
-                 "'fracfire dataset build --scheduler'")
+    check_memory(
+        n_days * per_day,
+        f"generating {n_days:,} days at once",
+        f"generate at most about {fits:,} days per call (consecutive calls on one generator continue "
+        "the series; the CLI's --start moves a run on), or build a library across workers with "
+        "'fracfire dataset build --scheduler'",
+    )
     return n_days

@@ -47,9 +47,11 @@ class _DriverFile(StrictModel):
     states: list[str]
     min_dwell: int = Field(ge=1)
     transition_matrix: list[Annotated[list[_Probability], Field(min_length=7, max_length=7)]] = Field(
-        min_length=7, max_length=7)
+        min_length=7, max_length=7
+    )
     jump_matrix: list[Annotated[list[_Probability], Field(min_length=7, max_length=7)]] = Field(
-        min_length=7, max_length=7)
+        min_length=7, max_length=7
+    )
     start_probabilities: list[_Probability] = Field(min_length=7, max_length=7)
     dwell_times: dict[str, list[Annotated[int, Field(ge=1)]]]
 
@@ -145,7 +147,7 @@ class MarkovStateDriver:
             dwell = self.dwell_times_.get(_NAMES[state])
             length = int(rng.choice(dwell)) if dwell is not None and len(dwell) else 1
             length = max(length, self.min_dwell)
-            out[filled:filled + length] = state
+            out[filled : filled + length] = state
             filled += length
             row = self.jump_matrix_[state]
             state = int(rng.choice(7, p=row)) if row.sum() > 0 else state
@@ -160,8 +162,7 @@ class MarkovStateDriver:
             sequences.append([(int(i), _STATES[day[i]]) for i in change])
         return sequences
 
-    def plan_day(self, start: pd.Timestamp, n_minutes: int, rng: np.random.Generator,
-                 previous_state: int) -> DayPlan:
+    def plan_day(self, start: pd.Timestamp, n_minutes: int, rng: np.random.Generator, previous_state: int) -> DayPlan:
         """The :class:`~fracfire.physics.StateDriver` method: sampled minute states only."""
         return DayPlan(self.sample(n_minutes, rng, start_state=previous_state % 7))
 
@@ -169,10 +170,15 @@ class MarkovStateDriver:
     def to_dict(self) -> dict:
         """JSON-ready state (format version included)."""
         self._check_fitted()
-        return {"format_version": FORMAT_VERSION, "states": _NAMES, "min_dwell": self.min_dwell,
-                "transition_matrix": self.transition_matrix_.tolist(), "jump_matrix": self.jump_matrix_.tolist(),
-                "start_probabilities": self.start_probabilities_.tolist(),
-                "dwell_times": {k: v.tolist() for k, v in self.dwell_times_.items()}}
+        return {
+            "format_version": FORMAT_VERSION,
+            "states": _NAMES,
+            "min_dwell": self.min_dwell,
+            "transition_matrix": self.transition_matrix_.tolist(),
+            "jump_matrix": self.jump_matrix_.tolist(),
+            "start_probabilities": self.start_probabilities_.tolist(),
+            "dwell_times": {k: v.tolist() for k, v in self.dwell_times_.items()},
+        }
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write JSON (or YAML when the path ends in .yaml/.yml), atomically."""
@@ -200,15 +206,17 @@ class MarkovStateDriver:
         if file.states != _NAMES:
             raise ConfigError(f"{path}: states {file.states} differ from {_NAMES}")
         if sorted(file.dwell_times) != sorted(_NAMES):
-            raise ConfigError(f"{path}: dwell_times must have one list per state {_NAMES}; "
-                              f"got {sorted(file.dwell_times)}")
+            raise ConfigError(
+                f"{path}: dwell_times must have one list per state {_NAMES}; got {sorted(file.dwell_times)}"
+            )
         driver = cls(min_dwell=file.min_dwell)
         for key in ("transition_matrix", "jump_matrix"):
             matrix = np.asarray(getattr(file, key), dtype=float)
             sums = matrix.sum(axis=1)
             if not np.all(np.isclose(sums, 1) | (sums == 0)):
-                raise ConfigError(f"{path}: {key} rows must be probabilities summing to 1; row sums "
-                                  f"{np.round(sums, 6).tolist()}")
+                raise ConfigError(
+                    f"{path}: {key} rows must be probabilities summing to 1; row sums {np.round(sums, 6).tolist()}"
+                )
             setattr(driver, key + "_", matrix)
         driver.start_probabilities_ = np.asarray(file.start_probabilities, dtype=float)
         driver.dwell_times_ = {k: np.asarray(v, dtype=np.int64) for k, v in file.dwell_times.items()}
@@ -274,8 +282,9 @@ def _reference_classifier(physics, seed: int, volume: bool = True, bar_minutes: 
     return LinearDiscriminantAnalysis().fit(state_features(mixed, volume=volume), _codes(mixed["state"]))
 
 
-def infer_states(real_bars: pd.DataFrame, n_regimes: int = 5, seed: int = 0,
-                 physics: PhysicsConfig | None = None) -> pd.Series:
+def infer_states(
+    real_bars: pd.DataFrame, n_regimes: int = 5, seed: int = 0, physics: PhysicsConfig | None = None
+) -> pd.Series:
     """Label real bars with MarketStates through a Gaussian HMM.
 
     A ``GaussianHMM`` (diagonal covariances) is fitted on :func:`state_features`
@@ -303,7 +312,8 @@ def infer_states(real_bars: pd.DataFrame, n_regimes: int = 5, seed: int = 0,
     model.fit(features)
     hidden = model.predict(features)
     votes = _reference_classifier(physics, seed, has_volume(real_bars), bar_minutes(real_bars)).predict(features)
-    mapping = np.array([np.bincount(votes[hidden == k], minlength=7).argmax() if (hidden == k).any() else 0
-                        for k in range(n_regimes)])
+    mapping = np.array(
+        [np.bincount(votes[hidden == k], minlength=7).argmax() if (hidden == k).any() else 0 for k in range(n_regimes)]
+    )
     labels = np.array(_NAMES)[mapping[hidden]]
     return pd.Series(pd.Categorical(labels, categories=_NAMES), index=real_bars.index, name="state")

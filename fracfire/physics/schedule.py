@@ -119,6 +119,7 @@ class StateTable:
     @classmethod
     def of(cls, configs: tuple[StateConfig, ...]) -> "StateTable":
         """Build the table of ``configs`` (code ``i`` is ``configs[i]``)."""
+
         def col(field: str, dtype=np.float64) -> np.ndarray:
             return np.array([getattr(c, field) for c in configs], dtype=dtype)
 
@@ -160,24 +161,23 @@ class Modifiers:
     @classmethod
     def concat(cls, parts: list["Modifiers"]) -> "Modifiers":
         """Join consecutive days' modifiers."""
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("volatility", "bias",
-                                                                                  "mean_reversion")))
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("volatility", "bias", "mean_reversion")))
 
 
 @dataclass(frozen=True)
 class MinuteParams:
     """Per-minute inputs known before the random volatility path is drawn."""
 
-    season: np.ndarray         # session x weekday x intraday profile x state x driver volatility
-    drift_sd: np.ndarray       # drift in standard deviations per minute
-    up_share: np.ndarray       # probability a jump is up
+    season: np.ndarray  # session x weekday x intraday profile x state x driver volatility
+    drift_sd: np.ndarray  # drift in standard deviations per minute
+    up_share: np.ndarray  # probability a jump is up
     eta: np.ndarray
-    reversion: np.ndarray      # per minute
-    jump_base: np.ndarray      # baseline jumps per minute
-    jump_scale: np.ndarray     # jump size multiplier
+    reversion: np.ndarray  # per minute
+    jump_base: np.ndarray  # baseline jumps per minute
+    jump_scale: np.ndarray  # jump size multiplier
     max_move: np.ndarray
     activity_cv: np.ndarray
-    wick_prob: np.ndarray      # wick rate per bar and side at the mean print rate
+    wick_prob: np.ndarray  # wick rate per bar and side at the mean print rate
     volume_scale: np.ndarray
 
 
@@ -186,13 +186,17 @@ def session_volatility(clock: Clock, physics: PhysicsConfig) -> np.ndarray:
     open/close boosts."""
     multipliers = np.array([physics.session_multipliers()[0][s.value] for s in SESSION_ORDER])
     half_hour = physics.intraday_multipliers()[0]
-    return (multipliers[clock.session] * half_hour[clock.minute_of_day // INTRADAY_BUCKET_MINUTES]
-            * _DOW_VOLATILITY[clock.weekday]
-            * intraday_profile(clock.minute_of_day, physics.rth_open_boost, physics.rth_close_boost))
+    return (
+        multipliers[clock.session]
+        * half_hour[clock.minute_of_day // INTRADAY_BUCKET_MINUTES]
+        * _DOW_VOLATILITY[clock.weekday]
+        * intraday_profile(clock.minute_of_day, physics.rth_open_boost, physics.rth_close_boost)
+    )
 
 
-def minute_params(table: StateTable, codes: np.ndarray, clock: Clock, physics: PhysicsConfig,
-                  modifiers: Modifiers | None = None) -> MinuteParams:
+def minute_params(
+    table: StateTable, codes: np.ndarray, clock: Clock, physics: PhysicsConfig, modifiers: Modifiers | None = None
+) -> MinuteParams:
     """Combine states, sessions, weekdays and driver modifiers into per-minute arrays.
 
     Parameters
@@ -229,8 +233,11 @@ def minute_params(table: StateTable, codes: np.ndarray, clock: Clock, physics: P
         max_move=table.max_move[codes],
         activity_cv=table.activity_cv[codes],
         wick_prob=physics.wick_probability * table.wick[codes],
-        volume_scale=(volume[clock.session] * _DOW_VOLUME[clock.weekday]
-                      * physics.intraday_multipliers()[1][clock.minute_of_day // INTRADAY_BUCKET_MINUTES]),
+        volume_scale=(
+            volume[clock.session]
+            * _DOW_VOLUME[clock.weekday]
+            * physics.intraday_multipliers()[1][clock.minute_of_day // INTRADAY_BUCKET_MINUTES]
+        ),
     )
 
 
@@ -238,8 +245,9 @@ def intraday_profile(minute_of_day: np.ndarray, open_boost: float, close_boost: 
     """Volatility multiplier of each minute from the RTH open and close boosts (1 outside RTH)."""
     since_open = np.asarray(minute_of_day, dtype=np.float64) - RTH_OPEN_MINUTE
     rth = (since_open >= 0) & (since_open < RTH_MINUTES)
-    boost = (open_boost * np.exp(-since_open / PROFILE_DECAY_MINUTES)
-             + close_boost * np.exp(-(RTH_MINUTES - 1 - since_open) / PROFILE_DECAY_MINUTES))
+    boost = open_boost * np.exp(-since_open / PROFILE_DECAY_MINUTES) + close_boost * np.exp(
+        -(RTH_MINUTES - 1 - since_open) / PROFILE_DECAY_MINUTES
+    )
     return np.where(rth, 1.0 + boost, 1.0)
 
 
@@ -280,8 +288,9 @@ class Cascade:
         days = np.maximum(1.0, physics.vol_memory_days * np.array(DAILY_SCALE_FRACTIONS))
         tau = np.concatenate([INTRADAY_SCALES, days * SESSION_MINUTES])
         tilt = np.exp(physics.vol_memory_tilt * np.arange(len(days)) / (len(days) - 1))
-        var = np.concatenate([np.full(len(INTRADAY_SCALES), physics.vol_of_vol**2 / len(INTRADAY_SCALES)),
-                              slow * tilt / tilt.sum()])
+        var = np.concatenate(
+            [np.full(len(INTRADAY_SCALES), physics.vol_of_vol**2 / len(INTRADAY_SCALES)), slow * tilt / tilt.sum()]
+        )
         decay = np.exp(-1.0 / tau)
         return cls(decay, np.sqrt(var * (1.0 - decay**2)), float(var.sum()))
 

@@ -77,8 +77,7 @@ class DayOfWeekConfig:
     def __post_init__(self) -> None:
         own = f"{type(self).__name__}({self.name!r})."
         for key in ("volume_multiplier", "volatility_multiplier"):
-            object.__setattr__(self, key, check_real(own + key, getattr(self, key),
-                                                     low=0.0, low_open=True))
+            object.__setattr__(self, key, check_real(own + key, getattr(self, key), low=0.0, low_open=True))
 
 
 @dataclass(frozen=True)
@@ -97,9 +96,13 @@ class SessionConfig(DayOfWeekConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "state_transition_prob",
-                           check_real(f"SessionConfig({self.name!r}).state_transition_prob",
-                                      self.state_transition_prob, low=0.0, high=1.0))
+        object.__setattr__(
+            self,
+            "state_transition_prob",
+            check_real(
+                f"SessionConfig({self.name!r}).state_transition_prob", self.state_transition_prob, low=0.0, high=1.0
+            ),
+        )
 
 
 SESSION_CONFIGS: dict[Session, SessionConfig] = {

@@ -100,17 +100,16 @@ class StateConfig:
             raise ValueError(f"StateConfig.name must be a non-empty string; got {self.name!r}")
         own = "StateConfig."
         checked = {
-            "avg_ticks_per_bar": check_real(own + "avg_ticks_per_bar", self.avg_ticks_per_bar,
-                                            low=0.0, low_open=True),
-            "up_probability": check_real(own + "up_probability", self.up_probability,
-                                         low=0.0, high=1.0),
-            "trend_persistence": check_real(own + "trend_persistence", self.trend_persistence,
-                                            low=0.0, high=1.0, high_open=True),
-            "volatility_multiplier": check_real(own + "volatility_multiplier",
-                                                self.volatility_multiplier, low=0.0, low_open=True),
+            "avg_ticks_per_bar": check_real(own + "avg_ticks_per_bar", self.avg_ticks_per_bar, low=0.0, low_open=True),
+            "up_probability": check_real(own + "up_probability", self.up_probability, low=0.0, high=1.0),
+            "trend_persistence": check_real(
+                own + "trend_persistence", self.trend_persistence, low=0.0, high=1.0, high_open=True
+            ),
+            "volatility_multiplier": check_real(
+                own + "volatility_multiplier", self.volatility_multiplier, low=0.0, low_open=True
+            ),
             "max_tick_jump": check_int(own + "max_tick_jump", self.max_tick_jump, low=1),
-            "mean_reversion": check_real(own + "mean_reversion", self.mean_reversion,
-                                         low=0.0, high=1.0),
+            "mean_reversion": check_real(own + "mean_reversion", self.mean_reversion, low=0.0, high=1.0),
             "wick_multiplier": check_real(own + "wick_multiplier", self.wick_multiplier, low=0.0),
         }
         std = self.ticks_per_bar_std
@@ -127,32 +126,68 @@ class StateConfig:
 
 STATE_CONFIGS: dict[MarketState, StateConfig] = {
     MarketState.RANGING: StateConfig(
-        "ranging", avg_ticks_per_bar=12.0, up_probability=0.5, trend_persistence=0.25,
-        volatility_multiplier=1.0, max_tick_jump=3, mean_reversion=0.6,
+        "ranging",
+        avg_ticks_per_bar=12.0,
+        up_probability=0.5,
+        trend_persistence=0.25,
+        volatility_multiplier=1.0,
+        max_tick_jump=3,
+        mean_reversion=0.6,
     ),
     MarketState.FLAT: StateConfig(
-        "flat", avg_ticks_per_bar=4.0, up_probability=0.5, trend_persistence=0.2,
-        volatility_multiplier=0.5, max_tick_jump=2, mean_reversion=0.4, wick_multiplier=0.5,
+        "flat",
+        avg_ticks_per_bar=4.0,
+        up_probability=0.5,
+        trend_persistence=0.2,
+        volatility_multiplier=0.5,
+        max_tick_jump=2,
+        mean_reversion=0.4,
+        wick_multiplier=0.5,
     ),
     MarketState.ZOMBIE: StateConfig(
-        "zombie", avg_ticks_per_bar=6.0, up_probability=0.55, trend_persistence=0.8,
-        volatility_multiplier=0.6, max_tick_jump=2, wick_multiplier=0.5,
+        "zombie",
+        avg_ticks_per_bar=6.0,
+        up_probability=0.55,
+        trend_persistence=0.8,
+        volatility_multiplier=0.6,
+        max_tick_jump=2,
+        wick_multiplier=0.5,
     ),
     MarketState.RALLY: StateConfig(
-        "rally", avg_ticks_per_bar=18.0, up_probability=0.70, trend_persistence=0.6,
-        volatility_multiplier=1.2, max_tick_jump=4,
+        "rally",
+        avg_ticks_per_bar=18.0,
+        up_probability=0.70,
+        trend_persistence=0.6,
+        volatility_multiplier=1.2,
+        max_tick_jump=4,
     ),
     MarketState.IMPULSIVE: StateConfig(
-        "impulsive", avg_ticks_per_bar=25.0, up_probability=0.5, trend_persistence=0.55,
-        volatility_multiplier=2.0, max_tick_jump=8, ticks_per_bar_std=18.0, wick_multiplier=1.5,
+        "impulsive",
+        avg_ticks_per_bar=25.0,
+        up_probability=0.5,
+        trend_persistence=0.55,
+        volatility_multiplier=2.0,
+        max_tick_jump=8,
+        ticks_per_bar_std=18.0,
+        wick_multiplier=1.5,
     ),
     MarketState.BREAKDOWN: StateConfig(
-        "breakdown", avg_ticks_per_bar=20.0, up_probability=0.25, trend_persistence=0.7,
-        volatility_multiplier=1.5, max_tick_jump=6, wick_multiplier=1.2,
+        "breakdown",
+        avg_ticks_per_bar=20.0,
+        up_probability=0.25,
+        trend_persistence=0.7,
+        volatility_multiplier=1.5,
+        max_tick_jump=6,
+        wick_multiplier=1.2,
     ),
     MarketState.BREAKOUT: StateConfig(
-        "breakout", avg_ticks_per_bar=22.0, up_probability=0.75, trend_persistence=0.7,
-        volatility_multiplier=1.5, max_tick_jump=6, wick_multiplier=1.2,
+        "breakout",
+        avg_ticks_per_bar=22.0,
+        up_probability=0.75,
+        trend_persistence=0.7,
+        volatility_multiplier=1.5,
+        max_tick_jump=6,
+        wick_multiplier=1.2,
     ),
 }
 """Built-in state physics, keyed by :class:`MarketState` (seed characters)."""

@@ -101,14 +101,17 @@ class Tilt:
                 raise ValueError("Tilt.states needs Tilt.switch: they are the states a switch goes to")
             states = np.array(self.states, dtype=np.float64, copy=True)
             if states.shape != (n, _N_STATES):
-                raise ValueError(f"Tilt.states must have shape ({n}, {_N_STATES}) (minutes x MarketState); "
-                                 f"got {states.shape}")
+                raise ValueError(
+                    f"Tilt.states must have shape ({n}, {_N_STATES}) (minutes x MarketState); got {states.shape}"
+                )
             sums = states.sum(axis=1)
             bad = ~np.isfinite(states).all(axis=1) | (states < 0).any(axis=1) | (np.abs(sums - 1) > 1e-6)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise ValueError(f"Tilt.states row {i} must be probabilities summing to 1; got "
-                                 f"{np.round(states[i], 4).tolist()} (sum {sums[i]:.6g})")
+                raise ValueError(
+                    f"Tilt.states row {i} must be probabilities summing to 1; got "
+                    f"{np.round(states[i], 4).tolist()} (sum {sums[i]:.6g})"
+                )
             states.setflags(write=False)
             object.__setattr__(self, "states", states)
 
@@ -129,8 +132,10 @@ class Tilt:
 
     def _check_span(self, offset: int, n_minutes: int) -> None:
         if offset + n_minutes > len(self):
-            raise ValueError(f"the tilt covers {len(self)} minutes, but minutes {offset}..{offset + n_minutes - 1} "
-                             "were asked for; give one value per generated minute")
+            raise ValueError(
+                f"the tilt covers {len(self)} minutes, but minutes {offset}..{offset + n_minutes - 1} "
+                "were asked for; give one value per generated minute"
+            )
 
 
 def _switch_states(tilt: Tilt, n_minutes: int, rng: np.random.Generator, current: int) -> np.ndarray:
@@ -180,8 +185,7 @@ class TiltDriver:
         self.tilt = tilt
         self.base = base
 
-    def plan_day(self, start: pd.Timestamp, n_minutes: int, rng: np.random.Generator,
-                 previous_state: int) -> DayPlan:
+    def plan_day(self, start: pd.Timestamp, n_minutes: int, rng: np.random.Generator, previous_state: int) -> DayPlan:
         """Plan one day (or path): states from the base driver or the tilt, modifiers from the tilt."""
         tilt = self.tilt
         tilt._check_span(0, n_minutes)
@@ -189,9 +193,11 @@ class TiltDriver:
         if self.base is not None:
             plan = self.base.plan_day(start, n_minutes, rng, previous_state)
             if plan.modifiers is not None:
-                modifiers = Modifiers(plan.modifiers.volatility * modifiers.volatility,
-                                      np.clip(plan.modifiers.bias + modifiers.bias, -MAX_TILT_DRIFT, MAX_TILT_DRIFT),
-                                      plan.modifiers.mean_reversion)
+                modifiers = Modifiers(
+                    plan.modifiers.volatility * modifiers.volatility,
+                    np.clip(plan.modifiers.bias + modifiers.bias, -MAX_TILT_DRIFT, MAX_TILT_DRIFT),
+                    plan.modifiers.mean_reversion,
+                )
             return DayPlan(plan.states, modifiers, plan.labels, plan.macro_regime)
         if tilt.switch is not None:
             states = _switch_states(tilt, n_minutes, rng, previous_state)

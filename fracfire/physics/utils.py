@@ -15,8 +15,19 @@ if TYPE_CHECKING:
 
 __all__ = ["DaySummary", "compare_states", "print_summary", "summarize_day"]
 
-_NEEDED = ("time", "open", "high", "low", "close", "volume", "delta_ticks", "range_ticks",
-           "body_ticks", "upper_wick_ticks", "lower_wick_ticks")
+_NEEDED = (
+    "time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "delta_ticks",
+    "range_ticks",
+    "body_ticks",
+    "upper_wick_ticks",
+    "lower_wick_ticks",
+)
 
 
 def _require(df: pd.DataFrame, where: str, extra: tuple[str, ...] = ()) -> None:
@@ -31,18 +42,20 @@ def _require(df: pd.DataFrame, where: str, extra: tuple[str, ...] = ()) -> None:
 
 def _group_stats(df: pd.DataFrame, by: str) -> pd.DataFrame:
     grouped = df.groupby(by, observed=True, sort=False)
-    stats = pd.DataFrame({
-        "bars": grouped.size(),
-        "net_move_ticks": grouped["delta_ticks"].sum(),
-        "avg_delta_ticks": grouped["delta_ticks"].mean(),
-        "avg_abs_delta_ticks": grouped["delta_ticks"].apply(lambda s: s.abs().mean()),
-        "avg_range_ticks": grouped["range_ticks"].mean(),
-        "avg_body_ticks": grouped["body_ticks"].mean(),
-        "avg_upper_wick_ticks": grouped["upper_wick_ticks"].mean(),
-        "avg_lower_wick_ticks": grouped["lower_wick_ticks"].mean(),
-        "up_pct": grouped["delta_ticks"].apply(lambda s: 100.0 * (s > 0).mean()),
-        "avg_volume": grouped["volume"].mean(),
-    })
+    stats = pd.DataFrame(
+        {
+            "bars": grouped.size(),
+            "net_move_ticks": grouped["delta_ticks"].sum(),
+            "avg_delta_ticks": grouped["delta_ticks"].mean(),
+            "avg_abs_delta_ticks": grouped["delta_ticks"].apply(lambda s: s.abs().mean()),
+            "avg_range_ticks": grouped["range_ticks"].mean(),
+            "avg_body_ticks": grouped["body_ticks"].mean(),
+            "avg_upper_wick_ticks": grouped["upper_wick_ticks"].mean(),
+            "avg_lower_wick_ticks": grouped["lower_wick_ticks"].mean(),
+            "up_pct": grouped["delta_ticks"].apply(lambda s: 100.0 * (s > 0).mean()),
+            "avg_volume": grouped["volume"].mean(),
+        }
+    )
     stats.index.name = by
     return stats
 
@@ -70,8 +83,10 @@ class DaySummary:
     def summary(self) -> str:
         """One line: bars, net move and range in points."""
         o = self.overall
-        return (f"{o['bars']} bars {o['start']} -> {o['end']}: net {o['net_move']:+.2f} pts, "
-                f"range {o['range']:.2f} pts, avg |delta| {o['avg_abs_delta_ticks']:.2f} ticks")
+        return (
+            f"{o['bars']} bars {o['start']} -> {o['end']}: net {o['net_move']:+.2f} pts, "
+            f"range {o['range']:.2f} pts, avg |delta| {o['avg_abs_delta_ticks']:.2f} ticks"
+        )
 
 
 def summarize_day(df: pd.DataFrame) -> DaySummary:
@@ -148,12 +163,17 @@ def compare_states(df: pd.DataFrame) -> pd.DataFrame:
 
 
 _SHORT = {
-    "net_move_ticks": "net", "avg_delta_ticks": "Δ", "avg_abs_delta_ticks": "|Δ|",
-    "avg_range_ticks": "range", "avg_body_ticks": "body", "avg_upper_wick_ticks": "uwick",
-    "avg_lower_wick_ticks": "lwick", "up_pct": "up%", "avg_volume": "vol",
+    "net_move_ticks": "net",
+    "avg_delta_ticks": "Δ",
+    "avg_abs_delta_ticks": "|Δ|",
+    "avg_range_ticks": "range",
+    "avg_body_ticks": "body",
+    "avg_upper_wick_ticks": "uwick",
+    "avg_lower_wick_ticks": "lwick",
+    "up_pct": "up%",
+    "avg_volume": "vol",
 }
-_BRIEF = ["bars", "net_move_ticks", "avg_abs_delta_ticks", "avg_range_ticks", "avg_body_ticks",
-          "up_pct", "avg_volume"]
+_BRIEF = ["bars", "net_move_ticks", "avg_abs_delta_ticks", "avg_range_ticks", "avg_body_ticks", "up_pct", "avg_volume"]
 
 
 _POINTS = ("net_move", "range")
@@ -173,8 +193,11 @@ def _cell(name, value) -> str:
 def _table(title: str, frame: pd.DataFrame):
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", caption=(
-        "ticks per bar; net = sum of Δ (close - previous close)" if "avg_range_ticks" in frame else None))
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=("ticks per bar; net = sum of Δ (close - previous close)" if "avg_range_ticks" in frame else None),
+    )
     table.add_column(frame.index.name or "", style="bold", no_wrap=True)
     for column in frame.columns:
         table.add_column(_SHORT.get(str(column), str(column)), justify="right", no_wrap=True)
@@ -198,8 +221,7 @@ def print_summary(summary: DaySummary, verbose: bool = False, console: Console |
         Where to print (default: a new console on stdout).
     """
     if not isinstance(summary, DaySummary):
-        raise TypeError(f"print_summary expects a DaySummary from summarize_day; got "
-                        f"{type(summary).__name__}")
+        raise TypeError(f"print_summary expects a DaySummary from summarize_day; got {type(summary).__name__}")
     from rich.console import Console
 
     console = console or Console()

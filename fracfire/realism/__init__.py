@@ -14,10 +14,13 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["CalibrationResult", "calibrate"], "fracfire.realism.calibration"),
     **dict.fromkeys(["GeneratorComparison", "compare_generators"], "fracfire.realism.compare"),
     **dict.fromkeys(["discriminate", "discriminate_days"], "fracfire.realism.discriminator"),
-    **dict.fromkeys(["PEERS", "bootstrap_bars", "garch_t_bars", "garch_t_deseasonalised_bars", "gbm_bars"],
-                    "fracfire.realism.peers"),
-    **dict.fromkeys(["GOALS", "METRICS", "RealismReport", "compute_facts", "headline_facts", "realism_report",
-                     "score_facts"], "fracfire.realism.scorecard"),
+    **dict.fromkeys(
+        ["PEERS", "bootstrap_bars", "garch_t_bars", "garch_t_deseasonalised_bars", "gbm_bars"], "fracfire.realism.peers"
+    ),
+    **dict.fromkeys(
+        ["GOALS", "METRICS", "RealismReport", "compute_facts", "headline_facts", "realism_report", "score_facts"],
+        "fracfire.realism.scorecard",
+    ),
 }
 
 __all__ = sorted(_EXPORTS)

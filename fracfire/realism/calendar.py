@@ -22,14 +22,16 @@ def align_to_calendar(bars: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
     if out.empty:
         raise ValueError("align_to_calendar: no bar falls on the calendar")
     first_prev = bars["close_ticks"].shift().loc[keep].iloc[0]
-    prev = np.concatenate([[first_prev if pd.notna(first_prev) else out["open_ticks"].iloc[0]],
-                           out["close_ticks"].to_numpy()[:-1]])
+    prev = np.concatenate(
+        [[first_prev if pd.notna(first_prev) else out["open_ticks"].iloc[0]], out["close_ticks"].to_numpy()[:-1]]
+    )
     out["delta_ticks"] = out["close_ticks"].to_numpy() - prev.astype(np.int64)
     return out
 
 
-def synthetic_like(real: pd.DataFrame, physics: PhysicsConfig | None = None, seed: SeedLike = 0,
-                   **generate) -> pd.DataFrame:
+def synthetic_like(
+    real: pd.DataFrame, physics: PhysicsConfig | None = None, seed: SeedLike = 0, **generate
+) -> pd.DataFrame:
     """FracFire bars with exactly the bars of ``real`` (same times, same bar size).
 
     The engine generates the Globex sessions from the first to the last

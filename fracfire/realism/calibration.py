@@ -66,8 +66,17 @@ from fracfire.realism.moments import (
     mean_daily_range,
 )
 
-__all__ = ["CalibrationResult", "DAILY_SPACE", "FIT_SEED_OFFSET", "MIN_DAILY_SESSIONS", "MIN_SESSIONS",
-           "REPORT_SEED_OFFSET", "SHAPE_SPACE", "calibrate", "moment_distance"]
+__all__ = [
+    "CalibrationResult",
+    "DAILY_SPACE",
+    "FIT_SEED_OFFSET",
+    "MIN_DAILY_SESSIONS",
+    "MIN_SESSIONS",
+    "REPORT_SEED_OFFSET",
+    "SHAPE_SPACE",
+    "calibrate",
+    "moment_distance",
+]
 
 MIN_SESSIONS = 5
 """Fewest trading sessions calibration accepts (3 to fit, 2 held out)."""
@@ -156,8 +165,7 @@ def _mean_moments(runs: list[dict]) -> dict[str, float]:
 class _Target:
     """Real bars, their moments and how to simulate them."""
 
-    def __init__(self, bars: pd.DataFrame, seeds: tuple[int, ...], daily: bool = False,
-                 offset: int = FIT_SEED_OFFSET):
+    def __init__(self, bars: pd.DataFrame, seeds: tuple[int, ...], daily: bool = False, offset: int = FIT_SEED_OFFSET):
         self.bars = bars
         self.seeds = tuple(offset + s for s in seeds)
         self.daily = daily
@@ -183,8 +191,9 @@ class _Target:
         return moment_distance(self.real, sims, DAILY_TOLERANCE if self.daily else INTRADAY_TOLERANCE), sims
 
 
-def _split_profile(levels: dict[str, float], profile: np.ndarray, ratio: pd.Series,
-                   low: float, high: float) -> tuple[dict[str, float], dict[str, float]]:
+def _split_profile(
+    levels: dict[str, float], profile: np.ndarray, ratio: pd.Series, low: float, high: float
+) -> tuple[dict[str, float], dict[str, float]]:
     """Apply per-half-hour ``ratio`` (NaN: no real bars there) to ``level x profile`` and
     split the result back into session levels (root mean square over the session's observed
     half hours) and a half-hour profile of mean-square 1 within each session."""
@@ -199,8 +208,7 @@ def _split_profile(levels: dict[str, float], profile: np.ndarray, ratio: pd.Seri
         if mine.any():
             new_levels[name] = float(np.clip(np.sqrt(np.mean(combined[mine] ** 2)), low, high))
             new_profile[mine] = np.clip(combined[mine] / new_levels[name], 0.05, 20.0)
-    return new_levels, {bucket_label(int(b)): round(float(new_profile[b]), 4) for b in buckets
-                        if new_profile[b] != 1.0}
+    return new_levels, {bucket_label(int(b)): round(float(new_profile[b]), 4) for b in buckets if new_profile[b] != 1.0}
 
 
 def _match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> PhysicsConfig:
@@ -215,22 +223,26 @@ def _match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> Ph
         syn_abs = pd.concat([bucket_abs(b) for b in sims], axis=1).mean(axis=1)
         syn_range = float(np.mean([mean_daily_range(b) for b in sims]))
         levels, shape = _split_profile(volatility, profile, real_abs / syn_abs, 0.05, 20.0)
-        knobs: dict = {"session_volatility": levels, "intraday_volatility": shape,
-                       "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / syn_range, 3.0,
-                                                         400.0))}
+        knobs: dict = {
+            "session_volatility": levels,
+            "intraday_volatility": shape,
+            "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / syn_range, 3.0, 400.0)),
+        }
         if real_volume is not None:
             moments = _mean_moments([intraday_moments(b, target.minutes, target.volume) for b in sims])
             level = float(np.exp(real.get("log_volume_rth", 0.0) - moments.get("log_volume_rth", 0.0)))
             syn_volume = pd.concat([bucket_volume(b) for b in sims], axis=1).mean(axis=1)
             knobs["volume_per_tick"] = float(np.clip(config.volume_per_tick * level, 0.01, 1e5))
             knobs["session_volume"], knobs["intraday_volume"] = _split_profile(
-                volume, volume_profile, real_volume / syn_volume / level, 0.01, 100.0)
+                volume, volume_profile, real_volume / syn_volume / level, 0.01, 100.0
+            )
         config = config.replace(**knobs)
     return config
 
 
-def _search(target: _Target, config: PhysicsConfig, space: dict, budget: int, progress: Progress | None,
-            done: int, total: int) -> tuple[PhysicsConfig, int, float]:
+def _search(
+    target: _Target, config: PhysicsConfig, space: dict, budget: int, progress: Progress | None, done: int, total: int
+) -> tuple[PhysicsConfig, int, float]:
     from scipy.optimize import minimize
 
     x0 = _to_unit(config, space)
@@ -248,10 +260,16 @@ def _search(target: _Target, config: PhysicsConfig, space: dict, budget: int, pr
             progress(done + count[0], total, best_f[0])
         return value
 
-    simplex = np.vstack([x0] + [np.clip(x0 + 0.15 * np.eye(len(x0))[i] * (1 if x0[i] < 0.85 else -1), 0, 1)
-                                for i in range(len(x0))])
-    minimize(objective, x0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(x0),
-             options={"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-3, "fatol": 1e-3})
+    simplex = np.vstack(
+        [x0] + [np.clip(x0 + 0.15 * np.eye(len(x0))[i] * (1 if x0[i] < 0.85 else -1), 0, 1) for i in range(len(x0))]
+    )
+    minimize(
+        objective,
+        x0,
+        method="Nelder-Mead",
+        bounds=[(0.0, 1.0)] * len(x0),
+        options={"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-3, "fatol": 1e-3},
+    )
     return _from_unit(best_x[0], space, config), count[0], best_f[0]
 
 
@@ -313,17 +331,26 @@ class CalibrationResult:
         return "\n".join(lines)
 
 
-def _fit_daily(long: pd.DataFrame, config: PhysicsConfig, train_fraction: float, seeds, budget: int,
-               progress: Progress | None, done: int, total: int,
-               space: dict) -> tuple[PhysicsConfig, pd.DataFrame, int]:
+def _fit_daily(
+    long: pd.DataFrame,
+    config: PhysicsConfig,
+    train_fraction: float,
+    seeds,
+    budget: int,
+    progress: Progress | None,
+    done: int,
+    total: int,
+    space: dict,
+) -> tuple[PhysicsConfig, pd.DataFrame, int]:
     """Fit ``space`` (:data:`DAILY_SPACE` less any fixed knobs) on the first ``train_fraction``
     of ``long`` at its own range level; carry the fitted coefficient of variation back to
     ``config``'s level."""
     long_train, _ = split_by_time(long, train_fraction)
     day_target = _Target(long_train, tuple(seeds[:1]), daily=True)
     mean_range = float(np.clip(mean_daily_range(long_train), 3.0, 400.0))
-    level = config.replace(daily_range_mean=mean_range,
-                           daily_range_std=config.daily_range_std / config.daily_range_mean * mean_range)
+    level = config.replace(
+        daily_range_mean=mean_range, daily_range_std=config.daily_range_std / config.daily_range_mean * mean_range
+    )
     before = day_target.distance(level)[1]
     fitted, used, _ = _search(day_target, level, space, budget, progress, done, total)
     config = _with_daily(config, fitted)
@@ -342,14 +369,27 @@ def _with_daily(config: PhysicsConfig, fitted: PhysicsConfig) -> PhysicsConfig:
 
 def _table(real: dict, start: dict, fitted: dict, tolerance: dict) -> pd.DataFrame:
     keys = [k for k in tolerance if k in real]
-    return pd.DataFrame({"real": [real[k] for k in keys], "start": [start.get(k, np.nan) for k in keys],
-                         "fitted": [fitted.get(k, np.nan) for k in keys],
-                         "tolerance": [tolerance[k] for k in keys]}, index=pd.Index(keys, name="moment"))
+    return pd.DataFrame(
+        {
+            "real": [real[k] for k in keys],
+            "start": [start.get(k, np.nan) for k in keys],
+            "fitted": [fitted.get(k, np.nan) for k in keys],
+            "tolerance": [tolerance[k] for k in keys],
+        },
+        index=pd.Index(keys, name="moment"),
+    )
 
 
-def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_fraction: float = 0.6,
-              daily: pd.DataFrame | None = None, max_evaluations: int = 300, seeds: tuple[int, ...] = (0, 1, 2, 3),
-              progress: Progress | None = None, fixed: tuple[str, ...] = ()) -> CalibrationResult:
+def calibrate(
+    real: pd.DataFrame,
+    start: PhysicsConfig | None = None,
+    train_fraction: float = 0.6,
+    daily: pd.DataFrame | None = None,
+    max_evaluations: int = 300,
+    seeds: tuple[int, ...] = (0, 1, 2, 3),
+    progress: Progress | None = None,
+    fixed: tuple[str, ...] = (),
+) -> CalibrationResult:
     """Fit the physics knobs to real bars (see the module docstring for the method).
 
     Parameters
@@ -401,12 +441,13 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
     start = start or PhysicsConfig()
     unknown = sorted(set(fixed) - set(SHAPE_SPACE) - set(DAILY_SPACE))
     if unknown:
-        raise ValueError(f"fixed: {', '.join(map(repr, unknown))} is not a calibrated knob; choose from "
-                         f"{', '.join(sorted({**SHAPE_SPACE, **DAILY_SPACE}))}")
+        raise ValueError(
+            f"fixed: {', '.join(map(repr, unknown))} is not a calibrated knob; choose from "
+            f"{', '.join(sorted({**SHAPE_SPACE, **DAILY_SPACE}))}"
+        )
     shape_space = {k: v for k, v in SHAPE_SPACE.items() if k not in fixed}
     daily_space = {k: v for k, v in DAILY_SPACE.items() if k not in fixed}
-    require_sessions(real, MIN_SESSIONS, "calibration",
-                     f"{MIN_SESSIONS - 2} for fitting, 2 held out")
+    require_sessions(real, MIN_SESSIONS, "calibration", f"{MIN_SESSIONS - 2} for fitting, 2 held out")
     if daily is not None:
         require_sessions(daily, MIN_DAILY_SESSIONS, "fitting the day-to-day knobs")
     if not seeds:
@@ -416,8 +457,10 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
     held_out = _Target(validation, tuple(seeds), offset=REPORT_SEED_OFFSET)
     daily_budget = max(20, max_evaluations // 5)
     total = max_evaluations + daily_budget
-    notes = [f"intraday knobs fitted on {len(train):,} {target.minutes}-minute bars"
-             + ("" if target.volume else " (no volume: volume knobs kept)")]
+    notes = [
+        f"intraday knobs fitted on {len(train):,} {target.minutes}-minute bars"
+        + ("" if target.volume else " (no volume: volume knobs kept)")
+    ]
 
     config = _match_levels(target, start)
     config, used, _ = _search(target, config, shape_space, max_evaluations // 2, progress, 0, total)
@@ -425,25 +468,36 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
     daily_table = None
     long = daily if daily is not None else (real if real["session_id"].nunique() >= MIN_DAILY_SESSIONS else None)
     if long is None:
-        notes.append(f"day-to-day knobs kept from the start config: the file has {real['session_id'].nunique()} "
-                     f"sessions (< {MIN_DAILY_SESSIONS}); pass daily= a longer file")
+        notes.append(
+            f"day-to-day knobs kept from the start config: the file has {real['session_id'].nunique()} "
+            f"sessions (< {MIN_DAILY_SESSIONS}); pass daily= a longer file"
+        )
     else:
-        config, daily_table, used_daily = _fit_daily(long, config, train_fraction, seeds, daily_budget,
-                                                     progress, used, total, daily_space)
+        config, daily_table, used_daily = _fit_daily(
+            long, config, train_fraction, seeds, daily_budget, progress, used, total, daily_space
+        )
         used += used_daily
         notes.append(f"day-to-day knobs fitted on {daily_table.attrs['sessions']} sessions")
 
     config = _match_levels(target, config, rounds=2)
-    config, more, _ = _search(target, config, shape_space, max_evaluations - used + (daily_budget if long is not None
-                                                                                       else 0),
-                              progress, used, total)
+    config, more, _ = _search(
+        target,
+        config,
+        shape_space,
+        max_evaluations - used + (daily_budget if long is not None else 0),
+        progress,
+        used,
+        total,
+    )
     used += more
 
     train_before, start_moments = target.distance(start)
     train_after, fitted_moments = target.distance(config)
     if train_after > train_before:
-        notes.append(f"the fit did not beat the start config on the training slice ({train_after:.1f} > "
-                     f"{train_before:.1f}); the start config is kept (more sessions or evaluations may help)")
+        notes.append(
+            f"the fit did not beat the start config on the training slice ({train_after:.1f} > "
+            f"{train_before:.1f}); the start config is kept (more sessions or evaluations may help)"
+        )
         config, train_after, fitted_moments = start, train_before, start_moments
     val_before, val_start = held_out.distance(start)
     val_after, val_fitted = held_out.distance(config)
@@ -452,11 +506,18 @@ def calibrate(real: pd.DataFrame, start: PhysicsConfig | None = None, train_frac
     table["held_out_start"] = pd.Series(val_start)
     table["held_out_fitted"] = pd.Series(val_fitted)
     return CalibrationResult(
-        config=config, start=start, moments=table, daily_moments=daily_table,
-        train_before=train_before, train_after=train_after, validation_before=val_before,
-        validation_after=val_after, real_drift=moment_distance(held_out.real, target.real, INTRADAY_TOLERANCE),
-        evaluations=used, seconds=time.perf_counter() - t0,
-        train_days=int(train["session_id"].nunique()), validation_days=int(validation["session_id"].nunique()),
+        config=config,
+        start=start,
+        moments=table,
+        daily_moments=daily_table,
+        train_before=train_before,
+        train_after=train_after,
+        validation_before=val_before,
+        validation_after=val_after,
+        real_drift=moment_distance(held_out.real, target.real, INTRADAY_TOLERANCE),
+        evaluations=used,
+        seconds=time.perf_counter() - t0,
+        train_days=int(train["session_id"].nunique()),
+        validation_days=int(validation["session_id"].nunique()),
         notes=tuple(notes),
     )
-

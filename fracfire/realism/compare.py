@@ -82,11 +82,20 @@ class GeneratorComparison:
         table = self.values.join(distances).reset_index()
         return {
             "summary": {name: {k: float(v) for k, v in column.items()} for name, column in self.summary.items()},
-            "split": {"train_sessions": self.train_days, "validation_sessions": self.validation_days,
-                      "seeds": self.seeds},
+            "split": {
+                "train_sessions": self.train_days,
+                "validation_sessions": self.validation_days,
+                "seeds": self.seeds,
+            },
             "table": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
-            "headline": ([] if self.headline is None else self.headline.reset_index().astype(object)
-                         .where(self.headline.reset_index().notna(), None).to_dict(orient="records")),
+            "headline": (
+                []
+                if self.headline is None
+                else self.headline.reset_index()
+                .astype(object)
+                .where(self.headline.reset_index().notna(), None)
+                .to_dict(orient="records")
+            ),
             "notes": list(self.notes),
             "real_reference_discriminative_score": self.real_reference,
             "real_reference": self.reference,
@@ -96,29 +105,45 @@ class GeneratorComparison:
         """Summary, then distances, then values, as Markdown tables."""
         from fracfire._markdown import markdown_table as md
 
-        return "\n\n".join([
-            "# Realism scorecard",
-            f"Held-out real data: {self.validation_days} sessions (fitted on the {self.train_days} before); "
-            f"distances averaged over {self.seeds} seed(s). Summary distance = mean of min(distance, 1) "
-            "over all metrics (0 = identical); discriminative score = |accuracy - 0.5| of a classifier "
-            "telling real from synthetic windows of 60 bars (0 = indistinguishable), its accuracy beside it "
-            "(discriminator_accuracy); the day_ rows are the same for whole trading days; "
-            "self_discriminative_score is the same classifier between two runs of the generator itself "
-            "(what period-to-period variation alone gives).",
-            *([f"Reference: the {self.train_days} fitted real sessions against the {self.validation_days} "
-               f"held-out ones score {self.real_reference:.3f} (two stretches of the real market)."]
-              if self.real_reference is not None else []),
-            *(["Notes:\n" + "\n".join(f"- {note}" for note in self.notes)] if self.notes else []),
-            "## Summary", md(self.summary),
-            *(["## Headline facts (mean over seeds)", md(self.headline)] if self.headline is not None else []),
-            "## Distances", md(self.distances), "## Values", md(self.values),
-        ])
+        return "\n\n".join(
+            [
+                "# Realism scorecard",
+                f"Held-out real data: {self.validation_days} sessions (fitted on the {self.train_days} before); "
+                f"distances averaged over {self.seeds} seed(s). Summary distance = mean of min(distance, 1) "
+                "over all metrics (0 = identical); discriminative score = |accuracy - 0.5| of a classifier "
+                "telling real from synthetic windows of 60 bars (0 = indistinguishable), its accuracy beside it "
+                "(discriminator_accuracy); the day_ rows are the same for whole trading days; "
+                "self_discriminative_score is the same classifier between two runs of the generator itself "
+                "(what period-to-period variation alone gives).",
+                *(
+                    [
+                        f"Reference: the {self.train_days} fitted real sessions against the {self.validation_days} "
+                        f"held-out ones score {self.real_reference:.3f} (two stretches of the real market)."
+                    ]
+                    if self.real_reference is not None
+                    else []
+                ),
+                *(["Notes:\n" + "\n".join(f"- {note}" for note in self.notes)] if self.notes else []),
+                "## Summary",
+                md(self.summary),
+                *(["## Headline facts (mean over seeds)", md(self.headline)] if self.headline is not None else []),
+                "## Distances",
+                md(self.distances),
+                "## Values",
+                md(self.values),
+            ]
+        )
 
 
-def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | None = None,
-                       peers: bool = True, train_fraction: float = 0.6, seeds: tuple[int, ...] = (0,),
-                       timeframes: Sequence[str] = DEFAULT_TIMEFRAMES,
-                       progress: Progress | None = None) -> GeneratorComparison:
+def compare_generators(
+    real: pd.DataFrame,
+    configs: dict[str, PhysicsConfig] | None = None,
+    peers: bool = True,
+    train_fraction: float = 0.6,
+    seeds: tuple[int, ...] = (0,),
+    timeframes: Sequence[str] = DEFAULT_TIMEFRAMES,
+    progress: Progress | None = None,
+) -> GeneratorComparison:
     """Score FracFire configs and the peers on the later slice of ``real``.
 
     Peers are fitted on the earlier slice; every generator produces bars on the
@@ -164,18 +189,23 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
 
     need = 10 * WINDOW_BARS  # five folds of two windows per side
     if len(real) < 2 * need:
-        raise ValueError(f"compare_generators: {len(real):,} real bars; the scorecard needs at least {2 * need:,} "
-                         f"(a held-out slice of {need:,} bars: ten {WINDOW_BARS}-bar windows for the classifier)")
+        raise ValueError(
+            f"compare_generators: {len(real):,} real bars; the scorecard needs at least {2 * need:,} "
+            f"(a held-out slice of {need:,} bars: ten {WINDOW_BARS}-bar windows for the classifier)"
+        )
     train, validation = split_by_time(real, train_fraction)
     if len(validation) < need:
-        raise ValueError(f"compare_generators: the held-out slice has {len(validation):,} bars "
-                         f"({validation['session_id'].nunique()} sessions); the classifier needs at least "
-                         f"{need:,}. Give a longer file or a smaller train_fraction")
+        raise ValueError(
+            f"compare_generators: the held-out slice has {len(validation):,} bars "
+            f"({validation['session_id'].nunique()} sessions); the classifier needs at least "
+            f"{need:,}. Give a longer file or a smaller train_fraction"
+        )
     start = float(validation["open"].iloc[0])
     makers = {name: (lambda seed, c=config: synthetic_like(validation, c, seed)) for name, config in configs.items()}
     if peers:
-        makers.update({name: (lambda seed, fn=fn: fn(train, validation["time"], start, seed))
-                       for name, fn in PEERS.items()})
+        makers.update(
+            {name: (lambda seed, fn=fn: fn(train, validation["time"], start, seed)) for name, fn in PEERS.items()}
+        )
     reports: dict[str, list] = {name: [] for name in makers}
     own: dict[str, list[float]] = {name: [] for name in makers}
     total, done = len(makers) * len(seeds), 0
@@ -195,13 +225,14 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
     for name, runs in reports.items():
         values[name] = runs[0].table["synthetic"]
         distances[name] = pd.concat([r.table["distance"] for r in runs], axis=1).mean(axis=1)
-        summary[name] = {"summary_distance": float(np.mean([r.summary_distance for r in runs])),
-                         "discriminative_score": float(np.mean([r.discriminative_score for r in runs])),
-                         "discriminator_accuracy": float(np.mean([r.discriminator_accuracy for r in runs]))}
+        summary[name] = {
+            "summary_distance": float(np.mean([r.summary_distance for r in runs])),
+            "discriminative_score": float(np.mean([r.discriminative_score for r in runs])),
+            "discriminator_accuracy": float(np.mean([r.discriminator_accuracy for r in runs])),
+        }
         if all(r.day_discriminative_score is not None for r in runs):
             summary[name]["day_discriminative_score"] = float(np.mean([r.day_discriminative_score for r in runs]))
-            summary[name]["day_discriminator_accuracy"] = float(np.mean([r.day_discriminator_accuracy
-                                                                          for r in runs]))
+            summary[name]["day_discriminator_accuracy"] = float(np.mean([r.day_discriminator_accuracy for r in runs]))
         summary[name]["self_discriminative_score"] = float(np.mean(own[name]))
         mean = headline_facts(runs)
         headline[name] = mean["synthetic"]
@@ -211,16 +242,28 @@ def compare_generators(real: pd.DataFrame, configs: dict[str, PhysicsConfig] | N
         facts = reference.headline
         headline[REAL_REFERENCE] = facts["synthetic"].reindex(headline.index)
         headline[f"{REAL_REFERENCE} met"] = facts["met"].reindex(headline.index)
-    return GeneratorComparison(values, distances, pd.DataFrame(summary), int(train["session_id"].nunique()),
-                               int(validation["session_id"].nunique()), len(seeds), headline, first.notes,
-                               None if reference is None else reference.discriminative_score,
-                               None if reference is None else _summary_row(reference))
+    return GeneratorComparison(
+        values,
+        distances,
+        pd.DataFrame(summary),
+        int(train["session_id"].nunique()),
+        int(validation["session_id"].nunique()),
+        len(seeds),
+        headline,
+        first.notes,
+        None if reference is None else reference.discriminative_score,
+        None if reference is None else _summary_row(reference),
+    )
 
 
 def _summary_row(report) -> dict:
     row = {"summary_distance": float(report.summary_distance)}
-    for key in ("discriminative_score", "discriminator_accuracy", "day_discriminative_score",
-                "day_discriminator_accuracy"):
+    for key in (
+        "discriminative_score",
+        "discriminator_accuracy",
+        "day_discriminative_score",
+        "day_discriminator_accuracy",
+    ):
         if getattr(report, key) is not None:
             row[key] = float(getattr(report, key))
     return row
@@ -229,7 +272,7 @@ def _summary_row(report) -> dict:
 def _real_reference(train: pd.DataFrame, validation: pd.DataFrame, timeframes, seed: int):
     """The last fitted real sessions (as many as the held-out slice has, so windows pair by
     position within the session) scored against the held-out ones, or None when too few."""
-    sessions = train["session_id"].unique()[-validation["session_id"].nunique():]
+    sessions = train["session_id"].unique()[-validation["session_id"].nunique() :]
     earlier = train[train["session_id"].isin(sessions)]
     try:
         return realism_report(validation, earlier, timeframes, seed=seed)

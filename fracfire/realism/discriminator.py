@@ -18,8 +18,16 @@ from fracfire.calendar import MINUTES_PER_DAY, is_rth_minute, minute_of_day, tra
 from fracfire.realism.facts import has_volume
 from fracfire.realism.moments import kurtosis, row_corr
 
-__all__ = ["MIN_DAYS", "MIN_DAY_BARS", "WINDOW_BARS", "day_accuracy", "day_features", "discriminate",
-           "discriminate_days", "window_features"]
+__all__ = [
+    "MIN_DAYS",
+    "MIN_DAY_BARS",
+    "WINDOW_BARS",
+    "day_accuracy",
+    "day_features",
+    "discriminate",
+    "discriminate_days",
+    "window_features",
+]
 
 MIN_DAYS = 20
 """Fewest trading days per source for the day-level discriminator."""
@@ -67,16 +75,23 @@ def window_features(bars: pd.DataFrame, length: int = WINDOW_BARS, volume: bool 
         return (x[:, 1:] * x[:, :-1]).sum(axis=1) / ((x * x).sum(axis=1) + 1e-12)
 
     safe = np.maximum(rng, 1.0)
-    angle = 2 * np.pi * minute_of_day(bars["time"])[: n * length:length] / MINUTES_PER_DAY
+    angle = 2 * np.pi * minute_of_day(bars["time"])[: n * length : length] / MINUTES_PER_DAY
     columns = [
-        np.log(std), np.log(a.mean(axis=1) + 1e-12), np.log(a.max(axis=1) + 1e-12),
-        (z**3).mean(axis=1), (z**4).mean(axis=1), lag1(r), lag1(a), (r == 0).mean(axis=1),
-        rng.mean(axis=1), (body / safe).mean(axis=1), ((rng - body) / safe).mean(axis=1),
+        np.log(std),
+        np.log(a.mean(axis=1) + 1e-12),
+        np.log(a.max(axis=1) + 1e-12),
+        (z**3).mean(axis=1),
+        (z**4).mean(axis=1),
+        lag1(r),
+        lag1(a),
+        (r == 0).mean(axis=1),
+        rng.mean(axis=1),
+        (body / safe).mean(axis=1),
+        ((rng - body) / safe).mean(axis=1),
     ]
     if volume:
         vol = bars["volume"].to_numpy(dtype=float)[: n * length].reshape(n, length)
-        columns += [np.log(vol.mean(axis=1) + 1), vol.std(axis=1) / (vol.mean(axis=1) + 1e-12),
-                    row_corr(vol[:, 1:], a)]
+        columns += [np.log(vol.mean(axis=1) + 1), vol.std(axis=1) / (vol.mean(axis=1) + 1e-12), row_corr(vol[:, 1:], a)]
     return np.column_stack([*columns, np.sin(angle), np.cos(angle)])
 
 
@@ -113,16 +128,20 @@ def day_features(bars: pd.DataFrame, min_bars: int = MIN_DAY_BARS) -> np.ndarray
         x, m = r[s:e], rth[s:e]
         span = max(high[i] - low[i], 1e-12)
         rth_rv, eth_rv = float(np.sum(x[m] ** 2)), float(np.sum(x[~m] ** 2))
-        rows.append([
-            np.log(rv[i]),
-            np.log(span / price[starts[i]] / np.sqrt(rv[i])),
-            abs(price[e - 1] - bars["open"].iat[starts[i]]) / span,
-            (price[e - 1] - low[i]) / span,
-            kurtosis(x), _lag1(x), _lag1(np.abs(x)),
-            float(np.mean(x > 0)),
-            float(np.max(x * x) / rv[i]),
-            np.log(eth_rv / rth_rv) if rth_rv > 0 and eth_rv > 0 else 0.0,
-        ])
+        rows.append(
+            [
+                np.log(rv[i]),
+                np.log(span / price[starts[i]] / np.sqrt(rv[i])),
+                abs(price[e - 1] - bars["open"].iat[starts[i]]) / span,
+                (price[e - 1] - low[i]) / span,
+                kurtosis(x),
+                _lag1(x),
+                _lag1(np.abs(x)),
+                float(np.mean(x > 0)),
+                float(np.max(x * x) / rv[i]),
+                np.log(eth_rv / rth_rv) if rth_rv > 0 and eth_rv > 0 else 0.0,
+            ]
+        )
     out = np.array(rows, dtype=float).reshape(-1, 10)
     out[:, 0] -= out[:, 0].mean() if len(out) else 0.0
     return out
@@ -171,8 +190,7 @@ def discriminate_days(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0
     return day_accuracy(day_features(real), day_features(synthetic), seed, folds)
 
 
-def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: int,
-                     min_samples_leaf: int = 20) -> float:
+def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: int, min_samples_leaf: int = 20) -> float:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import GroupKFold, cross_val_score
     from threadpoolctl import threadpool_limits
@@ -182,13 +200,15 @@ def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: in
     y = np.repeat([1, 0], n)
     pairs = np.random.default_rng(seed).permutation(n)
     groups = np.concatenate([pairs, pairs])
-    model = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, min_samples_leaf=min_samples_leaf,
-                                           random_state=seed)
+    model = HistGradientBoostingClassifier(
+        max_iter=150, learning_rate=0.1, min_samples_leaf=min_samples_leaf, random_state=seed
+    )
     # A few hundred rows: one thread is fastest, and OpenMP spinning on a
     # busy second core slows the fit down many times over.
     with threadpool_limits(limits=1, user_api="openmp"):
-        return float(cross_val_score(model, x, y, cv=GroupKFold(n_splits=folds), groups=groups,
-                                     scoring="accuracy").mean())
+        return float(
+            cross_val_score(model, x, y, cv=GroupKFold(n_splits=folds), groups=groups, scoring="accuracy").mean()
+        )
 
 
 def discriminate(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, folds: int = 5) -> float:

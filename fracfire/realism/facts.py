@@ -80,7 +80,6 @@ MIN_RTH_BARS = 100
 """Fewest regular-hours bars for the RTH bar-shape facts."""
 
 
-
 def _ns(bars: pd.DataFrame) -> np.ndarray:
     return bars["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
 
@@ -163,7 +162,7 @@ def hill_index(x: np.ndarray, tail: float = HILL_TAIL, min_k: int = HILL_MIN_K) 
     k = max(int(min_k), int(len(a) * tail))
     if len(a) <= k + 1:
         return float("nan")
-    top = np.partition(a, len(a) - k - 1)[len(a) - k - 1:]
+    top = np.partition(a, len(a) - k - 1)[len(a) - k - 1 :]
     threshold = top[0]
     mean = float(np.mean(np.log(top[1:] / threshold)))
     return 1.0 / mean if mean > 0 else float("nan")
@@ -181,9 +180,14 @@ def intraday_profile(bars: pd.DataFrame) -> pd.DataFrame:
     close = np.log(bars["close"].to_numpy(dtype=float))
     abs_r = np.abs(np.diff(close, prepend=close[0]))
     abs_r[~within_session(bars["time"])] = np.nan
-    frame = pd.DataFrame({"bucket": minute // INTRADAY_BUCKET_MINUTES * INTRADAY_BUCKET_MINUTES,
-                          "abs_return": abs_r, "range": bars["range_ticks"].to_numpy(dtype=float),
-                          "volume": bars["volume"].to_numpy(dtype=float)})
+    frame = pd.DataFrame(
+        {
+            "bucket": minute // INTRADAY_BUCKET_MINUTES * INTRADAY_BUCKET_MINUTES,
+            "abs_return": abs_r,
+            "range": bars["range_ticks"].to_numpy(dtype=float),
+            "volume": bars["volume"].to_numpy(dtype=float),
+        }
+    )
     return frame.groupby("bucket").mean()
 
 
@@ -219,8 +223,10 @@ def rth_geometry(bars: pd.DataFrame) -> dict[str, float] | None:
     rng = bars["range_ticks"].to_numpy(dtype=float)[rth]
     body = bars["body_ticks"].to_numpy(dtype=float)[rth]
     moving = rng > 0
-    return {"zero_range_share": 100.0 * float(np.mean(~moving)),
-            "body_fraction": float(np.mean(body[moving] / rng[moving])) if moving.any() else 0.0}
+    return {
+        "zero_range_share": 100.0 * float(np.mean(~moving)),
+        "body_fraction": float(np.mean(body[moving] / rng[moving])) if moving.any() else 0.0,
+    }
 
 
 def daily_bars(bars: pd.DataFrame) -> pd.DataFrame:
@@ -238,15 +244,18 @@ def daily_bars(bars: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("daily_bars: bars must be sorted by time")
     starts = np.flatnonzero(np.concatenate([[True], day[1:] != day[:-1]])) if len(day) else np.zeros(0, int)
     ends = np.concatenate([starts[1:], [len(day)]]) - 1
-    return pd.DataFrame({
-        "day": day[starts], "time": bars["time"].iloc[starts].reset_index(drop=True),
-        "open": bars["open"].to_numpy(dtype=float)[starts],
-        "high": np.maximum.reduceat(bars["high"].to_numpy(dtype=float), starts) if len(starts) else [],
-        "low": np.minimum.reduceat(bars["low"].to_numpy(dtype=float), starts) if len(starts) else [],
-        "close": bars["close"].to_numpy(dtype=float)[ends],
-        "volume": np.add.reduceat(bars["volume"].to_numpy(dtype=float), starts) if len(starts) else [],
-        "bars": ends - starts + 1,
-    })
+    return pd.DataFrame(
+        {
+            "day": day[starts],
+            "time": bars["time"].iloc[starts].reset_index(drop=True),
+            "open": bars["open"].to_numpy(dtype=float)[starts],
+            "high": np.maximum.reduceat(bars["high"].to_numpy(dtype=float), starts) if len(starts) else [],
+            "low": np.minimum.reduceat(bars["low"].to_numpy(dtype=float), starts) if len(starts) else [],
+            "close": bars["close"].to_numpy(dtype=float)[ends],
+            "volume": np.add.reduceat(bars["volume"].to_numpy(dtype=float), starts) if len(starts) else [],
+            "bars": ends - starts + 1,
+        }
+    )
 
 
 def _day_returns(rv_bars: pd.DataFrame, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

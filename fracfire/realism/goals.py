@@ -19,19 +19,22 @@ __all__ = ["GOALS", "headline_facts"]
 
 
 GOALS: dict[str, tuple[str | None, str, str, float, str]] = {
-    "zero-range share of RTH 1-min bars (%)": ("1min", "zero_range_share_rth", "abs", 1.0,
-                                               "within 1 percentage point"),
+    "zero-range share of RTH 1-min bars (%)": ("1min", "zero_range_share_rth", "abs", 1.0, "within 1 percentage point"),
     "body fraction of RTH 1-min bars": ("1min", "body_fraction_rth", "abs", 0.05, "within 0.05"),
     "lag-1 ACF of 1-min returns": ("1min", "acf_ret_1", "abs", 0.03, "within 0.03"),
-    "|r| ACF of 1-min returns, lags 1-30": ("1min", "acf_abs_1_30", "curve", 0.25,
-                                           "mean relative error per lag <= 25 %"),
+    "|r| ACF of 1-min returns, lags 1-30": (
+        "1min",
+        "acf_abs_1_30",
+        "curve",
+        0.25,
+        "mean relative error per lag <= 25 %",
+    ),
     "U-shape of volatility (corr)": (None, "intraday_abs_return_corr", "min", 0.9, "correlation >= 0.9"),
     "U-shape of volume (corr)": (None, "intraday_volume_corr", "min", 0.9, "correlation >= 0.9"),
     **{f"Hill index, {m} min": (f"{m}min", "hill_index", "abs", 0.5, "within 0.5") for m in (1, 5, 15, 30)},
     **{f"excess kurtosis, {m} min": (f"{m}min", "excess_kurtosis", "info", np.nan, "") for m in (1, 5, 15, 30)},
     "kurtosis ratio 5 min / 1 min": ("5min", "kurtosis_ratio_5_1", "rel", 0.25, "within 25 %"),
-    **{f"log daily RV ACF, lag {lag}": ("1D", f"log_rv_acf_{lag}", "abs", 0.1, "within 0.1")
-       for lag in facts.RV_LAGS},
+    **{f"log daily RV ACF, lag {lag}": ("1D", f"log_rv_acf_{lag}", "abs", 0.1, "within 0.1") for lag in facts.RV_LAGS},
     "daily range CV": ("1D", "daily_range_cv", "rel", 0.25, "within 25 %"),
     "trend-day share": ("1D", "trend_day_share", "info", np.nan, ""),
     "day-normalised 5-min excess kurtosis": ("1D", "day_normalised_kurtosis", "info", np.nan, ""),
@@ -109,10 +112,13 @@ def headline_facts(report: RealismReport | pd.DataFrame | Sequence[RealismReport
     for item in reports:
         table = getattr(item, "table", item)  # a RealismReport or its table
         if not isinstance(table, pd.DataFrame) or list(table.index.names) != ["timeframe", "metric"]:
-            raise TypeError("headline_facts: report must be a RealismReport or its table (or a list of them); "
-                            f"got {type(item).__name__}")
-        frames.append(pd.DataFrame(_goal_rows(table), columns=["fact", "real", "synthetic", "difference"])
-                      .set_index("fact"))
+            raise TypeError(
+                "headline_facts: report must be a RealismReport or its table (or a list of them); "
+                f"got {type(item).__name__}"
+            )
+        frames.append(
+            pd.DataFrame(_goal_rows(table), columns=["fact", "real", "synthetic", "difference"]).set_index("fact")
+        )
     if not frames:
         raise ValueError("headline_facts: got an empty list of reports")
     common = [fact for fact in frames[0].index if all(fact in f.index for f in frames[1:])]
@@ -120,6 +126,7 @@ def headline_facts(report: RealismReport | pd.DataFrame | Sequence[RealismReport
     for column in ("synthetic", "difference"):
         frame[column] = np.mean([f.loc[common, column].to_numpy(dtype=float) for f in frames], axis=0)
     frame["goal"] = [GOALS[fact][4] for fact in common]
-    frame["met"] = pd.Series([_met(fact, row.synthetic, row.difference) for fact, row in frame.iterrows()],
-                             index=frame.index, dtype=object)
+    frame["met"] = pd.Series(
+        [_met(fact, row.synthetic, row.difference) for fact, row in frame.iterrows()], index=frame.index, dtype=object
+    )
     return frame

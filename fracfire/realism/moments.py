@@ -39,31 +39,62 @@ from fracfire.calendar import (
 )
 from fracfire.realism.facts import hill_index
 
-__all__ = ["DAILY_TOLERANCE", "INTRADAY_TOLERANCE", "bucket_abs", "bucket_volume", "daily_moments", "hill_index",
-           "intraday_moments", "kurtosis", "mean_daily_range", "row_corr"]
+__all__ = [
+    "DAILY_TOLERANCE",
+    "INTRADAY_TOLERANCE",
+    "bucket_abs",
+    "bucket_volume",
+    "daily_moments",
+    "hill_index",
+    "intraday_moments",
+    "kurtosis",
+    "mean_daily_range",
+    "row_corr",
+]
 
 
 TREND_DAY = 0.6
 """A trend day closes more than this share of its range away from its open."""
 
 INTRADAY_TOLERANCE: dict[str, float] = {
-    "log_abs_rth": 0.03, "log_abs_eth": 0.05,
-    "open_ratio": 0.15, "close_ratio": 0.15,
-    "zero_rth": 0.3, "zero_eth": 1.5, "zero_eth_hour_sd": 1.5,
-    "body_rth": 0.015, "body_eth": 0.025,
+    "log_abs_rth": 0.03,
+    "log_abs_eth": 0.05,
+    "open_ratio": 0.15,
+    "close_ratio": 0.15,
+    "zero_rth": 0.3,
+    "zero_eth": 1.5,
+    "zero_eth_hour_sd": 1.5,
+    "body_rth": 0.015,
+    "body_eth": 0.025,
     "range_per_abs": 0.05,
-    "acf1_rth": 0.01, "acf1_eth": 0.015, "acf1_5min": 0.02,
-    "volume_abs_corr_rth": 0.03, "volume_abs_corr_eth": 0.03,
-    "volume_cv_hour_rth": 0.04, "volume_cv_hour_eth": 0.04, "volume_abs_corr_hour": 0.02, "acf1_hour": 0.01,
-    "log_kurt1": 0.5, "kurt_ratio": 0.12, "hill": 0.2,
-    "abs_acf1": 0.03, "abs_acf5": 0.03, "abs_acf30": 0.03,
-    "hour_vol_sd": 0.02, "kurt_hour": 0.15, "skew_hour_sd": 0.05,
+    "acf1_rth": 0.01,
+    "acf1_eth": 0.015,
+    "acf1_5min": 0.02,
+    "volume_abs_corr_rth": 0.03,
+    "volume_abs_corr_eth": 0.03,
+    "volume_cv_hour_rth": 0.04,
+    "volume_cv_hour_eth": 0.04,
+    "volume_abs_corr_hour": 0.02,
+    "acf1_hour": 0.01,
+    "log_kurt1": 0.5,
+    "kurt_ratio": 0.12,
+    "hill": 0.2,
+    "abs_acf1": 0.03,
+    "abs_acf5": 0.03,
+    "abs_acf30": 0.03,
+    "hour_vol_sd": 0.02,
+    "kurt_hour": 0.15,
+    "skew_hour_sd": 0.05,
 }
 """Scale of each intraday moment in the calibration objective (about a third of the
 scorecard's tolerance where one exists): a miss of this size costs 1."""
 
 DAILY_TOLERANCE: dict[str, float] = {
-    "lrv_acf1": 0.04, "lrv_acf5": 0.04, "lrv_acf20": 0.04, "range_cv": 0.04, "trend_share": 0.03,
+    "lrv_acf1": 0.04,
+    "lrv_acf5": 0.04,
+    "lrv_acf20": 0.04,
+    "range_cv": 0.04,
+    "trend_share": 0.03,
 }
 """Scale of each multi-day moment in the calibration objective."""
 
@@ -173,8 +204,9 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
     return out
 
 
-def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: int,
-            rth: np.ndarray) -> dict[str, float]:
+def _hourly(
+    r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: int, rth: np.ndarray
+) -> dict[str, float]:
     """Means over consecutive one-hour windows (all returns valid) of the lag-1 ACF of
     returns (how much quiet hours bounce, which a pooled ACF dominated by busy hours
     hides), of the kurtosis of returns within the hour (``kurt_hour``: tails that a
@@ -211,8 +243,9 @@ def _hourly(r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: 
     return out
 
 
-def _hour_volatility_dispersion(r: np.ndarray, ok: np.ndarray, minute: np.ndarray, day: np.ndarray,
-                                bar_minutes: int) -> dict[str, float]:
+def _hour_volatility_dispersion(
+    r: np.ndarray, ok: np.ndarray, minute: np.ndarray, day: np.ndarray, bar_minutes: int
+) -> dict[str, float]:
     """``hour_vol_sd``: standard deviation of the log mean ``|r|`` of consecutive one-hour windows
     (all returns valid, the same trading day) net of the mean of its hour of the day and of its
     day's mean: how far volatility wanders from hour to hour within a day, beyond the intraday
@@ -229,8 +262,9 @@ def _hour_volatility_dispersion(r: np.ndarray, ok: np.ndarray, minute: np.ndarra
     good &= level > 0
     if good.sum() < 30 or len(np.unique(days[good, 0])) < 3:
         return {}
-    frame = pd.DataFrame({"x": np.log(level[good]), "hour": minute[: n * step:step][good] // 60,
-                          "day": days[good, 0]})
+    frame = pd.DataFrame(
+        {"x": np.log(level[good]), "hour": minute[: n * step : step][good] // 60, "day": days[good, 0]}
+    )
     frame["x"] -= frame.groupby("hour")["x"].transform("mean")
     frame["x"] -= frame.groupby("day")["x"].transform("mean")
     return {"hour_vol_sd": float(frame["x"].std())}
@@ -281,11 +315,27 @@ def daily_moments(bars: pd.DataFrame, min_bars: int = 60) -> dict[str, float]:
     close = np.log(bars["close"].to_numpy(dtype=np.float64))
     r = np.diff(close, prepend=close[0])
     r[~within_session(bars["time"]) | (np.diff(day, prepend=day[:1]) != 0)] = 0.0
-    frame = pd.DataFrame({"day": day, "r2": r * r, "high": bars["high"].to_numpy(), "low": bars["low"].to_numpy(),
-                          "open": bars["open"].to_numpy(), "close": bars["close"].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "day": day,
+            "r2": r * r,
+            "high": bars["high"].to_numpy(),
+            "low": bars["low"].to_numpy(),
+            "open": bars["open"].to_numpy(),
+            "close": bars["close"].to_numpy(),
+        }
+    )
     g = frame.groupby("day")
-    daily = pd.DataFrame({"rv": g["r2"].sum(), "high": g["high"].max(), "low": g["low"].min(),
-                          "open": g["open"].first(), "close": g["close"].last(), "n": g.size()})
+    daily = pd.DataFrame(
+        {
+            "rv": g["r2"].sum(),
+            "high": g["high"].max(),
+            "low": g["low"].min(),
+            "open": g["open"].first(),
+            "close": g["close"].last(),
+            "n": g.size(),
+        }
+    )
     daily = daily[(daily["n"] >= min_bars) & (daily["rv"] > 0)]
     span = (daily["high"] - daily["low"]).to_numpy()
     lrv = np.log(daily["rv"].to_numpy())

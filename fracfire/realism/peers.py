@@ -29,8 +29,17 @@ from fracfire._typing import SeedLike
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, minute_of_day, number_sessions, within_session
 from fracfire.schema import TICK_SIZE, bars_frame, has_volume
 
-__all__ = ["INTRABAR_STEPS", "PEERS", "bars_from_returns", "intrabar_extremes", "bootstrap_bars", "garch_t_bars",
-           "garch_t_deseasonalised_bars", "gbm_bars", "intraday_scale"]
+__all__ = [
+    "INTRABAR_STEPS",
+    "PEERS",
+    "bars_from_returns",
+    "intrabar_extremes",
+    "bootstrap_bars",
+    "garch_t_bars",
+    "garch_t_deseasonalised_bars",
+    "gbm_bars",
+    "intraday_scale",
+]
 
 INTRABAR_STEPS = 8
 VOLUME_NOISE = 0.5
@@ -57,21 +66,29 @@ def _volume_profile(train: pd.DataFrame) -> np.ndarray | None:
     return profile.reindex(range(INTRADAY_BUCKETS)).fillna(profile.median()).to_numpy()
 
 
-def intrabar_extremes(returns: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def intrabar_extremes(
+    returns: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Highest and lowest log move from each bar's open: a Brownian bridge of :data:`INTRABAR_STEPS` steps
     (standard deviation ``|sigma|`` over the bar) from 0 to the bar's log return ``returns``; any shape, the
     bars along every element."""
     steps = rng.standard_normal((*np.shape(returns), INTRABAR_STEPS)) * (
-        np.abs(sigma)[..., None] / np.sqrt(INTRABAR_STEPS))
+        np.abs(sigma)[..., None] / np.sqrt(INTRABAR_STEPS)
+    )
     walk = np.cumsum(steps, axis=-1)
     frac = np.arange(1, INTRABAR_STEPS + 1) / INTRABAR_STEPS
     bridge = walk - frac * walk[..., -1:] + frac * np.asarray(returns)[..., None]
     return bridge.max(axis=-1), bridge.min(axis=-1)
 
 
-def bars_from_returns(times: pd.Series, returns: np.ndarray, sigma: np.ndarray, start_price: float,
-                      volume_profile: np.ndarray | None, rng: np.random.Generator) -> pd.DataFrame:
+def bars_from_returns(
+    times: pd.Series,
+    returns: np.ndarray,
+    sigma: np.ndarray,
+    start_price: float,
+    volume_profile: np.ndarray | None,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """OHLCV bars from close-to-close log returns (see the module notes).
 
     Parameters
@@ -108,8 +125,13 @@ def bars_from_returns(times: pd.Series, returns: np.ndarray, sigma: np.ndarray, 
     else:
         volume = np.maximum(1, np.rint(volume_profile[_bucket(times)] * noise)).astype(np.int64)
     empty = pd.Categorical([None] * n)
-    labels = {"state": empty, "session": empty, "session_id": number_sessions(times),
-              "segment_id": np.zeros(n, dtype=np.int64), "macro_regime": empty}
+    labels = {
+        "state": empty,
+        "session": empty,
+        "session_id": number_sessions(times),
+        "segment_id": np.zeros(n, dtype=np.int64),
+        "macro_regime": empty,
+    }
     bars = bars_frame(pd.DatetimeIndex(times), open_, high, low, close, volume, int(open_[0]), labels)
     bars.attrs["has_volume"] = volume_profile is not None
     return bars
@@ -118,8 +140,9 @@ def bars_from_returns(times: pd.Series, returns: np.ndarray, sigma: np.ndarray, 
 def _train_returns(train: pd.DataFrame) -> np.ndarray:
     r, keep = _returns_and_mask(train)
     if keep.sum() < MIN_TRAIN_RETURNS:
-        raise ValueError(f"peers need at least {MIN_TRAIN_RETURNS} real returns (within sessions) to fit; "
-                         f"got {int(keep.sum())}")
+        raise ValueError(
+            f"peers need at least {MIN_TRAIN_RETURNS} real returns (within sessions) to fit; got {int(keep.sum())}"
+        )
     return r[keep]
 
 
@@ -128,8 +151,7 @@ def gbm_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float, seed:
     rng = np.random.default_rng(seed)
     sigma = float(np.std(_train_returns(train)))
     returns = rng.normal(0.0, sigma, len(calendar))
-    return bars_from_returns(calendar, returns, np.full(len(calendar), sigma), start_price,
-                             _volume_profile(train), rng)
+    return bars_from_returns(calendar, returns, np.full(len(calendar), sigma), start_price, _volume_profile(train), rng)
 
 
 def _garch_t(returns: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -167,8 +189,9 @@ def intraday_scale(train: pd.DataFrame) -> pd.Series:
     return by_bucket / np.abs(r[keep]).mean()
 
 
-def garch_t_deseasonalised_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float,
-                                seed: SeedLike = 0) -> pd.DataFrame:
+def garch_t_deseasonalised_bars(
+    train: pd.DataFrame, calendar: pd.Series, start_price: float, seed: SeedLike = 0
+) -> pd.DataFrame:
     """GARCH(1,1)-t fitted on deseasonalised returns: the peer a volatility modeller would
     actually fit to intraday bars.
 
@@ -182,8 +205,9 @@ def garch_t_deseasonalised_bars(train: pd.DataFrame, calendar: pd.Series, start_
     scale = intraday_scale(train)
     r, keep = _returns_and_mask(train)
     if keep.sum() < MIN_TRAIN_RETURNS:
-        raise ValueError(f"peers need at least {MIN_TRAIN_RETURNS} real returns (within sessions) to fit; "
-                         f"got {int(keep.sum())}")
+        raise ValueError(
+            f"peers need at least {MIN_TRAIN_RETURNS} real returns (within sessions) to fit; got {int(keep.sum())}"
+        )
     train_scale = scale.reindex(_bucket(train["time"])[keep]).fillna(1.0).to_numpy()
     returns, sigma = _garch_t(r[keep] / train_scale, len(calendar), rng)
     season = scale.reindex(_bucket(calendar)).fillna(1.0).to_numpy()
@@ -212,7 +236,11 @@ def bootstrap_bars(train: pd.DataFrame, calendar: pd.Series, start_price: float,
     return bars_from_returns(calendar, returns, sigma, start_price, _volume_profile(train), rng)
 
 
-PEERS = {"GBM": gbm_bars, "GARCH-t": garch_t_bars, "GARCH-t seasonal": garch_t_deseasonalised_bars,
-         "bootstrap": bootstrap_bars}
+PEERS = {
+    "GBM": gbm_bars,
+    "GARCH-t": garch_t_bars,
+    "GARCH-t seasonal": garch_t_deseasonalised_bars,
+    "bootstrap": bootstrap_bars,
+}
 """Peer generators by display name. ``"GARCH-t seasonal"`` is
 :func:`garch_t_deseasonalised_bars` (GARCH-t fitted on deseasonalised returns)."""

@@ -31,8 +31,18 @@ from fracfire.data.resample import resample_bars, timeframe_minutes
 from fracfire.realism import facts
 from fracfire.realism.goals import GOALS, headline_facts
 
-__all__ = ["DEFAULT_TIMEFRAMES", "GOALS", "METRICS", "REQUIRED_COLUMNS", "RealismReport", "compute_facts",
-           "headline_facts", "realism_report", "score_facts", "summary_distance"]
+__all__ = [
+    "DEFAULT_TIMEFRAMES",
+    "GOALS",
+    "METRICS",
+    "REQUIRED_COLUMNS",
+    "RealismReport",
+    "compute_facts",
+    "headline_facts",
+    "realism_report",
+    "score_facts",
+    "summary_distance",
+]
 
 DEFAULT_TIMEFRAMES = ("1min", "5min", "15min", "30min", "1h", "1D")
 
@@ -78,8 +88,18 @@ METRICS: dict[str, str] = {
 """Every scorecard metric and how its distance is computed."""
 
 
-REQUIRED_COLUMNS = ("time", "open", "high", "low", "close", "volume", "range_ticks", "body_ticks",
-                    "upper_wick_ticks", "lower_wick_ticks")
+REQUIRED_COLUMNS = (
+    "time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "range_ticks",
+    "body_ticks",
+    "upper_wick_ticks",
+    "lower_wick_ticks",
+)
 """Columns of the bars schema the scorecard reads (the labels and ``delta_ticks`` are not needed)."""
 
 ACF_NOISE = 0.05
@@ -198,15 +218,29 @@ def _return_rows(r_entry: dict, s_entry: dict) -> list[tuple[str, float, float, 
 
 def _acf_rows(r_entry: dict, s_entry: dict) -> list[tuple[str, float, float, float]]:
     ra, sa = r_entry["acf_ret"], s_entry["acf_ret"]
-    rows = [("acf_ret_1", float(ra[0]), float(sa[0]), abs(float(sa[0] - ra[0]))),
-            ("acf_ret_1_10", float(ra.mean()), float(sa.mean()), float(np.mean(np.abs(sa - ra))) / ACF_NOISE)]
+    rows = [
+        ("acf_ret_1", float(ra[0]), float(sa[0]), abs(float(sa[0] - ra[0]))),
+        ("acf_ret_1_10", float(ra.mean()), float(sa.mean()), float(np.mean(np.abs(sa - ra))) / ACF_NOISE),
+    ]
     a, b = r_entry["acf_abs"], s_entry["acf_abs"]
     if min(len(a), len(b)) >= 50:
-        rows.append(("acf_abs_1_50", float(a.mean()), float(b.mean()),
-                     float(np.mean(np.abs(b - a))) / max(float(np.mean(np.abs(a))), ACF_FLOOR)))
+        rows.append(
+            (
+                "acf_abs_1_50",
+                float(a.mean()),
+                float(b.mean()),
+                float(np.mean(np.abs(b - a))) / max(float(np.mean(np.abs(a))), ACF_FLOOR),
+            )
+        )
     a, b = a[:30], b[:30]
-    rows.append(("acf_abs_1_30", float(a.mean()), float(b.mean()),
-                 float(np.mean(np.abs(b - a) / np.maximum(np.abs(a), ACF_FLOOR)))))
+    rows.append(
+        (
+            "acf_abs_1_30",
+            float(a.mean()),
+            float(b.mean()),
+            float(np.mean(np.abs(b - a) / np.maximum(np.abs(a), ACF_FLOOR))),
+        )
+    )
     lr, ls = r_entry["leverage"], s_entry["leverage"]
     rows.append(("leverage_1_10", float(lr.mean()), float(ls.mean()), float(np.mean(np.abs(ls - lr))) / ACF_NOISE))
     return rows
@@ -240,8 +274,14 @@ def _daily_rows(rd: dict, sd: dict) -> list[tuple[str, float, float, float]]:
         if len(rd["gap"]) >= 2 and len(sd["gap"]) >= 2:
             a, b = float(np.std(rd["gap"])), float(np.std(sd["gap"]))
             rows.append(("overnight_gap_std", a, b, _relative(a, b)))
-        rows.append(("trend_day_share", rd["trend_share"], sd["trend_share"],
-                     abs(sd["trend_share"] - rd["trend_share"]) / max(0.1, rd["trend_share"])))
+        rows.append(
+            (
+                "trend_day_share",
+                rd["trend_share"],
+                sd["trend_share"],
+                abs(sd["trend_share"] - rd["trend_share"]) / max(0.1, rd["trend_share"]),
+            )
+        )
     for lag in facts.RV_LAGS:
         if lag in rd["log_rv_acf"] and lag in sd["log_rv_acf"]:
             a, b = rd["log_rv_acf"][lag], sd["log_rv_acf"][lag]
@@ -349,11 +389,15 @@ class RealismReport:
         """Summary distance, discriminative scores with accuracies, notes and the headline facts."""
         lines = [f"summary distance {self.summary_distance:.3f} over {len(self.table)} metrics"]
         if self.discriminative_score is not None:
-            lines.append(f"discriminative score (60-bar windows) {self.discriminative_score:.3f}, "
-                         f"classifier accuracy {self.discriminator_accuracy:.3f}")
+            lines.append(
+                f"discriminative score (60-bar windows) {self.discriminative_score:.3f}, "
+                f"classifier accuracy {self.discriminator_accuracy:.3f}"
+            )
         if self.day_discriminative_score is not None:
-            lines.append(f"discriminative score (trading days) {self.day_discriminative_score:.3f}, "
-                         f"classifier accuracy {self.day_discriminator_accuracy:.3f}")
+            lines.append(
+                f"discriminative score (trading days) {self.day_discriminative_score:.3f}, "
+                f"classifier accuracy {self.day_discriminator_accuracy:.3f}"
+            )
         lines += [f"note: {note}" for note in self.notes]
         headline = self.headline
         if len(headline):
@@ -369,11 +413,13 @@ class RealismReport:
         """JSON-ready: ``summary``, ``table`` and ``headline`` records, ``notes``."""
         headline = self.headline.reset_index()
         return {
-            "summary": {"summary_distance": self.summary_distance,
-                        "discriminative_score": self.discriminative_score,
-                        "discriminator_accuracy": self.discriminator_accuracy,
-                        "day_discriminative_score": self.day_discriminative_score,
-                        "day_discriminator_accuracy": self.day_discriminator_accuracy},
+            "summary": {
+                "summary_distance": self.summary_distance,
+                "discriminative_score": self.discriminative_score,
+                "discriminator_accuracy": self.discriminator_accuracy,
+                "day_discriminative_score": self.day_discriminative_score,
+                "day_discriminator_accuracy": self.day_discriminator_accuracy,
+            },
             "table": self.table.reset_index().to_dict(orient="records"),
             "headline": headline.astype(object).where(headline.notna(), None).to_dict(orient="records"),
             "notes": list(self.notes),
@@ -398,8 +444,10 @@ def _acf_curves(real: dict, synthetic: dict) -> pd.DataFrame:
         other = synthetic["timeframes"].get(tf, {})
         if "acf_abs" in entry and "acf_abs" in other:
             n = min(len(entry["acf_abs"]), len(other["acf_abs"]))
-            parts[tf] = pd.DataFrame({"real": entry["acf_abs"][:n], "synthetic": other["acf_abs"][:n]},
-                                     index=pd.RangeIndex(1, n + 1, name="lag"))
+            parts[tf] = pd.DataFrame(
+                {"real": entry["acf_abs"][:n], "synthetic": other["acf_abs"][:n]},
+                index=pd.RangeIndex(1, n + 1, name="lag"),
+            )
     return pd.concat(parts, names=["timeframe"]) if parts else pd.DataFrame(columns=["real", "synthetic"])
 
 
@@ -407,21 +455,31 @@ def _notes(real: dict, synthetic: dict) -> list[str]:
     notes = []
     skipped = sorted(set(real["skipped"]) | set(synthetic["skipped"]), key=timeframe_minutes)
     if skipped:
-        notes.append(f"timeframes finer than the bars skipped: {', '.join(skipped)} (real bars "
-                     f"{real['bar_minutes']} min, synthetic {synthetic['bar_minutes']} min)")
+        notes.append(
+            f"timeframes finer than the bars skipped: {', '.join(skipped)} (real bars "
+            f"{real['bar_minutes']} min, synthetic {synthetic['bar_minutes']} min)"
+        )
     missing = [name for name, side in (("real", real), ("synthetic", synthetic)) if not side["has_volume"]]
     if missing:
         notes.append(f"volume rows skipped: the {' and '.join(missing)} bars have no volume")
     days = min(real["daily"]["days"], synthetic["daily"]["days"])
     short = [lag for lag in facts.RV_LAGS if days < lag + facts.MIN_DAY_PAIRS]
     if short:
-        notes.append(f"log daily RV ACF skipped at lag(s) {', '.join(map(str, short))}: {days} trading days "
-                     f"per side, lag k needs k + {facts.MIN_DAY_PAIRS}")
+        notes.append(
+            f"log daily RV ACF skipped at lag(s) {', '.join(map(str, short))}: {days} trading days "
+            f"per side, lag k needs k + {facts.MIN_DAY_PAIRS}"
+        )
     return notes
 
 
-def realism_report(real: pd.DataFrame, synthetic: pd.DataFrame, timeframes: Sequence[str] = DEFAULT_TIMEFRAMES,
-                   discriminator: bool = True, seed: int = 0, day_discriminator: bool = True) -> RealismReport:
+def realism_report(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    timeframes: Sequence[str] = DEFAULT_TIMEFRAMES,
+    discriminator: bool = True,
+    seed: int = 0,
+    day_discriminator: bool = True,
+) -> RealismReport:
     """Score how real ``synthetic`` bars look next to ``real`` bars.
 
     Parameters
@@ -477,7 +535,10 @@ def realism_report(real: pd.DataFrame, synthetic: pd.DataFrame, timeframes: Sequ
                 day_accuracy = disc.day_accuracy(x_real, x_syn, seed=seed)
                 day_score = abs(day_accuracy - 0.5)
             else:
-                notes.append(f"day-level discriminator not run: {len(x_real)} real and {len(x_syn)} synthetic "
-                             f"trading days, it needs {disc.MIN_DAYS} per side")
-    return RealismReport(table, score, accuracy, day_score, day_accuracy, _acf_curves(real_facts, syn_facts),
-                         tuple(notes))
+                notes.append(
+                    f"day-level discriminator not run: {len(x_real)} real and {len(x_syn)} synthetic "
+                    f"trading days, it needs {disc.MIN_DAYS} per side"
+                )
+    return RealismReport(
+        table, score, accuracy, day_score, day_accuracy, _acf_curves(real_facts, syn_facts), tuple(notes)
+    )

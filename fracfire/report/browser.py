@@ -10,12 +10,25 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["CHROMIUM_FLAGS", "MAX_SCREENSHOT_HEIGHT", "check_page", "find_chromium", "page_height", "run_chromium",
-           "screenshot"]
+__all__ = [
+    "CHROMIUM_FLAGS",
+    "MAX_SCREENSHOT_HEIGHT",
+    "check_page",
+    "find_chromium",
+    "page_height",
+    "run_chromium",
+    "screenshot",
+]
 
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--hide-scrollbars",
 )
 """Flags for a sandboxed, offline headless run (no background network traffic)."""
@@ -23,8 +36,13 @@ CHROMIUM_FLAGS = (
 
 def find_chromium() -> str | None:
     """Path of a Chromium/Chrome executable (``FRACFIRE_CHROMIUM`` first), or None."""
-    candidates = [os.environ.get("FRACFIRE_CHROMIUM"), "chromium", "chromium-browser",
-                  "google-chrome", "google-chrome-stable"]
+    candidates = [
+        os.environ.get("FRACFIRE_CHROMIUM"),
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
     for name in filter(None, candidates):
         found = shutil.which(name)
         if found:
@@ -38,8 +56,13 @@ def run_chromium(*args: str, timeout: float = 60.0) -> subprocess.CompletedProce
     if binary is None:
         raise FileNotFoundError("Chromium not found (install Debian's 'chromium' or set FRACFIRE_CHROMIUM)")
     with tempfile.TemporaryDirectory(prefix="fracfire-chromium-") as profile:
-        return subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
 
 MAX_SCREENSHOT_HEIGHT = 16_000
@@ -64,10 +87,11 @@ def _dump_with_script(html_path: Path, script: str, budget_ms: int, width: int, 
         probe = Path(folder) / html_path.name
         html = html_path.read_text(encoding="utf-8")
         head = html.find("<head>")
-        probe.write_text(html[:head + 6] + script + html[head + 6:] if head >= 0 else script + html, encoding="utf-8")
+        probe.write_text(html[: head + 6] + script + html[head + 6 :] if head >= 0 else script + html, encoding="utf-8")
         started = time.perf_counter()
-        done = run_chromium("--dump-dom", f"--virtual-time-budget={budget_ms}", *args, f"--window-size={width},1000",
-                            probe.as_uri())
+        done = run_chromium(
+            "--dump-dom", f"--virtual-time-budget={budget_ms}", *args, f"--window-size={width},1000", probe.as_uri()
+        )
         return done, time.perf_counter() - started
 
 
@@ -88,8 +112,9 @@ def page_height(html_path: str | os.PathLike, width: int = 1400) -> int:
     return int(_pre(done, "fracfire-height", "measure", html_path))
 
 
-def screenshot(html_path: str | os.PathLike, png_path: str | os.PathLike, width: int = 1400,
-               height: int | None = None) -> Path:
+def screenshot(
+    html_path: str | os.PathLike, png_path: str | os.PathLike, width: int = 1400, height: int | None = None
+) -> Path:
     """Render ``html_path`` in headless Chromium and save a PNG of the whole page.
 
     Parameters
@@ -110,11 +135,14 @@ def screenshot(html_path: str | os.PathLike, png_path: str | os.PathLike, width:
     html_path, png_path = Path(html_path).resolve(), Path(png_path).resolve()
     full = page_height(html_path, width) if height is None else int(height)
     if full > MAX_SCREENSHOT_HEIGHT:
-        raise ValueError(f"{html_path.name} is {full:,} px tall, more than the {MAX_SCREENSHOT_HEIGHT:,} px a "
-                         "screenshot can hold; no screenshot rather than a cropped one (open the HTML file)")
+        raise ValueError(
+            f"{html_path.name} is {full:,} px tall, more than the {MAX_SCREENSHOT_HEIGHT:,} px a "
+            "screenshot can hold; no screenshot rather than a cropped one (open the HTML file)"
+        )
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    done = run_chromium(f"--screenshot={png_path}", f"--window-size={width},{full}", "--virtual-time-budget=15000",
-                        html_path.as_uri())
+    done = run_chromium(
+        f"--screenshot={png_path}", f"--window-size={width},{full}", "--virtual-time-budget=15000", html_path.as_uri()
+    )
     if not png_path.exists():
         raise RuntimeError(f"Chromium did not write {png_path}: {done.stderr.strip()[-500:]}")
     return png_path
@@ -197,7 +225,10 @@ def check_page(html_path: str | os.PathLike, width: int = 1400) -> dict:
     html_path = Path(html_path).resolve()
     done, wall = _dump_with_script(html_path, _CHECK, 30000, width, "--enable-logging=stderr", "--v=0")
     result = json.loads(_pre(done, "fracfire-check", "finish checking", html_path))
-    result["console"] = [line for line in done.stderr.splitlines()
-                         if "CONSOLE" in line and ("ERROR" in line.upper() or "Uncaught" in line)]
+    result["console"] = [
+        line
+        for line in done.stderr.splitlines()
+        if "CONSOLE" in line and ("ERROR" in line.upper() or "Uncaught" in line)
+    ]
     result["wall_seconds"] = wall
     return result

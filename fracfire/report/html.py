@@ -91,16 +91,18 @@ class _Section:
         return not (self.tables or self.images or self.charts or self.folded_images)
 
 
-def _table(frame: pd.DataFrame, caption: str = "", index: bool = True, folded: bool = False,
-           percent: tuple[str, ...] = ()) -> _Table:
+def _table(
+    frame: pd.DataFrame, caption: str = "", index: bool = True, folded: bool = False, percent: tuple[str, ...] = ()
+) -> _Table:
     note = ""
     if len(frame) > MAX_TABLE_ROWS:
         note = f" (first {MAX_TABLE_ROWS} of {len(frame):,} rows)"
         frame = frame.head(MAX_TABLE_ROWS)
     formatters = {c: format_price for c in frame.columns if is_price_column(c)}
     formatters.update({c: _percent for c in percent if c in frame})
-    html = frame.to_html(classes="data", border=0, index=index, float_format=lambda v: f"{v:,.4g}",
-                         formatters=formatters, na_rep="")
+    html = frame.to_html(
+        classes="data", border=0, index=index, float_format=lambda v: f"{v:,.4g}", formatters=formatters, na_rep=""
+    )
     return _Table(html, caption + note, folded)
 
 
@@ -187,8 +189,13 @@ def _backtests(run: RunLayout) -> list[_Backtest]:
 def _calendar_table(daily: pd.DataFrame) -> pd.DataFrame:
     """Daily returns as weeks x weekdays (the trading day's date)."""
     days = pd.to_datetime(daily.index)
-    frame = pd.DataFrame({"week of": (days - pd.to_timedelta(days.day_of_week, unit="D")).strftime("%Y-%m-%d"),
-                          "day": days.strftime("%a"), "return": daily["return"].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "week of": (days - pd.to_timedelta(days.day_of_week, unit="D")).strftime("%Y-%m-%d"),
+            "day": days.strftime("%a"),
+            "return": daily["return"].to_numpy(),
+        }
+    )
     grid = frame.pivot_table(index="week of", columns="day", values="return", aggfunc="sum")
     order = [d for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if d in grid.columns]
     grid = grid[order]
@@ -203,13 +210,22 @@ def _backtest_section(backtests: list[_Backtest]) -> _Section | None:
 
     if not backtests:
         return None
-    section = _Section("backtest", "Backtest", "Equity with drawdowns (drag to pan, scroll to zoom, hover for "
-                       "values), then results per setup family and per day; every trade is in the folded table.")
+    section = _Section(
+        "backtest",
+        "Backtest",
+        "Equity with drawdowns (drag to pan, scroll to zoom, hover for "
+        "values), then results per setup family and per day; every trade is in the folded table.",
+    )
     for bt in backtests:
         equity = bt.equity
         if equity is not None and len(equity):
-            section.charts.append(_Chart(f"equity_{bt.source}", f"Equity and drawdown: {bt.source} bars",
-                                         equity_chart(equity, title=f"Equity on {bt.source} bars")))
+            section.charts.append(
+                _Chart(
+                    f"equity_{bt.source}",
+                    f"Equity and drawdown: {bt.source} bars",
+                    equity_chart(equity, title=f"Equity on {bt.source} bars"),
+                )
+            )
         trades = bt.trades
         if trades is not None and len(trades):
             stats = kind_statistics(trades)
@@ -217,11 +233,17 @@ def _backtest_section(backtests: list[_Backtest]) -> _Section | None:
             section.tables.append(_table(stats, f"Per setup family ({bt.source} bars)"))
         if equity is not None and len(equity):
             months = period_returns(equity, "month")
-            section.tables.append(_table(months[["pnl", "return"]], f"Monthly returns ({bt.source} bars)",
-                                         percent=("return",)))
+            section.tables.append(
+                _table(months[["pnl", "return"]], f"Monthly returns ({bt.source} bars)", percent=("return",))
+            )
             daily = period_returns(equity, "day")
-            section.tables.append(_table(_calendar_table(daily), f"Daily returns ({bt.source} bars; "
-                                         "week = the week's return)", percent=tuple(_WEEKDAYS)))
+            section.tables.append(
+                _table(
+                    _calendar_table(daily),
+                    f"Daily returns ({bt.source} bars; week = the week's return)",
+                    percent=tuple(_WEEKDAYS),
+                )
+            )
         if bt.metrics:
             section.tables += _json_tables(bt.metrics, f"All trading metrics ({bt.source} bars)", folded=True)
         if trades is not None:
@@ -235,9 +257,13 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "week")
 def _trades_section(run: RunLayout, backtests: list[_Backtest]) -> _Section | None:
     from fracfire.viz.interactive import candle_chart
 
-    section = _Section("trades", "Trades", "Five-minute candles with every trade drawn from entry (triangle) to "
-                       "exit (cross), green when it made money, red when it lost; state and session strips below "
-                       "(one-minute labels). Drag to pan, scroll to zoom, hover for values.")
+    section = _Section(
+        "trades",
+        "Trades",
+        "Five-minute candles with every trade drawn from entry (triangle) to "
+        "exit (cross), green when it made money, red when it lost; state and session strips below "
+        "(one-minute labels). Drag to pan, scroll to zoom, hover for values.",
+    )
     for bt in backtests:
         bars = bt.bars()
         if bars is None or bars.empty:
@@ -247,8 +273,13 @@ def _trades_section(run: RunLayout, backtests: list[_Backtest]) -> _Section | No
             bars = bars.iloc[-MAX_CANDLE_BARS:]
             note = f" (last {MAX_CANDLE_BARS:,} one-minute bars)"
         trades = bt.trades
-        section.charts.append(_Chart(f"candles_{bt.source}", f"Trades on {bt.source} bars{note}",
-                                     candle_chart(bars, trades, title=f"Setups on {bt.source} bars")))
+        section.charts.append(
+            _Chart(
+                f"candles_{bt.source}",
+                f"Trades on {bt.source} bars{note}",
+                candle_chart(bars, trades, title=f"Setups on {bt.source} bars"),
+            )
+        )
     for path in sorted(run.root.rglob(SetupsFolder(run.root).trade_plot.name)):
         section.folded_images.append(_image(path, f"Static picture: {path.parent.relative_to(run.root)}"))
     return None if section.empty() else section
@@ -261,17 +292,27 @@ def _realism_sections(run: RunLayout, realism: object | None) -> list[_Section]:
     stylized = run.stylized_facts
     if stylized.exists():
         caption_file = run.stylized_caption
-        caption = caption_file.read_text(encoding="utf-8").strip() if caption_file.exists() else \
-            "Stylized facts, real vs synthetic"
+        caption = (
+            caption_file.read_text(encoding="utf-8").strip()
+            if caption_file.exists()
+            else "Stylized facts, real vs synthetic"
+        )
         pictures.images.append(_image(stylized, caption))
     diagnostic = sorted(run.diagnostic.rglob("*.png"))
-    pictures.folded_images += [_image(p, f"Real and synthetic window: {p.relative_to(run.diagnostic)}")
-                               for p in diagnostic]
+    pictures.folded_images += [
+        _image(p, f"Real and synthetic window: {p.relative_to(run.diagnostic)}") for p in diagnostic
+    ]
     if not pictures.empty():
         sections.append(pictures)
     if realism is not None:
-        sections.append(_Section("realism", "Realism scorecard", "Every fact, real against each generator "
-                                 "(held-out sessions).", tables=_json_tables(realism, "Scorecard", folded=True)))
+        sections.append(
+            _Section(
+                "realism",
+                "Realism scorecard",
+                "Every fact, real against each generator (held-out sessions).",
+                tables=_json_tables(realism, "Scorecard", folded=True),
+            )
+        )
     return sections
 
 
@@ -282,12 +323,16 @@ def _scenarios_section(run: RunLayout) -> _Section | None:
     summary = _read_json(folder.summary)
     if not isinstance(summary, dict):
         raise ValueError(f"{folder.summary}: expected an object")
-    caption = folder.caption.read_text(encoding="utf-8").strip() if folder.caption.exists() \
+    caption = (
+        folder.caption.read_text(encoding="utf-8").strip()
+        if folder.caption.exists()
         else f"Scenarios from {summary.get('cut')}"
+    )
     section = _Section("scenarios", "Scenarios", caption)
     if folder.fan.exists():
-        section.images.append(_image(folder.fan, "Fan chart: median and 50/80/90 % bands of the "
-                                                         "scenarios over the real history"))
+        section.images.append(
+            _image(folder.fan, "Fan chart: median and 50/80/90 % bands of the scenarios over the real history")
+        )
     quantiles = pd.DataFrame(summary.get("quantiles", {})).T
     if len(quantiles):
         section.tables.append(_table(quantiles, "Quantiles of the close, the high, the low and the range to come"))
@@ -305,15 +350,23 @@ def _generated(run: RunLayout) -> list[_Section]:
         from fracfire.physics.utils import compare_states
 
         bars = read_bars(parquet)
-        text = (f"{len(bars):,} one-minute bars from {bars['time'].iloc[0]:%Y-%m-%d %H:%M} "
-                f"to {bars['time'].iloc[-1]:%Y-%m-%d %H:%M}.")
-        sections.append(_Section("data", "Generated data", text,
-                                 tables=[_table(compare_states(bars), "Per-state statistics (ticks)")]))
+        text = (
+            f"{len(bars):,} one-minute bars from {bars['time'].iloc[0]:%Y-%m-%d %H:%M} "
+            f"to {bars['time'].iloc[-1]:%Y-%m-%d %H:%M}."
+        )
+        sections.append(
+            _Section(
+                "data", "Generated data", text, tables=[_table(compare_states(bars), "Per-state statistics (ticks)")]
+            )
+        )
     charts = sorted(run.charts.glob("*.png"))
     charts = [p for p in charts if p != run.stylized_facts]
     if charts:
-        sections.append(_Section("days", "Generated days", "Candles with state changes and sessions.",
-                                 images=[_image(p) for p in charts]))
+        sections.append(
+            _Section(
+                "days", "Generated days", "Candles with state changes and sessions.", images=[_image(p) for p in charts]
+            )
+        )
     return sections
 
 
@@ -325,8 +378,9 @@ def _tracking(run: RunLayout) -> dict | None:
     return data if isinstance(data, dict) and data.get("run_id") else None
 
 
-def build_report(run_dir: str | os.PathLike, out_path: str | os.PathLike | None = None,
-                 title: str = "FracFire report") -> Path:
+def build_report(
+    run_dir: str | os.PathLike, out_path: str | os.PathLike | None = None, title: str = "FracFire report"
+) -> Path:
     """Build ``report.html`` from the artifacts of a run folder.
 
     The page opens with three verdicts (is the synthetic data realistic, does
@@ -359,21 +413,36 @@ def build_report(run_dir: str | os.PathLike, out_path: str | os.PathLike | None 
     metrics = _read_json(run.metrics) if run.metrics.exists() else None
     backtests = _backtests(run)
     by_source = {b.source: b.metrics for b in backtests}
-    verdicts: list[Verdict] = [v for v in (
-        realism_verdict(realism) if isinstance(realism, dict) else None,
-        pretraining_verdict(metrics) if isinstance(metrics, dict) else None,
-        setups_verdict(by_source.get("real"), by_source.get("synthetic"),
-                       next((b.config.get("backtest") for b in backtests if b.config.get("backtest")), None),
-                       {b.source: b.config.get("dropped_entries") for b in backtests
-                        if b.source in ("real", "synthetic")}),
-    ) if v is not None]
+    verdicts: list[Verdict] = [
+        v
+        for v in (
+            realism_verdict(realism) if isinstance(realism, dict) else None,
+            pretraining_verdict(metrics) if isinstance(metrics, dict) else None,
+            setups_verdict(
+                by_source.get("real"),
+                by_source.get("synthetic"),
+                next((b.config.get("backtest") for b in backtests if b.config.get("backtest")), None),
+                {b.source: b.config.get("dropped_entries") for b in backtests if b.source in ("real", "synthetic")},
+            ),
+        )
+        if v is not None
+    ]
 
     sections = _realism_sections(run, realism)
     if metrics is not None:
-        sections.append(_Section("models", "Model metrics", "All model metrics of the run.",
-                                 tables=_json_tables(metrics, "Metrics", folded=True)))
-    sections += [s for s in (_backtest_section(backtests), _trades_section(run, backtests), _scenarios_section(run))
-                 if s is not None]
+        sections.append(
+            _Section(
+                "models",
+                "Model metrics",
+                "All model metrics of the run.",
+                tables=_json_tables(metrics, "Metrics", folded=True),
+            )
+        )
+    sections += [
+        s
+        for s in (_backtest_section(backtests), _trades_section(run, backtests), _scenarios_section(run))
+        if s is not None
+    ]
     sections += _generated(run)
 
     charts = [c for s in sections for c in s.charts]
@@ -385,11 +454,18 @@ def build_report(run_dir: str | os.PathLike, out_path: str | os.PathLike | None 
         for chart in charts:
             chart.div = divs[chart.name]
         resources = inline_resources()
-    env = jinja2.Environment(loader=jinja2.PackageLoader("fracfire.report", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]))
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("fracfire.report", "templates"), autoescape=jinja2.select_autoescape(["html", "j2"])
+    )
     html = env.get_template("report.html.j2").render(
-        title=title, verdicts=verdicts, sections=sections, run_dir=str(run.root), version=__version__,
-        built=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), tracking=_tracking(run),
-        bokeh_resources=resources, bokeh_script=script,
+        title=title,
+        verdicts=verdicts,
+        sections=sections,
+        run_dir=str(run.root),
+        version=__version__,
+        built=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        tracking=_tracking(run),
+        bokeh_resources=resources,
+        bokeh_script=script,
     )
     return write_text_atomic(out_path or run.report, html)

@@ -17,13 +17,27 @@ from fracfire.scenarios.policy import ScenarioPolicy
 from fracfire.scenarios.result import QUANTILES, ScenarioResult
 from fracfire.scenarios.windows import HORIZONS
 
-__all__ = ["FEATURE_NAMES", "HORIZONS", "QUANTILES", "ScenarioPolicy", "ScenarioResult", "activity_profile",
-           "cut_features", "scenarios"]
+__all__ = [
+    "FEATURE_NAMES",
+    "HORIZONS",
+    "QUANTILES",
+    "ScenarioPolicy",
+    "ScenarioResult",
+    "activity_profile",
+    "cut_features",
+    "scenarios",
+]
 
 
-def scenarios(history: pd.DataFrame, n: int = 1000, horizon: int | str = "rest-of-session", seed: int = 0,
-              cut: DateLike | None = None,
-              policy: ScenarioPolicy | None = None, fit_bars: pd.DataFrame | None = None) -> ScenarioResult:
+def scenarios(
+    history: pd.DataFrame,
+    n: int = 1000,
+    horizon: int | str = "rest-of-session",
+    seed: int = 0,
+    cut: DateLike | None = None,
+    policy: ScenarioPolicy | None = None,
+    fit_bars: pd.DataFrame | None = None,
+) -> ScenarioResult:
     """``n`` labelled continuations of a real ``history``.
 
     Parameters

@@ -36,11 +36,27 @@ from fracfire.calendar import (
     within_session,
 )
 
-__all__ = ["FEATURE_NAMES", "MIN_PROFILE_BARS", "PERSISTENT_FEATURE", "SessionIndex", "activity_profile",
-           "cut_features", "persistence", "wall_offset"]
+__all__ = [
+    "FEATURE_NAMES",
+    "MIN_PROFILE_BARS",
+    "PERSISTENT_FEATURE",
+    "SessionIndex",
+    "activity_profile",
+    "cut_features",
+    "persistence",
+    "wall_offset",
+]
 
-FEATURE_NAMES = ("day_so_far", "last_hour", "previous_session", "previous_week", "move_so_far", "left", "time_sin",
-                 "time_cos")
+FEATURE_NAMES = (
+    "day_so_far",
+    "last_hour",
+    "previous_session",
+    "previous_week",
+    "move_so_far",
+    "left",
+    "time_sin",
+    "time_cos",
+)
 """Columns of :func:`cut_features`: log activity ratios, |move| in volatility units, share of the session left,
 the cut's ET time of day on the unit circle."""
 PERSISTENT_FEATURE = "previous_week"
@@ -160,8 +176,9 @@ class SessionIndex:
         low = self.bars["low_ticks"].to_numpy()[row:stop].min()
         return float(np.log(max(high - low, 1)))
 
-    def window_log_ranges(self, cut_wall: pd.Timedelta, end_wall: pd.Timedelta, before_day: int | None = None
-                          ) -> np.ndarray:
+    def window_log_ranges(
+        self, cut_wall: pd.Timedelta, end_wall: pd.Timedelta, before_day: int | None = None
+    ) -> np.ndarray:
         """Log range (ticks) of every session over the same ET window (offsets from its trading date's
         midnight), for sessions with bars before and in it (and before ``before_day`` when given)."""
         from fracfire.schema import TIMEZONE
@@ -196,8 +213,9 @@ def wall_offset(ts: pd.Timestamp) -> pd.Timedelta:
     return ts.tz_convert("America/New_York").tz_localize(None) - pd.Timestamp(int(day), unit="D")
 
 
-def cut_features(history: pd.DataFrame, cut: DateLike, profile: np.ndarray,
-                 session_minutes: float = 1380.0) -> np.ndarray:
+def cut_features(
+    history: pd.DataFrame, cut: DateLike, profile: np.ndarray, session_minutes: float = 1380.0
+) -> np.ndarray:
     """Features (:data:`FEATURE_NAMES`) of ``history`` before ``cut``, in units of ``profile``.
 
     Parameters

@@ -99,11 +99,15 @@ class ScenarioExperiment:
         """Mean of every score per method (rows), the 80 % interval coverage and the shares of outcomes below
         its 10 % and above its 90 % quantile."""
         columns = [c for c in self.scores.columns if c.startswith(("crps", "pinball", "covered", "below", "above"))]
-        return self.scores.groupby("method", sort=False)[columns].mean().reindex(
-            [m for m in METHODS if m in set(self.scores["method"])])
+        return (
+            self.scores.groupby("method", sort=False)[columns]
+            .mean()
+            .reindex([m for m in METHODS if m in set(self.scores["method"])])
+        )
 
-    def comparison(self, target: str = "close", level: float = 0.95, n_resamples: int = 2000,
-                   seed: int = 0) -> pd.DataFrame:
+    def comparison(
+        self, target: str = "close", level: float = 0.95, n_resamples: int = 2000, seed: int = 0
+    ) -> pd.DataFrame:
         """Each method's mean CRPS difference to the policy, with a session-bootstrap interval.
 
         Returns one row per other method: ``difference`` (policy minus
@@ -121,8 +125,14 @@ class ScenarioExperiment:
             if len(diff) < 2:
                 rows[method] = {"difference": float(diff.mean()), "low": np.nan, "high": np.nan}
                 continue
-            ci = stats.bootstrap((diff,), np.mean, n_resamples=n_resamples, confidence_level=level,
-                                 method="percentile", random_state=np.random.default_rng(seed)).confidence_interval
+            ci = stats.bootstrap(
+                (diff,),
+                np.mean,
+                n_resamples=n_resamples,
+                confidence_level=level,
+                method="percentile",
+                random_state=np.random.default_rng(seed),
+            ).confidence_interval
             rows[method] = {"difference": float(diff.mean()), "low": float(ci.low), "high": float(ci.high)}
         return pd.DataFrame(rows).T
 
@@ -135,11 +145,16 @@ class ScenarioExperiment:
             means = self.table[f"crps_{target}"]
             best_peer = means.drop("policy").idxmin()
             row = comparison.loc[best_peer]
-            out[target] = {"best_peer": best_peer, "policy_crps": float(means["policy"]),
-                           "best_peer_crps": float(means[best_peer]), "difference": float(row["difference"]),
-                           "low": float(row["low"]), "high": float(row["high"]),
-                           "lowest_and_significant": bool(means.idxmin() == "policy" and row["high"] < 0),
-                           "coverage_80": float(self.table.loc["policy", f"covered_{target}"])}
+            out[target] = {
+                "best_peer": best_peer,
+                "policy_crps": float(means["policy"]),
+                "best_peer_crps": float(means[best_peer]),
+                "difference": float(row["difference"]),
+                "low": float(row["low"]),
+                "high": float(row["high"]),
+                "lowest_and_significant": bool(means.idxmin() == "policy" and row["high"] < 0),
+                "coverage_80": float(self.table.loc["policy", f"covered_{target}"]),
+            }
         return out
 
     def summary(self) -> str:
@@ -147,22 +162,33 @@ class ScenarioExperiment:
         from fracfire._markdown import markdown_table
 
         c = self.config
-        lines = [f"# Rest-of-session scenarios: {c['file']}", "",
-                 f"{c['test_sessions']} test sessions (after {c['fit_sessions']} fitted), cuts {', '.join(c['cuts'])} "
-                 f"ET, horizon {c['horizon']}, {c['samples']} samples per forecast, seed {c['seed']}; "
-                 f"{len(self.scores) // max(len(self.table), 1)} forecasts per method. CRPS and pinball loss in "
-                 "price points (lower is better); coverage of the central 80 % interval (goal 0.75-0.85).", "",
-                 markdown_table(self.table.round(4)), ""]
+        lines = [
+            f"# Rest-of-session scenarios: {c['file']}",
+            "",
+            f"{c['test_sessions']} test sessions (after {c['fit_sessions']} fitted), cuts {', '.join(c['cuts'])} "
+            f"ET, horizon {c['horizon']}, {c['samples']} samples per forecast, seed {c['seed']}; "
+            f"{len(self.scores) // max(len(self.table), 1)} forecasts per method. CRPS and pinball loss in "
+            "price points (lower is better); coverage of the central 80 % interval (goal 0.75-0.85).",
+            "",
+            markdown_table(self.table.round(4)),
+            "",
+        ]
         for target in ("close", "range"):
-            lines += [f"## {target}: policy minus each method (mean CRPS, 95 % session-bootstrap interval)", "",
-                      markdown_table(self.comparison(target).round(4)), ""]
+            lines += [
+                f"## {target}: policy minus each method (mean CRPS, 95 % session-bootstrap interval)",
+                "",
+                markdown_table(self.comparison(target).round(4)),
+                "",
+            ]
             v = self.verdict[target]
             met = "met" if v["lowest_and_significant"] else "not met"
-            lines.append(f"Goal (policy lowest, interval of the difference to the best peer `{v['best_peer']}` "
-                         f"below zero): **{met}**: {v['policy_crps']:.3f} vs {v['best_peer_crps']:.3f}, "
-                         f"difference {v['difference']:+.3f} [{v['low']:+.3f}, {v['high']:+.3f}]. "
-                         f"80 % interval coverage {v['coverage_80']:.2f} "
-                         f"({'met' if 0.75 <= v['coverage_80'] <= 0.85 else 'not met'}).")
+            lines.append(
+                f"Goal (policy lowest, interval of the difference to the best peer `{v['best_peer']}` "
+                f"below zero): **{met}**: {v['policy_crps']:.3f} vs {v['best_peer_crps']:.3f}, "
+                f"difference {v['difference']:+.3f} [{v['low']:+.3f}, {v['high']:+.3f}]. "
+                f"80 % interval coverage {v['coverage_80']:.2f} "
+                f"({'met' if 0.75 <= v['coverage_80'] <= 0.85 else 'not met'})."
+            )
             lines.append("")
         return "\n".join(lines)
 
@@ -172,8 +198,11 @@ class ScenarioExperiment:
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        paths = {"markdown": folder / "scenarios_experiment.md", "json": folder / "scenarios_experiment.json",
-                 "scores": folder / "scenarios_scores.csv"}
+        paths = {
+            "markdown": folder / "scenarios_experiment.md",
+            "json": folder / "scenarios_experiment.json",
+            "scores": folder / "scenarios_scores.csv",
+        }
         write_text_atomic(paths["markdown"], self.summary())
         payload = {"config": self.config, "mean": self.table.to_dict(orient="index"), "verdict": self.verdict}
         write_text_atomic(paths["json"], json.dumps(payload, indent=2, default=str))
@@ -191,9 +220,18 @@ def _sample_outcomes(o: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"close": np.asarray(o["close"], float), "range": np.asarray(o["high"], float) - np.asarray(o["low"], float)}
 
 
-def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, horizon="rest-of-session",
-                        train_fraction: float = 0.6, seed: int = 0, methods=METHODS, policy=None,
-                        progress=None, file: str = "bars") -> ScenarioExperiment:
+def scenario_experiment(
+    real: pd.DataFrame,
+    cuts=CUT_TIMES,
+    samples: int = 300,
+    horizon="rest-of-session",
+    train_fraction: float = 0.6,
+    seed: int = 0,
+    methods=METHODS,
+    policy=None,
+    progress=None,
+    file: str = "bars",
+) -> ScenarioExperiment:
     """Fit on the first ``train_fraction`` of ``real``'s sessions, forecast every later session from ``cuts``.
 
     Parameters
@@ -229,8 +267,9 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
     samples = check_int("samples", samples, low=10, high=100_000)
     unknown = sorted(set(methods) - set(METHODS))
     if unknown or "policy" not in methods or len(set(methods)) < 2:
-        raise ValueError(f"methods must include 'policy' and at least one peer, all among {METHODS}; got "
-                         f"{list(methods)}")
+        raise ValueError(
+            f"methods must include 'policy' and at least one peer, all among {METHODS}; got {list(methods)}"
+        )
     for cut in cuts:
         if not isinstance(cut, str) or len(cut.split(":")) != 2:
             raise ValueError(f"cut times must be 'HH:MM' strings; got {cut!r}")
@@ -256,9 +295,15 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
             level = np.nan
             for method in methods:
                 if method in ("policy", "markov", "unconditional"):
-                    result = policy.simulate(history, samples, horizon=horizon, cut=cut,
-                                             seed=int(stream.integers(2**62)),
-                                             conditioned=method == "policy", states=method != "unconditional")
+                    result = policy.simulate(
+                        history,
+                        samples,
+                        horizon=horizon,
+                        cut=cut,
+                        seed=int(stream.integers(2**62)),
+                        conditioned=method == "policy",
+                        states=method != "unconditional",
+                    )
                     level = result.level if method == "policy" else level
                     o = result.outcomes
                     forecasts[method] = {"close": o["close"].to_numpy(), "range": o["range"].to_numpy()}
@@ -267,20 +312,41 @@ def scenario_experiment(real: pd.DataFrame, cuts=CUT_TIMES, samples: int = 300, 
                     future = window_minutes(cut, end)[:: policy.bar_minutes_]
                     forecasts[method] = _sample_outcomes(garch.outcomes(history, future, samples, stream))
                 else:
-                    forecasts[method] = _sample_outcomes(analog_outcomes(
-                        index, int(cut.value), int(end.value), float(history["close"].iloc[-1]), samples, stream))
+                    forecasts[method] = _sample_outcomes(
+                        analog_outcomes(
+                            index, int(cut.value), int(end.value), float(history["close"].iloc[-1]), samples, stream
+                        )
+                    )
             for method, sample in forecasts.items():
-                rows.append({"session": f"{date:%Y-%m-%d}", "cut": hhmm, "method": method, **outcome,
-                             "level": level, **_scores(sample, outcome)})
+                rows.append(
+                    {
+                        "session": f"{date:%Y-%m-%d}",
+                        "cut": hhmm,
+                        "method": method,
+                        **outcome,
+                        "level": level,
+                        **_scores(sample, outcome),
+                    }
+                )
         if progress is not None:
             progress(i + 1, len(test_days))
     if not rows:
-        raise ValueError("scenario_experiment: no test session has bars on both sides of any cut; "
-                         f"cuts {list(cuts)} ET, {len(test_days)} test sessions")
+        raise ValueError(
+            "scenario_experiment: no test session has bars on both sides of any cut; "
+            f"cuts {list(cuts)} ET, {len(test_days)} test sessions"
+        )
     scores = pd.DataFrame(rows)
-    config = {"file": file, "cuts": list(cuts), "samples": samples, "horizon": str(horizon),
-              "train_fraction": train_fraction, "seed": seed, "methods": list(methods),
-              "fit_sessions": int(len(np.unique(trading_day_number(fit["time"])))),
-              "test_sessions": int(scores["session"].nunique()), "bar_minutes": int(policy.bar_minutes_),
-              "level_model_examples": int(policy.fit_examples_)}
+    config = {
+        "file": file,
+        "cuts": list(cuts),
+        "samples": samples,
+        "horizon": str(horizon),
+        "train_fraction": train_fraction,
+        "seed": seed,
+        "methods": list(methods),
+        "fit_sessions": int(len(np.unique(trading_day_number(fit["time"])))),
+        "test_sessions": int(scores["session"].nunique()),
+        "bar_minutes": int(policy.bar_minutes_),
+        "level_model_examples": int(policy.fit_examples_),
+    }
     return ScenarioExperiment(scores, config)

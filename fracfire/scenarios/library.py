@@ -51,17 +51,29 @@ class _KnownTilts:
         day = int(trading_day_number(np.array([pd.Timestamp(start).value], dtype=np.int64))[0])
         factor = np.exp(self.tilts[day][:n_minutes])
         if self.base is None:
-            return DayPlan(np.full(n_minutes, int(previous_state), dtype=np.int64),
-                           Modifiers(factor, np.zeros(n_minutes), np.zeros(n_minutes)))
+            return DayPlan(
+                np.full(n_minutes, int(previous_state), dtype=np.int64),
+                Modifiers(factor, np.zeros(n_minutes), np.zeros(n_minutes)),
+            )
         plan = self.base.plan_day(start, n_minutes, rng, previous_state)
         m = plan.modifiers
-        modifiers = (Modifiers(factor, np.zeros(n_minutes), np.zeros(n_minutes)) if m is None
-                     else Modifiers(m.volatility * factor, m.bias, m.mean_reversion))
+        modifiers = (
+            Modifiers(factor, np.zeros(n_minutes), np.zeros(n_minutes))
+            if m is None
+            else Modifiers(m.volatility * factor, m.bias, m.mean_reversion)
+        )
         return DayPlan(plan.states, modifiers, plan.labels, plan.macro_regime)
 
 
-def tilt_library(sessions: int, physics=None, driver=None, bar_minutes: int = 1, seed: int = 0,
-                 start: str = "2019-01-07", initial_price: float = 3000.0) -> tuple[pd.DataFrame, np.ndarray]:
+def tilt_library(
+    sessions: int,
+    physics=None,
+    driver=None,
+    bar_minutes: int = 1,
+    seed: int = 0,
+    start: str = "2019-01-07",
+    initial_price: float = 3000.0,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Synthetic sessions with known log volatility tilts (see the module notes).
 
     Parameters
@@ -93,7 +105,7 @@ def tilt_library(sessions: int, physics=None, driver=None, bar_minutes: int = 1,
 
     check_int("sessions", sessions, low=2, high=5000)
     days = calendar.sessions(pd.Timestamp(start), n_sessions=sessions)
-    numbers = (days["trading_date"].to_numpy(dtype="datetime64[D]").astype(np.int64))
+    numbers = days["trading_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     level, tilts = 0.0, {}
     for number in numbers:

@@ -39,16 +39,16 @@ class GarchForecaster:
         self.scale = intraday_scale(fit_bars)
         r, keep = _returns_and_mask(fit_bars)
         season = self._season(fit_bars["time"])
-        model = ZeroMean(r[keep] / season[keep] * BASIS_POINTS, volatility=GARCH(1, 0, 1),
-                         distribution=StudentsT())
+        model = ZeroMean(r[keep] / season[keep] * BASIS_POINTS, volatility=GARCH(1, 0, 1), distribution=StudentsT())
         self.params = model.fit(disp="off", show_warning=False).params
 
     def _season(self, times) -> np.ndarray:
         bucket = minute_of_day(times) // INTRADAY_BUCKET_MINUTES
         return self.scale.reindex(bucket).fillna(1.0).to_numpy()
 
-    def outcomes(self, history: pd.DataFrame, future_times: pd.DatetimeIndex, n: int,
-                 rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def outcomes(
+        self, history: pd.DataFrame, future_times: pd.DatetimeIndex, n: int, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
         """``n`` samples of ``close``, ``high`` and ``low`` over ``future_times`` (bar starts)."""
         from arch.univariate import GARCH, StudentsT, ZeroMean
 
@@ -57,8 +57,7 @@ class GarchForecaster:
         model = ZeroMean(z, volatility=GARCH(1, 0, 1), distribution=StudentsT(seed=rng))
         fixed = model.fix(self.params)
         h = len(future_times)
-        forecast = fixed.forecast(horizon=h, method="simulation", simulations=n, reindex=False,
-                                  random_state=None)
+        forecast = fixed.forecast(horizon=h, method="simulation", simulations=n, reindex=False, random_state=None)
         season = self._season(future_times)[None, :]
         assert forecast.simulations.values is not None and forecast.simulations.variances is not None
         returns = forecast.simulations.values[-1] / BASIS_POINTS * season
@@ -66,8 +65,9 @@ class GarchForecaster:
         return _bridge_outcomes(float(history["close"].iloc[-1]), returns, sigma, rng)
 
 
-def _bridge_outcomes(last: float, returns: np.ndarray, sigma: np.ndarray,
-                     rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _bridge_outcomes(
+    last: float, returns: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Close, high and low of paths of bar log returns, with a Brownian bridge inside each bar."""
     log_close = np.cumsum(returns, axis=1)
     log_open = np.concatenate([np.zeros((len(returns), 1)), log_close[:, :-1]], axis=1)
@@ -77,14 +77,16 @@ def _bridge_outcomes(last: float, returns: np.ndarray, sigma: np.ndarray,
     return {"close": last * np.exp(log_close[:, -1]), "high": last * np.exp(high), "low": last * np.exp(low)}
 
 
-def garch_outcomes(fit_bars: pd.DataFrame, history: pd.DataFrame, future_times: pd.DatetimeIndex, n: int,
-                   seed=0) -> dict[str, np.ndarray]:
+def garch_outcomes(
+    fit_bars: pd.DataFrame, history: pd.DataFrame, future_times: pd.DatetimeIndex, n: int, seed=0
+) -> dict[str, np.ndarray]:
     """One-shot :class:`GarchForecaster` (fit, filter, simulate)."""
     return GarchForecaster(fit_bars).outcomes(history, future_times, n, np.random.default_rng(seed))
 
 
-def analog_outcomes(index, cut_ns: int, end_ns: int, last_close: float, n: int, rng: np.random.Generator,
-                    analogs: int = ANALOGS) -> dict[str, np.ndarray]:
+def analog_outcomes(
+    index, cut_ns: int, end_ns: int, last_close: float, n: int, rng: np.random.Generator, analogs: int = ANALOGS
+) -> dict[str, np.ndarray]:
     """Analog bootstrap from the sessions of ``index`` (a SessionIndex) before the cut's session.
 
     Similarity is the Euclidean distance between the standardised log
@@ -118,8 +120,13 @@ def analog_outcomes(index, cut_ns: int, end_ns: int, last_close: float, n: int, 
         b = min(b, int(index.day_end[d]))
         price = close[a - 1]
         rows.append(index.features(at, 1380.0)[:2])
-        moves.append((np.log(close[b - 1] / price), np.log(max(high[a:b].max(), price) / price),
-                      np.log(min(low[a:b].min(), price) / price)))
+        moves.append(
+            (
+                np.log(close[b - 1] / price),
+                np.log(max(high[a:b].max(), price) / price),
+                np.log(min(low[a:b].min(), price) / price),
+            )
+        )
     if not rows:
         raise ValueError("analog bootstrap: no earlier session reaches this time of day")
     features, outcomes = np.array(rows), np.array(moves)
@@ -127,5 +134,8 @@ def analog_outcomes(index, cut_ns: int, end_ns: int, last_close: float, n: int, 
     distance = np.sqrt((((features - current) / np.where(spread > 0, spread, 1.0)) ** 2).sum(axis=1))
     nearest = np.argsort(distance, kind="stable")[:analogs]
     pick = outcomes[rng.choice(nearest, size=n)]
-    return {"close": last_close * np.exp(pick[:, 0]), "high": last_close * np.exp(pick[:, 1]),
-            "low": last_close * np.exp(pick[:, 2])}
+    return {
+        "close": last_close * np.exp(pick[:, 0]),
+        "high": last_close * np.exp(pick[:, 1]),
+        "low": last_close * np.exp(pick[:, 2]),
+    }

@@ -144,9 +144,14 @@ class ScenarioPolicy:
         (standard deviation, log range; contiguous folds).
     """
 
-    def __init__(self, physics: PhysicsConfig | None = None, level_model: TiltModel | None = None,
-                 library_sessions: int = LIBRARY_SESSIONS, pretrain_sessions: int = PRETRAIN_SESSIONS,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        physics: PhysicsConfig | None = None,
+        level_model: TiltModel | None = None,
+        library_sessions: int = LIBRARY_SESSIONS,
+        pretrain_sessions: int = PRETRAIN_SESSIONS,
+        seed: int = 0,
+    ) -> None:
         self.physics = physics
         self.level_model = level_model
         self.library_sessions = library_sessions
@@ -172,26 +177,32 @@ class ScenarioPolicy:
         X, y, cuts = training_examples(self.index_)
         sessions = len(np.unique(trading_day_number(cuts))) if len(cuts) else 0
         if sessions < MIN_WINDOW_SESSIONS:
-            raise ValueError(f"ScenarioPolicy.fit: the bars give training cuts (one per session at each of "
-                             f"{len(TRAINING_CUTS)} ET times with a rest of session) in {sessions} sessions; need at "
-                             f"least {MIN_WINDOW_SESSIONS}: give more sessions")
+            raise ValueError(
+                f"ScenarioPolicy.fit: the bars give training cuts (one per session at each of "
+                f"{len(TRAINING_CUTS)} ET times with a rest of session) in {sessions} sessions; need at "
+                f"least {MIN_WINDOW_SESSIONS}: give more sessions"
+            )
         labels = infer_states(bars, seed=self.seed, physics=self.physics_)
         self.markov_ = MarkovStateDriver().fit(bars.assign(state=labels))
         self.driver_ = _DriftlessDriver(self.markov_, self.physics_.trend_strength)
         names = np.asarray(labels.astype(str))
         # trained on what it reads at a cut: the features of the STATE_TAIL bars ending at a bar, last row
         rows = np.arange(len(bars) - 1, -1, -max(1, len(bars) // STATE_TRAINING_TAILS))[::-1]
-        tails = np.array([state_features(bars.iloc[max(0, i + 1 - STATE_TAIL):i + 1])[-1] for i in rows])
-        self.state_classifier_ = (LinearDiscriminantAnalysis().fit(tails, names[rows])
-                                  if len(np.unique(names[rows])) > 1 else str(names[rows][0]))
+        tails = np.array([state_features(bars.iloc[max(0, i + 1 - STATE_TAIL) : i + 1])[-1] for i in rows])
+        self.state_classifier_ = (
+            LinearDiscriminantAnalysis().fit(tails, names[rows])
+            if len(np.unique(names[rows])) > 1
+            else str(names[rows][0])
+        )
         self.price_ = float(bars["close"].iloc[-1])
         residual = y - persistence(X)  # the level model learns the deviation from persistence
         self.level_model_ = self._fit_level_model(X, residual)
         self.fit_examples_ = len(y)
         if not hasattr(self.level_model_, "predict_spread"):
             folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
-            self.level_error_ = float(np.std(residual - cross_val_predict(clone(self.level_model_), X, residual,
-                                                                          cv=folds)))
+            self.level_error_ = float(
+                np.std(residual - cross_val_predict(clone(self.level_model_), X, residual, cv=folds))
+            )
         self._profiles: dict = {}
         self._windows: dict = {}
         return self
@@ -210,9 +221,14 @@ class ScenarioPolicy:
             return clone(model).fit(X, y)
         if getattr(model, "pretrained_", False):
             return copy.deepcopy(model).fine_tune(X, y)
-        library, known = tilt_library(self.pretrain_sessions, physics=self.physics_, driver=self.driver_,
-                                      bar_minutes=self.bar_minutes_, seed=self.seed,
-                                      initial_price=start_price(self.price_))
+        library, known = tilt_library(
+            self.pretrain_sessions,
+            physics=self.physics_,
+            driver=self.driver_,
+            bar_minutes=self.bar_minutes_,
+            seed=self.seed,
+            initial_price=start_price(self.price_),
+        )
         X_library, y_library, aux = pretraining_examples(library, known)
         return clone(model).fit(X_library, y_library - persistence(X_library), aux).fine_tune(X, y)
 
@@ -231,8 +247,9 @@ class ScenarioPolicy:
 
         self._check_fitted()
         if states not in self._profiles:
-            days = self._generator(self.seed).generate_days(_LIBRARY_START, self.library_sessions,
-                                                            driver=self.driver_ if states else None)
+            days = self._generator(self.seed).generate_days(
+                _LIBRARY_START, self.library_sessions, driver=self.driver_ if states else None
+            )
             if self.bar_minutes_ > 1:
                 days = resample_bars(days, f"{self.bar_minutes_}min")
             self._profiles[states] = activity_profile(days)
@@ -248,18 +265,30 @@ class ScenarioPolicy:
             return self._windows[key]
         real = self.index_.window_log_ranges(key[0], key[0] + key[1])
         if len(real) < MIN_WINDOW_SESSIONS:
-            raise ValueError(f"the fitting bars have {len(real)} sessions with bars over {cut:%H:%M}-{end:%H:%M} "
-                             f"ET; the policy needs at least {MIN_WINDOW_SESSIONS} to know that window's ranges")
+            raise ValueError(
+                f"the fitting bars have {len(real)} sessions with bars over {cut:%H:%M}-{end:%H:%M} "
+                f"ET; the policy needs at least {MIN_WINDOW_SESSIONS} to know that window's ranges"
+            )
         start = (PROBE_DATE + key[0]).tz_localize("America/New_York")
         stop = start + key[1]
         minutes = window_minutes(start, stop)
         logs = []
         for k, multiplier in enumerate((1.0, ELASTICITY_PROBE)):
             gen = self._generator(np.random.SeedSequence([self.seed, k]))
-            paths = gen.generate_paths(start, PROBE_PATHS, end=stop, driver=self.driver_ if states else None,
-                                       tilt=self._profile_tilt(minutes, np.log(multiplier), states))
-            logs.append(np.log(np.maximum(paths.groupby("scenario")["high_ticks"].max()
-                                          - paths.groupby("scenario")["low_ticks"].min(), 1)).to_numpy())
+            paths = gen.generate_paths(
+                start,
+                PROBE_PATHS,
+                end=stop,
+                driver=self.driver_ if states else None,
+                tilt=self._profile_tilt(minutes, np.log(multiplier), states),
+            )
+            logs.append(
+                np.log(
+                    np.maximum(
+                        paths.groupby("scenario")["high_ticks"].max() - paths.groupby("scenario")["low_ticks"].min(), 1
+                    )
+                ).to_numpy()
+            )
         elasticity = float(np.clip((logs[1].mean() - logs[0].mean()) / np.log(ELASTICITY_PROBE), 0.3, 3.0))
         result = _Window(float(logs[0].mean() - np.median(real)), elasticity, float(logs[0].var()))
         self._windows[key] = result
@@ -342,35 +371,51 @@ class ScenarioPolicy:
         from fracfire.data.checks import require_bar_minutes
 
         if len(history) < 2:
-            raise ValueError(f"the history has {len(history)} bar(s) before the cut {cut:%Y-%m-%d %H:%M}; the model "
-                             "reads the session so far, the last hour, the previous session and the week: give at "
-                             "least one full session before the cut")
+            raise ValueError(
+                f"the history has {len(history)} bar(s) before the cut {cut:%Y-%m-%d %H:%M}; the model "
+                "reads the session so far, the last hour, the previous session and the week: give at "
+                "least one full session before the cut"
+            )
         require_bar_minutes(history, self.bar_minutes_, f"this policy (fitted on {self.bar_minutes_}-minute bars)")
         days = trading_day_number(history["time"])
         cut_day = int(trading_day_number(pd.DatetimeIndex([cut]))[0])
         if not (days < cut_day).any():
-            raise ValueError(f"the history starts in the cut's own session ({history['time'].iloc[0]:%Y-%m-%d %H:%M}, "
-                             f"cut {cut:%Y-%m-%d %H:%M}); the model reads the previous session and the week: give at "
-                             "least one full session before the cut")
+            raise ValueError(
+                f"the history starts in the cut's own session ({history['time'].iloc[0]:%Y-%m-%d %H:%M}, "
+                f"cut {cut:%Y-%m-%d %H:%M}); the model reads the previous session and the week: give at "
+                "least one full session before the cut"
+            )
         last = pd.Timestamp(history["time"].iloc[-1])
         following = calendar.next_session_date(last + pd.Timedelta(minutes=self.bar_minutes_))
         if days[-1] != cut_day and pd.Timestamp(int(cut_day), unit="D") > following:
-            raise ValueError(f"the history ends at {last:%Y-%m-%d %H:%M}, more than a session before the cut "
-                             f"{cut:%Y-%m-%d %H:%M}; the model conditions on the bars just before the cut: pass the "
-                             "history up to the cut")
+            raise ValueError(
+                f"the history ends at {last:%Y-%m-%d %H:%M}, more than a session before the cut "
+                f"{cut:%Y-%m-%d %H:%M}; the model conditions on the bars just before the cut: pass the "
+                "history up to the cut"
+            )
         index = SessionIndex(history, self.profile_)
         lo, hi = int(index.day_start[-1]), int(index.day_end[-1])
         if index.days[-1] == cut_day and len(index.days) > 1:
             lo, hi = int(index.day_start[-2]), int(index.day_end[-2])
         ratio = index.ratio(lo, hi)
         if np.isfinite(ratio) and not 1 / MAX_ACTIVITY_RATIO < ratio < MAX_ACTIVITY_RATIO:
-            raise ValueError(f"the history's last full session moved {ratio:.3g} times as far per bar as the bars "
-                             f"this policy was fitted on (allowed 1/{MAX_ACTIVITY_RATIO:g} to {MAX_ACTIVITY_RATIO:g}): "
-                             "is it another instrument or price scale? Fit the policy on bars of the same instrument")
+            raise ValueError(
+                f"the history's last full session moved {ratio:.3g} times as far per bar as the bars "
+                f"this policy was fitted on (allowed 1/{MAX_ACTIVITY_RATIO:g} to {MAX_ACTIVITY_RATIO:g}): "
+                "is it another instrument or price scale? Fit the policy on bars of the same instrument"
+            )
 
-    def simulate(self, history: pd.DataFrame, n: int, horizon: int | str = "rest-of-session", seed: int = 0,
-                 cut: DateLike | None = None, conditioned: bool = True, states: bool = True,
-                 progress: Progress | None = None) -> ScenarioResult:
+    def simulate(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        horizon: int | str = "rest-of-session",
+        seed: int = 0,
+        cut: DateLike | None = None,
+        conditioned: bool = True,
+        states: bool = True,
+        progress: Progress | None = None,
+    ) -> ScenarioResult:
         """``n`` continuations of ``history`` (see :func:`fracfire.scenarios.scenarios`)."""
         from fracfire import calendar
         from fracfire.physics import MarketState, PriceGenerator
@@ -382,16 +427,22 @@ class ScenarioPolicy:
         after = last + pd.Timedelta(minutes=self.bar_minutes_)
         start = parse_start(cut, "cut") if cut is not None else next_open(after)
         if self.bar_minutes_ > 1 and start.floor(f"{self.bar_minutes_}min") != start:
-            raise ValueError(f"the cut {start:%Y-%m-%d %H:%M} is not on a {self.bar_minutes_}-minute bar boundary "
-                             f"(the bar before it would hold minutes after it); use "
-                             f"{start.floor(f'{self.bar_minutes_}min'):%H:%M} or "
-                             f"{start.ceil(f'{self.bar_minutes_}min'):%H:%M}")
+            raise ValueError(
+                f"the cut {start:%Y-%m-%d %H:%M} is not on a {self.bar_minutes_}-minute bar boundary "
+                f"(the bar before it would hold minutes after it); use "
+                f"{start.floor(f'{self.bar_minutes_}min'):%H:%M} or "
+                f"{start.ceil(f'{self.bar_minutes_}min'):%H:%M}"
+            )
         if start <= last:
-            raise ValueError(f"the cut {start:%Y-%m-%d %H:%M} must come after the history's last bar "
-                             f"({last:%Y-%m-%d %H:%M}); pass the history up to the cut")
+            raise ValueError(
+                f"the cut {start:%Y-%m-%d %H:%M} must come after the history's last bar "
+                f"({last:%Y-%m-%d %H:%M}); pass the history up to the cut"
+            )
         if not calendar.is_trading_minute(pd.DatetimeIndex([start]))[0]:
-            raise ValueError(f"the cut {start:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (a weekend, a "
-                             "holiday or a break); pick a time the market is open")
+            raise ValueError(
+                f"the cut {start:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (a weekend, a "
+                "holiday or a break); pick a time the market is open"
+            )
         self.check_history(history, start)
         end = path_minutes(start, horizon)
         gen = PriceGenerator(initial_price=start_price(history["close"].iloc[-1]), seed=seed, physics=self.physics_)
@@ -403,10 +454,17 @@ class ScenarioPolicy:
             state = MarketState(probabilities.idxmax())
             driver = _StartStates(self.driver_, probabilities.to_numpy())
         spread = self.volatility_spread(start, end, states, error) if conditioned else 0.0
-        bars = gen.generate_paths(start, n, end=end, driver=driver, tilt=tilt, state=state, progress=progress,
-                                  volatility_spread=spread)
-        return ScenarioResult(bars=bars, history=history, cut=start, horizon=str(horizon), level=float(np.exp(level)),
-                              method=_method_name(conditioned, states))
+        bars = gen.generate_paths(
+            start, n, end=end, driver=driver, tilt=tilt, state=state, progress=progress, volatility_spread=spread
+        )
+        return ScenarioResult(
+            bars=bars,
+            history=history,
+            cut=start,
+            horizon=str(horizon),
+            level=float(np.exp(level)),
+            method=_method_name(conditioned, states),
+        )
 
 
 def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:
@@ -449,12 +507,15 @@ class _DriftlessDriver:
 
         plan = self.base.plan_day(start, n_minutes, rng, previous_state)
         bias = self.bias[plan.states % len(self.bias)]
-        return DayPlan(plan.states, Modifiers(np.ones(n_minutes), bias, np.zeros(n_minutes)), plan.labels,
-                       plan.macro_regime)
+        return DayPlan(
+            plan.states, Modifiers(np.ones(n_minutes), bias, np.zeros(n_minutes)), plan.labels, plan.macro_regime
+        )
 
 
 def _method_name(conditioned: bool, states: bool) -> str:
-    return {(True, True): "policy", (False, True): "markov", (False, False): "unconditional",
-            (True, False): "level only"}[(conditioned, states)]
-
-
+    return {
+        (True, True): "policy",
+        (False, True): "markov",
+        (False, False): "unconditional",
+        (True, False): "level only",
+    }[(conditioned, states)]

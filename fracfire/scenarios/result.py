@@ -78,8 +78,9 @@ class ScenarioResult:
     def outcomes(self) -> pd.DataFrame:
         """One row per scenario: ``close``, ``high``, ``low`` (to come) and ``range`` (``high - low``)."""
         grouped = self.bars.groupby("scenario", sort=True)
-        out = pd.DataFrame({"close": grouped["close"].last(), "high": grouped["high"].max(),
-                            "low": grouped["low"].min()})
+        out = pd.DataFrame(
+            {"close": grouped["close"].last(), "high": grouped["high"].max(), "low": grouped["low"].min()}
+        )
         out["range"] = out["high"] - out["low"]
         return out
 
@@ -111,14 +112,17 @@ class ScenarioResult:
     def summary(self) -> str:
         """A short text report: the cut, the level, quantiles and probabilities."""
         n = self.bars["scenario"].nunique()
-        lines = [f"{n:,} scenarios ({self.method}) from {self.cut:%Y-%m-%d %H:%M %Z}, horizon {self.horizon}, "
-                 f"last close {self.last_close:,.2f}, forecast activity x{self.level:.2f}",
-                 self.quantiles().round(2).to_string(),
-                 *(f"P({name.replace('_', ' ')}) = {p:.1%}" for name, p in self.probabilities.items())]
+        lines = [
+            f"{n:,} scenarios ({self.method}) from {self.cut:%Y-%m-%d %H:%M %Z}, horizon {self.horizon}, "
+            f"last close {self.last_close:,.2f}, forecast activity x{self.level:.2f}",
+            self.quantiles().round(2).to_string(),
+            *(f"P({name.replace('_', ' ')}) = {p:.1%}" for name, p in self.probabilities.items()),
+        ]
         return "\n".join(lines)
 
-    def save(self, folder: str | os.PathLike, chart: bool = True,
-             actual: pd.DataFrame | None = None) -> dict[str, Path]:
+    def save(
+        self, folder: str | os.PathLike, chart: bool = True, actual: pd.DataFrame | None = None
+    ) -> dict[str, Path]:
         """Write ``scenarios.parquet``, ``summary.json`` and (``chart``) ``fan.png`` into ``folder``, atomically.
 
         ``actual`` (bars after the cut, when known) is drawn over the fan.
@@ -131,10 +135,16 @@ class ScenarioResult:
         paths = {"bars": files.bars, "summary": files.summary}
         with atomic_path(paths["bars"]) as tmp:
             self.bars.to_parquet(tmp, index=False)
-        payload = {"cut": self.cut.isoformat(), "horizon": self.horizon, "method": self.method,
-                   "scenarios": int(self.bars["scenario"].nunique()), "last_close": self.last_close,
-                   "level": self.level, "probabilities": self.probabilities,
-                   "quantiles": {str(q): row.to_dict() for q, row in self.quantiles().iterrows()}}
+        payload = {
+            "cut": self.cut.isoformat(),
+            "horizon": self.horizon,
+            "method": self.method,
+            "scenarios": int(self.bars["scenario"].nunique()),
+            "last_close": self.last_close,
+            "level": self.level,
+            "probabilities": self.probabilities,
+            "quantiles": {str(q): row.to_dict() for q, row in self.quantiles().iterrows()},
+        }
         write_text_atomic(paths["summary"], json.dumps(payload, indent=2))
         if chart:
             from fracfire.viz.fan import fan_chart

@@ -11,8 +11,18 @@ from fracfire._validation import check_int
 from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex
 
-__all__ = ["HORIZONS", "TRAINING_CUTS", "cut_on", "next_open", "parse_horizon", "path_minutes", "split_at",
-           "start_price", "training_examples", "window_minutes"]
+__all__ = [
+    "HORIZONS",
+    "TRAINING_CUTS",
+    "cut_on",
+    "next_open",
+    "parse_horizon",
+    "path_minutes",
+    "split_at",
+    "start_price",
+    "training_examples",
+    "window_minutes",
+]
 
 
 HORIZONS = ("rest-of-session", "rth")
@@ -50,8 +60,9 @@ def parse_horizon(text):
     return text
 
 
-def split_at(bars: pd.DataFrame, at: DateLike, horizon: int | str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp,
-                                                                            int | str]:
+def split_at(
+    bars: pd.DataFrame, at: DateLike, horizon: int | str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, int | str]:
     """History before the cut ``at``, the bars after it up to the horizon (empty if the file stops), the cut.
 
     Raises ``ValueError`` naming the cut when it falls outside the bars or
@@ -63,8 +74,10 @@ def split_at(bars: pd.DataFrame, at: DateLike, horizon: int | str) -> tuple[pd.D
     horizon = parse_horizon(horizon)
     first, last = pd.Timestamp(bars["time"].iloc[0]), pd.Timestamp(bars["time"].iloc[-1])
     if not first < cut <= last + pd.Timedelta(days=4):
-        raise ValueError(f"the cut {cut:%Y-%m-%d %H:%M %Z} is outside the history ({first:%Y-%m-%d %H:%M} to "
-                         f"{last:%Y-%m-%d %H:%M}); pick a time after its first bar")
+        raise ValueError(
+            f"the cut {cut:%Y-%m-%d %H:%M %Z} is outside the history ({first:%Y-%m-%d %H:%M} to "
+            f"{last:%Y-%m-%d %H:%M}); pick a time after its first bar"
+        )
     before = bars["time"] < cut
     end = path_minutes(cut, horizon)
     after = (bars["time"] >= cut) & (bars["time"] < end)

@@ -25,8 +25,14 @@ import pandas as pd
 from fracfire.data.features import extract_features
 from fracfire.models import BASELINES, PricePredictor, baseline_predictions, har_range_baseline
 
-__all__ = ["FINETUNE_ITERATIONS", "MIN_TEST_SESSIONS", "TEST_FRACTION", "FinetuneComparison",
-           "compare_finetuning", "split_sessions"]
+__all__ = [
+    "FINETUNE_ITERATIONS",
+    "MIN_TEST_SESSIONS",
+    "TEST_FRACTION",
+    "FinetuneComparison",
+    "compare_finetuning",
+    "split_sessions",
+]
 
 FINETUNE_ITERATIONS = 100
 """Boosting iterations fine-tuning adds to a pre-trained PricePredictor on real bars."""
@@ -36,8 +42,9 @@ MIN_TEST_SESSIONS = 2
 """Fewest held-out sessions (a bootstrap over one session has no spread)."""
 
 
-def split_sessions(real: pd.DataFrame, test_fraction: float = TEST_FRACTION) -> tuple[list[np.ndarray],
-                                                                                       list[np.ndarray]]:
+def split_sessions(
+    real: pd.DataFrame, test_fraction: float = TEST_FRACTION
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Row indices of the fitting sessions and of the held-out (last) sessions of ``real``.
 
     ``max(MIN_TEST_SESSIONS, int(n * test_fraction))`` of the ``n`` sessions
@@ -48,8 +55,10 @@ def split_sessions(real: pd.DataFrame, test_fraction: float = TEST_FRACTION) -> 
     sessions = [np.asarray(rows) for _, rows in sorted(real.groupby("session_id").indices.items())]
     n_test = max(MIN_TEST_SESSIONS, int(len(sessions) * test_fraction))
     if len(sessions) <= n_test:
-        raise ValueError(f"the fine-tuning comparison needs at least {n_test + 1} sessions of real bars "
-                         f"({n_test} held out, one to fit on); got {len(sessions)}")
+        raise ValueError(
+            f"the fine-tuning comparison needs at least {n_test + 1} sessions of real bars "
+            f"({n_test} held out, one to fit on); got {len(sessions)}"
+        )
     return sessions[:-n_test], sessions[-n_test:]
 
 
@@ -90,18 +99,30 @@ class FinetuneComparison:
         h = self.horizon
         rows = []
         for name, r in self.rmse.items():
-            row = {"model": name, f"range_{h}_rmse": r["value"], f"range_{h}_rmse_low": r["low"],
-                   f"range_{h}_rmse_high": r["high"]}
+            row = {
+                "model": name,
+                f"range_{h}_rmse": r["value"],
+                f"range_{h}_rmse_low": r["low"],
+                f"range_{h}_rmse_high": r["high"],
+            }
             if name in self.direction:
                 d = self.direction[name]
-                row.update({f"delta_{h}_direction_accuracy": d["value"],
-                            f"delta_{h}_direction_accuracy_low": d["low"],
-                            f"delta_{h}_direction_accuracy_high": d["high"]})
+                row.update(
+                    {
+                        f"delta_{h}_direction_accuracy": d["value"],
+                        f"delta_{h}_direction_accuracy_low": d["low"],
+                        f"delta_{h}_direction_accuracy_high": d["high"],
+                    }
+                )
             for key, source in (("scratch", r), ("best_baseline", self.versus_best[name])):
                 if "difference" in source:
-                    row.update({f"range_{h}_rmse_minus_{key}": source["difference"],
-                                f"range_{h}_rmse_minus_{key}_low": source["difference_low"],
-                                f"range_{h}_rmse_minus_{key}_high": source["difference_high"]})
+                    row.update(
+                        {
+                            f"range_{h}_rmse_minus_{key}": source["difference"],
+                            f"range_{h}_rmse_minus_{key}_low": source["difference_low"],
+                            f"range_{h}_rmse_minus_{key}_high": source["difference_high"],
+                        }
+                    )
             rows.append(row)
         return rows
 
@@ -116,18 +137,28 @@ class FinetuneComparison:
         tuned, best = self.rmse["finetuned"], self.versus_best["finetuned"]
         vs_scratch = "beats" if self.beats("scratch") else "does not beat"
         vs_best = "beats" if self.beats("best_baseline") else "does not beat"
-        return (f"{self.train_sessions} real sessions: fine-tuned {vs_scratch}"
-                f" scratch ({tuned['difference']:+.2f} [{tuned['difference_low']:+.2f}, "
-                f"{tuned['difference_high']:+.2f}]) and {vs_best}"
-                f" the best baseline, {self.best_baseline} ({best['difference']:+.2f} [{best['difference_low']:+.2f}, "
-                f"{best['difference_high']:+.2f}]); goal met: "
-                f"{'yes' if self.beats('scratch') and self.beats('best_baseline') else 'no'}")
+        return (
+            f"{self.train_sessions} real sessions: fine-tuned {vs_scratch}"
+            f" scratch ({tuned['difference']:+.2f} [{tuned['difference_low']:+.2f}, "
+            f"{tuned['difference_high']:+.2f}]) and {vs_best}"
+            f" the best baseline, {self.best_baseline} ({best['difference']:+.2f} [{best['difference_low']:+.2f}, "
+            f"{best['difference_high']:+.2f}]); goal met: "
+            f"{'yes' if self.beats('scratch') and self.beats('best_baseline') else 'no'}"
+        )
 
 
-def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor, train: pd.DataFrame,
-                       test: pd.DataFrame, horizon: int, seed: int = 0, n_resamples: int = 2000,
-                       train_x: pd.DataFrame | None = None, test_x: pd.DataFrame | None = None,
-                       progress: Callable[[], None] | None = None) -> FinetuneComparison:
+def compare_finetuning(
+    pretrained: list[PricePredictor],
+    scratch: PricePredictor,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    horizon: int,
+    seed: int = 0,
+    n_resamples: int = 2000,
+    train_x: pd.DataFrame | None = None,
+    test_x: pd.DataFrame | None = None,
+    progress: Callable[[], None] | None = None,
+) -> FinetuneComparison:
     """Score pre-trained, fine-tuned, scratch and baseline forecasts of ``horizon`` bars on ``test``.
 
     Parameters
@@ -176,11 +207,14 @@ def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor
         finetuned.append(copy.deepcopy(model).finetune(train_x, train_y, iterations=FINETUNE_ITERATIONS))
         if progress is not None:
             progress()
-    baselines = {name: frame[columns].to_numpy()[ok]
-                 for name, frame in baseline_predictions(test, (horizon,)).items()}
+    baselines = {name: frame[columns].to_numpy()[ok] for name, frame in baseline_predictions(test, (horizon,)).items()}
     baselines["har"] = har_range_baseline(train, test, (horizon,))[columns].to_numpy()[ok]
-    candidates = {"synthetic_only": np.stack([forecast(m) for m in pretrained]), "scratch": forecast(fitted_scratch),
-                  "finetuned": np.stack([forecast(m) for m in finetuned]), **baselines}
+    candidates = {
+        "synthetic_only": np.stack([forecast(m) for m in pretrained]),
+        "scratch": forecast(fitted_scratch),
+        "finetuned": np.stack([forecast(m) for m in finetuned]),
+        **baselines,
+    }
     ranges = {n: p[..., 0] for n, p in candidates.items()}
     moves = {n: p[..., 1] for n, p in candidates.items() if n != "har"}  # HAR forecasts the range only
     range_true, delta_true = truth.to_numpy()[ok, 0], truth.to_numpy()[ok, 1]
@@ -189,5 +223,14 @@ def compare_finetuning(pretrained: list[PricePredictor], scratch: PricePredictor
     best = min(BASELINES, key=lambda n: rmse[n]["value"])
     versus_best = block_bootstrap_ci(range_true, ranges, reference=best, **kw)
     direction = block_bootstrap_ci(delta_true, moves, metric="directional_accuracy", **kw)
-    return FinetuneComparison(horizon, rmse, versus_best, direction, best, int(len(np.unique(sessions))),
-                              int(train["session_id"].nunique()), int(ok.sum()), tuple(finetuned))
+    return FinetuneComparison(
+        horizon,
+        rmse,
+        versus_best,
+        direction,
+        best,
+        int(len(np.unique(sessions))),
+        int(train["session_id"].nunique()),
+        int(ok.sum()),
+        tuple(finetuned),
+    )

@@ -27,8 +27,9 @@ GOAL_MIN_RECALL = 0.3
 CALIBRATION_BINS = 10
 
 
-def top_label_calibration(truth: np.ndarray, proba: np.ndarray, classes: np.ndarray,
-                          bins: int = CALIBRATION_BINS) -> tuple[float, pd.DataFrame]:
+def top_label_calibration(
+    truth: np.ndarray, proba: np.ndarray, classes: np.ndarray, bins: int = CALIBRATION_BINS
+) -> tuple[float, pd.DataFrame]:
     """Expected calibration error of the top label and its reliability table.
 
     The confidence of a row is its highest class probability; it is right when
@@ -45,8 +46,11 @@ def top_label_calibration(truth: np.ndarray, proba: np.ndarray, classes: np.ndar
     right = classes[proba.argmax(axis=1)] == truth
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    table = pd.DataFrame({"bin": which, "confidence": confidence, "accuracy": right.astype(float)}).groupby(
-        "bin").agg(confidence=("confidence", "mean"), accuracy=("accuracy", "mean"), rows=("accuracy", "size"))
+    table = (
+        pd.DataFrame({"bin": which, "confidence": confidence, "accuracy": right.astype(float)})
+        .groupby("bin")
+        .agg(confidence=("confidence", "mean"), accuracy=("accuracy", "mean"), rows=("accuracy", "size"))
+    )
     ece = float((table["rows"] * (table["accuracy"] - table["confidence"]).abs()).sum() / len(truth))
     return ece, table
 
@@ -97,14 +101,21 @@ class SeparabilityResult:
         lines = [f"State detection on {self.test_days} held-out synthetic days (trained on {self.train_days}):"]
         for backend, row in self.table.iterrows():
             met = row["macro_f1"] >= GOAL_MACRO_F1 and row["min_recall"] >= GOAL_MIN_RECALL
-            lines.append(f"  {backend}: macro F1 {row['macro_f1']:.3f}, accuracy {row['accuracy']:.3f}, lowest recall "
-                         f"{row['min_recall']:.3f} ({row['min_recall_state']}) -> "
-                         f"{'goal met' if met else 'goal missed'} (F1 >= {GOAL_MACRO_F1}, recall >= "
-                         f"{GOAL_MIN_RECALL}); top-label ECE {row['ece']:.3f}")
+            lines.append(
+                f"  {backend}: macro F1 {row['macro_f1']:.3f}, accuracy {row['accuracy']:.3f}, lowest recall "
+                f"{row['min_recall']:.3f} ({row['min_recall_state']}) -> "
+                f"{'goal met' if met else 'goal missed'} (F1 >= {GOAL_MACRO_F1}, recall >= "
+                f"{GOAL_MIN_RECALL}); top-label ECE {row['ece']:.3f}"
+            )
             stopped = self.finetune_stopped.get(backend)
-            for shares, label, why in ((self.real_shares, "on real bars", ""),
-                                       (self.real_shares_finetuned, "fine-tuned on them",
-                                        f" (fine-tuning stopped: {stopped})" if stopped else "")):
+            for shares, label, why in (
+                (self.real_shares, "on real bars", ""),
+                (
+                    self.real_shares_finetuned,
+                    "fine-tuned on them",
+                    f" (fine-tuning stopped: {stopped})" if stopped else "",
+                ),
+            ):
                 if shares is not None:
                     top, share = shares.loc[backend].idxmax(), float(shares.loc[backend].max())
                     verdict = "COLLAPSED (a failure)" if share > COLLAPSE_SHARE else "not collapsed"
@@ -115,15 +126,21 @@ class SeparabilityResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"table": self.table.reset_index().to_dict(orient="records"),
-                "reliability": {k: v.reset_index().to_dict(orient="records") for k, v in self.reliability.items()},
-                "real_shares": None if self.real_shares is None else self.real_shares.to_dict(),
-                "real_shares_finetuned": (None if self.real_shares_finetuned is None
-                                          else self.real_shares_finetuned.to_dict()),
-                "finetune_stopped": dict(self.finetune_stopped),
-                "recall": self.recall.to_dict(), "precision": self.precision.to_dict(),
-                "confusion": {k: v.to_dict() for k, v in self.confusion.items()},
-                "shares": self.shares.to_dict(), "train_days": self.train_days, "test_days": self.test_days}
+        return {
+            "table": self.table.reset_index().to_dict(orient="records"),
+            "reliability": {k: v.reset_index().to_dict(orient="records") for k, v in self.reliability.items()},
+            "real_shares": None if self.real_shares is None else self.real_shares.to_dict(),
+            "real_shares_finetuned": (
+                None if self.real_shares_finetuned is None else self.real_shares_finetuned.to_dict()
+            ),
+            "finetune_stopped": dict(self.finetune_stopped),
+            "recall": self.recall.to_dict(),
+            "precision": self.precision.to_dict(),
+            "confusion": {k: v.to_dict() for k, v in self.confusion.items()},
+            "shares": self.shares.to_dict(),
+            "train_days": self.train_days,
+            "test_days": self.test_days,
+        }
 
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Write ``states.json`` and ``states.md`` (atomically); return the folder."""
@@ -131,27 +148,45 @@ class SeparabilityResult:
 
         out = Path(out_dir)
         write_text_atomic(out / "states.json", json.dumps(self.to_dict(), indent=2, default=float))
-        parts = ["# Can each state be seen?", self.summary().replace("\n  ", "\n- "),
-                 "## Recall per state (rows: backends)", md(self.recall, digits=3),
-                 "## Precision per state", md(self.precision, digits=3),
-                 "## Share of each state among the held-out bars", md(self.shares.rename("share").to_frame(), digits=3)]
+        parts = [
+            "# Can each state be seen?",
+            self.summary().replace("\n  ", "\n- "),
+            "## Recall per state (rows: backends)",
+            md(self.recall, digits=3),
+            "## Precision per state",
+            md(self.precision, digits=3),
+            "## Share of each state among the held-out bars",
+            md(self.shares.rename("share").to_frame(), digits=3),
+        ]
         if self.real_shares is not None:
             parts += ["## Share of real bars called each state (rows: backends)", md(self.real_shares, digits=3)]
         if self.real_shares_finetuned is not None:
-            parts += ["## The same after fine-tuning each backend on the real bars (no labels, early-stopped)",
-                      md(self.real_shares_finetuned, digits=3)]
+            parts += [
+                "## The same after fine-tuning each backend on the real bars (no labels, early-stopped)",
+                md(self.real_shares_finetuned, digits=3),
+            ]
         for backend, table in self.reliability.items():
-            parts += [f"## Reliability of the top label, {backend} (confidence bin: mean confidence, accuracy)",
-                      md(table, digits=3)]
+            parts += [
+                f"## Reliability of the top label, {backend} (confidence bin: mean confidence, accuracy)",
+                md(table, digits=3),
+            ]
         for backend, matrix in self.confusion.items():
             parts += [f"## Confusion matrix, {backend} (rows: true states)", md(matrix)]
         write_text_atomic(out / "states.md", "\n\n".join(parts) + "\n")
         return out
 
 
-def state_separability(physics=None, train_days: int = 20, test_days: int = 10, seed: int = 0,
-                       backends=("forest", "boosting", "neural"), epochs: int = 3, driver: str = "fractal",
-                       real: pd.DataFrame | None = None, progress=None) -> SeparabilityResult:
+def state_separability(
+    physics=None,
+    train_days: int = 20,
+    test_days: int = 10,
+    seed: int = 0,
+    backends=("forest", "boosting", "neural"),
+    epochs: int = 3,
+    driver: str = "fractal",
+    real: pd.DataFrame | None = None,
+    progress=None,
+) -> SeparabilityResult:
     """Train each backend on ``train_days`` synthetic days and score it on ``test_days`` others.
 
     Parameters
@@ -211,14 +246,23 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
         matrix = confusion_matrix(truth, predicted, labels=states)
         counts = matrix.to_numpy(dtype=float)
         tp = np.diag(counts)
-        rec = pd.Series(np.divide(tp, counts.sum(axis=1), out=np.full(len(states), np.nan),
-                                  where=counts.sum(axis=1) > 0), index=states)
-        prec = pd.Series(np.divide(tp, counts.sum(axis=0), out=np.full(len(states), np.nan),
-                                   where=counts.sum(axis=0) > 0), index=states)
+        rec = pd.Series(
+            np.divide(tp, counts.sum(axis=1), out=np.full(len(states), np.nan), where=counts.sum(axis=1) > 0),
+            index=states,
+        )
+        prec = pd.Series(
+            np.divide(tp, counts.sum(axis=0), out=np.full(len(states), np.nan), where=counts.sum(axis=0) > 0),
+            index=states,
+        )
         present = rec.dropna()
-        rows[backend] = {"macro_f1": macro_f1(truth, predicted, labels=states), "accuracy": accuracy(truth, predicted),
-                         "min_recall": float(present.min()), "min_recall_state": str(present.idxmin()),
-                         "ece": ece, "seconds": time.perf_counter() - started}
+        rows[backend] = {
+            "macro_f1": macro_f1(truth, predicted, labels=states),
+            "accuracy": accuracy(truth, predicted),
+            "min_recall": float(present.min()),
+            "min_recall_state": str(present.idxmin()),
+            "ece": ece,
+            "seconds": time.perf_counter() - started,
+        }
         if x_real is not None:
             called = pd.Series(model.predict(x_real)).value_counts(normalize=True)
             real_shares[backend] = called.reindex(states, fill_value=0.0)
@@ -230,9 +274,16 @@ def state_separability(physics=None, train_days: int = 20, test_days: int = 10, 
         if progress is not None:
             progress(k + 1, len(backends))
     shares = pd.Series(truth).value_counts(normalize=True).rename_axis("state")
-    return SeparabilityResult(pd.DataFrame.from_dict(rows, orient="index").rename_axis("backend"),
-                              pd.DataFrame(recall).T.rename_axis("backend"),
-                              pd.DataFrame(precision).T.rename_axis("backend"), confusion, shares,
-                              train_days, test_days, reliability,
-                              pd.DataFrame(real_shares).T.rename_axis("backend") if real_shares else None,
-                              pd.DataFrame(tuned_shares).T.rename_axis("backend") if tuned_shares else None, stopped)
+    return SeparabilityResult(
+        pd.DataFrame.from_dict(rows, orient="index").rename_axis("backend"),
+        pd.DataFrame(recall).T.rename_axis("backend"),
+        pd.DataFrame(precision).T.rename_axis("backend"),
+        confusion,
+        shares,
+        train_days,
+        test_days,
+        reliability,
+        pd.DataFrame(real_shares).T.rename_axis("backend") if real_shares else None,
+        pd.DataFrame(tuned_shares).T.rename_axis("backend") if tuned_shares else None,
+        stopped,
+    )

@@ -22,8 +22,10 @@ def setup_logging(log_dir: str | os.PathLike = "out/logs", level: int = logging.
     path.parent.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger("fracfire")
     logger.setLevel(level)
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path.resolve()
-               for h in logger.handlers):
+    if not any(
+        isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path.resolve()
+        for h in logger.handlers
+    ):
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
@@ -36,8 +38,10 @@ def _uri(uri: str | None) -> str:
     scheme = uri.split(":", 1)[0].lower() if ":" in uri and not Path(uri).is_absolute() else ""
     if ":" in uri and not Path(uri).is_absolute() and not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
         # MLflow would make a folder named like this (e.g. '::::') instead of refusing it
-        raise RuntimeError(f"MLflow tracking at {uri!r} is unusable: neither a folder nor a URI "
-                           "(e.g. ./mlruns, file:///path/mlruns or http://localhost:5000)")
+        raise RuntimeError(
+            f"MLflow tracking at {uri!r} is unusable: neither a folder nor a URI "
+            "(e.g. ./mlruns, file:///path/mlruns or http://localhost:5000)"
+        )
     if scheme in ("", "file"):
         # A local file store (our default, or a user's file: URI); mlflow 3 wants an explicit opt-in for it.
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
@@ -87,5 +91,11 @@ def run_link(run) -> dict:
         root = Path(uri.removeprefix("file://")) if uri.startswith("file:") else Path(uri)
         link = (root / info.experiment_id / info.run_id).resolve().as_uri()
         command = f"mlflow ui --backend-store-uri {uri}  (needs the full 'mlflow' package)"
-    return {"run_id": info.run_id, "experiment": experiment.name if experiment else info.experiment_id,
-            "experiment_id": info.experiment_id, "tracking_uri": uri, "link": link, "ui_command": command}
+    return {
+        "run_id": info.run_id,
+        "experiment": experiment.name if experiment else info.experiment_id,
+        "experiment_id": info.experiment_id,
+        "tracking_uri": uri,
+        "link": link,
+        "ui_command": command,
+    }

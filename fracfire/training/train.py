@@ -18,8 +18,11 @@ from fracfire.training.tracking import tracking_run
 __all__ = ["RunResult", "load_bars", "run_finetune", "run_training"]
 
 log = logging.getLogger("fracfire.training")
-_BACKEND = {"RandomForestClassifier": "forest", "HistGradientBoostingClassifier": "boosting",
-            "NeuralStateDetector": "neural"}
+_BACKEND = {
+    "RandomForestClassifier": "forest",
+    "HistGradientBoostingClassifier": "boosting",
+    "NeuralStateDetector": "neural",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,9 @@ def load_bars(data: DataConfig) -> pd.DataFrame:
     path = resolve_path(data.path or "archetypes", "data")
     if not (path / "manifest.json").exists():
         log.info("building archetype library %s", path)
-        build_archetypes(path, data.archetypes or "all", data.days_per_archetype, data.seed, physics,
-                         resume=path.exists())
+        build_archetypes(
+            path, data.archetypes or "all", data.days_per_archetype, data.seed, physics, resume=path.exists()
+        )
     return load_archetypes(path, data.archetypes)
 
 
@@ -62,10 +66,10 @@ def _validation_mask(bars: pd.DataFrame, validation_split: float) -> np.ndarray:
         held: set = set()
         for ids in days:
             ids = np.sort(ids)
-            held.update(ids[int(round(len(ids) * (1 - validation_split))):])
+            held.update(ids[int(round(len(ids) * (1 - validation_split))) :])
         return bars["day_id"].isin(held).to_numpy()
     mask = np.zeros(len(bars), dtype=bool)
-    mask[int(round(len(bars) * (1 - validation_split))):] = True
+    mask[int(round(len(bars) * (1 - validation_split))) :] = True
     return mask
 
 
@@ -111,22 +115,36 @@ def run_training(config: TrainConfig, config_path: Path | None = None, progress:
     features = extract_features(bars, tuple(config.windows))
     valid = _validation_mask(bars, config.validation_split)
     if valid.all() or not valid.any():
-        raise ValueError(f"{config_path or 'config'}: validation_split {config.validation_split} leaves "
-                         f"{int((~valid).sum())} training and {int(valid.sum())} validation bars from "
-                         f"{len(bars):,} bars; use more days (data.days / days_per_archetype) or another split")
+        raise ValueError(
+            f"{config_path or 'config'}: validation_split {config.validation_split} leaves "
+            f"{int((~valid).sum())} training and {int(valid.sum())} validation bars from "
+            f"{len(bars):,} bars; use more days (data.days / days_per_archetype) or another split"
+        )
     train_bars, train_features = bars[~valid], features[~valid]
     m = config.model
     with tracking_run(config.experiment, f"train-{m.type}", config.tracking_uri) as run:
         if m.type == "PricePredictor":
-            model = PricePredictor(tuple(m.horizons), n_models=m.n_models, max_iter=m.n_estimators,
-                                   max_depth=m.max_depth, random_state=config.random_seed)
+            model = PricePredictor(
+                tuple(m.horizons),
+                n_models=m.n_models,
+                max_iter=m.n_estimators,
+                max_depth=m.max_depth,
+                random_state=config.random_seed,
+            )
             model.fit(train_features, model.targets(train_bars))
             history = None
         else:
             if "state" not in bars.columns or bars["state"].isna().any():
                 raise ValueError("state detection needs labelled bars (archetypes or synthetic data)")
-            model = StateDetector(_BACKEND[m.type], n_estimators=m.n_estimators, max_depth=m.max_depth,
-                                  window=m.window, epochs=m.epochs, lr=m.lr, random_state=config.random_seed)
+            model = StateDetector(
+                _BACKEND[m.type],
+                n_estimators=m.n_estimators,
+                max_depth=m.max_depth,
+                window=m.window,
+                epochs=m.epochs,
+                lr=m.lr,
+                random_state=config.random_seed,
+            )
             model.fit(train_features, train_bars["state"], bars=train_bars, progress=progress)
             history = getattr(model, "history_", None)
         metrics = _evaluate(model, features[valid], bars[valid])
@@ -136,8 +154,9 @@ def run_training(config: TrainConfig, config_path: Path | None = None, progress:
         return RunResult(path, metrics, run.info.run_id)
 
 
-def run_finetune(config: FinetuneConfig,
-                 config_path: Path | None = None, progress: Progress | None = None) -> RunResult:
+def run_finetune(
+    config: FinetuneConfig, config_path: Path | None = None, progress: Progress | None = None
+) -> RunResult:
     """Fine-tune a saved model on the configured bars; validate on their last slice."""
     from fracfire.models import PricePredictor, StateDetector
 
@@ -148,8 +167,9 @@ def run_finetune(config: FinetuneConfig,
     cut = int(np.flatnonzero(_validation_mask(bars, config.validation_split))[0])
     with tracking_run(config.experiment, f"finetune-{config.model_type}", config.tracking_uri) as run:
         if isinstance(model, StateDetector):
-            model.finetune(bars.iloc[:cut], epochs=config.epochs, lr=config.lr, features=features.iloc[:cut],
-                           progress=progress)
+            model.finetune(
+                bars.iloc[:cut], epochs=config.epochs, lr=config.lr, features=features.iloc[:cut], progress=progress
+            )
             history = model.finetune_history_
             if model.backend == "neural":
                 metrics = {"aux_loss": model.aux_loss(bars.iloc[cut:], features.iloc[cut:])}

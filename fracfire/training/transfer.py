@@ -73,11 +73,21 @@ def _library(out: Path, days_per_archetype: int, seed: int, physics, minutes: in
     return bars
 
 
-def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics: PhysicsConfig | None = None,
-                        sizes: Sequence[int | str] = (2, 5, 10, "all"),
-                        seed: int = 0, days_per_archetype: int = 10, state_backend: str = "forest",
-                        state_epochs: int = 4, tracking_uri: str | None = None, progress: Progress | None = None,
-                        seeds: int = 5, n_resamples: int = 2000, target: str = "ticks") -> dict:
+def transfer_experiment(
+    real: pd.DataFrame,
+    out_dir: str | os.PathLike,
+    physics: PhysicsConfig | None = None,
+    sizes: Sequence[int | str] = (2, 5, 10, "all"),
+    seed: int = 0,
+    days_per_archetype: int = 10,
+    state_backend: str = "forest",
+    state_epochs: int = 4,
+    tracking_uri: str | None = None,
+    progress: Progress | None = None,
+    seeds: int = 5,
+    n_resamples: int = 2000,
+    target: str = "ticks",
+) -> dict:
     """Run the experiment and write ``transfer.json`` and ``transfer.md`` to ``out_dir``.
 
     The synthetic side is repeated over ``seeds`` archetype libraries (seeds
@@ -109,8 +119,9 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics:
     if seeds < 1:
         raise ValueError(f"seeds must be >= 1; got {seeds}")
     if real["session_id"].nunique() < 4:
-        raise ValueError(f"the transfer experiment needs at least 4 sessions of real data; "
-                         f"got {real['session_id'].nunique()}")
+        raise ValueError(
+            f"the transfer experiment needs at least 4 sessions of real data; got {real['session_id'].nunique()}"
+        )
     minutes = real.attrs.get("bar_minutes") or bar_minutes(real)
     pool, held = split_sessions(real)
     test = real.iloc[np.concatenate(held)].reset_index(drop=True)
@@ -138,8 +149,17 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics:
         train = real.iloc[np.concatenate(pool[-k:])].reset_index(drop=True)
         used_sizes[str(size)] = k
         scratch = PricePredictor(horizons=(HORIZON,), random_state=seed, target=target)
-        scored = compare_finetuning(synthetic_models, scratch, train, test, HORIZON, seed=seed,
-                                    n_resamples=n_resamples, test_x=test_x, progress=tick)
+        scored = compare_finetuning(
+            synthetic_models,
+            scratch,
+            train,
+            test,
+            HORIZON,
+            seed=seed,
+            n_resamples=n_resamples,
+            test_x=test_x,
+            progress=tick,
+        )
         results["future_range_rmse"][str(size)] = {n: v["value"] for n, v in scored.rmse.items()}
         results["direction_accuracy"][str(size)] = {n: v["value"] for n, v in scored.direction.items()}
         results["intervals"][str(size)] = {row.pop("model"): row for row in scored.table()}
@@ -148,14 +168,21 @@ def transfer_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics:
     tick()
     results["state_macro_f1"] = {"before_finetune": state["before"], "after_finetune": state["after"]}
     results["state_accuracy"] = {"before_finetune": state["accuracy_before"], "after_finetune": state["accuracy_after"]}
-    results["used"] = {"horizon_bars": HORIZON, "target": target, "bar_minutes": int(minutes),
-                       "real_sessions": len(pool) + len(held),
-                       "test_sessions": len(held), "test_days": scored.test_sessions if scored else 0,
-                       "finetune_iterations": FINETUNE_ITERATIONS,
-                       "train_sessions_by_size": used_sizes, "library_seeds": seeds,
-                       "archetype_days_per_library": days_per_archetype * 11, "state_backend": state_backend,
-                       "intervals": "95 %, bootstrap over test days (2,000 resamples); synthetic-side errors "
-                                    "averaged over the library seeds"}
+    results["used"] = {
+        "horizon_bars": HORIZON,
+        "target": target,
+        "bar_minutes": int(minutes),
+        "real_sessions": len(pool) + len(held),
+        "test_sessions": len(held),
+        "test_days": scored.test_sessions if scored else 0,
+        "finetune_iterations": FINETUNE_ITERATIONS,
+        "train_sessions_by_size": used_sizes,
+        "library_seeds": seeds,
+        "archetype_days_per_library": days_per_archetype * 11,
+        "state_backend": state_backend,
+        "intervals": "95 %, bootstrap over test days (2,000 resamples); synthetic-side errors "
+        "averaged over the library seeds",
+    }
     write_text_atomic(out / "transfer.json", json.dumps(results, indent=2))
     write_text_atomic(out / "transfer.md", _markdown(results, state["confusion"]))
     _track(results, out, tracking_uri)
@@ -191,9 +218,13 @@ def _state_transfer(shifted_physics, seed: int, backend: str, epochs: int, gener
     # The neural encoder fine-tunes at a tenth of its pre-training rate (trees ignore lr).
     model.finetune(tune, epochs=epochs, lr=model.lr / 10, features=extract_features(tune), labels=tune["state"])
     after = model.predict(held_x)
-    return {"before": macro_f1(truth, before, labels), "after": macro_f1(truth, after, labels),
-            "accuracy_before": float(np.mean(truth == before)), "accuracy_after": float(np.mean(truth == after)),
-            "confusion": confusion_matrix(truth, after, labels)}
+    return {
+        "before": macro_f1(truth, before, labels),
+        "after": macro_f1(truth, after, labels),
+        "accuracy_before": float(np.mean(truth == before)),
+        "accuracy_after": float(np.mean(truth == after)),
+        "confusion": confusion_matrix(truth, after, labels),
+    }
 
 
 def _markdown(results: dict, confusion: pd.DataFrame) -> str:
@@ -212,10 +243,15 @@ def _markdown(results: dict, confusion: pd.DataFrame) -> str:
                 return ""
             return f"{row[key]:{sign}.3f} [{row[key + '_low']:{sign}.3f}, {row[key + '_high']:{sign}.3f}]"
 
-        rows = [{"model": name, "range RMSE": shown(row, f"range_{h}_rmse"),
-                 "minus scratch": shown(row, f"range_{h}_rmse_minus_scratch", "+"),
-                 "minus best baseline": shown(row, f"range_{h}_rmse_minus_best_baseline", "+")}
-                for name, row in results["intervals"][size].items()]
+        rows = [
+            {
+                "model": name,
+                "range RMSE": shown(row, f"range_{h}_rmse"),
+                "minus scratch": shown(row, f"range_{h}_rmse_minus_scratch", "+"),
+                "minus best baseline": shown(row, f"range_{h}_rmse_minus_best_baseline", "+"),
+            }
+            for name, row in results["intervals"][size].items()
+        ]
         return markdown_table(pd.DataFrame(rows), index=False)
 
     used = results["used"]
@@ -231,15 +267,18 @@ def _markdown(results: dict, confusion: pd.DataFrame) -> str:
         f"Intervals: {used['intervals']}.",
         "## Verdicts (goal: fine-tuned beats scratch and the best baseline, intervals excluding 0)",
         "\n".join(f"- {v}" for v in results["verdict"].values()),
-        "## Future range RMSE (ticks, lower is better)", table("future_range_rmse"),
+        "## Future range RMSE (ticks, lower is better)",
+        table("future_range_rmse"),
     ]
     for size in results["future_range_rmse"]:
         parts += [f"### {size} real train sessions: intervals", with_intervals(size)]
     parts += [
-        "## Direction accuracy (higher is better)", table("direction_accuracy"),
+        "## Direction accuracy (higher is better)",
+        table("direction_accuracy"),
         "## State detection on a shifted physics (known labels)",
         f"macro F1 before fine-tuning {f1['before_finetune']:.3f}, after {f1['after_finetune']:.3f} "
         f"(accuracy {acc['before_finetune']:.3f} -> {acc['after_finetune']:.3f}); backend {used['state_backend']}.",
-        "Confusion matrix after fine-tuning (rows true, columns predicted):", "```\n" + conf + "\n```",
+        "Confusion matrix after fine-tuning (rows true, columns predicted):",
+        "```\n" + conf + "\n```",
     ]
     return "\n\n".join(parts)

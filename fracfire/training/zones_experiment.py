@@ -17,9 +17,17 @@ from fracfire.models.zones import ZoneDetector, evaluate_zones, label_high_prob_
 __all__ = ["zone_experiment"]
 
 
-def zone_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None, days: int = 10, seed: int = 0,
-                    backend: str = "boosting", top_share: float = 0.1, n_boot: int = 1000,
-                    tracking_uri: str | None = None) -> dict:
+def zone_experiment(
+    real: pd.DataFrame,
+    out_dir: str | os.PathLike,
+    physics=None,
+    days: int = 10,
+    seed: int = 0,
+    backend: str = "boosting",
+    top_share: float = 0.1,
+    n_boot: int = 1000,
+    tracking_uri: str | None = None,
+) -> dict:
     """Train on ``days`` fractal-driven synthetic days (``physics``), flag the ``top_share`` of
     real bars with the highest zone probability, and compare what follows them
     with the other bars (:func:`evaluate_zones`, setups included).
@@ -32,32 +40,47 @@ def zone_experiment(real: pd.DataFrame, out_dir: str | os.PathLike, physics=None
 
     if not 0 < top_share < 1:
         raise ValueError(f"top_share must be in (0, 1); got {top_share}")
-    synthetic = PriceGenerator(seed=seed, physics=physics).generate_days("2025-01-06", days,
-                                                                           driver=FractalStateManager())
+    synthetic = PriceGenerator(seed=seed, physics=physics).generate_days(
+        "2025-01-06", days, driver=FractalStateManager()
+    )
     zones = label_high_prob_zones(synthetic)
     detector = ZoneDetector(backend=backend, n_estimators=80, random_state=seed)
     detector.fit(extract_features(synthetic), zones)
     probability = detector.zone_proba(extract_features(real))
     threshold = float(np.quantile(probability, 1 - top_share))
-    table = evaluate_zones(real, probability, threshold, setup_outcomes=run_setups(real, None), n_boot=n_boot,
-                           seed=seed)
+    table = evaluate_zones(
+        real, probability, threshold, setup_outcomes=run_setups(real, None), n_boot=n_boot, seed=seed
+    )
     result = {
-        "used": {"synthetic_days": days, "backend": backend, "threshold": threshold, "top_share": top_share,
-                 "real_bars": len(real), "synthetic_zone_counts": zones.value_counts().to_dict()},
+        "used": {
+            "synthetic_days": days,
+            "backend": backend,
+            "threshold": threshold,
+            "top_share": top_share,
+            "real_bars": len(real),
+            "synthetic_zone_counts": zones.value_counts().to_dict(),
+        },
         "table": table.to_dict(orient="records"),
     }
     out = Path(out_dir)
     write_text_atomic(out / "zones.json", json.dumps(result, indent=2))
     from fracfire._markdown import markdown_table
 
-    write_text_atomic(out / "zones.md", "\n\n".join([
-        "# High-probability zones on real bars",
-        f"A {backend} ZoneDetector trained on {days} synthetic days flags the {top_share:.0%} of real bars with "
-        f"the highest zone probability (threshold {threshold:.3f}). Lift = mean after flagged bars / mean after "
-        "the others; matched lift = the same against the other bars of the same half hour of the day (time of "
-        "day alone explains part of the plain lift). 95% intervals from a bootstrap over trading days. "
-        "`setup_r_plus_2` compares setups entered on flagged bars with the rest (R + 2 keeps the ratio defined).",
-        markdown_table(table, index=False)]))
+    write_text_atomic(
+        out / "zones.md",
+        "\n\n".join(
+            [
+                "# High-probability zones on real bars",
+                f"A {backend} ZoneDetector trained on {days} synthetic days flags the {top_share:.0%} of real "
+                f"bars with the highest zone probability (threshold {threshold:.3f}). Lift = mean after flagged "
+                "bars / mean after the others; matched lift = the same against the other bars of the same half "
+                "hour of the day (time of day alone explains part of the plain lift). 95% intervals from a "
+                "bootstrap over trading days. `setup_r_plus_2` compares setups entered on flagged bars with the "
+                "rest (R + 2 keeps the ratio defined).",
+                markdown_table(table, index=False),
+            ]
+        ),
+    )
     mlflow = require("mlflow", "Experiment tracking")
 
     with tracking_run("fracfire-zones", "zones", tracking_uri):

@@ -24,8 +24,15 @@ def draw_candles(ax, o, h, lo, c, colors) -> None:
     ax.add_collection(LineCollection(wicks, colors=colors, linewidths=0.8))  # type: ignore[arg-type]  # stubs refuse arrays
     bottom, top = np.minimum(o, c), np.maximum(o, c)
     left, right = x - BODY_WIDTH / 2, x + BODY_WIDTH / 2
-    bodies = np.stack([np.column_stack([left, bottom]), np.column_stack([left, top]),
-                       np.column_stack([right, top]), np.column_stack([right, bottom])], axis=1)
+    bodies = np.stack(
+        [
+            np.column_stack([left, bottom]),
+            np.column_stack([left, top]),
+            np.column_stack([right, top]),
+            np.column_stack([right, bottom]),
+        ],
+        axis=1,
+    )
     ax.add_collection(PolyCollection(bodies, facecolors=colors, edgecolors=colors, linewidths=0.6))  # type: ignore[arg-type]
     pad = 0.02 * max(float(np.max(h) - np.min(lo)), 1.0)
     ax.set_xlim(-1, len(o))
@@ -37,8 +44,15 @@ def draw_volume(ax, volume, colors) -> None:
     x = np.arange(len(volume), dtype=float)
     left, right = x - BODY_WIDTH / 2, x + BODY_WIDTH / 2
     zero = np.zeros(len(volume))
-    bars = np.stack([np.column_stack([left, zero]), np.column_stack([left, volume]),
-                     np.column_stack([right, volume]), np.column_stack([right, zero])], axis=1)
+    bars = np.stack(
+        [
+            np.column_stack([left, zero]),
+            np.column_stack([left, volume]),
+            np.column_stack([right, volume]),
+            np.column_stack([right, zero]),
+        ],
+        axis=1,
+    )
     faded = colors.copy()
     faded[:, 3] = 0.6
     ax.add_collection(PolyCollection(bars, facecolors=faded, linewidths=0))  # type: ignore[arg-type]  # stubs refuse arrays
@@ -75,13 +89,25 @@ def shade_spans(ax, labels: np.ndarray, colors: dict[str, str]) -> list:
     for value in pd.unique(labels[starts]):
         mask = labels[starts] == value
         left, right = starts[mask] - 0.5, ends[mask] + 0.5
-        rects = np.stack([np.column_stack([left, np.zeros_like(left)]),
-                          np.column_stack([left, np.ones_like(left)]),
-                          np.column_stack([right, np.ones_like(left)]),
-                          np.column_stack([right, np.zeros_like(left)])], axis=1)
+        rects = np.stack(
+            [
+                np.column_stack([left, np.zeros_like(left)]),
+                np.column_stack([left, np.ones_like(left)]),
+                np.column_stack([right, np.ones_like(left)]),
+                np.column_stack([right, np.zeros_like(left)]),
+            ],
+            axis=1,
+        )
         color = colors.get(str(value), "#eeeeee")
-        ax.add_collection(PolyCollection(rects, facecolors=color, linewidths=0, zorder=0,  # type: ignore[arg-type]
-                                         transform=transform))
+        ax.add_collection(
+            PolyCollection(
+                rects,  # type: ignore[arg-type]  # stubs refuse arrays
+                facecolors=color,
+                linewidths=0,
+                zorder=0,
+                transform=transform,
+            )
+        )
         handles.append(Patch(facecolor=color, edgecolor="#bbbbbb", label=str(value)))
     return handles
 
@@ -114,20 +140,37 @@ def mark_changes(ax, labels: np.ndarray, colors: dict[str, str], max_labels: int
     transform = blended_transform_factory(ax.transData, ax.transAxes)
     values = labels[starts]
     line_colors = [colors.get(str(v), "#444444") for v in values]
-    segments = np.stack([np.column_stack([starts - 0.5, np.zeros(len(starts))]),
-                         np.column_stack([starts - 0.5, np.ones(len(starts))])], axis=1)
-    ax.add_collection(LineCollection(segments, colors=line_colors, linewidths=0.8,  # type: ignore[arg-type]
-                                     alpha=0.6, transform=transform))
+    segments = np.stack(
+        [np.column_stack([starts - 0.5, np.zeros(len(starts))]), np.column_stack([starts - 0.5, np.ones(len(starts))])],
+        axis=1,
+    )
+    ax.add_collection(
+        LineCollection(
+            segments,  # type: ignore[arg-type]  # stubs refuse arrays
+            colors=line_colors,
+            linewidths=0.8,
+            alpha=0.6,
+            transform=transform,
+        )
+    )
     if len(starts) <= max_labels:
         width_px = ax.get_window_extent().width
         bars_per_px = (len(labels) + 1) / max(width_px, 1.0)
         keep = spaced(starts, LABEL_SPACING_PX * bars_per_px)
-        for x, value, color in zip(starts[keep], values[keep], np.asarray(line_colors)[keep],
-                                   strict=True):
-            ax.text(x, 0.99, str(value), color=color, rotation=90, fontsize=8, va="top",
-                    ha="left", transform=transform, clip_on=True)
-    return [Line2D([], [], color=colors.get(str(v), "#444444"), label=str(v))
-            for v in pd.unique(values)]
+        for x, value, color in zip(starts[keep], values[keep], np.asarray(line_colors)[keep], strict=True):
+            ax.text(
+                x,
+                0.99,
+                str(value),
+                color=color,
+                rotation=90,
+                fontsize=8,
+                va="top",
+                ha="left",
+                transform=transform,
+                clip_on=True,
+            )
+    return [Line2D([], [], color=colors.get(str(v), "#444444"), label=str(v)) for v in pd.unique(values)]
 
 
 def time_axis(ax, times: pd.Series) -> None:

@@ -33,8 +33,13 @@ def new_figure(figsize, dpi, rows: int = 1, height_ratios=None, sharex: bool = T
     width, height = figsize
     # Margins in inches: room for the axis labels and tick labels (nothing clipped) and, on top, a
     # title and a row of legend entries.
-    gridspec = {"left": 0.85 / width, "right": 1 - 0.25 / width, "bottom": 0.55 / height,
-                "top": 1 - 0.5 / height, "hspace": 0.05 if sharex else 0.25}
+    gridspec = {
+        "left": 0.85 / width,
+        "right": 1 - 0.25 / width,
+        "bottom": 0.55 / height,
+        "top": 1 - 0.5 / height,
+        "hspace": 0.05 if sharex else 0.25,
+    }
     if height_ratios:
         gridspec["height_ratios"] = height_ratios
     axes = fig.subplots(rows, 1, sharex=sharex, squeeze=False, gridspec_kw=gridspec)
@@ -96,8 +101,9 @@ class ChartVisualizer:
             raise TypeError(f"config must be a ChartConfig; got {type(config).__name__}")
         self.config = config
 
-    def create_chart(self, df: pd.DataFrame, title: str | None = None,
-                     save_path: str | os.PathLike | None = None) -> Figure:
+    def create_chart(
+        self, df: pd.DataFrame, title: str | None = None, save_path: str | os.PathLike | None = None
+    ) -> Figure:
         """Draw ``df`` as candles, with volume, state changes and session shading.
 
         Parameters
@@ -144,45 +150,62 @@ class ChartVisualizer:
         handles = []
         if cfg.show_session_changes and "session" in df.columns and df["session"].notna().all():
             sessions = df["session"].astype(str).to_numpy()
-            handles += _draw.shade_spans(price_ax, sessions,
-                                         _label_colors(sessions, SESSION_COLORS, cfg.session_colors))
+            handles += _draw.shade_spans(
+                price_ax, sessions, _label_colors(sessions, SESSION_COLORS, cfg.session_colors)
+            )
         if cfg.show_state_changes and "state" in df.columns and df["state"].notna().all():
             states = df["state"].astype(str).to_numpy()
-            handles += _draw.mark_changes(price_ax, states,
-                                          _label_colors(states, STATE_COLORS, cfg.state_colors),
-                                          cfg.max_state_labels)
+            handles += _draw.mark_changes(
+                price_ax, states, _label_colors(states, STATE_COLORS, cfg.state_colors), cfg.max_state_labels
+            )
         if handles:
             # Above the plot, beside the title: inside it, the legend hid candles and state labels.
             width_in = price_ax.figure.get_size_inches()[0]  # type: ignore[union-attr]  # an axes drawn has a figure
             per_row = max(4, min(len(handles), int(width_in * 0.6)))
-            price_ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8,
-                            ncols=per_row, frameon=False, borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+            price_ax.legend(
+                handles=handles,
+                loc="lower right",
+                bbox_to_anchor=(1.0, 1.0),
+                fontsize=8,
+                ncols=per_row,
+                frameon=False,
+                borderaxespad=0.2,
+                handlelength=1.5,
+                columnspacing=1.0,
+            )
             legend_rows = -(-len(handles) // per_row)
         else:
             legend_rows = 0
         if cfg.show_volume and volume_ax is not None:
             _draw.draw_volume(volume_ax, df["volume"].to_numpy(dtype=float), colors)
-        _draw.time_axis(volume_ax if (cfg.show_volume and volume_ax is not None) else price_ax,
-                        df["time"].reset_index(drop=True))
+        _draw.time_axis(
+            volume_ax if (cfg.show_volume and volume_ax is not None) else price_ax, df["time"].reset_index(drop=True)
+        )
         price_ax.set_ylabel("price")
         price_ax.grid(alpha=0.25)
         span = f"{df['time'].iloc[0]:%Y-%m-%d %H:%M} to {df['time'].iloc[-1]:%Y-%m-%d %H:%M}"
-        price_ax.set_title(title or f"{len(df):,} bars ({cfg.timeframe or '1min'}), {span}",
-                           loc="left" if handles else "center")
+        price_ax.set_title(
+            title or f"{len(df):,} bars ({cfg.timeframe or '1min'}), {span}", loc="left" if handles else "center"
+        )
         return legend_rows
 
 
-def quick_chart(df: pd.DataFrame, title: str | None = None,
-                save_path: str | os.PathLike | None = None, show_state_changes: bool = True,
-                show_session_changes: bool = True, timeframe: str | None = None, **config: Any) -> Figure:
+def quick_chart(
+    df: pd.DataFrame,
+    title: str | None = None,
+    save_path: str | os.PathLike | None = None,
+    show_state_changes: bool = True,
+    show_session_changes: bool = True,
+    timeframe: str | None = None,
+    **config: Any,
+) -> Figure:
     """Chart ``df`` in one call (see :class:`ChartVisualizer` and :class:`ChartConfig`).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    cfg = ChartConfig(show_state_changes=show_state_changes,
-                      show_session_changes=show_session_changes, timeframe=timeframe, **config)
+    cfg = ChartConfig(
+        show_state_changes=show_state_changes, show_session_changes=show_session_changes, timeframe=timeframe, **config
+    )
     return ChartVisualizer(cfg).create_chart(df, title=title, save_path=save_path)
-
-

@@ -22,8 +22,12 @@ def _window(real: pd.DataFrame, days: int) -> pd.DataFrame:
     return real[real["time"] > start].reset_index(drop=True)
 
 
-def compare_windows(real: pd.DataFrame, physics: PhysicsConfig, out_dir: str | os.PathLike,
-                    windows: dict[str, tuple[int, int, tuple[str, ...]]]) -> pd.DataFrame:
+def compare_windows(
+    real: pd.DataFrame,
+    physics: PhysicsConfig,
+    out_dir: str | os.PathLike,
+    windows: dict[str, tuple[int, int, tuple[str, ...]]],
+) -> pd.DataFrame:
     """The seed's compare harness: real vs synthetic charts and wick/body statistics.
 
     Parameters
@@ -53,12 +57,14 @@ def compare_windows(real: pd.DataFrame, physics: PhysicsConfig, out_dir: str | o
         real_window = _window(real, days)
         synthetic = synthetic_like(real_window, physics, seed)
         for tf in timeframes:
-            chart = ChartVisualizer(ChartConfig(show_volume=False, show_state_changes=False,
-                                                show_session_changes=False, timeframe=tf))
+            chart = ChartVisualizer(
+                ChartConfig(show_volume=False, show_state_changes=False, show_session_changes=False, timeframe=tf)
+            )
             fig, axes = new_figure((22, 10), 100, rows=2, sharex=False)
             for ax, frame, label in zip(axes, (real_window, synthetic), ("real", "FracFire"), strict=True):
-                rows.append({"window": name, "timeframe": tf, "source": label,
-                             **wick_body_stats(resample_bars(frame, tf))})
+                rows.append(
+                    {"window": name, "timeframe": tf, "source": label, **wick_body_stats(resample_bars(frame, tf))}
+                )
                 chart.draw(frame, ax, title=f"{label}: last {days} days to {frame['time'].iloc[-1]:%Y-%m-%d}, {tf}")
             save_figure(fig, out / f"{name}_{tf}.png")
     return pd.DataFrame(rows)

@@ -52,9 +52,14 @@ def _strip(figure_factory, times: np.ndarray, step: np.timedelta64, labels: np.n
         starts = np.union1d(starts, gap)
         ends = np.concatenate([starts[1:], [len(labels)]]) - 1
     colors = _colors(labels[starts], base)
-    source = ColumnDataSource({"left": times[starts], "right": times[ends] + step,
-                               "label": labels[starts].astype(str),
-                               "color": [colors[v] for v in labels[starts]]})
+    source = ColumnDataSource(
+        {
+            "left": times[starts],
+            "right": times[ends] + step,
+            "label": labels[starts].astype(str),
+            "color": [colors[v] for v in labels[starts]],
+        }
+    )
     fig = figure_factory(height=40, y_range=(0, 1))
     fig.quad(left="left", right="right", bottom=0, top=1, color="color", line_color=None, source=source)
     fig.yaxis.axis_label = name
@@ -62,13 +67,23 @@ def _strip(figure_factory, times: np.ndarray, step: np.timedelta64, labels: np.n
     fig.yaxis.major_tick_line_color = None
     fig.yaxis.minor_tick_line_color = None
     fig.ygrid.visible = False
-    fig.add_tools(HoverTool(tooltips=[(name, "@label"), ("from", "@left{%F %H:%M}"), ("to", "@right{%F %H:%M}")],
-                            formatters={"@left": "datetime", "@right": "datetime"}))
+    fig.add_tools(
+        HoverTool(
+            tooltips=[(name, "@label"), ("from", "@left{%F %H:%M}"), ("to", "@right{%F %H:%M}")],
+            formatters={"@left": "datetime", "@right": "datetime"},
+        )
+    )
     return fig
 
 
-def candle_chart(bars: pd.DataFrame, trades: pd.DataFrame | None = None, timeframe: str | None = "5min",
-                 title: str = "", width: int = 1300, height: int = 380):
+def candle_chart(
+    bars: pd.DataFrame,
+    trades: pd.DataFrame | None = None,
+    timeframe: str | None = "5min",
+    title: str = "",
+    width: int = 1300,
+    height: int = 380,
+):
     """Candles with volume, state and session strips and (optionally) trades, zoomable.
 
     Parameters
@@ -106,27 +121,62 @@ def candle_chart(bars: pd.DataFrame, trades: pd.DataFrame | None = None, timefra
     t = _wall(candles["time"])
     o, h, lo, c = (candles[k].to_numpy(float) for k in ("open", "high", "low", "close"))
     up = c >= o
-    source = ColumnDataSource({
-        "time": t, "mid": t + step / 2, "open": o, "high": h, "low": lo, "close": c,
-        "top": np.maximum(o, c), "bottom": np.minimum(o, c), "color": np.where(up, _UP, _DOWN),
-        "volume": candles["volume"].to_numpy(float) if "volume" in candles else np.zeros(len(candles)),
-    })
-    price = figure(width=width, height=height, x_axis_type="datetime", tools=_TOOLS, active_drag="xpan",
-                   active_scroll="xwheel_zoom", title=title or None)
+    source = ColumnDataSource(
+        {
+            "time": t,
+            "mid": t + step / 2,
+            "open": o,
+            "high": h,
+            "low": lo,
+            "close": c,
+            "top": np.maximum(o, c),
+            "bottom": np.minimum(o, c),
+            "color": np.where(up, _UP, _DOWN),
+            "volume": candles["volume"].to_numpy(float) if "volume" in candles else np.zeros(len(candles)),
+        }
+    )
+    price = figure(
+        width=width,
+        height=height,
+        x_axis_type="datetime",
+        tools=_TOOLS,
+        active_drag="xpan",
+        active_scroll="xwheel_zoom",
+        title=title or None,
+    )
     width_ms = minutes * 60_000 * 0.7
     price.segment("mid", "high", "mid", "low", color="color", source=source)
     bodies = price.vbar("mid", width_ms, "top", "bottom", fill_color="color", line_color="color", source=source)
-    price.add_tools(HoverTool(renderers=[bodies], tooltips=[
-        ("time", "@time{%F %H:%M}"), ("open", "@open{0.00}"), ("high", "@high{0.00}"), ("low", "@low{0.00}"),
-        ("close", "@close{0.00}"), ("volume", "@volume{0,0}")], formatters={"@time": "datetime"}))
+    price.add_tools(
+        HoverTool(
+            renderers=[bodies],
+            tooltips=[
+                ("time", "@time{%F %H:%M}"),
+                ("open", "@open{0.00}"),
+                ("high", "@high{0.00}"),
+                ("low", "@low{0.00}"),
+                ("close", "@close{0.00}"),
+                ("volume", "@volume{0,0}"),
+            ],
+            formatters={"@time": "datetime"},
+        )
+    )
     price.yaxis.formatter = NumeralTickFormatter(format="0.00")
     price.yaxis.axis_label = "price"
     if trades is not None and len(trades):
         _draw_trades(price, trades)
 
     def strip_figure(height: int, **kwargs):
-        return figure(width=width, height=height, x_axis_type="datetime", x_range=price.x_range, tools=_TOOLS,
-                      active_drag="xpan", active_scroll="xwheel_zoom", **kwargs)
+        return figure(
+            width=width,
+            height=height,
+            x_axis_type="datetime",
+            x_range=price.x_range,
+            tools=_TOOLS,
+            active_drag="xpan",
+            active_scroll="xwheel_zoom",
+            **kwargs,
+        )
 
     panels = [price]
     if "volume" in candles and float(candles["volume"].sum()) > 0:
@@ -152,7 +202,8 @@ def _draw_trades(price, trades: pd.DataFrame) -> None:
     data = {
         "x0": _wall(pd.to_datetime(trades["entry_time"], utc=True)),
         "x1": _wall(pd.to_datetime(trades["exit_time"], utc=True)),
-        "y0": trades["entry_price"].to_numpy(float), "y1": trades["exit_price"].to_numpy(float),
+        "y0": trades["entry_price"].to_numpy(float),
+        "y1": trades["exit_price"].to_numpy(float),
         "color": np.where(win, "#1b5e20", "#b71c1c"),
         "pnl": trades["pnl"].to_numpy(float),
         "entry": [format_price(v) for v in trades["entry_price"]],
@@ -165,10 +216,18 @@ def _draw_trades(price, trades: pd.DataFrame) -> None:
     lines = price.segment("x0", "y0", "x1", "y1", color="color", line_width=3, alpha=0.85, source=source)
     price.scatter("x0", "y0", marker="triangle", size=8, color="color", source=source)
     price.scatter("x1", "y1", marker="x", size=8, color="color", source=source)
-    price.add_tools(HoverTool(renderers=[lines], tooltips=[
-        ("trade", "@kind @direction"), ("entry", "@x0{%F %H:%M} at @entry"), ("exit", "@x1{%F %H:%M} at @exit"),
-        ("result", "@pnl{$0,0.00} (@r{0.00}R, @exit_reason)")],
-        formatters={"@x0": "datetime", "@x1": "datetime"}))
+    price.add_tools(
+        HoverTool(
+            renderers=[lines],
+            tooltips=[
+                ("trade", "@kind @direction"),
+                ("entry", "@x0{%F %H:%M} at @entry"),
+                ("exit", "@x1{%F %H:%M} at @exit"),
+                ("result", "@pnl{$0,0.00} (@r{0.00}R, @exit_reason)"),
+            ],
+            formatters={"@x0": "datetime", "@x1": "datetime"},
+        )
+    )
 
 
 def equity_chart(equity: pd.Series | pd.DataFrame, title: str = "", width: int = 1300, height: int = 260):
@@ -197,14 +256,28 @@ def equity_chart(equity: pd.Series | pd.DataFrame, title: str = "", width: int =
     peak = np.maximum.accumulate(values)
     drawdown = values / peak - 1.0
     source = ColumnDataSource({"time": _wall(equity.index), "equity": values, "drawdown": drawdown})
-    top = figure(width=width, height=height, x_axis_type="datetime", tools=_TOOLS, active_drag="xpan",
-                 active_scroll="xwheel_zoom", title=title or None)
+    top = figure(
+        width=width,
+        height=height,
+        x_axis_type="datetime",
+        tools=_TOOLS,
+        active_drag="xpan",
+        active_scroll="xwheel_zoom",
+        title=title or None,
+    )
     line = top.line("time", "equity", source=source, color="#00796b", line_width=1.5)
     top.yaxis.axis_label = "equity ($)"
     top.yaxis.formatter = NumeralTickFormatter(format="$0,0")
     top.xaxis.visible = False
-    bottom = figure(width=width, height=120, x_axis_type="datetime", x_range=top.x_range, tools=_TOOLS,
-                    active_drag="xpan", active_scroll="xwheel_zoom")
+    bottom = figure(
+        width=width,
+        height=120,
+        x_axis_type="datetime",
+        x_range=top.x_range,
+        tools=_TOOLS,
+        active_drag="xpan",
+        active_scroll="xwheel_zoom",
+    )
     bottom.varea("time", 0, "drawdown", source=source, color="#c62828", alpha=0.35)
     bottom.yaxis.axis_label = "drawdown"
     bottom.yaxis.formatter = NumeralTickFormatter(format="0%")

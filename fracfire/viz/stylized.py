@@ -28,7 +28,7 @@ def _daily(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     days = days[days["bars"] >= 0.5 * days["bars"].max()]
     keep = _within_sessions(bars)
     r = np.diff(np.log(bars["close"].to_numpy(float)))[keep]
-    rv = pd.Series(r ** 2).groupby(trading_day_number(bars["time"])[1:][keep]).sum()
+    rv = pd.Series(r**2).groupby(trading_day_number(bars["time"])[1:][keep]).sum()
     rv = rv[rv.index.isin(days["day"]) & (rv > 0)]
     return (days["high"] - days["low"]).to_numpy(float), np.log(rv.to_numpy(float))
 
@@ -39,8 +39,13 @@ def _tick_changes(bars: pd.DataFrame, step: int) -> np.ndarray:
     return np.diff(sub["close_ticks"].to_numpy(np.int64))[_within_sessions(sub, step)]
 
 
-def plot_stylized_facts(real: pd.DataFrame, synthetic: pd.DataFrame, name: str = "FracFire",
-                        save_path: str | os.PathLike | None = None, acf_lags: int = 120):
+def plot_stylized_facts(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    name: str = "FracFire",
+    save_path: str | os.PathLike | None = None,
+    acf_lags: int = 120,
+):
     """Eight panels comparing real and synthetic one-minute bars.
 
     Distribution of one-minute close changes in ticks (log scale) and a QQ
@@ -102,8 +107,10 @@ def plot_stylized_facts(real: pd.DataFrame, synthetic: pd.DataFrame, name: str =
     ax.set(title="ACF of |r| (volatility clustering)", xlabel="lag (minutes)")
 
     profiles = {k: intraday_profile(v) for k, v in series.items()}
-    for ax, column, title in ((axes[3], "abs_return", "Intraday mean |r| (bp)"),
-                              (axes[4], "volume", "Intraday mean volume")):
+    for ax, column, title in (
+        (axes[3], "abs_return", "Intraday mean |r| (bp)"),
+        (axes[4], "volume", "Intraday mean volume"),
+    ):
         for k, p in profiles.items():
             if column == "volume" and not has_volume(series[k]):
                 continue
@@ -116,8 +123,14 @@ def plot_stylized_facts(real: pd.DataFrame, synthetic: pd.DataFrame, name: str =
     ax = axes[5]
     top = max(float(np.max(d[0])) for d in daily.values() if len(d[0]))
     for k, (ranges, _) in daily.items():
-        ax.hist(ranges, bins=np.linspace(0, top, 16), histtype="step", linewidth=1.5, color=colors[k],
-                label=f"{k} ({len(ranges)} days)")
+        ax.hist(
+            ranges,
+            bins=np.linspace(0, top, 16),
+            histtype="step",
+            linewidth=1.5,
+            color=colors[k],
+            label=f"{k} ({len(ranges)} days)",
+        )
     ax.set(title="Daily range", xlabel="points")
     ax.legend(fontsize=8)
 
@@ -129,16 +142,22 @@ def plot_stylized_facts(real: pd.DataFrame, synthetic: pd.DataFrame, name: str =
     ax.axhline(0, color="#999", linewidth=0.6)
     ax.set(title=f"ACF of log daily realised variance ({n_days} days)", xlabel="lag (days)")
     if n_days < 40:
-        ax.text(0.02, 0.04, f"only {n_days} days: lags are noisy", transform=ax.transAxes, fontsize=8,
-                color="#b71c1c")
+        ax.text(0.02, 0.04, f"only {n_days} days: lags are noisy", transform=ax.transAxes, fontsize=8, color="#b71c1c")
 
     ax = axes[7]
     for k, bars in series.items():
         rth = bars[rth_mask(bars)]
         moving = rth["range_ticks"].to_numpy(float) > 0
         share = rth["body_ticks"].to_numpy(float)[moving] / rth["range_ticks"].to_numpy(float)[moving]
-        ax.hist(share, bins=np.linspace(0, 1, 21), density=True, histtype="step", linewidth=1.5, color=colors[k],
-                label=f"{k} (mean {share.mean():.2f})")
+        ax.hist(
+            share,
+            bins=np.linspace(0, 1, 21),
+            density=True,
+            histtype="step",
+            linewidth=1.5,
+            color=colors[k],
+            label=f"{k} (mean {share.mean():.2f})",
+        )
     ax.set(title="Body / range of RTH 1-min bars", xlabel="body / range")
     ax.legend(fontsize=8)
     for ax in axes:

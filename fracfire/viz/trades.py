@@ -65,8 +65,13 @@ def trade_records(outcomes: Iterable) -> pd.DataFrame:
     return table
 
 
-def plot_trades(df_1m: pd.DataFrame, outcomes: Iterable, save_path: str | os.PathLike | None = None,
-                title: str | None = None, config: ChartConfig | None = None) -> Figure:
+def plot_trades(
+    df_1m: pd.DataFrame,
+    outcomes: Iterable,
+    save_path: str | os.PathLike | None = None,
+    title: str | None = None,
+    config: ChartConfig | None = None,
+) -> Figure:
     """Draw trades over one-minute candles.
 
     Entry markers (triangles up for longs, down for shorts) are coloured by
@@ -103,32 +108,47 @@ def plot_trades(df_1m: pd.DataFrame, outcomes: Iterable, save_path: str | os.Pat
         outside = (start >= len(times)) | (trades["time"].to_numpy() < times[0])
         if outside.any():
             first = trades.loc[outside, "time"].iloc[0]
-            raise ValueError(f"trade entry at {first} is outside the bars "
-                             f"({df_1m['time'].iloc[0]} to {df_1m['time'].iloc[-1]})")
+            raise ValueError(
+                f"trade entry at {first} is outside the bars ({df_1m['time'].iloc[0]} to {df_1m['time'].iloc[-1]})"
+            )
         exit_times = trades["exit_time"].fillna(df_1m["time"].iloc[-1]).to_numpy()
         end = np.minimum(np.searchsorted(times, exit_times), len(times) - 1)
-        for column, color in (("stop_price", OUTCOME_COLORS["stop"]),
-                              ("target_price", OUTCOME_COLORS["target"])):
+        for column, color in (("stop_price", OUTCOME_COLORS["stop"]), ("target_price", OUTCOME_COLORS["target"])):
             y = trades[column].to_numpy(dtype=float)
             segments = np.stack([np.column_stack([start, y]), np.column_stack([end, y])], axis=1)
             ax.add_collection(LineCollection(segments, colors=color, linewidths=1.2, alpha=0.8))  # type: ignore[arg-type]
         for direction, marker in (("long", "^"), ("short", "v")):
             mask = (trades["direction"] == direction).to_numpy()
-            ax.scatter(start[mask], trades.loc[mask, "entry_price"],
-                       c=[OUTCOME_COLORS[r] for r in trades.loc[mask, "result"]], marker=marker,
-                       s=90, edgecolors="black", linewidths=0.6, zorder=5)
+            ax.scatter(
+                start[mask],
+                trades.loc[mask, "entry_price"],
+                c=[OUTCOME_COLORS[r] for r in trades.loc[mask, "result"]],
+                marker=marker,
+                s=90,
+                edgecolors="black",
+                linewidths=0.6,
+                zorder=5,
+            )
         for x, (_, trade) in zip(start, trades.iterrows(), strict=True):
-            ax.annotate(f"{trade['kind']} {trade['r_multiple']:+.1f}R", (x, trade["entry_price"]),
-                        xytext=(6, 6), textcoords="offset points", fontsize=8)
+            ax.annotate(
+                f"{trade['kind']} {trade['r_multiple']:+.1f}R",
+                (x, trade["entry_price"]),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=8,
+            )
         low = min(float(lo.min()), float(trades[["stop_price", "target_price"]].min().min()))
         high = max(float(h.max()), float(trades[["stop_price", "target_price"]].max().max()))
         pad = 0.03 * max(high - low, 1.0)
         ax.set_ylim(low - pad, high + pad)
-    handles = [Line2D([], [], marker="^", linestyle="", color=OUTCOME_COLORS[r], markeredgecolor="black",
-                      label=label) for r, label in (("target", "target hit"), ("stop", "stop hit"),
-                                                     ("open", "still open"))]
-    handles += [Line2D([], [], color=OUTCOME_COLORS["stop"], label="stop"),
-                Line2D([], [], color=OUTCOME_COLORS["target"], label="target")]
+    handles = [
+        Line2D([], [], marker="^", linestyle="", color=OUTCOME_COLORS[r], markeredgecolor="black", label=label)
+        for r, label in (("target", "target hit"), ("stop", "stop hit"), ("open", "still open"))
+    ]
+    handles += [
+        Line2D([], [], color=OUTCOME_COLORS["stop"], label="stop"),
+        Line2D([], [], color=OUTCOME_COLORS["target"], label="target"),
+    ]
     kinds = ", ".join(f"{k}: {n}" for k, n in trades["kind"].value_counts().items()) or "no trades"
     ax.legend(handles=handles, loc="upper left", fontsize=8, title=kinds, title_fontsize=8)
     ax.grid(alpha=0.25)

@@ -27,6 +27,21 @@ _UP, _DOWN = "#26a69a", "#ef5350"
 _PALETTE = ("#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#283593", "#558b2f")
 
 
+def _time_figure(width: int, height: int, **kwargs: Any) -> Any:
+    """A Bokeh figure on a time axis that pans and wheel-zooms along time (``kwargs``: title, x_range, ...)."""
+    from bokeh.plotting import figure
+
+    return figure(
+        width=width,
+        height=height,
+        x_axis_type="datetime",
+        tools=_TOOLS,
+        active_drag="xpan",
+        active_scroll="xwheel_zoom",
+        **kwargs,
+    )
+
+
 def _wall(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Naive America/New_York wall-clock datetimes (what Bokeh's datetime axis should show)."""
     index = pd.DatetimeIndex(times)
@@ -109,7 +124,6 @@ def candle_chart(
     """
     from bokeh.layouts import gridplot
     from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter
-    from bokeh.plotting import figure
 
     from fracfire.data.resample import resample_bars, timeframe_minutes
 
@@ -135,15 +149,7 @@ def candle_chart(
             "volume": candles["volume"].to_numpy(float) if "volume" in candles else np.zeros(len(candles)),
         }
     )
-    price = figure(
-        width=width,
-        height=height,
-        x_axis_type="datetime",
-        tools=_TOOLS,
-        active_drag="xpan",
-        active_scroll="xwheel_zoom",
-        title=title or None,
-    )
+    price = _time_figure(width, height, title=title or None)
     width_ms = minutes * 60_000 * 0.7
     price.segment("mid", "high", "mid", "low", color="color", source=source)
     bodies = price.vbar("mid", width_ms, "top", "bottom", fill_color="color", line_color="color", source=source)
@@ -167,16 +173,7 @@ def candle_chart(
         _draw_trades(price, trades)
 
     def strip_figure(height: int, **kwargs):
-        return figure(
-            width=width,
-            height=height,
-            x_axis_type="datetime",
-            x_range=price.x_range,
-            tools=_TOOLS,
-            active_drag="xpan",
-            active_scroll="xwheel_zoom",
-            **kwargs,
-        )
+        return _time_figure(width, height, x_range=price.x_range, **kwargs)
 
     panels = [price]
     if "volume" in candles and float(candles["volume"].sum()) > 0:
@@ -246,7 +243,6 @@ def equity_chart(equity: pd.Series | pd.DataFrame, title: str = "", width: int =
     """
     from bokeh.layouts import gridplot
     from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter
-    from bokeh.plotting import figure
 
     if isinstance(equity, pd.DataFrame):
         equity = equity.set_index("time")["equity"]
@@ -256,28 +252,12 @@ def equity_chart(equity: pd.Series | pd.DataFrame, title: str = "", width: int =
     peak = np.maximum.accumulate(values)
     drawdown = values / peak - 1.0
     source = ColumnDataSource({"time": _wall(equity.index), "equity": values, "drawdown": drawdown})
-    top = figure(
-        width=width,
-        height=height,
-        x_axis_type="datetime",
-        tools=_TOOLS,
-        active_drag="xpan",
-        active_scroll="xwheel_zoom",
-        title=title or None,
-    )
+    top = _time_figure(width, height, title=title or None)
     line = top.line("time", "equity", source=source, color="#00796b", line_width=1.5)
     top.yaxis.axis_label = "equity ($)"
     top.yaxis.formatter = NumeralTickFormatter(format="$0,0")
     top.xaxis.visible = False
-    bottom = figure(
-        width=width,
-        height=120,
-        x_axis_type="datetime",
-        x_range=top.x_range,
-        tools=_TOOLS,
-        active_drag="xpan",
-        active_scroll="xwheel_zoom",
-    )
+    bottom = _time_figure(width, 120, x_range=top.x_range)
     bottom.varea("time", 0, "drawdown", source=source, color="#c62828", alpha=0.35)
     bottom.yaxis.axis_label = "drawdown"
     bottom.yaxis.formatter = NumeralTickFormatter(format="0%")

@@ -184,7 +184,7 @@ def _stage_calibrate(ctx: _Context) -> dict:
     from fracfire.realism.calibration import calibrate
 
     result = calibrate(ctx.real_bars(), max_evaluations=cfg.max_evaluations)
-    result.config.to_yaml(ctx.layout.physics)
+    result.save(ctx.layout.root)
     ctx.say(result.summary())
     return {"train_after": result.train_after, "validation_after": result.validation_after}
 
@@ -340,8 +340,7 @@ def _stage_realism(ctx: _Context) -> dict:
     if configs["FracFire default"] == configs["FracFire calibrated"]:
         del configs["FracFire default"]  # the shipped defaults are this calibration: score it once
     result = compare_generators(real, configs, seeds=tuple(range(ctx.config.realism.seeds)))
-    write_text_atomic(ctx.layout.realism_json, json.dumps(result.to_dict(), indent=2))
-    write_text_atomic(ctx.layout.realism_md, result.to_markdown())
+    result.save(ctx.layout.root)
     from fracfire.realism.calendar import synthetic_like
     from fracfire.viz.stylized import plot_stylized_facts
 

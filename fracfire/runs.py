@@ -7,9 +7,10 @@ classes here, so a file is renamed in one place.
 A pipeline run folder (:class:`RunLayout`)::
 
     physics.yaml            calibrated physics
+    calibration.json        the calibration's moments and distances (when fitted)
     archetypes/             the archetype library (.work/ holds unfinished builds)
     models/<name>.skops     pre-trained and fine-tuned models
-    metrics.json            the fine-tuning comparison
+    metrics.json            the fine-tuning comparison (finetune.json: CLI/library ``FinetuneComparison.save``)
     scenario_<source>/      setups on real or synthetic bars (SetupsFolder)
     backtest[_<source>]/    backtests (BacktestFolder)
     realism.json, .md       the realism scorecard
@@ -24,10 +25,40 @@ A pipeline run folder (:class:`RunLayout`)::
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["BacktestFolder", "RunLayout", "ScenariosFolder", "SetupsFolder"]
+import numpy as np
+
+__all__ = ["BacktestFolder", "RunLayout", "ScenariosFolder", "SetupsFolder", "records", "write_json"]
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what ``json`` cannot encode: numpy scalars and arrays as numbers and lists, the rest as text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def records(frame: Any) -> list[dict]:
+    """A DataFrame as JSON-ready rows: a named index becomes columns, NaN becomes null."""
+    if any(name is not None for name in frame.index.names):
+        frame = frame.reset_index()
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [{str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
+
+
+def write_json(path: str | os.PathLike, data: Any) -> Path:
+    """Write ``data`` as indented JSON, atomically (numpy values become numbers); return the path."""
+    from fracfire._atomic import write_text_atomic
+
+    return write_text_atomic(path, json.dumps(data, indent=2, default=_plain))
 
 
 @dataclass(frozen=True)
@@ -177,6 +208,16 @@ class RunLayout(_Folder):
     def backtests(self) -> list[BacktestFolder]:
         """Every backtest folder of the run (also ones written by hand as ``backtest*/``)."""
         return [BacktestFolder(p) for p in sorted(self.root.glob("backtest*")) if p.is_dir()]
+
+    @property
+    def calibration(self) -> Path:
+        """The calibration's moments and distances (``CalibrationResult.save``)."""
+        return self.root / "calibration.json"
+
+    @property
+    def finetune(self) -> Path:
+        """A fine-tuning comparison on its own (``FinetuneComparison.save``)."""
+        return self.root / "finetune.json"
 
     @property
     def realism_json(self) -> Path:

@@ -1,5 +1,7 @@
 """Calibration by simulated moments: moments, search space, the fit and its errors."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,7 +110,7 @@ def test_search_space_round_trips(space):
             assert getattr(back, name) == pytest.approx(getattr(config, name))
 
 
-def test_small_calibration_improves_the_fit_and_is_deterministic(week):
+def test_small_calibration_improves_the_fit_and_is_deterministic(week, tmp_path):
     a = calibrate(week, max_evaluations=16, seeds=(0,))
     b = calibrate(week, max_evaluations=16, seeds=(0,))
     assert a.config == b.config
@@ -116,6 +118,12 @@ def test_small_calibration_improves_the_fit_and_is_deterministic(week):
     assert "day-to-day knobs kept" in a.summary() and "held out" in a.summary()
     assert {"real", "start", "fitted", "tolerance", "held_out_real"} <= set(a.moments.columns)
     assert a.daily_moments is None
+    written = a.save(tmp_path / "run")
+    assert sorted(written) == ["calibration.json", "physics.yaml"]
+    assert PhysicsConfig.from_yaml(written["physics.yaml"]) == a.config
+    data = json.loads(written["calibration.json"].read_text())
+    assert data["distance"]["train_after"] == a.train_after and data["daily_moments"] is None
+    assert [row["moment"] for row in data["moments"]] == list(a.moments.index)
 
 
 def test_fixed_knobs_stay_at_their_start_values(week):

@@ -1,3 +1,4 @@
+import json
 import warnings
 
 import numpy as np
@@ -154,7 +155,7 @@ def test_peers_need_enough_data(week_of_real):
         PEERS["GBM"](week_of_real.iloc[:50], week_of_real["time"], 3000.0)
 
 
-def test_compare_generators_table(week_of_real):
+def test_compare_generators_table(week_of_real, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = compare_generators(week_of_real, timeframes=("1min", "1h"))
@@ -181,6 +182,10 @@ def test_compare_generators_table(week_of_real):
     assert "real" in result.values.columns
     assert "## Summary" in result.to_markdown()
     assert result.to_dict()["summary"]["GBM"]["summary_distance"] > 0
+    written = result.save(tmp_path / "scores")
+    assert sorted(written) == ["realism.json", "realism.md"]
+    assert json.loads(written["realism.json"].read_text()) == json.loads(json.dumps(result.to_dict()))
+    assert written["realism.md"].read_text() == result.to_markdown()
 
 
 def test_compare_windows_writes_side_by_side_charts(real, tmp_path):

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import numpy as np
@@ -262,3 +263,29 @@ def test_the_finetuning_comparison_is_one_function_with_one_split_and_budget():
     assert result.summary().startswith("7 real sessions: fine-tuned ")
     assert len(result.finetuned) == 1 and result.finetuned[0] is not pretrained
     pd.testing.assert_frame_equal(pretrained.predict(extract_features(library.iloc[:50])), before)  # untouched
+
+
+def test_finetune_comparison_saves_its_json(tmp_path):
+    from fracfire import PriceGenerator
+    from fracfire.data.features import extract_features
+    from fracfire.training import compare_finetuning, split_sessions
+
+    market = PriceGenerator(seed=5).generate_days("2025-03-03", 8)
+    pool, held = split_sessions(market)
+    pretrained = PricePredictor(horizons=(5,), max_iter=10, random_state=0)
+    library = PriceGenerator(seed=6).generate_days("2025-01-06", 2)
+    pretrained.fit(extract_features(library), pretrained.targets(library))
+    result = compare_finetuning(
+        [pretrained],
+        PricePredictor(horizons=(5,), max_iter=10, random_state=0),
+        market.iloc[np.concatenate(pool)].reset_index(drop=True),
+        market.iloc[np.concatenate(held)].reset_index(drop=True),
+        5,
+        n_resamples=100,
+    )
+    written = result.save(tmp_path / "run")
+    assert list(written) == ["finetune.json"]
+    data = json.loads(written["finetune.json"].read_text())
+    assert data["verdict"] == result.summary() and data["goal_met"] in (True, False)
+    assert data["table"] == json.loads(json.dumps(result.table()))
+    assert (data["train_sessions"], data["test_sessions"]) == (result.train_sessions, result.test_sessions)

@@ -211,7 +211,6 @@ def realism(
     train_fraction: Annotated[float, typer.Option(help="Share of sessions the peers are fitted on.")] = 0.6,
 ) -> None:
     """Score FracFire (default and calibrated) against GBM, GARCH-t (plain, seasonal) and bootstrap on held-out data."""
-    from fracfire._atomic import write_text_atomic
     from fracfire._progress import progress_bar
     from fracfire.data.real import load_continuous_contract
     from fracfire.physics import PhysicsConfig
@@ -230,9 +229,7 @@ def realism(
             result = compare_generators(
                 bars, configs, seeds=tuple(range(seeds)), train_fraction=train_fraction, progress=advance
             )
-        files = RunLayout(out_dir)
-        write_text_atomic(files.realism_json, json.dumps(result.to_dict(), indent=2, default=str))
-        write_text_atomic(files.realism_md, result.to_markdown())
+        written = result.save(out_dir)
     _print_frame("Summary (lower is more realistic)", result.summary)
     if result.reference is not None:
         ref = result.reference
@@ -243,7 +240,7 @@ def realism(
             f"meet {int(sum(map(bool, own)))} of {len(own)} fact goals; self_discriminative_score is each "
             "generator against another run of itself."
         )
-    console.print(f"Wrote [bold]{out_dir / 'realism.json'}[/bold] and [bold]{out_dir / 'realism.md'}[/bold]")
+    console.print("Wrote " + " and ".join(f"[bold]{path}[/bold]" for path in written.values()))
 
 
 @app.command()

@@ -44,9 +44,11 @@ on the held-out slice.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -65,6 +67,7 @@ from fracfire.realism.moments import (
     intraday_moments,
     mean_daily_range,
 )
+from fracfire.runs import RunLayout, records, write_json
 
 __all__ = [
     "CalibrationResult",
@@ -329,6 +332,33 @@ class CalibrationResult:
             *self.notes,
         ]
         return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: both configs, the distances, the moment tables and the notes."""
+        return {
+            "config": self.config.to_dict(),
+            "start": self.start.to_dict(),
+            "distance": {
+                "train_before": self.train_before,
+                "train_after": self.train_after,
+                "validation_before": self.validation_before,
+                "validation_after": self.validation_after,
+                "real_drift": self.real_drift,
+            },
+            "sessions": {"train": self.train_days, "validation": self.validation_days},
+            "evaluations": self.evaluations,
+            "seconds": self.seconds,
+            "moments": records(self.moments.rename_axis("moment")),
+            "daily_moments": None if self.daily_moments is None else records(self.daily_moments.rename_axis("moment")),
+            "notes": list(self.notes),
+        }
+
+    def save(self, folder: str | os.PathLike) -> dict[str, Path]:
+        """Write the calibrated ``physics.yaml`` and ``calibration.json`` (:meth:`to_dict`) to ``folder``,
+        atomically (names from :class:`fracfire.runs.RunLayout`); file name -> path."""
+        files = RunLayout(Path(folder))
+        paths = [self.config.to_yaml(files.physics), write_json(files.calibration, self.to_dict())]
+        return {path.name: path for path in paths}
 
 
 def _fit_daily(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,6 +15,7 @@ from fracfire._typing import Progress
 from fracfire.realism.discriminator import discriminate
 from fracfire.realism.peers import PEERS
 from fracfire.realism.scorecard import DEFAULT_TIMEFRAMES, headline_facts, realism_report
+from fracfire.runs import RunLayout, records, write_json
 
 if TYPE_CHECKING:
     from fracfire.physics import PhysicsConfig
@@ -87,19 +90,24 @@ class GeneratorComparison:
                 "validation_sessions": self.validation_days,
                 "seeds": self.seeds,
             },
-            "table": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
-            "headline": (
-                []
-                if self.headline is None
-                else self.headline.reset_index()
-                .astype(object)
-                .where(self.headline.reset_index().notna(), None)
-                .to_dict(orient="records")
-            ),
+            "table": records(table),
+            "headline": [] if self.headline is None else records(self.headline),
             "notes": list(self.notes),
             "real_reference_discriminative_score": self.real_reference,
             "real_reference": self.reference,
         }
+
+    def save(self, folder: str | os.PathLike) -> dict[str, Path]:
+        """Write ``realism.json`` (:meth:`to_dict`) and ``realism.md`` (:meth:`to_markdown`) to ``folder``,
+        atomically (names from :class:`fracfire.runs.RunLayout`); file name -> path."""
+        from fracfire._atomic import write_text_atomic
+
+        files = RunLayout(Path(folder))
+        paths = [
+            write_json(files.realism_json, self.to_dict()),
+            write_text_atomic(files.realism_md, self.to_markdown()),
+        ]
+        return {path.name: path for path in paths}
 
     def to_markdown(self) -> str:
         """Summary, then distances, then values, as Markdown tables."""

@@ -30,6 +30,7 @@ from fracfire.data.checks import bar_minutes
 from fracfire.data.resample import resample_bars, timeframe_minutes
 from fracfire.realism import facts
 from fracfire.realism.goals import GOALS, headline_facts
+from fracfire.runs import records
 
 __all__ = [
     "DEFAULT_TIMEFRAMES",
@@ -411,7 +412,6 @@ class RealismReport:
 
     def to_dict(self) -> dict:
         """JSON-ready: ``summary``, ``table`` and ``headline`` records, ``notes``."""
-        headline = self.headline.reset_index()
         return {
             "summary": {
                 "summary_distance": self.summary_distance,
@@ -420,8 +420,8 @@ class RealismReport:
                 "day_discriminative_score": self.day_discriminative_score,
                 "day_discriminator_accuracy": self.day_discriminator_accuracy,
             },
-            "table": self.table.reset_index().to_dict(orient="records"),
-            "headline": headline.astype(object).where(headline.notna(), None).to_dict(orient="records"),
+            "table": records(self.table),
+            "headline": records(self.headline),
             "notes": list(self.notes),
         }
 

@@ -16,14 +16,17 @@ difference to ``scratch`` and to the best baseline has one too.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from fracfire.data.features import extract_features
 from fracfire.models import BASELINES, PricePredictor, baseline_predictions, har_range_baseline
+from fracfire.runs import RunLayout, write_json
 
 __all__ = [
     "FINETUNE_ITERATIONS",
@@ -131,6 +134,28 @@ class FinetuneComparison:
         below zero (``other`` is ``"scratch"`` or ``"best_baseline"``)."""
         source = self.rmse["finetuned"] if other == "scratch" else self.versus_best["finetuned"]
         return bool(source["difference_high"] < 0)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the verdict, the sizes of the slices and :meth:`table`."""
+        return {
+            "horizon": self.horizon,
+            "verdict": self.summary(),
+            "goal_met": self.beats("scratch") and self.beats("best_baseline"),
+            "best_baseline": self.best_baseline,
+            "train_sessions": self.train_sessions,
+            "test_sessions": self.test_sessions,
+            "scored_rows": self.scored_rows,
+            "confidence": "95 %, bootstrap over the test days",
+            "table": self.table(),
+        }
+
+    def save(self, folder: str | os.PathLike) -> dict[str, Path]:
+        """Write ``finetune.json`` (:meth:`to_dict`) to ``folder`` atomically; file name -> path.
+
+        The fine-tuned models are not written (save them with ``finetuned[i].save``).
+        """
+        path = write_json(RunLayout(Path(folder)).finetune, self.to_dict())
+        return {path.name: path}
 
     def summary(self) -> str:
         """The fine-tuned model against scratch and the best baseline, in one line."""

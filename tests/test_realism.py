@@ -12,7 +12,14 @@ from fracfire.data import resample_bars
 from fracfire.realism import facts
 from fracfire.realism.calendar import align_to_calendar, split_by_time, synthetic_like
 from fracfire.realism.compare import REAL_REFERENCE, compare_generators
-from fracfire.realism.discriminator import day_features, discriminate, discriminate_days, window_features
+from fracfire.realism.discriminator import (
+    WINDOW_FEATURES,
+    day_features,
+    discriminate,
+    discriminate_days,
+    feature_accuracies,
+    window_features,
+)
 from fracfire.realism.peers import PEERS
 from fracfire.realism.scorecard import METRICS, headline_facts, realism_report
 from fracfire.viz.compare import compare_windows
@@ -70,6 +77,19 @@ def test_discriminator_does_not_read_the_price_level(week_of_real):
         higher[f"{name}_ticks"] += 1000
         higher[name] = higher[f"{name}_ticks"] * 0.25
     assert discriminate(week_of_real, higher, seed=0) == pytest.approx(0.5)
+
+
+def test_feature_accuracies_name_what_gives_a_fake_away(week_of_real):
+    lumpy = week_of_real.copy()
+    noise = np.random.default_rng(0).lognormal(0.0, 1.5, len(lumpy))  # same prices, very lumpy volume
+    lumpy["volume"] = np.maximum(1, np.rint(lumpy["volume"] * noise)).astype(lumpy["volume"].dtype)
+    scores = feature_accuracies(week_of_real, lumpy, seed=0)
+    assert list(scores.index[:1]) == ["volume_cv"] and scores["volume_cv"] > 0.8
+    assert scores.drop(["volume_cv", "log_mean_volume", "volume_abs_return_corr"]).max() < 0.6  # prices identical
+    assert set(scores.index) == set(WINDOW_FEATURES[:-2])
+    no_volume = week_of_real.assign(volume=1)
+    no_volume.attrs["has_volume"] = False  # as the loader marks a file without volume
+    assert "volume_cv" not in feature_accuracies(no_volume, week_of_real, seed=0)
 
 
 def test_discriminator_separates_obvious_fakes(week_of_real):

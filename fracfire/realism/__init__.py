@@ -13,7 +13,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["align_to_calendar", "split_by_time", "synthetic_like"], "fracfire.realism.calendar"),
     **dict.fromkeys(["CalibrationResult", "calibrate"], "fracfire.realism.calibration"),
     **dict.fromkeys(["GeneratorComparison", "compare_generators"], "fracfire.realism.compare"),
-    **dict.fromkeys(["discriminate", "discriminate_days"], "fracfire.realism.discriminator"),
+    **dict.fromkeys(["discriminate", "discriminate_days", "feature_accuracies"], "fracfire.realism.discriminator"),
     **dict.fromkeys(
         ["PEERS", "bootstrap_bars", "garch_t_bars", "garch_t_deseasonalised_bars", "gbm_bars"], "fracfire.realism.peers"
     ),

@@ -1,0 +1,93 @@
+"""What the window classifier sees, on the fitted slice only (for realism work; held-out sessions are never read).
+
+Usage: ``python -m benchmarks.realism_fitted [--seeds 10,11,12,13] [--set knob=value ...]``
+
+The first 60 % of the sessions of ``data/es_1min_2019-09.csv.gz`` (the slice
+the shipped defaults were calibrated on) against ``synthetic_like`` bars of
+``PhysicsConfig()`` with the ``--set`` changes, one engine seed at a time:
+
+1. the window classifier's accuracy (mean and per seed);
+2. :func:`fracfire.realism.feature_accuracies`: its accuracy with each window
+   feature alone (plus the time of day), which says what gives the bars away;
+3. per hour of the day (ET, the hour a window starts in): the median volume
+   CV, |r|-volume correlation and return kurtosis of the one-hour windows,
+   real against synthetic.
+
+Decide on these engine seeds (10-13 by default, which the held-out benchmark
+``benchmarks.realism`` does not use), then report on the held-out sessions
+with ``python -m benchmarks.realism``: a change kept because it scored well
+on held-out sessions would be a fit to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fracfire.data import load_continuous_contract
+from fracfire.physics import PhysicsConfig
+from fracfire.realism.calendar import split_by_time, synthetic_like
+from fracfire.realism.discriminator import WINDOW_FEATURES, discriminate, feature_accuracies, window_features
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+HOURLY = {"volume_cv": "volume CV", "volume_abs_return_corr": "|r|-volume corr", "kurtosis": "kurtosis"}
+
+
+def _knob(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    if not value:
+        raise argparse.ArgumentTypeError(f"--set takes knob=value; got {text!r}")
+    return name.strip(), float(value)
+
+
+def hourly(bars: pd.DataFrame) -> pd.DataFrame:
+    """Median of some window features by the ET hour each one-hour window starts in."""
+    x = window_features(bars)
+    hour = bars["time"].dt.hour.to_numpy()[: len(x) * 60 : 60]
+    frame = pd.DataFrame({label: x[:, WINDOW_FEATURES.index(name)] for name, label in HOURLY.items()})
+    return frame.groupby(hour).median()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="10,11,12,13", help="comma-separated engine seeds")
+    parser.add_argument(
+        "--set", type=_knob, action="append", default=[], metavar="KNOB=VALUE", help="PhysicsConfig change (repeatable)"
+    )
+    args = parser.parse_args(argv)
+    seeds = tuple(int(s) for s in args.seeds.split(","))
+    config = PhysicsConfig().replace(**dict(args.set))
+    pd.set_option("display.width", 200)
+    t0 = time.perf_counter()
+    real = load_continuous_contract(DATA / "es_1min_2019-09.csv.gz")
+    fitted, _ = split_by_time(real, 0.6)
+    accuracy, features, tables = [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in seeds:
+            synthetic = synthetic_like(fitted, config, seed)
+            accuracy.append(discriminate(fitted, synthetic))
+            features.append(feature_accuracies(fitted, synthetic))
+            tables.append(hourly(synthetic))
+    print(
+        f"changes: {dict(args.set) or 'none (the shipped defaults)'}; fitted slice: "
+        f"{fitted['session_id'].nunique()} sessions; engine seeds {seeds}"
+    )
+    print(f"window classifier accuracy {np.mean(accuracy):.3f} ({', '.join(f'{a:.3f}' for a in accuracy)})\n")
+    print("accuracy with one feature (and the time of day):")
+    print(pd.concat(features, axis=1).mean(axis=1).sort_values(ascending=False).round(3).to_string(), "\n")
+    synthetic_hours = pd.concat(tables).groupby(level=0).mean()
+    both = hourly(fitted).add_suffix(" real").join(synthetic_hours.add_suffix(" synthetic"))
+    print("one-hour windows by ET start hour (medians):")
+    print(both[[f"{label} {side}" for label in HOURLY.values() for side in ("real", "synthetic")]].round(2).to_string())
+    print(f"\n{time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -74,7 +74,7 @@ class FinetuneComparison:
     horizon : int
         Bars ahead of the scored forecasts (``range_<h>`` and ``delta_<h>``).
     rmse : dict
-        Model -> ``value, low, high`` of the range RMSE (ticks or relative, as the target) and, but for
+        Model -> ``value, low, high`` of the range RMSE (ticks, whatever the models' ``target``) and, but for
         ``scratch``, ``difference, difference_low, difference_high`` to ``scratch``.
     versus_best : dict
         Model -> its RMSE difference to :attr:`best_baseline` (``difference, difference_low, difference_high``).

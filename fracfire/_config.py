@@ -12,14 +12,18 @@ naming the file and the dotted key.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast, dataclass_transform
+from typing import Annotated, Any, TypeVar, cast, dataclass_transform
 
+import numpy as np
 import pydantic.dataclasses
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 
 from fracfire.exceptions import ConfigError
 
@@ -40,6 +44,19 @@ def config_dataclass(cls: type[T]) -> type[T]:
     """Make ``cls`` a frozen pydantic dataclass under :data:`STRICT` (NaN and infinity rejected too)."""
     made = pydantic.dataclasses.dataclass(frozen=True, config=ConfigDict(extra="forbid", allow_inf_nan=False))(cls)
     return cast("type[T]", made)
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_, np.ndarray)):
+        raise PydanticCustomError(
+            "float_type", "Input should be a real number, not {kind}", {"kind": type(value).__name__}
+        )
+    return value
+
+
+Real = Annotated[float, BeforeValidator(_number)]
+"""A float field: with :func:`real` as its default, booleans (numpy's too), arrays, text, NaN and infinity
+are refused and bounds apply."""
 
 
 def real(
@@ -101,22 +118,35 @@ def read_yaml(path: str | os.PathLike, what: str = "config file"):
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
-def problems(exc: ValidationError) -> str:
-    """Every error of ``exc`` as ``<dotted key>: <message>; got <value>``, joined by "; "."""
+_UNKNOWN_KEY = ("unexpected_keyword_argument", "extra_forbidden")
+
+
+def problems(exc: ValidationError, keys: Sequence[str] = ()) -> str:
+    """Every error of ``exc`` as ``<dotted key>: <message> (got <value>)``, joined by "; ".
+
+    An unknown top-level key gets the closest of ``keys`` (the accepted ones) as a suggestion.
+    """
 
     def one(error: Any) -> str:
         where = ".".join(map(str, error["loc"])) or "<root>"
-        value = error.get("input")
-        shown = (
-            f" (got {value!r})"
-            if isinstance(value, (bool, int, float, str))
-            and error["type"] != "missing"
-            and "unexpected" not in error["type"]
-            else ""
-        )
+        value, kind = error.get("input"), error["type"]
+        text = repr(value)
+        if kind in _UNKNOWN_KEY:
+            near = difflib.get_close_matches(str(error["loc"][-1]), keys, n=1) if len(error["loc"]) == 1 else []
+            shown = f" (did you mean {near[0]!r}?)" if near else ""
+        elif kind == "missing" or isinstance(value, (dict, list, tuple)) or type(value).__name__ == "ArgsKwargs":
+            shown = ""
+        else:
+            shown = f" (got {text})" if len(text) <= 60 else ""
         return f"{where}: {error['msg']}{shown}"
 
     return "; ".join(one(e) for e in exc.errors())
+
+
+def _keys(kind: type) -> list[str]:
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return list(kind.model_fields)
+    return [f.name for f in dataclasses.fields(kind)] if dataclasses.is_dataclass(kind) else []
 
 
 def validate(kind: type[T], data: Any, path: str | os.PathLike) -> T:
@@ -126,7 +156,7 @@ def validate(kind: type[T], data: Any, path: str | os.PathLike) -> T:
     try:
         return TypeAdapter(kind).validate_python(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {problems(exc)}") from None
+        raise ConfigError(f"{path}: {problems(exc, _keys(kind))}") from None
 
 
 def load(kind: type[T], path: str | os.PathLike, what: str = "config file", section: str | None = None) -> T:

@@ -36,25 +36,39 @@ class Stopped(BaseException):
 
 @contextlib.contextmanager
 def stop_on_signals():
-    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread (like Ctrl-C)."""
+    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread (like Ctrl-C).
+
+    Ctrl-C (SIGINT) still raises ``KeyboardInterrupt``; all three wait for the
+    end of a :func:`hold_signals` block.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    global _pending
+    global _pending, _held
 
     def handler(signum, frame):
-        global _pending
+        global _pending, _held
         _pending = signum
         if _hold(signum):
             return
+        _held = None  # stopping now: nothing may be raised again later
         raise Stopped(signum)
 
+    def interrupt(signum, frame):
+        global _held
+        if _hold(signum):
+            return
+        _held = None
+        signal.default_int_handler(signum, frame)
+
     previous = {s: signal.signal(s, handler) for s in _SIGNALS}
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, interrupt)
     try:
         yield
     finally:
         _pending = None
+        _held = None
         for s, old in previous.items():
             signal.signal(s, old)
 
@@ -89,9 +103,10 @@ def hold_signals():
         yield
     finally:
         _holding -= 1
-        if not _holding and _held is not None:
+        if not _holding:
             signum, _held = _held, None
-            signal.raise_signal(signum)
+            if signum is not None:
+                signal.raise_signal(signum)
 
 
 def check_stop() -> None:

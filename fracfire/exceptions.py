@@ -2,7 +2,10 @@
 
 Wrong types raise :class:`TypeError` and wrong values :class:`ValueError`
 (the built-ins), with a message naming the parameter, the value and what was
-expected. The classes here cover the cases a caller may want to catch
+expected. The configs that can come from a file (``PhysicsConfig``,
+``FractalConfig``, ``LevelParams``) are pydantic: built in Python, any bad
+value or type raises pydantic's ``ValidationError`` (a ``ValueError``); read
+with ``from_dict`` or ``from_yaml``, a :class:`ConfigError`. The classes here cover the cases a caller may want to catch
 specifically; each subclasses the matching built-in so ``except ValueError``
 still works.
 """

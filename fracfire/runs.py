@@ -54,11 +54,23 @@ def records(frame: Any) -> list[dict]:
     return [{str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (also inside dicts and lists) replaced by None."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_json(path: str | os.PathLike, data: Any) -> Path:
-    """Write ``data`` as indented JSON, atomically (numpy values become numbers); return the path."""
+    """Write ``data`` as indented, valid JSON, atomically (numpy values become numbers, NaN null); return the path."""
     from fracfire._atomic import write_text_atomic
 
-    return write_text_atomic(path, json.dumps(data, indent=2, default=_plain))
+    text = json.dumps(_finite(json.loads(json.dumps(data, default=_plain))), indent=2, allow_nan=False)
+    return write_text_atomic(path, text)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 import dataclasses
 import re
 
+import numpy as np
 import pytest
 
 from fracfire import PhysicsConfig
@@ -59,7 +60,9 @@ def test_defaults_are_realistic_for_es():
         ("wick_extension_avg", 0.5, "greater than or equal to 1"),
         ("daily_range_std", -1.0, "greater than or equal to 0"),
         ("trade_clock", float("nan"), "a finite number"),
-        ("runner_prob", True, "a valid number"),
+        ("runner_prob", True, "a real number, not bool"),
+        ("runner_prob", np.True_, "a real number, not bool"),
+        ("runner_prob", np.array(0.5), "a real number, not ndarray"),
         ("daily_range_mean", "40", "a valid number"),
     ],
 )
@@ -87,7 +90,10 @@ def test_dict_and_yaml_round_trip(tmp_path):
 
 
 def test_unknown_keys_and_bad_files_are_rejected(tmp_path):
-    with pytest.raises(ConfigError, match=r"^PhysicsConfig: volatility: Unexpected keyword argument$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^PhysicsConfig: volatility: Unexpected keyword argument \(did you mean 'base_volatility'\?\)$",
+    ):
         PhysicsConfig.from_dict({"volatility": 2.0})
     with pytest.raises(ConfigError, match="PhysicsConfig: volatility: Unexpected keyword argument"):
         PhysicsConfig().replace(volatility=2.0)

@@ -177,3 +177,37 @@ def test_a_stop_signal_during_the_clean_up_does_not_cut_it_short(tmp_path, monke
         tmp.write_text("half")
         raise OSError("disk went away")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_between_creating_and_registering_a_temporary_file_leaves_nothing(tmp_path, monkeypatch):
+    import tempfile
+
+    from fracfire import _atomic
+    from fracfire._signals import stop_on_signals
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_interrupt(*args, **kwargs):
+        made = real_mkstemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return made
+
+    monkeypatch.setattr(_atomic.tempfile, "mkstemp", mkstemp_then_interrupt)
+    with pytest.raises(KeyboardInterrupt), stop_on_signals(), _atomic.atomic_path(tmp_path / "out.csv") as tmp:
+        tmp.write_text("never reached")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_that_stops_the_run_is_not_raised_again_by_a_later_write(tmp_path):
+    """A signal raised at once (outside a hold) clears any signal still held, so a later write cannot re-raise it
+    after the handlers are gone (and, with the default handler back, kill an embedding process)."""
+    from fracfire import _signals
+    from fracfire._atomic import write_text_atomic
+    from fracfire._signals import Stopped, stop_on_signals
+
+    with pytest.raises(Stopped), stop_on_signals():
+        _signals._held = signal.SIGHUP  # as if a signal was held when a second one arrived after the hold ended
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)
+    assert _signals._held is None
+    assert write_text_atomic(tmp_path / "later.txt", "fine").read_text() == "fine"

@@ -12,7 +12,7 @@ import yaml
 from pydantic import Field, ValidationInfo, field_validator
 
 from fracfire._atomic import write_text_atomic
-from fracfire._config import config_dataclass, load, real, validate
+from fracfire._config import Real, config_dataclass, load, real, validate
 from fracfire._validation import check_keys
 from fracfire.calendar import INTRADAY_BUCKETS, bucket_label
 
@@ -26,7 +26,7 @@ variance is ``avg_ticks_per_bar / 12`` times the reference (times its move-size 
 _BUCKET_OF = {bucket_label(b): b for b in range(INTRADAY_BUCKETS)}
 
 
-Multiplier = Annotated[float, Field(strict=True, gt=0.0, le=1e3)]
+Multiplier = Annotated[Real, Field(strict=True, gt=0.0, le=1e3)]
 """A session or half-hour multiplier: positive, at most 1,000."""
 
 
@@ -206,17 +206,17 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: float = real(4.399, 0.0, 50.0)
-    avg_ticks_per_bar: float = real(101.6, 0.0, 10_000.0, low_open=True)
-    daily_range_mean: float = real(43.51, 0.0, 5_000.0, low_open=True)
-    daily_range_std: float = real(21.21, 0.0, 5_000.0)
-    runner_prob: float = real(0.6094, 0.0, 1.0)
-    runner_target_mult: float = real(1.348, 1.0, 20.0)
-    macro_gravity_threshold: float = real(1500.0, 0.0, low_open=True)
-    macro_gravity_strength: float = real(0.15, 0.0, 0.5)
-    wick_probability: float = real(0.2051, 0.0, 1.0)
-    wick_extension_avg: float = real(1.0, 1.0, 100.0)
-    volume_per_tick: float = real(3.979, 0.0, 1e6, low_open=True)
+    base_volatility: Real = real(4.399, 0.0, 50.0)
+    avg_ticks_per_bar: Real = real(101.6, 0.0, 10_000.0, low_open=True)
+    daily_range_mean: Real = real(43.51, 0.0, 5_000.0, low_open=True)
+    daily_range_std: Real = real(21.21, 0.0, 5_000.0)
+    runner_prob: Real = real(0.6094, 0.0, 1.0)
+    runner_target_mult: Real = real(1.348, 1.0, 20.0)
+    macro_gravity_threshold: Real = real(1500.0, 0.0, low_open=True)
+    macro_gravity_strength: Real = real(0.15, 0.0, 0.5)
+    wick_probability: Real = real(0.2051, 0.0, 1.0)
+    wick_extension_avg: Real = real(1.0, 1.0, 100.0)
+    volume_per_tick: Real = real(3.979, 0.0, 1e6, low_open=True)
     session_volatility: dict[str, Multiplier] = field(
         default_factory=lambda: {
             "afterhours": 0.3922,
@@ -335,24 +335,24 @@ class PhysicsConfig:
             "23:30": 0.7774,
         }
     )
-    trend_strength: float = real(0.3317, 0.0, 3.0)
-    rth_open_boost: float = real(1.564, 0.0, 50.0)
-    rth_close_boost: float = real(0.6156, 0.0, 50.0)
-    eta: float = real(0.2644, 0.0, 1.0, low_open=True, high_open=True)
-    vol_of_vol: float = real(0.3002, 0.0, 2.0)
-    vol_memory_days: float = real(6.843, 1.0, 2_000.0)
-    activity_elasticity: float = real(0.2331, 0.0, 5.0)
-    jump_rate: float = real(1.524, 0.0, 200.0)
-    jump_clustering: float = real(0.6362, 0.0, 0.95, high_open=True)
-    reversion_strength: float = real(0.6175, 0.0, 10.0)
-    reversion_minutes: float = real(14.72, 0.5, 240.0)
-    volume_per_move: float = real(117.6, 0.0, 1e6)
-    trade_clock: float = real(0.8929, 0.0, 1.0)
-    activity_dispersion: float = real(1.364, 0.01, 5.0)
-    activity_clustering: float = real(0.0, 0.0, 1_000.0)
-    flow_persistence: float = real(0.7707, 0.0, 1.0)
-    vol_memory_tilt: float = real(2.757, -6.0, 6.0)
-    jump_vol_kick: float = real(0.4534, 0.0, 3.0)
+    trend_strength: Real = real(0.3317, 0.0, 3.0)
+    rth_open_boost: Real = real(1.564, 0.0, 50.0)
+    rth_close_boost: Real = real(0.6156, 0.0, 50.0)
+    eta: Real = real(0.2644, 0.0, 1.0, low_open=True, high_open=True)
+    vol_of_vol: Real = real(0.3002, 0.0, 2.0)
+    vol_memory_days: Real = real(6.843, 1.0, 2_000.0)
+    activity_elasticity: Real = real(0.2331, 0.0, 5.0)
+    jump_rate: Real = real(1.524, 0.0, 200.0)
+    jump_clustering: Real = real(0.6362, 0.0, 0.95, high_open=True)
+    reversion_strength: Real = real(0.6175, 0.0, 10.0)
+    reversion_minutes: Real = real(14.72, 0.5, 240.0)
+    volume_per_move: Real = real(117.6, 0.0, 1e6)
+    trade_clock: Real = real(0.8929, 0.0, 1.0)
+    activity_dispersion: Real = real(1.364, 0.01, 5.0)
+    activity_clustering: Real = real(0.0, 0.0, 1_000.0)
+    flow_persistence: Real = real(0.7707, 0.0, 1.0)
+    vol_memory_tilt: Real = real(2.757, -6.0, 6.0)
+    jump_vol_kick: Real = real(0.4534, 0.0, 3.0)
 
     @field_validator("session_volatility", "session_volume")
     @classmethod

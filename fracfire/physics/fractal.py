@@ -42,7 +42,7 @@ import yaml
 from pydantic import Field, field_validator
 
 from fracfire._atomic import write_text_atomic
-from fracfire._config import config_dataclass, load, real, validate
+from fracfire._config import Real, config_dataclass, load, real, validate
 from fracfire._typing import DateLike, SeedLike
 from fracfire._validation import check_keys
 from fracfire.calendar import MINUTES_PER_DAY
@@ -93,9 +93,9 @@ class LevelParams:
         Mean-reversion floor in [0, 1].
     """
 
-    bias: float = real(0.0, -0.4, 0.4)
-    volatility: float = real(1.0, 0.0, low_open=True)
-    mean_reversion: float = real(0.0, 0.0, 1.0)
+    bias: Real = real(0.0, -0.4, 0.4)
+    volatility: Real = real(1.0, 0.0, low_open=True)
+    mean_reversion: Real = real(0.0, 0.0, 1.0)
 
 
 def _row(**weights: float) -> dict[str, float]:
@@ -141,7 +141,7 @@ _HOUR_PARAMS = {
 }
 
 
-Probability = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
+Probability = Annotated[Real, Field(strict=True, ge=0.0, le=1.0)]
 Row = dict[str, Probability]
 
 
@@ -194,8 +194,8 @@ class FractalConfig:
     hour_to_minute: dict[str, Row] = field(default_factory=lambda: {k: dict(v) for k, v in _HOUR_TO_MINUTE.items()})
     day_params: dict[str, LevelParams] = field(default_factory=lambda: dict(_DAY_PARAMS))
     hour_params: dict[str, LevelParams] = field(default_factory=lambda: dict(_HOUR_PARAMS))
-    hour_persistence: float = real(0.35, 0.0, 1.0)
-    minute_switch_prob: float = real(0.06, 0.0, 1.0)
+    hour_persistence: Real = real(0.35, 0.0, 1.0)
+    minute_switch_prob: Real = real(0.06, 0.0, 1.0)
 
     @field_validator("day_probabilities")
     @classmethod

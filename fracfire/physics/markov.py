@@ -23,6 +23,7 @@ from pydantic import Field
 from fracfire._atomic import write_text_atomic
 from fracfire._config import StrictModel, read_text, read_yaml, validate
 from fracfire._typing import SeedLike
+from fracfire._validation import check_int
 from fracfire.calendar import MINUTES_PER_DAY
 from fracfire.exceptions import ConfigError
 from fracfire.physics.driver import DayPlan
@@ -105,6 +106,7 @@ class MarkovStateDriver:
         """Estimate transitions and dwell times from bars with a ``state`` column.
 
         Runs are also cut at gaps of more than one minute (session breaks)."""
+        check_int("min_dwell", self.min_dwell, low=1)
         if "state" not in labelled_bars.columns or labelled_bars["state"].isna().any():
             raise ValueError("fit needs bars with a complete 'state' column (use infer_states for real data)")
         codes = _codes(labelled_bars["state"])

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from fracfire._signals import hold_signals
+from fracfire._signals import check_stop, hold_signals
 
 
 @contextlib.contextmanager
@@ -44,6 +44,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             if exc.errno == errno.ENOSPC and not exc.filename:  # say which file could not be written
                 raise OSError(exc.errno, f"No space left on device while writing {target}") from None
             raise
+        # A stop signal whose exception a library swallowed while the file was written (pandas formats
+        # datetimes in Cython that calls back into Python): stop here rather than publish the file.
+        check_stop()
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, target)
         remove_stale_temporaries(target)

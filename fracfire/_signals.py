@@ -113,9 +113,12 @@ def check_stop() -> None:
     """Raise :class:`Stopped` if a stop signal arrived but its exception was swallowed.
 
     Python ignores exceptions raised inside ``__del__`` methods and weakref
-    callbacks ("Exception ignored in ..."), so a SIGTERM landing there would
-    otherwise be lost and the run would go on. Progress callbacks and the
-    pipeline's stage loop call this.
+    callbacks ("Exception ignored in ..."), and some compiled libraries drop an
+    exception raised in Python code they call back (pandas' datetime formatting
+    does), so a SIGTERM landing there would otherwise be lost and the run would
+    go on. Progress callbacks, the pipeline's stage loop and
+    :func:`fracfire._atomic.atomic_path` (before it puts a written file in
+    place) call this.
     """
     if _pending is not None:
         raise Stopped(_pending)

@@ -224,3 +224,19 @@ def test_a_stop_swallowed_while_a_file_is_written_keeps_the_file_out(tmp_path):
         tmp.write_text("complete, but asked to stop")
         _signals._pending = signal.SIGTERM  # what the handler leaves when its exception is swallowed
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_command_that_swallowed_a_stop_still_exits_as_stopped(monkeypatch, capsys):
+    import fracfire.cli
+    from fracfire import _signals
+
+    def finishes_after_a_swallowed_stop(**_):
+        _signals._pending = signal.SIGTERM  # the handler ran, but its exception was lost
+        raise SystemExit(0)
+
+    monkeypatch.setattr(fracfire.cli, "app", finishes_after_a_swallowed_stop)
+    with pytest.raises(SystemExit) as done:
+        fracfire.cli.main([])
+    assert done.value.code == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM" in capsys.readouterr().err
+    assert _signals._pending is None

@@ -22,11 +22,16 @@ def main(argv: list[str] | None = None) -> None:
     import signal
     import sys
 
-    from fracfire._signals import Stopped, stop_on_signals
+    from fracfire._signals import Stopped, check_stop, stop_on_signals
 
     try:
         with stop_on_signals():
-            app(args=argv, prog_name="fracfire")
+            try:
+                app(args=argv, prog_name="fracfire")
+            except SystemExit as done:
+                if done.code in (0, None):
+                    check_stop()  # a stop whose exception a library swallowed still ends as a stop
+                raise
     except (Stopped, KeyboardInterrupt) as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
         errors.print(

@@ -142,22 +142,26 @@ def test_a_stop_signal_swallowed_in_a_destructor_still_stops_the_run():
     check_stop()  # outside the block nothing is pending
 
 
-def test_a_stop_signal_between_creating_and_registering_a_temporary_file_leaves_nothing(tmp_path, monkeypatch):
-    """The race the subprocess test above hits now and then, made certain: SIGTERM right after mkstemp."""
+@pytest.mark.parametrize("signum, stops", [(signal.SIGTERM, "Stopped"), (signal.SIGINT, "KeyboardInterrupt")])
+def test_a_stop_signal_between_creating_and_registering_a_temporary_file_leaves_nothing(
+    tmp_path, monkeypatch, signum, stops
+):
+    """The race the subprocess test above hits now and then, made certain: a signal right after mkstemp."""
     import tempfile
 
-    from fracfire import _atomic
-    from fracfire._signals import Stopped, stop_on_signals
+    from fracfire import _atomic, _signals
+    from fracfire._signals import stop_on_signals
 
     real_mkstemp = tempfile.mkstemp
 
     def mkstemp_then_signal(*args, **kwargs):
         made = real_mkstemp(*args, **kwargs)
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
         return made
 
     monkeypatch.setattr(_atomic.tempfile, "mkstemp", mkstemp_then_signal)
-    with pytest.raises(Stopped), stop_on_signals(), _atomic.atomic_path(tmp_path / "out.csv") as tmp:
+    expected = _signals.Stopped if stops == "Stopped" else KeyboardInterrupt
+    with pytest.raises(expected), stop_on_signals(), _atomic.atomic_path(tmp_path / "out.csv") as tmp:
         tmp.write_text("never reached")
     assert list(tmp_path.iterdir()) == []
     assert not _atomic.IN_FLIGHT
@@ -176,25 +180,6 @@ def test_a_stop_signal_during_the_clean_up_does_not_cut_it_short(tmp_path, monke
     with pytest.raises(Stopped), stop_on_signals(), _atomic.atomic_path(tmp_path / "out.csv") as tmp:
         tmp.write_text("half")
         raise OSError("disk went away")
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_ctrl_c_between_creating_and_registering_a_temporary_file_leaves_nothing(tmp_path, monkeypatch):
-    import tempfile
-
-    from fracfire import _atomic
-    from fracfire._signals import stop_on_signals
-
-    real_mkstemp = tempfile.mkstemp
-
-    def mkstemp_then_interrupt(*args, **kwargs):
-        made = real_mkstemp(*args, **kwargs)
-        os.kill(os.getpid(), signal.SIGINT)
-        return made
-
-    monkeypatch.setattr(_atomic.tempfile, "mkstemp", mkstemp_then_interrupt)
-    with pytest.raises(KeyboardInterrupt), stop_on_signals(), _atomic.atomic_path(tmp_path / "out.csv") as tmp:
-        tmp.write_text("never reached")
     assert list(tmp_path.iterdir()) == []
 
 

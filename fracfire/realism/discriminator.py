@@ -233,6 +233,17 @@ def _cross_validated(x_real: np.ndarray, x_syn: np.ndarray, seed: int, folds: in
         )
 
 
+def _paired_windows(real: pd.DataFrame, synthetic: pd.DataFrame, folds: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Window features of both sources, as many windows each (with volume only if both have it), and
+    whether volume is in them; enough windows for ``folds`` folds or a ValueError."""
+    volume = has_volume(real) and has_volume(synthetic)
+    x_real, x_syn = window_features(real, volume=volume), window_features(synthetic, volume=volume)
+    n = min(len(x_real), len(x_syn))
+    if n < folds * 2:
+        raise ValueError(f"need at least {folds * 2} windows of {WINDOW_BARS} bars per source; got {n}")
+    return x_real[:n], x_syn[:n], volume
+
+
 def discriminate(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, folds: int = 5) -> float:
     """Cross-validated accuracy of a gradient-boosting classifier separating real
     from synthetic windows of :data:`WINDOW_BARS` bars (balanced classes; 0.5 =
@@ -243,12 +254,8 @@ def discriminate(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, fol
     source forms a pair kept in one of ``folds`` folds; identical sources
     score exactly 0.5.
     """
-    volume = has_volume(real) and has_volume(synthetic)
-    x_real, x_syn = window_features(real, volume=volume), window_features(synthetic, volume=volume)
-    n = min(len(x_real), len(x_syn))
-    if n < folds * 2:
-        raise ValueError(f"need at least {folds * 2} windows of {WINDOW_BARS} bars per source; got {n}")
-    return _cross_validated(x_real[:n], x_syn[:n], seed, folds)
+    x_real, x_syn, _ = _paired_windows(real, synthetic, folds)
+    return _cross_validated(x_real, x_syn, seed, folds)
 
 
 def feature_accuracies(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0, folds: int = 5) -> pd.Series:
@@ -264,15 +271,10 @@ def feature_accuracies(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 
         Accuracy by feature name (:data:`WINDOW_FEATURES` but the two time
         columns), highest first.
     """
-    volume = has_volume(real) and has_volume(synthetic)
-    x_real, x_syn = window_features(real, volume=volume), window_features(synthetic, volume=volume)
-    n = min(len(x_real), len(x_syn))
-    if n < folds * 2:
-        raise ValueError(f"need at least {folds * 2} windows of {WINDOW_BARS} bars per source; got {n}")
+    x_real, x_syn, volume = _paired_windows(real, synthetic, folds)
     names = [f for f in WINDOW_FEATURES[:-2] if volume or "volume" not in f]
     time = [x_real.shape[1] - 2, x_real.shape[1] - 1]
     scores = {
-        name: _cross_validated(x_real[:n][:, [i, *time]], x_syn[:n][:, [i, *time]], seed, folds)
-        for i, name in enumerate(names)
+        name: _cross_validated(x_real[:, [i, *time]], x_syn[:, [i, *time]], seed, folds) for i, name in enumerate(names)
     }
     return pd.Series(scores, name="accuracy").sort_values(ascending=False)

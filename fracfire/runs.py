@@ -37,40 +37,33 @@ import numpy as np
 __all__ = ["BacktestFolder", "RunLayout", "ScenariosFolder", "SetupsFolder", "records", "write_json"]
 
 
-def _plain(value: Any) -> Any:
-    """JSON for what ``json`` cannot encode: numpy scalars and arrays as numbers and lists, the rest as text."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
-
-
 def records(frame: Any) -> list[dict]:
     """A DataFrame as JSON-ready rows: a named index becomes columns, NaN becomes null."""
     if any(name is not None for name in frame.index.names):
         frame = frame.reset_index()
     rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-    return [{str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
+    return [{str(k): v for k, v in row.items()} for row in rows]
 
 
-def _finite(value: Any) -> Any:
-    """``value`` with every NaN or infinite float (also inside dicts and lists) replaced by None."""
+def _json_ready(value: Any) -> Any:
+    """``value`` with numpy scalars and arrays as plain numbers and lists, and NaN or infinity as None."""
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
 
 def write_json(path: str | os.PathLike, data: Any) -> Path:
-    """Write ``data`` as indented, valid JSON, atomically (numpy values become numbers, NaN null); return the path."""
+    """Write ``data`` as indented, valid JSON, atomically (numpy values become numbers, NaN null, anything else
+    ``json`` cannot encode its text); return the path."""
     from fracfire._atomic import write_text_atomic
 
-    text = json.dumps(_finite(json.loads(json.dumps(data, default=_plain))), indent=2, allow_nan=False)
-    return write_text_atomic(path, text)
+    return write_text_atomic(path, json.dumps(_json_ready(data), indent=2, default=str, allow_nan=False))
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ class StrictModel(BaseModel):
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, Field))
 def config_dataclass(cls: type[T]) -> type[T]:
     """Make ``cls`` a frozen pydantic dataclass under :data:`STRICT` (NaN and infinity rejected too)."""
-    made = pydantic.dataclasses.dataclass(frozen=True, config=ConfigDict(extra="forbid", allow_inf_nan=False))(cls)
+    settings = ConfigDict(**STRICT, allow_inf_nan=False)
+    settings.pop("frozen")  # a dataclass is frozen by the decorator (pydantic warns when both say so)
+    made = pydantic.dataclasses.dataclass(frozen=True, config=settings)(cls)
     return cast("type[T]", made)
 
 
@@ -130,13 +132,13 @@ def problems(exc: ValidationError, keys: Sequence[str] = ()) -> str:
     def one(error: Any) -> str:
         where = ".".join(map(str, error["loc"])) or "<root>"
         value, kind = error.get("input"), error["type"]
-        text = repr(value)
         if kind in _UNKNOWN_KEY:
             near = difflib.get_close_matches(str(error["loc"][-1]), keys, n=1) if len(error["loc"]) == 1 else []
             shown = f" (did you mean {near[0]!r}?)" if near else ""
         elif kind == "missing" or isinstance(value, (dict, list, tuple)) or type(value).__name__ == "ArgsKwargs":
             shown = ""
         else:
+            text = repr(value)
             shown = f" (got {text})" if len(text) <= 60 else ""
         return f"{where}: {error['msg']}{shown}"
 

@@ -48,18 +48,15 @@ def stop_on_signals():
     global _pending, _held
 
     def handler(signum, frame):
-        global _pending, _held
+        global _pending
         _pending = signum
         if _hold(signum):
             return
-        _held = None  # stopping now: nothing may be raised again later
         raise Stopped(signum)
 
     def interrupt(signum, frame):
-        global _held
         if _hold(signum):
             return
-        _held = None
         signal.default_int_handler(signum, frame)
 
     previous = {s: signal.signal(s, handler) for s in _SIGNALS}
@@ -79,11 +76,16 @@ _held: int | None = None
 
 
 def _hold(signum: int) -> bool:
-    """Keep ``signum`` for the end of the current :func:`hold_signals` block; False outside one."""
+    """Keep ``signum`` for the end of the current :func:`hold_signals` block; False outside one.
+
+    Outside a block the caller acts on the signal now, so any signal still held is dropped:
+    it must not be raised again later (by then the handlers may be gone).
+    """
     global _held
     if _holding:
         _held = signum
         return True
+    _held = None
     return False
 
 

@@ -163,7 +163,7 @@ def path_layout(start, end, n_paths: int) -> DayLayout:
             f"start {first:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (the market is "
             "closed then: a weekend, a holiday, the 17:00-18:00 ET break or after an early close)"
         )
-    session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([first]))[0]), n_sessions=1)
+    session = calendar.sessions(first, n_sessions=1)  # the session of first's trading date
     minutes, _ = calendar.session_minutes(session)
     minutes = np.asarray(minutes, dtype=np.int64)
     stop = int(session["close"].iloc[0].as_unit("ns").value)

@@ -37,7 +37,7 @@ def path_minutes(cut: pd.Timestamp, horizon) -> pd.Timestamp:
     """End (exclusive) of the paths from ``cut`` for ``horizon`` (see :data:`HORIZONS`)."""
     from fracfire import calendar
 
-    session = calendar.sessions(pd.Timestamp(calendar.trading_day(pd.DatetimeIndex([cut]))[0]), n_sessions=1)
+    session = calendar.sessions(cut, n_sessions=1)  # the session of cut's trading date
     close = pd.Timestamp(session["close"].iloc[0])
     if isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool):  # within the session
         return min(cut + pd.Timedelta(minutes=check_int("horizon", horizon, low=1, high=MINUTES_PER_DAY)), close)

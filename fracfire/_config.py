@@ -61,6 +61,10 @@ Real = Annotated[float, BeforeValidator(_number)]
 are refused and bounds apply."""
 
 
+Probability = Annotated[Real, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)]
+"""A probability in [0, 1] (in a model or a config dataclass alike)."""
+
+
 def real(
     default: float,
     low: float | None = None,

@@ -34,15 +34,14 @@ import os
 from dataclasses import field
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from fracfire._atomic import write_text_atomic
-from fracfire._config import Real, config_dataclass, load, real, validate
+from fracfire._config import Probability, Real, config_dataclass, load, real, validate
 from fracfire._typing import DateLike, SeedLike
 from fracfire._validation import check_keys
 from fracfire.calendar import MINUTES_PER_DAY
@@ -141,7 +140,6 @@ _HOUR_PARAMS = {
 }
 
 
-Probability = Annotated[Real, Field(strict=True, ge=0.0, le=1.0)]
 Row = dict[str, Probability]
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import Field
 
 from fracfire._atomic import write_text_atomic
-from fracfire._config import StrictModel, read_text, read_yaml, validate
+from fracfire._config import Probability, StrictModel, read_text, read_yaml, validate
 from fracfire._typing import SeedLike
 from fracfire._validation import check_int
 from fracfire.calendar import MINUTES_PER_DAY
@@ -38,8 +38,6 @@ _STATES = tuple(MarketState)
 _NAMES = [s.value for s in _STATES]
 FORMAT_VERSION = 1
 
-_Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-
 
 class _DriverFile(StrictModel):
     """What a :meth:`MarkovStateDriver.save` file holds (format version 1)."""
@@ -47,13 +45,13 @@ class _DriverFile(StrictModel):
     format_version: int
     states: list[str]
     min_dwell: int = Field(ge=1)
-    transition_matrix: list[Annotated[list[_Probability], Field(min_length=7, max_length=7)]] = Field(
+    transition_matrix: list[Annotated[list[Probability], Field(min_length=7, max_length=7)]] = Field(
         min_length=7, max_length=7
     )
-    jump_matrix: list[Annotated[list[_Probability], Field(min_length=7, max_length=7)]] = Field(
+    jump_matrix: list[Annotated[list[Probability], Field(min_length=7, max_length=7)]] = Field(
         min_length=7, max_length=7
     )
-    start_probabilities: list[_Probability] = Field(min_length=7, max_length=7)
+    start_probabilities: list[Probability] = Field(min_length=7, max_length=7)
     dwell_times: dict[str, list[Annotated[int, Field(ge=1)]]]
 
 

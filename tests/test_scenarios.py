@@ -91,6 +91,39 @@ def test_the_level_forecast_follows_the_history(policy, real):
     assert policy.forecast_level(quiet, cut) < policy.forecast_level(history, cut) - 0.1
 
 
+def test_the_drift_spread_gives_the_paths_the_markets_close_dispersion():
+    from fracfire.scenarios.policy import MAX_DRIFT_SPREAD, _drift_spread
+
+    plain, drifting, probe = (4.0, 3.0), (8.0, 3.5), 0.1  # variance of close moves, mean range
+    assert _drift_spread(0.5, plain, drifting, probe) == 0.0  # the paths already spread as much (2/3 > 0.5)
+    assert _drift_spread(float("nan"), plain, drifting, probe) == 0.0
+    spread = _drift_spread(0.85, plain, drifting, probe)
+    x = (spread / probe) ** 2  # both probes' figures grow linearly in the drift's variance
+    ratio = np.sqrt(4.0 + x * 4.0) / (3.0 + x * 0.5)
+    assert 0 < spread < MAX_DRIFT_SPREAD * probe and ratio == pytest.approx(0.85)
+    assert _drift_spread(1.2, plain, drifting, probe) == pytest.approx(MAX_DRIFT_SPREAD * probe)  # out of reach
+
+
+def test_the_policy_spreads_its_closes_like_the_market_over_a_window(policy, real):
+    from fracfire.scenarios.conditioning import wall_offset
+    from fracfire.scenarios.windows import path_minutes
+
+    cut = pd.Timestamp("2019-09-24 10:30", tz="America/New_York")
+    end = path_minutes(cut, "rest-of-session")
+    window = policy.window(cut, end, True)
+    ranges, moves = policy.index_.window_spans(wall_offset(cut), wall_offset(cut) + (end - cut))
+    assert len(ranges) == len(moves) >= 3 and np.isfinite(moves).all()
+    assert window.drift_spread >= 0.0 and window.drift_noise >= -window.noise
+    history = real[real["time"] < cut]
+    tilt_plain = policy.tilt(cut, end, 0.0, True)
+    tilt_drift = policy.tilt(cut, end, 0.0, True, drift=True)
+    # the drift's extra range is taken out of the policy's tilt, not out of the engine-alone peers'
+    assert np.allclose(tilt_drift.volatility, tilt_plain.volatility * np.exp(-window.drift_bias / window.elasticity))
+    markov = policy.simulate(history, 30, seed=2, cut=cut, conditioned=False)
+    again = policy.simulate(history, 30, seed=2, cut=cut, conditioned=False)
+    pd.testing.assert_frame_equal(markov.bars, again.bars)
+
+
 def test_scenario_inputs_are_checked(policy, real):
     from fracfire.scenarios import ScenarioPolicy, scenarios
     from fracfire.scenarios.windows import split_at

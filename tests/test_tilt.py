@@ -115,6 +115,27 @@ def test_paths_stop_at_the_end_and_refuse_closed_minutes():
         gen.generate_paths(CUT, 0)
 
 
+def test_a_drift_spread_spreads_the_closes_and_draws_nothing_when_zero():
+    end = pd.Timestamp(CUT) + pd.Timedelta(minutes=240)
+    plain = PriceGenerator(seed=4).generate_paths(CUT, 300, end=end, volatility_spread=0.2)
+    zero = PriceGenerator(seed=4).generate_paths(CUT, 300, end=end, volatility_spread=0.2, drift_spread=0.0)
+    pd.testing.assert_frame_equal(plain, zero)  # 0 draws nothing: the bars of a call without it
+
+    def close_spread_per_range(bars):
+        by_path = bars.groupby("scenario")
+        moves = by_path["close"].last() - by_path["open"].first()
+        return moves.std() / (by_path["high"].max() - by_path["low"].min()).mean()
+
+    drifting = PriceGenerator(seed=4).generate_paths(CUT, 300, end=end, volatility_spread=0.2, drift_spread=0.03)
+    again = PriceGenerator(seed=4).generate_paths(CUT, 300, end=end, volatility_spread=0.2, drift_spread=0.03)
+    pd.testing.assert_frame_equal(drifting, again)
+    # paths now trend: their closes spread further for the range they travel (Brownian paths: ~0.63)
+    assert close_spread_per_range(drifting) > close_spread_per_range(plain) + 0.1
+    for bad in (-0.1, 0.6, float("nan"), True):
+        with pytest.raises((ValueError, TypeError), match="drift_spread"):
+            PriceGenerator(seed=4).generate_paths(CUT, 2, drift_spread=bad)
+
+
 @given(st.integers(0, 2**32 - 1), st.sampled_from(["2019-09-24 10:30", "2019-09-23 03:00", "2019-11-01 15:59"]))
 def test_paths_keep_the_bar_invariants(seed, start):
     from fracfire.schema import check_bars

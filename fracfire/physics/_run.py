@@ -45,6 +45,7 @@ def run_days(
     independent=False,
     tilt=None,
     volatility_spread=0.0,
+    drift_spread=0.0,
 ) -> pd.DataFrame:
     """Generate the days of ``layout`` with ``gen``'s knobs, continuing (and updating) its state.
 
@@ -57,7 +58,9 @@ def run_days(
     generator's state instead of the previous day's end, draws its
     intraday volatility components afresh (after the driver's draws),
     offsets its slowest component by ``volatility_spread`` times a normal
-    draw and leaves the generator's state as it was. ``tilt`` (a
+    draw, shifts its up share by ``drift_spread`` times another (drawn only
+    when ``drift_spread`` is positive, so the bars without it are unchanged)
+    and leaves the generator's state as it was. ``tilt`` (a
     :class:`~fracfire.physics.tilt.Tilt`) leans on every day from its
     first minute, on top of the driver's modifiers.
     """
@@ -114,15 +117,18 @@ def run_days(
 
     cascade = gen._cascade
     hawkes = float(np.exp(-1.0 / schedule.HAWKES_DECAY_MINUTES))
+    path_bias = np.zeros(n_days)  # per-path shift of the up share (drift_spread)
     if independent:  # every path starts from the generator's state, its intraday volatility drawn afresh
         std = cascade.stationary_std()[:N_INTRADAY]
         parts = []
         for d, rng in enumerate(rngs):
             day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
             start = gen._vol.copy()
-            draws = rng.standard_normal(N_INTRADAY + 1)
+            draws = rng.standard_normal(N_INTRADAY + 1 + (drift_spread > 0))
             start[:N_INTRADAY] = std * draws[:N_INTRADAY]
-            start[-1] += volatility_spread * draws[-1]
+            start[-1] += volatility_spread * draws[N_INTRADAY]
+            if drift_spread > 0:
+                path_bias[d] = np.clip(drift_spread * draws[-1], -MAX_TILT_DRIFT, MAX_TILT_DRIFT)
             parts.append(
                 volatility_path(
                     z_vol[day],
@@ -155,6 +161,8 @@ def run_days(
         )
     sigma = gen._sigma0 * params.season * np.exp(log_vol - cascade.variance)
     drift_sd = params.drift_sd
+    if path_bias.any():
+        drift_sd = drift_sd + np.repeat(4.0 * schedule.DRIFT_PER_LOGIT * path_bias, lengths)
     if runner.any():
         bias = schedule.runner_drift(sigma, layout.starts, phys.runner_target_mult)
         drift_sd = drift_sd + np.repeat(runner * bias, lengths)

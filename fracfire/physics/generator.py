@@ -27,7 +27,7 @@ from fracfire.physics.config import PhysicsConfig
 from fracfire.physics.driver import StateDriver
 from fracfire.physics.layout import DayLayout, check_run_size, day_layout, parse_start, path_layout
 from fracfire.physics.states import STATE_CONFIGS, MarketState, StateConfig
-from fracfire.physics.tilt import Tilt
+from fracfire.physics.tilt import MAX_TILT_DRIFT, Tilt
 from fracfire.schema import MAX_PRICE, TICK_SIZE
 
 __all__ = ["AUTO_EXIT_RATES", "AUTO_TRANSITION_WEIGHTS", "MINUTES_PER_DAY", "PriceGenerator"]
@@ -351,6 +351,7 @@ class PriceGenerator:
         tilt: Tilt | None = None,
         state: StateLike | None = None,
         volatility_spread: float = 0.0,
+        drift_spread: float = 0.0,
     ) -> pd.DataFrame:
         """Generate ``n_paths`` independent continuations of the current state (scenarios).
 
@@ -396,6 +397,14 @@ class PriceGenerator:
             (its slowest, day-scale component), in [0, 3]: uncertainty about
             the volatility level now, which the paths then carry (0: every
             path starts at the generator's level).
+        drift_spread : float, default 0.0
+            Standard deviation of a per-path shift of the up share of the
+            path's moves (the units of :attr:`Tilt.drift <fracfire.physics.tilt.Tilt>`:
+            a drift of ``2.4 * shift`` standard deviations per minute), in
+            [0, 0.5], held from the path's first minute to its last:
+            uncertainty about the direction of the rest of the session (trend
+            days), which paths without it do not carry. 0 draws nothing, so the
+            bars are those of a call without it.
 
         Returns
         -------
@@ -413,6 +422,7 @@ class PriceGenerator:
         if tilt is not None and not isinstance(tilt, Tilt):
             raise TypeError(f"tilt must be a Tilt; got {type(tilt).__name__}")
         volatility_spread = check_real("volatility_spread", volatility_spread, low=0.0, high=3.0)
+        drift_spread = check_real("drift_spread", drift_spread, low=0.0, high=MAX_TILT_DRIFT)
         layout = path_layout(start, end, n_paths)
         minutes = int(layout.lengths[0])
         check_run_size(max(1, -(-minutes * n_paths // MINUTES_PER_DAY)))  # memory, counted in whole days
@@ -434,6 +444,7 @@ class PriceGenerator:
                 independent=True,
                 tilt=tilt,
                 volatility_spread=volatility_spread,
+                drift_spread=drift_spread,
             )
         finally:
             self._state = kept

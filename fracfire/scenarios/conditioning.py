@@ -16,7 +16,7 @@ previous session, the previous five), the session's move so far in units of
 its own volatility, the share of the session left and the time of day: the inputs of a
 HAR-style forecast (Corsi 2009). The target is the log of the range still
 to come, less its median at that time of day over the fitting sessions
-(:meth:`SessionIndex.log_range`, :meth:`SessionIndex.window_log_ranges`):
+(:meth:`SessionIndex.log_range`, :meth:`SessionIndex.window_spans`):
 the range is what a trader sizes stops on, and it carries the volatility
 of the whole rest of the session, not only of its bars.
 """
@@ -162,25 +162,34 @@ class SessionIndex:
         angle = 2 * np.pi * minute_of_day(np.array([cut_ns], dtype=np.int64))[0] / MINUTES_PER_DAY
         return np.array([*logs, move_units, left, np.sin(angle), np.cos(angle)])
 
-    def log_range(self, cut_ns: int, end_ns: int | None = None) -> float:
-        """Log of the high-low range from ``cut_ns`` to ``end_ns`` (default: its session's end) within the
-        cut's session; NaN when the session has no bar there."""
+    def span(self, cut_ns: int, end_ns: int | None = None) -> tuple[float, float]:
+        """Log of the high-low range (ticks) from ``cut_ns`` to ``end_ns`` (default: its session's end)
+        within the cut's session, and the close's move (ticks) over it from the last close before the cut;
+        NaN, NaN when the session has no bar there."""
         row = self.row_at(cut_ns)  # the cut's own session must have a bar at or after it (none after a close)
         if row >= len(self.day) or self.day[row] != trading_day_number(np.array([cut_ns], dtype=np.int64))[0]:
-            return np.nan
+            return np.nan, np.nan
         d = int(np.searchsorted(self.days, self.day[row]))
         stop = int(self.day_end[d]) if end_ns is None else min(self.row_at(end_ns), int(self.day_end[d]))
         if stop <= row:
-            return np.nan
+            return np.nan, np.nan
         high = self.bars["high_ticks"].to_numpy()[row:stop].max()
         low = self.bars["low_ticks"].to_numpy()[row:stop].min()
-        return float(np.log(max(high - low, 1)))
+        close = self.bars["close_ticks"].to_numpy()
+        before = close[row - 1] if row > 0 else self.bars["open_ticks"].iat[row]
+        return float(np.log(max(high - low, 1))), float(close[stop - 1] - before)
 
-    def window_log_ranges(
+    def log_range(self, cut_ns: int, end_ns: int | None = None) -> float:
+        """Log of the high-low range from ``cut_ns`` to ``end_ns`` (default: its session's end) within the
+        cut's session; NaN when the session has no bar there."""
+        return self.span(cut_ns, end_ns)[0]
+
+    def window_spans(
         self, cut_wall: pd.Timedelta, end_wall: pd.Timedelta, before_day: int | None = None
-    ) -> np.ndarray:
-        """Log range (ticks) of every session over the same ET window (offsets from its trading date's
-        midnight), for sessions with bars before and in it (and before ``before_day`` when given)."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Log range (ticks) and close move (ticks, from the last close before the window) of every session
+        over the same ET window (offsets from its trading date's midnight), for sessions with bars before and
+        in it (and before ``before_day`` when given)."""
         from fracfire.schema import TIMEZONE
 
         out = []
@@ -188,10 +197,11 @@ class SessionIndex:
             date = pd.Timestamp(int(day), unit="D")
             at = (date + cut_wall).tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True)
             until = (date + end_wall).tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=True)
-            value = self.log_range(int(at.value), int(until.value))
-            if np.isfinite(value):
+            value = self.span(int(at.value), int(until.value))
+            if np.isfinite(value[0]):
                 out.append(value)
-        return np.array(out)
+        spans = np.array(out, dtype=float).reshape(-1, 2)
+        return spans[:, 0], spans[:, 1]
 
 
 def persistence(X: np.ndarray) -> np.ndarray:

@@ -54,6 +54,7 @@ from fracfire.scenarios.windows import (
     training_examples,
     window_minutes,
 )
+from fracfire.schema import TICK_SIZE
 
 if TYPE_CHECKING:
     from fracfire.models import TiltModel
@@ -85,21 +86,34 @@ _LIBRARY_START = "2019-01-07"
 PROBE_DATE = pd.Timestamp("2019-01-08")
 """Trading date (a Tuesday) of the probe paths that calibrate a window."""
 PROBE_PATHS = 150
+DRIFT_PROBE = 0.4
+"""Per-path drift spread of the third probe, over the square root of the window's minutes: a drift then moves
+a path about as far as its noise, whatever the window's length."""
+MAX_DRIFT_SPREAD = 2.0
+"""Largest drift spread, in units of the probe's: beyond it the interpolation between probes is a guess."""
 
 
 @dataclass(frozen=True)
 class _Window:
-    """The engine against the market over one ET window: log-range bias, elasticity and own spread.
+    """The engine against the market over one ET window: log-range bias, elasticity, own spread and the
+    per-path drift spread that gives its closes the market's dispersion.
 
     ``bias`` is the mean log range of probe paths at the profile tilt less
-    the market's median log range over the window; ``elasticity`` the change
-    of the mean log range per unit of log volatility tilt; ``noise`` the
-    variance of the probe paths' log ranges.
+    the market's median log range over the window; ``elasticity`` the
+    change of the mean log range per unit of log volatility tilt; ``noise``
+    the variance of the probe paths' log ranges; ``drift_spread`` the
+    per-path drift (``generate_paths(drift_spread=...)``) whose paths' ratio
+    of close-move dispersion to mean range is the market's over the window
+    (see :func:`_drift_spread`), and ``drift_bias``, ``drift_noise`` what it
+    adds to the paths' mean log range and to its variance.
     """
 
     bias: float
     elasticity: float
     noise: float
+    drift_spread: float = 0.0
+    drift_bias: float = 0.0
+    drift_noise: float = 0.0
 
 
 class ScenarioPolicy:
@@ -263,7 +277,7 @@ class ScenarioPolicy:
         key = (wall_offset(cut), end - cut, states)
         if key in self._windows:
             return self._windows[key]
-        real = self.index_.window_log_ranges(key[0], key[0] + key[1])
+        real, real_moves = self.index_.window_spans(key[0], key[0] + key[1])
         if len(real) < MIN_WINDOW_SESSIONS:
             raise ValueError(
                 f"the fitting bars have {len(real)} sessions with bars over {cut:%H:%M}-{end:%H:%M} "
@@ -272,8 +286,9 @@ class ScenarioPolicy:
         start = (PROBE_DATE + key[0]).tz_localize("America/New_York")
         stop = start + key[1]
         minutes = window_minutes(start, stop)
-        logs = []
-        for k, multiplier in enumerate((1.0, ELASTICITY_PROBE)):
+        probe_drift = DRIFT_PROBE / np.sqrt(len(minutes))
+        probes = []
+        for k, (multiplier, drift) in enumerate(((1.0, 0.0), (ELASTICITY_PROBE, 0.0), (1.0, probe_drift))):
             gen = self._generator(np.random.SeedSequence([self.seed, k]))
             paths = gen.generate_paths(
                 start,
@@ -281,16 +296,30 @@ class ScenarioPolicy:
                 end=stop,
                 driver=self.driver_ if states else None,
                 tilt=self._profile_tilt(minutes, np.log(multiplier), states),
+                drift_spread=drift,
             )
-            logs.append(
-                np.log(
-                    np.maximum(
-                        paths.groupby("scenario")["high_ticks"].max() - paths.groupby("scenario")["low_ticks"].min(), 1
-                    )
-                ).to_numpy()
-            )
-        elasticity = float(np.clip((logs[1].mean() - logs[0].mean()) / np.log(ELASTICITY_PROBE), 0.3, 3.0))
-        result = _Window(float(logs[0].mean() - np.median(real)), elasticity, float(logs[0].var()))
+            by_path = paths.groupby("scenario")
+            ticks = np.maximum(by_path["high_ticks"].max() - by_path["low_ticks"].min(), 1).to_numpy(dtype=float)
+            moves = by_path["close_ticks"].last().to_numpy(dtype=float) - gen.current_price / TICK_SIZE
+            probes.append((np.log(ticks), ticks, moves))
+        (logs, ticks, moves), (logs_loud, _, _), (logs_drift, ticks_drift, moves_drift) = probes
+        elasticity = float(np.clip((logs_loud.mean() - logs.mean()) / np.log(ELASTICITY_PROBE), 0.3, 3.0))
+        market = float(np.std(real_moves) / np.mean(np.exp(real))) if len(real) > 1 else 0.0
+        share = _drift_spread(
+            market,
+            (float(np.var(moves)), float(ticks.mean())),
+            (float(np.var(moves_drift)), float(ticks_drift.mean())),
+            probe_drift,
+        )
+        x = (share / probe_drift) ** 2  # the probes' log ranges, interpolated in the drift variance
+        result = _Window(
+            float(logs.mean() - np.median(real)),
+            elasticity,
+            float(logs.var()),
+            share,
+            float(x * (logs_drift.mean() - logs.mean())),
+            float(x * (logs_drift.var() - logs.var())),
+        )
         self._windows[key] = result
         return result
 
@@ -340,21 +369,24 @@ class ScenarioPolicy:
 
         return MarketState(self.state_probabilities(history).idxmax())
 
-    def tilt(self, cut: pd.Timestamp, end: pd.Timestamp, log_level: float, states: bool) -> Tilt:
+    def tilt(self, cut: pd.Timestamp, end: pd.Timestamp, log_level: float, states: bool, drift: bool = False) -> Tilt:
         """The volatility tilt whose paths' median log range over ``cut``..``end`` is the market's plus
-        ``log_level``."""
+        ``log_level`` (paths with the window's drift spread when ``drift``)."""
         window = self.window(cut, end, states)
-        return self._profile_tilt(window_minutes(cut, end), (log_level - window.bias) / window.elasticity, states)
+        bias = window.bias + (window.drift_bias if drift else 0.0)
+        return self._profile_tilt(window_minutes(cut, end), (log_level - bias) / window.elasticity, states)
 
     def volatility_spread(self, cut: pd.Timestamp, end: pd.Timestamp, states: bool, error: float) -> float:
         """Per-path spread of the log volatility: the level forecast's error beyond the engine's own spread.
 
         ``sqrt(max(error**2 - noise, 0)) / elasticity`` for the window: the
-        forecast's expected error, less what the engine's paths already vary
-        at a known level, in log-volatility units.
+        forecast's expected error, less what the engine's paths (with the
+        window's drift spread) already vary at a known level, in
+        log-volatility units.
         """
         window = self.window(cut, end, states)
-        return float(min(np.sqrt(max(error**2 - window.noise, 0.0)) / window.elasticity, MAX_VOLATILITY_SPREAD))
+        noise = max(window.noise + window.drift_noise, 0.0)
+        return float(min(np.sqrt(max(error**2 - noise, 0.0)) / window.elasticity, MAX_VOLATILITY_SPREAD))
 
     def check_history(self, history: pd.DataFrame, cut: pd.Timestamp) -> None:
         """Raise ``ValueError`` unless ``history`` can condition a forecast from ``cut``.
@@ -447,15 +479,24 @@ class ScenarioPolicy:
         end = path_minutes(start, horizon)
         gen = PriceGenerator(initial_price=start_price(history["close"].iloc[-1]), seed=seed, physics=self.physics_)
         level, error = self.forecast(history, start) if conditioned else (0.0, 0.0)
-        tilt = self.tilt(start, end, level, states)
+        tilt = self.tilt(start, end, level, states, drift=conditioned)
         driver, state = None, None
         if states:  # each path starts in a state drawn from the probabilities read at the cut
             probabilities = self.state_probabilities(history)
             state = MarketState(probabilities.idxmax())
             driver = _StartStates(self.driver_, probabilities.to_numpy())
         spread = self.volatility_spread(start, end, states, error) if conditioned else 0.0
+        drift = self.window(start, end, states).drift_spread if conditioned else 0.0
         bars = gen.generate_paths(
-            start, n, end=end, driver=driver, tilt=tilt, state=state, progress=progress, volatility_spread=spread
+            start,
+            n,
+            end=end,
+            driver=driver,
+            tilt=tilt,
+            state=state,
+            progress=progress,
+            volatility_spread=spread,
+            drift_spread=drift,
         )
         return ScenarioResult(
             bars=bars,
@@ -465,6 +506,28 @@ class ScenarioPolicy:
             level=float(np.exp(level)),
             method=_method_name(conditioned, states),
         )
+
+
+def _drift_spread(market: float, plain: tuple[float, float], drifting: tuple[float, float], probe: float) -> float:
+    """The per-path drift spread whose paths' ratio of close-move dispersion to mean range is ``market``.
+
+    ``plain`` and ``drifting`` are (variance of the close moves, mean range) of
+    probe paths without a drift spread and with ``probe``. Both grow
+    linearly in the drift's variance ``x = spread**2`` (a path's drift adds
+    its own variance to the move's and, to first order, a proportional amount
+    to the range), so the spread solves ``v0 + x D = market**2 (R0 + a x)**2``
+    with ``D`` and ``a`` the probes' slopes: the smallest root, 0 when the
+    paths' closes already spread as much as the market's (the market reverts
+    more than the engine), at most :data:`MAX_DRIFT_SPREAD` probes.
+    """
+    (v0, r0), (vp, rp) = plain, drifting
+    x_max = (MAX_DRIFT_SPREAD * probe) ** 2
+    if not (np.isfinite(market) and market > 0 and r0 > 0) or v0 >= (market * r0) ** 2:
+        return 0.0
+    d, a = max(vp - v0, 0.0) / probe**2, max(rp - r0, 0.0) / probe**2
+    roots = np.roots([-(market**2) * a**2, d - 2 * market**2 * r0 * a, v0 - (market * r0) ** 2])
+    found = [float(r.real) for r in np.atleast_1d(roots) if abs(r.imag) < 1e-12 and 0 <= r.real <= x_max]
+    return float(np.sqrt(min(found) if found else x_max))
 
 
 def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:

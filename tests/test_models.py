@@ -320,6 +320,20 @@ def test_early_stopping_leaves_out_a_residual_that_only_fits_noise():
     assert model.finetune_iterations_["y"][0] < 300
 
 
+def test_the_one_standard_error_rule_keeps_the_fewest_stages_it_cannot_tell_from_the_best():
+    from fracfire.models.price_predictor import one_standard_error
+
+    rng = np.random.default_rng(1)
+    base = rng.exponential(size=600)
+    noise = rng.normal(scale=0.3, size=(6, 600))
+    noise -= noise.mean(axis=1, keepdims=True) + 0.002 * np.arange(6)[:, None]  # later stages a hair lower
+    lucky = base + noise  # six stages that differ by far less than the rows' own scatter
+    assert int(np.argmin(lucky.mean(axis=1))) == 5 and one_standard_error(lucky) == 0
+    real = base - np.array([[0.0], [0.5], [0.8], [0.81], [0.8], [0.79]])  # stage 2 is a real gain, 3 is not
+    assert one_standard_error(real + noise) == 2
+    assert one_standard_error(real[:, :40]) == 3  # one block of rows: no standard error, the lowest stage
+
+
 def test_relative_targets_are_scale_free(synthetic):
     """Scaling every tick quantity by 4 (a four times more volatile market) scales the forecasts by 4."""
     from fracfire.data.features import tick_unit_features

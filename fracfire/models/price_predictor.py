@@ -11,7 +11,7 @@ from fracfire._typing import Features, Horizons
 from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
 from fracfire.models.targets import future_targets
 
-__all__ = ["MIN_SCALE", "PricePredictor"]
+__all__ = ["MIN_SCALE", "SE_BLOCK_ROWS", "PricePredictor", "one_standard_error"]
 
 MIN_SCALE = 0.25
 """Floor of the volatility level ``target='relative'`` divides by (ticks), so a dead market cannot blow it up."""
@@ -241,10 +241,12 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
 
         The rows are taken in time order: a residual model of up to
         ``iterations`` is fitted on the first ``1 - validation_fraction`` of
-        them, the number of iterations (boosting) or trees (forest) with the
-        lowest error on the last ``validation_fraction`` is kept (0: the
-        residual does not help and is left out), and the residual is refitted
-        on all rows with that number. ``validation_fraction=0`` fits
+        them, the number of iterations (boosting) or trees (forest) is chosen
+        on the last ``validation_fraction`` by the one-standard-error rule
+        (:func:`one_standard_error`: the fewest whose error is within one
+        standard error of the lowest; 0: the residual does not clearly help
+        and is left out), and the residual is refitted on all rows with that
+        number. ``validation_fraction=0`` fits
         ``iterations`` on all rows. The numbers chosen are in
         ``finetune_iterations_`` (one list per target, one entry per call).
         """
@@ -268,9 +270,9 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             if stop_early:
                 probe = self._residual(k, iterations).fit(values[:cut], target[:cut])
                 held = target[cut:]
-                errors = [float(np.mean(held**2))]  # no residual at all
-                errors += [float(np.mean((held - stage) ** 2)) for stage in self._staged(probe, values[cut:])]
-                best = int(np.argmin(errors))
+                errors = [held**2]  # no residual at all
+                errors += [(held - stage) ** 2 for stage in self._staged(probe, values[cut:])]
+                best = one_standard_error(np.array(errors))
             chosen[c] = [*chosen.get(c, []), best]
             if best == 0:
                 continue
@@ -293,3 +295,42 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
             if c.startswith("delta"):
                 out[f"{c}_direction_accuracy"] = directional_accuracy(Y[c], pred[c])
         return out
+
+
+SE_BLOCK_ROWS = 30
+"""Consecutive validation rows averaged into one block before the standard error of
+:func:`one_standard_error` (neighbouring rows' targets overlap, so single rows are not independent)."""
+
+
+def one_standard_error(errors: np.ndarray, block: int = SE_BLOCK_ROWS) -> int:
+    """The fewest stages whose validation error is within one standard error of the lowest.
+
+    The one-standard-error rule (Breiman, Friedman, Olshen & Stone 1984;
+    Hastie, Tibshirani & Friedman, *The Elements of Statistical Learning*,
+    7.10): with a small validation set the stage of lowest error is partly
+    that set's luck, so the simplest stage that cannot be told from it is
+    kept. The standard error is that of the paired difference to the lowest
+    stage, from the differences averaged over blocks of ``block`` consecutive
+    rows (neighbouring forecasts overlap); with fewer than two blocks, the
+    lowest stage.
+
+    Parameters
+    ----------
+    errors : numpy.ndarray
+        Squared errors, stages (0 = no residual) x validation rows in time order.
+
+    Returns
+    -------
+    int
+        The chosen stage.
+    """
+    errors = np.asarray(errors, dtype=np.float64)
+    mean = errors.mean(axis=1)
+    best = int(np.argmin(mean))
+    n_blocks = errors.shape[1] // block
+    if best == 0 or n_blocks < 2:
+        return best
+    blocks = (errors[:, : n_blocks * block] - errors[best, : n_blocks * block]).reshape(len(errors), n_blocks, block)
+    blocks = blocks.mean(axis=2)
+    se = blocks.std(axis=1, ddof=1) / np.sqrt(n_blocks)
+    return int(np.flatnonzero(mean - mean[best] <= se)[0])

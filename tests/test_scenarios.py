@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -63,6 +64,14 @@ def test_scenarios_from_a_real_history(policy, real, tmp_path):
     assert policy.state_at(history) == MarketState(p.idxmax())
     started = result.bars.groupby("scenario")["state"].first().astype(str)
     assert set(started) <= set(p[p > 0].index)
+    # read by the tilt model (pre-trained on the library's true states) or by the discriminant
+    assert len(policy.level_model_.state_classes_) >= 2
+    discriminant = copy.copy(policy)
+    discriminant.state_model = "discriminant"
+    q = discriminant.state_probabilities(history)
+    assert list(q.index) == list(p.index) and q.sum() == pytest.approx(1.0) and not np.allclose(p, q)
+    with pytest.raises(ValueError, match="state_model must be"):
+        type(policy)(state_model="hmm").fit(real)
 
 
 def test_cuts_at_the_session_open_and_after_a_close(policy, real):

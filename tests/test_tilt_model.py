@@ -11,9 +11,14 @@ from fracfire.scenarios.library import pretraining_examples, tilt_library
 
 
 @pytest.fixture(scope="module")
-def library():
+def examples():
     bars, known = tilt_library(30, bar_minutes=5, seed=1)
     return pretraining_examples(bars, known)
+
+
+@pytest.fixture(scope="module")
+def library(examples):
+    return examples[:3]
 
 
 def test_the_library_knows_its_tilts_and_the_features_see_them(library):
@@ -91,3 +96,38 @@ def test_fitting_is_deterministic(library):
     a = TiltModel(epochs=30).fit(X, y, aux).predict(X)
     b = TiltModel(epochs=30).fit(X, y, aux).predict(X)
     np.testing.assert_array_equal(a, b)
+
+
+def test_the_state_output_learns_the_librarys_true_states(tmp_path):
+    from fracfire.physics import FractalStateManager
+
+    bars, known = tilt_library(30, bar_minutes=5, seed=1, driver=FractalStateManager(seed=1))
+    X, y, aux, states = pretraining_examples(bars, known)
+    assert len(set(states)) >= 3
+    assert states.shape == y.shape and set(states) <= {
+        "ranging",
+        "flat",
+        "zombie",
+        "rally",
+        "impulsive",
+        "breakdown",
+        "breakout",
+    }
+    model = TiltModel(epochs=150, random_state=2).fit(X, y, aux, states)
+    p = model.predict_state_proba(X)
+    assert p.shape == (len(y), len(model.state_classes_)) and np.allclose(p.sum(axis=1), 1.0)
+    truth = np.searchsorted(model.state_classes_, states)
+    prior = np.bincount(truth, minlength=p.shape[1]) / len(truth)
+    # better than knowing only how often each state occurs (the activity features see quiet and loud states)
+    assert -np.mean(np.log(p[np.arange(len(y)), truth])) < -np.mean(np.log(prior[truth]))
+    loaded = TiltModel.load(model.save(tmp_path / "states.skops"))
+    np.testing.assert_array_equal(loaded.predict_state_proba(X), p)
+    assert list(loaded.state_classes_) == list(model.state_classes_)
+    tuned = loaded.fine_tune(X[:100], y[:100], states[:100])  # real examples with inferred states
+    assert tuned.predict_state_proba(X[:5]).shape == (5, len(model.state_classes_))
+    with pytest.raises(ValueError, match="not among the states"):
+        loaded.fine_tune(X[:100], y[:100], np.full(100, "nowhere"))
+    with pytest.raises(ValueError, match="one label per example"):
+        TiltModel(epochs=2).fit(X, y, aux, states[:5])
+    with pytest.raises(ValueError, match="fitted without states"):
+        TiltModel(epochs=2).fit(X, y, aux).predict_state_proba(X)

@@ -12,7 +12,11 @@ left, the time of day) to three outputs:
 * ``tilt``: the mean log volatility tilt over the rest of the session, an
   auxiliary target known only on synthetic libraries (where the tilts were
   drawn; :func:`fracfire.scenarios.library.tilt_library`), trained by
-  squared error when it is given.
+  squared error when it is given;
+* with ``states`` given to :meth:`TiltModel.fit`, the probabilities of the
+  market state in force at the cut (:meth:`TiltModel.predict_state_proba`),
+  trained by cross-entropy on the library's true states and fine-tuned on
+  the states inferred on real bars.
 
 It is pre-trained on a synthetic library (:meth:`TiltModel.fit` with
 ``aux``) and fine-tuned on real examples (:meth:`TiltModel.fine_tune`) by
@@ -45,13 +49,17 @@ MIN_VALIDATION_EXAMPLES = 50
 _MIN_LOG_VAR, _MAX_LOG_VAR = np.log(1e-3), np.log(25.0)
 
 
-def _network(n_features: int, hidden: int, seed: int):
+def _network(n_features: int, hidden: int, seed: int, n_states: int = 0):
     torch = require("torch", "The neural tilt model")
     nn = torch.nn
     with torch.random.fork_rng(devices=[]):  # deterministic initialisation, the caller's torch state untouched
         torch.manual_seed(seed)
         return nn.Sequential(
-            nn.Linear(n_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 3)
+            nn.Linear(n_features, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, 3 + n_states),
         ).double()  # float64: a row's answer never depends on its batch
 
 
@@ -96,6 +104,9 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         Factor on the network's spread, set after each training stage so
         that standardised errors on the validation rows (all rows when
         there are too few) have unit root mean square.
+    state_classes_ : numpy.ndarray
+        The states of :meth:`predict_state_proba`'s columns (empty when
+        :meth:`fit` was given no ``states``).
     """
 
     def __init__(
@@ -121,18 +132,26 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         self.random_state = random_state
 
     # ------------------------------------------------------------------ training
-    def fit(self, X: Features, y: np.ndarray, aux: np.ndarray | None = None) -> "TiltModel":
-        """Train from scratch on features ``X`` and targets ``y`` (and the known tilts ``aux``, if any)."""
+    def fit(
+        self, X: Features, y: np.ndarray, aux: np.ndarray | None = None, states: np.ndarray | None = None
+    ) -> "TiltModel":
+        """Train from scratch on features ``X`` and targets ``y`` (and the known tilts ``aux``, and the
+        state in force at each example's cut ``states``, if given)."""
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         if aux is not None:
             aux = np.asarray(aux, dtype=np.float64)
             if aux.shape != y.shape:
                 raise ValueError(f"aux must have one value per example ({len(y)}); got shape {aux.shape}")
+        self.state_classes_ = np.array([], dtype=str)
+        if states is not None:
+            states = self._state_labels(states, len(y))
+            self.state_classes_ = np.unique(states)
         self.x_mean_ = X.mean(axis=0)
         scale = X.std(axis=0)
         self.x_scale_ = np.where(scale > 1e-12, scale, 1.0)
-        net = _network(self.n_features_in_, self.hidden, self.random_state)
-        self._train(net, X, y, aux, self.epochs, self.learning_rate, anchor=None)
+        net = _network(self.n_features_in_, self.hidden, self.random_state, len(self.state_classes_))
+        codes = None if states is None else np.searchsorted(self.state_classes_, states)
+        self._train(net, X, y, aux, self.epochs, self.learning_rate, anchor=None, codes=codes)
         self.tick_size_ = TICK_SIZE
         self.spread_scale_ = 1.0
         self.spread_scale_ = self._spread_scale(X, y)
@@ -140,20 +159,39 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         self.fine_tuned_examples_ = 0
         return self
 
-    def fine_tune(self, X: Features, y: np.ndarray) -> "TiltModel":
-        """Continue training on real examples, anchored to the current weights (see the module notes)."""
+    def fine_tune(self, X: Features, y: np.ndarray, states: np.ndarray | None = None) -> "TiltModel":
+        """Continue training on real examples, anchored to the current weights (see the module notes);
+        ``states`` (the state in force at each cut, among :attr:`state_classes_`) also fine-tune the
+        state output."""
         check_is_fitted(self, "network_")
         self._check_tick_size()
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, reset=False)
+        codes = None
+        if states is not None:
+            states = self._state_labels(states, len(y))
+            unknown = sorted(set(states) - set(self.state_classes_))
+            if unknown:
+                raise ValueError(
+                    f"fine_tune: states {unknown} are not among the states this TiltModel was pre-trained on "
+                    f"({list(self.state_classes_) or 'none: fit() was given no states'})"
+                )
+            codes = np.searchsorted(self.state_classes_, states)
         net = self._net()
         anchor = {k: v.detach().clone() for k, v in net.state_dict().items()}
-        self._train(net, X, y, None, self.fine_tune_epochs, self.fine_tune_rate, anchor=anchor)
+        self._train(net, X, y, None, self.fine_tune_epochs, self.fine_tune_rate, anchor=anchor, codes=codes)
         self.spread_scale_ = 1.0
         self.spread_scale_ = self._spread_scale(X, y)
         self.fine_tuned_examples_ = len(y)
         return self
 
-    def _train(self, net, X, y, aux, epochs: int, rate: float, anchor) -> None:
+    @staticmethod
+    def _state_labels(states, n: int) -> np.ndarray:
+        states = np.asarray(states).astype(str)
+        if states.shape != (n,):
+            raise ValueError(f"states must have one label per example ({n}); got shape {states.shape}")
+        return states
+
+    def _train(self, net, X, y, aux, epochs: int, rate: float, anchor, codes=None) -> None:
         """Full-batch Adam; early-stopped on the last ``validation_fraction`` of the (time-ordered) examples."""
         torch = require("torch", "The neural tilt model")
         check_validation_fraction(self.validation_fraction)
@@ -161,6 +199,7 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         x = torch.from_numpy((X - self.x_mean_) / self.x_scale_)
         target = torch.from_numpy(np.array(y, dtype=np.float64))
         known = None if aux is None else torch.from_numpy(np.array(aux, dtype=np.float64))
+        labels = None if codes is None else torch.from_numpy(np.asarray(codes, dtype=np.int64))
 
         def loss_of(rows: slice, penalty: bool):
             out = net(x[rows])
@@ -168,6 +207,8 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
             loss = 0.5 * (log_var + (target[rows] - out[:, 0]) ** 2 / log_var.exp()).mean()
             if known is not None:
                 loss = loss + ((out[:, 2] - known[rows]) ** 2).mean()
+            if labels is not None and out.shape[1] > 3:
+                loss = loss + torch.nn.functional.cross_entropy(out[:, 3:], labels[rows])
             if penalty and anchor is not None and self.anchor > 0:
                 distance = sum(((p - anchor[k]) ** 2).sum() for k, p in net.named_parameters())
                 loss = loss + self.anchor / cut * distance
@@ -209,7 +250,7 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
     # ------------------------------------------------------------------ prediction
     def _net(self):
         torch = require("torch", "The neural tilt model")
-        net = _network(self.n_features_in_, self.hidden, self.random_state)
+        net = _network(self.n_features_in_, self.hidden, self.random_state, len(getattr(self, "state_classes_", ())))
         net.load_state_dict({k: torch.from_numpy(v) for k, v in self.network_.items()})
         return net.eval()
 
@@ -240,3 +281,12 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
     def predict_tilt(self, X: Features) -> np.ndarray:
         """The auxiliary output: the mean log volatility tilt expected over the rest of the session."""
         return self._outputs(X)[:, 2]
+
+    def predict_state_proba(self, X: Features) -> np.ndarray:
+        """Probabilities of the state in force at each cut, columns in :attr:`state_classes_` order."""
+        check_is_fitted(self, "network_")
+        if not len(getattr(self, "state_classes_", ())):
+            raise ValueError("this TiltModel was fitted without states: pass states= to fit() to get them")
+        logits = self._outputs(X)[:, 3:]
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return p / p.sum(axis=1, keepdims=True)

@@ -126,14 +126,17 @@ def tilt_library(
     return bars, known
 
 
-def pretraining_examples(bars: pd.DataFrame, known: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, targets and the true mean log tilt over the rest of the session, at every training cut.
+def pretraining_examples(
+    bars: pd.DataFrame, known: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Features, targets, the true mean log tilt over the rest of the session and the true state in force,
+    at every training cut.
 
     The library is measured in units of its own activity profile, as real
     bars are in theirs (the features and targets are scale-free).
     """
     from fracfire.calendar import trading_day_number
-    from fracfire.scenarios.windows import training_examples
+    from fracfire.scenarios.windows import states_at_cuts, training_examples
 
     index = SessionIndex(bars, activity_profile(bars))
     X, y, cuts = training_examples(index)
@@ -146,4 +149,4 @@ def pretraining_examples(bars: pd.DataFrame, known: np.ndarray) -> tuple[np.ndar
         d = trading_day_number(np.array([cut], dtype=np.int64))[0]
         b = int(np.searchsorted(day, d, side="right"))  # trading days are in time order
         aux[i] = (cumulative[b] - cumulative[a]) / max(b - a, 1)
-    return X, y, aux
+    return X, y, aux, states_at_cuts(index, index.bars["state"], cuts)

@@ -21,9 +21,10 @@ with what the market has done so far; the engine stays pure physics.
   becomes a per-path spread of the volatility level.
 * **States**: a :class:`~fracfire.physics.MarkovStateDriver` fitted on the
   states :func:`~fracfire.physics.infer_states` finds in the fitting bars;
-  the probabilities of the state in force at the cut are read from the
-  history's last bars by a linear discriminant trained on those labels,
-  and each path starts in a state drawn from them. The states keep their
+  the probabilities of the state in force at the cut are read by the tilt
+  model's state output (pre-trained on the library's true states,
+  fine-tuned on those labels) or by a linear discriminant on the history's
+  last bars, and each path starts in a state drawn from them. The states keep their
   activity and persistence, but their drift is cancelled: a state
   inferred from the market's activity (a quiet stretch labelled ZOMBIE,
   whose seed character drifts up) says nothing about direction, and the
@@ -51,6 +52,7 @@ from fracfire.scenarios.windows import (
     next_open,
     path_minutes,
     start_price,
+    states_at_cuts,
     training_examples,
     window_minutes,
 )
@@ -138,6 +140,12 @@ class ScenarioPolicy:
         Sessions of the default tilt model's pre-training library.
     seed : int, default 0
         Seed of the library and of the state inference.
+    state_model : {"tilt", "discriminant"}, default "tilt"
+        What reads the state in force at a cut: the default tilt model's
+        state output (pre-trained on the library's true states, fine-tuned on
+        the states inferred in the fitting bars), or a linear discriminant on
+        the history's last :data:`STATE_TAIL` bars (always, with a level
+        model other than a :class:`~fracfire.models.TiltModel`).
 
     Attributes
     ----------
@@ -165,12 +173,14 @@ class ScenarioPolicy:
         library_sessions: int = LIBRARY_SESSIONS,
         pretrain_sessions: int = PRETRAIN_SESSIONS,
         seed: int = 0,
+        state_model: str = "tilt",
     ) -> None:
         self.physics = physics
         self.level_model = level_model
         self.library_sessions = library_sessions
         self.pretrain_sessions = pretrain_sessions
         self.seed = seed
+        self.state_model = state_model
 
     # ------------------------------------------------------------------ fitting
     def fit(self, bars: pd.DataFrame) -> "ScenarioPolicy":
@@ -184,6 +194,8 @@ class ScenarioPolicy:
         from fracfire.physics.markov import state_features
 
         check_int("library_sessions", self.library_sessions, low=2, high=1000)
+        if self.state_model not in ("tilt", "discriminant"):
+            raise ValueError(f"state_model must be 'tilt' or 'discriminant'; got {self.state_model!r}")
         self.physics_ = self.physics if self.physics is not None else PhysicsConfig()
         self.bar_minutes_ = bar_minutes(bars)
         self.profile_ = activity_profile(bars)
@@ -210,7 +222,7 @@ class ScenarioPolicy:
         )
         self.price_ = float(bars["close"].iloc[-1])
         residual = y - persistence(X)  # the level model learns the deviation from persistence
-        self.level_model_ = self._fit_level_model(X, residual)
+        self.level_model_ = self._fit_level_model(X, residual, states_at_cuts(self.index_, labels, cuts))
         self.fit_examples_ = len(y)
         if not hasattr(self.level_model_, "predict_spread"):
             folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
@@ -221,10 +233,11 @@ class ScenarioPolicy:
         self._windows: dict = {}
         return self
 
-    def _fit_level_model(self, X: np.ndarray, y: np.ndarray):
-        """The default :class:`~fracfire.models.TiltModel`: pre-trained on a library with known tilts made
-        with this policy's drivers at the market's bar size, then fine-tuned on ``X, y``; a model already
-        pre-trained is only fine-tuned; any other regressor is fitted on ``X, y``."""
+    def _fit_level_model(self, X: np.ndarray, y: np.ndarray, states: np.ndarray):
+        """The default :class:`~fracfire.models.TiltModel`: pre-trained on a library with known tilts and
+        states made with this policy's drivers at the market's bar size, then fine-tuned on ``X, y`` and
+        the ``states`` inferred at the cuts (without them if one was never seen in the library); a model
+        already pre-trained is only fine-tuned; any other regressor is fitted on ``X, y``."""
         from sklearn.base import clone
 
         from fracfire.models.tilt_model import TiltModel
@@ -233,8 +246,13 @@ class ScenarioPolicy:
         model = self.level_model if self.level_model is not None else TiltModel(random_state=self.seed)
         if not isinstance(model, TiltModel):
             return clone(model).fit(X, y)
+
+        def tune(pretrained):
+            known = set(getattr(pretrained, "state_classes_", ()))
+            return pretrained.fine_tune(X, y, states if known and set(states) <= known else None)
+
         if getattr(model, "pretrained_", False):
-            return copy.deepcopy(model).fine_tune(X, y)
+            return tune(copy.deepcopy(model))
         library, known = tilt_library(
             self.pretrain_sessions,
             physics=self.physics_,
@@ -243,8 +261,8 @@ class ScenarioPolicy:
             seed=self.seed,
             initial_price=start_price(self.price_),
         )
-        X_library, y_library, aux = pretraining_examples(library, known)
-        return clone(model).fit(X_library, y_library - persistence(X_library), aux).fine_tune(X, y)
+        X_library, y_library, aux, true_states = pretraining_examples(library, known)
+        return tune(clone(model).fit(X_library, y_library - persistence(X_library), aux, true_states))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "level_model_"):
@@ -345,14 +363,25 @@ class ScenarioPolicy:
             return mean, float(self.level_model_.predict_spread(features)[0])
         return mean, self.level_error_
 
-    def state_probabilities(self, history: pd.DataFrame) -> pd.Series:
-        """Probabilities of each MarketState being in force at the end of ``history`` (from its last bars),
-        indexed by state name; states never seen in the fitting bars get 0."""
+    def state_probabilities(self, history: pd.DataFrame, cut: pd.Timestamp | None = None) -> pd.Series:
+        """Probabilities of each MarketState being in force at the end of ``history``, indexed by state
+        name; states never seen in the fitting bars get 0.
+
+        Read by the tilt model from the features at ``cut`` (default: the bar after the history's last)
+        when ``state_model="tilt"`` and the level model has a state output, otherwise by the linear
+        discriminant from the history's last bars.
+        """
         from fracfire.physics import MarketState
         from fracfire.physics.markov import state_features
 
         self._check_fitted()
         order = [s.value for s in MarketState]
+        if self.state_model == "tilt" and len(getattr(self.level_model_, "state_classes_", ())):
+            if cut is None:
+                cut = pd.Timestamp(history["time"].iloc[-1]) + pd.Timedelta(minutes=self.bar_minutes_)
+            features = SessionIndex(history, self.profile_).features(int(cut.as_unit("ns").value), 1380.0)
+            p = self.level_model_.predict_state_proba(features[None, :])[0]
+            return pd.Series(p, index=self.level_model_.state_classes_).reindex(order, fill_value=0.0)
         if isinstance(self.state_classifier_, str):  # the fitting bars showed one state only
             return pd.Series(1.0, index=[self.state_classifier_]).reindex(order, fill_value=0.0)
         tail = history.iloc[-STATE_TAIL:]
@@ -482,7 +511,7 @@ class ScenarioPolicy:
         tilt = self.tilt(start, end, level, states, drift=conditioned)
         driver, state = None, None
         if states:  # each path starts in a state drawn from the probabilities read at the cut
-            probabilities = self.state_probabilities(history)
+            probabilities = self.state_probabilities(history, start)
             state = MarketState(probabilities.idxmax())
             driver = _StartStates(self.driver_, probabilities.to_numpy())
         spread = self.volatility_spread(start, end, states, error) if conditioned else 0.0

@@ -141,3 +141,16 @@ def training_examples(index: SessionIndex, cuts=TRAINING_CUTS) -> tuple[np.ndarr
     for hhmm in set(label):
         targets[cut_label == hhmm] -= np.median(targets[cut_label == hhmm])
     return np.array(X).reshape(-1, len(FEATURE_NAMES)), targets, np.array(at, dtype=np.int64)
+
+
+def states_at_cuts(index: SessionIndex, states, cuts: np.ndarray) -> np.ndarray:
+    """The state in force at each cut (UTC ns): the label of ``index``'s last bar before it.
+
+    ``states`` holds one label per bar of ``index.bars`` (the library's true
+    states, or those :func:`~fracfire.physics.infer_states` finds in real bars).
+    """
+    labels = np.asarray(states).astype(str)
+    if len(labels) != len(index.bars):
+        raise ValueError(f"states must have one label per bar ({len(index.bars)}); got {len(labels)}")
+    rows = np.array([max(index.row_at(int(c)) - 1, 0) for c in cuts], dtype=np.int64)
+    return labels[rows]

@@ -101,36 +101,52 @@ def test_the_level_forecast_follows_the_history(policy, real):
 
 
 def test_the_drift_spread_gives_the_paths_the_markets_close_dispersion():
+    from fracfire.physics.tilt import MAX_TILT_DRIFT
     from fracfire.scenarios.policy import MAX_DRIFT_SPREAD, _drift_spread
 
-    plain, drifting, probe = (4.0, 3.0), (8.0, 3.5), 0.1  # variance of close moves, mean range
-    assert _drift_spread(0.5, plain, drifting, probe) == 0.0  # the paths already spread as much (2/3 > 0.5)
-    assert _drift_spread(float("nan"), plain, drifting, probe) == 0.0
-    spread = _drift_spread(0.85, plain, drifting, probe)
-    x = (spread / probe) ** 2  # both probes' figures grow linearly in the drift's variance
-    ratio = np.sqrt(4.0 + x * 4.0) / (3.0 + x * 0.5)
-    assert 0 < spread < MAX_DRIFT_SPREAD * probe and ratio == pytest.approx(0.85)
-    assert _drift_spread(1.2, plain, drifting, probe) == pytest.approx(MAX_DRIFT_SPREAD * probe)  # out of reach
+    # mean squares of move / range: the market's, the plain probe's, the drifting probe's (spread 0.1)
+    spread = _drift_spread(0.5, 0.4, 0.6, 0.1)
+    assert spread == pytest.approx(np.sqrt((0.5 - 0.4) / ((0.6 - 0.4) / 0.1**2)))  # linear in the variance
+    assert _drift_spread(0.3, 0.4, 0.6, 0.1) == 0.0  # the paths already stray further: the market reverts
+    assert _drift_spread(0.5, 0.4, 0.39, 0.1) == 0.0  # the probe showed no effect
+    assert _drift_spread(float("nan"), 0.4, 0.6, 0.1) == 0.0
+    assert _drift_spread(5.0, 0.4, 0.6, 0.1) == pytest.approx(MAX_DRIFT_SPREAD * 0.1)  # no extrapolation
+    assert _drift_spread(50.0, 0.4, 0.6, 0.4) == MAX_TILT_DRIFT  # a short window: the engine's limit
 
 
-def test_the_policy_spreads_its_closes_like_the_market_over_a_window(policy, real):
+def test_the_policy_spreads_its_closes_like_the_market_over_a_window(policy, real, monkeypatch):
+    from fracfire.physics import PriceGenerator
     from fracfire.scenarios.conditioning import wall_offset
     from fracfire.scenarios.windows import path_minutes
 
     cut = pd.Timestamp("2019-09-24 10:30", tz="America/New_York")
     end = path_minutes(cut, "rest-of-session")
     window = policy.window(cut, end, True)
-    ranges, moves = policy.index_.window_spans(wall_offset(cut), wall_offset(cut) + (end - cut))
-    assert len(ranges) == len(moves) >= 3 and np.isfinite(moves).all()
-    assert window.drift_spread >= 0.0 and window.drift_noise >= -window.noise
+    log_ranges, moves = policy.index_.window_spans(wall_offset(cut), wall_offset(cut) + (end - cut))
+    assert len(log_ranges) == len(moves) >= 3 and np.isfinite(moves).all()
+    market = np.mean((moves / np.exp(log_ranges)) ** 2)  # how far closes stray, in units of the range
     history = real[real["time"] < cut]
+    asked = []
+    original = PriceGenerator.generate_paths
+
+    def recording(self, *args, **kwargs):
+        asked.append(kwargs.get("drift_spread", 0.0))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PriceGenerator, "generate_paths", recording)
+    result = policy.simulate(history, 300, seed=2, cut=cut)
+    policy.simulate(history, 5, seed=2, cut=cut, conditioned=False)
+    assert asked == [window.drift_spread, 0.0]  # the engine-alone peers get no drift
+    o = result.outcomes
+    strays = np.mean(((o["close"] - history["close"].iloc[-1]) / o["range"]) ** 2)
+    if window.drift_spread > 0:
+        assert strays == pytest.approx(market, rel=0.3)
+    else:  # the market reverted more than the engine's paths: nothing to add
+        assert strays >= 0.8 * market
     tilt_plain = policy.tilt(cut, end, 0.0, True)
     tilt_drift = policy.tilt(cut, end, 0.0, True, drift=True)
     # the drift's extra range is taken out of the policy's tilt, not out of the engine-alone peers'
     assert np.allclose(tilt_drift.volatility, tilt_plain.volatility * np.exp(-window.drift_bias / window.elasticity))
-    markov = policy.simulate(history, 30, seed=2, cut=cut, conditioned=False)
-    again = policy.simulate(history, 30, seed=2, cut=cut, conditioned=False)
-    pd.testing.assert_frame_equal(markov.bars, again.bars)
 
 
 def test_scenario_inputs_are_checked(policy, real):

@@ -120,6 +120,9 @@ def test_a_drift_spread_spreads_the_closes_and_draws_nothing_when_zero():
     plain = PriceGenerator(seed=4).generate_paths(CUT, 300, end=end, volatility_spread=0.2)
     zero = PriceGenerator(seed=4).generate_paths(CUT, 300, end=end, volatility_spread=0.2, drift_spread=0.0)
     pd.testing.assert_frame_equal(plain, zero)  # 0 draws nothing: the bars of a call without it
+    # the drift comes from a jumped copy of each path's stream: every other draw is the plain path's
+    tiny = PriceGenerator(seed=4).generate_paths(CUT, 300, end=end, volatility_spread=0.2, drift_spread=1e-12)
+    pd.testing.assert_frame_equal(plain, tiny)
 
     def close_spread_per_range(bars):
         by_path = bars.groupby("scenario")

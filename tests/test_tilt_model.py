@@ -116,10 +116,20 @@ def test_the_state_output_learns_the_librarys_true_states(tmp_path):
     model = TiltModel(epochs=150, random_state=2).fit(X, y, aux, states)
     p = model.predict_state_proba(X)
     assert p.shape == (len(y), len(model.state_classes_)) and np.allclose(p.sum(axis=1), 1.0)
-    truth = np.searchsorted(model.state_classes_, states)
-    prior = np.bincount(truth, minlength=p.shape[1]) / len(truth)
-    # better than knowing only how often each state occurs (the activity features see quiet and loud states)
-    assert -np.mean(np.log(p[np.arange(len(y)), truth])) < -np.mean(np.log(prior[truth]))
+    # on a library it never saw, better than knowing only how often each state occurs
+    other, other_known = tilt_library(20, bar_minutes=5, seed=2, driver=FractalStateManager(seed=2))
+    X2, _, _, states2 = pretraining_examples(other, other_known)
+    seen = np.isin(states2, model.state_classes_)
+    truth = np.searchsorted(model.state_classes_, states2[seen])
+    prior = np.bincount(np.searchsorted(model.state_classes_, states), minlength=p.shape[1]) / len(states)
+    p2 = model.predict_state_proba(X2[seen])
+    assert -np.mean(np.log(p2[np.arange(len(truth)), truth])) < -np.mean(np.log(prior[truth]))
+    from fracfire.physics import MarketState
+
+    as_members = TiltModel(epochs=2).fit(X, y, aux, [MarketState(v) for v in states])  # members or their names
+    assert list(as_members.state_classes_) == list(model.state_classes_)
+    with pytest.raises(ValueError, match="must be state names; example 3 has nan"):
+        TiltModel(epochs=2).fit(X, y, aux, [*states[:3], float("nan"), *states[4:]])
     loaded = TiltModel.load(model.save(tmp_path / "states.skops"))
     np.testing.assert_array_equal(loaded.predict_state_proba(X), p)
     assert list(loaded.state_classes_) == list(model.state_classes_)
@@ -131,3 +141,8 @@ def test_the_state_output_learns_the_librarys_true_states(tmp_path):
         TiltModel(epochs=2).fit(X, y, aux, states[:5])
     with pytest.raises(ValueError, match="fitted without states"):
         TiltModel(epochs=2).fit(X, y, aux).predict_state_proba(X)
+    older = TiltModel(epochs=2).fit(X, y, aux)
+    del older.state_classes_  # a file saved before the state output existed
+    with pytest.raises(ValueError, match="none: fit\\(\\) was given no states"):
+        older.fine_tune(X[:100], y[:100], states[:100])
+    assert older.fine_tune(X[:100], y[:100]).predict(X[:3]).shape == (3,)

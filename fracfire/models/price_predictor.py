@@ -318,6 +318,9 @@ def one_standard_error(errors: np.ndarray, block: int = SE_BLOCK_ROWS) -> int:
     ----------
     errors : numpy.ndarray
         Squared errors, stages (0 = no residual) x validation rows in time order.
+    block : int, default :data:`SE_BLOCK_ROWS`
+        Consecutive rows per block (twice the forecast horizon or more keeps
+        the blocks' overlapping targets apart).
 
     Returns
     -------

@@ -169,11 +169,12 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         codes = None
         if states is not None:
             states = self._state_labels(states, len(y))
-            unknown = sorted(set(states) - set(self.state_classes_))
+            classes = getattr(self, "state_classes_", np.array([], dtype=str))  # absent in older files
+            unknown = sorted(set(states) - set(classes))
             if unknown:
                 raise ValueError(
                     f"fine_tune: states {unknown} are not among the states this TiltModel was pre-trained on "
-                    f"({list(self.state_classes_) or 'none: fit() was given no states'})"
+                    f"({list(classes) or 'none: fit() was given no states'})"
                 )
             codes = np.searchsorted(self.state_classes_, states)
         net = self._net()
@@ -186,10 +187,18 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
 
     @staticmethod
     def _state_labels(states, n: int) -> np.ndarray:
-        states = np.asarray(states).astype(str)
-        if states.shape != (n,):
-            raise ValueError(f"states must have one label per example ({n}); got shape {states.shape}")
-        return states
+        """State names (``MarketState`` members become their values); missing labels are refused."""
+        raw = list(states) if np.ndim(states) == 1 else None
+        if raw is None or len(raw) != n:
+            raise ValueError(f"states must have one label per example ({n}); got shape {np.shape(states)}")
+        labels = [getattr(s, "value", s) for s in raw]
+        missing = [i for i, s in enumerate(labels) if not isinstance(s, str) or not s]
+        if missing:
+            raise ValueError(
+                f"states must be state names; example {missing[0]} has {raw[missing[0]]!r} "
+                f"({len(missing)} such examples)"
+            )
+        return np.array(labels, dtype=str)
 
     def _train(self, net, X, y, aux, epochs: int, rate: float, anchor, codes=None) -> None:
         """Full-batch Adam; early-stopped on the last ``validation_fraction`` of the (time-ordered) examples."""

@@ -4,7 +4,7 @@ method; it continues the generator's state and leaves it at the end of the run).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -58,9 +58,10 @@ def run_days(
     generator's state instead of the previous day's end, draws its
     intraday volatility components afresh (after the driver's draws),
     offsets its slowest component by ``volatility_spread`` times a normal
-    draw, shifts its up share by ``drift_spread`` times another (drawn only
-    when ``drift_spread`` is positive, so the bars without it are unchanged)
-    and leaves the generator's state as it was. ``tilt`` (a
+    draw, shifts its up share by ``drift_spread`` times a normal drawn from a
+    jumped copy of its stream (only when ``drift_spread`` is positive: every
+    other draw of the path is the same with or without it) and leaves the
+    generator's state as it was. ``tilt`` (a
     :class:`~fracfire.physics.tilt.Tilt`) leans on every day from its
     first minute, on top of the driver's modifiers.
     """
@@ -124,11 +125,13 @@ def run_days(
         for d, rng in enumerate(rngs):
             day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
             start = gen._vol.copy()
-            draws = rng.standard_normal(N_INTRADAY + 1 + (drift_spread > 0))
+            draws = rng.standard_normal(N_INTRADAY + 1)
             start[:N_INTRADAY] = std * draws[:N_INTRADAY]
-            start[-1] += volatility_spread * draws[N_INTRADAY]
-            if drift_spread > 0:
-                path_bias[d] = np.clip(drift_spread * draws[-1], -MAX_TILT_DRIFT, MAX_TILT_DRIFT)
+            start[-1] += volatility_spread * draws[-1]
+            if drift_spread > 0:  # from a jumped copy of the path's stream: its other draws stay the same
+                pcg = cast(np.random.PCG64, rng.bit_generator)  # default_rng's bit generator
+                shift = np.random.Generator(pcg.jumped()).standard_normal()
+                path_bias[d] = np.clip(drift_spread * shift, -MAX_TILT_DRIFT, MAX_TILT_DRIFT)
             parts.append(
                 volatility_path(
                     z_vol[day],

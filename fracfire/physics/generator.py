@@ -403,8 +403,10 @@ class PriceGenerator:
             a drift of ``2.4 * shift`` standard deviations per minute), in
             [0, 0.5], held from the path's first minute to its last:
             uncertainty about the direction of the rest of the session (trend
-            days), which paths without it do not carry. 0 draws nothing, so the
-            bars are those of a call without it.
+            days), which paths without it do not carry. The shift is drawn from
+            a jumped copy of the path's stream, so the path's other draws are
+            those of the same call without it (common random numbers); 0 draws
+            nothing.
 
         Returns
         -------

@@ -104,10 +104,11 @@ class _Window:
     the market's median log range over the window; ``elasticity`` the
     change of the mean log range per unit of log volatility tilt; ``noise``
     the variance of the probe paths' log ranges; ``drift_spread`` the
-    per-path drift (``generate_paths(drift_spread=...)``) whose paths' ratio
-    of close-move dispersion to mean range is the market's over the window
-    (see :func:`_drift_spread`), and ``drift_bias``, ``drift_noise`` what it
-    adds to the paths' mean log range and to its variance.
+    per-path drift (``generate_paths(drift_spread=...)``) whose paths' close
+    moves stray as far, in units of their own range, as the market's did
+    over the window (see :func:`_drift_spread`), and ``drift_bias``,
+    ``drift_noise`` what it adds to the paths' mean log range and to its
+    variance.
     """
 
     bias: float
@@ -306,7 +307,8 @@ class ScenarioPolicy:
         minutes = window_minutes(start, stop)
         probe_drift = DRIFT_PROBE / np.sqrt(len(minutes))
         probes = []
-        for k, (multiplier, drift) in enumerate(((1.0, 0.0), (ELASTICITY_PROBE, 0.0), (1.0, probe_drift))):
+        # the drift probe reuses the plain probe's streams: the paths differ by their drift alone
+        for k, multiplier, drift in ((0, 1.0, 0.0), (1, ELASTICITY_PROBE, 0.0), (0, 1.0, probe_drift)):
             gen = self._generator(np.random.SeedSequence([self.seed, k]))
             paths = gen.generate_paths(
                 start,
@@ -319,16 +321,11 @@ class ScenarioPolicy:
             by_path = paths.groupby("scenario")
             ticks = np.maximum(by_path["high_ticks"].max() - by_path["low_ticks"].min(), 1).to_numpy(dtype=float)
             moves = by_path["close_ticks"].last().to_numpy(dtype=float) - gen.current_price / TICK_SIZE
-            probes.append((np.log(ticks), ticks, moves))
-        (logs, ticks, moves), (logs_loud, _, _), (logs_drift, ticks_drift, moves_drift) = probes
+            probes.append((np.log(ticks), float(np.mean((moves / ticks) ** 2))))
+        (logs, strays), (logs_loud, _), (logs_drift, strays_drift) = probes
         elasticity = float(np.clip((logs_loud.mean() - logs.mean()) / np.log(ELASTICITY_PROBE), 0.3, 3.0))
-        market = float(np.std(real_moves) / np.mean(np.exp(real))) if len(real) > 1 else 0.0
-        share = _drift_spread(
-            market,
-            (float(np.var(moves)), float(ticks.mean())),
-            (float(np.var(moves_drift)), float(ticks_drift.mean())),
-            probe_drift,
-        )
+        market = float(np.mean((real_moves / np.exp(real)) ** 2)) if len(real) else np.nan
+        share = _drift_spread(market, strays, strays_drift, probe_drift)
         x = (share / probe_drift) ** 2  # the probes' log ranges, interpolated in the drift variance
         result = _Window(
             float(logs.mean() - np.median(real)),
@@ -367,9 +364,10 @@ class ScenarioPolicy:
         """Probabilities of each MarketState being in force at the end of ``history``, indexed by state
         name; states never seen in the fitting bars get 0.
 
-        Read by the tilt model from the features at ``cut`` (default: the bar after the history's last)
-        when ``state_model="tilt"`` and the level model has a state output, otherwise by the linear
-        discriminant from the history's last bars.
+        Read by the tilt model from the features at ``cut`` (default: where :meth:`simulate` starts
+        without one) when ``state_model="tilt"`` and the level model has a state output, otherwise (a
+        level model without one, such as a ``Ridge``) by the linear discriminant from the history's
+        last bars.
         """
         from fracfire.physics import MarketState
         from fracfire.physics.markov import state_features
@@ -377,8 +375,8 @@ class ScenarioPolicy:
         self._check_fitted()
         order = [s.value for s in MarketState]
         if self.state_model == "tilt" and len(getattr(self.level_model_, "state_classes_", ())):
-            if cut is None:
-                cut = pd.Timestamp(history["time"].iloc[-1]) + pd.Timedelta(minutes=self.bar_minutes_)
+            if cut is None:  # where simulate() starts the paths without a cut
+                cut = next_open(pd.Timestamp(history["time"].iloc[-1]) + pd.Timedelta(minutes=self.bar_minutes_))
             features = SessionIndex(history, self.profile_).features(int(cut.as_unit("ns").value), 1380.0)
             p = self.level_model_.predict_state_proba(features[None, :])[0]
             return pd.Series(p, index=self.level_model_.state_classes_).reindex(order, fill_value=0.0)
@@ -537,26 +535,26 @@ class ScenarioPolicy:
         )
 
 
-def _drift_spread(market: float, plain: tuple[float, float], drifting: tuple[float, float], probe: float) -> float:
-    """The per-path drift spread whose paths' ratio of close-move dispersion to mean range is ``market``.
+def _drift_spread(market: float, plain: float, drifting: float, probe: float) -> float:
+    """The per-path drift spread whose paths stray as far for their range as the market's sessions do.
 
-    ``plain`` and ``drifting`` are (variance of the close moves, mean range) of
-    probe paths without a drift spread and with ``probe``. Both grow
-    linearly in the drift's variance ``x = spread**2`` (a path's drift adds
-    its own variance to the move's and, to first order, a proportional amount
-    to the range), so the spread solves ``v0 + x D = market**2 (R0 + a x)**2``
-    with ``D`` and ``a`` the probes' slopes: the smallest root, 0 when the
-    paths' closes already spread as much as the market's (the market reverts
-    more than the engine), at most :data:`MAX_DRIFT_SPREAD` probes.
+    ``market``, ``plain`` and ``drifting`` are mean squares of the close's
+    move over the range travelled (one ratio per session or path: scale-free,
+    so neither the market's day-to-day volatility nor the paths' volatility
+    spread enters it) for the market over the window and for probe paths
+    without a drift spread and with ``probe``, which share their random
+    numbers. The mean square grows about linearly in the drift's variance
+    ``x = spread**2``, so ``x = (market - plain) / slope``, ``slope = (drifting
+    - plain) / probe**2``: 0 when the paths already stray as far (the market
+    reverts more than the engine) or the probe showed no effect, at most
+    :data:`MAX_DRIFT_SPREAD` probes and the engine's limit.
     """
-    (v0, r0), (vp, rp) = plain, drifting
-    x_max = (MAX_DRIFT_SPREAD * probe) ** 2
-    if not (np.isfinite(market) and market > 0 and r0 > 0) or v0 >= (market * r0) ** 2:
+    from fracfire.physics.tilt import MAX_TILT_DRIFT
+
+    slope = (drifting - plain) / probe**2
+    if not (np.isfinite(market) and np.isfinite(slope)) or slope <= 0 or market <= plain:
         return 0.0
-    d, a = max(vp - v0, 0.0) / probe**2, max(rp - r0, 0.0) / probe**2
-    roots = np.roots([-(market**2) * a**2, d - 2 * market**2 * r0 * a, v0 - (market * r0) ** 2])
-    found = [float(r.real) for r in np.atleast_1d(roots) if abs(r.imag) < 1e-12 and 0 <= r.real <= x_max]
-    return float(np.sqrt(min(found) if found else x_max))
+    return float(min(np.sqrt((market - plain) / slope), MAX_DRIFT_SPREAD * probe, MAX_TILT_DRIFT))
 
 
 def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:

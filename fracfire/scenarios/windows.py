@@ -20,6 +20,7 @@ __all__ = [
     "path_minutes",
     "split_at",
     "start_price",
+    "states_at_cuts",
     "training_examples",
     "window_minutes",
 ]

@@ -65,13 +65,27 @@ def test_scenarios_from_a_real_history(policy, real, tmp_path):
     started = result.bars.groupby("scenario")["state"].first().astype(str)
     assert set(started) <= set(p[p > 0].index)
     # read by the tilt model (pre-trained on the library's true states) or by the discriminant
-    assert len(policy.level_model_.state_classes_) >= 2
+    assert len(policy.level_model_.state_classes_) >= 2 and set(p[p > 0].index) <= set(policy.fitted_states_)
     discriminant = copy.copy(policy)
     discriminant.state_model = "discriminant"
     q = discriminant.state_probabilities(history)
     assert list(q.index) == list(p.index) and q.sum() == pytest.approx(1.0) and not np.allclose(p, q)
     with pytest.raises(ValueError, match="state_model must be"):
         type(policy)(state_model="hmm").fit(real)
+
+
+def test_a_level_model_without_a_state_output_reads_states_with_the_discriminant(real):
+    from sklearn.linear_model import Ridge
+
+    from fracfire.realism.calendar import split_by_time
+    from fracfire.scenarios import ScenarioPolicy
+
+    fit, _ = split_by_time(real, 0.6)
+    ridge = ScenarioPolicy(level_model=Ridge(), library_sessions=4).fit(fit)
+    history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")]
+    p = ridge.state_probabilities(history)  # state_model="tilt", but a Ridge has no state output
+    assert p.sum() == pytest.approx(1.0) and set(p[p > 0].index) <= set(ridge.fitted_states_)
+    assert ridge.simulate(history, 5, seed=1).bars["scenario"].nunique() == 5
 
 
 def test_cuts_at_the_session_open_and_after_a_close(policy, real):

@@ -31,6 +31,7 @@ from fracfire.calendar import (
     INTRADAY_BUCKET_MINUTES,
     INTRADAY_BUCKETS,
     MINUTES_PER_DAY,
+    SESSION_MAX_HOURS,
     minute_of_day,
     trading_day_number,
     within_session,
@@ -46,6 +47,9 @@ __all__ = [
     "persistence",
     "wall_offset",
 ]
+
+SESSION_MINUTES = float(SESSION_MAX_HOURS * 60)
+"""Minutes of a full Globex session (23 hours): the share of the session left is measured against it."""
 
 FEATURE_NAMES = (
     "day_so_far",
@@ -224,7 +228,7 @@ def wall_offset(ts: pd.Timestamp) -> pd.Timedelta:
 
 
 def cut_features(
-    history: pd.DataFrame, cut: DateLike, profile: np.ndarray, session_minutes: float = 1380.0
+    history: pd.DataFrame, cut: DateLike, profile: np.ndarray, session_minutes: float = SESSION_MINUTES
 ) -> np.ndarray:
     """Features (:data:`FEATURE_NAMES`) of ``history`` before ``cut``, in units of ``profile``.
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day
 from fracfire.realism.peers import BASIS_POINTS, _returns_and_mask, intrabar_extremes, intraday_scale
+from fracfire.scenarios.conditioning import SESSION_MINUTES
 
 __all__ = ["ANALOGS", "GarchForecaster", "analog_outcomes", "garch_outcomes"]
 
@@ -102,7 +103,7 @@ def analog_outcomes(
     date = pd.Timestamp(int(cut_day), unit="D")
     cut_wall = pd.Timestamp(cut_ns, unit="ns", tz="UTC").tz_convert(TIMEZONE).tz_localize(None) - date
     end_wall = pd.Timestamp(end_ns, unit="ns", tz="UTC").tz_convert(TIMEZONE).tz_localize(None) - date
-    current = index.features(cut_ns, 1380.0)[:2]
+    current = index.features(cut_ns, SESSION_MINUTES)[:2]
     rows, moves = [], []
     close = index.bars["close"].to_numpy(dtype=float)
     high = index.bars["high"].to_numpy(dtype=float)
@@ -119,7 +120,7 @@ def analog_outcomes(
             continue
         b = min(b, int(index.day_end[d]))
         price = close[a - 1]
-        rows.append(index.features(at, 1380.0)[:2])
+        rows.append(index.features(at, SESSION_MINUTES)[:2])
         moves.append(
             (
                 np.log(close[b - 1] / price),

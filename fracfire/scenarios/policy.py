@@ -46,7 +46,7 @@ from fracfire._typing import DateLike, Progress
 from fracfire._validation import check_int
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_day_number
 from fracfire.physics.config import PhysicsConfig
-from fracfire.scenarios.conditioning import SessionIndex, activity_profile, persistence
+from fracfire.scenarios.conditioning import SESSION_MINUTES, SessionIndex, activity_profile, persistence
 from fracfire.scenarios.windows import (
     TRAINING_CUTS,
     next_open,
@@ -213,6 +213,7 @@ class ScenarioPolicy:
         self.markov_ = MarkovStateDriver().fit(bars.assign(state=labels))
         self.driver_ = _DriftlessDriver(self.markov_, self.physics_.trend_strength)
         names = np.asarray(labels.astype(str))
+        self.fitted_states_ = sorted(set(names))
         # trained on what it reads at a cut: the features of the STATE_TAIL bars ending at a bar, last row
         rows = np.arange(len(bars) - 1, -1, -max(1, len(bars) // STATE_TRAINING_TAILS))[::-1]
         tails = np.array([state_features(bars.iloc[max(0, i + 1 - STATE_TAIL) : i + 1])[-1] for i in rows])
@@ -354,11 +355,19 @@ class ScenarioPolicy:
     def forecast(self, history: pd.DataFrame, cut: pd.Timestamp) -> tuple[float, float]:
         """The level forecast and its expected error (standard deviation), both in log range."""
         self._check_fitted()
-        features = SessionIndex(history, self.profile_).features(int(cut.as_unit("ns").value), 1380.0)[None, :]
+        features = self._cut_features(history, cut)
         mean = float(self.level_model_.predict(features)[0] + persistence(features)[0])
         if hasattr(self.level_model_, "predict_spread"):
             return mean, float(self.level_model_.predict_spread(features)[0])
         return mean, self.level_error_
+
+    def _cut_features(self, history: pd.DataFrame, cut: pd.Timestamp) -> np.ndarray:
+        """The level model's features (one row) of ``history`` at ``cut``."""
+        return SessionIndex(history, self.profile_).features(int(cut.as_unit("ns").value), SESSION_MINUTES)[None, :]
+
+    def _fitted_uniform(self, order: list[str]) -> pd.Series:
+        found = pd.Series(np.isin(order, self.fitted_states_).astype(float), index=order)
+        return found / found.sum()
 
     def state_probabilities(self, history: pd.DataFrame, cut: pd.Timestamp | None = None) -> pd.Series:
         """Probabilities of each MarketState being in force at the end of ``history``, indexed by state
@@ -377,9 +386,10 @@ class ScenarioPolicy:
         if self.state_model == "tilt" and len(getattr(self.level_model_, "state_classes_", ())):
             if cut is None:  # where simulate() starts the paths without a cut
                 cut = next_open(pd.Timestamp(history["time"].iloc[-1]) + pd.Timedelta(minutes=self.bar_minutes_))
-            features = SessionIndex(history, self.profile_).features(int(cut.as_unit("ns").value), 1380.0)
-            p = self.level_model_.predict_state_proba(features[None, :])[0]
-            return pd.Series(p, index=self.level_model_.state_classes_).reindex(order, fill_value=0.0)
+            p = self.level_model_.predict_state_proba(self._cut_features(history, cut))[0]
+            found = pd.Series(p, index=self.level_model_.state_classes_).reindex(order, fill_value=0.0)
+            found[~found.index.isin(self.fitted_states_)] = 0.0  # the library can hold states the market did not
+            return found / found.sum() if found.sum() > 0 else self._fitted_uniform(order)
         if isinstance(self.state_classifier_, str):  # the fitting bars showed one state only
             return pd.Series(1.0, index=[self.state_classifier_]).reindex(order, fill_value=0.0)
         tail = history.iloc[-STATE_TAIL:]

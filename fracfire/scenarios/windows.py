@@ -9,7 +9,7 @@ import pandas as pd
 from fracfire._typing import DateLike
 from fracfire._validation import check_int
 from fracfire.calendar import MINUTES_PER_DAY
-from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex
+from fracfire.scenarios.conditioning import FEATURE_NAMES, SESSION_MINUTES, SessionIndex
 
 __all__ = [
     "HORIZONS",
@@ -134,7 +134,7 @@ def training_examples(index: SessionIndex, cuts=TRAINING_CUTS) -> tuple[np.ndarr
             ns = int(cut_on(date, hhmm).as_unit("ns").value)
             target = index.log_range(ns)
             if np.isfinite(target):
-                X.append(index.features(ns, 1380.0))
+                X.append(index.features(ns, SESSION_MINUTES))
                 y.append(target)
                 label.append(hhmm)
                 at.append(ns)

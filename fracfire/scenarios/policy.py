@@ -47,6 +47,7 @@ from fracfire._validation import check_int
 from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_day_number
 from fracfire.physics.config import PhysicsConfig
 from fracfire.scenarios.conditioning import SESSION_MINUTES, SessionIndex, activity_profile, persistence
+from fracfire.scenarios.drivers import DriftlessDriver, StartStates
 from fracfire.scenarios.windows import (
     TRAINING_CUTS,
     next_open,
@@ -211,7 +212,7 @@ class ScenarioPolicy:
             )
         labels = infer_states(bars, seed=self.seed, physics=self.physics_)
         self.markov_ = MarkovStateDriver().fit(bars.assign(state=labels))
-        self.driver_ = _DriftlessDriver(self.markov_, self.physics_.trend_strength)
+        self.driver_ = DriftlessDriver(self.markov_, self.physics_.trend_strength)
         names = np.asarray(labels.astype(str))
         self.fitted_states_ = sorted(set(names))
         # trained on what it reads at a cut: the features of the STATE_TAIL bars ending at a bar, last row
@@ -521,7 +522,7 @@ class ScenarioPolicy:
         if states:  # each path starts in a state drawn from the probabilities read at the cut
             probabilities = self.state_probabilities(history, start)
             state = MarketState(probabilities.idxmax())
-            driver = _StartStates(self.driver_, probabilities.to_numpy())
+            driver = StartStates(self.driver_, probabilities.to_numpy())
         spread = self.volatility_spread(start, end, states, error) if conditioned else 0.0
         drift = self.window(start, end, states).drift_spread if conditioned else 0.0
         bars = gen.generate_paths(
@@ -576,40 +577,6 @@ def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:
     weekday = (trading_day_number(minutes) + 3) % 7  # 1970-01-01 was a Thursday
     factor = np.array([DOW_CONFIGS[d].volatility_multiplier for d in range(7)])
     return factor[PROBE_DATE.weekday()] / factor[weekday]
-
-
-class _StartStates:
-    """Draws each path's starting state from ``probabilities`` (``MarketState`` order) with the path's own
-    stream, then lets ``base`` plan the path from it: uncertainty about the state now reaches the paths."""
-
-    def __init__(self, base, probabilities: np.ndarray) -> None:
-        self.base = base
-        self.cumulative = np.cumsum(probabilities) / np.sum(probabilities)
-
-    def plan_day(self, start, n_minutes, rng, previous_state):
-        first = int(min(np.searchsorted(self.cumulative, rng.random(), side="right"), len(self.cumulative) - 1))
-        return self.base.plan_day(start, n_minutes, rng, first)
-
-
-class _DriftlessDriver:
-    """Plans states with ``base`` and cancels each state's drift through the modifiers' bias."""
-
-    def __init__(self, base, trend_strength: float) -> None:
-        from fracfire.physics import STATE_CONFIGS, MarketState
-
-        up = np.array([STATE_CONFIGS[s].up_probability for s in MarketState])
-        self.base = base
-        self.bias = -trend_strength * np.log(up / (1.0 - up)) / 4.0
-
-    def plan_day(self, start, n_minutes, rng, previous_state):
-        from fracfire.physics.driver import DayPlan
-        from fracfire.physics.schedule import Modifiers
-
-        plan = self.base.plan_day(start, n_minutes, rng, previous_state)
-        bias = self.bias[plan.states % len(self.bias)]
-        return DayPlan(
-            plan.states, Modifiers(np.ones(n_minutes), bias, np.zeros(n_minutes)), plan.labels, plan.macro_regime
-        )
 
 
 def _method_name(conditioned: bool, states: bool) -> str:

@@ -17,22 +17,19 @@ def candle_colors(o: np.ndarray, c: np.ndarray, up: str, down: str) -> np.ndarra
     return np.where((c >= o)[:, None], np.array(to_rgba(up)), np.array(to_rgba(down)))
 
 
+def _boxes(x: np.ndarray, bottom: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """Vertices of one bar-wide rectangle per ``x`` from ``bottom`` to ``top`` (for a PolyCollection)."""
+    left, right = x - BODY_WIDTH / 2, x + BODY_WIDTH / 2
+    corners = ([left, bottom], [left, top], [right, top], [right, bottom])
+    return np.stack([np.column_stack(corner) for corner in corners], axis=1)
+
+
 def draw_candles(ax, o, h, lo, c, colors) -> None:
     """Wicks as one LineCollection, bodies as one PolyCollection."""
     x = np.arange(len(o), dtype=float)
     wicks = np.stack([np.column_stack([x, lo]), np.column_stack([x, h])], axis=1)
     ax.add_collection(LineCollection(wicks, colors=colors, linewidths=0.8))  # type: ignore[arg-type]  # stubs refuse arrays
-    bottom, top = np.minimum(o, c), np.maximum(o, c)
-    left, right = x - BODY_WIDTH / 2, x + BODY_WIDTH / 2
-    bodies = np.stack(
-        [
-            np.column_stack([left, bottom]),
-            np.column_stack([left, top]),
-            np.column_stack([right, top]),
-            np.column_stack([right, bottom]),
-        ],
-        axis=1,
-    )
+    bodies = _boxes(x, np.minimum(o, c), np.maximum(o, c))
     ax.add_collection(PolyCollection(bodies, facecolors=colors, edgecolors=colors, linewidths=0.6))  # type: ignore[arg-type]
     pad = 0.02 * max(float(np.max(h) - np.min(lo)), 1.0)
     ax.set_xlim(-1, len(o))
@@ -41,18 +38,7 @@ def draw_candles(ax, o, h, lo, c, colors) -> None:
 
 def draw_volume(ax, volume, colors) -> None:
     """Volume bars as one PolyCollection."""
-    x = np.arange(len(volume), dtype=float)
-    left, right = x - BODY_WIDTH / 2, x + BODY_WIDTH / 2
-    zero = np.zeros(len(volume))
-    bars = np.stack(
-        [
-            np.column_stack([left, zero]),
-            np.column_stack([left, volume]),
-            np.column_stack([right, volume]),
-            np.column_stack([right, zero]),
-        ],
-        axis=1,
-    )
+    bars = _boxes(np.arange(len(volume), dtype=float), np.zeros(len(volume)), np.asarray(volume, dtype=float))
     faded = colors.copy()
     faded[:, 3] = 0.6
     ax.add_collection(PolyCollection(bars, facecolors=faded, linewidths=0))  # type: ignore[arg-type]  # stubs refuse arrays

@@ -34,6 +34,7 @@ Weights are stored as numpy arrays in the model's skops file.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -169,7 +170,7 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         codes = None
         if states is not None:
             states = self._state_labels(states, len(y))
-            classes = getattr(self, "state_classes_", np.array([], dtype=str))  # absent in older files
+            classes = self._state_classes()
             unknown = sorted(set(states) - set(classes))
             if unknown:
                 raise ValueError(
@@ -184,6 +185,10 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
         self.spread_scale_ = self._spread_scale(X, y)
         self.fine_tuned_examples_ = len(y)
         return self
+
+    def _state_classes(self) -> np.ndarray:
+        """:attr:`state_classes_`, empty for a model without a state output (or saved before it existed)."""
+        return getattr(self, "state_classes_", np.array([], dtype=str))
 
     @staticmethod
     def _state_labels(states, n: int) -> np.ndarray:
@@ -259,7 +264,7 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
     # ------------------------------------------------------------------ prediction
     def _net(self):
         torch = require("torch", "The neural tilt model")
-        net = _network(self.n_features_in_, self.hidden, self.random_state, len(getattr(self, "state_classes_", ())))
+        net = _network(self.n_features_in_, self.hidden, self.random_state, len(self._state_classes()))
         net.load_state_dict({k: torch.from_numpy(v) for k, v in self.network_.items()})
         return net.eval()
 
@@ -294,8 +299,6 @@ class TiltModel(RegressorMixin, BaseModel):  # mixin first: scikit-learn reads i
     def predict_state_proba(self, X: Features) -> np.ndarray:
         """Probabilities of the state in force at each cut, columns in :attr:`state_classes_` order."""
         check_is_fitted(self, "network_")
-        if not len(getattr(self, "state_classes_", ())):
+        if not len(self._state_classes()):
             raise ValueError("this TiltModel was fitted without states: pass states= to fit() to get them")
-        logits = self._outputs(X)[:, 3:]
-        p = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return p / p.sum(axis=1, keepdims=True)
+        return softmax(self._outputs(X)[:, 3:], axis=1)

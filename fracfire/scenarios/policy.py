@@ -379,6 +379,8 @@ class ScenarioPolicy:
         level model without one, such as a ``Ridge``) by the linear discriminant from the history's
         last bars.
         """
+        from scipy.special import softmax
+
         from fracfire.physics import MarketState
         from fracfire.physics.markov import state_features
 
@@ -397,8 +399,7 @@ class ScenarioPolicy:
         decision = np.atleast_1d(self.state_classifier_.decision_function(state_features(tail)[-1:])[0])
         if decision.size == 1:  # two classes: one score (scikit-learn 1.9's predict_proba fails on it)
             decision = np.array([0.0, decision[0]])
-        p = np.exp(decision - decision.max())
-        found = pd.Series(p / p.sum(), index=self.state_classifier_.classes_)
+        found = pd.Series(softmax(decision), index=self.state_classifier_.classes_)
         return found.reindex(order, fill_value=0.0)
 
     def state_at(self, history: pd.DataFrame) -> MarketState:

@@ -334,6 +334,21 @@ def test_the_one_standard_error_rule_keeps_the_fewest_stages_it_cannot_tell_from
     assert one_standard_error(real[:, :40]) == 3  # one block of rows: no standard error, the lowest stage
 
 
+def test_finetune_blocks_the_standard_error_by_twice_the_horizon(monkeypatch):
+    """Targets 60 bars ahead overlap for 60 rows: their blocks must be longer than the default 30."""
+    import fracfire.models.price_predictor as pp
+
+    blocks = []
+    rule = pp.one_standard_error
+    monkeypatch.setattr(pp, "one_standard_error", lambda errors, block: blocks.append(block) or rule(errors, block))
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    Y = pd.DataFrame({"delta_5": X[:, 0], "range_5": X[:, 1] ** 2, "delta_60": X[:, 2], "range_60": X[:, 1] ** 2})
+    PricePredictor(horizons=(5, 60), max_iter=10).fit(X, Y).finetune(X, Y, iterations=5)
+    PricePredictor(horizons=(60,), max_iter=10).fit(X, X[:, 0]).finetune(X, X[:, 0], iterations=5)  # column "y"
+    assert blocks == [pp.SE_BLOCK_ROWS, pp.SE_BLOCK_ROWS, 120, 120, 120]
+
+
 def test_relative_targets_are_scale_free(synthetic):
     """Scaling every tick quantity by 4 (a four times more volatile market) scales the forecasts by 4."""
     from fracfire.data.features import tick_unit_features

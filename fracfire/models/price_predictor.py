@@ -244,8 +244,9 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         them, the number of iterations (boosting) or trees (forest) is chosen
         on the last ``validation_fraction`` by the one-standard-error rule
         (:func:`one_standard_error`: the fewest whose error is within one
-        standard error of the lowest; 0: the residual does not clearly help
-        and is left out), and the residual is refitted on all rows with that
+        standard error of the lowest, from blocks of ``max(SE_BLOCK_ROWS,
+        2 * horizon)`` rows; 0: the residual does not clearly help and is
+        left out), and the residual is refitted on all rows with that
         number. ``validation_fraction=0`` fits
         ``iterations`` on all rows. The numbers chosen are in
         ``finetune_iterations_`` (one list per target, one entry per call).
@@ -272,7 +273,7 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
                 held = target[cut:]
                 errors = [held**2]  # no residual at all
                 errors += [(held - stage) ** 2 for stage in self._staged(probe, values[cut:])]
-                best = one_standard_error(np.array(errors))
+                best = one_standard_error(np.array(errors), block=max(SE_BLOCK_ROWS, 2 * self._horizon_of(c)))
             chosen[c] = [*chosen.get(c, []), best]
             if best == 0:
                 continue
@@ -280,6 +281,11 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         self.residuals_ = residuals
         self.finetune_iterations_ = chosen
         return self
+
+    def _horizon_of(self, column: str) -> int:
+        """Bars ahead of target ``column`` (``delta_15`` -> 15; the longest horizon for other names)."""
+        tail = str(column).rsplit("_", 1)[-1]
+        return int(tail) if tail.isdigit() else int(max(self.horizons))
 
     def evaluate(self, X: Features, Y: pd.DataFrame) -> dict:
         """RMSE and MAE of every target, directional accuracy of the deltas (a dict; nothing is stored)."""
@@ -299,7 +305,8 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
 
 SE_BLOCK_ROWS = 30
 """Consecutive validation rows averaged into one block before the standard error of
-:func:`one_standard_error` (neighbouring rows' targets overlap, so single rows are not independent)."""
+:func:`one_standard_error` (neighbouring rows' targets overlap, so single rows are not
+independent); ``finetune`` uses twice the target's horizon when that is longer."""
 
 
 def one_standard_error(errors: np.ndarray, block: int = SE_BLOCK_ROWS) -> int:

@@ -47,6 +47,20 @@ def test_tilt_is_read_only_and_too_short_tilts_are_refused():
         PriceGenerator(seed=1).generate_days("2019-09-24", 1, tilt=np.ones(1500))
 
 
+def test_a_paths_drift_and_the_tilts_share_one_limit():
+    """A path's drift (``drift_spread``) adds to the tilt's, and the sum stops at the
+    engine's limit: on a tilt already at +0.5, paths drawn upwards are the tilt's own paths."""
+    tilt = Tilt.constant(400, 1.0, drift=0.5)
+    plain = PriceGenerator(seed=5).generate_paths(CUT, 12, tilt=tilt)
+    spread = PriceGenerator(seed=5).generate_paths(CUT, 12, tilt=tilt, drift_spread=0.5)
+    same = [
+        plain[plain["scenario"] == k]["close"].to_numpy().tobytes()
+        == spread[spread["scenario"] == k]["close"].to_numpy().tobytes()
+        for k in range(12)
+    ]
+    assert 0 < sum(same) < 12  # up-drawn paths hit the limit; down-drawn ones differ
+
+
 def test_volatility_and_drift_tilts_move_the_bars_the_way_they_say():
     quiet = PriceGenerator(seed=3).generate_paths(CUT, 40, tilt=Tilt.constant(400, 0.5))
     loud = PriceGenerator(seed=3).generate_paths(CUT, 40, tilt=Tilt.constant(400, 2.0))

@@ -164,8 +164,10 @@ def run_days(
         )
     sigma = gen._sigma0 * params.season * np.exp(log_vol - cascade.variance)
     drift_sd = params.drift_sd
-    if path_bias.any():
-        drift_sd = drift_sd + np.repeat(4.0 * schedule.DRIFT_PER_LOGIT * path_bias, lengths)
+    if path_bias.any():  # a path's shift joins the driver's and the tilt's bias under one limit
+        before = modifiers.bias if modifiers is not None else np.zeros(n)
+        after = np.clip(before + np.repeat(path_bias, lengths), -MAX_TILT_DRIFT, MAX_TILT_DRIFT)
+        drift_sd = drift_sd + 4.0 * schedule.DRIFT_PER_LOGIT * (after - before)
     if runner.any():
         bias = schedule.runner_drift(sigma, layout.starts, phys.runner_target_mult)
         drift_sd = drift_sd + np.repeat(runner * bias, lengths)

@@ -154,6 +154,26 @@ def test_day_to_day_knobs_fit_on_a_long_file(week):
     assert "day-to-day knobs fitted on 42 sessions" in result.summary()
 
 
+def test_day_to_day_tolerances_cover_the_sampling_error_of_a_short_history():
+    """Over a few dozen days the ACF of log realised variance at lag 20 varies from one run to
+    the next by more than its fixed tolerance: the search must not fit that noise."""
+    from fracfire.realism.calibration import _Target
+    from fracfire.realism.moments import DAILY_TOLERANCE
+
+    nq = load_continuous_contract(NQ)
+    long = nq[nq["session_id"] < 70].reset_index(drop=True)
+    long.attrs.update(nq.attrs)
+    target = _Target(long, (0, 1), daily=True)
+    physics = PhysicsConfig.from_yaml(SAMPLE.parents[1] / "configs" / "physics_nq.yaml")
+    target.widen_to_sampling_error(physics, (10, 11, 12, 13))
+    assert all(target.tolerance[k] >= DAILY_TOLERANCE[k] for k in DAILY_TOLERANCE)
+    assert target.tolerance["lrv_acf20"] > 1.5 * DAILY_TOLERANCE["lrv_acf20"]
+    runs = [
+        daily_moments(b)["lrv_acf20"] for b in _Target(long, (10, 11, 12, 13), daily=True, offset=0).simulate(physics)
+    ]
+    assert target.tolerance["lrv_acf20"] == pytest.approx(np.std(runs, ddof=1) * np.sqrt(1.5))
+
+
 def test_calibration_refuses_too_little_data(real):
     one = real[real["session_id"] == 3].reset_index(drop=True)
     with pytest.raises(ValueError, match=r"calibration needs at least 5 trading sessions .*has 1 session"):

@@ -111,6 +111,35 @@ def test_state_detector_fit_predict_save_load(backend, synthetic, tmp_path):
     assert list(table.columns) == [str(c) for c in model.classes_]
 
 
+@pytest.mark.parametrize("backend", ["boosting", "neural"])
+def test_temperature_calibration_keeps_the_states_and_tempers_the_confidence(backend, synthetic, tmp_path):
+    """Temperature scaling changes how sure the detector says it is, never which state it picks; the
+    temperature is fitted on the latest training rows by scikit-learn's CalibratedClassifierCV."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    bars, features = synthetic
+    kwargs = dict(backend=backend, n_estimators=30, epochs=2)
+    plain = StateDetector(**kwargs).fit(features, bars["state"], bars=bars)
+    tempered = StateDetector(**kwargs, calibration="temperature").fit(features, bars["state"], bars=bars)
+    assert plain.temperature_ == 1.0 and tempered.temperature_ != 1.0
+    np.testing.assert_array_equal(tempered.predict(features), plain.predict(features))
+    p, q = plain.predict_proba(features), tempered.predict_proba(features)
+    np.testing.assert_allclose(q.sum(axis=1), 1.0, rtol=1e-9)
+    assert (np.sign(q.max(axis=1) - p.max(axis=1)) == np.sign(1.0 - tempered.temperature_)).mean() > 0.99
+    # the same temperature as scikit-learn's calibrator on a copy fitted on the first 80 % of the rows
+    cut = len(features) - round(0.2 * len(features))
+    early = StateDetector(**kwargs).fit(features.iloc[:cut], bars["state"].iloc[:cut], bars=bars.iloc[:cut])
+    held = bars["state"].iloc[cut:].isin(early.classes_).to_numpy()
+    scaled = CalibratedClassifierCV(FrozenEstimator(early), method="temperature")
+    scaled.fit(features.iloc[cut:][held], bars["state"].iloc[cut:][held].to_numpy())
+    assert tempered.temperature_ == pytest.approx(1.0 / scaled.calibrated_classifiers_[0].calibrators[0].beta_)
+    again = StateDetector.load(tempered.save(tmp_path / "tempered.skops"))
+    np.testing.assert_allclose(again.predict_proba(features), q)
+    with pytest.raises(ValueError, match="calibration must be one of"):
+        StateDetector(calibration="isotonic").fit(features, bars["state"])
+
+
 def test_neural_finetune_changes_weights_and_lowers_its_objective(synthetic, shifted):
     bars, features = synthetic
     real_bars, real_features = shifted

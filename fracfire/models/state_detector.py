@@ -17,9 +17,21 @@ from fracfire.models import _neural
 from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
 from fracfire.models.targets import future_targets
 
-__all__ = ["BACKENDS", "COLLAPSE_SHARE", "MIN_VALIDATION_ROWS", "StateDetector", "aux_targets"]
+__all__ = [
+    "BACKENDS",
+    "CALIBRATIONS",
+    "CALIBRATION_FRACTION",
+    "COLLAPSE_SHARE",
+    "MIN_VALIDATION_ROWS",
+    "StateDetector",
+    "aux_targets",
+]
 
 BACKENDS = ("forest", "boosting", "neural")
+CALIBRATIONS = (None, "temperature")
+"""Values of ``StateDetector(calibration=...)``."""
+CALIBRATION_FRACTION = 0.2
+"""Share of the latest training rows the temperature is fitted on (``calibration="temperature"``)."""
 COLLAPSE_SHARE = 0.9
 """A detector that calls more than this share of bars one state has collapsed (fine-tuning undoes
 the step that did it; ``fracfire experiment states`` reports it as a failure)."""
@@ -57,6 +69,18 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
     confidence : float
         Pseudo-label threshold of tree fine-tuning.
     random_state : int
+    calibration : {None, "temperature"}
+        ``"temperature"``: after fitting, a copy of the model is fitted on the
+        first 80 % of the rows and one temperature is fitted on the last 20 %
+        (temperature scaling, Guo et al. 2017, with scikit-learn's
+        ``CalibratedClassifierCV(method="temperature")``); ``predict_proba``
+        then divides the log probabilities by it (``temperature_``). The most
+        likely state never changes, only how sure the detector says it is.
+        Twice the training time. On the held-out synthetic days of
+        ``fracfire experiment states`` (which reports both) it took the
+        top-label calibration error of boosting from 0.171 to 0.021 and left
+        the forest's at 0.023 and the neural backend's at 0.020-0.028, which
+        are calibrated without it: use it with ``backend="boosting"``.
 
     Notes
     -----
@@ -80,6 +104,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         horizon: int = 15,
         confidence: float = 0.8,
         random_state: int = 42,
+        calibration: str | None = None,
     ):
         self.backend = backend
         self.n_estimators = n_estimators
@@ -91,11 +116,33 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         self.horizon = horizon
         self.confidence = confidence
         self.random_state = random_state
+        self.calibration = calibration
 
     # ------------------------------------------------------------------ helpers
     def _check_backend(self) -> None:
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}; got {self.backend!r}")
+        if self.calibration not in CALIBRATIONS:
+            raise ValueError(f"calibration must be one of {CALIBRATIONS}; got {self.calibration!r}")
+
+    def _fit_temperature(self, values: np.ndarray, labels: np.ndarray, bars: pd.DataFrame | None) -> float:
+        """Temperature of a copy fitted on the first rows, scaled on the last :data:`CALIBRATION_FRACTION`
+        (1.0 when either side is shorter than :data:`MIN_VALIDATION_ROWS` or the last rows hold one state)."""
+        from sklearn.base import clone
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.frozen import FrozenEstimator
+
+        cut = validation_cut(len(values), CALIBRATION_FRACTION, MIN_VALIDATION_ROWS)
+        if cut == len(values):
+            return 1.0
+        early = clone(self).set_params(calibration=None)
+        early.fit(values[:cut], labels[:cut], bars=None if bars is None else bars.iloc[:cut])
+        known = np.isin(labels[cut:], early.classes_)
+        if len(np.unique(labels[cut:][known])) < 2:
+            return 1.0
+        scaled = CalibratedClassifierCV(FrozenEstimator(early), method="temperature")
+        scaled.fit(values[cut:][known], labels[cut:][known])
+        return float(1.0 / scaled.calibrated_classifiers_[0].calibrators[0].beta_)
 
     def _matrix(self, X, reset: bool = False) -> np.ndarray:
         """Validated float matrix of ``X`` (scikit-learn's checks: 2-D, finite, dense, as many features as in fit)."""
@@ -152,6 +199,7 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
             self.network_ = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
         else:
             self.estimator_ = self._make_estimator(self.n_estimators).fit(values, labels)
+        self.temperature_ = 1.0 if self.calibration is None else self._fit_temperature(values, labels, bars)
         return self
 
     def _net(self):
@@ -175,6 +223,16 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         X, times = self._from_bars(X)
         if times is not None:
             return pd.DataFrame(self.predict_proba(X), index=times, columns=[str(c) for c in self.classes_])
+        proba = self._uncalibrated_proba(X)
+        temperature = getattr(self, "temperature_", 1.0)  # files saved before calibration existed have none
+        if temperature == 1.0:
+            return proba
+        from scipy.special import softmax
+
+        return softmax(np.log(np.clip(proba, 1e-12, 1.0)) / temperature, axis=1)
+
+    def _uncalibrated_proba(self, X: Features) -> np.ndarray:
+        """The model's own class probabilities of a feature matrix, before any temperature."""
         self._check_fitted()
         values = self._matrix(X)
         if self.backend == "neural":
@@ -228,6 +286,9 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
           :data:`COLLAPSE_SHARE` of the held-out rows fall in one state is
           undone and ends the fine-tuning (a detector that calls everything
           one state has collapsed).
+
+        A temperature (``calibration="temperature"``) is kept as fitted:
+        real bars carry no state labels to refit it on.
 
         ``finetune_history_`` holds what each step saw and
         ``finetune_stopped_`` why it stopped (``"epochs"``, ``"no

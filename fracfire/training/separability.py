@@ -63,7 +63,10 @@ class SeparabilityResult:
     ----------
     table : pandas.DataFrame
         One row per backend: ``macro_f1``, ``accuracy``, ``min_recall`` (and
-        the state it belongs to), ``seconds``.
+        the state it belongs to), ``ece`` (top-label calibration error of the
+        detector with ``calibration="temperature"``), ``ece_uncalibrated``
+        (the same model's probabilities before the temperature),
+        ``temperature``, ``seconds``.
     recall, precision : pandas.DataFrame
         Backends x states.
     confusion : dict of pandas.DataFrame
@@ -105,7 +108,8 @@ class SeparabilityResult:
                 f"  {backend}: macro F1 {row['macro_f1']:.3f}, accuracy {row['accuracy']:.3f}, lowest recall "
                 f"{row['min_recall']:.3f} ({row['min_recall_state']}) -> "
                 f"{'goal met' if met else 'goal missed'} (F1 >= {GOAL_MACRO_F1}, recall >= "
-                f"{GOAL_MIN_RECALL}); top-label ECE {row['ece']:.3f}"
+                f"{GOAL_MIN_RECALL}); top-label ECE {row['ece']:.3f} after temperature scaling (temperature "
+                f"{row['temperature']:.2f}), {row['ece_uncalibrated']:.3f} without"
             )
             stopped = self.finetune_stopped.get(backend)
             for shares, label, why in (
@@ -238,11 +242,12 @@ def state_separability(
     x_real = extract_features(real) if real is not None else None
     for k, backend in enumerate(backends):
         started = time.perf_counter()
-        model = StateDetector(backend, n_estimators=100, epochs=epochs, random_state=seed)
+        model = StateDetector(backend, n_estimators=100, epochs=epochs, random_state=seed, calibration="temperature")
         model.fit(x_train, train["state"].astype(str), bars=train)
         proba = model.predict_proba(x_test)
         predicted = model.classes_[proba.argmax(axis=1)]
         ece, reliability[backend] = top_label_calibration(truth, proba, model.classes_)
+        ece_raw = top_label_calibration(truth, model._uncalibrated_proba(x_test), model.classes_)[0]
         matrix = confusion_matrix(truth, predicted, labels=states)
         counts = matrix.to_numpy(dtype=float)
         tp = np.diag(counts)
@@ -261,6 +266,8 @@ def state_separability(
             "min_recall": float(present.min()),
             "min_recall_state": str(present.idxmin()),
             "ece": ece,
+            "ece_uncalibrated": ece_raw,
+            "temperature": model.temperature_,
             "seconds": time.perf_counter() - started,
         }
         if x_real is not None:

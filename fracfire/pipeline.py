@@ -61,6 +61,7 @@ class ArchetypeSection(StrictModel):
 
 class ModelSection(StrictModel):
     state_backend: str = Field("neural", pattern="^(forest|boosting|neural)$")
+    state_calibration: str | None = Field(None, pattern="^temperature$")  # StateDetector(calibration=...)
     state_epochs: int = Field(2, ge=1)
     state_estimators: int = Field(100, ge=1)
     predictor_max_iter: int = Field(150, ge=1)
@@ -238,7 +239,11 @@ def _stage_pretrain(ctx: _Context) -> dict:
     m = ctx.config.models
     bars, features = _library(ctx)
     detector = StateDetector(
-        m.state_backend, n_estimators=m.state_estimators, epochs=m.state_epochs, random_state=ctx.config.seed
+        m.state_backend,
+        n_estimators=m.state_estimators,
+        epochs=m.state_epochs,
+        random_state=ctx.config.seed,
+        calibration=m.state_calibration,
     )
     detector.fit(features, bars["state"], bars=bars, progress=lambda d, t, loss: ctx.say(f"epoch {d}/{t} {loss:.3f}"))
     predictor = PricePredictor(tuple(m.horizons), max_iter=m.predictor_max_iter, random_state=ctx.config.seed)

@@ -228,6 +228,33 @@ def test_pinball_and_a_perfect_forecast():
     assert pinball(np.full(5, 1.0), 3.0, 0.1) == pytest.approx(0.2)
 
 
+def test_the_ridge_level_model_reads_the_share_of_the_session_left(real):
+    """``level_model("ridge")``: ridge regression on the cut features and their products with the
+    share of the session left, its penalty chosen by contiguous cross-validation."""
+    from fracfire.realism.calendar import split_by_time
+    from fracfire.scenarios import FEATURE_NAMES, ScenarioPolicy
+    from fracfire.scenarios.level_models import level_model, time_left_interactions
+
+    x = (
+        np.arange(len(FEATURE_NAMES), dtype=float)[None, :] + 1.0
+    )  # so_far 1, hour 2, previous 3, week 4, move 5, left 6
+    wide = time_left_interactions(x)[0]
+    assert wide.shape == (15,) and list(wide[:8]) == list(x[0])
+    np.testing.assert_allclose(wide[8:11], np.array([-3.0, -2.0, -1.0]) * 6)  # (ratio - week) x left
+    np.testing.assert_allclose(wide[11:14], np.array([-3.0, -2.0, -1.0]) * 36)
+    assert wide[14] == 5 * 6
+    with pytest.raises(ValueError, match="needs the 8 cut features"):
+        time_left_interactions(np.ones((2, 3)))
+    assert level_model("tilt") is None
+    with pytest.raises(ValueError, match="level model must be one of tilt, ridge; got 'lasso'"):
+        level_model("lasso")
+    fit, _ = split_by_time(real, 0.6)
+    policy = ScenarioPolicy(level_model=level_model("ridge"), library_sessions=4).fit(fit)
+    assert policy.level_model_.named_steps["ridgecv"].alpha_ > 0 and policy.level_error_ > 0
+    history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")]
+    assert np.isfinite(policy.forecast_level(history, pd.Timestamp(CUT, tz="America/New_York")))
+
+
 def test_scenario_experiment_scores_every_method(real, tmp_path):
     from fracfire.scenarios import ScenarioPolicy
     from fracfire.scenarios.evaluate import METHODS, scenario_experiment
@@ -270,3 +297,5 @@ def test_cli_scenarios_writes_paths_summary_and_fan(tmp_path):
     assert bad.exit_code == 1 and "not a CME Globex trading minute" in bad.output
     bad = runner.invoke(app, [*args[:4], "2017-01-03 11:00", *args[5:]])
     assert bad.exit_code == 1 and "outside the history" in bad.output
+    bad = runner.invoke(app, [*args, "--level-model", "lasso"])
+    assert bad.exit_code == 1 and "level model must be one of tilt, ridge" in bad.output

@@ -170,18 +170,28 @@ def scenarios_command(
         Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed: same seed and history, same bytes.")] = 0,
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level-model",
+            help="Level model of the policy: tilt (the neural tilt model, pre-trained on synthetic sessions) "
+            "or ridge (ridge regression with time-left interactions, real cuts only).",
+        ),
+    ] = "tilt",
 ) -> None:
     """N labelled continuations of a real history from a cut, with quantiles, probabilities and a fan chart."""
     from fracfire.data.real import load_continuous_contract
     from fracfire.scenarios import ScenarioPolicy
+    from fracfire.scenarios.level_models import level_model
     from fracfire.scenarios.windows import split_at
 
     with _clean_errors():
+        chosen = level_model(level)
         check_writable(out, folder=True)
         bars = load_continuous_contract(real)
         history, actual, cut, horizon_value = split_at(bars, at, horizon)
         with console.status(f"fitting the policy on {len(history):,} bars before {cut:%Y-%m-%d %H:%M}"):
-            policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed).fit(history)
+            policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed, level_model=chosen).fit(history)
         from fracfire._progress import progress_bar
 
         with progress_bar("Scenarios", n, console, unit="paths") as advance:
@@ -206,18 +216,28 @@ def experiment_scenarios(
         Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level-model",
+            help="Level model of the policy: tilt (the neural tilt model, pre-trained on synthetic sessions) "
+            "or ridge (ridge regression with time-left interactions, real cuts only).",
+        ),
+    ] = "tilt",
 ) -> None:
     """Forecast the rest of every held-out session (last 40 %) from several cuts; CRPS against peers."""
     from fracfire._progress import progress_bar
     from fracfire.data.real import load_continuous_contract
     from fracfire.scenarios import ScenarioPolicy
     from fracfire.scenarios.evaluate import scenario_experiment
+    from fracfire.scenarios.level_models import level_model
     from fracfire.scenarios.windows import parse_horizon
 
     with _clean_errors():
+        chosen = level_model(level)
         check_writable(out, folder=True)
         bars = load_continuous_contract(real)
-        policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed)
+        policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed, level_model=chosen)
         with progress_bar("Scenario experiment", 1, console, unit="sessions") as advance:
             result = scenario_experiment(
                 bars,

@@ -13,6 +13,7 @@ import pandas as pd
 
 from fracfire._typing import DateLike
 from fracfire.scenarios.conditioning import FEATURE_NAMES, activity_profile, cut_features
+from fracfire.scenarios.level_models import LEVEL_MODELS, level_model
 from fracfire.scenarios.policy import ScenarioPolicy
 from fracfire.scenarios.result import QUANTILES, ScenarioResult
 from fracfire.scenarios.windows import HORIZONS
@@ -20,11 +21,13 @@ from fracfire.scenarios.windows import HORIZONS
 __all__ = [
     "FEATURE_NAMES",
     "HORIZONS",
+    "LEVEL_MODELS",
     "QUANTILES",
     "ScenarioPolicy",
     "ScenarioResult",
     "activity_profile",
     "cut_features",
+    "level_model",
     "scenarios",
 ]
 

@@ -167,7 +167,8 @@ class ScenarioExperiment:
             "",
             f"{c['test_sessions']} test sessions (after {c['fit_sessions']} fitted), cuts {', '.join(c['cuts'])} "
             f"ET, horizon {c['horizon']}, {c['samples']} samples per forecast, seed {c['seed']}; "
-            f"{len(self.scores) // max(len(self.table), 1)} forecasts per method. CRPS and pinball loss in "
+            f"{len(self.scores) // max(len(self.table), 1)} forecasts per method; the policy's level model: "
+            f"{c.get('level_model', 'tilt')}. CRPS and pinball loss in "
             "price points (lower is better); coverage of the central 80 % interval (goal 0.75-0.85).",
             "",
             markdown_table(self.table.round(4)),
@@ -218,6 +219,18 @@ def _outcome(bars: pd.DataFrame, a: int, b: int) -> dict[str, float]:
 
 def _sample_outcomes(o: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"close": np.asarray(o["close"], float), "range": np.asarray(o["high"], float) - np.asarray(o["low"], float)}
+
+
+def _level_name(model) -> str:
+    """How the report names a fitted policy's level model."""
+    from fracfire.models.tilt_model import TiltModel
+
+    if isinstance(model, TiltModel):
+        return "tilt (the neural tilt model)"
+    steps = getattr(model, "named_steps", {})
+    if "ridgecv" in steps and "functiontransformer" in steps:
+        return f"ridge with time-left interactions (penalty {steps['ridgecv'].alpha_:.3g})"
+    return type(model).__name__
 
 
 def scenario_experiment(
@@ -348,5 +361,6 @@ def scenario_experiment(
         "test_sessions": int(scores["session"].nunique()),
         "bar_minutes": int(policy.bar_minutes_),
         "level_model_examples": int(policy.fit_examples_),
+        "level_model": _level_name(policy.level_model_),
     }
     return ScenarioExperiment(scores, config)

@@ -155,6 +155,17 @@ def experiment_zones(
     console.print(f"Wrote [bold]{out / 'zones.md'}[/bold] and [bold]{out / 'zones.json'}[/bold]")
 
 
+LevelModelOption = Annotated[
+    str,
+    typer.Option(
+        "--level-model",
+        help="Level model of the policy: tilt (the neural tilt model, pre-trained on synthetic sessions) "
+        "or ridge (ridge regression with time-left interactions, real cuts only).",
+    ),
+]
+"""The scenario policy's level model (``fracfire.scenarios.level_model``), shared by both scenario commands."""
+
+
 @app.command("scenarios")
 def scenarios_command(
     real: Annotated[Path, typer.Option(help="Real bars (JSON, CSV or Parquet): the history, and what to fit on.")],
@@ -170,14 +181,7 @@ def scenarios_command(
         Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed: same seed and history, same bytes.")] = 0,
-    level: Annotated[
-        str,
-        typer.Option(
-            "--level-model",
-            help="Level model of the policy: tilt (the neural tilt model, pre-trained on synthetic sessions) "
-            "or ridge (ridge regression with time-left interactions, real cuts only).",
-        ),
-    ] = "tilt",
+    level: LevelModelOption = "tilt",
 ) -> None:
     """N labelled continuations of a real history from a cut, with quantiles, probabilities and a fan chart."""
     from fracfire.data.real import load_continuous_contract
@@ -216,14 +220,7 @@ def experiment_scenarios(
         Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
-    level: Annotated[
-        str,
-        typer.Option(
-            "--level-model",
-            help="Level model of the policy: tilt (the neural tilt model, pre-trained on synthetic sessions) "
-            "or ridge (ridge regression with time-left interactions, real cuts only).",
-        ),
-    ] = "tilt",
+    level: LevelModelOption = "tilt",
 ) -> None:
     """Forecast the rest of every held-out session (last 40 %) from several cuts; CRPS against peers."""
     from fracfire._progress import progress_bar

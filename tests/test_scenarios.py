@@ -299,3 +299,25 @@ def test_cli_scenarios_writes_paths_summary_and_fan(tmp_path):
     assert bad.exit_code == 1 and "outside the history" in bad.output
     bad = runner.invoke(app, [*args, "--level-model", "lasso"])
     assert bad.exit_code == 1 and "level model must be one of tilt, ridge" in bad.output
+
+
+def test_cli_experiment_on_an_inner_split_never_reads_the_later_sessions(tmp_path):
+    """``--only-first 0.7``: the experiment fits on 60 % of the first 70 % of the sessions and scores
+    the rest of those; the file's last 30 % are never read."""
+    from typer.testing import CliRunner
+
+    from fracfire.cli import app
+    from fracfire.data import load_continuous_contract
+    from fracfire.realism.calendar import split_by_time
+
+    out = tmp_path / "inner"
+    args = ["experiment", "scenarios", "--real", str(SAMPLE), "--only-first", "0.7", "--cuts", "12:00"]
+    result = CliRunner().invoke(app, [*args, "--samples", "10", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "first 70% of the sessions" in result.output
+    scores = pd.read_csv(out / "scenarios_scores.csv")
+    _, later = split_by_time(load_continuous_contract(SAMPLE), 0.7)
+    first_unread = later["time"].iloc[0].tz_convert("America/New_York").strftime("%Y-%m-%d")
+    assert scores["session"].max() < first_unread and scores["session"].nunique() >= 4
+    bad = CliRunner().invoke(app, [*args, "--only-first", "1.5"])
+    assert bad.exit_code == 2 and "less than or equal to 1" in bad.output

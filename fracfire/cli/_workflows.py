@@ -221,6 +221,15 @@ def experiment_scenarios(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
     level: LevelModelOption = "tilt",
+    only_first: Annotated[
+        float,
+        typer.Option(
+            min=0.1,
+            max=1.0,
+            help="Read only the first share of the file's sessions: an inner split for choosing a method "
+            "(its last 40 % are scored) that never reads the later sessions.",
+        ),
+    ] = 1.0,
 ) -> None:
     """Forecast the rest of every held-out session (last 40 %) from several cuts; CRPS against peers."""
     from fracfire._progress import progress_bar
@@ -234,6 +243,12 @@ def experiment_scenarios(
         chosen = level_model(level)
         check_writable(out, folder=True)
         bars = load_continuous_contract(real)
+        name = real.name
+        if only_first < 1.0:
+            from fracfire.realism.calendar import split_by_time
+
+            bars, _ = split_by_time(bars, only_first)
+            name = f"{real.name}, first {only_first:.0%} of the sessions"
         policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed, level_model=chosen)
         with progress_bar("Scenario experiment", 1, console, unit="sessions") as advance:
             result = scenario_experiment(
@@ -244,7 +259,7 @@ def experiment_scenarios(
                 seed=seed,
                 policy=policy,
                 progress=advance,
-                file=real.name,
+                file=name,
             )
         paths = result.save(out)
     console.print(result.summary(), markup=False, highlight=False)

@@ -58,6 +58,7 @@ __all__ = [
     "SESSION_BREAK",
     "SESSION_COLUMNS",
     "SESSION_MAX_HOURS",
+    "SESSION_MINUTES",
     "SESSION_OPEN_MINUTE",
     "TIMEZONE",
     "bucket_label",
@@ -85,6 +86,9 @@ SESSION_BREAK = pd.Timedelta(minutes=60)
 night of a regular-hours file): they form no return and, in a loaded file, start a new session."""
 SESSION_MAX_HOURS = 23
 """Longest session (18:00-17:00 ET): a longer gap inside a shorter span is a halt, not a new session."""
+SESSION_MINUTES = SESSION_MAX_HOURS * 60
+"""Minutes of a full Globex session (1,380): the time unit of day-scale physics knobs and what the
+scenario features' share of the session left is measured against."""
 
 SESSION_COLUMNS = ("trading_date", "open", "close", "break_start", "break_end")  # of sessions()
 _NS_PER_MINUTE = 60_000_000_000

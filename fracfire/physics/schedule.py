@@ -20,6 +20,7 @@ from fracfire.calendar import (
     MINUTES_PER_DAY,
     RTH_CLOSE_MINUTE,
     RTH_OPEN_MINUTE,
+    SESSION_MINUTES,
     SESSION_OPEN_MINUTE,
 )
 from fracfire.physics.config import REFERENCE_TICKS_PER_BAR, PhysicsConfig
@@ -30,9 +31,6 @@ from fracfire.schema import TICK_SIZE, TIMEZONE
 RTH_MINUTES = RTH_CLOSE_MINUTE - RTH_OPEN_MINUTE
 PROFILE_DECAY_MINUTES = 30.0
 """Decay (minutes) of the regular-hours open and close volatility boosts."""
-
-SESSION_MINUTES = 1380
-"""Minutes of a full Globex session (18:00 to 17:00 ET): the time unit of day-scale knobs."""
 
 INTRADAY_SCALES = (5.0, 20.0, 80.0, 320.0)
 """Time scales (minutes) of the intraday log-volatility components (``vol_of_vol``)."""

@@ -31,7 +31,7 @@ from fracfire.calendar import (
     INTRADAY_BUCKET_MINUTES,
     INTRADAY_BUCKETS,
     MINUTES_PER_DAY,
-    SESSION_MAX_HOURS,
+    SESSION_MINUTES,
     minute_of_day,
     trading_day_number,
     within_session,
@@ -47,9 +47,6 @@ __all__ = [
     "persistence",
     "wall_offset",
 ]
-
-SESSION_MINUTES = float(SESSION_MAX_HOURS * 60)
-"""Minutes of a full Globex session (23 hours): the share of the session left is measured against it."""
 
 FEATURE_NAMES = (
     "day_so_far",

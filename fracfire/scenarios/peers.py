@@ -21,9 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, SESSION_MINUTES, minute_of_day
 from fracfire.realism.peers import BASIS_POINTS, _returns_and_mask, intrabar_extremes, intraday_scale
-from fracfire.scenarios.conditioning import SESSION_MINUTES
 
 __all__ = ["ANALOGS", "GarchForecaster", "analog_outcomes", "garch_outcomes"]
 

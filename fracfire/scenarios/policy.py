@@ -44,9 +44,9 @@ import pandas as pd
 
 from fracfire._typing import DateLike, Progress
 from fracfire._validation import check_int
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, minute_of_day, trading_day_number
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, SESSION_MINUTES, minute_of_day, trading_day_number
 from fracfire.physics.config import PhysicsConfig
-from fracfire.scenarios.conditioning import SESSION_MINUTES, SessionIndex, activity_profile, persistence
+from fracfire.scenarios.conditioning import SessionIndex, activity_profile, persistence
 from fracfire.scenarios.drivers import DriftlessDriver, StartStates
 from fracfire.scenarios.windows import (
     TRAINING_CUTS,

@@ -8,8 +8,8 @@ import pandas as pd
 
 from fracfire._typing import DateLike
 from fracfire._validation import check_int
-from fracfire.calendar import MINUTES_PER_DAY
-from fracfire.scenarios.conditioning import FEATURE_NAMES, SESSION_MINUTES, SessionIndex
+from fracfire.calendar import MINUTES_PER_DAY, SESSION_MINUTES
+from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex
 
 __all__ = [
     "HORIZONS",

@@ -251,6 +251,12 @@ def test_the_ridge_level_model_reads_the_share_of_the_session_left(real):
     fit, _ = split_by_time(real, 0.6)
     policy = ScenarioPolicy(level_model=level_model("ridge"), library_sessions=4).fit(fit)
     assert policy.level_model_.named_steps["ridgecv"].alpha_ > 0 and policy.level_error_ > 0
+    from sklearn.linear_model import Ridge
+
+    from fracfire.scenarios.level_models import describe_level_model
+
+    assert describe_level_model(policy.level_model_).startswith("ridge with time-left interactions (penalty ")
+    assert describe_level_model(Ridge()) == "Ridge"
     history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")]
     assert np.isfinite(policy.forecast_level(history, pd.Timestamp(CUT, tz="America/New_York")))
 

@@ -221,18 +221,6 @@ def _sample_outcomes(o: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"close": np.asarray(o["close"], float), "range": np.asarray(o["high"], float) - np.asarray(o["low"], float)}
 
 
-def _level_name(model) -> str:
-    """How the report names a fitted policy's level model."""
-    from fracfire.models.tilt_model import TiltModel
-
-    if isinstance(model, TiltModel):
-        return "tilt (the neural tilt model)"
-    steps = getattr(model, "named_steps", {})
-    if "ridgecv" in steps and "functiontransformer" in steps:
-        return f"ridge with time-left interactions (penalty {steps['ridgecv'].alpha_:.3g})"
-    return type(model).__name__
-
-
 def scenario_experiment(
     real: pd.DataFrame,
     cuts=CUT_TIMES,
@@ -273,6 +261,7 @@ def scenario_experiment(
     from fracfire.calendar import trading_day_number
     from fracfire.realism.calendar import split_by_time
     from fracfire.scenarios.conditioning import SessionIndex
+    from fracfire.scenarios.level_models import describe_level_model
     from fracfire.scenarios.peers import GarchForecaster, analog_outcomes
     from fracfire.scenarios.policy import ScenarioPolicy
     from fracfire.scenarios.windows import cut_on, path_minutes, window_minutes
@@ -361,6 +350,6 @@ def scenario_experiment(
         "test_sessions": int(scores["session"].nunique()),
         "bar_minutes": int(policy.bar_minutes_),
         "level_model_examples": int(policy.fit_examples_),
-        "level_model": _level_name(policy.level_model_),
+        "level_model": describe_level_model(policy.level_model_),
     }
     return ScenarioExperiment(scores, config)

@@ -27,7 +27,14 @@ from fracfire.scenarios.conditioning import FEATURE_NAMES, PERSISTENT_FEATURE
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-__all__ = ["LEVEL_MODELS", "RIDGE_ALPHAS", "interaction_ridge", "level_model", "time_left_interactions"]
+__all__ = [
+    "LEVEL_MODELS",
+    "RIDGE_ALPHAS",
+    "describe_level_model",
+    "interaction_ridge",
+    "level_model",
+    "time_left_interactions",
+]
 
 LEVEL_MODELS = ("tilt", "ridge")
 """Names :func:`level_model` knows."""
@@ -72,3 +79,16 @@ def level_model(name: str) -> Pipeline | None:
     if name == "ridge":
         return interaction_ridge()
     raise ValueError(f"level model must be one of {', '.join(LEVEL_MODELS)}; got {name!r}")
+
+
+def describe_level_model(model) -> str:
+    """How reports name a fitted policy's level model (its ``level_model_``)."""
+    from fracfire.models.tilt_model import TiltModel
+
+    if isinstance(model, TiltModel):
+        return "tilt (the neural tilt model)"
+    steps = getattr(model, "named_steps", {})
+    transform = steps.get("functiontransformer")
+    if transform is not None and transform.func is time_left_interactions and "ridgecv" in steps:
+        return f"ridge with time-left interactions (penalty {steps['ridgecv'].alpha_:.3g})"
+    return type(model).__name__

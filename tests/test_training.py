@@ -220,6 +220,48 @@ def test_states_experiment_reports_separability(tmp_path):
     assert bad.exit_code == 1 and "unknown ['svm']" in bad.output
 
 
+def test_detectability_experiment_scores_every_label_and_look_back(tmp_path):
+    import json
+
+    out = tmp_path / "det"
+    args = ["experiment", "detectability", "--out", str(out), "--train-days", "2", "--test-days", "1"]
+    result = runner.invoke(app, [*args, "--horizons", "30,45", "--labels", "state,day_state", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "detectability.json").read_text())
+    assert [(row["label"], row["horizon"]) for row in data["table"]] == [
+        ("state", 30),
+        ("state", 45),
+        ("day_state", 30),
+        ("day_state", 45),
+    ]
+    for row in data["table"]:
+        assert 0 <= row["macro_f1"] <= 1 and 0 <= row["chance_f1"] <= 1 and 0 <= row["min_recall"] <= 1
+    assert set(data["recall"]) == {"state", "day_state"} and set(data["recall"]["state"]) == {"30", "45"}
+    report = (out / "detectability.md").read_text()
+    assert "Recall per class, day_state" in report and "not detectable" in result.output
+    bad = runner.invoke(app, [*args, "--labels", "state,week_state"])
+    assert bad.exit_code == 1 and "week_state" in bad.output
+    bad = runner.invoke(app, [*args, "--horizons", "30,x"])
+    assert bad.exit_code == 1 and "--horizons must be comma-separated integers" in bad.output
+    bad = runner.invoke(app, [*args, "--horizons", "1"])
+    assert bad.exit_code == 1 and "got 1" in bad.output
+
+
+def test_detectability_windows_and_chance():
+    import numpy as np
+
+    from fracfire.training.detectability import chance_macro_f1, horizon_windows
+
+    assert horizon_windows(30) == (5, 15, 30) and horizon_windows(45) == (5, 15, 30, 45)
+    assert horizon_windows(240) == (5, 15, 30, 60, 120, 240) and horizon_windows(3) == (3,)
+    # every test bar is "a"; guessing "a" half the time: F1(a) = 2 * 1 * 0.5 / 1.5, F1(b) = 0
+    chance = chance_macro_f1(np.array(["a"] * 10), np.array(["a", "b"] * 5), ["a", "b"])
+    assert abs(chance - (2 / 3) / 2) < 1e-12
+    # a guess with the test's own shares scores each class's share: macro F1 = mean share = 1 / k
+    truth = np.array(["a"] * 6 + ["b"] * 3 + ["c"])
+    assert abs(chance_macro_f1(truth, truth, ["a", "b", "c"]) - 1 / 3) < 1e-12
+
+
 def test_top_label_calibration():
     import numpy as np
 

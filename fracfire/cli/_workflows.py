@@ -11,6 +11,7 @@ from fracfire._resources import check_writable
 from fracfire.cli._common import (
     _calibrated_physics,
     _clean_errors,
+    _int_list,
     _load_physics,
     _names,
     _print_frame,
@@ -127,6 +128,41 @@ def experiment_states(
     _print_frame("Recall per state", result.recall)
     console.print(result.summary(), markup=False, highlight=False)
     console.print(f"Wrote [bold]{out / 'states.md'}[/bold] and [bold]{out / 'states.json'}[/bold]")
+
+
+@experiment_app.command("detectability")
+def experiment_detectability(
+    out: Annotated[Path, typer.Option(help="Folder for detectability.md and detectability.json.")] = Path(
+        "out/detectability"
+    ),
+    physics: Annotated[
+        Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
+    ] = None,
+    horizons: Annotated[str, typer.Option(help="Look-backs in bars, comma-separated.")] = "30,60,120,240",
+    labels: Annotated[
+        str, typer.Option(help="Comma-separated among state, hour_state, day_state.")
+    ] = "state,hour_state,day_state",
+    backend: Annotated[str, typer.Option(help="forest, boosting or neural.")] = "boosting",
+    train_days: Annotated[int, typer.Option(min=1, help="Synthetic training sessions.")] = 40,
+    test_days: Annotated[int, typer.Option(min=1, help="Held-out synthetic sessions (another seed).")] = 20,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Which of the fractal driver's labels (minute, hour, day) can a detector read, from how many bars back?"""
+    from fracfire.training.detectability import label_detectability
+
+    with _clean_errors():
+        check_writable(out, folder=True)
+        looks = _int_list(horizons, "--horizons")
+        chosen = _names(labels)
+        from fracfire._progress import progress_bar
+
+        with progress_bar("Detectors", len(looks) * len(chosen), console, unit="detectors") as advance:
+            result = label_detectability(
+                _load_physics(physics), looks, chosen, backend, train_days, test_days, seed, progress=advance
+            )
+        result.save(out)
+    console.print(result.summary(), markup=False, highlight=False)
+    console.print(f"Wrote [bold]{out / 'detectability.md'}[/bold] and [bold]{out / 'detectability.json'}[/bold]")
 
 
 @experiment_app.command("zones")

@@ -20,7 +20,13 @@ import pandas as pd
 from fracfire._atomic import write_text_atomic
 from fracfire.models.state_detector import COLLAPSE_SHARE
 
-__all__ = ["SeparabilityResult", "state_separability", "top_label_calibration"]
+__all__ = [
+    "SeparabilityResult",
+    "per_state_scores",
+    "state_separability",
+    "synthetic_split",
+    "top_label_calibration",
+]
 
 GOAL_MACRO_F1 = 0.6
 GOAL_MIN_RECALL = 0.3
@@ -53,6 +59,46 @@ def top_label_calibration(
     )
     ece = float((table["rows"] * (table["accuracy"] - table["confidence"]).abs()).sum() / len(truth))
     return ece, table
+
+
+def synthetic_split(
+    physics, train_days: int, test_days: int, seed: int, driver: str = "fractal"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training and held-out synthetic sessions of ``physics``: ``train_days`` from 2025-01-06 with
+    ``seed``, ``test_days`` from 2025-06-02 with ``seed + 10_000``, states decided by ``driver``
+    (``"fractal"``: :class:`~fracfire.physics.FractalStateManager`, which also labels ``hour_state``
+    and ``day_state``; ``"auto"``: the generator's own transitions)."""
+    from fracfire.physics import FractalStateManager, PriceGenerator
+
+    if driver not in ("fractal", "auto"):
+        raise ValueError(f"driver must be 'fractal' or 'auto'; got {driver!r}")
+
+    def days(n: int, s: int, start: str) -> pd.DataFrame:
+        chosen = FractalStateManager() if driver == "fractal" else None
+        return PriceGenerator(seed=s, physics=physics).generate_days(start, n, driver=chosen)
+
+    return days(train_days, seed, "2025-01-06"), days(test_days, seed + 10_000, "2025-06-02")
+
+
+def per_state_scores(
+    truth: np.ndarray, predicted: np.ndarray, states: list[str]
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Recall and precision of each of ``states`` (NaN where it is never true / never predicted) and
+    the confusion matrix (true states as rows)."""
+    from fracfire.evaluation.metrics import confusion_matrix
+
+    matrix = confusion_matrix(truth, predicted, labels=states)
+    counts = matrix.to_numpy(dtype=float)
+    tp = np.diag(counts)
+    rec = pd.Series(
+        np.divide(tp, counts.sum(axis=1), out=np.full(len(states), np.nan), where=counts.sum(axis=1) > 0),
+        index=states,
+    )
+    prec = pd.Series(
+        np.divide(tp, counts.sum(axis=0), out=np.full(len(states), np.nan), where=counts.sum(axis=0) > 0),
+        index=states,
+    )
+    return rec, prec, matrix
 
 
 @dataclass(frozen=True)
@@ -221,19 +267,10 @@ def state_separability(
     import time
 
     from fracfire.data.features import extract_features
-    from fracfire.evaluation.metrics import accuracy, confusion_matrix, macro_f1
+    from fracfire.evaluation.metrics import accuracy, macro_f1
     from fracfire.models import StateDetector
-    from fracfire.physics import FractalStateManager, PriceGenerator
 
-    if driver not in ("fractal", "auto"):
-        raise ValueError(f"driver must be 'fractal' or 'auto'; got {driver!r}")
-
-    def days(n: int, s: int, start: str) -> pd.DataFrame:
-        chosen = FractalStateManager() if driver == "fractal" else None
-        return PriceGenerator(seed=s, physics=physics).generate_days(start, n, driver=chosen)
-
-    train = days(train_days, seed, "2025-01-06")
-    test = days(test_days, seed + 10_000, "2025-06-02")
+    train, test = synthetic_split(physics, train_days, test_days, seed, driver)
     x_train, x_test = extract_features(train), extract_features(test)
     truth = test["state"].astype(str).to_numpy()
     states = sorted(set(train["state"].astype(str)) | set(truth))
@@ -248,17 +285,7 @@ def state_separability(
         predicted = model.classes_[proba.argmax(axis=1)]
         ece, reliability[backend] = top_label_calibration(truth, proba, model.classes_)
         ece_raw = top_label_calibration(truth, model._uncalibrated_proba(x_test), model.classes_)[0]
-        matrix = confusion_matrix(truth, predicted, labels=states)
-        counts = matrix.to_numpy(dtype=float)
-        tp = np.diag(counts)
-        rec = pd.Series(
-            np.divide(tp, counts.sum(axis=1), out=np.full(len(states), np.nan), where=counts.sum(axis=1) > 0),
-            index=states,
-        )
-        prec = pd.Series(
-            np.divide(tp, counts.sum(axis=0), out=np.full(len(states), np.nan), where=counts.sum(axis=0) > 0),
-            index=states,
-        )
+        rec, prec, matrix = per_state_scores(truth, predicted, states)
         present = rec.dropna()
         rows[backend] = {
             "macro_f1": macro_f1(truth, predicted, labels=states),

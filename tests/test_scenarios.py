@@ -265,9 +265,13 @@ def test_scenario_experiment_scores_every_method(real, tmp_path):
     from fracfire.scenarios import ScenarioPolicy
     from fracfire.scenarios.evaluate import METHODS, scenario_experiment
 
+    # the file stops at 12:30 on its last day: that day's 12:00 cut has half an hour of its window
+    short = real[real["time"] < pd.Timestamp("2019-09-30 12:30", tz="America/New_York")]
     result = scenario_experiment(
-        real, cuts=("12:00",), samples=20, policy=ScenarioPolicy(library_sessions=4), file="es"
+        short, cuts=("12:00",), samples=20, policy=ScenarioPolicy(library_sessions=4), file="es"
     )
+    assert result.config["uncovered_cuts"] == ["2019-09-30 12:00"]
+    assert "2019-09-30" not in set(result.scores["session"]) and "Not scored" in result.summary()
     assert set(result.scores["method"]) == set(METHODS)
     assert result.config["test_sessions"] == result.scores["session"].nunique() >= 5
     assert result.table.loc["policy", "covered_close"] <= 1.0
@@ -282,6 +286,46 @@ def test_scenario_experiment_scores_every_method(real, tmp_path):
         scenario_experiment(real, methods=("garch",))
     with pytest.raises(ValueError, match="at least one peer"):
         scenario_experiment(real, methods=("policy",))
+
+
+def test_early_closes_and_short_sessions_give_no_full_session_outcomes(real):
+    from fracfire.scenarios.conditioning import SessionIndex, activity_profile
+    from fracfire.scenarios.peers import analog_outcomes
+    from fracfire.scenarios.windows import cut_on, path_minutes, training_examples
+
+    profile = activity_profile(real)
+    index = SessionIndex(real, profile)
+    close, full = index.calendar_hours()
+    dates = [f"{d:%Y-%m-%d}" for d in pd.to_datetime(index.days.astype("datetime64[D]"))]
+    assert [d for d, f in zip(dates, full) if not f] == ["2019-09-02"]  # Labor Day closes at 13:00
+    labor = dates.index("2019-09-02")
+    assert pd.Timestamp(close[labor], tz="UTC").tz_convert("America/New_York").strftime("%H:%M") == "13:00"
+    at, until = cut_on("2019-09-02", "10:30"), cut_on("2019-09-02", "16:00")
+    assert np.isnan(index.log_range(int(at.value), int(until.value)))  # past its close
+    assert np.isfinite(index.log_range(int(at.value), int(cut_on("2019-09-02", "12:30").value)))
+    assert np.isfinite(
+        index.log_range(int(cut_on("2019-09-03", "10:30").value), int(cut_on("2019-09-03", "16:00").value))
+    )
+    _, _, cuts = training_examples(index)
+    sessions = {
+        f"{pd.Timestamp(c, tz='UTC').tz_convert('America/New_York') + pd.Timedelta(hours=6):%Y-%m-%d}" for c in cuts
+    }
+    assert "2019-09-02" not in sessions and "2019-09-03" in sessions
+    # a session whose bars stop mid-day gives no outcome for the rest of it
+    short = SessionIndex(real[real["time"] < pd.Timestamp("2019-09-30 11:00", tz="America/New_York")], profile)
+    assert np.isnan(short.log_range(int(cut_on("2019-09-30", "10:30").value)))
+    # the analog bootstrap draws only from sessions that trade over the whole window (not Labor Day's
+    # 10:30-13:00 as a 10:30-17:00 move)
+    cut = cut_on("2019-09-05", "10:30")
+    end = int(cut_on("2019-09-05", "17:00").value)
+    out = analog_outcomes(index, int(cut.value), end, 2950.0, 200, np.random.default_rng(0), analogs=5)
+    earlier = [d for d in dates if d < "2019-09-05" and d != "2019-09-02"]
+    assert len(earlier) >= 1 and len(np.unique(out["close"])) == len(earlier)
+    rth = path_minutes(pd.Timestamp("2019-12-24 10:30", tz="America/New_York"), "rth")
+    assert rth == path_minutes(pd.Timestamp("2019-12-24 10:30", tz="America/New_York"), "rest-of-session")
+    assert rth.hour < 16
+    with pytest.raises(ValueError, match="horizon 'rth' ends at"):
+        path_minutes(rth, "rth")
 
 
 def test_cli_scenarios_writes_paths_summary_and_fan(tmp_path):

@@ -38,6 +38,7 @@ from fracfire.calendar import (
 )
 
 __all__ = [
+    "COVERAGE_SLACK_MINUTES",
     "FEATURE_NAMES",
     "MIN_PROFILE_BARS",
     "PERSISTENT_FEATURE",
@@ -64,7 +65,10 @@ PERSISTENT_FEATURE = "previous_week"
 """The look-back whose activity the level model's forecast starts from (see :func:`persistence`)."""
 MIN_PROFILE_BARS = 5
 """Buckets with fewer bars in the fitting data take the profile's median."""
+COVERAGE_SLACK_MINUTES = 30
+"""A window's outcome counts when the session's bars reach this close to its end (thin minutes may have no bar)."""
 _FLOOR = 0.05  # activity ratios are floored before the log (a session so far of flat bars)
+_MINUTE_NS = 60_000_000_000
 
 
 def _moves(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +123,38 @@ class SessionIndex:
         self.expected = profile[_bucket(self.bars)]
         self.days, self.day_start = np.unique(self.day, return_index=True)
         self.day_end = np.append(self.day_start[1:], len(self.bars))
+        self._hours: tuple[np.ndarray, np.ndarray] | None = None
+
+    def calendar_hours(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each session's calendar close (UTC ns, the end of its last minute) and whether it is a full
+        session (:data:`~fracfire.calendar.SESSION_MINUTES` long, not an early close). A session the
+        calendar does not know (bars on a holiday) closes at its last bar and counts as full."""
+        if self._hours is None:
+            from fracfire import calendar
+
+            last_bar = self.time_ns[self.day_end - 1]
+            close, full = last_bar.copy(), np.ones(len(self.days), dtype=bool)
+            if len(self.days):
+                dates = self.days.astype("datetime64[D]")
+                frame = calendar.sessions(dates[0], end=dates[-1])
+                known = frame["trading_date"].to_numpy(dtype="datetime64[D]")
+                at = np.searchsorted(known, dates)
+                found = (at < len(known)) & (known[np.minimum(at, len(known) - 1)] == dates)
+                opens = frame["open"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+                closes = frame["close"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+                close[found] = closes[at[found]]
+                full[found] = closes[at[found]] - opens[at[found]] >= SESSION_MINUTES * _MINUTE_NS
+            self._hours = (close, full)
+        return self._hours
+
+    def reaches(self, d: int, end_ns: int) -> bool:
+        """Whether session ``d`` (an index of :attr:`days`) trades until ``end_ns`` by the calendar and its
+        bars reach it: the last bar starts within :data:`COVERAGE_SLACK_MINUTES` of ``end_ns`` (or of the
+        close, for an ``end_ns`` after it that the session does not promise)."""
+        close, _ = self.calendar_hours()
+        if end_ns > close[d]:
+            return False
+        return bool(self.time_ns[self.day_end[d] - 1] >= end_ns - COVERAGE_SLACK_MINUTES * _MINUTE_NS)
 
     def ratio(self, lo: int, hi: int) -> float:
         """Activity ratio of rows ``lo:hi`` (NaN without a move)."""
@@ -141,8 +177,7 @@ class SessionIndex:
         d = int(np.searchsorted(self.days, cut_day))  # sessions before index d came before the cut's
         same = d < len(self.days) and self.days[d] == cut_day and self.day_start[d] < row
         start = int(self.day_start[d]) if same else row
-        minute_ns = 60_000_000_000
-        hour_ago = self.row_at(cut_ns - 60 * minute_ns)
+        hour_ago = self.row_at(cut_ns - 60 * _MINUTE_NS)
         prev = [(int(self.day_start[i]), int(self.day_end[i])) for i in range(max(0, d - 5), d)]
         so_far = self.ratio(start, row)
         last_hour = self.ratio(hour_ago, row)
@@ -155,7 +190,7 @@ class SessionIndex:
             move_units = moved / (spread * np.sqrt(row - start)) if spread and np.isfinite(spread) else 0.0
         else:
             move_units = 0.0
-        elapsed = (cut_ns - self.time_ns[start]) / minute_ns if row > start else 0.0
+        elapsed = (cut_ns - self.time_ns[start]) / _MINUTE_NS if row > start else 0.0
         left = float(np.clip(1.0 - elapsed / max(session_minutes, 1.0), 0.0, 1.0))
         logs = [np.log(max(v, _FLOOR)) if np.isfinite(v) else np.nan for v in (so_far, last_hour, previous, week)]
         fallback = next((v for v in (logs[1], logs[0], logs[2], logs[3]) if np.isfinite(v)), 0.0)
@@ -166,11 +201,14 @@ class SessionIndex:
     def span(self, cut_ns: int, end_ns: int | None = None) -> tuple[float, float]:
         """Log of the high-low range (ticks) from ``cut_ns`` to ``end_ns`` (default: its session's end)
         within the cut's session, and the close's move (ticks) over it from the last close before the cut;
-        NaN, NaN when the session has no bar there."""
+        NaN, NaN when the session has no bar there, closes before ``end_ns`` (an early close) or its bars
+        stop short of the window's end (:meth:`reaches`)."""
         row = self.row_at(cut_ns)  # the cut's own session must have a bar at or after it (none after a close)
         if row >= len(self.day) or self.day[row] != trading_day_number(np.array([cut_ns], dtype=np.int64))[0]:
             return np.nan, np.nan
         d = int(np.searchsorted(self.days, self.day[row]))
+        if not self.reaches(d, int(self.calendar_hours()[0][d]) if end_ns is None else end_ns):
+            return np.nan, np.nan  # an early close or bars that stop before the window's end
         stop = int(self.day_end[d]) if end_ns is None else min(self.row_at(end_ns), int(self.day_end[d]))
         if stop <= row:
             return np.nan, np.nan

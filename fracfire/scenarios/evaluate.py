@@ -171,6 +171,13 @@ class ScenarioExperiment:
             f"{c.get('level_model', 'tilt')}. CRPS and pinball loss in "
             "price points (lower is better); coverage of the central 80 % interval (goal 0.75-0.85).",
             "",
+        ]
+        if c.get("uncovered_cuts"):
+            lines += [
+                f"Not scored, the bars stop short of the window: {', '.join(c['uncovered_cuts'])}.",
+                "",
+            ]
+        lines += [
             markdown_table(self.table.round(4)),
             "",
         ]
@@ -281,7 +288,8 @@ def scenario_experiment(
     real = real.reset_index(drop=True)
     index = SessionIndex(real, policy.profile_)
     test_days = np.unique(trading_day_number(test["time"]))
-    rows = []
+    rows: list[dict] = []
+    uncovered: list[str] = []
     for i, day in enumerate(test_days):
         date = pd.Timestamp(int(day), unit="D")
         for hhmm in cuts:
@@ -290,6 +298,9 @@ def scenario_experiment(
             a, b = index.row_at(int(cut.value)), index.row_at(int(end.value))
             if a == 0 or a >= b or index.day[a] != day or index.day[a - 1] != day:
                 continue  # the session has no bars before or after this cut
+            if not _covered(index, day, a, cut, end):
+                uncovered.append(f"{date:%Y-%m-%d} {hhmm}")
+                continue
             history = real.iloc[:a]
             outcome = _outcome(real, a, b)
             stream = np.random.default_rng([seed, int(day), int(cut.hour * 60 + cut.minute)])
@@ -351,5 +362,16 @@ def scenario_experiment(
         "bar_minutes": int(policy.bar_minutes_),
         "level_model_examples": int(policy.fit_examples_),
         "level_model": describe_level_model(policy.level_model_),
+        "uncovered_cuts": uncovered,
     }
     return ScenarioExperiment(scores, config)
+
+
+def _covered(index, day: int, a: int, cut: pd.Timestamp, end: pd.Timestamp) -> bool:
+    """Whether the bars cover a cut's window: the first one after the cut starts near it and the session's
+    bars reach the window's end (a file that stops mid-session, or an outage, scores nothing there)."""
+    from fracfire.scenarios.conditioning import COVERAGE_SLACK_MINUTES
+
+    slack = pd.Timedelta(minutes=COVERAGE_SLACK_MINUTES).value
+    d = int(np.searchsorted(index.days, day))
+    return index.time_ns[a] - int(cut.value) <= slack and index.reaches(d, int(end.value))

@@ -87,7 +87,8 @@ def garch_outcomes(
 def analog_outcomes(
     index, cut_ns: int, end_ns: int, last_close: float, n: int, rng: np.random.Generator, analogs: int = ANALOGS
 ) -> dict[str, np.ndarray]:
-    """Analog bootstrap from the sessions of ``index`` (a SessionIndex) before the cut's session.
+    """Analog bootstrap from the sessions of ``index`` (a SessionIndex) before the cut's session that trade
+    over the whole window (no early close before its end).
 
     Similarity is the Euclidean distance between the standardised log
     activity ratios of the session so far and of the last hour at the same
@@ -115,8 +116,8 @@ def analog_outcomes(
         d = int(np.searchsorted(index.days, day))
         if a == 0 or a >= b or index.day[a - 1] != day or index.day[a] != day:
             continue
-        if index.time_ns[a] - at > 5 * minute_ns:
-            continue
+        if index.time_ns[a] - at > 5 * minute_ns or not index.reaches(d, until):
+            continue  # no bar near the cut time, or the session closed early or its bars stop short
         b = min(b, int(index.day_end[d]))
         price = close[a - 1]
         rows.append(index.features(at, SESSION_MINUTES)[:2])

@@ -44,11 +44,14 @@ def path_minutes(cut: pd.Timestamp, horizon) -> pd.Timestamp:
         return min(cut + pd.Timedelta(minutes=check_int("horizon", horizon, low=1, high=MINUTES_PER_DAY)), close)
     if horizon == "rest-of-session":
         return close
-    if horizon == "rth":
-        close = cut.normalize() + pd.Timedelta(minutes=calendar.RTH_CLOSE_MINUTE)
-        if close <= cut:
-            raise ValueError(f"horizon 'rth' ends at 16:00 ET, but the cut {cut:%Y-%m-%d %H:%M} is at or after it")
-        return close
+    if horizon == "rth":  # 16:00 ET, or the session's early close before it
+        cash = min(cut.normalize() + pd.Timedelta(minutes=calendar.RTH_CLOSE_MINUTE), close)
+        if cash <= cut:
+            raise ValueError(
+                f"horizon 'rth' ends at {cash:%H:%M} ET on {cash:%Y-%m-%d}, but the cut {cut:%Y-%m-%d %H:%M} "
+                "is at or after it"
+            )
+        return cash
     raise ValueError(f"horizon must be one of {HORIZONS} or a number of minutes; got {horizon!r}")
 
 
@@ -125,11 +128,13 @@ def training_examples(index: SessionIndex, cuts=TRAINING_CUTS) -> tuple[np.ndarr
     """Features, targets and cut times (UTC ns) of every session of ``index`` at every ET time in ``cuts``.
 
     The target is the log range to the session's end less its median over
-    the sessions at the same time of day.
+    the sessions at the same time of day. Early-close sessions give no
+    example: their range to a 13:00 close is not a full session's rest.
     """
     dates = pd.to_datetime(index.days.astype("datetime64[D]"))
+    full = index.calendar_hours()[1]
     X, y, label, at = [], [], [], []
-    for date in dates:
+    for date in dates[full]:
         for hhmm in cuts:
             ns = int(cut_on(date, hhmm).as_unit("ns").value)
             target = index.log_range(ns)

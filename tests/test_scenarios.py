@@ -297,7 +297,7 @@ def test_early_closes_and_short_sessions_give_no_full_session_outcomes(real):
     index = SessionIndex(real, profile)
     close, full = index.calendar_hours()
     dates = [f"{d:%Y-%m-%d}" for d in pd.to_datetime(index.days.astype("datetime64[D]"))]
-    assert [d for d, f in zip(dates, full) if not f] == ["2019-09-02"]  # Labor Day closes at 13:00
+    assert [d for d, f in zip(dates, full, strict=True) if not f] == ["2019-09-02"]  # Labor Day closes at 13:00
     labor = dates.index("2019-09-02")
     assert pd.Timestamp(close[labor], tz="UTC").tz_convert("America/New_York").strftime("%H:%M") == "13:00"
     at, until = cut_on("2019-09-02", "10:30"), cut_on("2019-09-02", "16:00")

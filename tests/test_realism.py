@@ -280,3 +280,37 @@ def test_cli_realism_compare_and_calibrate(week_of_real, tmp_path):
     result = runner.invoke(app, ["compare", "--real", str(path), "--wick-probability", "3"])
     assert result.exit_code == 1
     assert "wick_probability: Input should be less than or equal to 1 (got 3.0)" in result.output
+
+
+def test_discriminator_folds_are_stretches_of_time_so_a_days_level_cannot_leak():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import GroupKFold, cross_val_score
+
+    from fracfire.realism.discriminator import _cross_validated, fold_blocks
+
+    blocks = fold_blocks(23, 5)
+    assert (np.diff(blocks) >= 0).all() and set(blocks) == set(range(5))
+    assert np.bincount(blocks).max() - np.bincount(blocks).min() <= 1
+    with pytest.raises(ValueError, match="at least 5 pairs"):
+        fold_blocks(3, 5)
+    # two draws of one law: each day has its own level, windows of a day share it
+    rng = np.random.default_rng(0)
+    days, per_day = 40, 20
+
+    def draw():
+        level = np.repeat(rng.normal(0, 1, days), per_day)
+        return np.column_stack([level + rng.normal(0, 0.01, days * per_day), rng.normal(0, 1, days * per_day)])
+
+    accuracies, leaky = [], []
+    for seed in range(3):
+        a, b = draw(), draw()
+        accuracies.append(_cross_validated(a, b, seed, 5))
+        pairs = np.random.default_rng(seed).permutation(len(a))  # the old folds: random pairs
+        model = HistGradientBoostingClassifier(max_iter=150, random_state=seed)
+        leaky.append(
+            cross_val_score(
+                model, np.vstack([a, b]), np.repeat([1, 0], len(a)), cv=GroupKFold(5), groups=np.tile(pairs, 2)
+            ).mean()
+        )
+    assert min(leaky) > 0.7  # random pairs: the classifier learns each day's level from its other windows
+    assert abs(np.mean(accuracies) - 0.5) < 0.1

@@ -371,3 +371,19 @@ def test_cli_experiment_on_an_inner_split_never_reads_the_later_sessions(tmp_pat
     assert scores["session"].max() < first_unread and scores["session"].nunique() >= 4
     bad = CliRunner().invoke(app, [*args, "--only-first", "1.5"])
     assert bad.exit_code == 2 and "less than or equal to 1" in bad.output
+
+
+def test_the_difference_to_a_peer_weighs_every_forecast_once():
+    from fracfire.scenarios.evaluate import ScenarioExperiment
+
+    # session a has one cut (an early close), b and c three: the policy is 1 worse at a's cut, 0.5 better elsewhere
+    rows = []
+    for session, cuts, gap in (("a", 1, 1.0), ("b", 3, -0.5), ("c", 3, -0.5)):
+        for k in range(cuts):
+            rows += [
+                {"session": session, "cut": f"1{k}:00", "method": "policy", "crps_close": 5.0 + gap},
+                {"session": session, "cut": f"1{k}:00", "method": "garch", "crps_close": 5.0},
+            ]
+    comparison = ScenarioExperiment(pd.DataFrame(rows), {}).comparison("close", n_resamples=500)
+    assert comparison.loc["garch", "difference"] == pytest.approx((1.0 - 6 * 0.5) / 7)  # not the mean of sessions
+    assert comparison.loc["garch", "low"] <= comparison.loc["garch", "difference"] <= comparison.loc["garch", "high"]

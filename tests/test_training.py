@@ -331,3 +331,38 @@ def test_finetune_comparison_saves_its_json(tmp_path):
     assert data["verdict"] == result.summary() and data["goal_met"] in (True, False)
     assert data["table"] == json.loads(json.dumps(result.table()))
     assert (data["train_sessions"], data["test_sessions"]) == (result.train_sessions, result.test_sessions)
+
+
+def test_day_t_interval_is_a_t_interval_of_daily_rmse_differences():
+    import numpy as np
+    from scipy import stats
+
+    from fracfire.training.comparison import day_t_interval
+
+    days = np.repeat([0, 1, 2], 4)
+    truth = np.zeros(12)
+    forecast = np.repeat([1.0, 2.0, 3.0], 4)  # daily RMSE 1, 2, 3
+    reference = np.full(12, 2.0)  # daily RMSE 2
+    out = day_t_interval(truth, np.stack([forecast, forecast]), reference, days)  # two seeds, same forecast
+    half = stats.t.ppf(0.975, 2) * np.std([-1.0, 0.0, 1.0], ddof=1) / np.sqrt(3)
+    assert out["mean"] == 0.0 and out["days"] == 3
+    assert np.isclose(out["low"], -half) and np.isclose(out["high"], half)
+    one = day_t_interval(truth[:4], forecast[:4], reference[:4], days[:4])
+    assert one["mean"] == -1.0 and np.isnan(one["high"])
+
+
+def test_future_targets_stay_in_their_session():
+
+    from fracfire.data import load_continuous_contract
+    from fracfire.models import future_targets
+    from tests.test_real_data import SAMPLE
+
+    real = load_continuous_contract(SAMPLE)
+    targets = future_targets(real, (15,))
+    last = real.groupby("session_id").tail(15).index  # the last 15 bars of every session have no 15-bar future
+    assert targets.loc[last, "range_15"].isna().all()
+    inside = real.groupby("session_id").head(100).index
+    assert targets.loc[inside, "range_15"].notna().all()
+    # without session_id (a bare frame) the whole frame is one stretch
+    bare = future_targets(real.drop(columns=["session_id"]).iloc[:50], (15,))
+    assert bare["range_15"].notna().sum() == 35

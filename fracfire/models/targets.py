@@ -27,12 +27,25 @@ def _future_extreme(values: np.ndarray, h: int, fn) -> np.ndarray:
     return out
 
 
+def _sessions(bars: pd.DataFrame) -> list[np.ndarray]:
+    """Row positions of each stretch a target stays within: ``day_id`` groups, else runs of one ``session_id``."""
+    if "day_id" in bars.columns:
+        return list(bars.groupby("day_id", sort=False).indices.values())
+    if "session_id" in bars.columns and len(bars):
+        ids = bars["session_id"].to_numpy()
+        starts = np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]]))
+        return np.split(np.arange(len(bars)), starts[1:])
+    return [np.arange(len(bars))]
+
+
 def future_targets(bars: pd.DataFrame, horizons: Horizons = (1, 5, 15)) -> pd.DataFrame:
     """Per bar and horizon ``h``: ``delta_h`` = close in ``h`` bars minus close now
     (ticks) and ``range_h`` = high minus low over the next ``h`` bars (ticks).
-    NaN where fewer than ``h`` bars follow (and across ``day_id`` boundaries)."""
+    NaN where fewer than ``h`` bars follow in the bar's session: a target never
+    crosses a ``day_id`` boundary (archetype libraries) or, without that column,
+    a change of ``session_id`` (real and generated bars: the 17:00 close, a weekend)."""
     out = {}
-    groups = bars.groupby("day_id", sort=False).indices.values() if "day_id" in bars.columns else [np.arange(len(bars))]
+    groups = _sessions(bars)
     for h in horizons:
         delta = np.full(len(bars), np.nan)
         rng = np.full(len(bars), np.nan)

@@ -58,14 +58,21 @@ log = logging.getLogger("fracfire.training")
 
 
 def _library(out: Path, days_per_archetype: int, seed: int, physics, minutes: int) -> pd.DataFrame:
-    """The archetype library of one seed (built once, kept in ``out``), at the real bar size."""
+    """The archetype library of one seed, at the real bar size: built once per physics and size and kept
+    in ``out`` under a folder named by them (a run with other physics builds its own, never reads another's;
+    an interrupted build resumes)."""
+    import hashlib
+    import json
+
     from fracfire.calendar import trading_day_number
     from fracfire.data.resample import resample_bars
     from fracfire.data.synthetic import build_archetypes, load_archetypes
+    from fracfire.physics import PhysicsConfig
 
-    folder = out / f"archetypes-seed{seed}"
-    if not (folder / "manifest.json").exists():
-        build_archetypes(folder, "all", days_per_archetype, seed, physics, resume=folder.exists())
+    recipe = {"physics": (physics or PhysicsConfig()).to_dict(), "days_per_archetype": days_per_archetype}
+    key = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    folder = out / f"archetypes-seed{seed}-{key}"
+    build_archetypes(folder, "all", days_per_archetype, seed, physics, resume=folder.exists())
     bars = load_archetypes(folder)
     if minutes > 1:  # five-minute real bars: pre-train on five-minute synthetic bars
         bars = resample_bars(bars, f"{minutes}min")

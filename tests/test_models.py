@@ -392,3 +392,22 @@ def test_relative_targets_are_scale_free(synthetic):
     np.testing.assert_allclose(scaled["range_5"], 4 * base["range_5"], rtol=1e-9)
     with pytest.raises(ValueError, match="needs features with names"):
         PricePredictor(horizons=(5,), target="relative").fit(features.to_numpy(), targets)
+
+
+def test_har_windows_are_minutes_whatever_the_bar_size():
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    from fracfire.data import load_continuous_contract, resample_bars
+    from fracfire.models import future_targets, har_range_baseline
+    from fracfire.models.targets import _har_design
+    from tests.test_real_data import SAMPLE
+
+    five = resample_bars(load_continuous_contract(SAMPLE), "5min")
+    train, test = five.iloc[:2000].reset_index(drop=True), five.iloc[2000:2600].reset_index(drop=True)
+    got = har_range_baseline(train, test, (3,))["range_3"].to_numpy()
+    y = future_targets(train, (3,))["range_3"].to_numpy()
+    ok = ~np.isnan(y)
+    design = _har_design(train, 3, (12, 78))  # the last hour and 390 minutes, in five-minute bars
+    expected = np.maximum(LinearRegression().fit(design[ok], y[ok]).predict(_har_design(test, 3, (12, 78))), 0.0)
+    assert np.allclose(got, expected)

@@ -14,7 +14,8 @@ BASELINES = ("persistence", "rolling_mean", "har")
 ``rolling_mean``) and :func:`har_range_baseline` (``har``)."""
 
 HAR_WINDOWS = (60, 390)
-"""Bars averaged by the slower HAR components: the last hour and the last regular session."""
+"""Minutes averaged by the slower HAR components: the last hour and the length of a regular session
+(in bars: these over the bar size, so 12 and 78 five-minute bars)."""
 
 
 def _future_extreme(values: np.ndarray, h: int, fn) -> np.ndarray:
@@ -90,7 +91,7 @@ def baseline_predictions(
     }
 
 
-def _har_design(bars: pd.DataFrame, h: int, windows=HAR_WINDOWS) -> np.ndarray:
+def _har_design(bars: pd.DataFrame, h: int, windows: tuple[int, ...]) -> np.ndarray:
     """The last ``h``-bar range and its means over the last ``windows`` bars (causal)."""
     high = pd.Series(bars["high_ticks"].to_numpy(dtype=float))
     low = pd.Series(bars["low_ticks"].to_numpy(dtype=float))
@@ -105,8 +106,9 @@ def har_range_baseline(
 
     Corsi's heterogeneous autoregression applied to bar ranges: the next
     ``h``-bar range is regressed (OLS, on ``train``) on the last ``h``-bar
-    range and its means over the last hour and the last session
-    (:data:`HAR_WINDOWS`), then applied to ``test``. ``delta_h`` is 0 (no
+    range and its means over the last hour and the last regular session's
+    length (:data:`HAR_WINDOWS`, minutes, turned into bars of ``train``'s
+    size), then applied to ``test``. ``delta_h`` is 0 (no
     drift forecast).
 
     Returns
@@ -116,6 +118,10 @@ def har_range_baseline(
     """
     from sklearn.linear_model import LinearRegression
 
+    from fracfire.data.checks import bar_minutes
+
+    size = train.attrs.get("bar_minutes") or bar_minutes(train)
+    windows = tuple(max(1, round(w / size)) for w in windows)
     targets = future_targets(train, tuple(horizons))
     out = {}
     for h in horizons:

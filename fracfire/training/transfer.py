@@ -272,7 +272,8 @@ def _markdown(results: dict, confusion: pd.DataFrame) -> str:
         f"{used['library_seeds']} archetype libraries of {used['archetype_days_per_library']} days (errors averaged "
         f"over them). Horizon: {used['horizon_bars']} bars; targets in {used['target']} units. "
         f"Intervals: {used['intervals']}.",
-        "## Verdicts (goal: fine-tuned beats scratch and the best baseline, intervals excluding 0)",
+        "## Verdicts (goal: fine-tuned beats scratch and the best baseline, intervals excluding 0: "
+        "the bootstrap over test days and the t-interval of the per-day RMSE differences, 'per day')",
         "\n".join(f"- {v}" for v in results["verdict"].values()),
         "## Future range RMSE (ticks, lower is better)",
         table("future_range_rmse"),

@@ -121,7 +121,7 @@ def har_range_baseline(
     from fracfire.data.checks import bar_minutes
 
     size = train.attrs.get("bar_minutes") or bar_minutes(train)
-    windows = tuple(max(1, round(w / size)) for w in windows)
+    in_bars = tuple(max(1, round(w / size)) for w in windows)
     targets = future_targets(train, tuple(horizons))
     out = {}
     for h in horizons:
@@ -129,7 +129,7 @@ def har_range_baseline(
         ok = ~np.isnan(y)
         if ok.sum() < 10:
             raise ValueError(f"har_range_baseline: {int(ok.sum())} training rows with a {h}-bar future; need 10")
-        model = LinearRegression().fit(_har_design(train, h, windows)[ok], y[ok])
+        model = LinearRegression().fit(_har_design(train, h, in_bars)[ok], y[ok])
         out[f"delta_{h}"] = np.zeros(len(test))
-        out[f"range_{h}"] = np.maximum(model.predict(_har_design(test, h, windows)), 0.0)
+        out[f"range_{h}"] = np.maximum(model.predict(_har_design(test, h, in_bars)), 0.0)
     return pd.DataFrame(out, index=test.index)

@@ -464,3 +464,17 @@ def test_a_setup_run_is_a_result_that_saves_what_it_holds(tmp_path, week):
     assert all(again[name].read_bytes() == path.read_bytes() for name, path in paths.items())
     with pytest.raises(ValueError, match="source must be 'synthetic' or 'real'; got 'paper'"):
         evaluate_setups(week, source="paper")
+
+
+def test_setup_trades_end_with_their_session():
+    """A trade never runs through the 17:00 ET close (into the next session, or across a weekend)."""
+    from fracfire.calendar import trading_day_number
+    from fracfire.data import load_continuous_contract
+    from fracfire.evaluation import run_setups
+    from tests.test_real_data import SAMPLE
+
+    real = load_continuous_contract(SAMPLE)
+    outcomes = [o for o in run_setups(real, None) if o.exit_time is not None]
+    entered = trading_day_number(pd.DatetimeIndex([o.entry.time for o in outcomes]))
+    left = trading_day_number(pd.DatetimeIndex([o.exit_time for o in outcomes]))
+    assert len(outcomes) > 100 and (entered == left).all()  # 12 of them crossed before

@@ -49,7 +49,7 @@ def test_first_pullback_inside_a_rally_and_exhaustion_before_a_reversal_hour():
 def test_zone_detector_and_evaluation():
     from fracfire import FractalStateManager
 
-    bars = PriceGenerator(seed=2).generate_days("2025-01-06", 2, driver=FractalStateManager())
+    bars = PriceGenerator(seed=2).generate_days("2025-01-06", 10, driver=FractalStateManager())
     features, zones = extract_features(bars), label_high_prob_zones(bars)
     detector = ZoneDetector(backend="forest", n_estimators=20).fit(features, zones)
     probability = detector.zone_proba(features)
@@ -64,7 +64,7 @@ def test_zone_detector_and_evaluation():
 
 
 def test_zones_experiment_cli(tmp_path, monkeypatch):
-    from fracfire.data import load_continuous_contract, write_bars
+    from fracfire.data import load_continuous_contract, resample_bars, write_bars
     from tests.test_real_data import SAMPLE
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
@@ -79,6 +79,12 @@ def test_zones_experiment_cli(tmp_path, monkeypatch):
     assert {row["metric"] for row in data["table"]} >= {"forward_range", "abs_move"}
     assert data["used"]["top_share"] == 0.1
     assert "# High-probability zones" in (tmp_path / "z" / "zones.md").read_text()
+    # three sessions are too few days for an interval: none is given rather than a zero-width one
+    day_rows = [row for row in data["table"] if row["metric"] == "forward_range"]
+    assert day_rows and all(np.isnan(row["ci_low"]) and np.isnan(row["matched_ci_high"]) for row in day_rows)
+    five = write_bars(resample_bars(real[real["session_id"] < 3], "5min"), tmp_path / "five.parquet")
+    bad = runner.invoke(app, ["experiment", "zones", "--real", str(five), "--out", str(tmp_path / "z5")])
+    assert bad.exit_code == 1 and "needs one-minute bars" in bad.output and "5-minute" in bad.output
 
 
 def test_matched_lift_removes_a_time_of_day_effect():

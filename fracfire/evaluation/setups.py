@@ -26,8 +26,10 @@ Families (parameters in each :class:`SetupFamilyConfig`):
 Outcomes (:func:`evaluate_generic_entry_1m`) are evaluated from the bar after
 the entry: the first bar whose range reaches the stop or the target decides;
 **when both are reached in the same bar, the stop is assumed first**
-(conservative). Without either within ``max_minutes`` the trade exits at that
-bar's close (a time stop). MFE and MAE are in R.
+(conservative). Without either within ``max_minutes`` (or by the last bar of
+the entry's session: a trade never runs through the 17:00 ET close into the
+next session) the trade exits at that bar's close (a time stop). MFE and MAE
+are in R.
 """
 
 from __future__ import annotations
@@ -187,10 +189,23 @@ def _hhmm(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+def _session_end(times: pd.Series, position: int, end: int) -> int:
+    """``end``, or the row of the first bar in ``position:end`` from a later session than the bar at
+    ``position - 1`` (the entry's)."""
+    from fracfire.calendar import trading_day_number
+
+    if end <= position or position == 0:
+        return end
+    ns = times.array.asi8 if isinstance(times.dtype, pd.DatetimeTZDtype) else None
+    days = trading_day_number(ns[position - 1 : end] if ns is not None else times.iloc[position - 1 : end])
+    later = np.flatnonzero(days[1:] != days[0])
+    return position + int(later[0]) if later.size else end
+
+
 def evaluate_generic_entry_1m(df_1m: pd.DataFrame, entry: SetupEntry, max_minutes: int) -> SetupOutcome:
     """Walk the bars after ``entry`` (see the module notes for the rules)."""
     position = int(df_1m["time"].searchsorted(entry.time, side="right"))
-    end = min(len(df_1m), position + max_minutes)
+    end = _session_end(df_1m["time"], position, min(len(df_1m), position + max_minutes))
     high = df_1m["high"].to_numpy(dtype=float)
     low = df_1m["low"].to_numpy(dtype=float)
     close = df_1m["close"].to_numpy(dtype=float)

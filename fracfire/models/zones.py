@@ -29,6 +29,9 @@ from fracfire.models.state_detector import StateDetector
 
 __all__ = ["ZONE_KINDS", "ZoneDetector", "evaluate_zones", "label_high_prob_zones"]
 
+MIN_BOOTSTRAP_DAYS = 10
+"""Fewer trading days than this give :func:`evaluate_zones` no interval for the day-block lifts (NaN): with
+one day every resample is that day, with two there are three distinct ones."""
 ZONE_KINDS = ("none", "compression", "exhaustion", "breakout_onset", "first_pullback")
 
 
@@ -112,7 +115,8 @@ def _day_block_lifts(
     values: np.ndarray, flagged: np.ndarray, bucket: np.ndarray, day: np.ndarray, n_boot: int, rng: np.random.Generator
 ) -> tuple:
     """Lift of the flagged bars against all others and against others at the same half hour, with 95 %
-    intervals from a bootstrap over trading days (forward windows overlap within a day, not across days)."""
+    intervals from a bootstrap over trading days (forward windows overlap within a day, not across days;
+    NaN with fewer than :data:`MIN_BOOTSTRAP_DAYS` days)."""
     days, d = np.unique(day, return_inverse=True)
     n_buckets = int(bucket.max()) + 1
 
@@ -144,6 +148,8 @@ def _day_block_lifts(
     boots = np.array([lifts(rng.multinomial(len(days), np.full(len(days), 1.0 / len(days)))) for _ in range(n_boot)])
     low, high = np.nanpercentile(boots[:, 2], [2.5, 97.5])
     m_low, m_high = np.nanpercentile(boots[:, 4], [2.5, 97.5])
+    if len(days) < MIN_BOOTSTRAP_DAYS:  # a few days have a handful of distinct resamples: no interval
+        low = high = m_low = m_high = np.nan
     return (
         float(point[0]),
         float(point[1]),

@@ -34,12 +34,19 @@ def zone_experiment(
 
     Writes ``zones.json`` and ``zones.md`` to ``out_dir`` and logs them to MLflow.
     """
+    from fracfire.data.checks import bar_minutes
     from fracfire.evaluation.setups import run_setups
     from fracfire.physics import FractalStateManager, PriceGenerator
     from fracfire.training.tracking import tracking_run
 
     if not 0 < top_share < 1:
         raise ValueError(f"top_share must be in (0, 1); got {top_share}")
+    size = real.attrs.get("bar_minutes") or bar_minutes(real)
+    if size != 1:
+        raise ValueError(
+            f"the zones experiment needs one-minute bars (its horizons, detector and setups count minutes); "
+            f"these bars are {size}-minute"
+        )
     synthetic = PriceGenerator(seed=seed, physics=physics).generate_days(
         "2025-01-06", days, driver=FractalStateManager()
     )

@@ -242,3 +242,18 @@ def test_shipped_calibrations_load_at_their_markets_daily_range(name, low, high)
     physics = PhysicsConfig.from_yaml(Path(__file__).resolve().parents[1] / "configs" / name)
     assert low < physics.daily_range_mean < high
     assert 0.2 < physics.daily_range_std / physics.daily_range_mean < 1.0
+
+
+def test_calibration_ends_with_the_real_volume_level(week):
+    """The shape search moves the volume level without seeing it; the fit ends by matching it,
+    with both volume knobs scaled together (prices unchanged)."""
+    start = PhysicsConfig().replace(volume_per_tick=1.0, volume_per_move=30.0)
+    result = calibrate(week, start=start, max_evaluations=8, seeds=(0,))
+    table = result.moments
+    assert table.loc["log_volume_rth", "fitted"] == pytest.approx(table.loc["log_volume_rth", "real"], abs=0.01)
+    assert table.loc["log_volume_rth", "start"] < table.loc["log_volume_rth", "real"] - 0.5
+    fitted = result.config
+    ratio = fitted.volume_per_move / fitted.volume_per_tick
+    shifted = fitted.replace(volume_per_tick=2 * fitted.volume_per_tick, volume_per_move=2 * fitted.volume_per_move)
+    a, b = synthetic_like(week, fitted, 3), synthetic_like(week, shifted, 3)
+    assert ratio > 0 and a[["open", "high", "low", "close"]].equals(b[["open", "high", "low", "close"]])

@@ -216,7 +216,7 @@ class PhysicsConfig:
     macro_gravity_strength: Real = real(0.15, 0.0, 0.5)
     wick_probability: Real = real(0.2051, 0.0, 1.0)
     wick_extension_avg: Real = real(1.0, 1.0, 100.0)
-    volume_per_tick: Real = real(3.979, 0.0, 1e6, low_open=True)
+    volume_per_tick: Real = real(5.086, 0.0, 1e6, low_open=True)
     session_volatility: dict[str, Multiplier] = field(
         default_factory=lambda: {
             "afterhours": 0.3922,
@@ -346,7 +346,7 @@ class PhysicsConfig:
     jump_clustering: Real = real(0.6362, 0.0, 0.95, high_open=True)
     reversion_strength: Real = real(0.6175, 0.0, 10.0)
     reversion_minutes: Real = real(14.72, 0.5, 240.0)
-    volume_per_move: Real = real(117.6, 0.0, 1e6)
+    volume_per_move: Real = real(150.3, 0.0, 1e6)
     trade_clock: Real = real(0.8929, 0.0, 1.0)
     activity_dispersion: Real = real(1.364, 0.01, 5.0)
     activity_clustering: Real = real(0.0, 0.0, 1_000.0)

@@ -1,10 +1,10 @@
 """What the window classifier sees, on the fitted slice only (for realism work; held-out sessions are never read).
 
-Usage: ``python -m benchmarks.realism_fitted [--seeds 10,11,12,13] [--set knob=value ...]``
+Usage: ``python -m benchmarks.realism_fitted [--seeds 10,11,12,13] [--physics FILE] [--set knob=value ...]``
 
 The first 60 % of the sessions of ``data/es_1min_2019-09.csv.gz`` (the slice
 the shipped defaults were calibrated on) against ``synthetic_like`` bars of
-``PhysicsConfig()`` with the ``--set`` changes, one engine seed at a time:
+``PhysicsConfig()`` (or ``--physics``) with the ``--set`` changes, one engine seed at a time:
 
 1. the window classifier's accuracy (mean and per seed);
 2. :func:`fracfire.realism.feature_accuracies`: its accuracy with each window
@@ -56,12 +56,13 @@ def hourly(bars: pd.DataFrame) -> pd.DataFrame:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="10,11,12,13", help="comma-separated engine seeds")
+    parser.add_argument("--physics", type=Path, help="PhysicsConfig YAML to start from (default: the shipped defaults)")
     parser.add_argument(
         "--set", type=_knob, action="append", default=[], metavar="KNOB=VALUE", help="PhysicsConfig change (repeatable)"
     )
     args = parser.parse_args(argv)
     seeds = tuple(int(s) for s in args.seeds.split(","))
-    config = PhysicsConfig().replace(**dict(args.set))
+    config = (PhysicsConfig.from_yaml(args.physics) if args.physics else PhysicsConfig()).replace(**dict(args.set))
     pd.set_option("display.width", 200)
     t0 = time.perf_counter()
     real = load_continuous_contract(DATA / "es_1min_2019-09.csv.gz")
@@ -75,7 +76,7 @@ def main(argv=None) -> int:
             features.append(feature_accuracies(fitted, synthetic))
             tables.append(hourly(synthetic))
     print(
-        f"changes: {dict(args.set) or 'none (the shipped defaults)'}; fitted slice: "
+        f"physics: {args.physics or 'the shipped defaults'}; changes: {dict(args.set) or 'none'}; fitted slice: "
         f"{fitted['session_id'].nunique()} sessions; engine seeds {seeds}"
     )
     print(f"window classifier accuracy {np.mean(accuracy):.3f} ({', '.join(f'{a:.3f}' for a in accuracy)})\n")

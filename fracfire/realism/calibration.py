@@ -20,7 +20,15 @@ slice:
 2. **Shape fitting**: scipy's bounded Nelder-Mead over the knobs in
    :data:`SHAPE_SPACE`, minimising ``sum(((m_sim - m_real) / tol) ** 2)`` over
    the intraday moments of :func:`~fracfire.realism.moments.intraday_moments`
-   (tolerances in :data:`~fracfire.realism.moments.INTRADAY_TOLERANCE`). Every
+   (tolerances in :data:`~fracfire.realism.moments.INTRADAY_TOLERANCE`, each
+   raised to the moment's sampling error as in step 3, measured on
+   :data:`ERROR_RUNS` runs of the start config; the held-out distance uses the
+   same tolerances). A month's tail moments vary from run to run far more than
+   their fixed tolerances (the 1-minute Hill index by about 0.45 against 0.2,
+   the 5/1-minute kurtosis ratio by 0.34 against 0.12 on the bundled month), and
+   a search held to the fixed ones fitted its seeds' luck: the shipped defaults
+   of 2026-12-06 scored a moment distance of 69 on the fit's seeds and 86 on
+   eight fresh ones (with the widened tolerances). Every
    evaluation generates the training calendar with the same seeds, so the
    objective is deterministic. Those seeds are shifted by
    :data:`FIT_SEED_OFFSET`, and the held-out report uses other ones
@@ -35,7 +43,7 @@ slice:
    generated at that file's own price and range level; the fitted coefficient
    of variation of the daily range is carried to ``daily_range_std``. Every
    evaluation averages all the seeds, and each moment's tolerance is raised to
-   its sampling error (its spread over :data:`DAILY_ERROR_RUNS` runs of the
+   its sampling error (its spread over :data:`ERROR_RUNS` runs of the
    start config): a year has only about 150 training days, so the ACF of log
    realised variance at lag 20 varies by about 0.1 from one run to the next,
    and with one seed and fixed tolerances the search fitted that noise.
@@ -63,16 +71,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, bucket_label
 from fracfire.data.checks import bar_minutes, require_sessions
 from fracfire.physics import PhysicsConfig
-from fracfire.physics.sessions import SESSION_ORDER, session_codes
 from fracfire.realism.calendar import split_by_time, synthetic_like
+from fracfire.realism.levels import match_levels, match_volume, mean_moments
 from fracfire.realism.moments import (
     DAILY_TOLERANCE,
     INTRADAY_TOLERANCE,
-    bucket_abs,
-    bucket_volume,
     daily_moments,
     intraday_moments,
     mean_daily_range,
@@ -113,7 +118,7 @@ SHAPE_SPACE: dict[str, tuple[float, float, bool]] = {
     "wick_probability": (0.0, 0.3, False),
     "volume_per_move": (0.0, 200.0, False),
     "trade_clock": (0.0, 1.0, False),
-    "activity_dispersion": (0.2, 4.0, True),
+    "activity_dispersion": (0.02, 4.0, True),
     "activity_clustering": (0.0, 60.0, False),
     "flow_persistence": (0.0, 0.995, False),
     "jump_vol_kick": (0.0, 1.0, False),
@@ -139,11 +144,13 @@ FIT_SEED_OFFSET = 1_000_000
 REPORT_SEED_OFFSET = 2_000_000
 """The held-out moment distance uses ``REPORT_SEED_OFFSET + seed``: draws the fit never saw."""
 
-DAILY_ERROR_SEED_OFFSET = 3_000_000
-"""Seeds of the runs that measure the day-to-day moments' sampling error (none the fit or a scorecard uses)."""
+ERROR_SEED_OFFSET = 3_000_000
+"""Seeds of the runs that measure the moments' sampling error (none the fit or a scorecard uses)."""
 
-DAILY_ERROR_RUNS = 8
-"""Runs of the start config that measure the day-to-day moments' sampling error."""
+ERROR_RUNS = 8
+"""Runs of the start config that measure the moments' sampling error."""
+
+_ERROR_SEEDS = tuple(ERROR_SEED_OFFSET + i for i in range(ERROR_RUNS))
 
 Progress = Callable[[int, int, float], None]
 
@@ -180,11 +187,6 @@ def moment_distance(real: dict, synthetic: dict, tolerance: dict) -> float:
     return float(total)
 
 
-def _mean_moments(runs: list[dict]) -> dict[str, float]:
-    keys = set.intersection(*(set(r) for r in runs))
-    return {k: float(np.mean([r[k] for r in runs])) for k in keys}
-
-
 class _Target:
     """Real bars, their moments and how to simulate them."""
 
@@ -212,7 +214,7 @@ class _Target:
         return frames
 
     def distance(self, config: PhysicsConfig) -> tuple[float, dict]:
-        sims = _mean_moments([self.moments(b) for b in self.simulate(config)])
+        sims = mean_moments([self.moments(b) for b in self.simulate(config)])
         return moment_distance(self.real, sims, self.tolerance), sims
 
     def widen_to_sampling_error(self, config: PhysicsConfig, seeds: tuple[int, ...]) -> None:
@@ -227,78 +229,6 @@ class _Target:
             values = values[np.isfinite(values)]
             if len(values) > 1:
                 self.tolerance[key] = max(tol, float(values.std(ddof=1)) * inflate)
-
-
-def _split_profile(
-    levels: dict[str, float], profile: np.ndarray, ratio: pd.Series, low: float, high: float
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Apply per-half-hour ``ratio`` (NaN: no real bars there) to ``level x profile`` and
-    split the result back into session levels (root mean square over the session's observed
-    half hours) and a half-hour profile of mean-square 1 within each session."""
-    buckets = np.arange(INTRADAY_BUCKETS)
-    names = np.array([s.value for s in SESSION_ORDER])[session_codes(buckets * INTRADAY_BUCKET_MINUTES)]
-    ratio = ratio.reindex(buckets).to_numpy(dtype=float)
-    seen = np.isfinite(ratio) & (ratio > 0)
-    combined = np.array([levels[n] for n in names]) * profile * np.where(seen, ratio, 1.0)
-    new_levels, new_profile = dict(levels), profile.copy()
-    for name in levels:
-        mine = seen & (names == name)
-        if mine.any():
-            new_levels[name] = float(np.clip(np.sqrt(np.mean(combined[mine] ** 2)), low, high))
-            new_profile[mine] = np.clip(combined[mine] / new_levels[name], 0.05, 20.0)
-    return new_levels, {bucket_label(int(b)): round(float(new_profile[b]), 4) for b in buckets if new_profile[b] != 1.0}
-
-
-def _match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> PhysicsConfig:
-    bars = target.bars
-    real_abs, real_range = bucket_abs(bars), mean_daily_range(bars)
-    real_volume = bucket_volume(bars) if target.volume else None
-    for _ in range(rounds):
-        sims = target.simulate(config)
-        volatility, volume = config.session_multipliers()
-        profile, volume_profile = config.intraday_multipliers()
-        syn_abs = pd.concat([bucket_abs(b) for b in sims], axis=1).mean(axis=1)
-        syn_range = float(np.mean([mean_daily_range(b) for b in sims]))
-        levels, shape = _split_profile(volatility, profile, real_abs / syn_abs, 0.05, 20.0)
-        knobs: dict = {
-            "session_volatility": levels,
-            "intraday_volatility": shape,
-            "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / syn_range, 3.0, 400.0)),
-        }
-        if real_volume is not None:
-            level = _volume_level(target, sims)
-            syn_volume = pd.concat([bucket_volume(b) for b in sims], axis=1).mean(axis=1)
-            knobs.update(_scaled_volume(config, level))
-            knobs["session_volume"], knobs["intraday_volume"] = _split_profile(
-                volume, volume_profile, real_volume / syn_volume / level, 0.01, 100.0
-            )
-        config = config.replace(**knobs)
-    return config
-
-
-def _volume_level(target: _Target, sims: list[pd.DataFrame]) -> float:
-    """Ratio of the real mean regular-hours volume to the synthetic one (geometric mean over ``sims``)."""
-    moments = _mean_moments([intraday_moments(b, target.minutes, target.volume) for b in sims])
-    return float(np.exp(target.real.get("log_volume_rth", 0.0) - moments.get("log_volume_rth", 0.0)))
-
-
-def _scaled_volume(config: PhysicsConfig, level: float) -> dict[str, float]:
-    """Both volume knobs times ``level``: bar volume is linear in them (prints times
-    ``volume_per_tick`` plus moves times ``volume_per_move``) and nothing else reads them,
-    so this scales the volume and leaves prices and every scale-free volume moment as they are."""
-    return {
-        "volume_per_tick": float(np.clip(config.volume_per_tick * level, 0.01, 1e5)),
-        "volume_per_move": float(np.clip(config.volume_per_move * level, 0.0, 1e5)),
-    }
-
-
-def _match_volume(target: _Target, config: PhysicsConfig) -> PhysicsConfig:
-    """Scale the volume knobs so the mean regular-hours volume matches the real one on the
-    target's seeds (one engine run per seed). The shape search moves the volume level (through
-    the print rate and ``volume_per_move``) without seeing it, so the fit ends with this."""
-    if not target.volume:
-        return config
-    return config.replace(**_scaled_volume(config, _volume_level(target, target.simulate(config))))
 
 
 def _search(
@@ -440,7 +370,7 @@ def _fit_daily(
     level = config.replace(
         daily_range_mean=mean_range, daily_range_std=config.daily_range_std / config.daily_range_mean * mean_range
     )
-    day_target.widen_to_sampling_error(level, tuple(DAILY_ERROR_SEED_OFFSET + i for i in range(DAILY_ERROR_RUNS)))
+    day_target.widen_to_sampling_error(level, _ERROR_SEEDS)
     before = day_target.distance(level)[1]
     fitted, used, _ = _search(day_target, level, space, budget, progress, done, total)
     config = _with_daily(config, fitted)
@@ -544,7 +474,9 @@ def calibrate(
         raise ValueError("seeds must name at least one seed; got ()")
     train, validation = split_by_time(real, train_fraction)
     target = _Target(train, tuple(seeds))
+    target.widen_to_sampling_error(start, _ERROR_SEEDS)
     held_out = _Target(validation, tuple(seeds), offset=REPORT_SEED_OFFSET)
+    held_out.tolerance = target.tolerance  # one yardstick for both slices
     daily_budget = max(20, max_evaluations // 5)
     total = max_evaluations + daily_budget
     notes = [
@@ -552,7 +484,7 @@ def calibrate(
         + ("" if target.volume else " (no volume: volume knobs kept)")
     ]
 
-    config = _match_levels(target, start)
+    config = match_levels(target, start)
     config, used, _ = _search(target, config, shape_space, max_evaluations // 2, progress, 0, total)
 
     daily_table = None
@@ -569,7 +501,7 @@ def calibrate(
         used += used_daily
         notes.append(f"day-to-day knobs fitted on {daily_table.attrs['sessions']} sessions")
 
-    config = _match_levels(target, config, rounds=2)
+    config = match_levels(target, config, rounds=2)
     config, more, _ = _search(
         target,
         config,
@@ -590,11 +522,11 @@ def calibrate(
             "or evaluations may help)"
         )
         config, train_after = start, train_before
-    config = _match_volume(target, config)
+    config = match_volume(target, config)
     fitted_moments = target.distance(config)[1]  # the distance ignores the volume level
     val_before, val_start = held_out.distance(start)
     val_after, val_fitted = held_out.distance(config)
-    table = _table(target.real, start_moments, fitted_moments, {**INTRADAY_TOLERANCE, **LEVEL_MOMENTS})
+    table = _table(target.real, start_moments, fitted_moments, {**target.tolerance, **LEVEL_MOMENTS})
     table["held_out_real"] = pd.Series(held_out.real)
     table["held_out_start"] = pd.Series(val_start)
     table["held_out_fitted"] = pd.Series(val_fitted)
@@ -607,7 +539,7 @@ def calibrate(
         train_after=train_after,
         validation_before=val_before,
         validation_after=val_after,
-        real_drift=moment_distance(held_out.real, target.real, INTRADAY_TOLERANCE),
+        real_drift=moment_distance(held_out.real, target.real, target.tolerance),
         evaluations=used,
         seconds=time.perf_counter() - t0,
         train_days=int(train["session_id"].nunique()),

@@ -1,0 +1,103 @@
+"""Level matching for calibration: closed-form updates of the volatility, range and volume levels.
+
+The shape search of :mod:`.calibration` fits scale-free moments; these steps set
+the levels (mean ``|r|`` per half hour, the mean daily range, the mean volume and
+its profile) from ratios of real to synthetic values, a few engine runs each.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, bucket_label
+from fracfire.physics import PhysicsConfig
+from fracfire.physics.sessions import SESSION_ORDER, session_codes
+from fracfire.realism.moments import bucket_abs, bucket_volume, intraday_moments, mean_daily_range
+
+if TYPE_CHECKING:
+    from fracfire.realism.calibration import _Target
+
+__all__ = ["match_levels", "match_volume", "mean_moments", "split_profile"]
+
+
+def mean_moments(runs: list[dict]) -> dict[str, float]:
+    """Mean of each moment over runs (moments every run has)."""
+    keys = set.intersection(*(set(r) for r in runs))
+    return {k: float(np.mean([r[k] for r in runs])) for k in keys}
+
+
+def split_profile(
+    levels: dict[str, float], profile: np.ndarray, ratio: pd.Series, low: float, high: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Apply per-half-hour ``ratio`` (NaN: no real bars there) to ``level x profile`` and
+    split the result back into session levels (root mean square over the session's observed
+    half hours) and a half-hour profile of mean-square 1 within each session."""
+    buckets = np.arange(INTRADAY_BUCKETS)
+    names = np.array([s.value for s in SESSION_ORDER])[session_codes(buckets * INTRADAY_BUCKET_MINUTES)]
+    ratio = ratio.reindex(buckets).to_numpy(dtype=float)
+    seen = np.isfinite(ratio) & (ratio > 0)
+    combined = np.array([levels[n] for n in names]) * profile * np.where(seen, ratio, 1.0)
+    new_levels, new_profile = dict(levels), profile.copy()
+    for name in levels:
+        mine = seen & (names == name)
+        if mine.any():
+            new_levels[name] = float(np.clip(np.sqrt(np.mean(combined[mine] ** 2)), low, high))
+            new_profile[mine] = np.clip(combined[mine] / new_levels[name], 0.05, 20.0)
+    return new_levels, {bucket_label(int(b)): round(float(new_profile[b]), 4) for b in buckets if new_profile[b] != 1.0}
+
+
+def match_levels(target: _Target, config: PhysicsConfig, rounds: int = 3) -> PhysicsConfig:
+    """``rounds`` of level matching on ``target``'s seeds: half-hour volatility (split into session
+    levels and a profile), the mean daily range and, with volume, the volume level and profile."""
+    bars = target.bars
+    real_abs, real_range = bucket_abs(bars), mean_daily_range(bars)
+    real_volume = bucket_volume(bars) if target.volume else None
+    for _ in range(rounds):
+        sims = target.simulate(config)
+        volatility, volume = config.session_multipliers()
+        profile, volume_profile = config.intraday_multipliers()
+        syn_abs = pd.concat([bucket_abs(b) for b in sims], axis=1).mean(axis=1)
+        syn_range = float(np.mean([mean_daily_range(b) for b in sims]))
+        levels, shape = split_profile(volatility, profile, real_abs / syn_abs, 0.05, 20.0)
+        knobs: dict = {
+            "session_volatility": levels,
+            "intraday_volatility": shape,
+            "daily_range_mean": float(np.clip(config.daily_range_mean * real_range / syn_range, 3.0, 400.0)),
+        }
+        if real_volume is not None:
+            level = _volume_level(target, sims)
+            syn_volume = pd.concat([bucket_volume(b) for b in sims], axis=1).mean(axis=1)
+            knobs.update(_scaled_volume(config, level))
+            knobs["session_volume"], knobs["intraday_volume"] = split_profile(
+                volume, volume_profile, real_volume / syn_volume / level, 0.01, 100.0
+            )
+        config = config.replace(**knobs)
+    return config
+
+
+def _volume_level(target: _Target, sims: list[pd.DataFrame]) -> float:
+    """Ratio of the real mean regular-hours volume to the synthetic one (geometric mean over ``sims``)."""
+    moments = mean_moments([intraday_moments(b, target.minutes, target.volume) for b in sims])
+    return float(np.exp(target.real.get("log_volume_rth", 0.0) - moments.get("log_volume_rth", 0.0)))
+
+
+def _scaled_volume(config: PhysicsConfig, level: float) -> dict[str, float]:
+    """Both volume knobs times ``level``: bar volume is linear in them (prints times
+    ``volume_per_tick`` plus moves times ``volume_per_move``) and nothing else reads them,
+    so this scales the volume and leaves prices and every scale-free volume moment as they are."""
+    return {
+        "volume_per_tick": float(np.clip(config.volume_per_tick * level, 0.01, 1e5)),
+        "volume_per_move": float(np.clip(config.volume_per_move * level, 0.0, 1e5)),
+    }
+
+
+def match_volume(target: _Target, config: PhysicsConfig) -> PhysicsConfig:
+    """Scale the volume knobs so the mean regular-hours volume matches the real one on the
+    target's seeds (one engine run per seed). The shape search moves the volume level (through
+    the print rate and ``volume_per_move``) without seeing it, so the fit ends with this."""
+    if not target.volume:
+        return config
+    return config.replace(**_scaled_volume(config, _volume_level(target, target.simulate(config))))

@@ -282,7 +282,13 @@ def test_session_overrides_reshape_the_day_around_its_mean_range():
     scale that session's prints and volume (without the volume of price moves, which follows
     the renormalised volatility)."""
     base = run(days=3, volume_per_move=0.0)
-    hot = run(days=3, session_volatility={"asian": 2.0}, session_volume={"asian": 3.0}, volume_per_move=0.0)
+    defaults = PhysicsConfig()  # a partial dict falls back to SESSION_CONFIGS for the other sessions
+    hot = run(
+        days=3,
+        session_volatility={**defaults.session_volatility, "asian": 2.0},
+        session_volume={**defaults.session_volume, "asian": 3.0},
+        volume_per_move=0.0,
+    )
     asian, rth = base["session"] == "asian", base["session"] == "rth"
 
     def ratio(df):

@@ -6,8 +6,9 @@ Rewrites the default values of :class:`fracfire.physics.PhysicsConfig` in
 ``fracfire/physics/config.py`` (scalars and the session / half-hour profiles)
 from ``FILE``, rounded to four significant digits, and with ``--write-yaml``
 writes the rounded config to ``configs/physics_calibrated.yaml`` so the shipped
-file and the defaults are the same knobs. Nothing else in ``config.py`` changes;
-a knob missing from ``FILE`` keeps its default.
+file and the defaults are the same knobs. Nothing else in ``config.py`` changes.
+``FILE`` must name every knob (``PhysicsConfig.to_yaml`` and ``fracfire calibrate``
+write them all): a missing one would silently keep today's default.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
+
+import yaml
 
 from fracfire.physics import PhysicsConfig
 
@@ -52,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path, help="calibrated PhysicsConfig YAML")
     parser.add_argument("--write-yaml", action="store_true", help=f"also write the rounded config to {SHIPPED}")
     args = parser.parse_args(argv)
+    given = (yaml.safe_load(args.file.read_text()) or {}).get("physics", {})
+    missing = sorted(set(PhysicsConfig().to_dict()) - set(given))
+    if missing:
+        raise SystemExit(f"set_defaults: {args.file} does not name {', '.join(missing)}; write the full config")
     config = PhysicsConfig.from_yaml(args.file)
     plain = {
         k: ({n: rounded(x) for n, x in v.items()} if isinstance(v, dict) else rounded(v))

@@ -387,3 +387,39 @@ def test_the_difference_to_a_peer_weighs_every_forecast_once():
     comparison = ScenarioExperiment(pd.DataFrame(rows), {}).comparison("close", n_resamples=500)
     assert comparison.loc["garch", "difference"] == pytest.approx((1.0 - 6 * 0.5) / 7)  # not the mean of sessions
     assert comparison.loc["garch", "low"] <= comparison.loc["garch", "difference"] <= comparison.loc["garch", "high"]
+    # the per-session t-interval weighs sessions equally: mean of (1, -0.5, -0.5), 2 degrees of freedom
+    assert comparison.loc["garch", "session_mean"] == pytest.approx(0.0)
+    half = 4.302653 * np.std([1.0, -0.5, -0.5], ddof=1) / np.sqrt(3)
+    assert comparison.loc["garch", "session_high"] == pytest.approx(half, rel=1e-5)
+
+
+def test_the_verdict_needs_the_per_session_interval_below_zero_too():
+    """Eight sessions, the policy better in six: the percentile bootstrap over sessions excludes
+    zero while the t-interval over sessions (too few of them for the bootstrap) does not."""
+    from fracfire.scenarios.evaluate import ScenarioExperiment
+
+    rows = []
+    for i, gap in enumerate([-1.2, -0.1, -1.0, 0.2, -0.8, -0.6, -1.3, 0.5]):
+        for method, value in (("policy", 5.0 + gap), ("garch", 5.0), ("markov", 9.0)):
+            rows.append({"session": f"s{i}", "cut": "12:00", "method": method, "crps_close": value})
+    frame = pd.DataFrame(rows)
+    frame["crps_range"], frame["covered_close"], frame["covered_range"] = frame["crps_close"], 1.0, 1.0
+    experiment = ScenarioExperiment(frame, {})
+    row = experiment.comparison("close").loc["garch"]
+    assert row["high"] < 0 < row["session_high"]
+    assert experiment.verdict["close"]["lowest_and_significant"] is False
+    assert (
+        "per session ["
+        in ScenarioExperiment(
+            frame,
+            {
+                "file": "f",
+                "test_sessions": 8,
+                "fit_sessions": 5,
+                "cuts": ["12:00"],
+                "horizon": "rth",
+                "samples": 1,
+                "seed": 0,
+            },
+        ).summary()
+    )

@@ -34,6 +34,7 @@ __all__ = [
     "period_returns",
     "kind_statistics",
     "sortino_ratio",
+    "t_interval",
     "total_return",
     "trading_metrics",
     "win_rate",
@@ -96,6 +97,34 @@ def directional_accuracy(y_true, y_pred) -> float:
     t, p = _array(y_true, "y_true"), _array(y_pred, "y_pred")
     moving = t != 0
     return float(np.mean(np.sign(t[moving]) == np.sign(p[moving]))) if moving.any() else float("nan")
+
+
+def t_interval(values, level: float = 0.95) -> dict:
+    """Mean of ``values`` (one per independent unit: a test day, a session) with a Student-t
+    interval, ``k - 1`` degrees of freedom for ``k`` values.
+
+    A percentile bootstrap over a handful of units is too narrow (over 5 days it covers
+    about 84 % for a nominal 95 %); the t-interval is the honest one there. NaN bounds with
+    fewer than 2 values.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``low``, ``high`` and ``n``.
+
+    Examples
+    --------
+    >>> t_interval([1.0, 2.0, 3.0])["low"] < 2.0 < t_interval([1.0, 2.0, 3.0])["high"]
+    True
+    """
+    from scipy import stats
+
+    x = np.asarray(values, dtype=float).ravel()
+    mean = float(x.mean()) if len(x) else float("nan")
+    if len(x) < 2:
+        return {"mean": mean, "low": float("nan"), "high": float("nan"), "n": len(x)}
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return {"mean": mean, "low": mean - half, "high": mean + half, "n": len(x)}
 
 
 def block_bootstrap_ci(

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from fracfire.data.features import extract_features
+from fracfire.evaluation.metrics import t_interval
 from fracfire.models import BASELINES, PricePredictor, baseline_predictions, har_range_baseline
 from fracfire.runs import RunLayout, write_json
 
@@ -283,16 +284,11 @@ def day_t_interval(
     """Mean over test days of (RMSE of ``forecast`` - RMSE of ``reference``) that day, with a Student-t
     interval (``k - 1`` degrees of freedom for ``k`` days). Stacked forecasts (models x rows, one per
     seed) have their squared errors averaged over the models first. NaN bounds with fewer than 2 days."""
-    from scipy import stats
 
     def day_rmse(prediction: np.ndarray) -> np.ndarray:
         error = np.square(np.asarray(prediction, dtype=float) - truth)
         error = error.mean(axis=0) if error.ndim == 2 else error
         return np.array([np.sqrt(error[days == d].mean()) for d in np.unique(days)])
 
-    diff = day_rmse(forecast) - day_rmse(reference)
-    mean = float(diff.mean())
-    if len(diff) < 2:
-        return {"mean": mean, "low": float("nan"), "high": float("nan"), "days": len(diff)}
-    half = float(stats.t.ppf(0.5 + level / 2, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff)))
-    return {"mean": mean, "low": mean - half, "high": mean + half, "days": len(diff)}
+    out = t_interval(day_rmse(forecast) - day_rmse(reference), level)
+    return {"mean": out["mean"], "low": out["low"], "high": out["high"], "days": out["n"]}

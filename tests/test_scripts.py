@@ -27,7 +27,7 @@ def test_set_defaults_rewrites_the_physics_defaults_in_place():
     """scripts/set_defaults.py: the shipped defaults round-trip unchanged, and another config's
     knobs (scalars and profiles) replace the default values and nothing else."""
     from fracfire.physics import PhysicsConfig
-    from scripts.set_defaults import CONFIG_PY, rewrite, rounded
+    from scripts.set_defaults import CONFIG_PY, rewrite
 
     source = CONFIG_PY.read_text()
     assert rewrite(source, PhysicsConfig()) == source

@@ -186,7 +186,7 @@ def test_tree_finetune_undoes_a_step_that_collapses_it(synthetic, shifted):
     bars, features = synthetic
     real_bars, real_features = shifted
     # A detector that already calls almost everything one state: self-training would make it total.
-    labels = np.where(np.random.default_rng(0).random(len(features)) < 0.9, "ranging", "rally")
+    labels = np.where(np.random.default_rng(0).random(len(features)) < 0.8, "ranging", "rally")
     model = StateDetector(backend="forest", n_estimators=20, confidence=0.5).fit(features, labels)
     model.finetune(real_bars, epochs=3, features=real_features)
     assert model.finetune_stopped_ == "collapse"

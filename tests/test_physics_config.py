@@ -7,6 +7,7 @@ import pytest
 from fracfire import PhysicsConfig
 from fracfire.exceptions import ConfigError
 from fracfire.physics.config import SEED_PHYSICS
+from fracfire.physics.sessions import SESSION_CONFIGS
 
 
 def test_seed_preset_keeps_the_seed_values():
@@ -23,8 +24,8 @@ def test_seed_preset_keeps_the_seed_values():
         "wick_probability": 0.20,
         "wick_extension_avg": 2.0,
         "volume_per_tick": 12.0,
-        "session_volatility": {},
-        "session_volume": {},
+        "session_volatility": {s.value: c.volatility_multiplier for s, c in SESSION_CONFIGS.items()},
+        "session_volume": {s.value: c.volume_multiplier for s, c in SESSION_CONFIGS.items()},
         "trend_strength": 1.0,
         "rth_open_boost": 0.0,
         "rth_close_boost": 0.0,
@@ -124,5 +125,18 @@ def test_session_overrides_are_validated():
         PhysicsConfig(session_volatility=[1.0])
     with pytest.raises(ValueError, match=r"intraday_volume: keys must be half-hour starts .* got \['09:15'\]"):
         PhysicsConfig(intraday_volume={"09:15": 1.0})
+
+
+def test_a_partial_session_dict_keeps_the_other_sessions():
+    """A session left out keeps the default's level (not the seed's, which is twice as volatile
+    overnight), and ``replace`` keeps the config's own."""
+    defaults = PhysicsConfig()
     volatility, volume = PhysicsConfig(session_volatility={"rth": 2.0}, session_volume={}).session_multipliers()
-    assert volatility["rth"] == 2.0 and volatility["asian"] == 0.6 and volume["rth"] == 1.5
+    assert volatility == {**defaults.session_volatility, "rth": 2.0}
+    assert volume == defaults.session_volume
+    seed = PhysicsConfig.seed()
+    assert seed.session_volatility == {s.value: c.volatility_multiplier for s, c in SESSION_CONFIGS.items()}
+    assert seed.session_volume == {s.value: c.volume_multiplier for s, c in SESSION_CONFIGS.items()}
+    changed = seed.replace(session_volatility={"asian": 0.5})
+    assert changed.session_volatility == {**seed.session_volatility, "asian": 0.5}
+    assert changed.session_volume == seed.session_volume

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import yaml
@@ -15,6 +15,7 @@ from fracfire._atomic import write_text_atomic
 from fracfire._config import Real, config_dataclass, load, real, validate
 from fracfire._validation import check_keys
 from fracfire.calendar import INTRADAY_BUCKETS, bucket_label
+from fracfire.physics.sessions import SESSION_CONFIGS, Session
 
 __all__ = ["PhysicsConfig", "REFERENCE_TICKS_PER_BAR", "SEED_PHYSICS"]
 
@@ -105,8 +106,10 @@ class PhysicsConfig:
         markets where busy minutes are the ones that move.
     session_volatility : dict, optional
         Volatility multiplier per session name (``asian, london, premarket,
-        rth, afterhours``), overriding :data:`SESSION_CONFIGS`; missing
-        sessions keep theirs.
+        rth, afterhours``); a session left out keeps this default (the
+        calibrated level), so ``{"rth": 0.6}`` changes the regular hours
+        only. The seed's levels (:data:`SESSION_CONFIGS`) are those of
+        :meth:`seed`.
     session_volume : dict, optional
         Volume multiplier per session name, likewise: it scales the session's
         print rate, so thin sessions have fewer prints (more unchanged bars)
@@ -117,7 +120,10 @@ class PhysicsConfig:
         fine intraday profile on top of the session levels (the 08:30 data
         releases, the London and Asian opens, the lunch lull). The
         calibrated defaults keep each session's mean-square multiplier at 1,
-        so ``session_volatility`` stays the session's level.
+        so ``session_volatility`` stays the session's level. A dict given
+        here is the whole profile (``{}`` is flat); to change one half hour
+        of the defaults, pass ``{**PhysicsConfig().intraday_volatility,
+        "08:30": 1.5}``.
     intraday_volume : dict, optional
         Volume (print rate) multiplier per half hour, likewise.
     trend_strength : float
@@ -357,10 +363,9 @@ class PhysicsConfig:
     @field_validator("session_volatility", "session_volume")
     @classmethod
     def _sessions(cls, given: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        from fracfire.physics.sessions import Session
-
         check_keys(str(info.field_name), given, {s.value for s in Session})
-        return dict(sorted(given.items()))
+        defaults = cls.__dataclass_fields__[str(info.field_name)].default_factory()
+        return dict(sorted({**defaults, **given}.items()))
 
     @field_validator("intraday_volatility", "intraday_volume")
     @classmethod
@@ -379,12 +384,8 @@ class PhysicsConfig:
         return SEED_PHYSICS
 
     def session_multipliers(self) -> tuple[dict[str, float], dict[str, float]]:
-        """Effective (volatility, volume) multiplier of every session, overrides applied."""
-        from fracfire.physics.sessions import SESSION_CONFIGS
-
-        volatility = {s.value: c.volatility_multiplier for s, c in SESSION_CONFIGS.items()}
-        volume = {s.value: c.volume_multiplier for s, c in SESSION_CONFIGS.items()}
-        return {**volatility, **self.session_volatility}, {**volume, **self.session_volume}
+        """(volatility, volume) multiplier of every session (copies of the two session knobs)."""
+        return dict(self.session_volatility), dict(self.session_volume)
 
     def intraday_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """(volatility, volume) multiplier of every half hour of the ET clock (arrays of
@@ -409,9 +410,15 @@ class PhysicsConfig:
         """
         return validate(cls, data, "PhysicsConfig")
 
-    def replace(self, **changes: float) -> "PhysicsConfig":
-        """Return a copy with some knobs changed (unknown names are rejected)."""
-        return self.from_dict({**self.to_dict(), **changes})
+    def replace(self, **changes: Any) -> "PhysicsConfig":
+        """Return a copy with some knobs changed (unknown names are rejected); a session
+        dict changes the sessions it names and keeps this config's others."""
+        current = self.to_dict()
+        for name in ("session_volatility", "session_volume"):
+            given = changes.get(name)
+            if isinstance(given, dict):
+                changes[name] = {**current[name], **given}
+        return self.from_dict({**current, **changes})
 
     def to_yaml(self, path: str | os.PathLike) -> Path:
         """Write the config as YAML (atomically) and return the path."""
@@ -437,8 +444,8 @@ SEED_PHYSICS = PhysicsConfig(
     wick_probability=0.20,
     wick_extension_avg=2.0,
     volume_per_tick=12.0,
-    session_volatility={},
-    session_volume={},
+    session_volatility={s.value: c.volatility_multiplier for s, c in SESSION_CONFIGS.items()},
+    session_volume={s.value: c.volume_multiplier for s, c in SESSION_CONFIGS.items()},
     intraday_volatility={},
     intraday_volume={},
     trend_strength=1.0,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from fracfire._atomic import write_text_atomic
 from fracfire.physics import PhysicsConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     config = PhysicsConfig.from_dict(plain)
     CONFIG_PY.write_text(rewrite(CONFIG_PY.read_text(), config))
     if args.write_yaml:
+        old = SHIPPED.read_text() if SHIPPED.exists() else ""
+        header = "".join(line for line in old.splitlines(keepends=True) if line.startswith("#"))
         config.to_yaml(SHIPPED)
+        write_text_atomic(SHIPPED, header + SHIPPED.read_text())  # the provenance comments stay: edit them by hand
     print(f"defaults set from {args.file}" + (f"; wrote {SHIPPED}" if args.write_yaml else ""))
     return 0
 

@@ -39,3 +39,19 @@ def test_set_defaults_rewrites_the_physics_defaults_in_place():
     assert '\n            "rth": 0.7778,\n' in text
     assert text.count("\n") == source.count("\n")  # nothing but values changed
     assert rewrite(text, PhysicsConfig()) == source
+
+
+def test_set_defaults_write_yaml_keeps_the_provenance_header(tmp_path, monkeypatch):
+    import scripts.set_defaults as set_defaults
+    from fracfire.physics import PhysicsConfig
+
+    config_py, shipped, given = tmp_path / "config.py", tmp_path / "shipped.yaml", tmp_path / "given.yaml"
+    config_py.write_text(set_defaults.CONFIG_PY.read_text())
+    shipped.write_text("# fitted by X\n# on slice Y\nphysics:\n  eta: 0.5\n")
+    PhysicsConfig().replace(eta=0.3).to_yaml(given)
+    monkeypatch.setattr(set_defaults, "CONFIG_PY", config_py)
+    monkeypatch.setattr(set_defaults, "SHIPPED", shipped)
+    assert set_defaults.main([str(given), "--write-yaml"]) == 0
+    assert shipped.read_text().startswith("# fitted by X\n# on slice Y\nphysics:\n")
+    assert PhysicsConfig.from_yaml(shipped) == PhysicsConfig().replace(eta=0.3)
+    assert "\n    eta: Real = real(0.3, " in config_py.read_text()

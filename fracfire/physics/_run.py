@@ -250,7 +250,12 @@ def run_days(
     lo = np.maximum(lo - extra[1], 1)
     noise = np.exp(VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2)
     volume = np.maximum(
-        1, np.rint((counts * phys.volume_per_tick + moves * phys.volume_per_move * params.volume_scale) * noise)
+        1,
+        np.rint(
+            (counts * phys.volume_per_tick + moves * phys.volume_per_move * params.volume_scale)
+            * noise
+            * phys.minute_volume_multipliers()[clock.minute_of_day]
+        ),
     )
     gen.variates_drawn += int(
         sum(f.size for f in first) + z_vol.size + jump_exp.size + 2 * n + z_sub.size + raw.size + wicks_drawn

@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from fracfire._atomic import write_text_atomic
 from fracfire._config import Real, config_dataclass, load, real, validate
 from fracfire._validation import check_keys
-from fracfire.calendar import INTRADAY_BUCKETS, bucket_label
+from fracfire.calendar import INTRADAY_BUCKETS, MINUTES_PER_DAY, bucket_label
 from fracfire.physics.sessions import SESSION_CONFIGS, Session
 
 __all__ = ["PhysicsConfig", "REFERENCE_TICKS_PER_BAR", "SEED_PHYSICS"]
@@ -25,6 +25,7 @@ variance is ``avg_ticks_per_bar / 12`` times the reference (times its move-size 
 
 
 _BUCKET_OF = {bucket_label(b): b for b in range(INTRADAY_BUCKETS)}
+_MINUTE_OF = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_PER_DAY)}
 
 
 Multiplier = Annotated[Real, Field(strict=True, gt=0.0, le=1e3)]
@@ -126,6 +127,17 @@ class PhysicsConfig:
         "08:30": 1.5}``.
     intraday_volume : dict, optional
         Volume (print rate) multiplier per half hour, likewise.
+    minute_volume : dict, optional
+        Volume of single minutes of the ET clock relative to the other
+        minutes of their half hour, keyed ``"HH:MM"`` (missing minutes 1):
+        the scheduled bursts a half-hour profile cannot hold (the minute
+        before the cash open, the market-on-close minutes before 16:00, the
+        reopen after the 16:15 halt, the Globex reopen at 18:00). Each half
+        hour's multipliers are divided by their mean over its 30 minutes, so
+        the half hour keeps its volume (exactly when all 30 trade). It scales
+        the contracts a minute trades, not its prints: prices do not depend
+        on it. Calibration sets it from the median volume of each minute
+        within its half hour (:func:`fracfire.realism.levels.minute_volume_shape`).
     trend_strength : float
         Scales every state's drift (0 makes all states driftless, > 1
         exaggerates them): the momentum that state drifts put into returns.
@@ -222,7 +234,7 @@ class PhysicsConfig:
     macro_gravity_strength: Real = real(0.15, 0.0, 0.5)
     wick_probability: Real = real(0.2051, 0.0, 1.0)
     wick_extension_avg: Real = real(1.0, 1.0, 100.0)
-    volume_per_tick: Real = real(5.086, 0.0, 1e6, low_open=True)
+    volume_per_tick: Real = real(5.047, 0.0, 1e6, low_open=True)
     session_volatility: dict[str, Multiplier] = field(
         default_factory=lambda: {
             "afterhours": 0.3922,
@@ -352,13 +364,22 @@ class PhysicsConfig:
     jump_clustering: Real = real(0.6362, 0.0, 0.95, high_open=True)
     reversion_strength: Real = real(0.6175, 0.0, 10.0)
     reversion_minutes: Real = real(14.72, 0.5, 240.0)
-    volume_per_move: Real = real(150.3, 0.0, 1e6)
+    volume_per_move: Real = real(149.2, 0.0, 1e6)
     trade_clock: Real = real(0.8929, 0.0, 1.0)
     activity_dispersion: Real = real(1.364, 0.01, 5.0)
     activity_clustering: Real = real(0.0, 0.0, 1_000.0)
     flow_persistence: Real = real(0.7707, 0.0, 1.0)
     vol_memory_tilt: Real = real(2.757, -6.0, 6.0)
     jump_vol_kick: Real = real(0.4534, 0.0, 3.0)
+    minute_volume: dict[str, Multiplier] = field(
+        default_factory=lambda: {
+            "09:29": 4.506,
+            "15:59": 8.085,
+            "16:00": 7.397,
+            "16:30": 7.309,
+            "18:00": 8.74,
+        }
+    )
 
     @field_validator("session_volatility", "session_volume")
     @classmethod
@@ -367,15 +388,17 @@ class PhysicsConfig:
         defaults = cls.__dataclass_fields__[str(info.field_name)].default_factory()
         return dict(sorted({**defaults, **given}.items()))
 
-    @field_validator("intraday_volatility", "intraday_volume")
+    @field_validator("intraday_volatility", "intraday_volume", "minute_volume")
     @classmethod
-    def _profile(cls, given: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        bad = sorted(str(k) for k in given if k not in _BUCKET_OF)
+    def _clock_keys(cls, given: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        valid, what = (
+            (_MINUTE_OF, "minutes of the ET clock ('00:00' ... '23:59')")
+            if info.field_name == "minute_volume"
+            else (_BUCKET_OF, "half-hour starts on the ET clock ('00:00', '00:30', ... '23:30')")
+        )
+        bad = sorted(str(k) for k in given if k not in valid)
         if bad:
-            raise ValueError(
-                f"{info.field_name}: keys must be half-hour starts on the ET clock ('00:00', "
-                f"'00:30', ... '23:30'); got {bad[:5]}"
-            )
+            raise ValueError(f"{info.field_name}: keys must be {what}; got {bad[:5]}")
         return dict(sorted(given.items()))
 
     @classmethod
@@ -397,6 +420,15 @@ class PhysicsConfig:
                 values[_BUCKET_OF[label]] = value
             out.append(values)
         return out[0], out[1]
+
+    def minute_volume_multipliers(self) -> np.ndarray:
+        """Volume multiplier of every minute of the ET clock (index 0 is 00:00): :attr:`minute_volume`,
+        each half hour divided by its mean."""
+        values = np.ones(MINUTES_PER_DAY)
+        for label, value in self.minute_volume.items():
+            values[_MINUTE_OF[label]] = value
+        halves = values.reshape(INTRADAY_BUCKETS, -1)
+        return (halves / halves.mean(axis=1, keepdims=True)).ravel()
 
     def to_dict(self) -> dict:
         """Return every knob as a plain dict (session overrides as nested dicts)."""
@@ -448,6 +480,7 @@ SEED_PHYSICS = PhysicsConfig(
     session_volume={s.value: c.volume_multiplier for s, c in SESSION_CONFIGS.items()},
     intraday_volatility={},
     intraday_volume={},
+    minute_volume={},
     trend_strength=1.0,
     volume_per_move=0.0,
     rth_open_boost=0.0,

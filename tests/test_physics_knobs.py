@@ -250,7 +250,7 @@ def test_wicks_follow_activity():
 
 def test_volume_per_move_ties_volume_to_price_movement():
     def corr(vpm):
-        df = run(days=3, volume_per_move=vpm, volume_per_tick=1.0)
+        df = run(days=3, volume_per_move=vpm, volume_per_tick=1.0, minute_volume={})  # no scheduled bursts
         return np.corrcoef(df["volume"], df["delta_ticks"].abs())[0, 1]
 
     assert corr(0.0) + 0.1 < corr(100.0)

@@ -523,7 +523,7 @@ def calibrate(
         )
         config, train_after = start, train_before
     config = match_volume(target, config)
-    fitted_moments = target.distance(config)[1]  # the distance ignores the volume level
+    train_after, fitted_moments = target.distance(config)  # the minute bursts move the volume-shape moments
     val_before, val_start = held_out.distance(start)
     val_after, val_fitted = held_out.distance(config)
     table = _table(target.real, start_moments, fitted_moments, {**target.tolerance, **LEVEL_MOMENTS})

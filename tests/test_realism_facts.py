@@ -267,6 +267,9 @@ def test_headline_over_seeds_judges_the_mean(split):
     fact = "lag-1 ACF of 1-min returns"
     values = [r.headline.loc[fact, "synthetic"] for r in reports]
     assert mean.loc[fact, "synthetic"] == pytest.approx(np.mean(values))
+    assert mean.loc[fact, "synthetic_sd"] == pytest.approx(np.std(values, ddof=1))
+    assert list(mean.columns) == ["real", "synthetic", "synthetic_sd", "difference", "goal", "met"]
+    assert "synthetic_sd" not in headline_facts([reports[0]])
     assert mean.loc[fact, "difference"] == pytest.approx(np.mean(values) - mean.loc[fact, "real"])
     assert mean.loc[fact, "met"] == (abs(mean.loc[fact, "difference"]) <= 0.03)
 

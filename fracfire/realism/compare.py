@@ -55,8 +55,10 @@ class GeneratorComparison:
     train_days, validation_days, seeds : int
     headline : pandas.DataFrame or None
         The goal facts (:func:`~fracfire.realism.scorecard.headline_facts`):
-        ``real``, ``goal``, then per generator its value and whether the goal
-        is met, both on the mean over seeds; last the same for
+        ``real``, ``goal``, then per generator its value, with two seeds or
+        more its standard deviation over them (``"<name> sd"``: a miss by
+        less than that is within one run's luck) and whether the goal is met,
+        value and verdict on the mean over seeds; last the same for
         :data:`REAL_REFERENCE` (which goals the market's own earlier sessions
         meet: a goal they miss is within the market's own variation).
     notes : tuple of str
@@ -244,6 +246,8 @@ def compare_generators(
         summary[name]["self_discriminative_score"] = float(np.mean(own[name]))
         mean = headline_facts(runs)
         headline[name] = mean["synthetic"]
+        if "synthetic_sd" in mean:
+            headline[f"{name} sd"] = mean["synthetic_sd"]
         headline[f"{name} met"] = mean["met"]
     reference = _real_reference(train, validation, timeframes, seeds[0])
     if reference is not None:

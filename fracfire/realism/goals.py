@@ -93,7 +93,10 @@ def headline_facts(report: RealismReport | pd.DataFrame | Sequence[RealismReport
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``fact``; columns ``real, synthetic, difference, goal, met``.
+        Indexed by ``fact``; columns ``real, synthetic, difference, goal, met``,
+        and with several reports ``synthetic_sd`` after ``synthetic``: the
+        standard deviation of the fact over the reports (seeds), how far one
+        run moves it, so a miss by less than that says little.
         ``difference`` is ``synthetic - real`` for ``abs`` and ``min`` goals,
         ``synthetic / real - 1`` for ``rel`` goals and the mean relative error
         per lag for the ``|r|`` ACF (whose ``real``/``synthetic`` are the mean
@@ -125,6 +128,12 @@ def headline_facts(report: RealismReport | pd.DataFrame | Sequence[RealismReport
     frame = frames[0].loc[common, ["real"]].copy()
     for column in ("synthetic", "difference"):
         frame[column] = np.mean([f.loc[common, column].to_numpy(dtype=float) for f in frames], axis=0)
+    if len(frames) > 1:  # how far one run of the generator moves the fact: a miss inside it is noise
+        frame.insert(
+            2,
+            "synthetic_sd",
+            np.std([f.loc[common, "synthetic"].to_numpy(dtype=float) for f in frames], axis=0, ddof=1),
+        )
     frame["goal"] = [GOALS[fact][4] for fact in common]
     frame["met"] = pd.Series(
         [_met(fact, row.synthetic, row.difference) for fact, row in frame.iterrows()], index=frame.index, dtype=object

@@ -55,3 +55,16 @@ def test_calibration_finds_a_planted_burst_and_nothing_else():
     assert found["09:29"] == pytest.approx(5.0, rel=0.4)  # 40 days: the medians are noisy
     assert minute_volume_shape(flat[0], flat[1:]) == {}
     assert MINUTE_SPIKE > 1.0
+
+
+def test_the_calibration_step_keeps_bursts_a_regular_hours_file_cannot_show():
+    from fracfire.realism.calibration import _Target
+    from fracfire.realism.levels import match_volume
+
+    full = bars(days=10, seed=5, **{"15_59": 8.0})
+    real = full[full["session"] == "rth"].reset_index(drop=True)
+    start = PhysicsConfig()
+    fitted = match_volume(_Target(real, (0,)), start)
+    assert fitted.minute_volume["18:00"] == start.minute_volume["18:00"]  # overnight: not in the file
+    assert fitted.minute_volume["09:29"] == start.minute_volume["09:29"]
+    assert fitted.minute_volume["15:59"] == pytest.approx(8.0, rel=0.5)

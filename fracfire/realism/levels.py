@@ -132,7 +132,8 @@ def minute_volume_shape(
 
 
 def match_volume(target: _Target, config: PhysicsConfig) -> PhysicsConfig:
-    """Fit the minute bursts (one-minute bars: :func:`minute_volume_shape`), then scale the volume
+    """Fit the minute bursts (one-minute bars: :func:`minute_volume_shape`; a burst at a minute the
+    file does not show often enough, e.g. overnight in a regular-hours file, is kept), then scale the volume
     knobs so the mean regular-hours volume matches the real one on the target's seeds (one engine
     run per seed each). The shape search moves the volume level (through the print rate and
     ``volume_per_move``) without seeing it, so the fit ends with this."""
@@ -140,5 +141,7 @@ def match_volume(target: _Target, config: PhysicsConfig) -> PhysicsConfig:
         return config
     if target.minutes == 1:
         flat = config.replace(minute_volume={})
-        config = flat.replace(minute_volume=minute_volume_shape(target.bars, target.simulate(flat)))
+        seen = {f"{m // 60:02d}:{m % 60:02d}" for m in _minute_shape(target.bars).index}
+        kept = {k: v for k, v in config.minute_volume.items() if k not in seen}  # minutes the file never shows
+        config = flat.replace(minute_volume={**kept, **minute_volume_shape(target.bars, target.simulate(flat))})
     return config.replace(**_scaled_volume(config, _volume_level(target, target.simulate(config))))

@@ -64,6 +64,7 @@ __all__ = [
     "bucket_label",
     "is_rth_minute",
     "is_trading_minute",
+    "minute_label",
     "minute_of_day",
     "next_session_date",
     "number_sessions",
@@ -326,10 +327,14 @@ def session_minutes(sessions_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     return minutes * _NS_PER_MINUTE, run_length.reshape(-1, 2).sum(axis=1)
 
 
+def minute_label(minute: int) -> str:
+    """``"HH:MM"`` of minute ``minute`` of the ET clock (0 is ``"00:00"``, 570 is ``"09:30"``)."""
+    return f"{int(minute) // 60:02d}:{int(minute) % 60:02d}"
+
+
 def bucket_label(bucket: int) -> str:
     """``"HH:MM"`` ET start of intraday-profile bucket ``bucket`` (0 is ``"00:00"``, 19 is ``"09:30"``)."""
-    minute = int(bucket) * INTRADAY_BUCKET_MINUTES
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+    return minute_label(int(bucket) * INTRADAY_BUCKET_MINUTES)
 
 
 def minute_of_day(times: Times) -> np.ndarray:

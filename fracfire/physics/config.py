@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from fracfire._atomic import write_text_atomic
 from fracfire._config import Real, config_dataclass, load, real, validate
 from fracfire._validation import check_keys
-from fracfire.calendar import INTRADAY_BUCKETS, MINUTES_PER_DAY, bucket_label
+from fracfire.calendar import INTRADAY_BUCKETS, MINUTES_PER_DAY, bucket_label, minute_label
 from fracfire.physics.sessions import SESSION_CONFIGS, Session
 
 __all__ = ["PhysicsConfig", "REFERENCE_TICKS_PER_BAR", "SEED_PHYSICS"]
@@ -25,7 +25,7 @@ variance is ``avg_ticks_per_bar / 12`` times the reference (times its move-size 
 
 
 _BUCKET_OF = {bucket_label(b): b for b in range(INTRADAY_BUCKETS)}
-_MINUTE_OF = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_PER_DAY)}
+_MINUTE_OF = {minute_label(m): m for m in range(MINUTES_PER_DAY)}
 
 
 Multiplier = Annotated[Real, Field(strict=True, gt=0.0, le=1e3)]

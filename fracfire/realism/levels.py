@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, bucket_label
+from fracfire.calendar import INTRADAY_BUCKET_MINUTES, INTRADAY_BUCKETS, bucket_label, minute_label, minute_of_day
 from fracfire.physics import PhysicsConfig
 from fracfire.physics.sessions import SESSION_ORDER, session_codes
 from fracfire.realism.moments import bucket_abs, bucket_volume, intraday_moments, mean_daily_range
@@ -24,9 +24,9 @@ __all__ = ["MINUTE_SPIKE", "match_levels", "match_volume", "mean_moments", "minu
 
 MINUTE_SPIKE = 3.0
 """A minute of the clock joins ``minute_volume`` when its median volume, relative to its half
-hour's, is at least this many times the synthetic bars' (a scheduled burst: on the bundled
-month's fitted sessions the 16:00 close is 6x and the 18:00 reopen 6x, while the largest
-unscheduled minute is about 3x)."""
+hour's, is at least this many times the synthetic bars' (a scheduled burst). Set on the bundled
+month's fitted sessions, where the scheduled minutes stand at 4-7x and unscheduled ones reach
+about 3x: at 2, noise minutes (00:40, 21:15, ...) joined."""
 
 MINUTE_SESSIONS = 5
 """Fewest sessions a minute of the clock must be seen in for its median to count."""
@@ -106,7 +106,7 @@ def _scaled_volume(config: PhysicsConfig, level: float) -> dict[str, float]:
 def _minute_shape(bars: pd.DataFrame) -> pd.Series:
     """Median volume of each minute of the ET clock (seen in :data:`MINUTE_SESSIONS` sessions or
     more) over the mean of those medians in its half hour."""
-    minute = (bars["time"].dt.hour * 60 + bars["time"].dt.minute).to_numpy()
+    minute = minute_of_day(bars["time"])
     grouped = pd.Series(bars["volume"].to_numpy(dtype=np.float64)).groupby(minute)
     median = grouped.median()[grouped.size() >= MINUTE_SESSIONS]
     return median / median.groupby(median.index // INTRADAY_BUCKET_MINUTES).transform("mean")
@@ -128,7 +128,7 @@ def minute_volume_shape(
     bucket = ratio.index // INTRADAY_BUCKET_MINUTES
     others = ratio[~spike].groupby(bucket[~spike]).mean()
     relative = ratio[spike] / others.reindex(bucket[spike]).fillna(1.0).to_numpy()
-    return {f"{m // 60:02d}:{m % 60:02d}": round(float(v), 4) for m, v in relative.items()}
+    return {minute_label(m): round(float(v), 4) for m, v in relative.items()}
 
 
 def match_volume(target: _Target, config: PhysicsConfig) -> PhysicsConfig:
@@ -141,7 +141,7 @@ def match_volume(target: _Target, config: PhysicsConfig) -> PhysicsConfig:
         return config
     if target.minutes == 1:
         flat = config.replace(minute_volume={})
-        seen = {f"{m // 60:02d}:{m % 60:02d}" for m in _minute_shape(target.bars).index}
+        seen = {minute_label(m) for m in _minute_shape(target.bars).index}
         kept = {k: v for k, v in config.minute_volume.items() if k not in seen}  # minutes the file never shows
         config = flat.replace(minute_volume={**kept, **minute_volume_shape(target.bars, target.simulate(flat))})
     return config.replace(**_scaled_volume(config, _volume_level(target, target.simulate(config))))

@@ -190,6 +190,9 @@ def run_days(
         counts[day] = rng.gamma(shape[day], activity[day] / shape[day])
         noise[day] = rng.standard_normal(int(lengths[d]))
         sigma[day] *= schedule.trade_clock_scale(counts[day] / activity[day], shape[day], phys.trade_clock)
+        if phys.minute_vol_mixing > 0:  # drawn only when asked, so the other draws keep their order
+            m = phys.minute_vol_mixing
+            sigma[day] *= np.exp(m * rng.standard_normal(int(lengths[d])) - m * m)
         n_sub[day] = schedule.substeps(sigma[day])
         steps = int(n_sub[day].sum())
         z_parts.append(rng.standard_normal(steps))
@@ -258,7 +261,14 @@ def run_days(
         ),
     )
     gen.variates_drawn += int(
-        sum(f.size for f in first) + z_vol.size + jump_exp.size + 2 * n + z_sub.size + raw.size + wicks_drawn
+        sum(f.size for f in first)
+        + z_vol.size
+        + jump_exp.size
+        + 2 * n
+        + z_sub.size
+        + raw.size
+        + wicks_drawn
+        + (n if phys.minute_vol_mixing > 0 else 0)
     )
 
     if segment_length:

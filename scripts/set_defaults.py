@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -67,11 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     config = PhysicsConfig.from_dict(plain)
     CONFIG_PY.write_text(rewrite(CONFIG_PY.read_text(), config))
-    if args.write_yaml:
+    if args.write_yaml:  # one atomic write of the kept provenance comments (edit them by hand) and the knobs
         old = SHIPPED.read_text() if SHIPPED.exists() else ""
         header = "".join(line for line in old.splitlines(keepends=True) if line.startswith("#"))
-        config.to_yaml(SHIPPED)
-        write_text_atomic(SHIPPED, header + SHIPPED.read_text())  # the provenance comments stay: edit them by hand
+        with tempfile.TemporaryDirectory() as scratch:
+            knobs = config.to_yaml(Path(scratch) / SHIPPED.name).read_text()
+        write_text_atomic(SHIPPED, header + knobs)
     print(f"defaults set from {args.file}" + (f"; wrote {SHIPPED}" if args.write_yaml else ""))
     return 0
 

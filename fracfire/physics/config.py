@@ -29,6 +29,16 @@ _MINUTE_OF = {minute_label(m): m for m in range(MINUTES_PER_DAY)}
 
 
 Multiplier = Annotated[Real, Field(strict=True, gt=0.0, le=1e3)]
+
+
+def _by_label(profile: dict[str, float], index_of: dict[str, int]) -> np.ndarray:
+    """One multiplier per slot of the clock (``len(index_of)`` of them), 1 where ``profile`` names none."""
+    values = np.ones(len(index_of))
+    for label, value in profile.items():
+        values[index_of[label]] = value
+    return values
+
+
 """A session or half-hour multiplier: positive, at most 1,000."""
 
 
@@ -423,21 +433,12 @@ class PhysicsConfig:
     def intraday_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """(volatility, volume) multiplier of every half hour of the ET clock (arrays of
         :data:`~fracfire.calendar.INTRADAY_BUCKETS`, bucket 0 starting at 00:00)."""
-        out = []
-        for profile in (self.intraday_volatility, self.intraday_volume):
-            values = np.ones(INTRADAY_BUCKETS)
-            for label, value in profile.items():
-                values[_BUCKET_OF[label]] = value
-            out.append(values)
-        return out[0], out[1]
+        return _by_label(self.intraday_volatility, _BUCKET_OF), _by_label(self.intraday_volume, _BUCKET_OF)
 
     def minute_volume_multipliers(self) -> np.ndarray:
         """Volume multiplier of every minute of the ET clock (index 0 is 00:00): :attr:`minute_volume`,
         each half hour divided by its mean."""
-        values = np.ones(MINUTES_PER_DAY)
-        for label, value in self.minute_volume.items():
-            values[_MINUTE_OF[label]] = value
-        halves = values.reshape(INTRADAY_BUCKETS, -1)
+        halves = _by_label(self.minute_volume, _MINUTE_OF).reshape(INTRADAY_BUCKETS, -1)
         return (halves / halves.mean(axis=1, keepdims=True)).ravel()
 
     def to_dict(self) -> dict:

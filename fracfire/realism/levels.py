@@ -113,22 +113,30 @@ def _minute_shape(bars: pd.DataFrame) -> pd.Series:
 
 
 def minute_volume_shape(
-    real: pd.DataFrame, synthetic: list[pd.DataFrame], threshold: float = MINUTE_SPIKE
+    real: pd.DataFrame,
+    synthetic: list[pd.DataFrame],
+    threshold: float = MINUTE_SPIKE,
+    keep: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """``minute_volume`` that gives ``synthetic`` bars (made without one) the scheduled bursts of ``real``.
 
     A minute whose median volume within its half hour is ``threshold`` times
     the synthetic one's or more gets that ratio over the mean ratio of the
     other minutes of its half hour (the knob is relative to them); every other
-    minute 1.
+    minute 1, except the bursts of ``keep`` at minutes ``real`` does not show
+    in :data:`MINUTE_SESSIONS` sessions (overnight in a regular-hours file),
+    which are carried over.
     One-minute bars with volume only (the caller checks).
     """
-    ratio = (_minute_shape(real) / _minute_shape(pd.concat(synthetic))).dropna()
+    shape = _minute_shape(real)
+    seen = {minute_label(m) for m in shape.index}
+    kept = {k: v for k, v in (keep or {}).items() if k not in seen}
+    ratio = (shape / _minute_shape(pd.concat(synthetic))).dropna()
     spike = (ratio >= threshold).to_numpy()
     bucket = ratio.index // INTRADAY_BUCKET_MINUTES
     others = ratio[~spike].groupby(bucket[~spike]).mean()
     relative = ratio[spike] / others.reindex(bucket[spike]).fillna(1.0).to_numpy()
-    return {minute_label(m): round(float(v), 4) for m, v in relative.items()}
+    return {**kept, **{minute_label(m): round(float(v), 4) for m, v in relative.items()}}
 
 
 def match_volume(target: _Target, config: PhysicsConfig) -> PhysicsConfig:
@@ -141,7 +149,6 @@ def match_volume(target: _Target, config: PhysicsConfig) -> PhysicsConfig:
         return config
     if target.minutes == 1:
         flat = config.replace(minute_volume={})
-        seen = {minute_label(m) for m in _minute_shape(target.bars).index}
-        kept = {k: v for k, v in config.minute_volume.items() if k not in seen}  # minutes the file never shows
-        config = flat.replace(minute_volume={**kept, **minute_volume_shape(target.bars, target.simulate(flat))})
+        shape = minute_volume_shape(target.bars, target.simulate(flat), keep=config.minute_volume)
+        config = flat.replace(minute_volume=shape)
     return config.replace(**_scaled_volume(config, _volume_level(target, target.simulate(config))))

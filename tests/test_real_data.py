@@ -214,6 +214,15 @@ def test_validate_bars_on_a_frame():
     assert no_volume.ok and not no_volume.has_volume and no_volume.volume.empty
 
 
+def test_loaded_bars_survive_pandas_operations_that_compare_attrs(real):
+    """pandas compares a frame's attrs on concat and nlargest; a report compared field by field
+    (DataFrames inside) has no truth value and used to make them raise."""
+    assert real.attrs["validation"] is not None
+    assert len(real["volume"].nlargest(3)) == 3
+    assert len(pd.concat([real.head(5), real.tail(5)])) == 10
+    assert real.attrs["validation"] == real.attrs["validation"]
+
+
 def regular_bars(start, periods, minutes=1, tz="America/New_York"):
     """Constant-price bars every ``minutes`` from ``start`` (a wall time in ``tz``)."""
     times = pd.date_range(start, periods=periods, freq=f"{minutes}min", tz=tz)

@@ -141,7 +141,7 @@ def _normalise_columns(raw: pd.DataFrame, path: Path, columns: Mapping[str, str]
     return pd.DataFrame({target: raw[source] for target, source in picked.items()})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ValidationReport:
     """What :func:`validate_bars` found in raw bars.
 
@@ -176,6 +176,10 @@ class ValidationReport:
         Bar size found by :func:`~fracfire.data.bar_minutes`; None when it
         cannot be measured (too few bars, irregular spacing), in which case
         gaps are counted against one-minute bars.
+
+    Reports compare by identity: pandas compares a frame's ``attrs`` (where
+    the loader keeps its report) on ``concat`` and ``nlargest``, and a
+    field-by-field comparison of the DataFrames inside has no truth value.
     """
 
     rows: int

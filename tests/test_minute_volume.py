@@ -63,7 +63,7 @@ def test_the_calibration_step_keeps_bursts_a_regular_hours_file_cannot_show():
 
     full = bars(days=10, seed=5, **{"15_59": 8.0})
     real = full[full["session"] == "rth"].reset_index(drop=True)
-    start = PhysicsConfig()
+    start = PhysicsConfig().replace(minute_volume={"09:29": 4.5, "18:00": 8.7})
     fitted = match_volume(_Target(real, (0,)), start)
     assert fitted.minute_volume["18:00"] == start.minute_volume["18:00"]  # overnight: not in the file
     assert fitted.minute_volume["09:29"] == start.minute_volume["09:29"]

@@ -392,20 +392,41 @@ def test_random_volatility_start_spreads_short_runs_more_than_the_level_start():
     assert spread("level") < spread("random")
 
 
-def test_trade_clock_scale_keeps_the_mean_variance_whatever_the_number_of_shapes():
+def test_trade_clock_scale_keeps_the_mean_variance_for_small_and_large_shapes():
+    from scipy.special import gammaln
+
     from fracfire.physics import schedule
 
     rng = np.random.default_rng(0)
-    few = np.repeat([0.8, 2.5, 9.0], 40_000)
-    many = rng.uniform(0.5, 10.0, 200)[rng.integers(0, 200, 120_000)]
-    for shape in (few, many):
+    for shape in (np.repeat([0.8, 2.5, 9.0], 40_000), rng.uniform(0.5, 400.0, 120_000)):
         ratio = rng.gamma(shape) / shape
         scale = schedule.trade_clock_scale(ratio, shape, 0.7)
         assert np.mean(scale**2) == pytest.approx(1.0, abs=0.01)  # E[G^c] divided out
-    mixed = np.concatenate([few[:3], many])  # the same shapes through both code paths
-    both = schedule.trade_clock_scale(np.ones(len(mixed)), mixed, 0.7)
-    alone = schedule.trade_clock_scale(np.ones(3), few[:3], 0.7)
-    np.testing.assert_allclose(both[:3], alone, rtol=1e-12)
+    k = np.array([1e-3, 0.3, 1.0, 9.9, 10.0, 30.0, 1e5])
+    for c in (0.0, 0.3, 0.7, 1.0):  # the series and gammaln agree on both sides of the switch
+        exact = gammaln(k + c) - gammaln(k) - c * np.log(k)
+        np.testing.assert_allclose(schedule.gamma_log_moment(k, c), exact, rtol=0, atol=2e-7)
+
+
+def test_prints_are_log_normal_in_intensity_and_clustered_given_it():
+    """draw_prints: mean prints kept, no busy minute goes dead without clustering, thin minutes
+    lumpier than busy ones with it, and the trade clock's mean variance kept."""
+    from fracfire.physics import schedule
+
+    n = 200_000
+    log_var = np.full(n, np.log1p(0.6**2))
+    for clustering in (0.0, 5.0):
+        for level in (20.0, 400.0):
+            counts, scale = schedule.draw_prints(np.random.default_rng(1), np.full(n, level), log_var, clustering, 0.9)
+            assert counts.mean() == pytest.approx(level, rel=0.01)
+            assert np.mean(scale**2) == pytest.approx(1.0, abs=0.01)
+            cv = counts.std() / counts.mean()
+            assert cv == pytest.approx(np.sqrt(np.expm1(log_var[0]) + clustering / level), rel=0.03)
+            if clustering == 0.0:
+                assert np.quantile(counts / level, 0.001) > 0.1  # log-normal: no dead minute
+    a, _ = schedule.draw_prints(np.random.default_rng(2), np.full(n, 30.0), log_var, 0.0, 0.9)
+    b, _ = schedule.draw_prints(np.random.default_rng(2), np.full(n, 30.0), log_var, 0.0, 0.9)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_minute_vol_mixing_fattens_one_minute_tails_and_keeps_the_variance():

@@ -177,19 +177,18 @@ def run_days(
         jumps, sign * np.maximum(1.0, phys.base_volatility * params.jump_scale * sigma * np.exp(-kicks) * jump_exp), 0.0
     )
     activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / gen._sigma0) ** phys.activity_elasticity
-    shape = 1.0 / (
-        np.maximum(params.activity_cv * phys.activity_dispersion, 1e-3) ** 2
-        + phys.activity_clustering / np.maximum(activity, 1e-9)
-    )
+    log_var = np.log1p((params.activity_cv * phys.activity_dispersion) ** 2)
     counts = np.empty(n)
     noise = np.empty(n)
     n_sub = np.empty(n, dtype=np.int64)
     z_parts, raw_parts = [], []
     for d, rng in enumerate(rngs):
         day = slice(int(layout.starts[d]), int(layout.starts[d]) + int(lengths[d]))
-        counts[day] = rng.gamma(shape[day], activity[day] / shape[day])
+        counts[day], clock_scale = schedule.draw_prints(
+            rng, activity[day], log_var[day], phys.activity_clustering, phys.trade_clock
+        )
         noise[day] = rng.standard_normal(int(lengths[d]))
-        sigma[day] *= schedule.trade_clock_scale(counts[day] / activity[day], shape[day], phys.trade_clock)
+        sigma[day] *= clock_scale
         if phys.minute_vol_mixing > 0:  # drawn only when asked, so the other draws keep their order
             m = phys.minute_vol_mixing
             sigma[day] *= np.exp(m * rng.standard_normal(int(lengths[d])) - m * m)
@@ -269,6 +268,7 @@ def run_days(
         + raw.size
         + wicks_drawn
         + (n if phys.minute_vol_mixing > 0 else 0)
+        + (n if phys.activity_clustering > 0 else 0)
     )
 
     if segment_length:

@@ -213,16 +213,17 @@ class PhysicsConfig:
         fattens the tails of one-minute returns.
     activity_dispersion : float
         Scales every state's ``ticks_per_bar_std / avg_ticks_per_bar`` (the
-        minute-to-minute dispersion of prints, and so of volume and, through
-        ``trade_clock``, of volatility).
+        minute-to-minute dispersion of the print intensity, and so of volume
+        and, through ``trade_clock``, of volatility). The intensity is
+        log-normal with that coefficient of variation (Clark 1973): no busy
+        minute goes dead.
     activity_clustering : float
         Clustering of prints given their intensity: a minute's prints are
-        gamma with squared coefficient of variation ``(cv *
-        activity_dispersion) ** 2 + activity_clustering / intensity``, as for
-        a Poisson count of clusters of ``activity_clustering`` prints. Busy
-        minutes (regular hours) then come out steadier than thin ones (the
-        overnight session), as in real ES. 0 leaves the dispersion the same
-        at every intensity.
+        gamma around it with squared coefficient of variation
+        ``activity_clustering / intensity``, as for a Poisson count of
+        clusters of ``activity_clustering`` prints. Busy minutes (regular
+        hours) then come out steadier than thin ones (the overnight session),
+        as in real ES. 0 draws no clusters.
     reversion_minutes : float
         Time constant of that recent mean (an exponential average): short
         values make reversion a transient, minute-scale bounce (liquidity
@@ -243,161 +244,161 @@ class PhysicsConfig:
     True
     """
 
-    base_volatility: Real = real(4.399, 0.0, 50.0)
-    avg_ticks_per_bar: Real = real(101.6, 0.0, 10_000.0, low_open=True)
-    daily_range_mean: Real = real(43.51, 0.0, 5_000.0, low_open=True)
+    base_volatility: Real = real(5.161, 0.0, 50.0)
+    avg_ticks_per_bar: Real = real(102.4, 0.0, 10_000.0, low_open=True)
+    daily_range_mean: Real = real(39.77, 0.0, 5_000.0, low_open=True)
     daily_range_std: Real = real(21.21, 0.0, 5_000.0)
     runner_prob: Real = real(0.6094, 0.0, 1.0)
     runner_target_mult: Real = real(1.348, 1.0, 20.0)
     macro_gravity_threshold: Real = real(1500.0, 0.0, low_open=True)
     macro_gravity_strength: Real = real(0.15, 0.0, 0.5)
-    wick_probability: Real = real(0.2051, 0.0, 1.0)
+    wick_probability: Real = real(0.2469, 0.0, 1.0)
     wick_extension_avg: Real = real(1.0, 1.0, 100.0)
-    volume_per_tick: Real = real(5.047, 0.0, 1e6, low_open=True)
+    volume_per_tick: Real = real(6.843, 0.0, 1e6, low_open=True)
     session_volatility: dict[str, Multiplier] = field(
         default_factory=lambda: {
-            "afterhours": 0.3922,
-            "asian": 0.3093,
-            "london": 0.3904,
-            "premarket": 0.431,
-            "rth": 0.5245,
+            "afterhours": 0.295,
+            "asian": 0.2383,
+            "london": 0.3001,
+            "premarket": 0.2941,
+            "rth": 0.3984,
         }
     )
     session_volume: dict[str, Multiplier] = field(
         default_factory=lambda: {
-            "afterhours": 2.041,
-            "asian": 0.2554,
-            "london": 0.4071,
-            "premarket": 0.6501,
-            "rth": 1.471,
+            "afterhours": 1.24,
+            "asian": 0.1817,
+            "london": 0.3038,
+            "premarket": 0.4604,
+            "rth": 1.088,
         }
     )
     intraday_volatility: dict[str, Multiplier] = field(
         default_factory=lambda: {
-            "00:00": 0.7026,
-            "00:30": 0.6732,
-            "01:00": 0.8429,
-            "01:30": 0.8686,
-            "02:00": 1.299,
-            "02:30": 1.282,
-            "03:00": 1.24,
-            "03:30": 1.092,
-            "04:00": 1.159,
-            "04:30": 0.9523,
-            "05:00": 1.097,
-            "05:30": 0.989,
-            "06:00": 0.753,
-            "06:30": 0.8447,
-            "07:00": 0.8642,
-            "07:30": 0.9244,
-            "08:00": 0.9785,
+            "00:00": 0.7006,
+            "00:30": 0.6726,
+            "01:00": 0.8105,
+            "01:30": 0.8679,
+            "02:00": 1.316,
+            "02:30": 1.292,
+            "03:00": 1.279,
+            "03:30": 0.9605,
+            "04:00": 1.181,
+            "04:30": 1.035,
+            "05:00": 1.134,
+            "05:30": 0.9952,
+            "06:00": 0.7421,
+            "06:30": 0.8602,
+            "07:00": 0.8124,
+            "07:30": 0.9426,
+            "08:00": 0.9263,
             "08:30": 1.015,
-            "09:00": 0.9848,
-            "09:30": 0.876,
-            "10:00": 1.071,
-            "10:30": 1.123,
-            "11:00": 1.194,
-            "11:30": 1.174,
-            "12:00": 0.8955,
-            "12:30": 0.9612,
-            "13:00": 0.8703,
-            "13:30": 0.8435,
-            "14:00": 1.218,
-            "14:30": 0.9447,
-            "15:00": 0.8041,
-            "15:30": 0.8952,
-            "16:00": 1.157,
-            "16:30": 0.8134,
-            "18:00": 1.2,
-            "18:30": 0.7479,
-            "19:00": 0.7886,
-            "19:30": 0.9779,
-            "20:00": 1.383,
-            "20:30": 0.9318,
-            "21:00": 1.132,
-            "21:30": 1.49,
-            "22:00": 1.015,
-            "22:30": 0.7055,
-            "23:00": 0.6597,
-            "23:30": 0.6574,
+            "09:00": 0.9844,
+            "09:30": 0.8717,
+            "10:00": 1.241,
+            "10:30": 1.133,
+            "11:00": 1.243,
+            "11:30": 1.19,
+            "12:00": 0.8554,
+            "12:30": 0.8901,
+            "13:00": 0.7746,
+            "13:30": 0.7829,
+            "14:00": 1.192,
+            "14:30": 0.9785,
+            "15:00": 0.7963,
+            "15:30": 0.84,
+            "16:00": 1.184,
+            "16:30": 0.7728,
+            "18:00": 1.127,
+            "18:30": 0.7491,
+            "19:00": 0.74,
+            "19:30": 0.9319,
+            "20:00": 1.38,
+            "20:30": 0.9248,
+            "21:00": 1.159,
+            "21:30": 1.542,
+            "22:00": 1.079,
+            "22:30": 0.6957,
+            "23:00": 0.6569,
+            "23:30": 0.6598,
         }
     )
     intraday_volume: dict[str, Multiplier] = field(
         default_factory=lambda: {
-            "00:00": 0.8933,
-            "00:30": 0.8643,
-            "01:00": 0.9528,
-            "01:30": 0.99,
-            "02:00": 1.152,
-            "02:30": 1.002,
-            "03:00": 0.8818,
-            "03:30": 0.8974,
-            "04:00": 0.9054,
-            "04:30": 0.7826,
-            "05:00": 0.8615,
-            "05:30": 0.9802,
-            "06:00": 0.9808,
-            "06:30": 0.7833,
-            "07:00": 1.084,
-            "07:30": 1.279,
-            "08:00": 1.377,
-            "08:30": 0.9222,
-            "09:00": 1.072,
-            "09:30": 1.25,
-            "10:00": 1.1,
-            "10:30": 0.9597,
-            "11:00": 0.8392,
-            "11:30": 0.8536,
-            "12:00": 0.9819,
-            "12:30": 0.8125,
-            "13:00": 0.9174,
-            "13:30": 0.9356,
-            "14:00": 0.6814,
-            "14:30": 0.8047,
-            "15:00": 0.9116,
-            "15:30": 1.609,
-            "16:00": 1.397,
-            "16:30": 0.2172,
-            "18:00": 0.9426,
-            "18:30": 0.6236,
-            "19:00": 0.8653,
-            "19:30": 0.8767,
-            "20:00": 1.134,
-            "20:30": 1.093,
-            "21:00": 1.163,
-            "21:30": 1.329,
-            "22:00": 1.097,
-            "22:30": 0.8926,
-            "23:00": 1.113,
-            "23:30": 0.7774,
+            "00:00": 0.8355,
+            "00:30": 0.8003,
+            "01:00": 0.8991,
+            "01:30": 0.9629,
+            "02:00": 1.208,
+            "02:30": 0.936,
+            "03:00": 0.9012,
+            "03:30": 1.033,
+            "04:00": 0.9564,
+            "04:30": 0.7552,
+            "05:00": 0.8788,
+            "05:30": 0.9395,
+            "06:00": 0.9782,
+            "06:30": 0.7726,
+            "07:00": 1.041,
+            "07:30": 1.237,
+            "08:00": 1.347,
+            "08:30": 0.8961,
+            "09:00": 1.094,
+            "09:30": 1.294,
+            "10:00": 1.059,
+            "10:30": 0.961,
+            "11:00": 0.8147,
+            "11:30": 0.8449,
+            "12:00": 0.9525,
+            "12:30": 0.8461,
+            "13:00": 0.8489,
+            "13:30": 0.8471,
+            "14:00": 0.705,
+            "14:30": 0.8362,
+            "15:00": 0.9572,
+            "15:30": 1.652,
+            "16:00": 1.393,
+            "16:30": 0.2449,
+            "18:00": 0.987,
+            "18:30": 0.5861,
+            "19:00": 0.8451,
+            "19:30": 0.8831,
+            "20:00": 1.258,
+            "20:30": 1.131,
+            "21:00": 1.222,
+            "21:30": 1.296,
+            "22:00": 1.187,
+            "22:30": 0.8798,
+            "23:00": 1.01,
+            "23:30": 0.7351,
         }
     )
-    trend_strength: Real = real(0.3317, 0.0, 3.0)
+    trend_strength: Real = real(0.3408, 0.0, 3.0)
     rth_open_boost: Real = real(1.564, 0.0, 50.0)
     rth_close_boost: Real = real(0.6156, 0.0, 50.0)
-    eta: Real = real(0.2644, 0.0, 1.0, low_open=True, high_open=True)
-    vol_of_vol: Real = real(0.3002, 0.0, 2.0)
+    eta: Real = real(0.2063, 0.0, 1.0, low_open=True, high_open=True)
+    vol_of_vol: Real = real(0.2293, 0.0, 2.0)
     vol_memory_days: Real = real(6.843, 1.0, 2_000.0)
-    activity_elasticity: Real = real(0.2331, 0.0, 5.0)
-    jump_rate: Real = real(1.524, 0.0, 200.0)
-    jump_clustering: Real = real(0.6362, 0.0, 0.95, high_open=True)
-    reversion_strength: Real = real(0.6175, 0.0, 10.0)
-    reversion_minutes: Real = real(14.72, 0.5, 240.0)
-    volume_per_move: Real = real(149.2, 0.0, 1e6)
-    trade_clock: Real = real(0.8929, 0.0, 1.0)
-    activity_dispersion: Real = real(1.364, 0.01, 5.0)
-    activity_clustering: Real = real(0.0, 0.0, 1_000.0)
-    flow_persistence: Real = real(0.7707, 0.0, 1.0)
+    activity_elasticity: Real = real(0.1951, 0.0, 5.0)
+    jump_rate: Real = real(3.022, 0.0, 200.0)
+    jump_clustering: Real = real(0.6279, 0.0, 0.95, high_open=True)
+    reversion_strength: Real = real(0.6184, 0.0, 10.0)
+    reversion_minutes: Real = real(12.04, 0.5, 240.0)
+    volume_per_move: Real = real(187.8, 0.0, 1e6)
+    trade_clock: Real = real(0.8685, 0.0, 1.0)
+    activity_dispersion: Real = real(1.305, 0.01, 5.0)
+    activity_clustering: Real = real(0.3572, 0.0, 1_000.0)
+    flow_persistence: Real = real(0.8402, 0.0, 1.0)
     vol_memory_tilt: Real = real(2.757, -6.0, 6.0)
-    jump_vol_kick: Real = real(0.4534, 0.0, 3.0)
+    jump_vol_kick: Real = real(0.4926, 0.0, 3.0)
     minute_vol_mixing: Real = real(0.0, 0.0, 2.0)
     minute_volume: dict[str, Multiplier] = field(
         default_factory=lambda: {
-            "09:29": 4.506,
-            "15:59": 8.085,
-            "16:00": 7.397,
-            "16:30": 7.309,
-            "18:00": 8.74,
+            "15:59": 10.51,
+            "16:00": 6.93,
+            "16:30": 5.972,
+            "18:00": 8.729,
+            "22:00": 3.147,
         }
     )
 

@@ -8,8 +8,6 @@ the arrays the kernels of :mod:`._kernels` walk. The model is described in
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -302,9 +300,35 @@ def substeps(sigma: np.ndarray) -> np.ndarray:
     return np.clip(np.ceil((sigma / SUBSTEP_SIGMA) ** 2), MIN_SUBSTEPS, MAX_SUBSTEPS).astype(np.int64)
 
 
-_FEW_SHAPES = 64
-"""Up to this many distinct gamma shapes, :func:`trade_clock_scale` takes ``math.lgamma``
-over them; beyond, scipy's vectorised ``gammaln``."""
+SERIES_SHAPE = 10
+"""From this gamma shape on, :func:`gamma_log_moment` takes its asymptotic series (error
+below 2e-7); smaller shapes are first shifted up by this many steps of ``Gamma(z + 1) = z Gamma(z)``."""
+
+
+def _log_moment_series(k: np.ndarray, c: float) -> np.ndarray:
+    b = c * (c - 1.0)
+    return b / (2.0 * k) - b * (2.0 * c - 1.0) / (12.0 * k**2) + b**2 / (12.0 * k**3)
+
+
+def gamma_log_moment(shape: np.ndarray, c: float) -> np.ndarray:
+    """``log E[G ** c]`` for ``G`` gamma with ``shape`` and mean 1: ``lgamma(k + c) - lgamma(k) - c log k``.
+
+    Numpy only, one shape per minute: shapes from :data:`SERIES_SHAPE` on take
+    the series ``c (c - 1) / 2k - c (c - 1)(2c - 1) / 12k^2 + c^2 (c - 1)^2 /
+    12k^3`` (exact to 2e-7); smaller ones the same series at ``k + 10`` and
+    the recurrence ``lgamma(z + 1) = lgamma(z) + log z`` back down. (scipy's
+    ``gammaln`` would do it too, but importing ``scipy.special`` costs a
+    fresh process a third of a second, the engine's whole first-call budget.)
+    """
+    k = np.asarray(shape, dtype=np.float64)
+    out = _log_moment_series(k, c)
+    small = k < SERIES_SHAPE
+    if small.any():
+        ks = k[small]
+        up = ks + SERIES_SHAPE
+        steps = ks[:, None] + np.arange(SERIES_SHAPE)
+        out[small] = _log_moment_series(up, c) + c * np.log(up / ks) - np.log((steps + c) / steps).sum(axis=1)
+    return out
 
 
 def trade_clock_scale(activity_ratio: np.ndarray, shape: np.ndarray, trade_clock: float) -> np.ndarray:
@@ -314,22 +338,42 @@ def trade_clock_scale(activity_ratio: np.ndarray, shape: np.ndarray, trade_clock
     With ``trade_clock = 1`` a minute's variance is proportional to its trades
     (returns are Gaussian in trade time: Clark 1973, Ane & Geman 2000); with 0
     the price ignores how busy the minute was. The ratio is gamma-distributed
-    with ``shape`` and mean 1, so dividing by ``E[G ** c] = Gamma(k + c) /
-    (Gamma(k) k ** c)`` keeps the mean variance unchanged.
+    with ``shape`` and mean 1, so dividing by ``E[G ** c]``
+    (:func:`gamma_log_moment`) keeps the mean variance unchanged.
     """
     if trade_clock == 0.0:
         return np.ones_like(activity_ratio)
     log_ratio = np.log(np.maximum(activity_ratio, 1e-12))
-    kinds, where = np.unique(shape, return_inverse=True)
-    lgamma: Callable[[np.ndarray], np.ndarray]
-    if len(kinds) <= _FEW_SHAPES:  # states x sessions: a handful of shapes, no scipy import
-        lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
-    else:  # activity_clustering gives every minute its own shape
-        from scipy.special import gammaln
+    return np.exp(0.5 * (trade_clock * log_ratio - gamma_log_moment(shape, trade_clock)))
 
-        lgamma = gammaln
-    log_mean = lgamma(kinds + trade_clock) - lgamma(kinds) - trade_clock * np.log(kinds)
-    return np.exp(0.5 * (trade_clock * log_ratio - log_mean[where.ravel()]))
+
+def draw_prints(
+    rng: np.random.Generator, activity: np.ndarray, log_var: np.ndarray, clustering: float, trade_clock: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Prints of each minute, and the trade clock's volatility multiplier of each minute.
+
+    A minute's print intensity is ``activity * L``, ``L`` log-normal of mean 1
+    and log-variance ``log_var`` (the mixing variable of the mixture-of-
+    distributions hypothesis, log-normal as Clark 1973 found it: no minute of
+    a busy session goes dead). Given the intensity, the prints are ``activity
+    * L * G``, ``G`` gamma of mean 1 and shape ``activity * L / clustering``:
+    a Poisson count of clusters of ``clustering`` prints, steady when busy and
+    lumpy when thin; ``clustering`` 0 draws no ``G``. One standard normal per
+    minute, then (with clustering) one gamma per minute, in that order.
+
+    The multiplier is ``sqrt((L G) ** c / (E[L ** c] E[G ** c]))`` with ``c =
+    trade_clock`` (:func:`trade_clock_scale` for ``G``), which keeps the mean
+    variance.
+    """
+    log_l = np.sqrt(log_var) * rng.standard_normal(len(activity)) - log_var / 2
+    scale = np.exp(0.5 * trade_clock * (log_l - (trade_clock - 1.0) * log_var / 2))
+    counts = activity * np.exp(log_l)
+    if clustering > 0:
+        shape = np.maximum(counts, 1e-9) / clustering
+        ratio = rng.gamma(shape, 1.0 / shape)
+        scale = scale * trade_clock_scale(ratio, shape, trade_clock)
+        counts = counts * ratio
+    return counts, scale
 
 
 def runner_drift(sigma: np.ndarray, day_starts: np.ndarray, runner_mult: float) -> np.ndarray:

@@ -267,3 +267,15 @@ def test_intraday_tolerances_are_raised_to_the_sampling_error(week):
     assert all(tolerance[k] >= INTRADAY_TOLERANCE[k] for k in tolerance.index)
     assert tolerance["hill"] > 1.5 * INTRADAY_TOLERANCE["hill"]
     assert tolerance["body_rth"] < 2 * INTRADAY_TOLERANCE["body_rth"]  # a precise moment keeps its weight
+
+
+def test_the_api_and_the_command_share_one_evaluation_budget():
+    """``fracfire calibrate`` keeps a literal default (importing calibration would slow every
+    command's start); it must be :data:`MAX_EVALUATIONS`, the API's default."""
+    import inspect
+
+    from fracfire.cli._data import calibrate as calibrate_command
+    from fracfire.realism.calibration import MAX_EVALUATIONS, calibrate
+
+    assert inspect.signature(calibrate).parameters["max_evaluations"].default == MAX_EVALUATIONS
+    assert inspect.signature(calibrate_command).parameters["max_evaluations"].default == MAX_EVALUATIONS

@@ -261,6 +261,7 @@ def calibrate(
         ),
     ] = None,
     start: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML to start from.")] = None,
+    # realism.calibration.MAX_EVALUATIONS (a literal here: importing calibration slows every command's start)
     max_evaluations: Annotated[int, typer.Option(min=10, help="Engine runs for the intraday search.")] = 500,
     seeds: Annotated[
         str,

@@ -89,6 +89,7 @@ __all__ = [
     "DAILY_SPACE",
     "FIT_SEED_OFFSET",
     "LEVEL_MOMENTS",
+    "MAX_EVALUATIONS",
     "MIN_DAILY_SESSIONS",
     "MIN_SESSIONS",
     "REPORT_SEED_OFFSET",
@@ -140,6 +141,9 @@ LEVEL_MOMENTS: dict[str, float] = {"log_volume_rth": float("nan"), "log_volume_e
 
 FIT_SEED_OFFSET = 1_000_000
 """Calibration simulates with ``FIT_SEED_OFFSET + seed``: never a seed a scorecard uses by default."""
+
+MAX_EVALUATIONS = 500
+"""Default engine-run budget of the intraday search (:func:`calibrate` and ``fracfire calibrate``)."""
 
 REPORT_SEED_OFFSET = 2_000_000
 """The held-out moment distance uses ``REPORT_SEED_OFFSET + seed``: draws the fit never saw."""
@@ -405,7 +409,7 @@ def calibrate(
     start: PhysicsConfig | None = None,
     train_fraction: float = 0.6,
     daily: pd.DataFrame | None = None,
-    max_evaluations: int = 300,
+    max_evaluations: int = MAX_EVALUATIONS,
     seeds: tuple[int, ...] = (0, 1, 2, 3),
     progress: Progress | None = None,
     fixed: tuple[str, ...] = (),
@@ -426,7 +430,7 @@ def calibrate(
         :data:`MIN_DAILY_SESSIONS` sessions; its first ``train_fraction`` is
         used). Without it, ``real`` is used when long enough, else the
         day-to-day knobs of ``start`` are kept.
-    max_evaluations : int, default 300
+    max_evaluations : int, default 500 (:data:`MAX_EVALUATIONS`)
         Budget of engine runs of the intraday search (the day-to-day search
         gets a fifth of it).
     seeds : tuple of int, default (0, 1, 2, 3)

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
 
-from fracfire._atomic import write_text_atomic
 from fracfire.physics import PhysicsConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_yaml:  # one atomic write of the kept provenance comments (edit them by hand) and the knobs
         old = SHIPPED.read_text() if SHIPPED.exists() else ""
         header = "".join(line for line in old.splitlines(keepends=True) if line.startswith("#"))
-        with tempfile.TemporaryDirectory() as scratch:
-            knobs = config.to_yaml(Path(scratch) / SHIPPED.name).read_text()
-        write_text_atomic(SHIPPED, header + knobs)
+        config.to_yaml(SHIPPED, header=header)
     print(f"defaults set from {args.file}" + (f"; wrote {SHIPPED}" if args.write_yaml else ""))
     return 0
 

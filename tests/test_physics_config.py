@@ -87,6 +87,9 @@ def test_dict_and_yaml_round_trip(tmp_path):
     assert PhysicsConfig.from_dict(c.to_dict()) == c
     path = c.to_yaml(tmp_path / "sub" / "physics.yaml")
     assert PhysicsConfig.from_yaml(path) == c
+    headed = c.to_yaml(tmp_path / "headed.yaml", header="# fitted on a slice\n")
+    assert headed.read_text() == "# fitted on a slice\n" + path.read_text()
+    assert PhysicsConfig.from_yaml(headed) == c
     assert c.replace(wick_probability=0.3).wick_probability == 0.3
 
 

@@ -464,10 +464,11 @@ class PhysicsConfig:
                 changes[name] = {**current[name], **given}
         return self.from_dict({**current, **changes})
 
-    def to_yaml(self, path: str | os.PathLike) -> Path:
-        """Write the config as YAML (atomically) and return the path."""
+    def to_yaml(self, path: str | os.PathLike, header: str = "") -> Path:
+        """Write the config as YAML (atomically), after ``header`` (comment lines, e.g. the
+        provenance of a calibrated file), and return the path."""
         text = yaml.safe_dump({"physics": _plain(self.to_dict())}, sort_keys=False)
-        return write_text_atomic(path, text)
+        return write_text_atomic(path, header + text)
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "PhysicsConfig":

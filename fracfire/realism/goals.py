@@ -126,14 +126,11 @@ def headline_facts(report: RealismReport | pd.DataFrame | Sequence[RealismReport
         raise ValueError("headline_facts: got an empty list of reports")
     common = [fact for fact in frames[0].index if all(fact in f.index for f in frames[1:])]
     frame = frames[0].loc[common, ["real"]].copy()
-    for column in ("synthetic", "difference"):
-        frame[column] = np.mean([f.loc[common, column].to_numpy(dtype=float) for f in frames], axis=0)
+    runs = {c: np.array([f.loc[common, c].to_numpy(dtype=float) for f in frames]) for c in ("synthetic", "difference")}
+    for column, values in runs.items():
+        frame[column] = values.mean(axis=0)
     if len(frames) > 1:  # how far one run of the generator moves the fact: a miss inside it is noise
-        frame.insert(
-            2,
-            "synthetic_sd",
-            np.std([f.loc[common, "synthetic"].to_numpy(dtype=float) for f in frames], axis=0, ddof=1),
-        )
+        frame.insert(2, "synthetic_sd", runs["synthetic"].std(axis=0, ddof=1))
     frame["goal"] = [GOALS[fact][4] for fact in common]
     frame["met"] = pd.Series(
         [_met(fact, row.synthetic, row.difference) for fact, row in frame.iterrows()], index=frame.index, dtype=object

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from fracfire._atomic import write_text_atomic
 from fracfire.physics import PhysicsConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in config.to_dict().items()
     }
     config = PhysicsConfig.from_dict(plain)
-    CONFIG_PY.write_text(rewrite(CONFIG_PY.read_text(), config))
+    write_text_atomic(CONFIG_PY, rewrite(CONFIG_PY.read_text(), config))
     if args.write_yaml:  # one atomic write of the kept provenance comments (edit them by hand) and the knobs
         old = SHIPPED.read_text() if SHIPPED.exists() else ""
         header = "".join(line for line in old.splitlines(keepends=True) if line.startswith("#"))

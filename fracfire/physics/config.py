@@ -198,6 +198,13 @@ class PhysicsConfig:
         with it (0.17) fooled the window classifier less but made a range
         forecaster trained on synthetic bars 14 % worse on real ones
         (docs/realism.md, "A seventh pass").
+    jump_activity : float
+        Where in the day jumps arrive: each minute's jump intensity is
+        proportional to its seasonal activity (session x half-hour volume
+        multipliers) to this power, normalised so that ``jump_rate`` stays the
+        expected jumps per session. 0 spreads jumps evenly over the clock
+        (most then fall in the thin overnight hours); 1 puts them in trade
+        time, mostly in regular hours, where real ES has its news minutes.
     jump_clustering : float
         Branching ratio of the Hawkes jump arrivals in [0, 0.95): the mean
         number of further jumps each jump triggers (decay 10 minutes).
@@ -392,6 +399,7 @@ class PhysicsConfig:
     vol_memory_tilt: Real = real(2.757, -6.0, 6.0)
     jump_vol_kick: Real = real(0.4926, 0.0, 3.0)
     minute_vol_mixing: Real = real(0.0, 0.0, 2.0)
+    jump_activity: Real = real(0.0, 0.0, 3.0)
     minute_volume: dict[str, Multiplier] = field(
         default_factory=lambda: {
             "15:59": 10.51,

@@ -208,7 +208,6 @@ def minute_params(
     modifiers : Modifiers, optional
         A driver's adjustments.
     """
-    volume = np.array([physics.session_multipliers()[1][s.value] for s in SESSION_ORDER])
     season = session_volatility(clock, physics) * np.sqrt(table.variance[codes])
     drift_sd = physics.trend_strength * DRIFT_PER_LOGIT * table.logit_up[codes]
     reversion = physics.reversion_strength * table.mean_reversion[codes]
@@ -218,22 +217,21 @@ def minute_params(
         reversion = np.maximum(reversion, modifiers.mean_reversion)
     up_share = 1.0 / (1.0 + np.exp(-physics.trend_strength * table.logit_up[codes]))
     jump_scale = table.jump_scale[codes]
+    jump_base = physics.jump_rate * (1.0 - physics.jump_clustering) / SESSION_MINUTES * jump_scale**2
+    if physics.jump_activity > 0:
+        jump_base = jump_base * jump_timing(clock, physics)
     return MinuteParams(
         season=season,
         drift_sd=drift_sd,
         up_share=up_share,
         eta=np.clip(physics.eta * (0.5 + table.persistence[codes]), 0.02, 0.98),
         reversion=REVERSION_PER_MINUTE * reversion,
-        jump_base=physics.jump_rate * (1.0 - physics.jump_clustering) / SESSION_MINUTES * jump_scale**2,
+        jump_base=jump_base,
         jump_scale=jump_scale,
         max_move=table.max_move[codes],
         activity_cv=table.activity_cv[codes],
         wick_prob=physics.wick_probability * table.wick[codes],
-        volume_scale=(
-            volume[clock.session]
-            * _DOW_VOLUME[clock.weekday]
-            * physics.intraday_multipliers()[1][clock.minute_of_day // INTRADAY_BUCKET_MINUTES]
-        ),
+        volume_scale=_activity(clock, physics) * _DOW_VOLUME[clock.weekday],
     )
 
 
@@ -247,12 +245,34 @@ def intraday_profile(minute_of_day: np.ndarray, open_boost: float, close_boost: 
     return np.where(rth, 1.0 + boost, 1.0)
 
 
-def reference_session_variance(physics: PhysicsConfig) -> float:
-    """Sum of squared seasonal volatility multipliers over a full mid-week Globex session."""
+def _activity(clock: Clock, physics: PhysicsConfig) -> np.ndarray:
+    """Seasonal trading activity of each minute: session x half-hour volume multipliers."""
+    volume = np.array([physics.session_multipliers()[1][s.value] for s in SESSION_ORDER])
+    return volume[clock.session] * physics.intraday_multipliers()[1][clock.minute_of_day // INTRADAY_BUCKET_MINUTES]
+
+
+def _reference_clock() -> Clock:
+    """The minutes of a full mid-week Globex session (Tuesday's, opening Monday 18:00 ET)."""
     minute = (np.arange(SESSION_MINUTES) + SESSION_OPEN_MINUTE) % MINUTES_PER_DAY
     weekday = np.where(minute >= SESSION_OPEN_MINUTE, 1, 2)
-    clock = Clock(pd.DatetimeIndex([]), minute, weekday, session_codes(minute))
-    return float(np.sum(session_volatility(clock, physics) ** 2))
+    return Clock(pd.DatetimeIndex([]), minute, weekday, session_codes(minute))
+
+
+def jump_timing(clock: Clock, physics: PhysicsConfig) -> np.ndarray:
+    """Relative jump intensity of each minute: activity to the power ``jump_activity``.
+
+    Normalised to mean 1 over a mid-week session, so ``jump_rate`` stays the expected number
+    of jumps per session; ``jump_activity = 0`` spreads them evenly over the clock, 1 puts
+    them in trade time (news and large orders arrive when the market trades).
+    """
+    power = physics.jump_activity
+    reference = float(np.mean(_activity(_reference_clock(), physics) ** power))
+    return _activity(clock, physics) ** power / reference
+
+
+def reference_session_variance(physics: PhysicsConfig) -> float:
+    """Sum of squared seasonal volatility multipliers over a full mid-week Globex session."""
+    return float(np.sum(session_volatility(_reference_clock(), physics) ** 2))
 
 
 def sigma_level(physics: PhysicsConfig) -> float:

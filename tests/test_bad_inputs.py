@@ -320,3 +320,40 @@ def test_resampling_unsorted_bars_names_the_row():
     naive = bars.assign(time=bars["time"].dt.tz_localize(None))
     with pytest.raises(ValueError, match="'time' must be timezone-aware .* got naive timestamps such as 2025-01-05"):
         resample_bars(naive, "5min")
+
+
+def test_transfer_options_are_checked_before_any_library_is_built(tmp_path):
+    from typer.testing import CliRunner
+
+    from fracfire.cli import app
+    from fracfire.training.transfer import transfer_experiment
+
+    real = load_continuous_contract(Path(__file__).parent.parent / "data" / "es_1min_2019-09.csv.gz")
+    cases = [
+        (dict(target="bogus"), "target must be one of"),
+        (dict(state_backend="bogus"), "state_backend must be one of"),
+        (dict(sizes=(0, "all")), "sizes must be whole numbers of sessions >= 1"),
+        (dict(sizes=(-3,)), "sizes must be whole numbers of sessions >= 1"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            transfer_experiment(real, tmp_path / "out", **kwargs)
+    assert not any((tmp_path / "out").glob("archetypes-*"))
+    for sizes in ("0,abc", "2,-1", ","):
+        result = CliRunner().invoke(
+            app, ["experiment", "transfer", "--real", "x.csv", "--out", str(tmp_path / "cli"), "--sizes", sizes]
+        )
+        assert result.exit_code == 1 and "--sizes" in result.output, result.output
+
+
+def test_temperature_scaling_skips_a_validation_slice_that_misses_a_state():
+    """With a few training days the latest 20 % of the rows can miss a state the earlier rows
+    have; scikit-learn's temperature fit cannot take that, so the temperature stays 1."""
+    from fracfire.models import StateDetector
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 3))
+    y = np.where(np.arange(600) < 500, np.where(x[:, 0] > 0, "a", "b"), "a")
+    y[:40] = "c"  # a third state, only early
+    model = StateDetector(backend="forest", calibration="temperature", n_estimators=10).fit(x, y)
+    assert model.temperature_ == 1.0 and list(model.classes_) == ["a", "b", "c"]

@@ -230,6 +230,9 @@ def test_continuous_learning_keeps_every_version(models, tmp_path):
 
     base = tmp_path / "start.skops"
     base.write_bytes(models["neural"].read_bytes())
+    result = runner.invoke(app, ["finetune", "--resume", str(base), "--real", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 1 and "nope.csv" in result.output
+    assert not (tmp_path / "registry").exists()  # a bad --real file starts no registry
     new = write_bars(
         PriceGenerator(seed=4).generate_day("2025-02-03").drop(columns=["state"]).assign(state=None),
         tmp_path / "new.csv",

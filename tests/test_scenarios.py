@@ -189,6 +189,13 @@ def test_scenario_inputs_are_checked(policy, real):
         policy.simulate(history.iloc[-1:], 5)
     with pytest.raises(ValueError, match="more than a session before the cut"):
         policy.simulate(history[history["time"] < pd.Timestamp("2019-09-19 12:00", tz="America/New_York")], 5, cut=CUT)
+    evening = history[history["time"] < pd.Timestamp("2019-09-23 17:00", tz="America/New_York")]
+    with pytest.raises(ValueError, match="opened at 2019-09-23 18:00: the bars from then up to the cut"):
+        policy.simulate(evening, 5, cut=CUT)  # ends at the previous close: only the next open may be the cut
+    assert len(policy.simulate(evening, 2, cut="2019-09-23 18:00", horizon=5).bars) == 10
+    morning = history[history["time"] < pd.Timestamp("2019-09-24 10:00", tz="America/New_York")]
+    with pytest.raises(ValueError, match="120 minutes before the cut.*at most 60"):
+        policy.simulate(morning, 5, cut=CUT)
     with pytest.raises(ValueError, match="needs 1-minute bars.*5-minute"):
         from fracfire.data import resample_bars
 
@@ -208,6 +215,33 @@ def test_scenario_inputs_are_checked(policy, real):
         scaled[col] = scaled[f"{col}_ticks"] * 0.25
     with pytest.raises(ValueError, match="another instrument or price scale"):
         policy.simulate(scaled, 5)
+
+
+def test_scenarios_checks_its_arguments_before_fitting(real, monkeypatch):
+    """Bad bars, counts, horizons and seeds fail at once (before the slow policy fit), naming
+    the argument, the rule and the row; a history too short for a profile says so."""
+    from fracfire.exceptions import BarsValidationError
+    from fracfire.scenarios import ScenarioPolicy, activity_profile, scenarios
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the policy was fitted before the arguments were checked")
+
+    monkeypatch.setattr(ScenarioPolicy, "fit", no_fit)
+    history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")].reset_index(drop=True)
+    with pytest.raises(BarsValidationError, match=r"scenarios: history: .*missing \['close'\]"):
+        scenarios(history.drop(columns=["close"]), n=5)
+    with pytest.raises(BarsValidationError, match="history: bars: NaN in prices.*row 100"):
+        scenarios(history.assign(close=history["close"].where(history.index != 100)), n=5)
+    with pytest.raises(BarsValidationError, match="fit_bars: .*OHLC violated"):
+        scenarios(history, n=5, fit_bars=history.assign(low=history["high"] + 1.0))
+    with pytest.raises(ValueError, match="n must be in"):
+        scenarios(history, n=0)
+    with pytest.raises(ValueError, match="horizon must be one of"):
+        scenarios(history, n=5, horizon="forever")
+    with pytest.raises(ValueError, match="seed must be in"):
+        scenarios(history, n=5, seed=-1)
+    with pytest.raises(ValueError, match="no 30-minute ET bucket has"):
+        activity_profile(history.iloc[:5])
 
 
 # ---------------------------------------------------------------- scoring

@@ -87,6 +87,21 @@ def _int_list(text: str, option: str) -> tuple[int, ...]:
         raise ValueError(f"{option} must be comma-separated integers; got {text!r}") from None
 
 
+def _sizes(text: str, option: str = "--sizes") -> tuple[int | str, ...]:
+    """Comma-separated session counts (whole numbers >= 1) or 'all'."""
+    sizes: list[int | str] = []
+    for part in _names(text):
+        if part == "all":
+            sizes.append(part)
+        elif part.isdigit() and int(part) >= 1:
+            sizes.append(int(part))
+        else:
+            raise ValueError(f"{option} takes session counts >= 1 or 'all', comma-separated; got {part!r} in {text!r}")
+    if not sizes:
+        raise ValueError(f"{option} is empty; give session counts >= 1 or 'all', comma-separated")
+    return tuple(sizes)
+
+
 def _load_physics(config: Optional[Path]):
     from fracfire.physics import PhysicsConfig
 

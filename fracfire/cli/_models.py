@@ -45,8 +45,9 @@ def finetune(
         from fracfire.data.real import load_continuous_contract
         from fracfire.inference import ModelRegistry
 
+        bars = load_continuous_contract(real)  # before the registry is created: a bad file leaves nothing behind
         registry = ModelRegistry.for_resume(resume)
-        path = registry.finetune_latest(load_continuous_contract(real), data=str(real), epochs=epochs, lr=lr)
+        path = registry.finetune_latest(bars, data=str(real), epochs=epochs, lr=lr)
     console.print(f"New version [bold]{path}[/bold] ({len(registry.versions())} versions kept in {registry.path})")
 
 

@@ -15,6 +15,7 @@ from fracfire.cli._common import (
     _load_physics,
     _names,
     _print_frame,
+    _sizes,
     app,
     console,
 )
@@ -56,7 +57,7 @@ def experiment_transfer(
 
     with _clean_errors():
         check_writable(out, folder=True)
-        size_list = tuple(s.strip() if s.strip() == "all" else int(s) for s in sizes.split(","))
+        size_list = _sizes(sizes)
         config = _calibrated_physics(physics)
         bars = load_continuous_contract(real)
         steps = seeds + len(size_list) * (seeds + 1) + 2

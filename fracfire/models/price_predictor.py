@@ -11,8 +11,10 @@ from fracfire._typing import Features, Horizons
 from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
 from fracfire.models.targets import future_targets
 
-__all__ = ["MIN_SCALE", "SE_BLOCK_ROWS", "PricePredictor", "one_standard_error"]
+__all__ = ["MIN_SCALE", "SE_BLOCK_ROWS", "TARGETS", "PricePredictor", "one_standard_error"]
 
+TARGETS = ("ticks", "relative")
+"""What a :class:`PricePredictor` forecasts: ticks, or ranges in units of the recent volatility."""
 MIN_SCALE = 0.25
 """Floor of the volatility level ``target='relative'`` divides by (ticks), so a dead market cannot blow it up."""
 
@@ -136,8 +138,8 @@ class PricePredictor(RegressorMixin, BaseModel):  # mixin first: scikit-learn re
         array (1-D or 2-D, as scikit-learn regressors take them); :meth:`predict`
         answers in the same shape.
         """
-        if self.target not in ("ticks", "relative"):
-            raise ValueError(f"target must be 'ticks' or 'relative'; got {self.target!r}")
+        if self.target not in TARGETS:
+            raise ValueError(f"target must be one of {TARGETS}; got {self.target!r}")
         if self.backend not in ("boosting", "forest"):
             raise ValueError(f"backend must be 'boosting' or 'forest'; got {self.backend!r}")
         if Y is None:

@@ -127,7 +127,8 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
 
     def _fit_temperature(self, values: np.ndarray, labels: np.ndarray, bars: pd.DataFrame | None) -> float:
         """Temperature of a copy fitted on the first rows, scaled on the last :data:`CALIBRATION_FRACTION`
-        (1.0 when either side is shorter than :data:`MIN_VALIDATION_ROWS` or the last rows hold one state)."""
+        (1.0 when either side is shorter than :data:`MIN_VALIDATION_ROWS`, or the last rows hold one state
+        or miss one the first rows have: a few training days)."""
         from sklearn.base import clone
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.frozen import FrozenEstimator
@@ -138,8 +139,9 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         early = clone(self).set_params(calibration=None)
         early.fit(values[:cut], labels[:cut], bars=None if bars is None else bars.iloc[:cut])
         known = np.isin(labels[cut:], early.classes_)
-        if len(np.unique(labels[cut:][known])) < 2:
-            return 1.0
+        seen = np.unique(labels[cut:][known])
+        if len(seen) < 2 or len(seen) < len(early.classes_):
+            return 1.0  # scikit-learn's temperature fit needs every class the model knows in the last rows
         scaled = CalibratedClassifierCV(FrozenEstimator(early), method="temperature")
         scaled.fit(values[cut:][known], labels[cut:][known])
         return float(1.0 / scaled.calibrated_classifiers_[0].calibrators[0].beta_)

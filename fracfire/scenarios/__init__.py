@@ -12,11 +12,15 @@ from __future__ import annotations
 import pandas as pd
 
 from fracfire._typing import DateLike
+from fracfire._validation import check_int
+from fracfire.exceptions import BarsValidationError
+from fracfire.physics.layout import parse_start
 from fracfire.scenarios.conditioning import FEATURE_NAMES, activity_profile, cut_features
 from fracfire.scenarios.level_models import LEVEL_MODELS, level_model
 from fracfire.scenarios.policy import ScenarioPolicy
 from fracfire.scenarios.result import QUANTILES, ScenarioResult
-from fracfire.scenarios.windows import HORIZONS
+from fracfire.scenarios.windows import HORIZONS, parse_horizon
+from fracfire.schema import check_bars
 
 __all__ = [
     "FEATURE_NAMES",
@@ -81,6 +85,26 @@ def scenarios(
     """
     if not isinstance(history, pd.DataFrame) or not len(history):
         raise ValueError("scenarios: history must be a non-empty bars DataFrame")
+    # everything that can be checked before the (slow) policy fit is checked first
+    _check_bars("history", history)
+    if fit_bars is not None:
+        _check_bars("fit_bars", fit_bars)
+    check_int("n", n, low=1, high=100_000)
+    parse_horizon(horizon)
+    check_int("seed", seed, low=0)
+    if cut is not None:
+        parse_start(cut, "cut")
     if policy is None:
         policy = ScenarioPolicy().fit(fit_bars if fit_bars is not None else history)
     return policy.simulate(history, n, horizon=horizon, seed=seed, cut=cut)
+
+
+def _check_bars(name: str, bars: pd.DataFrame) -> None:
+    """Raise ``BarsValidationError`` naming ``name`` unless ``bars`` follow the bars schema
+    (labels optional): prices, tick columns, no NaN, OHLC order, increasing times."""
+    try:
+        check_bars(bars, require_labels=False)
+    except BarsValidationError as error:
+        raise BarsValidationError(
+            f"scenarios: {name}: {error} (load files with fracfire.data.load_continuous_contract)"
+        ) from None

@@ -87,7 +87,7 @@ def activity_profile(bars: pd.DataFrame) -> np.ndarray:
 
     Buckets with fewer than :data:`MIN_PROFILE_BARS` bars take the median of
     the others. Raises ``ValueError`` when no bar follows another within a
-    session, or every move is zero.
+    session, no bucket has that many bars, or every move is zero.
     """
     move, keep = _moves(bars)
     if not keep.any():
@@ -96,8 +96,13 @@ def activity_profile(bars: pd.DataFrame) -> np.ndarray:
     sums = np.bincount(bucket, weights=move[keep], minlength=INTRADAY_BUCKETS)
     counts = np.bincount(bucket, minlength=INTRADAY_BUCKETS)
     enough = counts >= MIN_PROFILE_BARS
+    if not enough.any():
+        raise ValueError(
+            f"activity_profile: no 30-minute ET bucket has {MIN_PROFILE_BARS} bars (the most: "
+            f"{int(counts.max())}, in {len(bars)} bars); need bars of whole sessions"
+        )
     profile = np.where(enough, sums / np.maximum(counts, 1), np.nan)
-    fill = np.nanmedian(profile) if enough.any() else np.nan
+    fill = np.nanmedian(profile)
     if not np.isfinite(fill) or fill <= 0:
         raise ValueError("activity_profile: every close-to-close move is zero; the bars carry no price changes")
     return np.where(enough & (profile > 0), profile, fill)

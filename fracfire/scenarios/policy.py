@@ -52,6 +52,8 @@ from fracfire.scenarios.windows import (
     TRAINING_CUTS,
     next_open,
     path_minutes,
+    require_history_up_to,
+    require_trading_minute,
     start_price,
     states_at_cuts,
     training_examples,
@@ -433,7 +435,8 @@ class ScenarioPolicy:
         The history must be bars of the size the policy was fitted on, reach
         back at least one full session before the cut's (the model reads the
         session so far, the last hour, the previous session and the week),
-        end in the cut's session or the one before it, and move in the
+        reach the cut (:func:`~fracfire.scenarios.windows.require_history_up_to`),
+        and move in the
         fitting bars' units (its last session's activity within a factor of
         :data:`MAX_ACTIVITY_RATIO` of theirs: another instrument or price
         scale is refused).
@@ -464,6 +467,7 @@ class ScenarioPolicy:
                 f"{cut:%Y-%m-%d %H:%M}; the model conditions on the bars just before the cut: pass the "
                 "history up to the cut"
             )
+        require_history_up_to(last, cut, self.bar_minutes_, same_session=bool(days[-1] == cut_day))
         index = SessionIndex(history, self.profile_)
         lo, hi = int(index.day_start[-1]), int(index.day_end[-1])
         if index.days[-1] == cut_day and len(index.days) > 1:
@@ -488,7 +492,6 @@ class ScenarioPolicy:
         progress: Progress | None = None,
     ) -> ScenarioResult:
         """``n`` continuations of ``history`` (see :func:`fracfire.scenarios.scenarios`)."""
-        from fracfire import calendar
         from fracfire.physics import MarketState, PriceGenerator
         from fracfire.physics.layout import parse_start
         from fracfire.scenarios.result import ScenarioResult
@@ -509,11 +512,7 @@ class ScenarioPolicy:
                 f"the cut {start:%Y-%m-%d %H:%M} must come after the history's last bar "
                 f"({last:%Y-%m-%d %H:%M}); pass the history up to the cut"
             )
-        if not calendar.is_trading_minute(pd.DatetimeIndex([start]))[0]:
-            raise ValueError(
-                f"the cut {start:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (a weekend, a "
-                "holiday or a break); pick a time the market is open"
-            )
+        require_trading_minute(start)
         self.check_history(history, start)
         end = path_minutes(start, horizon)
         gen = PriceGenerator(initial_price=start_price(history["close"].iloc[-1]), seed=seed, physics=self.physics_)

@@ -13,11 +13,14 @@ from fracfire.scenarios.conditioning import FEATURE_NAMES, SessionIndex
 
 __all__ = [
     "HORIZONS",
+    "MAX_CUT_GAP",
     "TRAINING_CUTS",
     "cut_on",
     "next_open",
     "parse_horizon",
     "path_minutes",
+    "require_history_up_to",
+    "require_trading_minute",
     "split_at",
     "start_price",
     "states_at_cuts",
@@ -80,12 +83,52 @@ def split_at(
     if not first < cut <= last + pd.Timedelta(days=4):
         raise ValueError(
             f"the cut {cut:%Y-%m-%d %H:%M %Z} is outside the history ({first:%Y-%m-%d %H:%M} to "
-            f"{last:%Y-%m-%d %H:%M}); pick a time after its first bar"
+            f"{last:%Y-%m-%d %H:%M}); pick a time after its first bar, up to the open of the session "
+            "after its last"
         )
+    require_trading_minute(cut)
     before = bars["time"] < cut
     end = path_minutes(cut, horizon)
     after = (bars["time"] >= cut) & (bars["time"] < end)
     return bars[before].reset_index(drop=True), bars[after].reset_index(drop=True), cut, horizon
+
+
+MAX_CUT_GAP = pd.Timedelta(minutes=60)
+"""Longest time from the history's last bar to a cut in the same session (quiet overnight
+minutes can pass without a bar; a longer gap means the bars before the cut are missing)."""
+
+
+def require_history_up_to(last: pd.Timestamp, cut: pd.Timestamp, bar_minutes: int, same_session: bool) -> None:
+    """Raise ``ValueError`` unless a history whose last bar starts at ``last`` reaches ``cut``: in
+    the cut's session (``same_session``), at most :data:`MAX_CUT_GAP` before it; ending in the
+    session before, only when the cut is the next session's open."""
+    after = last + pd.Timedelta(minutes=bar_minutes)
+    if not same_session:
+        opens = next_open(after)
+        if cut != opens:
+            raise ValueError(
+                f"the history ends at {last:%Y-%m-%d %H:%M}, before the cut's session opened at "
+                f"{opens:%Y-%m-%d %H:%M}: the bars from then up to the cut {cut:%Y-%m-%d %H:%M} are "
+                f"missing; pass them, or cut at {opens:%Y-%m-%d %H:%M}"
+            )
+    elif cut - after > MAX_CUT_GAP:
+        minutes = MAX_CUT_GAP // pd.Timedelta(minutes=1)
+        raise ValueError(
+            f"the history ends at {last:%Y-%m-%d %H:%M}, {(cut - after) // pd.Timedelta(minutes=1)} "
+            f"minutes before the cut {cut:%Y-%m-%d %H:%M} (at most {minutes} allowed for quiet minutes "
+            "without bars): the model reads the bars just before the cut; pass the history up to the cut"
+        )
+
+
+def require_trading_minute(cut: pd.Timestamp) -> None:
+    """Raise ``ValueError`` naming ``cut`` unless the market trades then."""
+    from fracfire import calendar
+
+    if not calendar.is_trading_minute(pd.DatetimeIndex([cut]))[0]:
+        raise ValueError(
+            f"the cut {cut:%Y-%m-%d %H:%M %Z} is not a CME Globex trading minute (a weekend, a holiday or a "
+            "break); pick a time the market is open"
+        )
 
 
 def cut_on(date, hhmm: str) -> pd.Timestamp:

@@ -120,11 +120,20 @@ def transfer_experiment(
         ``state_macro_f1``, ``state_accuracy`` and ``used``.
     """
     from fracfire.data.checks import bar_minutes
+    from fracfire.models.price_predictor import TARGETS
+    from fracfire.models.state_detector import BACKENDS
     from fracfire.physics import PhysicsConfig, PriceGenerator
 
     out = Path(out_dir)
     if seeds < 1:
         raise ValueError(f"seeds must be >= 1; got {seeds}")
+    if target not in TARGETS:  # every option is checked before the (slow) libraries are built
+        raise ValueError(f"target must be one of {TARGETS}; got {target!r}")
+    if state_backend not in BACKENDS:
+        raise ValueError(f"state_backend must be one of {BACKENDS}; got {state_backend!r}")
+    bad = [s for s in sizes if s != "all" and (isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1)]
+    if bad or not sizes:
+        raise ValueError(f"sizes must be whole numbers of sessions >= 1 or 'all'; got {list(sizes)}")
     if real["session_id"].nunique() < 4:
         raise ValueError(
             f"the transfer experiment needs at least 4 sessions of real data; got {real['session_id'].nunique()}"

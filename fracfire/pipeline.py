@@ -187,7 +187,12 @@ def _stage_calibrate(ctx: _Context) -> dict:
     result = calibrate(ctx.real_bars(), max_evaluations=cfg.max_evaluations)
     result.save(ctx.layout.root)
     ctx.say(result.summary())
-    return {"train_after": result.train_after, "validation_after": result.validation_after}
+    return {
+        "train_after": result.train_after,
+        "validation_after": result.validation_after,
+        "discriminator_start": result.discriminator_start,
+        "discriminator_fitted": result.discriminator_fitted,
+    }
 
 
 def _stage_archetypes(ctx: _Context) -> dict:

@@ -12,7 +12,10 @@ from fracfire.cli import app
 from fracfire.data import load_continuous_contract, resample_bars, write_bars
 from fracfire.realism.calendar import synthetic_like
 from fracfire.realism.calibration import (
+    CHECK_RUNS,
+    CHECK_SEED_OFFSET,
     DAILY_SPACE,
+    DISCRIMINATOR_MARGIN,
     SHAPE_SPACE,
     _from_unit,
     _to_unit,
@@ -82,6 +85,39 @@ def test_hourly_tail_and_wander_moments_separate_real_from_gaussian_bars(real):
     assert ours["skew_hour_sd"] > gaussian["skew_hour_sd"]
 
 
+def test_hourly_range_dispersion_sees_minute_to_minute_volatility(real):
+    """``range_cv_hour_rth``: real regular-hours hours are steady (about 0.45-0.5); the same bars
+    with every other regular-hours bar's range tripled (volatility switching from minute to
+    minute) are far lumpier, and the night hours are left alone."""
+    moments = intraday_moments(real)
+    assert 0.35 < moments["range_cv_hour_rth"] < 0.6 < moments["range_cv_hour_eth"] < 0.8
+    bars = real.copy()
+    hour = bars["time"].dt.hour.to_numpy()
+    lumpy = (hour >= 10) & (hour < 16) & (np.arange(len(bars)) % 2 == 0)
+    bars["range_ticks"] = np.where(lumpy, 3 * bars["range_ticks"], bars["range_ticks"])
+    changed = intraday_moments(bars)
+    assert changed["range_cv_hour_rth"] > moments["range_cv_hour_rth"] + 0.2
+    assert changed["range_cv_hour_eth"] == moments["range_cv_hour_eth"]
+
+
+def test_the_volume_profile_averages_runs_as_the_volume_level_does(week):
+    """Runs whose volume differs only by a level factor: the half-hour profile over the runs
+    must sit at the geometric mean of the factors, as the level's log average does, so level
+    matching sees no profile change (an arithmetic mean read 6 % too much volume in every half
+    hour of the bundled month and moved prints into volume per print, round after round)."""
+    from fracfire.realism.levels import runs_bucket_volume
+    from fracfire.realism.moments import bucket_volume
+
+    factors = np.array([0.6, 1.0, 1.7])
+    runs = [week.assign(volume=week["volume"] * f) for f in factors]
+    expected = bucket_volume(week) * np.exp(np.log(factors).mean())
+    assert np.allclose(runs_bucket_volume(runs), expected, rtol=1e-12)
+    level = np.exp(
+        np.mean([intraday_moments(r)["log_volume_rth"] for r in runs]) - intraday_moments(week)["log_volume_rth"]
+    )
+    assert level == pytest.approx(np.exp(np.log(factors).mean()))  # the same average as the level's
+
+
 def test_daily_moments_see_persistent_volatility():
     def days(memory):
         physics = PhysicsConfig(daily_range_std=20.0, vol_memory_days=memory, vol_of_vol=0.1, jump_rate=0.0)
@@ -116,6 +152,8 @@ def test_small_calibration_improves_the_fit_and_is_deterministic(week, tmp_path)
     assert a.config == b.config
     assert a.train_after <= a.train_before  # never worse than the start on the fitted slice
     assert "day-to-day knobs kept" in a.summary() and "held out" in a.summary()
+    assert 0.3 < a.discriminator_start < 1.0 and 0.3 < a.discriminator_fitted < 1.0
+    assert a.discriminator_fitted <= a.discriminator_start + DISCRIMINATOR_MARGIN  # else the start is kept
     assert {"real", "start", "fitted", "tolerance", "held_out_real"} <= set(a.moments.columns)
     assert a.daily_moments is None
     written = a.save(tmp_path / "run")
@@ -123,7 +161,27 @@ def test_small_calibration_improves_the_fit_and_is_deterministic(week, tmp_path)
     assert PhysicsConfig.from_yaml(written["physics.yaml"]) == a.config
     data = json.loads(written["calibration.json"].read_text())
     assert data["distance"]["train_after"] == a.train_after and data["daily_moments"] is None
+    assert data["discriminator"] == {"start": a.discriminator_start, "fitted": a.discriminator_fitted}
     assert [row["moment"] for row in data["moments"]] == list(a.moments.index)
+
+
+def test_the_classifier_keeps_the_start_when_the_fit_looks_less_real(week, monkeypatch):
+    """Moments are a summary of the law: when the window classifier tells the fit's bars from the
+    training slice more often than the start config's (its volume level matched), the start is kept."""
+    from fracfire.realism import calibration as module
+
+    scored = []
+
+    def accuracy(self, config, seeds=None):  # the start is scored first: 0.6; the fit 0.9
+        assert seeds == tuple(CHECK_SEED_OFFSET + i for i in range(CHECK_RUNS))  # runs of the check's own
+        scored.append(config)
+        return 0.6 if len(scored) == 1 else 0.9
+
+    monkeypatch.setattr(module._Target, "window_accuracy", accuracy)
+    result = calibrate(week, max_evaluations=12, seeds=(0,))
+    assert scored[0] != scored[1] and result.config == scored[0]
+    assert (result.discriminator_start, result.discriminator_fitted) == (0.6, 0.6)
+    assert "a classifier told its bars from the training slice more often (0.900 against 0.600" in result.summary()
 
 
 def test_fixed_knobs_stay_at_their_start_values(week):
@@ -227,6 +285,8 @@ def test_calibration_never_simulates_with_a_scorecard_seed(week):
     fit, report = _Target(week, (0, 1)), _Target(week, (0, 1), offset=REPORT_SEED_OFFSET)
     assert fit.seeds == (FIT_SEED_OFFSET, FIT_SEED_OFFSET + 1)
     assert not set(fit.seeds) & set(report.seeds) and min(fit.seeds + report.seeds) >= 1000
+    check = range(CHECK_SEED_OFFSET, CHECK_SEED_OFFSET + CHECK_RUNS)  # the classifier's check: runs of its own
+    assert not set(check) & set(range(FIT_SEED_OFFSET, REPORT_SEED_OFFSET + 1000)) and min(check) > REPORT_SEED_OFFSET
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ of the real file). Two families:
   kurtosis at one bar and its ratio at five minutes, Hill tail index, ``|r|`` autocorrelation at lags 1, 5 and 30,
   volume level and shape, and within the hour the mean lag-1 autocorrelation
   (the bounce of quiet hours), the kurtosis of returns and the dispersion of
-  their skewness, the volume's coefficient of variation and
+  their skewness, the bar range's coefficient of variation, the volume's coefficient of variation and
   its correlation with ``|r|``, and how much the hour's volatility wanders
   within the day (the standard deviation of the log mean ``|r|`` of each hour
   net of its hour-of-day mean and its day's mean);
@@ -74,6 +74,8 @@ INTRADAY_TOLERANCE: dict[str, float] = {
     "volume_abs_corr_eth": 0.03,
     "volume_cv_hour_rth": 0.04,
     "volume_cv_hour_eth": 0.04,
+    "range_cv_hour_rth": 0.03,
+    "range_cv_hour_eth": 0.03,
     "volume_abs_corr_hour": 0.02,
     "acf1_hour": 0.01,
     "log_kurt1": 0.5,
@@ -191,7 +193,7 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
             out["hill"] = hill_index(kept)
         elif volume:
             out["log_volume_eth"] = float(np.log(bars["volume"].to_numpy(dtype=np.float64)[mask].mean()))
-    out.update(_hourly(r, ok, bars["volume"].to_numpy(dtype=np.float64) if volume else None, bar_minutes, rth))
+    out.update(_hourly(r, ok, bars["volume"].to_numpy(dtype=np.float64) if volume else None, bar_minutes, rth, rng))
     out.update(_hour_volatility_dispersion(r, ok, minute, trading_day_number(bars["time"]), bar_minutes))
     if bar_minutes == 1 and "log_kurt1" in out:
         out.setdefault("kurt_ratio", 1.0)
@@ -205,7 +207,7 @@ def intraday_moments(bars: pd.DataFrame, bar_minutes: int = 1, volume: bool = Tr
 
 
 def _hourly(
-    r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: int, rth: np.ndarray
+    r: np.ndarray, ok: np.ndarray, vol: np.ndarray | None, bar_minutes: int, rth: np.ndarray, rng: np.ndarray
 ) -> dict[str, float]:
     """Means over consecutive one-hour windows (all returns valid) of the lag-1 ACF of
     returns (how much quiet hours bounce, which a pooled ACF dominated by busy hours
@@ -215,7 +217,11 @@ def _hourly(
     variation and of corr(|r|, volume): how volume moves with price within the hour. The
     volume's coefficient of variation is kept apart for hours wholly in regular trading
     (``volume_cv_hour_rth``: busy, steady volume) and hours with no regular-trading bar
-    (``volume_cv_hour_eth``: thin, lumpy volume), each with at least five such hours."""
+    (``volume_cv_hour_eth``: thin, lumpy volume), each with at least five such hours. The
+    bar range's coefficient of variation is kept apart the same way (``range_cv_hour_rth``,
+    ``range_cv_hour_eth``): how much volatility moves from minute to minute within an hour
+    (real ES regular hours are steady: about 0.4, of which about 0.3 is a Brownian range's own
+    dispersion at a fixed volatility)."""
     step = max(6, _bars_per(60, bar_minutes))
     n = len(r) // step
     if n < 10:
@@ -226,6 +232,12 @@ def _hourly(
     r = r[good]
     in_rth = rth[: n * step].reshape(n, step)[good]
     out = {"acf1_hour": float(np.mean(row_corr(r[:, 1:], r[:, :-1])))}
+    full_rth, no_rth = in_rth.all(axis=1), ~in_rth.any(axis=1)
+    span = rng[: n * step].reshape(n, step)[good]
+    span_cv = span.std(axis=1) / np.maximum(span.mean(axis=1), 1e-9)
+    for name, hours in (("rth", full_rth), ("eth", no_rth)):
+        if hours.sum() >= 5:
+            out[f"range_cv_hour_{name}"] = float(span_cv[hours].mean())
     z = r - r.mean(axis=1, keepdims=True)
     var = (z * z).mean(axis=1)
     moving = var > 0
@@ -236,7 +248,7 @@ def _hourly(
     if vol is not None:
         v = vol[: n * step].reshape(n, step)[good]
         cv = v.std(axis=1) / np.maximum(v.mean(axis=1), 1e-9)
-        for name, hours in (("rth", in_rth.all(axis=1)), ("eth", ~in_rth.any(axis=1))):
+        for name, hours in (("rth", full_rth), ("eth", no_rth)):
             if hours.sum() >= 5:
                 out[f"volume_cv_hour_{name}"] = float(cv[hours].mean())
         out["volume_abs_corr_hour"] = float(np.mean(row_corr(np.abs(r), v)))

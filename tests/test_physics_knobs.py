@@ -9,6 +9,12 @@ from fracfire.physics.sessions import Session
 from fracfire.realism.facts import acf
 
 BASE = dict(runner_prob=0.0)
+FLAT_SEASON = dict(
+    session_volatility={s.value: 1.0 for s in Session},
+    intraday_volatility={},
+    rth_open_boost=0.0,
+    rth_close_boost=0.0,
+)  # one volatility level all day: large moves are then jumps wherever they fall
 
 
 def run(days=10, seed=1, state_sequence=None, initial_price=5000.0, **knobs):
@@ -71,12 +77,6 @@ def test_jump_vol_kick_makes_volatility_follow_jumps():
     minutes twenty minutes before it, than without one. (A flat intraday season, and a
     "before" window far enough back that it holds neither the jump, when the large move is a
     lively minute after it, nor its kick.)"""
-    flat = dict(
-        session_volatility={s.value: 1.0 for s in Session},
-        intraday_volatility={},
-        rth_open_boost=0.0,
-        rth_close_boost=0.0,
-    )
 
     def after_over_before(kick):
         df = run(
@@ -86,7 +86,7 @@ def test_jump_vol_kick_makes_volatility_follow_jumps():
             vol_of_vol=0.0,
             jump_clustering=0.0,
             jump_vol_kick=kick,
-            **flat,
+            **FLAT_SEASON,
         )
         r = df["delta_ticks"].abs().to_numpy(dtype=float)
         big = np.flatnonzero(r > np.quantile(r, 0.999))
@@ -460,16 +460,7 @@ def test_jump_activity_moves_jumps_into_busy_minutes_and_keeps_the_rate():
         weights = jump_timing(clock, PhysicsConfig(jump_activity=power))
         assert weights.mean() == pytest.approx(1.0)
     assert np.all(jump_timing(clock, PhysicsConfig(jump_activity=0.0)) == 1.0)
-    flat = dict(
-        session_volatility={s.value: 1.0 for s in Session},
-        intraday_volatility={},
-        rth_open_boost=0.0,
-        rth_close_boost=0.0,
-        vol_of_vol=0.0,
-        jump_clustering=0.0,
-        jump_rate=10.0,
-        base_volatility=8.0,
-    )
+    flat = dict(FLAT_SEASON, vol_of_vol=0.0, jump_clustering=0.0, jump_rate=10.0, base_volatility=8.0)
 
     def rth_share_of_big_moves(power):
         df = run(days=20, jump_activity=power, **flat)

@@ -506,7 +506,8 @@ def load_continuous_contract(
         if strict:
             raise BarsValidationError(
                 f"{path}: {report.summary()}\n{report.details()}\n"
-                "(load with strict=False to repair what can be repaired)"
+                "(fix those rows in the file; in Python, load_continuous_contract(path, strict=False) "
+                "repairs what it can and warns with what it did)"
             )
         frame["row"] = np.arange(len(frame))
         frame = frame.set_index("row", drop=False)

@@ -15,7 +15,6 @@ from fracfire.realism.calibration import (
     CHECK_RUNS,
     CHECK_SEED_OFFSET,
     DAILY_SPACE,
-    DISCRIMINATOR_MARGIN,
     SHAPE_SPACE,
     _from_unit,
     _to_unit,
@@ -112,10 +111,6 @@ def test_the_volume_profile_averages_runs_as_the_volume_level_does(week):
     runs = [week.assign(volume=week["volume"] * f) for f in factors]
     expected = bucket_volume(week) * np.exp(np.log(factors).mean())
     assert np.allclose(runs_bucket_volume(runs), expected, rtol=1e-12)
-    level = np.exp(
-        np.mean([intraday_moments(r)["log_volume_rth"] for r in runs]) - intraday_moments(week)["log_volume_rth"]
-    )
-    assert level == pytest.approx(np.exp(np.log(factors).mean()))  # the same average as the level's
 
 
 def test_daily_moments_see_persistent_volatility():
@@ -153,7 +148,6 @@ def test_small_calibration_improves_the_fit_and_is_deterministic(week, tmp_path)
     assert a.train_after <= a.train_before  # never worse than the start on the fitted slice
     assert "day-to-day knobs kept" in a.summary() and "held out" in a.summary()
     assert 0.3 < a.discriminator_start < 1.0 and 0.3 < a.discriminator_fitted < 1.0
-    assert a.discriminator_fitted <= a.discriminator_start + DISCRIMINATOR_MARGIN  # else the start is kept
     assert {"real", "start", "fitted", "tolerance", "held_out_real"} <= set(a.moments.columns)
     assert a.daily_moments is None
     written = a.save(tmp_path / "run")

@@ -228,9 +228,9 @@ def test_scenarios_checks_its_arguments_before_fitting(real, monkeypatch):
 
     monkeypatch.setattr(ScenarioPolicy, "fit", no_fit)
     history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")].reset_index(drop=True)
-    with pytest.raises(BarsValidationError, match=r"scenarios: history: .*missing \['close'\]"):
+    with pytest.raises(BarsValidationError, match=r"scenarios: history must have columns .*missing \['close'\]"):
         scenarios(history.drop(columns=["close"]), n=5)
-    with pytest.raises(BarsValidationError, match="history: bars: NaN in prices.*row 100"):
+    with pytest.raises(BarsValidationError, match="scenarios: history: NaN in prices.*row 100"):
         scenarios(history.assign(close=history["close"].where(history.index != 100)), n=5)
     with pytest.raises(BarsValidationError, match="fit_bars: .*OHLC violated"):
         scenarios(history, n=5, fit_bars=history.assign(low=history["high"] + 1.0))
@@ -238,6 +238,12 @@ def test_scenarios_checks_its_arguments_before_fitting(real, monkeypatch):
         scenarios(history, n=0)
     with pytest.raises(ValueError, match="horizon must be one of"):
         scenarios(history, n=5, horizon="forever")
+    with pytest.raises(ValueError, match=r"horizon must be in \[1, 1440\]; got 0"):
+        scenarios(history, n=5, horizon="0")
+    with pytest.raises(BarsValidationError, match="tick columns"):
+        scenarios(history.drop(columns=["close_ticks"]), n=5)
+    with pytest.raises(ValueError, match="not a CME Globex trading minute"):
+        scenarios(history, n=5, cut="2019-09-28 12:00")
     with pytest.raises(ValueError, match="seed must be in"):
         scenarios(history, n=5, seed=-1)
     with pytest.raises(ValueError, match="no 30-minute ET bucket has"):
@@ -457,3 +463,24 @@ def test_the_verdict_needs_the_per_session_interval_below_zero_too():
             },
         ).summary()
     )
+
+
+def test_the_scoring_harness_skips_a_cut_just_after_an_outage():
+    """A cut whose history stops more than ``MAX_CUT_GAP`` before it (an outage in the file) is
+    not scored, as the policy would refuse it: the NQ year has no bars from 19:40 to 22:45 ET on
+    2019-02-26 (its 22:30 cut skipped; 23:00, with bars up to it, scored)."""
+    from fracfire.data import load_continuous_contract
+    from fracfire.scenarios.conditioning import SessionIndex, activity_profile
+    from fracfire.scenarios.evaluate import _covered
+    from fracfire.scenarios.windows import cut_on, path_minutes
+
+    nq = load_continuous_contract(ROOT / "data" / "nq_5min_2019.csv.gz")
+    bars = nq[(nq["time"] > "2019-02-20") & (nq["time"] < "2019-03-01")].reset_index(drop=True)
+    index = SessionIndex(bars, activity_profile(bars))
+    date = pd.Timestamp("2019-02-27")
+    covered = {}
+    for hhmm in ("22:30", "23:00"):
+        cut = cut_on(date, hhmm)
+        a = index.row_at(int(cut.value))
+        covered[hhmm] = _covered(index, index.day[a], a, cut, path_minutes(cut, 60), 5)
+    assert covered == {"22:30": False, "23:00": True}

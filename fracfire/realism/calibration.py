@@ -471,7 +471,7 @@ def calibrate(
     baseline = match_volume(target, start)  # the start's prices, the real volume level
     try:
         accuracy_start = target.window_accuracy(baseline, _CHECK_SEEDS)
-        accuracy_fit = target.window_accuracy(config, _CHECK_SEEDS)
+        accuracy_fit = accuracy_start if config == baseline else target.window_accuracy(config, _CHECK_SEEDS)
     except ValueError as error:  # too few windows for the classifier's folds
         accuracy_start = accuracy_fit = float("nan")
         notes.append(f"no classifier check: {error}")
@@ -479,7 +479,7 @@ def calibrate(
         notes.append(
             f"the fit matched the moments but a classifier told its bars from the training slice more "
             f"often ({accuracy_fit:.3f} against {accuracy_start:.3f} for the start config); the start "
-            "config is kept, its volume level matched"
+            "config is kept (its day-to-day knobs too), its volume level matched"
         )
         config, accuracy_fit = baseline, accuracy_start
     train_after, fitted_moments = target.distance(config)  # the minute bursts move the volume-shape moments

@@ -1,4 +1,4 @@
-"""The outcome of a calibration (:func:`fracfire.realism.calibration.calibrate`)."""
+"""The outcome of a calibration (:func:`~fracfire.realism.calibration.calibrate`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ __all__ = ["CalibrationResult"]
 
 @dataclass(frozen=True)
 class CalibrationResult:
-    """Outcome of :func:`calibrate`.
+    """Outcome of :func:`~fracfire.realism.calibration.calibrate`.
 
     Attributes
     ----------

@@ -19,8 +19,8 @@ from fracfire.scenarios.conditioning import FEATURE_NAMES, activity_profile, cut
 from fracfire.scenarios.level_models import LEVEL_MODELS, level_model
 from fracfire.scenarios.policy import ScenarioPolicy
 from fracfire.scenarios.result import QUANTILES, ScenarioResult
-from fracfire.scenarios.windows import HORIZONS, parse_horizon
-from fracfire.schema import check_bars
+from fracfire.scenarios.windows import HORIZONS, parse_horizon, require_trading_minute
+from fracfire.schema import TICK_COLUMNS, check_ohlc
 
 __all__ = [
     "FEATURE_NAMES",
@@ -60,8 +60,10 @@ def scenarios(
     seed : int, default 0
         Same seed, same history, same bytes.
     cut : datetime-like, optional
-        First minute to simulate; the minute after the history's last bar by
-        default. The history must end before it.
+        First minute to simulate (a trading minute); the minute after the
+        history's last bar by default. The history must end before it: at most
+        an hour before it in its session, or at the close of the session
+        before when the cut is the next session's open.
     policy : ScenarioPolicy, optional
         A fitted policy; fitted on ``fit_bars`` (or ``history`` itself) when omitted.
     fit_bars : pandas.DataFrame, optional
@@ -85,26 +87,27 @@ def scenarios(
     """
     if not isinstance(history, pd.DataFrame) or not len(history):
         raise ValueError("scenarios: history must be a non-empty bars DataFrame")
-    # everything that can be checked before the (slow) policy fit is checked first
+    # the arguments are checked before the (slow) policy fit; how the history reaches the cut
+    # is checked by ScenarioPolicy.simulate
     _check_bars("history", history)
     if fit_bars is not None:
         _check_bars("fit_bars", fit_bars)
     check_int("n", n, low=1, high=100_000)
-    parse_horizon(horizon)
+    horizon = parse_horizon(horizon)
     check_int("seed", seed, low=0)
     if cut is not None:
-        parse_start(cut, "cut")
+        require_trading_minute(parse_start(cut, "cut"))
     if policy is None:
         policy = ScenarioPolicy().fit(fit_bars if fit_bars is not None else history)
     return policy.simulate(history, n, horizon=horizon, seed=seed, cut=cut)
 
 
 def _check_bars(name: str, bars: pd.DataFrame) -> None:
-    """Raise ``BarsValidationError`` naming ``name`` unless ``bars`` follow the bars schema
-    (labels optional): prices, tick columns, no NaN, OHLC order, increasing times."""
-    try:
-        check_bars(bars, require_labels=False)
-    except BarsValidationError as error:
-        raise BarsValidationError(
-            f"scenarios: {name}: {error} (load files with fracfire.data.load_continuous_contract)"
-        ) from None
+    """Raise ``BarsValidationError`` naming ``name`` unless ``bars`` have the price rules of the
+    schema (:func:`~fracfire.schema.check_ohlc`: no NaN, OHLC order, increasing times) and its
+    tick columns. Rows may be missing in between (a session filter, two files joined)."""
+    hint = "(load files with fracfire.data.load_continuous_contract)"
+    check_ohlc(bars, who=f"scenarios: {name}")
+    missing = [c for c in TICK_COLUMNS if c not in bars.columns]
+    if missing:
+        raise BarsValidationError(f"scenarios: {name} must have the tick columns {missing} {hint}")

@@ -321,7 +321,7 @@ def scenario_experiment(
             a, b = index.row_at(int(cut.value)), index.row_at(int(end.value))
             if a == 0 or a >= b or index.day[a] != day or index.day[a - 1] != day:
                 continue  # the session has no bars before or after this cut
-            if not _covered(index, day, a, cut, end):
+            if not _covered(index, day, a, cut, end, policy.bar_minutes_):
                 uncovered.append(f"{date:%Y-%m-%d} {hhmm}")
                 continue
             history = real.iloc[:a]
@@ -390,11 +390,19 @@ def scenario_experiment(
     return ScenarioExperiment(scores, config)
 
 
-def _covered(index, day: int, a: int, cut: pd.Timestamp, end: pd.Timestamp) -> bool:
-    """Whether the bars cover a cut's window: the first one after the cut starts near it and the session's
-    bars reach the window's end (a file that stops mid-session, or an outage, scores nothing there)."""
+def _covered(index, day: int, a: int, cut: pd.Timestamp, end: pd.Timestamp, bar_minutes: int) -> bool:
+    """Whether the bars cover a cut's window: the last one before the cut ends at most
+    :data:`~fracfire.scenarios.windows.MAX_CUT_GAP` before it (as the policy requires), the first one
+    after it starts near it and the session's bars reach the window's end (a file that stops
+    mid-session, or an outage, scores nothing there)."""
     from fracfire.scenarios.conditioning import COVERAGE_SLACK_MINUTES
+    from fracfire.scenarios.windows import MAX_CUT_GAP
 
     slack = pd.Timedelta(minutes=COVERAGE_SLACK_MINUTES).value
+    history_end = index.time_ns[a - 1] + pd.Timedelta(minutes=bar_minutes).value
     d = int(np.searchsorted(index.days, day))
-    return index.time_ns[a] - int(cut.value) <= slack and index.reaches(d, int(end.value))
+    return (
+        int(cut.value) - history_end <= MAX_CUT_GAP.value
+        and index.time_ns[a] - int(cut.value) <= slack
+        and index.reaches(d, int(end.value))
+    )

@@ -59,10 +59,12 @@ def path_minutes(cut: pd.Timestamp, horizon) -> pd.Timestamp:
 
 
 def parse_horizon(text):
-    """A horizon from text: a name of :data:`HORIZONS` or a whole number of minutes."""
+    """A horizon from text: a name of :data:`HORIZONS` or a whole number of minutes (1 to a day)."""
     if isinstance(text, str) and text.strip().isdigit():
-        return int(text)
-    if text not in HORIZONS and not isinstance(text, (int, np.integer)):
+        text = int(text)
+    if isinstance(text, (int, np.integer)) and not isinstance(text, bool):
+        return check_int("horizon", text, low=1, high=MINUTES_PER_DAY)
+    if text not in HORIZONS:
         raise ValueError(f"horizon must be one of {HORIZONS} or a number of minutes; got {text!r}")
     return text
 
@@ -102,9 +104,11 @@ def require_history_up_to(last: pd.Timestamp, cut: pd.Timestamp, bar_minutes: in
     """Raise ``ValueError`` unless a history whose last bar starts at ``last`` reaches ``cut``: in
     the cut's session (``same_session``), at most :data:`MAX_CUT_GAP` before it; ending in the
     session before, only when the cut is the next session's open."""
+    from fracfire import calendar
+
     after = last + pd.Timedelta(minutes=bar_minutes)
-    if not same_session:
-        opens = next_open(after)
+    if not same_session:  # the open of the session after the history's (its last minutes may lack bars)
+        opens = pd.Timestamp(calendar.sessions(calendar.next_session_date(after), n_sessions=1)["open"].iloc[0])
         if cut != opens:
             raise ValueError(
                 f"the history ends at {last:%Y-%m-%d %H:%M}, before the cut's session opened at "

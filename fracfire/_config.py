@@ -15,6 +15,7 @@ import dataclasses
 import difflib
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast, dataclass_transform
@@ -25,7 +26,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
-from fracfire.exceptions import ConfigError
+from fracfire.exceptions import ConfigError, FracFireWarning
 
 T = TypeVar("T")
 
@@ -168,10 +169,13 @@ def validate(kind: type[T], data: Any, path: str | os.PathLike) -> T:
 def load(kind: type[T], path: str | os.PathLike, what: str = "config file", section: str | None = None) -> T:
     """Read a ``kind`` from the YAML file ``path``; its keys may sit under a top-level ``section:``.
 
-    An empty file gives the defaults. Errors name the file (see :func:`read_yaml`, :func:`validate`).
+    An empty file gives the defaults, with a :class:`~fracfire.exceptions.FracFireWarning` saying
+    so (an empty file is more often a mistake than a wish). Errors name the file (see
+    :func:`read_yaml`, :func:`validate`).
     """
     data = read_yaml(path, what)
     if data is None:
+        warnings.warn(FracFireWarning(f"{path}: the {what} is empty, so the defaults are used"), stacklevel=2)
         data = {}
     if section is not None and isinstance(data, dict) and set(data) == {section}:
         data = data[section]

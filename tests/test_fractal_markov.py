@@ -15,7 +15,7 @@ from fracfire import (
     check_bars,
     infer_states,
 )
-from fracfire.exceptions import ConfigError
+from fracfire.exceptions import ConfigError, FracFireWarning
 
 
 def test_default_matrices_are_valid_and_round_trip(tmp_path):
@@ -43,6 +43,9 @@ def test_bad_matrices_are_rejected(tmp_path):
     (tmp_path / "x.yaml").write_text("hour_persistence: 2\n")
     with pytest.raises(ConfigError, match=r"x.yaml: hour_persistence: Input should be less than or equal to 1"):
         FractalConfig.from_yaml(tmp_path / "x.yaml")
+    (tmp_path / "empty.yaml").write_text("# nothing here\n")
+    with pytest.warns(FracFireWarning, match=r"empty.yaml: the fractal config file is empty, so the defaults are used"):
+        assert FractalConfig.from_yaml(tmp_path / "empty.yaml") == FractalConfig()
 
 
 def test_driver_labels_bars_with_the_hierarchy():

@@ -358,6 +358,19 @@ def test_activity_clustering_makes_thin_minutes_lumpier_than_busy_ones():
     assert night > 0.1 and night > 2 * day
 
 
+def test_activity_thinning_makes_thin_hours_lumpier_and_keeps_busy_ones():
+    """The intensity's dispersion grows as the seasonal activity falls: overnight hours (session
+    volume multiplier ~0.2-0.3) get lumpier, regular hours (~1) hardly move, and the mean volume
+    (a mean-one log-normal) stays where it was."""
+    late_night, midday = range(0, 6), range(10, 15)
+    off = run(days=3, activity_dispersion=0.4, activity_clustering=0.0)
+    on = run(days=3, activity_dispersion=0.4, activity_clustering=0.0, activity_thinning=1.5)
+    night = volume_cv(on, late_night) - volume_cv(off, late_night)
+    day = volume_cv(on, midday) - volume_cv(off, midday)
+    assert night > 0.15 and abs(day) < 0.5 * night
+    assert on["volume"].mean() == pytest.approx(off["volume"].mean(), rel=0.1)
+
+
 def test_half_hour_profile_raises_only_its_half_hour():
     flat, hot = run(days=4, intraday_volatility={}), run(days=4, intraday_volatility={"03:00": 3.0})
     minute = flat["time"].dt.tz_convert("America/New_York")

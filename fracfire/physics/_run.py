@@ -177,7 +177,9 @@ def run_days(
         jumps, sign * np.maximum(1.0, phys.base_volatility * params.jump_scale * sigma * np.exp(-kicks) * jump_exp), 0.0
     )
     activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / gen._sigma0) ** phys.activity_elasticity
-    log_var = np.log1p((params.activity_cv * phys.activity_dispersion) ** 2)
+    # Thin minutes are lumpier: the squared CV of the intensity grows as the seasonal activity falls.
+    thinning = params.volume_scale**-phys.activity_thinning
+    log_var = np.log1p((params.activity_cv * phys.activity_dispersion) ** 2 * thinning)
     counts = np.empty(n)
     noise = np.empty(n)
     n_sub = np.empty(n, dtype=np.int64)

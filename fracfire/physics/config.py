@@ -231,6 +231,20 @@ class PhysicsConfig:
         clusters of ``activity_clustering`` prints. Busy minutes (regular
         hours) then come out steadier than thin ones (the overnight session),
         as in real ES. 0 draws no clusters.
+    activity_thinning : float
+        How much lumpier thin minutes are: the intensity's squared coefficient
+        of variation is ``(cv_state * activity_dispersion) ** 2 * v **
+        -activity_thinning``, ``v`` the minute's seasonal volume multiplier
+        (session x weekday x half hour; 1 is ``avg_ticks_per_bar``). A busy
+        market is many independent traders whose activity averages out; a
+        thin one is a few, whose comings and goings move it by a larger
+        factor (1 is the superposition of ``v``-proportional independent
+        traders). 0 (the default) gives every minute the same dispersion.
+        Not searched by calibration: fitted on the bundled month's first
+        sessions (1.5) it made their overnight hours as lumpy as they were,
+        but the later sessions' overnight hours are steadier, and the
+        held-out scorecard and transfer got worse (docs/realism.md, "An
+        eleventh pass").
     reversion_minutes : float
         Time constant of that recent mean (an exponential average): short
         values make reversion a transient, minute-scale bounce (liquidity
@@ -400,6 +414,7 @@ class PhysicsConfig:
     jump_vol_kick: Real = real(0.4926, 0.0, 3.0)
     minute_vol_mixing: Real = real(0.0, 0.0, 2.0)
     jump_activity: Real = real(0.0, 0.0, 3.0)
+    activity_thinning: Real = real(0.0, 0.0, 2.0)
     minute_volume: dict[str, Multiplier] = field(
         default_factory=lambda: {
             "15:59": 10.51,

@@ -285,7 +285,9 @@ def check_ohlc(df: pd.DataFrame, who: str = "bars") -> pd.DataFrame:
     return df
 
 
-def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame:
+def check_bars(
+    df: pd.DataFrame, *, require_labels: bool = True, continuity: bool = True, who: str = "bars"
+) -> pd.DataFrame:
     """Check that ``df`` follows the bars schema; return it unchanged.
 
     Checks, in order: it is a non-empty DataFrame with the schema's columns;
@@ -301,6 +303,12 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     require_labels : bool, default True
         Also require the label columns (``state``, ``session``, ``session_id``, ``segment_id``,
         ``macro_regime``).
+    continuity : bool, default True
+        Check ``delta_ticks`` against the previous row's close. False for bars with rows
+        missing in between (a session filter, two files joined), whose deltas refer to bars
+        that are not there.
+    who : str, default "bars"
+        What the bars are, as error messages name them (``"scenarios: history"``).
 
     Returns
     -------
@@ -320,18 +328,18 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
     missing = [c for c in expected if c not in df.columns]
     if missing:
         raise BarsValidationError(
-            f"bars must have columns {list(expected)}; missing {missing} (got {list(df.columns)})"
+            f"{who} must have columns {list(expected)}; missing {missing} (got {list(df.columns)})"
         )
-    check_ohlc(df)
+    check_ohlc(df, who=who)
     nan = np.isnan(df[list(TICK_COLUMNS)].to_numpy(dtype=np.float64)).any(axis=1)
     if nan.any():
-        _fail("bars: NaN in tick columns", df, nan, list(TICK_COLUMNS))
+        _fail(f"{who}: NaN in tick columns", df, nan, list(TICK_COLUMNS))
     scaled = df[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64) / TICK_SIZE
     ticks = df[["open_ticks", "high_ticks", "low_ticks", "close_ticks"]].to_numpy(dtype=np.int64)
     mismatch = (np.round(scaled).astype(np.int64) != ticks).any(axis=1)
     if mismatch.any():
         _fail(
-            "bars: *_ticks columns differ from prices / 0.25",
+            f"{who}: *_ticks columns differ from prices / 0.25",
             df,
             mismatch,
             [*PRICE_COLUMNS, "open_ticks", "high_ticks", "low_ticks", "close_ticks"],
@@ -343,16 +351,20 @@ def check_bars(df: pd.DataFrame, *, require_labels: bool = True) -> pd.DataFrame
         "upper_wick_ticks": h - np.maximum(o, c),
         "lower_wick_ticks": np.minimum(o, c) - lo,
     }
-    delta = df["delta_ticks"].to_numpy(dtype=np.int64)
-    delta_bad = np.concatenate([[False], delta[1:] != np.diff(c)])
-    if delta_bad.any():
-        _fail(
-            "delta_ticks differs from close_ticks - previous close_ticks", df, delta_bad, ["close_ticks", "delta_ticks"]
-        )
+    if continuity:
+        delta = df["delta_ticks"].to_numpy(dtype=np.int64)
+        delta_bad = np.concatenate([[False], delta[1:] != np.diff(c)])
+        if delta_bad.any():
+            _fail(
+                f"{who}: delta_ticks differs from close_ticks - previous close_ticks",
+                df,
+                delta_bad,
+                ["close_ticks", "delta_ticks"],
+            )
     for name, want in derived.items():
         bad = df[name].to_numpy(dtype=np.int64) != want
         if bad.any():
-            _fail(f"{name} inconsistent with OHLC ticks", df, bad, [*PRICE_COLUMNS, name])
+            _fail(f"{who}: {name} inconsistent with OHLC ticks", df, bad, [*PRICE_COLUMNS, name])
     return df
 
 

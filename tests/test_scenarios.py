@@ -240,8 +240,13 @@ def test_scenarios_checks_its_arguments_before_fitting(real, monkeypatch):
         scenarios(history, n=5, horizon="forever")
     with pytest.raises(ValueError, match=r"horizon must be in \[1, 1440\]; got 0"):
         scenarios(history, n=5, horizon="0")
-    with pytest.raises(BarsValidationError, match="tick columns"):
+    with pytest.raises(BarsValidationError, match=r"scenarios: history must have columns .*missing \['close_ticks'\]"):
         scenarios(history.drop(columns=["close_ticks"]), n=5)
+    with pytest.raises(BarsValidationError, match=r"scenarios: history: \*_ticks columns differ from prices.*row 7"):
+        scenarios(history.assign(close_ticks=history["close_ticks"].where(history.index != 7, 1)), n=5)
+    gapped = history.drop(index=range(200, 260))  # rows missing in between are fine (no delta check)
+    with pytest.raises(ValueError, match="seed must be in"):
+        scenarios(gapped, n=5, seed=-1)
     with pytest.raises(ValueError, match="not a CME Globex trading minute"):
         scenarios(history, n=5, cut="2019-09-28 12:00")
     with pytest.raises(ValueError, match="seed must be in"):

@@ -218,8 +218,9 @@ def minute_params(
     up_share = 1.0 / (1.0 + np.exp(-physics.trend_strength * table.logit_up[codes]))
     jump_scale = table.jump_scale[codes]
     jump_base = physics.jump_rate * (1.0 - physics.jump_clustering) / SESSION_MINUTES * jump_scale**2
+    activity = _activity(clock, physics)
     if physics.jump_activity > 0:
-        jump_base = jump_base * jump_timing(clock, physics)
+        jump_base = jump_base * jump_timing(clock, physics, activity)
     return MinuteParams(
         season=season,
         drift_sd=drift_sd,
@@ -231,7 +232,7 @@ def minute_params(
         max_move=table.max_move[codes],
         activity_cv=table.activity_cv[codes],
         wick_prob=physics.wick_probability * table.wick[codes],
-        volume_scale=_activity(clock, physics) * _DOW_VOLUME[clock.weekday],
+        volume_scale=activity * _DOW_VOLUME[clock.weekday],
     )
 
 
@@ -258,16 +259,19 @@ def _reference_clock() -> Clock:
     return Clock(pd.DatetimeIndex([]), minute, weekday, session_codes(minute))
 
 
-def jump_timing(clock: Clock, physics: PhysicsConfig) -> np.ndarray:
+def jump_timing(clock: Clock, physics: PhysicsConfig, activity: np.ndarray | None = None) -> np.ndarray:
     """Relative jump intensity of each minute: activity to the power ``jump_activity``.
 
     Normalised to mean 1 over a mid-week session, so ``jump_rate`` stays the expected number
     of jumps per session; ``jump_activity = 0`` spreads them evenly over the clock, 1 puts
-    them in trade time (news and large orders arrive when the market trades).
+    them in trade time (news and large orders arrive when the market trades). ``activity``,
+    when given, is ``clock``'s seasonal activity already computed (:func:`minute_params` has it).
     """
     power = physics.jump_activity
     reference = float(np.mean(_activity(_reference_clock(), physics) ** power))
-    return _activity(clock, physics) ** power / reference
+    if activity is None:
+        activity = _activity(clock, physics)
+    return activity**power / reference
 
 
 def reference_session_variance(physics: PhysicsConfig) -> float:

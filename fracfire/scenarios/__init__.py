@@ -20,7 +20,7 @@ from fracfire.scenarios.level_models import LEVEL_MODELS, level_model
 from fracfire.scenarios.policy import ScenarioPolicy
 from fracfire.scenarios.result import QUANTILES, ScenarioResult
 from fracfire.scenarios.windows import HORIZONS, parse_horizon, require_trading_minute
-from fracfire.schema import TICK_COLUMNS, check_ohlc
+from fracfire.schema import check_bars
 
 __all__ = [
     "FEATURE_NAMES",
@@ -103,11 +103,11 @@ def scenarios(
 
 
 def _check_bars(name: str, bars: pd.DataFrame) -> None:
-    """Raise ``BarsValidationError`` naming ``name`` unless ``bars`` have the price rules of the
-    schema (:func:`~fracfire.schema.check_ohlc`: no NaN, OHLC order, increasing times) and its
-    tick columns. Rows may be missing in between (a session filter, two files joined)."""
-    hint = "(load files with fracfire.data.load_continuous_contract)"
-    check_ohlc(bars, who=f"scenarios: {name}")
-    missing = [c for c in TICK_COLUMNS if c not in bars.columns]
-    if missing:
-        raise BarsValidationError(f"scenarios: {name} must have the tick columns {missing} {hint}")
+    """Raise ``BarsValidationError`` naming ``name`` unless ``bars`` follow the bars schema
+    (:func:`~fracfire.schema.check_bars` without labels: the price rules, the tick columns and
+    their agreement with the prices). Rows may be missing in between (a session filter, two
+    files joined), so ``delta_ticks`` is not checked against the previous row."""
+    try:
+        check_bars(bars, require_labels=False, continuity=False, who=f"scenarios: {name}")
+    except BarsValidationError as error:
+        raise BarsValidationError(f"{error} (load files with fracfire.data.load_continuous_contract)") from None

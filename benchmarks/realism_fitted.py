@@ -69,7 +69,8 @@ def halves(fitted: pd.DataFrame, config: PhysicsConfig, seeds: tuple[int, ...]) 
     rows = {}
     for name, half in zip(("first half", "second half"), split_by_time(fitted, 0.5), strict=True):
         ours = np.array([discriminate(half, synthetic_like(half, config, s)) for s in seeds])
-        base = np.array([discriminate(half, synthetic_like(half, PhysicsConfig(), s)) for s in seeds])
+        same = config == PhysicsConfig()
+        base = ours if same else np.array([discriminate(half, synthetic_like(half, PhysicsConfig(), s)) for s in seeds])
         diff = ours - base
         rows[name] = {
             "sessions": half["session_id"].nunique(),
@@ -78,7 +79,7 @@ def halves(fitted: pd.DataFrame, config: PhysicsConfig, seeds: tuple[int, ...]) 
             "difference": diff.mean(),
             "standard error": diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan"),
         }
-    return pd.DataFrame(rows).T
+    return pd.DataFrame(rows).T.astype({"sessions": int})
 
 
 def main(argv=None) -> int:

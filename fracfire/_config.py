@@ -125,6 +125,19 @@ def read_yaml(path: str | os.PathLike, what: str = "config file"):
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
+def read_config_data(path: str | os.PathLike, what: str = "config file", stacklevel: int = 2):
+    """:func:`read_yaml`, with an empty file read as ``{}`` (the defaults) and a
+    :class:`~fracfire.exceptions.FracFireWarning` saying so: an empty file is more often a
+    mistake than a wish. ``stacklevel`` as for :func:`warnings.warn`, counted from the caller."""
+    data = read_yaml(path, what)
+    if data is None:
+        warnings.warn(
+            FracFireWarning(f"{path}: the {what} is empty, so the defaults are used"), stacklevel=stacklevel + 1
+        )
+        return {}
+    return data
+
+
 _UNKNOWN_KEY = ("unexpected_keyword_argument", "extra_forbidden")
 
 
@@ -173,10 +186,7 @@ def load(kind: type[T], path: str | os.PathLike, what: str = "config file", sect
     so (an empty file is more often a mistake than a wish). Errors name the file (see
     :func:`read_yaml`, :func:`validate`).
     """
-    data = read_yaml(path, what)
-    if data is None:
-        warnings.warn(FracFireWarning(f"{path}: the {what} is empty, so the defaults are used"), stacklevel=2)
-        data = {}
+    data = read_config_data(path, what, stacklevel=3)  # the warning points at from_yaml's caller
     if section is not None and isinstance(data, dict) and set(data) == {section}:
         data = data[section]
     return validate(kind, data, path)

@@ -36,7 +36,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from fracfire._atomic import write_text_atomic
-from fracfire._config import StrictModel, read_yaml, validate
+from fracfire._config import StrictModel, read_config_data, validate
 from fracfire._optional import require
 from fracfire._resources import check_writable
 from fracfire._signals import check_stop
@@ -123,7 +123,7 @@ class PipelineError(RuntimeError):
 
 def load_pipeline_config(path: str | os.PathLike, **overrides) -> PipelineConfig:
     """Read and validate the pipeline YAML before any work starts (``overrides`` are dotted keys)."""
-    data = read_yaml(path, "pipeline config") or {}
+    data = read_config_data(path, "pipeline config")
     for dotted, value in overrides.items():
         if value is None:
             continue

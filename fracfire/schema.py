@@ -323,7 +323,7 @@ def check_bars(
         A rule is broken; the message names the rule and the first offending row.
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"bars must be a pandas DataFrame; got {type(df).__name__}")
+        raise TypeError(f"{who} must be a pandas DataFrame; got {type(df).__name__}")
     expected = BAR_COLUMNS if require_labels else BAR_COLUMNS[: -len(LABEL_COLUMNS)]
     missing = [c for c in expected if c not in df.columns]
     if missing:

@@ -270,7 +270,7 @@ def test_a_run_too_big_for_memory_is_refused_with_advice(monkeypatch):
 def test_pipeline_config_needs_targets_and_a_writable_folder(tmp_path):
     import yaml
 
-    from fracfire.exceptions import ConfigError
+    from fracfire.exceptions import ConfigError, FracFireWarning
     from fracfire.pipeline import load_pipeline_config
 
     root = Path(__file__).parent.parent
@@ -289,6 +289,13 @@ def test_pipeline_config_needs_targets_and_a_writable_folder(tmp_path):
         path.write_text(yaml.safe_dump({**base, **change}))
         with pytest.raises((ConfigError, ValueError), match=pattern):
             load_pipeline_config(path)
+    path.write_text("# nothing\n")  # an empty file says so, then gives the defaults
+    with pytest.warns(FracFireWarning, match=r"p.yaml: the pipeline config is empty") as record:
+        try:
+            load_pipeline_config(path)
+        except FileNotFoundError:  # the default data path, relative to where the tests run
+            pass
+    assert record[0].filename == __file__
 
 
 @pytest.mark.parametrize("uri", ["file", "path"])

@@ -44,8 +44,11 @@ def test_bad_matrices_are_rejected(tmp_path):
     with pytest.raises(ConfigError, match=r"x.yaml: hour_persistence: Input should be less than or equal to 1"):
         FractalConfig.from_yaml(tmp_path / "x.yaml")
     (tmp_path / "empty.yaml").write_text("# nothing here\n")
-    with pytest.warns(FracFireWarning, match=r"empty.yaml: the fractal config file is empty, so the defaults are used"):
+    with pytest.warns(
+        FracFireWarning, match=r"empty.yaml: the fractal config file is empty, so the defaults are used"
+    ) as w:
         assert FractalConfig.from_yaml(tmp_path / "empty.yaml") == FractalConfig()
+    assert w[0].filename == __file__  # the warning points at the caller, not at the library
 
 
 def test_driver_labels_bars_with_the_hierarchy():

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 VOLUME_NOISE = 0.3
 """Standard deviation of the log-normal noise on bar volume."""
 
+MAX_THINNING = 1e6
+"""Largest factor ``activity_thinning`` puts on the intensity's squared CV (a minute whose
+seasonal volume multiplier is near 0 would otherwise overflow; realistic ones stay below 1e4)."""
+
 N_INTRADAY = len(schedule.INTRADAY_SCALES)
 """Intraday log-volatility components (the fast scales)."""
 N_COMPONENTS = N_INTRADAY + len(schedule.DAILY_SCALE_FRACTIONS)
@@ -178,7 +182,9 @@ def run_days(
     )
     activity = phys.avg_ticks_per_bar * params.volume_scale * (sigma / gen._sigma0) ** phys.activity_elasticity
     # Thin minutes are lumpier: the squared CV of the intensity grows as the seasonal activity falls.
-    thinning = params.volume_scale**-phys.activity_thinning
+    thinning = 1.0
+    if phys.activity_thinning > 0:  # at most MAX_THINNING: a multiplier near 0 would overflow
+        thinning = np.exp(np.minimum(-phys.activity_thinning * np.log(params.volume_scale), np.log(MAX_THINNING)))
     log_var = np.log1p((params.activity_cv * phys.activity_dispersion) ** 2 * thinning)
     counts = np.empty(n)
     noise = np.empty(n)

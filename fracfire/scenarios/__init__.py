@@ -104,9 +104,10 @@ def scenarios(
 
 def _check_bars(name: str, bars: pd.DataFrame) -> None:
     """Raise ``BarsValidationError`` naming ``name`` unless ``bars`` follow the bars schema
-    (:func:`~fracfire.schema.check_bars` without labels: the price rules, the tick columns and
-    their agreement with the prices). Rows may be missing in between (a session filter, two
-    files joined), so ``delta_ticks`` is not checked against the previous row."""
+    (:func:`~fracfire.schema.check_bars` without labels: the price rules, ``volume``, the tick
+    columns and their agreement with the prices; the loader gives all of them, ``volume`` too
+    for files without one). Rows may be missing in between (a session filter, two files
+    joined), so ``delta_ticks`` is not checked against the previous row."""
     try:
         check_bars(bars, require_labels=False, continuity=False, who=f"scenarios: {name}")
     except BarsValidationError as error:

@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 from fracfire.physics._kernels import (
     markov_states,
     markov_states_python,
+    participation_path,
+    participation_path_python,
     volatility_path,
     volatility_path_python,
     walk_zones,
@@ -323,3 +325,20 @@ def test_markov_states_switch_rates_follow_exit_rates():
     # Occupancy is weight / exit rate, normalised: 0.5/1 : 0.5/4.
     assert share_fast == pytest.approx(0.2, abs=0.02)
     assert len(runs) > 100
+
+
+def test_participation_path_matches_its_twin_and_stays_stationary():
+    """The compiled kernel equals the plain-Python one; started stationary, each standardised
+    component keeps unit variance and its lag-1 autocorrelation is its decay."""
+    rng = np.random.default_rng(2)
+    n = 200_000
+    decay = np.exp(-1.0 / np.array([5.0, 50.0]))
+    weight = np.array([0.3, 0.4])
+    args = (rng.standard_normal((n, 2)), decay, weight, rng.standard_normal(2))
+    fast, slow = participation_path(*args), participation_path_python(*args)
+    np.testing.assert_allclose(fast[0], slow[0])
+    np.testing.assert_allclose(fast[1], slow[1])
+    level = fast[0]
+    assert level.std() == pytest.approx(0.5, rel=0.05)  # sqrt(0.3^2 + 0.4^2)
+    one = participation_path(rng.standard_normal((n, 1)), decay[:1], np.ones(1), np.zeros(1))[0]
+    assert np.corrcoef(one[1:], one[:-1])[0, 1] == pytest.approx(decay[0], abs=0.01)

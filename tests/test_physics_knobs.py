@@ -1,6 +1,7 @@
 """Each PhysicsConfig knob measurably moves the output in its documented direction."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from fracfire import MarketState, PhysicsConfig, PriceGenerator
@@ -369,6 +370,38 @@ def test_activity_thinning_makes_thin_hours_lumpier_and_keeps_busy_ones():
     day = volume_cv(on, midday) - volume_cv(off, midday)
     assert night > 0.15 and abs(day) < 0.5 * night
     assert on["volume"].mean() == pytest.approx(off["volume"].mean(), rel=0.1)
+
+
+def test_volume_participation_moves_volume_level_alone_and_persistently():
+    """Volume only: prices are the same bytes; the log hourly volume wanders beside the hourly
+    range (its residual widens and persists from hour to hour), the mean volume stays, and a run
+    split across calls gives the same volume as one call."""
+    off = run(days=6)
+    on = run(days=6, volume_participation=0.4)
+    for column in ("open", "high", "low", "close"):
+        np.testing.assert_array_equal(on[column].to_numpy(), off[column].to_numpy())
+
+    def residual(df):
+        n = len(df) // 60
+        volume = np.log(df["volume"].to_numpy(dtype=float)[: n * 60].reshape(n, 60).mean(axis=1))
+        rng = np.log(df["range_ticks"].to_numpy(dtype=float)[: n * 60].reshape(n, 60).mean(axis=1) + 1.0)
+        hour = df["time"].dt.tz_convert("America/New_York").dt.hour.to_numpy()[: n * 60 : 60]
+        frame = pd.DataFrame({"v": volume, "r": rng, "h": hour})
+        centred = frame.groupby("h")[["v", "r"]].transform(lambda x: x - x.mean())
+        slope = (centred.v * centred.r).sum() / (centred.r**2).sum()
+        return centred.v - slope * centred.r
+
+    quiet, loud = residual(off), residual(on)
+    assert loud.std() > 1.5 * quiet.std()
+    assert loud.autocorr(1) > quiet.autocorr(1) + 0.2
+    assert on["volume"].mean() == pytest.approx(
+        off["volume"].mean(), rel=0.25
+    )  # mean one; six days of a day-scale level
+    physics = PhysicsConfig(**{**BASE, "volume_participation": 0.4})
+    whole = PriceGenerator(seed=5, physics=physics).generate_days("2025-01-06", 4)
+    gen = PriceGenerator(seed=5, physics=physics)
+    split = pd.concat([gen.generate_days("2025-01-06", 2), gen.generate_days(None, 2)], ignore_index=True)
+    np.testing.assert_array_equal(whole["volume"].to_numpy(), split["volume"].to_numpy())
 
 
 def test_half_hour_profile_raises_only_its_half_hour():

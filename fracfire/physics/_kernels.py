@@ -345,3 +345,39 @@ def markov_states_python(u, chance, exit_rate, cum_table, rows, start_code):
 
 
 markov_states = njit(cache=True, nogil=True)(markov_states_python)
+
+
+def participation_path_python(z, decay, weight, start):
+    """A weighted sum of independent standardised AR(1) components, minute by minute.
+
+    Parameters
+    ----------
+    z : float64[n, k]
+        Standard normal innovations, one column per component.
+    decay : float64[k]
+        Per-minute decay ``a = exp(-1 / tau)`` of each component; the innovation is scaled by
+        ``sqrt(1 - a ** 2)``, so a component started from its stationary law (standard normal)
+        stays there.
+    weight : float64[k]
+        Standard deviation each component contributes to the sum.
+    start : float64[k]
+        Standardised components before the first minute.
+
+    Returns
+    -------
+    float64[n], float64[k]
+        The sum after each minute's update, and the standardised components after the last.
+    """
+    n, k = z.shape
+    u = start.copy()
+    out = np.empty(n)
+    for i in range(n):
+        total = 0.0
+        for j in range(k):
+            u[j] = decay[j] * u[j] + math.sqrt(1.0 - decay[j] * decay[j]) * z[i, j]
+            total += weight[j] * u[j]
+        out[i] = total
+    return out, u
+
+
+participation_path = njit(cache=True, nogil=True)(participation_path_python)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from fracfire.calendar import number_sessions
 from fracfire.physics import _plan, schedule
-from fracfire.physics._kernels import volatility_path, walk_zones
+from fracfire.physics._kernels import participation_path, volatility_path, walk_zones
 from fracfire.physics.layout import DayLayout
 from fracfire.physics.sessions import Session
 from fracfire.physics.tilt import MAX_TILT_DRIFT
@@ -259,12 +259,14 @@ def run_days(
     h = h + extra[0]
     lo = np.maximum(lo - extra[1], 1)
     noise = np.exp(VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2)
+    participation, participation_drawn = _participation(gen, phys, rngs, layout.starts, lengths, independent)
     volume = np.maximum(
         1,
         np.rint(
             (counts * phys.volume_per_tick + moves * phys.volume_per_move * params.volume_scale)
             * noise
             * phys.minute_volume_multipliers()[clock.minute_of_day]
+            * participation
         ),
     )
     gen.variates_drawn += int(
@@ -277,6 +279,7 @@ def run_days(
         + wicks_drawn
         + (n if phys.minute_vol_mixing > 0 else 0)
         + (n if phys.activity_clustering > 0 else 0)
+        + participation_drawn
     )
 
     if segment_length:
@@ -306,3 +309,27 @@ def run_days(
     for name in plans[0].labels if plans else ():
         bars[name] = pd.Categorical(np.concatenate([p.labels[name] for p in plans]))
     return bars
+
+
+def _participation(gen, phys, rngs, starts, lengths, independent: bool) -> tuple[np.ndarray | float, int]:
+    """Volume factor of the participation level, ``exp(P - s^2 / 2)`` (mean 1), and the variates drawn.
+
+    ``P`` is the sum of the components of :data:`~fracfire.physics.schedule.PARTICIPATION_MINUTES`
+    (standard deviation ``volume_participation``), drawn from each day's stream after all its
+    other draws, so at 0 nothing is drawn and every other value keeps its bytes. Runs continue the
+    generator's level; independent paths all start from it.
+    """
+    s = phys.volume_participation
+    if s <= 0:
+        return 1.0, 0
+    k = len(schedule.PARTICIPATION_MINUTES)
+    z = np.concatenate([rng.standard_normal((int(lengths[d]), k)) for d, rng in enumerate(rngs)])
+    decay = np.exp(-1.0 / np.asarray(schedule.PARTICIPATION_MINUTES))
+    weight = np.full(k, s / np.sqrt(k))
+    start = np.asarray(gen._participation, dtype=np.float64)
+    if independent:
+        days = [slice(int(a), int(a) + int(b)) for a, b in zip(starts, lengths, strict=True)]
+        level = np.concatenate([participation_path(z[day], decay, weight, start)[0] for day in days])
+    else:
+        level, gen._participation = participation_path(z, decay, weight, start)
+    return np.exp(level - s * s / 2), int(z.size)

@@ -245,6 +245,17 @@ class PhysicsConfig:
         but the later sessions' overnight hours are steadier, and the
         held-out scorecard and transfer got worse (docs/realism.md, "An
         eleventh pass").
+    volume_participation : float
+        Standard deviation of a slowly varying log participation level that
+        multiplies bar volume, independent of volatility: the market's
+        turnout (contracts traded for the same price activity) wanders over
+        hours and days. Half its variance has a two-hour time scale, half a
+        session's (``PARTICIPATION_MINUTES``); it touches volume only, so
+        prices are the same bytes at any value. Real ES's log hourly volume,
+        given the hour's range, keeps a residual of sd 0.33 that persists
+        from hour to hour (autocorrelation 0.63), about twice FracFire's
+        without it. 0 (the default) draws nothing; not searched by
+        calibration yet (docs/realism.md, "An eleventh pass").
     reversion_minutes : float
         Time constant of that recent mean (an exponential average): short
         values make reversion a transient, minute-scale bounce (liquidity
@@ -415,6 +426,7 @@ class PhysicsConfig:
     minute_vol_mixing: Real = real(0.0, 0.0, 2.0)
     jump_activity: Real = real(0.0, 0.0, 3.0)
     activity_thinning: Real = real(0.0, 0.0, 2.0)
+    volume_participation: Real = real(0.0, 0.0, 2.0)
     minute_volume: dict[str, Multiplier] = field(
         default_factory=lambda: {
             "15:59": 10.51,

@@ -140,6 +140,13 @@ class PriceGenerator:
         )
         self._excitation = 0.0
         self._kick = 0.0
+        # the participation level's standardised components, drawn after the start stream's
+        # other draws (which keep their values) and only when the knob asks for them
+        self._participation = np.zeros(len(schedule.PARTICIPATION_MINUTES))
+        extra = 0
+        if physics.volume_participation > 0:
+            self._participation = start_rng.standard_normal(len(schedule.PARTICIPATION_MINUTES))
+            extra = len(schedule.PARTICIPATION_MINUTES)
         self._level = int(round(price / TICK_SIZE))
         self._center = self._level
         self._x = float(self._level)
@@ -148,7 +155,7 @@ class PriceGenerator:
         self._state: StateConfig = STATE_CONFIGS[MarketState.RANGING]
         self._end_ns: int | None = None  # end of the last run (either calendar): start_date=None continues it
         self._last_close = self._level
-        self.variates_drawn = N_COMPONENTS
+        self.variates_drawn = N_COMPONENTS + extra
 
     @property
     def current_price(self) -> float:

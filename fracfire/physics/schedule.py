@@ -57,6 +57,10 @@ REVERSION_PER_MINUTE = 0.25
 HAWKES_DECAY_MINUTES = 10.0
 """Decay time of the jump self-excitation."""
 
+PARTICIPATION_MINUTES = (120.0, 1380.0)
+"""Time scales of the two components of the log participation level (``volume_participation``):
+two hours and a session, sharing its variance equally."""
+
 
 SUBSTEP_SIGMA = 0.6
 """Target efficient-price standard deviation (ticks) of one sub-minute step."""

@@ -404,6 +404,24 @@ def test_volume_participation_moves_volume_level_alone_and_persistently():
     np.testing.assert_array_equal(whole["volume"].to_numpy(), split["volume"].to_numpy())
 
 
+def test_volume_participation_gives_each_scenario_path_its_own_level():
+    """Paths draw their own participation start (a shared one would not average out): the ratio
+    of each path's volume to the same path without the knob varies from path to path and
+    averages near one; prices and single bars are unaffected."""
+
+    def paths(level):
+        physics = PhysicsConfig(**{**BASE, "volume_participation": level})
+        return PriceGenerator(seed=8, physics=physics).generate_paths("2025-01-08 09:30", 60, end="2025-01-08 16:00")
+
+    off, on = paths(0.0), paths(0.5)
+    np.testing.assert_array_equal(on["close"].to_numpy(), off["close"].to_numpy())
+    ratio = on.groupby("scenario")["volume"].sum() / off.groupby("scenario")["volume"].sum()
+    assert ratio.std() > 0.15 and ratio.mean() == pytest.approx(1.0, abs=0.15)
+    gen = PriceGenerator(seed=8, physics=PhysicsConfig(**{**BASE, "volume_participation": 0.5}))
+    bar = gen.generate_bar("2025-01-08 09:30")
+    assert bar["volume"] >= 1
+
+
 def test_half_hour_profile_raises_only_its_half_hour():
     flat, hot = run(days=4, intraday_volatility={}), run(days=4, intraday_volatility={"03:00": 3.0})
     minute = flat["time"].dt.tz_convert("America/New_York")

@@ -259,7 +259,7 @@ def run_days(
     h = h + extra[0]
     lo = np.maximum(lo - extra[1], 1)
     noise = np.exp(VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2)
-    participation, participation_drawn = _participation(gen, phys, rngs, layout.starts, lengths, independent)
+    participation, participation_drawn = _participation(gen, phys, rngs, lengths, independent)
     volume = np.maximum(
         1,
         np.rint(
@@ -311,25 +311,31 @@ def run_days(
     return bars
 
 
-def _participation(gen, phys, rngs, starts, lengths, independent: bool) -> tuple[np.ndarray | float, int]:
+def _participation(gen, phys, rngs, lengths, independent: bool) -> tuple[np.ndarray | float, int]:
     """Volume factor of the participation level, ``exp(P - s^2 / 2)`` (mean 1), and the variates drawn.
 
     ``P`` is the sum of the components of :data:`~fracfire.physics.schedule.PARTICIPATION_MINUTES`
     (standard deviation ``volume_participation``), drawn from each day's stream after all its
     other draws, so at 0 nothing is drawn and every other value keeps its bytes. Runs continue the
-    generator's level; independent paths all start from it.
+    generator's level (it moves with bar minutes, not over breaks); independent paths each draw
+    their own start from its stationary law, after their other draws (nothing in a history pins
+    the market's turnout down, and a shared start would not average out over the paths).
     """
     s = phys.volume_participation
     if s <= 0:
         return 1.0, 0
     k = len(schedule.PARTICIPATION_MINUTES)
-    z = np.concatenate([rng.standard_normal((int(lengths[d]), k)) for d, rng in enumerate(rngs)])
+    z = [rng.standard_normal((int(lengths[d]), k)) for d, rng in enumerate(rngs)]
     decay = np.exp(-1.0 / np.asarray(schedule.PARTICIPATION_MINUTES))
     weight = np.full(k, s / np.sqrt(k))
-    start = np.asarray(gen._participation, dtype=np.float64)
+    drawn = sum(part.size for part in z)
     if independent:
-        days = [slice(int(a), int(a) + int(b)) for a, b in zip(starts, lengths, strict=True)]
-        level = np.concatenate([participation_path(z[day], decay, weight, start)[0] for day in days])
+        starts_drawn = [rng.standard_normal(k) for rng in rngs]
+        level = np.concatenate(
+            [participation_path(part, decay, weight, u)[0] for part, u in zip(z, starts_drawn, strict=True)]
+        )
+        drawn += k * len(rngs)
     else:
-        level, gen._participation = participation_path(z, decay, weight, start)
-    return np.exp(level - s * s / 2), int(z.size)
+        start = np.asarray(gen._participation, dtype=np.float64)
+        level, gen._participation = participation_path(np.concatenate(z), decay, weight, start)
+    return np.exp(level - s * s / 2), int(drawn)

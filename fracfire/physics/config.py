@@ -253,8 +253,8 @@ class PhysicsConfig:
         session's (``PARTICIPATION_MINUTES``); it touches volume only, so
         prices are the same bytes at any value. Real ES's log hourly volume,
         given the hour's range, keeps a residual of sd 0.33 that persists
-        from hour to hour (autocorrelation 0.63), about twice FracFire's
-        without it. 0 (the default) draws nothing; not searched by
+        from hour to hour (autocorrelation 0.63); without it FracFire's is
+        0.16 and about 0.05. 0 (the default) draws nothing; not searched by
         calibration yet (docs/realism.md, "An eleventh pass").
     reversion_minutes : float
         Time constant of that recent mean (an exponential average): short

@@ -286,8 +286,9 @@ class PriceGenerator:
     ) -> pd.DataFrame:
         """Generate ``n_days`` consecutive days as one continuous series.
 
-        Price, volatility, state and calendar carry over from day to day and
-        from call to call. A ``state_sequence`` is applied to every day. Other
+        Price, volatility, state, calendar (and the volume participation
+        level, ``volume_participation``) carry over from day to day and from
+        call to call. A ``state_sequence`` is applied to every day. Other
         parameters as in :meth:`generate_day`.
 
         Parameters
@@ -367,7 +368,8 @@ class PriceGenerator:
         :attr:`current_price`, the day-scale volatility, the state in force
         and the order flow. Each path draws its intraday volatility
         components afresh from their long-run distribution (what the
-        generator's state does not pin down). Every path draws from its own
+        generator's state does not pin down), and so does the volume
+        participation level (``volume_participation``). Every path draws from its own
         child stream, spawned in order like the days of
         :meth:`generate_days`, so the same seed and the same calls give the
         same bytes. The generator's state is left as it was (paths are

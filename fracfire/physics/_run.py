@@ -270,7 +270,8 @@ def run_days(
         ),
     )
     gen.variates_drawn += int(
-        sum(f.size for f in first)
+        (n_days * (N_INTRADAY + 1 + (drift_spread > 0)) if independent else 0)  # paths' volatility starts
+        + sum(f.size for f in first)
         + z_vol.size
         + jump_exp.size
         + 2 * n

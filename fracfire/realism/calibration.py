@@ -467,8 +467,10 @@ def calibrate(
             "or evaluations may help)"
         )
         config, train_after = start, train_before
-    config = match_volume(target, config)
-    baseline = match_volume(target, start)  # the start's prices, the real volume level
+    matched = match_volume(target, config)
+    # the start's prices at the real volume level (the same runs when the start was kept above)
+    baseline = matched if config == start else match_volume(target, start)
+    config = matched
     try:
         accuracy_start = target.window_accuracy(baseline, _CHECK_SEEDS)
         accuracy_fit = accuracy_start if config == baseline else target.window_accuracy(config, _CHECK_SEEDS)

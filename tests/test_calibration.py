@@ -186,6 +186,40 @@ def test_fixed_knobs_stay_at_their_start_values(week):
         calibrate(week, max_evaluations=12, fixed=("etta",))
 
 
+def test_search_adds_knobs_to_the_intraday_search(week, monkeypatch):
+    from fracfire.realism import calibration
+
+    spaces = []
+    real_search = calibration._search
+
+    def spy(target, config, space, *args):
+        spaces.append(dict(space))
+        return real_search(target, config, space, *args)
+
+    monkeypatch.setattr(calibration, "_search", spy)
+    fixed = tuple(k for k in SHAPE_SPACE if k != "eta")
+    calibrate(week, max_evaluations=12, seeds=(0,), fixed=fixed, search={"activity_thinning": (0.0, 2.0, False)})
+    assert spaces and all(
+        space == {"eta": SHAPE_SPACE["eta"], "activity_thinning": (0.0, 2.0, False)} for space in spaces
+    )
+
+
+@pytest.mark.parametrize(
+    ("search", "message"),
+    [
+        ({"activity_thining": (0.0, 1.0, False)}, "'activity_thining' is not a numeric intraday knob"),
+        ({"vol_memory_days": (2.0, 9.0, True)}, "'vol_memory_days' is not a numeric intraday knob"),
+        ({"activity_thinning": (1.0, 0.5, False)}, "needs low < high"),
+        ({"activity_thinning": (0.0, 1.0, True)}, r"and low > 0 on a log scale"),
+        ({"activity_thinning": (0.0, 1.0)}, r"needs \(low, high, log scale\)"),
+        ({"activity_thinning": (0.0, 3.0, False)}, "'activity_thinning' = 3 is not a valid value"),
+    ],
+)
+def test_search_refuses_what_it_cannot_search(week, search, message):
+    with pytest.raises(ValueError, match=message):
+        calibrate(week, max_evaluations=12, seeds=(0,), search=search)
+
+
 def test_calibration_on_five_minute_bars_without_volume():
     nq = load_continuous_contract(NQ)
     month = nq[nq["session_id"] < 10].reset_index(drop=True)

@@ -69,7 +69,7 @@ on the held-out slice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -176,6 +176,29 @@ ERROR_RUNS = 8
 _ERROR_SEEDS = tuple(ERROR_SEED_OFFSET + i for i in range(ERROR_RUNS))
 
 Progress = Callable[[int, int, float], None]
+
+
+def _search_space(search: Mapping[str, tuple[float, float, bool]], start: PhysicsConfig) -> dict:
+    """``search`` checked: numeric knobs of ``start`` with ``low < high`` (``low > 0`` on a log scale)."""
+    values = start.to_dict()
+    out = {}
+    for name, bounds in search.items():
+        if name in DAILY_SPACE or isinstance(values.get(name), (bool, dict, str)) or name not in values:
+            raise ValueError(f"search: {name!r} is not a numeric intraday knob of PhysicsConfig")
+        try:
+            low, high, log = bounds
+            low, high, log = float(low), float(high), bool(log)
+        except (TypeError, ValueError):
+            raise ValueError(f"search: {name!r} needs (low, high, log scale); got {bounds!r}") from None
+        if not low < high or (log and low <= 0):
+            raise ValueError(f"search: {name!r} needs low < high (and low > 0 on a log scale); got {bounds!r}")
+        for value in (low, (low + high) / 2, high):
+            try:
+                start.replace(**{name: value})
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"search: {name!r} = {value:g} is not a valid value: {error}") from None
+        out[name] = (low, high, log)
+    return out
 
 
 def _values(config: PhysicsConfig) -> dict[str, float]:
@@ -354,6 +377,7 @@ def calibrate(
     seeds: tuple[int, ...] = (0, 1, 2, 3),
     progress: Progress | None = None,
     fixed: tuple[str, ...] = (),
+    search: Mapping[str, tuple[float, float, bool]] | None = None,
 ) -> CalibrationResult:
     """Fit the physics knobs to real bars (see the module docstring for the method).
 
@@ -390,6 +414,12 @@ def calibrate(
         Knobs of :data:`SHAPE_SPACE` or :data:`DAILY_SPACE` held at their
         ``start`` values: set from other evidence (see ``docs/realism.md``),
         or known for the market at hand.
+    search : mapping, optional
+        More knobs for the intraday search, ``name -> (low, high, log scale)``
+        like :data:`SHAPE_SPACE` (whose bounds a name there replaces): a knob
+        the shipped search leaves alone, e.g. ``{"activity_thinning": (0.0,
+        2.0, False)}``, for a research fit (``benchmarks.realism_fitted
+        --inner``).
 
     Returns
     -------
@@ -400,17 +430,20 @@ def calibrate(
     ValueError
         Fewer than :data:`MIN_SESSIONS` sessions, or a ``daily`` file shorter
         than :data:`MIN_DAILY_SESSIONS` sessions, or a ``fixed`` name that is
-        not a searched knob; the message says what was found.
+        not a searched knob, or a ``search`` entry that is not a numeric knob
+        with ``low < high`` (and ``low > 0`` on a log scale); the message says
+        what was found.
     """
     t0 = time.perf_counter()
     start = start or PhysicsConfig()
-    unknown = sorted(set(fixed) - set(SHAPE_SPACE) - set(DAILY_SPACE))
+    extra = _search_space(search or {}, start)
+    unknown = sorted(set(fixed) - set(SHAPE_SPACE) - set(DAILY_SPACE) - set(extra))
     if unknown:
         raise ValueError(
             f"fixed: {', '.join(map(repr, unknown))} is not a calibrated knob; choose from "
-            f"{', '.join(sorted({**SHAPE_SPACE, **DAILY_SPACE}))}"
+            f"{', '.join(sorted({**SHAPE_SPACE, **DAILY_SPACE, **extra}))}"
         )
-    shape_space = {k: v for k, v in SHAPE_SPACE.items() if k not in fixed}
+    shape_space = {k: v for k, v in {**SHAPE_SPACE, **extra}.items() if k not in fixed}
     daily_space = {k: v for k, v in DAILY_SPACE.items() if k not in fixed}
     require_sessions(real, MIN_SESSIONS, "calibration", f"{MIN_SESSIONS - 2} for fitting, 2 held out")
     if daily is not None:

@@ -54,6 +54,7 @@ import pandas as pd
 from fracfire.data import load_continuous_contract
 from fracfire.physics import PhysicsConfig
 from fracfire.realism.calendar import split_by_time, synthetic_like
+from fracfire.realism.calibration import parse_search
 from fracfire.realism.discriminator import WINDOW_FEATURES, discriminate, feature_accuracies, window_features
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -91,17 +92,6 @@ def halves(fitted: pd.DataFrame, config: PhysicsConfig, seeds: tuple[int, ...]) 
             "standard error": diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan"),
         }
     return pd.DataFrame(rows).T.astype({"sessions": int})
-
-
-def _bounds(text: str) -> tuple[str, tuple[float, float, bool]]:
-    name, _, spec = text.partition("=")
-    parts = spec.split(":")
-    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
-        raise argparse.ArgumentTypeError(f"--search takes knob=low:high or knob=low:high:log; got {text!r}")
-    try:
-        return name.strip(), (float(parts[0]), float(parts[1]), len(parts) == 3)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--search bounds must be numbers; got {text!r}") from None
 
 
 def inner(
@@ -175,7 +165,6 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--search",
-        type=_bounds,
         action="append",
         default=[],
         metavar="KNOB=LOW:HIGH[:log]",
@@ -196,7 +185,9 @@ def main(argv=None) -> int:
         free = tuple(k.strip() for k in args.free.split(",")) if args.free else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            inner(fitted, config, seeds, dict(args.search), free, args.evaluations, args.feature_seeds)
+            inner(
+                fitted, config, seeds, parse_search(",".join(args.search)), free, args.evaluations, args.feature_seeds
+            )
         print(f"\n{time.perf_counter() - t0:.0f} s")
         return 0
     accuracy, features, tables = [], [], []

@@ -20,6 +20,7 @@ from fracfire.realism.calibration import (
     _to_unit,
     calibrate,
     moment_distance,
+    parse_search,
 )
 from fracfire.realism.moments import INTRADAY_TOLERANCE, daily_moments, hill_index, intraday_moments
 from tests.test_real_data import SAMPLE
@@ -284,6 +285,33 @@ def test_cli_calibrate_writes_nothing_on_bad_input(real, tmp_path):
     assert result.exit_code == 1
     assert "calibration needs at least 5 trading sessions" in result.output and "Traceback" not in result.output
     assert not out.exists() and list(tmp_path.iterdir()) == [one]
+
+
+@pytest.mark.parametrize(
+    ("search", "message"),
+    [
+        ("activity_thinning=0", "'activity_thinning=0' is not knob=low:high or knob=low:high:log"),
+        ("activity_thinning=0:2:ln", "'activity_thinning=0:2:ln' is not knob=low:high"),
+        ("activity_thinning=a:2", "'activity_thinning=a:2' is not knob=low:high"),
+        ("bogus=0:1", "'bogus' is not a numeric intraday knob"),
+    ],
+)
+def test_cli_calibrate_refuses_a_bad_search(real, tmp_path, search, message):
+    path = write_bars(real, tmp_path / "real.parquet")
+    out = tmp_path / "cal.yaml"
+    result = runner.invoke(
+        app, ["calibrate", "--real", str(path), "--out", str(out), "--max-evaluations", "10", "--search", search]
+    )
+    assert result.exit_code == 1 and message in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_parse_search_reads_the_option():
+    assert parse_search(" activity_thinning=0:2, minute_vol_mixing=0.01:1:log ,") == {
+        "activity_thinning": (0.0, 2.0, False),
+        "minute_vol_mixing": (0.01, 1.0, True),
+    }
+    assert parse_search("") == {}
 
 
 def test_half_hour_levels_split_into_session_levels_and_a_unit_profile():

@@ -276,15 +276,24 @@ def calibrate(
             help="Comma-separated knobs held at their --start values (e.g. activity_dispersion,activity_clustering)."
         ),
     ] = "",
+    search: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated knob=low:high[:log] searched beside the usual knobs "
+            "(e.g. activity_thinning=0:2, a knob the shipped search leaves alone)."
+        ),
+    ] = "",
 ) -> None:
     """Fit PhysicsConfig to real bars by simulated moments; report train and held-out distances."""
     from fracfire._progress import progress_bar
     from fracfire.data.real import load_continuous_contract
     from fracfire.realism.calibration import calibrate as run_calibration
+    from fracfire.realism.calibration import parse_search
 
     with _clean_errors():
         check_writable(out)
         seed_list = _int_list(seeds, "--seeds")
+        extra = parse_search(search)
         bars = load_continuous_contract(real)
         long = load_continuous_contract(daily) if daily is not None else None
         total = max_evaluations + max(20, max_evaluations // 5)
@@ -298,6 +307,7 @@ def calibrate(
                 seeds=tuple(seed_list),
                 progress=lambda done, _total, best: advance(done, total),
                 fixed=_names(fix),
+                search=extra,
             )
         path = result.config.to_yaml(out)
     _print_frame("Moments (train slice, then held out)", result.moments.round(3))

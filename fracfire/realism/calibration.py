@@ -102,6 +102,7 @@ __all__ = [
     "SHAPE_SPACE",
     "calibrate",
     "moment_distance",
+    "parse_search",
 ]
 
 MIN_SESSIONS = 5
@@ -176,6 +177,29 @@ ERROR_RUNS = 8
 _ERROR_SEEDS = tuple(ERROR_SEED_OFFSET + i for i in range(ERROR_RUNS))
 
 Progress = Callable[[int, int, float], None]
+
+
+def parse_search(text: str) -> dict[str, tuple[float, float, bool]]:
+    """``"knob=low:high[:log],..."`` (the ``--search`` option) as ``calibrate``'s ``search``.
+
+    Examples
+    --------
+    >>> parse_search("activity_thinning=0:2,minute_vol_mixing=0.01:1:log")
+    {'activity_thinning': (0.0, 2.0, False), 'minute_vol_mixing': (0.01, 1.0, True)}
+    """
+    out = {}
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        name, _, spec = entry.partition("=")
+        parts = spec.split(":")
+        try:
+            if not name.strip() or len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
+                raise ValueError
+            out[name.strip()] = (float(parts[0]), float(parts[1]), len(parts) == 3)
+        except ValueError:
+            raise ValueError(f"search: {entry!r} is not knob=low:high or knob=low:high:log") from None
+    return out
 
 
 def _search_space(search: Mapping[str, tuple[float, float, bool]], start: PhysicsConfig) -> dict:

@@ -78,9 +78,10 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         likely state never changes, only how sure the detector says it is.
         Twice the training time. On the held-out synthetic days of
         ``fracfire experiment states`` (which reports both) it took the
-        top-label calibration error of boosting from 0.171 to 0.021 and left
-        the forest's at 0.023 and the neural backend's at 0.020-0.028, which
-        are calibrated without it: use it with ``backend="boosting"``.
+        top-label calibration error of boosting from 0.167 to 0.025 (0.171 to
+        0.021 when first measured) and left the forest's and the neural
+        backend's near 0.02-0.03, which are calibrated without it: use it with
+        ``backend="boosting"``.
 
     Notes
     -----

@@ -159,6 +159,23 @@ def test_backtest_command(bars, position, tmp_path):
     )
 
 
+@pytest.mark.parametrize(("yes", "no"), [("true", "false"), ("True", "False"), ("1", "0"), ("TRUE", "")])
+def test_entries_and_exits_files_backtest_as_the_help_says(bars, position, tmp_path, yes, no):
+    """pandas 3 reads text columns as the `str` dtype, not `object`: the words must still be read."""
+    entries = np.diff(position, prepend=0) > 0
+    exits = np.diff(position, prepend=0) < 0
+    pd.DataFrame(
+        {"time": bars["time"], "entries": np.where(entries, yes, no), "exits": np.where(exits, yes, no)}
+    ).to_csv(tmp_path / "sig.csv", index=False)
+    frame = read_signals(tmp_path / "sig.csv")
+    expected = run_signal_backtest(bars, entries=entries, exits=exits, config=FREE)
+    ours = run_signal_backtest(bars, entries=frame["entries"], exits=frame["exits"], config=FREE)
+    assert len(ours.trades) == len(expected.trades) > 0
+    (tmp_path / "bad.csv").write_text("time,entries\n2025-01-06 10:00,maybe\n")
+    with pytest.raises(ValueError, match="entries must be true/false \\(or 1/0\\); got 'maybe'"):
+        run_signal_backtest(bars, entries=read_signals(tmp_path / "bad.csv")["entries"])
+
+
 def test_read_signals_aliases(tmp_path):
     (tmp_path / "s.csv").write_text("Datetime,Buy,Sell\n2025-01-06 10:00,1,0\n2025-01-06 10:01,0,true\n")
     frame = read_signals(tmp_path / "s.csv")

@@ -68,7 +68,7 @@ def _booleans(values, times: pd.Series, name: str) -> np.ndarray:
         return np.zeros(len(times), dtype=np.bool_)
     array = _aligned(values, times, name)
     frame = pd.Series(array)
-    if frame.dtype == object:
+    if frame.dtype == object or pd.api.types.is_string_dtype(frame.dtype):  # pandas 3 reads text as `str`
         frame = frame.map(
             lambda v: (
                 {"true": True, "false": False, "1": True, "0": False, "": False}.get(str(v).strip().lower(), v)
@@ -76,6 +76,7 @@ def _booleans(values, times: pd.Series, name: str) -> np.ndarray:
                 else False
             )
         )
+    frame = frame.astype(object)
     bad = ~frame.isin([True, False, 0, 1, 0.0, 1.0]) & frame.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

@@ -366,3 +366,16 @@ def test_future_targets_stay_in_their_session():
     # without session_id (a bare frame) the whole frame is one stretch
     bare = future_targets(real.drop(columns=["session_id"]).iloc[:50], (15,))
     assert bare["range_15"].notna().sum() == 35
+
+
+def test_an_existing_library_built_with_other_settings_is_refused_not_reused(tmp_path):
+    from fracfire.training.config import DataConfig
+    from fracfire.training.train import load_bars
+
+    data = {"source": "archetypes", "path": str(tmp_path / "lib"), "archetypes": ["range_day"], "seed": 5}
+    first = load_bars(DataConfig(**data, days_per_archetype=1))
+    assert len(load_bars(DataConfig(**data, days_per_archetype=1))) == len(first)  # the same settings: reused
+    with pytest.raises(ValueError, match=r"built with other settings \(days_per_archetype: library 1, now 2\)"):
+        load_bars(DataConfig(**data, days_per_archetype=2))
+    with pytest.raises(ValueError, match=r"seed: library 5, now 6"):
+        load_bars(DataConfig(**{**data, "seed": 6}, days_per_archetype=1))

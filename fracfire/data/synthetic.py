@@ -41,6 +41,8 @@ __all__ = [
     "Archetype",
     "BuildResult",
     "build_archetypes",
+    "library_complete",
+    "library_difference",
     "list_archetypes",
     "load_archetypes",
     "verify_archetypes",
@@ -370,6 +372,30 @@ def build_archetypes(
             progress(finished, total)
     rows = sum(r[1] for r in results.values())
     return BuildResult(out, total, rows, len(shards), len(done), time.perf_counter() - started)
+
+
+def library_difference(
+    out: str | os.PathLike, archetypes, days_per_archetype: int, seed: int, physics: PhysicsConfig | None = None
+) -> str:
+    """What differs between the library in ``out`` and these build arguments (``""`` when nothing does).
+
+    Raises ``FileNotFoundError`` without a manifest and ``ValueError`` for an
+    unreadable one (naming the file).
+    """
+    names = list(ARCHETYPES) if archetypes in ("all", ["all"]) else list(archetypes)
+    wanted = {
+        "archetypes": [n for n in ARCHETYPES if n in names],
+        "days_per_archetype": days_per_archetype,
+        "seed": seed,
+        "physics": (physics or PhysicsConfig()).to_dict(),
+    }
+    previous = _read_manifest(Path(out))["build"]
+    return _difference({key: previous.get(key) for key in wanted}, wanted)
+
+
+def library_complete(out: str | os.PathLike) -> bool:
+    """Whether the library in ``out`` finished building (its manifest says so)."""
+    return bool(_read_manifest(Path(out)).get("complete", True))
 
 
 def _build_args(order, days, seed, physics, per_shard, price) -> dict:

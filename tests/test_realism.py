@@ -314,3 +314,21 @@ def test_discriminator_folds_are_stretches_of_time_so_a_days_level_cannot_leak()
         )
     assert min(leaky) > 0.7  # random pairs: the classifier learns each day's level from its other windows
     assert abs(np.mean(accuracies) - 0.5) < 0.1
+
+
+def test_too_few_windows_are_not_measured_rather_than_scored_indistinguishable(week_of_real):
+    """With fewer than MIN_WINDOWS windows per side no booster fold can split: the accuracy would be 0.5
+    whatever the data, so the classifier refuses and the report says it was not run."""
+    from fracfire.realism.discriminator import MIN_WINDOWS, WINDOW_BARS, discriminate
+
+    short = week_of_real.iloc[: (MIN_WINDOWS - 1) * WINDOW_BARS]
+    fake = synthetic_like(short, PhysicsConfig.seed(), 1)
+    with pytest.raises(ValueError, match=f"needs at least {MIN_WINDOWS} windows of {WINDOW_BARS} bars per source"):
+        discriminate(short, fake)
+    report = realism_report(short, fake, timeframes=("1min",))
+    assert report.discriminative_score is None and report.discriminator_accuracy is None
+    assert any(note.startswith("window discriminator not run: ") for note in report.notes)
+    enough = week_of_real.iloc[: MIN_WINDOWS * WINDOW_BARS]
+    assert discriminate(enough, synthetic_like(enough, PhysicsConfig.seed(), 1)) > 0.6  # the seed preset is easy
+    with pytest.raises(ValueError, match=f"{MIN_WINDOWS} 60-bar windows for the classifier"):
+        compare_generators(enough, {"seed": PhysicsConfig.seed()}, seeds=(0,))

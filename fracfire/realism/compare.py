@@ -195,13 +195,13 @@ def compare_generators(
         raise ValueError("compare_generators: nothing to score; pass configs or peers=True")
     if not seeds:
         raise ValueError(f"compare_generators: seeds must name at least one seed; got {seeds!r}")
-    from fracfire.realism.discriminator import WINDOW_BARS
+    from fracfire.realism.discriminator import MIN_WINDOWS, WINDOW_BARS
 
-    need = 10 * WINDOW_BARS  # five folds of two windows per side
+    need = MIN_WINDOWS * WINDOW_BARS  # the window classifier's fewest windows per side
     if len(real) < 2 * need:
         raise ValueError(
             f"compare_generators: {len(real):,} real bars; the scorecard needs at least {2 * need:,} "
-            f"(a held-out slice of {need:,} bars: ten {WINDOW_BARS}-bar windows for the classifier)"
+            f"(a held-out slice of {need:,} bars: {MIN_WINDOWS} {WINDOW_BARS}-bar windows for the classifier)"
         )
     train, validation = split_by_time(real, train_fraction)
     if len(validation) < need:

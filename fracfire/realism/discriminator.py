@@ -23,6 +23,7 @@ from fracfire.realism.moments import kurtosis, row_corr
 __all__ = [
     "MIN_DAYS",
     "MIN_DAY_BARS",
+    "MIN_WINDOWS",
     "WINDOW_BARS",
     "day_accuracy",
     "day_features",
@@ -42,6 +43,11 @@ MIN_DAY_BARS = 60
 
 WINDOW_BARS = 60
 """Bars per window (one hour of one-minute bars)."""
+
+MIN_WINDOWS = 25
+"""Fewest windows per source the window classifier accepts: its leaves hold at least 20 windows, so with
+five folds fewer than 25 pairs leave every fold's booster without a single split, and the accuracy is 0.5
+whatever the data ("indistinguishable" when nothing was measured)."""
 
 WINDOW_FEATURES = (
     "log_std",
@@ -255,8 +261,12 @@ def _paired_windows(real: pd.DataFrame, synthetic: pd.DataFrame, folds: int) -> 
     volume = has_volume(real) and has_volume(synthetic)
     x_real, x_syn = window_features(real, volume=volume), window_features(synthetic, volume=volume)
     n = min(len(x_real), len(x_syn))
-    if n < folds * 2:
-        raise ValueError(f"need at least {folds * 2} windows of {WINDOW_BARS} bars per source; got {n}")
+    need = max(folds * 2, MIN_WINDOWS)
+    if n < need:
+        raise ValueError(
+            f"the window classifier needs at least {need} windows of {WINDOW_BARS} bars per source "
+            f"({need * WINDOW_BARS:,} bars); got {n} (real {len(x_real)}, synthetic {len(x_syn)})"
+        )
     return x_real[:n], x_syn[:n], volume
 
 

@@ -527,8 +527,11 @@ def realism_report(
         from fracfire.realism import discriminator as disc
 
         if discriminator:
-            accuracy = disc.discriminate(real, synthetic, seed=seed)
-            score = abs(accuracy - 0.5)
+            try:
+                accuracy = disc.discriminate(real, synthetic, seed=seed)
+                score = abs(accuracy - 0.5)
+            except ValueError as error:  # too few windows: not measured, rather than a meaningless 0.5
+                notes.append(f"window discriminator not run: {error}")
         if day_discriminator:
             x_real, x_syn = disc.day_features(real), disc.day_features(synthetic)
             if min(len(x_real), len(x_syn)) >= disc.MIN_DAYS:

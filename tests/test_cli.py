@@ -111,3 +111,37 @@ def test_version():
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"fracfire {__version__}"
+
+
+def test_five_minute_bars_are_refused_where_one_minute_bars_are_read(tmp_path):
+    """A CLI probe found five-minute files run through one-minute jobs and labelled "1min"."""
+    from fracfire.data import resample_bars, write_bars
+
+    one = PriceGenerator(seed=4).generate_days("2025-01-06", 2)
+    five = tmp_path / "five.csv"
+    write_bars(resample_bars(one, "5min"), five)
+    setups = runner.invoke(app, ["setups", "run", "--real", str(five), "--out", str(tmp_path / "su")])
+    assert (
+        setups.exit_code == 1
+        and "setup detection (its rules count one-minute bars) needs 1-minute bars; the file has 5-minute"
+        in " ".join(setups.output.split())
+    )
+    assert not (tmp_path / "su").exists() or not any((tmp_path / "su").iterdir())
+    chart = runner.invoke(app, ["chart", str(five), "--out", str(tmp_path / "c.png"), "--timeframe", "3min"])
+    assert chart.exit_code == 1 and "cannot make 3min bars from 5-minute bars" in " ".join(chart.output.split())
+    assert (
+        runner.invoke(app, ["chart", str(five), "--out", str(tmp_path / "c.png"), "--timeframe", "15min"]).exit_code
+        == 0
+    )
+
+
+def test_a_chart_names_the_bar_size_it_draws():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from fracfire.data import resample_bars
+    from fracfire.viz import quick_chart
+
+    bars = resample_bars(PriceGenerator(seed=4).generate_day("2025-01-06"), "5min")
+    figure = quick_chart(bars)
+    assert "(5min)" in figure.axes[0].get_title(loc="center") + figure.axes[0].get_title(loc="left")

@@ -460,9 +460,11 @@ def setups_run(
     with _clean_errors():
         check_writable(out, folder=True)
         if real is not None:
+            from fracfire.data.checks import require_bar_minutes
             from fracfire.data.real import load_continuous_contract
 
             bars = load_continuous_contract(real)
+            require_bar_minutes(bars, 1, f"{real}: setup detection (its rules count one-minute bars)")
         else:
             bars = PriceGenerator(seed=seed, physics=_load_physics(config)).generate_days(start, days)
         bad = None

@@ -86,6 +86,10 @@ def infer(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 frame = load_continuous_contract(Path(bars), strict=False)
+            if len(frame) > 1:
+                from fracfire.data.checks import require_bar_minutes
+
+                require_bar_minutes(frame, 1, f"{bars}: inference (the models read one-minute bars)")
             for line in frame.attrs["validation"].repairs:
                 errors.print(f"{bars}: {line}", markup=False, highlight=False, soft_wrap=True)
             rows = (

@@ -7,7 +7,7 @@ import pandas as pd
 
 from fracfire.schema import LABEL_COLUMNS, bars_frame
 
-__all__ = ["resample_bars", "timeframe_minutes"]
+__all__ = ["resample_bars", "source_minutes", "timeframe_minutes"]
 
 
 def timeframe_minutes(timeframe: str) -> int:
@@ -25,8 +25,22 @@ def timeframe_minutes(timeframe: str) -> int:
     return int(minutes)
 
 
+def source_minutes(df: pd.DataFrame) -> int:
+    """The bar size of ``df`` in minutes: ``attrs["bar_minutes"]`` when set, else measured
+    (:func:`~fracfire.data.checks.bar_minutes`); 1 when it cannot be measured (fewer than two bars)."""
+    from fracfire.data.checks import bar_minutes
+
+    size = df.attrs.get("bar_minutes")
+    if size:
+        return int(size)
+    try:
+        return bar_minutes(df)
+    except ValueError:
+        return 1
+
+
 def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
-    """Aggregate one-minute bars into ``timeframe`` bars.
+    """Aggregate bars (one-minute, or any size ``timeframe`` is a multiple of) into ``timeframe`` bars.
 
     Bins are aligned on the America/New_York wall clock (a ``'1D'`` bar runs
     from midnight to midnight, ``'4h'`` bars start at 00:00, 04:00, ...).
@@ -50,6 +64,12 @@ def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     minutes = timeframe_minutes(timeframe)
     if df.empty:
         raise ValueError("resample_bars: bars are empty (0 rows)")
+    size = source_minutes(df)
+    if minutes % size:
+        raise ValueError(
+            f"resample_bars: cannot make {timeframe} bars from {size}-minute bars (they would split a bar); "
+            f"use a multiple of {size} minutes"
+        )
     if df["time"].dt.tz is None:
         raise ValueError(
             "resample_bars: 'time' must be timezone-aware (bars carry America/New_York times); "

@@ -395,3 +395,18 @@ def test_the_api_and_the_command_share_one_evaluation_budget():
 
     assert inspect.signature(calibrate).parameters["max_evaluations"].default == MAX_EVALUATIONS
     assert inspect.signature(calibrate_command).parameters["max_evaluations"].default == MAX_EVALUATIONS
+
+
+def test_a_file_whose_price_never_moves_is_refused(real):
+    flat = real.copy()
+    for column in ("open", "high", "low", "close"):
+        flat[column] = 3000.0
+    for column in ("open_ticks", "high_ticks", "low_ticks", "close_ticks"):
+        flat[column] = 12000
+    flat["delta_ticks"] = 0
+    with pytest.raises(ValueError, match="calibration: every price in the .* bars is 3000; it needs bars whose prices"):
+        calibrate(flat, max_evaluations=12, seeds=(0,))
+    from fracfire.realism.compare import compare_generators
+
+    with pytest.raises(ValueError, match="compare_generators: every price"):
+        compare_generators(flat, {"defaults": PhysicsConfig()}, seeds=(0,))

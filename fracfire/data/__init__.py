@@ -1,6 +1,12 @@
 """Data layer: bars files, real-data loaders, synthetic datasets and features."""
 
-from fracfire.data.checks import bar_minutes, count_sessions, require_bar_minutes, require_sessions
+from fracfire.data.checks import (
+    bar_minutes,
+    count_sessions,
+    require_bar_minutes,
+    require_price_changes,
+    require_sessions,
+)
 from fracfire.data.io import BAR_FILE_SUFFIXES, bars_file_kind, read_bars, to_backtesting_py, write_bars
 from fracfire.data.real import ValidationReport, load_continuous_contract, validate_bars
 from fracfire.data.resample import resample_bars, timeframe_minutes
@@ -31,6 +37,7 @@ __all__ = [
     "read_bars",
     "to_backtesting_py",
     "require_bar_minutes",
+    "require_price_changes",
     "require_sessions",
     "resample_bars",
     "timeframe_minutes",

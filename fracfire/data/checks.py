@@ -12,7 +12,7 @@ import pandas as pd
 
 from fracfire.calendar import SESSION_BREAK
 
-__all__ = ["bar_minutes", "count_sessions", "require_bar_minutes", "require_sessions"]
+__all__ = ["bar_minutes", "count_sessions", "require_bar_minutes", "require_price_changes", "require_sessions"]
 
 _BREAK_MINUTES = SESSION_BREAK / pd.Timedelta(minutes=1)
 _WHOLE_MINUTE_TOLERANCE = 1 / 60
@@ -226,3 +226,25 @@ def require_sessions(bars: pd.DataFrame, minimum: int, what: str, reason: str | 
 def _subject(bars: pd.DataFrame) -> str:
     # Bars from load_continuous_contract carry their ValidationReport.
     return "the file" if "validation" in bars.attrs else "the data"
+
+
+def require_price_changes(bars: pd.DataFrame, what: str) -> None:
+    """Raise unless the prices of ``bars`` move at least once (a file whose every price is the same
+    has no returns, so every statistic of them is NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flat = pd.DataFrame({"open": [3000.0] * 3, "high": [3000.0] * 3, "low": [3000.0] * 3, "close": [3000.0] * 3})
+    >>> require_price_changes(flat, "calibration")
+    Traceback (most recent call last):
+    ...
+    ValueError: calibration: every price in the 3 bars is 3000; it needs bars whose prices move
+    """
+    if not isinstance(bars, pd.DataFrame) or "high" not in bars or "low" not in bars:
+        raise ValueError(f"{what}: bars must have 'high' and 'low' columns")
+    if len(bars) and float(bars["high"].max()) == float(bars["low"].min()):
+        raise ValueError(
+            f"{what}: every price in the {len(bars):,} bars is {float(bars['high'].iloc[0]):g}; "
+            "it needs bars whose prices move"
+        )

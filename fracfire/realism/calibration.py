@@ -74,7 +74,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from fracfire.data.checks import bar_minutes, require_sessions
+from fracfire.data.checks import bar_minutes, require_price_changes, require_sessions
 from fracfire.physics import PhysicsConfig
 from fracfire.realism.calendar import split_by_time, synthetic_like
 from fracfire.realism.calibration_result import CalibrationResult
@@ -470,6 +470,7 @@ def calibrate(
     shape_space = {k: v for k, v in {**SHAPE_SPACE, **extra}.items() if k not in fixed}
     daily_space = {k: v for k, v in DAILY_SPACE.items() if k not in fixed}
     require_sessions(real, MIN_SESSIONS, "calibration", f"{MIN_SESSIONS - 2} for fitting, 2 held out")
+    require_price_changes(real, "calibration")
     if daily is not None:
         require_sessions(daily, MIN_DAILY_SESSIONS, "fitting the day-to-day knobs")
     if not seeds:

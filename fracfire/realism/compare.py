@@ -195,8 +195,10 @@ def compare_generators(
         raise ValueError("compare_generators: nothing to score; pass configs or peers=True")
     if not seeds:
         raise ValueError(f"compare_generators: seeds must name at least one seed; got {seeds!r}")
+    from fracfire.data.checks import require_price_changes
     from fracfire.realism.discriminator import MIN_WINDOWS, WINDOW_BARS
 
+    require_price_changes(real, "compare_generators")
     need = MIN_WINDOWS * WINDOW_BARS  # the window classifier's fewest windows per side
     if len(real) < 2 * need:
         raise ValueError(

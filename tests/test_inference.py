@@ -233,6 +233,12 @@ def test_continuous_learning_keeps_every_version(models, tmp_path):
     result = runner.invoke(app, ["finetune", "--resume", str(base), "--real", str(tmp_path / "nope.csv")])
     assert result.exit_code == 1 and "nope.csv" in result.output
     assert not (tmp_path / "registry").exists()  # a bad --real file starts no registry
+    for lr in ("-1", "0", "nan"):  # nor a learning rate that cannot train
+        result = runner.invoke(app, ["finetune", "--resume", str(base), "--real", str(base), "--lr", lr])
+        assert result.exit_code == 1 and "--lr must be" in result.output, result.output
+    assert not (tmp_path / "registry").exists()
+    with pytest.raises(ValueError, match="lr must be in \\(0, inf\\]; got -0.1"):
+        StateDetector.load(base).finetune(PriceGenerator(seed=4).generate_day("2025-02-03"), lr=-0.1)
     new = write_bars(
         PriceGenerator(seed=4).generate_day("2025-02-03").drop(columns=["state"]).assign(state=None),
         tmp_path / "new.csv",

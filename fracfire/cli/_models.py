@@ -42,9 +42,11 @@ def finetune(
     with _clean_errors():
         if resume is None or real is None:
             raise ValueError("pass --config FILE, or --resume REGISTRY --real NEW_FILE")
+        from fracfire._validation import check_real
         from fracfire.data.real import load_continuous_contract
         from fracfire.inference import ModelRegistry
 
+        check_real("--lr", lr, low=0.0, low_open=True)
         bars = load_continuous_contract(real)  # before the registry is created: a bad file leaves nothing behind
         registry = ModelRegistry.for_resume(resume)
         path = registry.finetune_latest(bars, data=str(real), epochs=epochs, lr=lr)
@@ -214,4 +216,6 @@ def _run_config(config: Path, kind: str) -> None:
     import pandas as pd
 
     console.print(f"Model: [bold]{result.model_path}[/bold]; MLflow run {result.run_id}")
+    if result.stopped not in (None, "epochs"):  # it ended early: say why (the model may be the base model)
+        console.print(f"[yellow]Fine-tuning stopped early: {result.stopped}[/yellow] (StateDetector.finetune_stopped_)")
     _print_frame("Validation metrics", pd.DataFrame({"value": result.metrics}))

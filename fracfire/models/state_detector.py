@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fracfire._optional import require
 from fracfire._typing import Features, Labels, Progress
+from fracfire._validation import check_int, check_real
 from fracfire.data.features import extract_features, make_windows
 from fracfire.models import _neural
 from fracfire.models.base import BaseModel, check_validation_fraction, validation_cut
@@ -313,6 +314,8 @@ class StateDetector(ClassifierMixin, BaseModel):  # mixin first: scikit-learn re
         """
         self._check_fitted()
         check_validation_fraction(validation_fraction)
+        check_int("epochs", epochs, low=1)
+        check_real("lr", lr, low=0.0, low_open=True)
         values = self._matrix(features if features is not None else extract_features(real_bars))
         known = None
         if labels is not None:

@@ -32,6 +32,8 @@ class RunResult:
     model_path: Path
     metrics: dict
     run_id: str
+    stopped: str | None = None
+    """A fine-tuned StateDetector's ``finetune_stopped_`` (why its fine-tuning ended); None otherwise."""
 
 
 def load_bars(data: DataConfig) -> pd.DataFrame:
@@ -190,4 +192,4 @@ def run_finetune(
         path = model.save(resolve_path(config.output_dir, "out") / config.model_name)
         _log_run(config, config_path, model, history, metrics, path)
         log.info("fine-tuned %s: %s -> %s", config.model_type, metrics, path)
-        return RunResult(path, metrics, run.info.run_id)
+        return RunResult(path, metrics, run.info.run_id, getattr(model, "finetune_stopped_", None))

@@ -132,7 +132,7 @@ def test_transfer_experiment_cli(tmp_path, monkeypatch):
             "--out",
             str(tmp_path / "t"),
             "--sizes",
-            "2,all",
+            "2,500,all",  # 500: more sessions than the file has, skipped and said so
             "--days-per-archetype",
             "2",
             "--seeds",
@@ -157,6 +157,9 @@ def test_transfer_experiment_cli(tmp_path, monkeypatch):
     assert data["used"]["library_seeds"] == 2 and len(list((tmp_path / "t").glob("archetypes-seed*"))) == 2
     assert set(data["state_macro_f1"]) == {"before_finetune", "after_finetune"}
     assert data["used"]["test_sessions"] == 2 and data["used"]["train_sessions_by_size"] == {"2": 2, "all": 5}
+    assert data["used"]["skipped_sizes"] == [500] and "sizes [500] skipped: only 5 sessions" in " ".join(
+        (tmp_path / "t" / "transfer.md").read_text().split()
+    )
     assert "# Transfer experiment" in (tmp_path / "t" / "transfer.md").read_text()
     assert list((tmp_path / "mlruns").glob("*/*/artifacts/transfer.json"))
     too_short = write_bars(real[real["session_id"] < 2], tmp_path / "short.parquet")

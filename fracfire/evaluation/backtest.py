@@ -122,6 +122,9 @@ class BacktestResult:
     def save(self, folder: str | os.PathLike, source: str | None = None, bars: str | None = None) -> dict[str, Path]:
         """Write ``equity.csv``, ``trades.csv``, ``metrics.json`` and ``config.json`` (each atomically).
 
+        Earlier files of these names in ``folder`` are removed first: an interrupted save leaves
+        some of this run's files, never a mix of two runs'.
+
         Parameters
         ----------
         folder : str or PathLike
@@ -141,6 +144,8 @@ class BacktestResult:
 
         out = BacktestFolder(Path(folder))
         out.root.mkdir(parents=True, exist_ok=True)
+        for old in (out.config, out.metrics, out.trades, out.equity):  # never a folder holding two runs' files
+            old.unlink(missing_ok=True)
         paths = {}
         for path, frame in (
             (out.equity, self.equity.rename("equity").rename_axis("time").reset_index()),

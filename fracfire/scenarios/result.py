@@ -125,6 +125,9 @@ class ScenarioResult:
     ) -> dict[str, Path]:
         """Write ``scenarios.parquet``, ``summary.json`` and (``chart``) ``fan.png`` into ``folder``, atomically.
 
+        The folder's earlier files of these names are removed first, so an interrupted save
+        leaves some of this run's files, never a mix of two runs'.
+
         ``actual`` (bars after the cut, when known) is drawn over the fan.
         """
         from fracfire._atomic import atomic_path, write_text_atomic
@@ -132,6 +135,8 @@ class ScenarioResult:
 
         files = ScenariosFolder(Path(folder))
         files.root.mkdir(parents=True, exist_ok=True)
+        for old in (files.fan, files.summary, files.bars):  # never a folder holding files of two runs
+            old.unlink(missing_ok=True)
         paths = {"bars": files.bars, "summary": files.summary}
         with atomic_path(paths["bars"]) as tmp:
             self.bars.to_parquet(tmp, index=False)

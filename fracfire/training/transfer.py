@@ -140,6 +140,13 @@ def transfer_experiment(
         )
     minutes = real.attrs.get("bar_minutes") or bar_minutes(real)
     pool, held = split_sessions(real)
+    skipped = [s for s in sizes if s != "all" and int(s) > len(pool)]  # more sessions than there are
+    sizes = [s for s in dict.fromkeys(sizes) if s not in skipped]
+    if not sizes:
+        raise ValueError(
+            f"sizes {skipped} ask for more real train sessions than the file has before its test slice "
+            f"({len(pool)}); use at most {len(pool)}, or 'all'"
+        )
     test = real.iloc[np.concatenate(held)].reset_index(drop=True)
     test_x = extract_features(test)  # scored at every size
     steps = seeds + len(sizes) * (seeds + 1) + 2
@@ -161,7 +168,7 @@ def transfer_experiment(
     used_sizes = {}
     scored = None
     for size in sizes:
-        k = len(pool) if size == "all" else min(int(size), len(pool))
+        k = len(pool) if size == "all" else int(size)
         train = real.iloc[np.concatenate(pool[-k:])].reset_index(drop=True)
         used_sizes[str(size)] = k
         scratch = PricePredictor(horizons=(HORIZON,), random_state=seed, target=target)
@@ -193,6 +200,7 @@ def transfer_experiment(
         "test_days": scored.test_sessions if scored else 0,
         "finetune_iterations": FINETUNE_ITERATIONS,
         "train_sessions_by_size": used_sizes,
+        "skipped_sizes": [int(k) for k in skipped],
         "library_seeds": seeds,
         "archetype_days_per_library": days_per_archetype * 11,
         "state_backend": state_backend,
@@ -277,7 +285,14 @@ def _markdown(results: dict, confusion: pd.DataFrame) -> str:
         "# Transfer experiment",
         f"Real data: {used['real_sessions']} sessions of {used['bar_minutes']}-minute bars; the last "
         f"{used['test_sessions']} ({used['test_days']} trading days) are the test slice (never seen). Train sizes "
-        f"use the most recent sessions before it: {used['train_sessions_by_size']}. Synthetic pre-training: "
+        f"use the most recent sessions before it: {used['train_sessions_by_size']}"
+        + (
+            f" (sizes {used['skipped_sizes']} skipped: only {used['real_sessions'] - used['test_sessions']} "
+            "sessions come before the test slice)"
+            if used.get("skipped_sizes")
+            else ""
+        )
+        + ". Synthetic pre-training: "
         f"{used['library_seeds']} archetype libraries of {used['archetype_days_per_library']} days (errors averaged "
         f"over them). Horizon: {used['horizon_bars']} bars; targets in {used['target']} units. "
         f"Intervals: {used['intervals']}.",

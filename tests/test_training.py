@@ -257,6 +257,9 @@ def test_detectability_windows_and_chance():
 
     assert horizon_windows(30) == (5, 15, 30) and horizon_windows(45) == (5, 15, 30, 45)
     assert horizon_windows(240) == (5, 15, 30, 60, 120, 240) and horizon_windows(3) == (3,)
+    assert horizon_windows(1380)[-1] == 1380
+    with pytest.raises(ValueError, match="at most 1380 bars"):
+        horizon_windows(1381)
     # every test bar is "a"; guessing "a" half the time: F1(a) = 2 * 1 * 0.5 / 1.5, F1(b) = 0
     chance = chance_macro_f1(np.array(["a"] * 10), np.array(["a", "b"] * 5), ["a", "b"])
     assert abs(chance - (2 / 3) / 2) < 1e-12

@@ -43,11 +43,20 @@ FEATURE_WINDOWS = (5, 15, 30, 60, 120, 240)
 """Rolling windows of :func:`~fracfire.data.features.extract_features` a horizon draws from."""
 
 
+MAX_HORIZON = 1380
+"""Longest look-back (bars) :func:`horizon_windows` accepts: one Globex session of one-minute bars."""
+
+
 def horizon_windows(horizon: int) -> tuple[int, ...]:
     """Feature windows of a detector that looks ``horizon`` bars back: those of
     :data:`FEATURE_WINDOWS` up to it, and the horizon itself."""
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 2:
         raise ValueError(f"a horizon must be an integer number of bars >= 2; got {horizon!r}")
+    if horizon > MAX_HORIZON:
+        raise ValueError(
+            f"a horizon must be at most {MAX_HORIZON} bars (a Globex session of one-minute bars: a detector "
+            f"reads the bars of the day it labels); got {horizon}"
+        )
     return tuple(sorted({w for w in FEATURE_WINDOWS if w <= horizon} | {int(horizon)}))
 
 

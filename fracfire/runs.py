@@ -260,7 +260,11 @@ class RunLayout(_Folder):
 
     @property
     def scenarios(self) -> ScenariosFolder:
-        """Conditional scenarios of the first held-out session."""
+        """Conditional scenarios of the first held-out session (``scenarios/``; or the folder itself when
+        ``fracfire scenarios --out`` wrote it: its ``summary.json`` beside ``scenarios.parquet``)."""
+        own = ScenariosFolder(self.root)
+        if not (self.root / "scenarios").is_dir() and own.summary.exists() and own.bars.exists():
+            return own
         return ScenariosFolder(self.root / "scenarios")
 
     @property

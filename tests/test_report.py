@@ -163,6 +163,27 @@ def test_cli_report(run_dir, tmp_path):
     assert out.exists()
     result = runner.invoke(app, ["report", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "run folder not found" in result.output
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["report", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "is empty: nothing to report" in result.output
+    assert not (tmp_path / "empty" / "report.html").exists()
+
+
+def test_a_folder_written_by_fracfire_scenarios_is_reported(tmp_path):
+    from fracfire.data import load_continuous_contract
+    from fracfire.realism.calendar import split_by_time
+    from fracfire.scenarios import ScenarioPolicy
+    from tests.test_real_data import SAMPLE
+
+    real = load_continuous_contract(SAMPLE)
+    fit, _ = split_by_time(real, 0.6)
+    from sklearn.linear_model import Ridge
+
+    policy = ScenarioPolicy(level_model=Ridge(), library_sessions=4).fit(fit)
+    history = real[real["time"] < pd.Timestamp("2019-09-24 12:00", tz="America/New_York")]
+    policy.simulate(history, 5, seed=1).save(tmp_path / "sc")
+    html = build_report(tmp_path / "sc").read_text()
+    assert "no results yet" not in html and "Probabilities" in html
 
 
 @pytest.mark.skipif(

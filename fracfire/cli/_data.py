@@ -143,6 +143,10 @@ def report(
     from fracfire.report import screenshot as take_screenshot
 
     with _clean_errors():
+        if run_dir.is_dir() and not any(run_dir.iterdir()):
+            raise ValueError(
+                f"{run_dir} is empty: nothing to report (run `fracfire pipeline` or another command first)"
+            )
         check_writable(out or RunLayout(run_dir).report)
         path = build_report(run_dir, out)
         console.print(f"Wrote [bold]{path}[/bold]")

@@ -294,13 +294,17 @@ def test_cli_calibrate_writes_nothing_on_bad_input(real, tmp_path):
         ("activity_thinning=0:2:ln", "'activity_thinning=0:2:ln' is not knob=low:high"),
         ("activity_thinning=a:2", "'activity_thinning=a:2' is not knob=low:high"),
         ("bogus=0:1", "'bogus' is not a numeric intraday knob"),
+        ("activity_thinning=0:2 --fix activity_thinning", "'activity_thinning' is both fixed and searched"),
+        ("activity_thinning=0:2 --seeds 0,0", "--seeds must be distinct integers >= 0; got '0,0'"),
+        ("activity_thinning=0:2 --seeds -1", "--seeds must be distinct integers >= 0; got '-1'"),
     ],
 )
 def test_cli_calibrate_refuses_a_bad_search(real, tmp_path, search, message):
     path = write_bars(real, tmp_path / "real.parquet")
     out = tmp_path / "cal.yaml"
+    search, *more = search.split(" ")
     result = runner.invoke(
-        app, ["calibrate", "--real", str(path), "--out", str(out), "--max-evaluations", "10", "--search", search]
+        app, ["calibrate", "--real", str(path), "--out", str(out), "--max-evaluations", "10", "--search", search, *more]
     )
     assert result.exit_code == 1 and message in " ".join(result.output.split()) and "Traceback" not in result.output
     assert not out.exists()

@@ -87,6 +87,16 @@ def _int_list(text: str, option: str) -> tuple[int, ...]:
         raise ValueError(f"{option} must be comma-separated integers; got {text!r}") from None
 
 
+def _seed_list(text: str, option: str = "--seeds") -> tuple[int, ...]:
+    """Comma-separated engine seeds: integers >= 0, each once (a repeated seed would weigh its luck twice)."""
+    seeds = _int_list(text, option)
+    negative = [s for s in seeds if s < 0]
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if negative or repeated:
+        raise ValueError(f"{option} must be distinct integers >= 0; got {text!r}")
+    return seeds
+
+
 def _sizes(text: str, option: str = "--sizes") -> tuple[int | str, ...]:
     """Comma-separated session counts (whole numbers >= 1) or 'all'."""
     sizes: list[int | str] = []

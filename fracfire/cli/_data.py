@@ -17,6 +17,7 @@ from fracfire.cli._common import (
     _load_physics,
     _names,
     _print_frame,
+    _seed_list,
     app,
     console,
 )
@@ -296,7 +297,7 @@ def calibrate(
 
     with _clean_errors():
         check_writable(out)
-        seed_list = _int_list(seeds, "--seeds")
+        seed_list = _seed_list(seeds)
         extra = parse_search(search)
         bars = load_continuous_contract(real)
         long = load_continuous_contract(daily) if daily is not None else None

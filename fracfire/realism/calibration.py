@@ -467,6 +467,9 @@ def calibrate(
             f"fixed: {', '.join(map(repr, unknown))} is not a calibrated knob; choose from "
             f"{', '.join(sorted({**SHAPE_SPACE, **DAILY_SPACE, **extra}))}"
         )
+    both = sorted(set(fixed) & set(extra))
+    if both:
+        raise ValueError(f"{', '.join(map(repr, both))} is both fixed and searched; choose one")
     shape_space = {k: v for k, v in {**SHAPE_SPACE, **extra}.items() if k not in fixed}
     daily_space = {k: v for k, v in DAILY_SPACE.items() if k not in fixed}
     require_sessions(real, MIN_SESSIONS, "calibration", f"{MIN_SESSIONS - 2} for fitting, 2 held out")

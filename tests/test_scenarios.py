@@ -489,3 +489,38 @@ def test_the_scoring_harness_skips_a_cut_just_after_an_outage():
         a = index.row_at(int(cut.value))
         covered[hhmm] = _covered(index, index.day[a], a, cut, path_minutes(cut, 60), 5)
     assert covered == {"22:30": False, "23:00": True}
+
+
+@pytest.mark.parametrize(
+    ("cuts", "message"),
+    [
+        (("12:00", "12:00"), "cut times must differ .* got \\['12:00'\\]"),
+        (("25:00",), "00:00 to 23:59\\); got '25:00'"),
+        (("noon",), "got 'noon'"),
+        ((), "at least one ET time"),
+    ],
+)
+def test_the_experiment_checks_its_cut_times_before_any_work(real, cuts, message):
+    from fracfire.scenarios.evaluate import scenario_experiment
+
+    with pytest.raises(ValueError, match=message):
+        scenario_experiment(real, cuts=cuts, samples=20)
+
+
+def test_saving_into_a_used_folder_never_mixes_two_runs(policy, real, tmp_path, monkeypatch):
+    history = real[real["time"] < pd.Timestamp(CUT, tz="America/New_York")]
+    first = policy.simulate(history, 5, seed=1)
+    first.save(tmp_path)
+    assert (tmp_path / "fan.png").exists()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    import fracfire._atomic
+
+    monkeypatch.setattr(fracfire._atomic, "write_text_atomic", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        policy.simulate(history, 5, seed=2).save(tmp_path)
+    assert not (tmp_path / "fan.png").exists() and not (tmp_path / "summary.json").exists()  # the old run's are gone
+    saved = pd.read_parquet(tmp_path / "scenarios.parquet")  # the new run's bars alone
+    assert not saved["close"].reset_index(drop=True).equals(first.bars["close"].reset_index(drop=True))

@@ -122,6 +122,10 @@ def experiment_states(
             from fracfire.data.real import load_continuous_contract
 
             bars = load_continuous_contract(real) if real else None
+            if bars is not None:
+                from fracfire.data.checks import require_bar_minutes
+
+                require_bar_minutes(bars, 1, f"{real}: the states experiment (its detectors read one-minute bars)")
             result = state_separability(
                 _load_physics(physics), train_days, test_days, seed, chosen, driver=driver, real=bars, progress=advance
             )
@@ -192,6 +196,8 @@ def experiment_zones(
     console.print(f"Wrote [bold]{out / 'zones.md'}[/bold] and [bold]{out / 'zones.json'}[/bold]")
 
 
+GARCH_WEIGHT_DEFAULT = 0.5
+
 LevelModelOption = Annotated[
     str,
     typer.Option(
@@ -201,6 +207,18 @@ LevelModelOption = Annotated[
     ),
 ]
 """The scenario policy's level model (``fracfire.scenarios.level_model``), shared by both scenario commands."""
+
+GarchWeightOption = Annotated[
+    float,
+    typer.Option(
+        "--garch-weight",
+        min=0.0,
+        max=1.0,
+        help="Weight of GARCH(1,1)-t's level forecast averaged with the level model's (0: the level model alone).",
+    ),
+]
+"""``ScenarioPolicy(garch_weight=...)``, shared by both scenario commands (its default is a literal here, as
+``fracfire.scenarios.policy.GARCH_WEIGHT``: importing the policy slows every command's start; a test ties them)."""
 
 
 @app.command("scenarios")
@@ -219,6 +237,7 @@ def scenarios_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed: same seed and history, same bytes.")] = 0,
     level: LevelModelOption = "tilt",
+    garch_weight: GarchWeightOption = GARCH_WEIGHT_DEFAULT,
 ) -> None:
     """N labelled continuations of a real history from a cut, with quantiles, probabilities and a fan chart."""
     from fracfire.data.real import load_continuous_contract
@@ -232,7 +251,9 @@ def scenarios_command(
         bars = load_continuous_contract(real)
         history, actual, cut, horizon_value = split_at(bars, at, horizon)
         with console.status(f"fitting the policy on {len(history):,} bars before {cut:%Y-%m-%d %H:%M}"):
-            policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed, level_model=chosen).fit(history)
+            policy = ScenarioPolicy(
+                physics=_load_physics(physics), seed=seed, level_model=chosen, garch_weight=garch_weight
+            ).fit(history)
         from fracfire._progress import progress_bar
 
         with progress_bar("Scenarios", n, console, unit="paths") as advance:
@@ -258,6 +279,7 @@ def experiment_scenarios(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
     level: LevelModelOption = "tilt",
+    garch_weight: GarchWeightOption = GARCH_WEIGHT_DEFAULT,
     only_first: Annotated[
         float,
         typer.Option(
@@ -286,7 +308,9 @@ def experiment_scenarios(
 
             bars, _ = split_by_time(bars, only_first)
             name = f"{real.name}, first {only_first:.0%} of the sessions"
-        policy = ScenarioPolicy(physics=_load_physics(physics), seed=seed, level_model=chosen)
+        policy = ScenarioPolicy(
+            physics=_load_physics(physics), seed=seed, level_model=chosen, garch_weight=garch_weight
+        )
         with progress_bar("Scenario experiment", 1, console, unit="sessions") as advance:
             result = scenario_experiment(
                 bars,

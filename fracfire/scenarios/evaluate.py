@@ -302,9 +302,15 @@ def scenario_experiment(
         raise ValueError(
             f"methods must include 'policy' and at least one peer, all among {METHODS}; got {list(methods)}"
         )
+    if not len(cuts):
+        raise ValueError("cuts must name at least one ET time 'HH:MM'; got none")
     for cut in cuts:
-        if not isinstance(cut, str) or len(cut.split(":")) != 2:
-            raise ValueError(f"cut times must be 'HH:MM' strings; got {cut!r}")
+        parts = cut.split(":") if isinstance(cut, str) else []
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
+            raise ValueError(f"cut times must be 'HH:MM' strings (00:00 to 23:59); got {cut!r}")
+    repeated = sorted({c for c in cuts if list(cuts).count(c) > 1})
+    if repeated:
+        raise ValueError(f"cut times must differ (a repeated cut would count its forecasts twice); got {repeated}")
     fit, test = split_by_time(real, train_fraction)
     policy = (policy if policy is not None else ScenarioPolicy(seed=seed)).fit(fit)
     garch = GarchForecaster(fit) if "garch" in methods else None
@@ -384,7 +390,8 @@ def scenario_experiment(
         "test_sessions": int(scores["session"].nunique()),
         "bar_minutes": int(policy.bar_minutes_),
         "level_model_examples": int(policy.fit_examples_),
-        "level_model": describe_level_model(policy.level_model_),
+        "level_model": describe_level_model(policy.level_model_)
+        + (f", averaged with GARCH-t's level (weight {policy.garch_weight:g})" if policy.garch_ is not None else ""),
         "uncovered_cuts": uncovered,
     }
     return ScenarioExperiment(scores, config)

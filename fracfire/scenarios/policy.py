@@ -9,7 +9,9 @@ with what the market has done so far; the engine stays pure physics.
   travel, with its own uncertainty. By default a
   :class:`~fracfire.models.TiltModel` pre-trained on a synthetic library
   whose tilts are known (:mod:`.library`) and fine-tuned on the real bars;
-  any scikit-learn regressor can take its place. The engine's volatility is tilted minute
+  any scikit-learn regressor can take its place. By default (``garch_weight`` 0.5) its
+  forecast is averaged with GARCH(1,1)-t's analytic one
+  (:class:`~fracfire.scenarios.garch_level.GarchLevel`). The engine's volatility is tilted minute
   by minute to the market's intraday activity profile (``p_real[b] /
   p_engine[b]``, the engine's measured on a library it generates with the
   same drivers, at the market's bar size), then scaled so that the median
@@ -66,7 +68,10 @@ if TYPE_CHECKING:
     from fracfire.physics import MarketState, PriceGenerator, Tilt
     from fracfire.scenarios.result import ScenarioResult
 
-__all__ = ["LIBRARY_SESSIONS", "ScenarioPolicy"]
+__all__ = ["GARCH_WEIGHT", "LIBRARY_SESSIONS", "ScenarioPolicy"]
+
+GARCH_WEIGHT = 0.5
+"""Default weight of GARCH-t's level forecast in the policy's (``ScenarioPolicy(garch_weight=...)``)."""
 
 MIN_WINDOW_SESSIONS = 3
 """Fitting sessions with bars over a window needed for its median range."""
@@ -150,6 +155,11 @@ class ScenarioPolicy:
         the states inferred in the fitting bars), or a linear discriminant on
         the history's last :data:`STATE_TAIL` bars (always, with a level
         model other than a :class:`~fracfire.models.TiltModel`).
+    garch_weight : float, default :data:`GARCH_WEIGHT`
+        Weight in [0, 1] of GARCH(1,1)-t's level forecast
+        (:class:`~fracfire.scenarios.garch_level.GarchLevel`, mapped to the
+        level model's target by least squares on the fitting cuts) in an
+        average with the level model's; 0 uses the level model alone.
 
     Attributes
     ----------
@@ -168,6 +178,10 @@ class ScenarioPolicy:
     level_error_ : float
         The cross-validated error of a level model without ``predict_spread``
         (standard deviation, log range; contiguous folds).
+    garch_ : GarchLevel or None
+        With ``garch_weight > 0``, the GARCH-t fitted on the fitting bars.
+    garch_coef_ : tuple of float
+        Intercept and slope mapping its ``g`` to the level target.
     """
 
     def __init__(
@@ -178,8 +192,10 @@ class ScenarioPolicy:
         pretrain_sessions: int = PRETRAIN_SESSIONS,
         seed: int = 0,
         state_model: str = "tilt",
+        garch_weight: float = GARCH_WEIGHT,
     ) -> None:
         self.physics = physics
+        self.garch_weight = garch_weight
         self.level_model = level_model
         self.library_sessions = library_sessions
         self.pretrain_sessions = pretrain_sessions
@@ -200,6 +216,8 @@ class ScenarioPolicy:
         check_int("library_sessions", self.library_sessions, low=2, high=1000)
         if self.state_model not in ("tilt", "discriminant"):
             raise ValueError(f"state_model must be 'tilt' or 'discriminant'; got {self.state_model!r}")
+        if not 0.0 <= float(self.garch_weight) <= 1.0:
+            raise ValueError(f"garch_weight must be in [0, 1]; got {self.garch_weight!r}")
         self.physics_ = self.physics if self.physics is not None else PhysicsConfig()
         self.bar_minutes_ = bar_minutes(bars)
         self.profile_ = activity_profile(bars)
@@ -229,6 +247,9 @@ class ScenarioPolicy:
         residual = y - persistence(X)  # the level model learns the deviation from persistence
         self.level_model_ = self._fit_level_model(X, residual, states_at_cuts(self.index_, labels, cuts))
         self.fit_examples_ = len(y)
+        self.garch_, self.garch_coef_ = None, (0.0, 0.0)
+        if self.garch_weight > 0:
+            self._fit_garch(bars, y, cuts)
         if not hasattr(self.level_model_, "predict_spread"):
             folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
             self.level_error_ = float(
@@ -237,6 +258,31 @@ class ScenarioPolicy:
         self._profiles: dict = {}
         self._windows: dict = {}
         return self
+
+    def _fit_garch(self, bars: pd.DataFrame, y: np.ndarray, cuts: np.ndarray) -> None:
+        """GARCH-t on ``bars`` and the least-squares map of its ``g`` at the training ``cuts`` to ``y``."""
+        from fracfire.scenarios.garch_level import GarchLevel
+
+        self.garch_ = GarchLevel(bars)
+        index = self.index_
+        variances = self.garch_.next_variances(index.bars)
+        times = index.bars["time"]
+        g = np.empty(len(cuts))
+        for i, cut in enumerate(cuts):
+            row = index.row_at(int(cut))
+            end = int(index.day_end[np.searchsorted(index.days, index.day[row])])
+            g[i] = self.garch_.relative(float(variances[row]), times.iloc[row:end])
+        design = np.column_stack([np.ones(len(g)), g])
+        intercept, slope = np.linalg.lstsq(design, y, rcond=None)[0]
+        self.garch_coef_ = (float(intercept), float(slope))
+
+    def _garch_level(self, history: pd.DataFrame, cut: pd.Timestamp) -> float:
+        """GARCH-t's forecast of the level target at ``cut``: the mapped ``g`` of the rest of its session."""
+        end = path_minutes(cut, "rest-of-session")
+        minutes = window_minutes(cut, end)
+        bars = minutes[(minutes.minute % self.bar_minutes_) == 0] if self.bar_minutes_ > 1 else minutes
+        intercept, slope = self.garch_coef_
+        return intercept + slope * self.garch_.at_cut(history[history["time"] < cut], bars)
 
     def _fit_level_model(self, X: np.ndarray, y: np.ndarray, states: np.ndarray):
         """The default :class:`~fracfire.models.TiltModel`: pre-trained on a library with known tilts and
@@ -360,6 +406,9 @@ class ScenarioPolicy:
         self._check_fitted()
         features = self._cut_features(history, cut)
         mean = float(self.level_model_.predict(features)[0] + persistence(features)[0])
+        if getattr(self, "garch_", None) is not None:
+            w = float(self.garch_weight)
+            mean = (1.0 - w) * mean + w * self._garch_level(history, cut)
         if hasattr(self.level_model_, "predict_spread"):
             return mean, float(self.level_model_.predict_spread(features)[0])
         return mean, self.level_error_

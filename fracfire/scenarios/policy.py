@@ -66,6 +66,7 @@ from fracfire.schema import TICK_SIZE
 if TYPE_CHECKING:
     from fracfire.models import TiltModel
     from fracfire.physics import MarketState, PriceGenerator, Tilt
+    from fracfire.scenarios.garch_level import GarchLevel
     from fracfire.scenarios.result import ScenarioResult
 
 __all__ = ["GARCH_WEIGHT", "LIBRARY_SESSIONS", "ScenarioPolicy"]
@@ -247,9 +248,10 @@ class ScenarioPolicy:
         residual = y - persistence(X)  # the level model learns the deviation from persistence
         self.level_model_ = self._fit_level_model(X, residual, states_at_cuts(self.index_, labels, cuts))
         self.fit_examples_ = len(y)
-        self.garch_, self.garch_coef_ = None, (0.0, 0.0)
+        self.garch_: GarchLevel | None = None
+        self.garch_coef_ = (0.0, 0.0)
         if self.garch_weight > 0:
-            self._fit_garch(bars, y, cuts)
+            self.garch_ = self._fit_garch(bars, y, cuts)
         if not hasattr(self.level_model_, "predict_spread"):
             folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
             self.level_error_ = float(
@@ -259,28 +261,32 @@ class ScenarioPolicy:
         self._windows: dict = {}
         return self
 
-    def _fit_garch(self, bars: pd.DataFrame, y: np.ndarray, cuts: np.ndarray) -> None:
-        """GARCH-t on ``bars`` and the least-squares map of its ``g`` at the training ``cuts`` to ``y``."""
+    def _fit_garch(self, bars: pd.DataFrame, y: np.ndarray, cuts: np.ndarray) -> GarchLevel:
+        """GARCH-t on ``bars``; sets :attr:`garch_coef_`, the least-squares map of its ``g`` at the training
+        ``cuts`` to ``y``."""
         from fracfire.scenarios.garch_level import GarchLevel
 
-        self.garch_ = GarchLevel(bars)
+        garch = GarchLevel(bars)
         index = self.index_
-        variances = self.garch_.next_variances(index.bars)
+        variances = garch.next_variances(index.bars)
         times = index.bars["time"]
         g = np.empty(len(cuts))
         for i, cut in enumerate(cuts):
             row = index.row_at(int(cut))
             end = int(index.day_end[np.searchsorted(index.days, index.day[row])])
-            g[i] = self.garch_.relative(float(variances[row]), times.iloc[row:end])
+            g[i] = garch.relative(float(variances[row]), times.iloc[row:end])
         design = np.column_stack([np.ones(len(g)), g])
         intercept, slope = np.linalg.lstsq(design, y, rcond=None)[0]
         self.garch_coef_ = (float(intercept), float(slope))
+        return garch
 
     def _garch_level(self, history: pd.DataFrame, cut: pd.Timestamp) -> float:
         """GARCH-t's forecast of the level target at ``cut``: the mapped ``g`` of the rest of its session."""
         end = path_minutes(cut, "rest-of-session")
         minutes = window_minutes(cut, end)
         bars = minutes[(minutes.minute % self.bar_minutes_) == 0] if self.bar_minutes_ > 1 else minutes
+        if self.garch_ is None:
+            raise RuntimeError("this policy has no GARCH level (garch_weight 0)")
         intercept, slope = self.garch_coef_
         return intercept + slope * self.garch_.at_cut(history[history["time"] < cut], bars)
 

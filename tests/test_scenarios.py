@@ -116,7 +116,7 @@ def test_the_level_forecast_follows_the_history(policy, real):
 
 def test_the_drift_spread_gives_the_paths_the_markets_close_dispersion():
     from fracfire.physics.tilt import MAX_TILT_DRIFT
-    from fracfire.scenarios.policy import MAX_DRIFT_SPREAD, _drift_spread
+    from fracfire.scenarios.windows import MAX_DRIFT_SPREAD, _drift_spread
 
     # mean squares of move / range: the market's, the plain probe's, the drifting probe's (spread 0.1)
     spread = _drift_spread(0.5, 0.4, 0.6, 0.1)

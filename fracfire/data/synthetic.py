@@ -41,8 +41,7 @@ __all__ = [
     "Archetype",
     "BuildResult",
     "build_archetypes",
-    "library_complete",
-    "library_difference",
+    "library_status",
     "list_archetypes",
     "load_archetypes",
     "verify_archetypes",
@@ -374,14 +373,9 @@ def build_archetypes(
     return BuildResult(out, total, rows, len(shards), len(done), time.perf_counter() - started)
 
 
-def library_difference(
-    out: str | os.PathLike, archetypes, days_per_archetype: int, seed: int, physics: PhysicsConfig | None = None
-) -> str:
-    """What differs between the library in ``out`` and these build arguments (``""`` when nothing does).
-
-    Raises ``FileNotFoundError`` without a manifest and ``ValueError`` for an
-    unreadable one (naming the file).
-    """
+def library_status(out: str | os.PathLike, archetypes, days_per_archetype: int, seed: int, physics=None) -> tuple:
+    """``(difference, complete)`` of the library in ``out`` against these build arguments: what differs
+    (``""`` when nothing does) and whether its build finished. Raises like :func:`verify_archetypes`."""
     names = list(ARCHETYPES) if archetypes in ("all", ["all"]) else list(archetypes)
     wanted = {
         "archetypes": [n for n in ARCHETYPES if n in names],
@@ -389,13 +383,9 @@ def library_difference(
         "seed": seed,
         "physics": (physics or PhysicsConfig()).to_dict(),
     }
-    previous = _read_manifest(Path(out))["build"]
-    return _difference({key: previous.get(key) for key in wanted}, wanted)
-
-
-def library_complete(out: str | os.PathLike) -> bool:
-    """Whether the library in ``out`` finished building (its manifest says so)."""
-    return bool(_read_manifest(Path(out)).get("complete", True))
+    manifest = _read_manifest(Path(out))
+    old = {key: manifest["build"].get(key) for key in wanted}
+    return _difference(old, wanted), bool(manifest.get("complete", True))
 
 
 def _build_args(order, days, seed, physics, per_shard, price) -> dict:

@@ -25,7 +25,7 @@ import pandas as pd
 from fracfire.realism.peers import BASIS_POINTS, _returns_and_mask
 from fracfire.scenarios.peers import GarchForecaster
 
-__all__ = ["GarchLevel"]
+__all__ = ["GarchLevel", "fit_garch_level", "mapped_level"]
 
 
 class GarchLevel:
@@ -75,3 +75,34 @@ class GarchLevel:
     def at_cut(self, history: pd.DataFrame, future_times) -> float:
         """``g`` for the bars at ``future_times`` right after ``history``."""
         return self.relative(float(self._filtered(history)[0][-1]), future_times)
+
+
+def fit_garch_level(
+    bars: pd.DataFrame, index, y: np.ndarray, cuts: np.ndarray
+) -> tuple[GarchLevel, tuple[float, float]]:
+    """GARCH-t fitted on ``bars``, and the least-squares map ``y ~ a + b g`` of its ``g`` at the training
+    ``cuts`` (UTC ns) to the level targets ``y``; ``index`` is the policy's
+    :class:`~fracfire.scenarios.conditioning.SessionIndex` of ``bars`` (each cut's window: its session's
+    bars from the cut to the session's end)."""
+    garch = GarchLevel(bars)
+    variances = garch.next_variances(index.bars)
+    times = index.bars["time"]
+    g = np.empty(len(cuts))
+    for i, cut in enumerate(cuts):
+        row = index.row_at(int(cut))
+        end = int(index.day_end[np.searchsorted(index.days, index.day[row])])
+        g[i] = garch.relative(float(variances[row]), times.iloc[row:end])
+    intercept, slope = np.linalg.lstsq(np.column_stack([np.ones(len(g)), g]), y, rcond=None)[0]
+    return garch, (float(intercept), float(slope))
+
+
+def mapped_level(
+    garch: GarchLevel, coef: tuple[float, float], history: pd.DataFrame, cut: pd.Timestamp, bar_minutes: int
+) -> float:
+    """``a + b g`` at ``cut`` for the rest of its session (bars of ``bar_minutes``), from ``history``'s bars
+    before the cut."""
+    from fracfire.scenarios.windows import path_minutes, window_minutes
+
+    minutes = window_minutes(cut, path_minutes(cut, "rest-of-session"))
+    bars = minutes[(minutes.minute % bar_minutes) == 0] if bar_minutes > 1 else minutes
+    return coef[0] + coef[1] * garch.at_cut(history[history["time"] < cut], bars)

@@ -52,6 +52,7 @@ from fracfire.scenarios.conditioning import SessionIndex, activity_profile, pers
 from fracfire.scenarios.drivers import DriftlessDriver, StartStates
 from fracfire.scenarios.windows import (
     TRAINING_CUTS,
+    _drift_spread,
     next_open,
     path_minutes,
     require_history_up_to,
@@ -100,8 +101,6 @@ PROBE_PATHS = 150
 DRIFT_PROBE = 0.4
 """Per-path drift spread of the third probe, over the square root of the window's minutes: a drift then moves
 a path about as far as its noise, whatever the window's length."""
-MAX_DRIFT_SPREAD = 2.0
-"""Largest drift spread, in units of the probe's: beyond it the interpolation between probes is a guess."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +250,9 @@ class ScenarioPolicy:
         self.garch_: GarchLevel | None = None
         self.garch_coef_ = (0.0, 0.0)
         if self.garch_weight > 0:
-            self.garch_ = self._fit_garch(bars, y, cuts)
+            from fracfire.scenarios.garch_level import fit_garch_level
+
+            self.garch_, self.garch_coef_ = fit_garch_level(bars, self.index_, y, cuts)
         if not hasattr(self.level_model_, "predict_spread"):
             folds = KFold(min(5, len(y)), shuffle=False)  # contiguous folds: sessions stay together
             self.level_error_ = float(
@@ -261,34 +262,12 @@ class ScenarioPolicy:
         self._windows: dict = {}
         return self
 
-    def _fit_garch(self, bars: pd.DataFrame, y: np.ndarray, cuts: np.ndarray) -> GarchLevel:
-        """GARCH-t on ``bars``; sets :attr:`garch_coef_`, the least-squares map of its ``g`` at the training
-        ``cuts`` to ``y``."""
-        from fracfire.scenarios.garch_level import GarchLevel
-
-        garch = GarchLevel(bars)
-        index = self.index_
-        variances = garch.next_variances(index.bars)
-        times = index.bars["time"]
-        g = np.empty(len(cuts))
-        for i, cut in enumerate(cuts):
-            row = index.row_at(int(cut))
-            end = int(index.day_end[np.searchsorted(index.days, index.day[row])])
-            g[i] = garch.relative(float(variances[row]), times.iloc[row:end])
-        design = np.column_stack([np.ones(len(g)), g])
-        intercept, slope = np.linalg.lstsq(design, y, rcond=None)[0]
-        self.garch_coef_ = (float(intercept), float(slope))
-        return garch
-
     def _garch_level(self, history: pd.DataFrame, cut: pd.Timestamp) -> float:
-        """GARCH-t's forecast of the level target at ``cut``: the mapped ``g`` of the rest of its session."""
-        end = path_minutes(cut, "rest-of-session")
-        minutes = window_minutes(cut, end)
-        bars = minutes[(minutes.minute % self.bar_minutes_) == 0] if self.bar_minutes_ > 1 else minutes
-        if self.garch_ is None:
-            raise RuntimeError("this policy has no GARCH level (garch_weight 0)")
-        intercept, slope = self.garch_coef_
-        return intercept + slope * self.garch_.at_cut(history[history["time"] < cut], bars)
+        """GARCH-t's forecast of the level target at ``cut`` (:func:`~.garch_level.mapped_level`)."""
+        from fracfire.scenarios.garch_level import mapped_level
+
+        assert self.garch_ is not None, "this policy has no GARCH level (garch_weight 0)"
+        return mapped_level(self.garch_, self.garch_coef_, history, cut, self.bar_minutes_)
 
     def _fit_level_model(self, X: np.ndarray, y: np.ndarray, states: np.ndarray):
         """The default :class:`~fracfire.models.TiltModel`: pre-trained on a library with known tilts and
@@ -599,28 +578,6 @@ class ScenarioPolicy:
             level=float(np.exp(level)),
             method=_method_name(conditioned, states),
         )
-
-
-def _drift_spread(market: float, plain: float, drifting: float, probe: float) -> float:
-    """The per-path drift spread whose paths stray as far for their range as the market's sessions do.
-
-    ``market``, ``plain`` and ``drifting`` are mean squares of the close's
-    move over the range travelled (one ratio per session or path: scale-free,
-    so neither the market's day-to-day volatility nor the paths' volatility
-    spread enters it) for the market over the window and for probe paths
-    without a drift spread and with ``probe``, which share their random
-    numbers. The mean square grows about linearly in the drift's variance
-    ``x = spread**2``, so ``x = (market - plain) / slope``, ``slope = (drifting
-    - plain) / probe**2``: 0 when the paths already stray as far (the market
-    reverts more than the engine) or the probe showed no effect, at most
-    :data:`MAX_DRIFT_SPREAD` probes and the engine's limit.
-    """
-    from fracfire.physics.tilt import MAX_TILT_DRIFT
-
-    slope = (drifting - plain) / probe**2
-    if not (np.isfinite(market) and np.isfinite(slope)) or slope <= 0 or market <= plain:
-        return 0.0
-    return float(min(np.sqrt((market - plain) / slope), MAX_DRIFT_SPREAD * probe, MAX_TILT_DRIFT))
 
 
 def _weekday_neutral(minutes: pd.DatetimeIndex) -> np.ndarray:

@@ -207,3 +207,29 @@ def states_at_cuts(index: SessionIndex, states, cuts: np.ndarray) -> np.ndarray:
         raise ValueError(f"states must have one label per bar ({len(index.bars)}); got {len(labels)}")
     rows = np.array([max(index.row_at(int(c)) - 1, 0) for c in cuts], dtype=np.int64)
     return labels[rows]
+
+
+MAX_DRIFT_SPREAD = 2.0
+"""Largest drift spread, in units of the probe's: beyond it the interpolation between probes is a guess."""
+
+
+def _drift_spread(market: float, plain: float, drifting: float, probe: float) -> float:
+    """The per-path drift spread whose paths stray as far for their range as the market's sessions do.
+
+    ``market``, ``plain`` and ``drifting`` are mean squares of the close's
+    move over the range travelled (one ratio per session or path: scale-free,
+    so neither the market's day-to-day volatility nor the paths' volatility
+    spread enters it) for the market over the window and for probe paths
+    without a drift spread and with ``probe``, which share their random
+    numbers. The mean square grows about linearly in the drift's variance
+    ``x = spread**2``, so ``x = (market - plain) / slope``, ``slope = (drifting
+    - plain) / probe**2``: 0 when the paths already stray as far (the market
+    reverts more than the engine) or the probe showed no effect, at most
+    :data:`MAX_DRIFT_SPREAD` probes and the engine's limit.
+    """
+    from fracfire.physics.tilt import MAX_TILT_DRIFT
+
+    slope = (drifting - plain) / probe**2
+    if not (np.isfinite(market) and np.isfinite(slope)) or slope <= 0 or market <= plain:
+        return 0.0
+    return float(min(np.sqrt((market - plain) / slope), MAX_DRIFT_SPREAD * probe, MAX_TILT_DRIFT))

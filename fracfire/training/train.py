@@ -49,18 +49,19 @@ def load_bars(data: DataConfig) -> pd.DataFrame:
     physics = PhysicsConfig.from_yaml(resolve_path(data.physics, "data")) if data.physics else None
     if data.source == "synthetic":
         return PriceGenerator(seed=data.seed, physics=physics).generate_days("2025-01-06", data.days)
-    from fracfire.data.synthetic import build_archetypes, library_complete, library_difference, load_archetypes
+    from fracfire.data.synthetic import build_archetypes, library_status, load_archetypes
 
     path = resolve_path(data.path or "archetypes", "data")
     archetypes = data.archetypes or "all"
+    difference, complete = "", False
     if (path / "manifest.json").exists():
-        difference = library_difference(path, archetypes, data.days_per_archetype, data.seed, physics)
+        difference, complete = library_status(path, archetypes, data.days_per_archetype, data.seed, physics)
         if difference:
             raise ValueError(
                 f"data.path {path} holds an archetype library built with other settings ({difference}); "
                 "point data.path at another folder (or delete this one) to build a new library"
             )
-    if not (path / "manifest.json").exists() or not library_complete(path):
+    if not complete:
         log.info("building archetype library %s", path)
         build_archetypes(path, archetypes, data.days_per_archetype, data.seed, physics, resume=path.exists())
     return load_archetypes(path, data.archetypes)

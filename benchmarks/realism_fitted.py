@@ -107,17 +107,22 @@ def inner(
     ``fitted``; print both fits and their window accuracies on the last 40 %, paired on ``seeds``."""
     from fracfire.realism.calibration import DAILY_SPACE, SHAPE_SPACE, calibrate
 
+    # calibrate() fits on the first 60 % of what it is given and leaves the rest: given the fitted slice, it
+    # fits its first 8 sessions, and the last 5 are the inner test sessions
     inner_fit, inner_test = split_by_time(fitted, 0.6)
-    searched = {**SHAPE_SPACE, **search}
-    unknown = sorted(set(free or ()) - set(searched))
+    unknown = sorted(set(free or ()) - set(SHAPE_SPACE) - set(search))
     if unknown:
-        raise SystemExit(f"--free: {', '.join(unknown)} is not searched; choose from {', '.join(sorted(searched))}")
+        choices = ", ".join(sorted({**SHAPE_SPACE, **search}))
+        raise SystemExit(f"--free: {', '.join(unknown)} is not searched; choose from {choices}")
+    if free is not None and not set(free) & set(SHAPE_SPACE):
+        raise SystemExit("--free must name at least one knob of the shipped search, for the defaults' calibration")
     fits = {}
     for name, start, extra in (("candidate", config, search), ("defaults", PhysicsConfig(), {})):
         space = {**SHAPE_SPACE, **extra}
-        fixed = tuple(k for k in space if free is not None and k not in free) + tuple(DAILY_SPACE)
+        # the --search knobs are always searched; --free limits the shipped ones
+        fixed = tuple(k for k in SHAPE_SPACE if free is not None and k not in free) + tuple(DAILY_SPACE)
         t0 = time.perf_counter()
-        result = calibrate(inner_fit, start, 0.6, None, evaluations, tuple(range(8)), fixed=fixed, search=extra)
+        result = calibrate(fitted, start, 0.6, None, evaluations, tuple(range(8)), fixed=fixed, search=extra)
         fits[name] = result.config
         changed = {k: round(v, 4) for k, v in result.config.to_dict().items() if k in space and k not in fixed}
         print(

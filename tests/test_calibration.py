@@ -316,6 +316,8 @@ def test_parse_search_reads_the_option():
         "minute_vol_mixing": (0.01, 1.0, True),
     }
     assert parse_search("") == {}
+    with pytest.raises(ValueError, match="'activity_thinning' is given twice"):
+        parse_search("activity_thinning=0:1,activity_thinning=0:2")
 
 
 def test_half_hour_levels_split_into_session_levels_and_a_unit_profile():

@@ -145,3 +145,18 @@ def test_a_chart_names_the_bar_size_it_draws():
     bars = resample_bars(PriceGenerator(seed=4).generate_day("2025-01-06"), "5min")
     figure = quick_chart(bars)
     assert "(5min)" in figure.axes[0].get_title(loc="center") + figure.axes[0].get_title(loc="left")
+
+
+def test_sparse_one_minute_bars_still_resample():
+    """Half the minutes missing (a thin contract) must not read as two-minute bars."""
+    from fracfire.data import resample_bars
+    from fracfire.data.resample import source_minutes
+
+    day = PriceGenerator(seed=4).generate_day("2025-01-06")
+    thin = day.iloc[::2].iloc[::3].reset_index(drop=True)  # bars 6 minutes apart, and some 1 minute apart below
+    thin = pd.concat([thin, day.iloc[1:3]]).sort_values("time").reset_index(drop=True)
+    assert source_minutes(thin) == 1
+    assert len(resample_bars(thin, "5min")) > 0
+    five = resample_bars(day, "5min")
+    five.attrs["bar_minutes"] = 1  # a stale attribute does not outvote the rows
+    assert source_minutes(five) == 5

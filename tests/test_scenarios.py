@@ -497,6 +497,7 @@ def test_the_scoring_harness_skips_a_cut_just_after_an_outage():
         (("12:00", "12:00"), "cut times must differ .* got \\['12:00'\\]"),
         (("25:00",), "00:00 to 23:59\\); got '25:00'"),
         (("noon",), "got 'noon'"),
+        (("7:30",), "got '7:30'"),  # two digits each: '10:5' and '10:05' would be one cut twice
         ((), "at least one ET time"),
     ],
 )

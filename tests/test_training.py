@@ -1,4 +1,5 @@
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -374,14 +375,17 @@ def test_future_targets_stay_in_their_session():
     assert bare["range_15"].notna().sum() == 35
 
 
-def test_an_existing_library_built_with_other_settings_is_refused_not_reused(tmp_path):
+def test_an_existing_library_built_with_other_settings_is_read_as_built_and_said_so(tmp_path):
+    from fracfire.exceptions import FracFireWarning
     from fracfire.training.config import DataConfig
     from fracfire.training.train import load_bars
 
-    data = {"source": "archetypes", "path": str(tmp_path / "lib"), "archetypes": ["range_day"], "seed": 5}
+    data = {"source": "archetypes", "path": str(tmp_path / "lib"), "archetypes": ["range_day", "rally_day"], "seed": 5}
     first = load_bars(DataConfig(**data, days_per_archetype=1))
-    assert len(load_bars(DataConfig(**data, days_per_archetype=1))) == len(first)  # the same settings: reused
-    with pytest.raises(ValueError, match=r"built with other settings \(days_per_archetype: library 1, now 2\)"):
-        load_bars(DataConfig(**data, days_per_archetype=2))
-    with pytest.raises(ValueError, match=r"seed: library 5, now 6"):
-        load_bars(DataConfig(**{**data, "seed": 6}, days_per_archetype=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same settings: reused without a word
+        assert len(load_bars(DataConfig(**data, days_per_archetype=1))) == len(first)
+    with pytest.warns(FracFireWarning, match=r"built with other settings \(days_per_archetype: library 1, now 2"):
+        assert len(load_bars(DataConfig(**data, days_per_archetype=2))) == len(first)  # read as built
+    subset = {**data, "archetypes": ["range_day"]}  # a subset of the library's archetypes is a valid read
+    assert 0 < len(load_bars(DataConfig(**subset, days_per_archetype=1))) < len(first)

@@ -26,17 +26,15 @@ def timeframe_minutes(timeframe: str) -> int:
 
 
 def source_minutes(df: pd.DataFrame) -> int:
-    """The bar size of ``df`` in minutes: ``attrs["bar_minutes"]`` when set, else measured
-    (:func:`~fracfire.data.checks.bar_minutes`); 1 when it cannot be measured (fewer than two bars)."""
-    from fracfire.data.checks import bar_minutes
-
-    size = df.attrs.get("bar_minutes")
-    if size:
-        return int(size)
-    try:
-        return bar_minutes(df)
-    except ValueError:
-        return 1
+    """The bar size of ``df`` in minutes: the greatest common divisor of the whole-minute spacings of
+    consecutive bars within an hour of each other (so missing quiet minutes, however many, do not
+    coarsen it); ``attrs["bar_minutes"]`` (or 1) when no such pair exists."""
+    if "time" in df.columns and len(df) > 1:
+        step = np.diff(pd.DatetimeIndex(df["time"]).as_unit("ns").asi8) // 60_000_000_000
+        step = step[(step > 0) & (step <= 60)]
+        if step.size:
+            return int(np.gcd.reduce(step.astype(np.int64)))
+    return int(df.attrs.get("bar_minutes") or 1)
 
 
 def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:

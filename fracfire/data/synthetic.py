@@ -373,16 +373,10 @@ def build_archetypes(
     return BuildResult(out, total, rows, len(shards), len(done), time.perf_counter() - started)
 
 
-def library_status(out: str | os.PathLike, archetypes, days_per_archetype: int, seed: int, physics=None) -> tuple:
-    """``(difference, complete)`` of the library in ``out`` against these build arguments: what differs
+def library_status(out: str | os.PathLike, days_per_archetype: int, seed: int, physics=None) -> tuple:
+    """``(difference, complete)`` of the library in ``out`` against these build settings: what differs
     (``""`` when nothing does) and whether its build finished. Raises like :func:`verify_archetypes`."""
-    names = list(ARCHETYPES) if archetypes in ("all", ["all"]) else list(archetypes)
-    wanted = {
-        "archetypes": [n for n in ARCHETYPES if n in names],
-        "days_per_archetype": days_per_archetype,
-        "seed": seed,
-        "physics": (physics or PhysicsConfig()).to_dict(),
-    }
+    wanted = {"days_per_archetype": days_per_archetype, "seed": seed, "physics": (physics or PhysicsConfig()).to_dict()}
     manifest = _read_manifest(Path(out))
     old = {key: manifest["build"].get(key) for key in wanted}
     return _difference(old, wanted), bool(manifest.get("complete", True))

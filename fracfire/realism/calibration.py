@@ -196,9 +196,12 @@ def parse_search(text: str) -> dict[str, tuple[float, float, bool]]:
         try:
             if not name.strip() or len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
                 raise ValueError
-            out[name.strip()] = (float(parts[0]), float(parts[1]), len(parts) == 3)
+            bounds = (float(parts[0]), float(parts[1]), len(parts) == 3)
         except ValueError:
             raise ValueError(f"search: {entry!r} is not knob=low:high or knob=low:high:log") from None
+        if name.strip() in out:
+            raise ValueError(f"search: {name.strip()!r} is given twice")
+        out[name.strip()] = bounds
     return out
 
 

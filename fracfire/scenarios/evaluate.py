@@ -306,7 +306,8 @@ def scenario_experiment(
         raise ValueError("cuts must name at least one ET time 'HH:MM'; got none")
     for cut in cuts:
         parts = cut.split(":") if isinstance(cut, str) else []
-        if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
+        digits = len(parts) == 2 and all(len(p) == 2 and p.isdigit() for p in parts)
+        if not digits or int(parts[0]) > 23 or int(parts[1]) > 59:
             raise ValueError(f"cut times must be 'HH:MM' strings (00:00 to 23:59); got {cut!r}")
     repeated = sorted({c for c in cuts if list(cuts).count(c) > 1})
     if repeated:

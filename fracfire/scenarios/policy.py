@@ -392,8 +392,8 @@ class ScenarioPolicy:
         features = self._cut_features(history, cut)
         mean = float(self.level_model_.predict(features)[0] + persistence(features)[0])
         if getattr(self, "garch_", None) is not None:
-            w = float(self.garch_weight)
-            mean = (1.0 - w) * mean + w * self._garch_level(history, cut)
+            w, garch = float(self.garch_weight), self._garch_level(history, cut)
+            mean = (1.0 - w) * mean + w * (garch if np.isfinite(garch) else mean)  # NaN: the model's alone
         if hasattr(self.level_model_, "predict_spread"):
             return mean, float(self.level_model_.predict_spread(features)[0])
         return mean, self.level_error_

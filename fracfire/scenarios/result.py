@@ -135,7 +135,7 @@ class ScenarioResult:
 
         files = ScenariosFolder(Path(folder))
         files.root.mkdir(parents=True, exist_ok=True)
-        for old in (files.fan, files.summary, files.bars):  # never a folder holding files of two runs
+        for old in (files.caption, files.fan, files.summary, files.bars):  # never a folder holding two runs' files
             old.unlink(missing_ok=True)
         paths = {"bars": files.bars, "summary": files.summary}
         with atomic_path(paths["bars"]) as tmp:

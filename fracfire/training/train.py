@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pandas as pd
 from fracfire._optional import require
 from fracfire._typing import Progress
 from fracfire.data.features import extract_features
+from fracfire.exceptions import FracFireWarning
 from fracfire.training.config import DataConfig, FinetuneConfig, TrainConfig, resolve_path
 from fracfire.training.tracking import tracking_run
 
@@ -55,12 +57,15 @@ def load_bars(data: DataConfig) -> pd.DataFrame:
     archetypes = data.archetypes or "all"
     difference, complete = "", False
     if (path / "manifest.json").exists():
-        difference, complete = library_status(path, archetypes, data.days_per_archetype, data.seed, physics)
-        if difference:
-            raise ValueError(
-                f"data.path {path} holds an archetype library built with other settings ({difference}); "
-                "point data.path at another folder (or delete this one) to build a new library"
+        difference, complete = library_status(path, data.days_per_archetype, data.seed, physics)
+        if difference and complete:  # the settings only build a missing library: say which one is read
+            warnings.warn(
+                f"data.path {path} holds a library built with other settings ({difference}); it is read as "
+                "built (point data.path at another folder to build one with this config's)",
+                FracFireWarning,
+                stacklevel=2,
             )
+            log.warning("library %s built with other settings: %s", path, difference)
     if not complete:
         log.info("building archetype library %s", path)
         build_archetypes(path, archetypes, data.days_per_archetype, data.seed, physics, resume=path.exists())

@@ -46,8 +46,9 @@ WINDOW_BARS = 60
 
 MIN_WINDOWS = 25
 """Fewest windows per source the window classifier accepts: its leaves hold at least 20 windows, so with
-five folds fewer than 25 pairs leave every fold's booster without a single split, and the accuracy is 0.5
-whatever the data ("indistinguishable" when nothing was measured)."""
+five folds and fewer than 25 pairs some folds' boosters (with fewer than about 13, all of them) cannot make
+a single split, and the accuracy drifts to 0.5 whatever the data ("indistinguishable" when nothing was
+measured)."""
 
 WINDOW_FEATURES = (
     "log_std",

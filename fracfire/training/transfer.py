@@ -140,7 +140,7 @@ def transfer_experiment(
         )
     minutes = real.attrs.get("bar_minutes") or bar_minutes(real)
     pool, held = split_sessions(real)
-    skipped = [s for s in sizes if s != "all" and int(s) > len(pool)]  # more sessions than there are
+    skipped = [s for s in dict.fromkeys(sizes) if s != "all" and int(s) > len(pool)]  # more than there are
     sizes = [s for s in dict.fromkeys(sizes) if s not in skipped]
     if not sizes:
         raise ValueError(

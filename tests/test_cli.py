@@ -160,3 +160,8 @@ def test_sparse_one_minute_bars_still_resample():
     five = resample_bars(day, "5min")
     five.attrs["bar_minutes"] = 1  # a stale attribute does not outvote the rows
     assert source_minutes(five) == 5
+
+
+def test_bench_names_a_bad_days_option():
+    result = runner.invoke(app, ["bench", "--days", "0,21"])
+    assert result.exit_code == 1 and "--days must be session counts >= 1; got '0,21'" in result.output

@@ -217,3 +217,9 @@ def test_absurd_build_sizes_fail_before_any_work(tmp_path):
     with pytest.raises(ValueError, match=r"days_per_archetype 100,000,000 is more than 100,000"):
         build_archetypes(tmp_path / "b", "all", 100_000_000)
     assert not os.listdir(tmp_path)
+
+
+def test_a_bad_seed_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*32\); got -3"):
+        build_archetypes(tmp_path / "lib", NAMES, 1, seed=-3, workers=1)
+    assert not (tmp_path / "lib").exists() or not any((tmp_path / "lib").iterdir())

@@ -73,7 +73,10 @@ def bench(
     with _clean_errors():
         if json_out:
             check_writable(json_out)
-        first, timings = benchmark_generation(_int_list(days, "--days"), repeats=repeats)
+        counts = _int_list(days, "--days")
+        if any(c < 1 for c in counts):
+            raise ValueError(f"--days must be session counts >= 1; got {days!r}")
+        first, timings = benchmark_generation(counts, repeats=repeats)
     frame = (
         pd.DataFrame([t.to_dict() for t in timings])
         .set_index("days")

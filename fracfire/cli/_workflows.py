@@ -105,7 +105,7 @@ def experiment_states(
             help="Real bars: report each backend's state shares on them (and whether it collapses to one state)."
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed.")] = 0,
 ) -> None:
     """Can each state be seen? Per-state recall, macro F1, calibration and confusion on held-out synthetic days."""
     from fracfire.training.separability import state_separability
@@ -150,7 +150,7 @@ def experiment_detectability(
     backend: Annotated[str, typer.Option(help="forest, boosting or neural.")] = "boosting",
     train_days: Annotated[int, typer.Option(min=1, help="Synthetic training sessions.")] = 40,
     test_days: Annotated[int, typer.Option(min=1, help="Held-out synthetic sessions (another seed).")] = 20,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed.")] = 0,
 ) -> None:
     """Which of the fractal driver's labels (minute, hour, day) can a detector read, from how many bars back?"""
     from fracfire.training.detectability import label_detectability
@@ -180,7 +180,7 @@ def experiment_zones(
     ] = None,
     days: Annotated[int, typer.Option(min=1, help="Synthetic training days.")] = 10,
     top_share: Annotated[float, typer.Option(help="Share of real bars to flag (highest zone probability).")] = 0.1,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed.")] = 0,
 ) -> None:
     """Train a ZoneDetector on synthetic days; measure what follows the real bars it flags."""
     import pandas as pd
@@ -235,7 +235,7 @@ def scenarios_command(
     physics: Annotated[
         Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed: same seed and history, same bytes.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed: same seed and history, same bytes.")] = 0,
     level: LevelModelOption = "tilt",
     garch_weight: GarchWeightOption = GARCH_WEIGHT_DEFAULT,
 ) -> None:
@@ -277,7 +277,7 @@ def experiment_scenarios(
     physics: Annotated[
         Optional[Path], typer.Option(help="PhysicsConfig YAML (default: the calibrated defaults).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed.")] = 0,
     level: LevelModelOption = "tilt",
     garch_weight: GarchWeightOption = GARCH_WEIGHT_DEFAULT,
     only_first: Annotated[

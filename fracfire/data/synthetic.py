@@ -301,6 +301,8 @@ def build_archetypes(
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ValueError(f"archetype(s) {repeated} listed more than once; name each archetype once")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32); got {seed!r}")
     if days_per_archetype < 1 or days_per_shard < 1:
         raise ValueError("days_per_archetype and days_per_shard must be >= 1")
     if days_per_archetype > MAX_DAYS_PER_ARCHETYPE:

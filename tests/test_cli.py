@@ -165,3 +165,9 @@ def test_sparse_one_minute_bars_still_resample():
 def test_bench_names_a_bad_days_option():
     result = runner.invoke(app, ["bench", "--days", "0,21"])
     assert result.exit_code == 1 and "--days must be session counts >= 1; got '0,21'" in result.output
+
+
+def test_generate_says_which_sessions_it_wrote(tmp_path):
+    result = runner.invoke(app, ["generate", "--start", "2025-01-04", "--days", "1", "--out", str(tmp_path / "g.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Sun 2025-01-05 18:00 to Mon 2025-01-06 16:59 ET; --start 2025-01-04" in " ".join(result.output.split())

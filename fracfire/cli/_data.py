@@ -53,7 +53,11 @@ def generate(
         with progress_bar("Generating", days, console) as advance:
             bars = gen.generate_days(start, days, segment_length=segment_length, progress=advance)
         path = write_bars(bars, out)
-    console.print(f"Wrote {len(bars):,} bars ({days} Globex sessions from {start}) to [bold]{path}[/bold]")
+    first, last = bars["time"].iloc[0], bars["time"].iloc[-1]
+    console.print(
+        f"Wrote {len(bars):,} bars ({days} Globex sessions, {first:%a %Y-%m-%d %H:%M} to {last:%a %Y-%m-%d %H:%M} ET; "
+        f"--start {start}) to [bold]{path}[/bold]"
+    )
 
 
 @app.command()

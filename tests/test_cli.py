@@ -79,6 +79,9 @@ def test_chart_and_plot_trades_commands(tmp_path):
     write_bars(rth, scenario / "synthetic_1m.csv")
     result = runner.invoke(app, ["plot-trades", str(scenario)])
     assert result.exit_code == 1 and "summary.json not found" in result.output
+    (scenario / "summary.json").write_text('{"outcomes": [')  # a corrupt file is named
+    result = runner.invoke(app, ["plot-trades", str(scenario)])
+    assert result.exit_code == 1 and "summary.json: not valid JSON" in result.output
     (scenario / "summary.json").write_text(json.dumps({"outcomes": trades_for(rth)}, default=str))
     result = runner.invoke(app, ["plot-trades", str(scenario)])
     assert result.exit_code == 0, result.output

@@ -163,6 +163,12 @@ def test_cli_report(run_dir, tmp_path):
     assert out.exists()
     result = runner.invoke(app, ["report", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "run folder not found" in result.output
+    broken = tmp_path / "broken"
+    (broken / "backtest").mkdir(parents=True)
+    (broken / "backtest" / "trades.csv").write_text("")
+    (broken / "backtest" / "metrics.json").write_text("{}")
+    result = runner.invoke(app, ["report", str(broken)])
+    assert result.exit_code == 1 and "trades.csv: not a readable CSV" in " ".join(result.output.split())
     (tmp_path / "empty").mkdir()
     result = runner.invoke(app, ["report", str(tmp_path / "empty")])
     assert result.exit_code == 1 and "is empty: nothing to report" in result.output

@@ -128,7 +128,10 @@ def plot_trades_command(
         summary_path = files.summary
         if not summary_path.exists():
             raise FileNotFoundError(f"{summary_path} not found (write it with `fracfire setups run`)")
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{summary_path}: not valid JSON ({exc})") from None
         if not isinstance(summary, dict) or "outcomes" not in summary:
             raise ValueError(f"{summary_path} has no 'outcomes' list")
         out = files.trade_plot

@@ -114,6 +114,14 @@ def _percent(value) -> str:
     return "" if pd.isna(value) else f"{100 * value:+.2f} %"
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A result CSV; a ValueError names the file when it cannot be read."""
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable CSV ({exc})") from None
+
+
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -156,14 +164,16 @@ class _Backtest:
         path = self.files.equity
         if not path.exists():
             return None
-        curve = pd.read_csv(path)
+        curve = _read_csv(path)
+        if not {"time", "equity"} <= set(curve.columns):
+            raise ValueError(f"{path}: needs 'time' and 'equity' columns; got {list(curve.columns)}")
         time = pd.to_datetime(curve["time"], utc=True).dt.tz_convert("America/New_York")
         return pd.Series(curve["equity"].to_numpy(float), index=pd.DatetimeIndex(time), name="equity")
 
     @cached_property
     def trades(self) -> pd.DataFrame | None:
         path = self.files.trades
-        return pd.read_csv(path) if path.exists() else None
+        return _read_csv(path) if path.exists() else None
 
     def bars(self) -> pd.DataFrame | None:
         name = self.config.get("bars")

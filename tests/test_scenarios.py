@@ -178,8 +178,11 @@ def test_scenario_inputs_are_checked(policy, real):
         split_at(real, "2018-01-02 10:00", "rest-of-session")
     with pytest.raises(RuntimeError, match="not fitted"):
         ScenarioPolicy().simulate(history, 5)
-    with pytest.raises(ValueError, match="training cuts"):
+    with pytest.raises(ValueError, match="bars run to the Globex close .*: 0 of the 1 sessions given do"):
         ScenarioPolicy().fit(real[real["time"] < pd.Timestamp("2019-09-02 10:00", tz="America/New_York")])
+    rth = real[(real["time"].dt.hour >= 10) & (real["time"].dt.hour < 16)]
+    with pytest.raises(ValueError, match="0 of the 21 sessions given do; need at least 3 \\(a regular-hours-only"):
+        ScenarioPolicy().fit(rth)
     with pytest.raises(ValueError, match="non-empty"):
         scenarios(real.iloc[:0])
     today = history[history["time"] >= pd.Timestamp("2019-09-23 18:00", tz="America/New_York")]

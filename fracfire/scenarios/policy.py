@@ -51,7 +51,6 @@ from fracfire.physics.config import PhysicsConfig
 from fracfire.scenarios.conditioning import SessionIndex, activity_profile, persistence
 from fracfire.scenarios.drivers import DriftlessDriver, StartStates
 from fracfire.scenarios.windows import (
-    TRAINING_CUTS,
     _drift_spread,
     next_open,
     path_minutes,
@@ -226,9 +225,9 @@ class ScenarioPolicy:
         sessions = len(np.unique(trading_day_number(cuts))) if len(cuts) else 0
         if sessions < MIN_WINDOW_SESSIONS:
             raise ValueError(
-                f"ScenarioPolicy.fit: the bars give training cuts (one per session at each of "
-                f"{len(TRAINING_CUTS)} ET times with a rest of session) in {sessions} sessions; need at "
-                f"least {MIN_WINDOW_SESSIONS}: give more sessions"
+                f"the scenario policy learns from sessions whose bars run to the Globex close (17:00 ET, or an "
+                f"early close): {sessions} of the {len(self.index_.days)} sessions given do; need at least "
+                f"{MIN_WINDOW_SESSIONS} (a regular-hours-only file never reaches it: give full-Globex bars)"
             )
         labels = infer_states(bars, seed=self.seed, physics=self.physics_)
         self.markov_ = MarkovStateDriver().fit(bars.assign(state=labels))

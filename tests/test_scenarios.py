@@ -528,3 +528,10 @@ def test_saving_into_a_used_folder_never_mixes_two_runs(policy, real, tmp_path, 
     assert not (tmp_path / "fan.png").exists() and not (tmp_path / "summary.json").exists()  # the old run's are gone
     saved = pd.read_parquet(tmp_path / "scenarios.parquet")  # the new run's bars alone
     assert not saved["close"].reset_index(drop=True).equals(first.bars["close"].reset_index(drop=True))
+
+
+def test_a_history_of_one_bar_gets_a_plain_refusal(real):
+    from fracfire.scenarios import ScenarioPolicy
+
+    with pytest.raises(ValueError, match="learns from whole sessions of bars; got 1 bar"):
+        ScenarioPolicy().fit(real.iloc[:1])

@@ -84,15 +84,14 @@ ELASTICITY_PROBE = 1.5
 """Volatility multiplier of the second library, from which the elasticity is measured."""
 MAX_VOLATILITY_TILT = 50.0
 STATE_TAIL = 600
-"""Bars the state classifier reads at a cut (``state_features`` uses centred windows standardised over
-their input, so it is trained on the same tails, ending at a bar, as it is applied to)."""
+"""Bars the state classifier reads at a cut; it is trained on tails this long (``state_features`` standardises)."""
 STATE_TRAINING_TAILS = 1000
 """Tails (evenly spaced bars of the fitting data) the state classifier is trained on."""
 MAX_VOLATILITY_SPREAD = 3.0
 """Largest per-path spread of the log volatility (the engine's limit)."""
 MAX_ACTIVITY_RATIO = 20.0
-"""A history whose last session moved more than this factor more (or less) per bar than the fitting bars is
-refused (another instrument or price scale): the largest ES swings between calm and crisis months are ~6x."""
+"""A history whose last session moved this factor more (or less) per bar than the fitting bars is refused
+(another instrument or scale?): ES's largest calm-to-crisis swings are ~6x."""
 _LIBRARY_START = "2019-01-07"
 PROBE_DATE = pd.Timestamp("2019-01-08")
 """Trading date (a Tuesday) of the probe paths that calibrate a window."""
@@ -217,6 +216,8 @@ class ScenarioPolicy:
             raise ValueError(f"state_model must be 'tilt' or 'discriminant'; got {self.state_model!r}")
         if not 0.0 <= float(self.garch_weight) <= 1.0:
             raise ValueError(f"garch_weight must be in [0, 1]; got {self.garch_weight!r}")
+        if len(bars) < 2:
+            raise ValueError(f"the scenario policy learns from whole sessions of bars; got {len(bars)} bar(s)")
         self.physics_ = self.physics if self.physics is not None else PhysicsConfig()
         self.bar_minutes_ = bar_minutes(bars)
         self.profile_ = activity_profile(bars)

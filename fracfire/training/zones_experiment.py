@@ -41,6 +41,8 @@ def zone_experiment(
 
     if not 0 < top_share < 1:
         raise ValueError(f"top_share must be in (0, 1); got {top_share}")
+    if len(real) < 2:
+        raise ValueError(f"the zones experiment needs sessions of one-minute bars; got {len(real)} bar(s)")
     size = real.attrs.get("bar_minutes") or bar_minutes(real)
     if size != 1:
         raise ValueError(

@@ -174,3 +174,10 @@ def test_generate_says_which_sessions_it_wrote(tmp_path):
     result = runner.invoke(app, ["generate", "--start", "2025-01-04", "--days", "1", "--out", str(tmp_path / "g.csv")])
     assert result.exit_code == 0, result.output
     assert "Sun 2025-01-05 18:00 to Mon 2025-01-06 16:59 ET; --start 2025-01-04" in " ".join(result.output.split())
+
+
+def test_setups_run_refuses_synthetic_options_with_real_bars(tmp_path):
+    result = runner.invoke(
+        app, ["setups", "run", "--out", str(tmp_path / "s"), "--real", str(tmp_path / "x.csv"), "--seed", "9"]
+    )
+    assert result.exit_code == 1 and "--seed, --start and --config shape synthetic days" in result.output

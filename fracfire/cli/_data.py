@@ -456,10 +456,12 @@ app.add_typer(setups_app, name="setups")
 def setups_run(
     out: Annotated[Path, typer.Option(help="Scenario folder.")],
     days: Annotated[int, typer.Option(min=1, help="Synthetic days (ignored with --real).")] = 20,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic days.")] = 3,
-    start: Annotated[str, typer.Option(help="First synthetic day.")] = "2025-01-06",
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the synthetic days (not with --real).")] = 3,
+    start: Annotated[str, typer.Option(help="First synthetic day (not with --real).")] = "2025-01-06",
     real: Annotated[Optional[Path], typer.Option(help="Run on real bars instead.")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="PhysicsConfig YAML for the synthetic days.")] = None,
+    config: Annotated[
+        Optional[Path], typer.Option(help="PhysicsConfig YAML for the synthetic days (not with --real).")
+    ] = None,
     inject_hesitation: Annotated[bool, typer.Option(help="Add late-entry variants.")] = False,
     hesitation_minutes: Annotated[int, typer.Option(min=1)] = 5,
     inject_chase: Annotated[bool, typer.Option(help="Add chased-entry variants.")] = False,
@@ -474,6 +476,8 @@ def setups_run(
 
     with _clean_errors():
         check_writable(out, folder=True)
+        if real is not None and (config is not None or seed != 3 or start != "2025-01-06"):
+            raise ValueError("--seed, --start and --config shape synthetic days; with --real there are none")
         if real is not None:
             from fracfire.data.checks import require_bar_minutes
             from fracfire.data.real import load_continuous_contract

@@ -86,7 +86,19 @@ def real(
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML loading that reads ``1e9`` as a number, as YAML 1.2 does (YAML 1.1 wants ``1.0e+9``)."""
+    """Safe YAML loading that reads ``1e9`` as a number, as YAML 1.2 does (YAML 1.1 wants ``1.0e+9``), and
+    refuses a key given twice in one mapping (PyYAML would keep the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set[str] = set()
+        for key_node, _ in node.value:  # the keys written in this mapping (a '<<' merge may be overridden)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key_node.value!r} is given twice in one mapping", key_node.start_mark
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.add_implicit_resolver(

@@ -112,6 +112,13 @@ def test_unknown_keys_and_bad_files_are_rejected(tmp_path):
     bad.write_text("just a string\n")
     with pytest.raises(ConfigError, match="expected a mapping"):
         PhysicsConfig.from_yaml(bad)
+    bad.write_text("physics:\n  eta: 0.2\n  eta: 0.3\n")  # PyYAML would keep the last silently
+    with pytest.raises(ConfigError, match="the key 'eta' is given twice in one mapping"):
+        PhysicsConfig.from_yaml(bad)
+    bad.write_text("base: &b {eta: 0.2}\nphysics:\n  <<: *b\n  eta: 0.3\n")  # a merge may be overridden
+    from fracfire._config import read_yaml
+
+    assert read_yaml(bad)["physics"] == {"eta": 0.3}
     bad.write_text("a: [1,\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         PhysicsConfig.from_yaml(bad)

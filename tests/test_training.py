@@ -49,6 +49,7 @@ def test_shipped_configs_validate():
         (lambda c: c["model"].update(type="SVM"), r"model.type: Input should be"),
         (lambda c: c.update(validation_split=1.5), r"validation_split: Input should be less than 1"),
         (lambda c: c["data"].update(source="ftp"), r"data.source"),
+        (lambda c: c.update(model_name="../../x/m.skops"), r"model_name: Value error, must be a file name without"),
     ],
 )
 def test_bad_configs_fail_naming_the_key(tmp_path, mutate, match):

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from fracfire._config import StrictModel, load
 
 __all__ = ["DataConfig", "FinetuneConfig", "ModelConfig", "TrainConfig", "load_config", "resolve_path"]
+
+
+def _file_name(value: str) -> str:
+    if value in ("", ".", "..") or "\\" in value or Path(value).name != value:
+        raise ValueError(f"must be a file name without folders (it is written into output_dir); got {value!r}")
+    return value
+
+
+FileName = Annotated[str, AfterValidator(_file_name)]
+"""A plain file name: a model file is written into ``output_dir``, never beside or above it."""
 
 MODEL_TYPES = ("RandomForestClassifier", "HistGradientBoostingClassifier", "NeuralStateDetector", "PricePredictor")
 
@@ -68,7 +78,7 @@ class TrainConfig(_RunConfig):
     """``fracfire train`` (pre-training)."""
 
     model: ModelConfig
-    model_name: str = "model.skops"
+    model_name: FileName = "model.skops"
 
 
 class FinetuneConfig(_RunConfig):
@@ -78,7 +88,7 @@ class FinetuneConfig(_RunConfig):
     model_type: Literal["StateDetector", "PricePredictor"]
     epochs: int = Field(10, ge=1)
     lr: float = Field(1e-4, gt=0)
-    model_name: str = "model_finetuned.skops"
+    model_name: FileName = "model_finetuned.skops"
 
 
 def resolve_path(path: str, kind: Literal["data", "out"]) -> Path:

@@ -181,3 +181,10 @@ def test_setups_run_refuses_synthetic_options_with_real_bars(tmp_path):
         app, ["setups", "run", "--out", str(tmp_path / "s"), "--real", str(tmp_path / "x.csv"), "--seed", "9"]
     )
     assert result.exit_code == 1 and "--seed, --start and --config shape synthetic days" in result.output
+
+
+def test_finetune_refuses_config_and_resume_together(tmp_path):
+    result = runner.invoke(
+        app, ["finetune", "--config", str(tmp_path / "f.yaml"), "--resume", str(tmp_path / "r"), "--real", "x.csv"]
+    )
+    assert result.exit_code == 1 and "--config FILE, or --resume REGISTRY --real NEW_FILE, not both" in result.output

@@ -139,6 +139,7 @@ def plot_trades_command(
         bars_name = summary.get("bars_1m", files.bars_1m("synthetic").name)
         if not isinstance(bars_name, str) or Path(bars_name).name != bars_name:
             raise ValueError(f"{summary_path}: 'bars_1m' must be a file name in the folder; got {bars_name!r}")
+        check_writable(out)
         plot_trades(read_bars(scenario_dir / bars_name), summary["outcomes"], save_path=out)
     console.print(f"Wrote [bold]{out}[/bold]")
 

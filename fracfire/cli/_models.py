@@ -37,11 +37,15 @@ def finetune(
 ) -> None:
     """Fine-tune a saved model: from a YAML config, or continuously (--resume REGISTRY --real NEW_FILE)."""
     if config is not None:
+        if resume is not None or real is not None:
+            with _clean_errors():
+                raise ValueError("pass --config FILE, or --resume REGISTRY --real NEW_FILE, not both")
         _run_config(config, "finetune")
         return
     with _clean_errors():
         if resume is None or real is None:
             raise ValueError("pass --config FILE, or --resume REGISTRY --real NEW_FILE")
+        from fracfire._resources import check_writable
         from fracfire._validation import check_real
         from fracfire.data.real import load_continuous_contract
         from fracfire.inference import ModelRegistry
@@ -49,6 +53,7 @@ def finetune(
         check_real("--lr", lr, low=0.0, low_open=True)
         bars = load_continuous_contract(real)  # before the registry is created: a bad file leaves nothing behind
         registry = ModelRegistry.for_resume(resume)
+        check_writable(registry.path, folder=True)  # before the fine-tuning, not after it
         path = registry.finetune_latest(bars, data=str(real), epochs=epochs, lr=lr)
     console.print(f"New version [bold]{path}[/bold] ({len(registry.versions())} versions kept in {registry.path})")
 

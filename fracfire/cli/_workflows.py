@@ -112,7 +112,7 @@ def experiment_states(
 
     with _clean_errors():
         check_writable(out, folder=True)
-        chosen = _names(backends)
+        chosen = tuple(dict.fromkeys(_names(backends)))  # each backend once
         unknown = [b for b in chosen if b not in ("forest", "boosting", "neural")]
         if unknown or not chosen:
             raise ValueError(f"--backends: unknown {unknown or backends!r}; choose from forest, boosting, neural")

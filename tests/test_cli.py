@@ -188,3 +188,13 @@ def test_finetune_refuses_config_and_resume_together(tmp_path):
         app, ["finetune", "--config", str(tmp_path / "f.yaml"), "--resume", str(tmp_path / "r"), "--real", "x.csv"]
     )
     assert result.exit_code == 1 and "--config FILE, or --resume REGISTRY --real NEW_FILE, not both" in result.output
+
+
+def test_fracfire_warnings_print_as_one_plain_line(tmp_path):
+    (tmp_path / "empty.yaml").write_text("")
+    out = tmp_path / "g.csv"
+    args = [sys.executable, "-m", "fracfire", "generate", "--config", str(tmp_path / "empty.yaml"), "--days", "1"]
+    done = subprocess.run([*args, "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "warning: " in done.stderr and "the physics config file is empty, so the defaults are used" in done.stderr
+    assert "FracFireWarning" not in done.stderr and "from_yaml" not in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -30,6 +31,18 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _plain_warning(message, category, filename, lineno, line=None) -> str:
+    """FracFire's own warnings as one plain line (not Python's file, line and source)."""
+    from fracfire.exceptions import FracFireWarning
+
+    if issubclass(category, FracFireWarning):
+        return f"warning: {message}\n"
+    return _PYTHON_FORMAT(message, category, filename, lineno, line)
+
+
+_PYTHON_FORMAT = warnings.formatwarning
+
+
 @app.callback()
 def _root(
     version: Annotated[
@@ -37,6 +50,7 @@ def _root(
     ] = False,
 ) -> None:
     """FracFire: tick-level MES/ES physics engine, realism checks and trading models."""
+    warnings.formatwarning = _plain_warning
 
 
 @contextlib.contextmanager

@@ -501,6 +501,7 @@ def test_the_scoring_harness_skips_a_cut_just_after_an_outage():
         (("25:00",), "00:00 to 23:59\\); got '25:00'"),
         (("noon",), "got 'noon'"),
         (("7:30",), "got '7:30'"),  # two digits each: '10:5' and '10:05' would be one cut twice
+        (("10:30", "16:20"), "minutes the market trades .* got \\['16:20'\\]"),
         ((), "at least one ET time"),
     ],
 )

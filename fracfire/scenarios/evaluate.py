@@ -312,6 +312,14 @@ def scenario_experiment(
     repeated = sorted({c for c in cuts if list(cuts).count(c) > 1})
     if repeated:
         raise ValueError(f"cut times must differ (a repeated cut would count its forecasts twice); got {repeated}")
+    from fracfire.calendar import is_trading_minute
+
+    tuesday = pd.Timestamp("2019-01-08")  # an ordinary trading day: a cut the market never trades is refused now
+    closed = [c for c in cuts if not is_trading_minute(pd.DatetimeIndex([cut_on(tuesday, c)]))[0]]
+    if closed:
+        raise ValueError(
+            f"cut times must be minutes the market trades (not the 16:15-16:30 halt or 17:00-18:00); got {closed}"
+        )
     fit, test = split_by_time(real, train_fraction)
     policy = (policy if policy is not None else ScenarioPolicy(seed=seed)).fit(fit)
     garch = GarchForecaster(fit) if "garch" in methods else None

@@ -210,6 +210,7 @@ def test_search_adds_knobs_to_the_intraday_search(week, monkeypatch):
     [
         ({"activity_thining": (0.0, 1.0, False)}, "'activity_thining' is not a numeric intraday knob"),
         ({"vol_memory_days": (2.0, 9.0, True)}, "'vol_memory_days' is not a numeric intraday knob"),
+        ({"volume_per_tick": (1.0, 9.0, True)}, "'volume_per_tick' is set by the calibration itself"),
         ({"activity_thinning": (1.0, 0.5, False)}, "needs low < high"),
         ({"activity_thinning": (0.0, 1.0, True)}, r"and low > 0 on a log scale"),
         ({"activity_thinning": (0.0, 1.0)}, r"needs \(low, high, log scale\)"),

@@ -212,6 +212,11 @@ def _search_space(search: Mapping[str, tuple[float, float, bool]], start: Physic
     for name, bounds in search.items():
         if name in DAILY_SPACE or isinstance(values.get(name), (bool, dict, str)) or name not in values:
             raise ValueError(f"search: {name!r} is not a numeric intraday knob of PhysicsConfig")
+        if name in ("volume_per_tick", "daily_range_std"):  # a search would be undone by a later step
+            raise ValueError(
+                f"search: {name!r} is set by the calibration itself (the volume level match; the daily range "
+                "level times the day-to-day coefficient of variation)"
+            )
         try:
             low, high, log = bounds
             low, high, log = float(low), float(high), bool(log)

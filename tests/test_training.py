@@ -50,6 +50,7 @@ def test_shipped_configs_validate():
         (lambda c: c.update(validation_split=1.5), r"validation_split: Input should be less than 1"),
         (lambda c: c["data"].update(source="ftp"), r"data.source"),
         (lambda c: c.update(model_name="../../x/m.skops"), r"model_name: Value error, must be a file name without"),
+        (lambda c: c.update(windows=[5, 100000]), r"windows.1: Input should be less than or equal to 1380"),
     ],
 )
 def test_bad_configs_fail_naming_the_key(tmp_path, mutate, match):

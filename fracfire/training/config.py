@@ -62,7 +62,8 @@ class _RunConfig(StrictModel):
     experiment: str = "fracfire"
     random_seed: int = 42
     validation_split: float = Field(0.2, gt=0, lt=1)
-    windows: list[int] = [5, 15, 60]
+    windows: list[Annotated[int, Field(ge=2, le=1380)]] = [5, 15, 60]
+    """Feature windows in bars (2 to a Globex session of one-minute bars, 1,380)."""
     data: DataConfig
     output_dir: str = "models"
     log_dir: str | None = None

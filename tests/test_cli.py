@@ -153,16 +153,16 @@ def test_a_chart_names_the_bar_size_it_draws():
 def test_sparse_one_minute_bars_still_resample():
     """Half the minutes missing (a thin contract) must not read as two-minute bars."""
     from fracfire.data import resample_bars
-    from fracfire.data.resample import source_minutes
+    from fracfire.data.checks import grid_minutes
 
     day = PriceGenerator(seed=4).generate_day("2025-01-06")
     thin = day.iloc[::2].iloc[::3].reset_index(drop=True)  # bars 6 minutes apart, and some 1 minute apart below
     thin = pd.concat([thin, day.iloc[1:3]]).sort_values("time").reset_index(drop=True)
-    assert source_minutes(thin) == 1
+    assert grid_minutes(thin) == 1
     assert len(resample_bars(thin, "5min")) > 0
     five = resample_bars(day, "5min")
     five.attrs["bar_minutes"] = 1  # a stale attribute does not outvote the rows
-    assert source_minutes(five) == 5
+    assert grid_minutes(five) == 5
 
 
 def test_bench_names_a_bad_days_option():

@@ -391,3 +391,13 @@ def test_an_existing_library_built_with_other_settings_is_read_as_built_and_said
         assert len(load_bars(DataConfig(**data, days_per_archetype=2))) == len(first)  # read as built
     subset = {**data, "archetypes": ["range_day"]}  # a subset of the library's archetypes is a valid read
     assert 0 < len(load_bars(DataConfig(**subset, days_per_archetype=1))) < len(first)
+
+
+def test_the_states_experiment_refuses_five_minute_real_bars_before_any_work():
+    from fracfire import PriceGenerator
+    from fracfire.data import resample_bars
+    from fracfire.training.separability import state_separability
+
+    five = resample_bars(PriceGenerator(seed=2).generate_days("2025-01-06", 2), "5min")
+    with pytest.raises(ValueError, match="the states experiment .* needs 1-minute bars; the data has 5-minute bars"):
+        state_separability(real=five)

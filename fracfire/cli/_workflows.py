@@ -122,10 +122,6 @@ def experiment_states(
             from fracfire.data.real import load_continuous_contract
 
             bars = load_continuous_contract(real) if real else None
-            if bars is not None:
-                from fracfire.data.checks import require_bar_minutes
-
-                require_bar_minutes(bars, 1, f"{real}: the states experiment (its detectors read one-minute bars)")
             result = state_separability(
                 _load_physics(physics), train_days, test_days, seed, chosen, driver=driver, real=bars, progress=advance
             )

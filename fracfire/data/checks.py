@@ -12,7 +12,14 @@ import pandas as pd
 
 from fracfire.calendar import SESSION_BREAK
 
-__all__ = ["bar_minutes", "count_sessions", "require_bar_minutes", "require_price_changes", "require_sessions"]
+__all__ = [
+    "bar_minutes",
+    "count_sessions",
+    "grid_minutes",
+    "require_bar_minutes",
+    "require_price_changes",
+    "require_sessions",
+]
 
 _BREAK_MINUTES = SESSION_BREAK / pd.Timedelta(minutes=1)
 _WHOLE_MINUTE_TOLERANCE = 1 / 60
@@ -83,6 +90,20 @@ def bar_minutes(bars: pd.DataFrame) -> int:
             f"bar_minutes: bars must be a whole number of minutes >= 1 apart; got {_describe(median, pairs)}"
         )
     return int(minutes)
+
+
+def grid_minutes(bars: pd.DataFrame) -> int:
+    """The bar grid in minutes: the greatest common divisor of the whole-minute spacings of consecutive
+    bars within a session (under :data:`~fracfire.calendar.SESSION_BREAK`), so missing quiet minutes,
+    however many, do not coarsen it (:func:`bar_minutes`, the median spacing, reads a one-minute file
+    with most minutes missing as coarser); ``attrs["bar_minutes"]`` (or 1) when no such pair exists.
+    ``resample_bars`` uses it: a timeframe must be a multiple of the grid."""
+    if "time" in bars.columns and len(bars) > 1:
+        step = np.diff(_times(bars, "grid_minutes")) // 60_000_000_000
+        step = step[(step > 0) & (step <= _BREAK_MINUTES)]
+        if step.size:
+            return int(np.gcd.reduce(step.astype(np.int64)))
+    return int(bars.attrs.get("bar_minutes") or 1)
 
 
 def require_bar_minutes(bars: pd.DataFrame, expected: int, what: str) -> int:

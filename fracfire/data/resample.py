@@ -7,7 +7,7 @@ import pandas as pd
 
 from fracfire.schema import LABEL_COLUMNS, bars_frame
 
-__all__ = ["resample_bars", "source_minutes", "timeframe_minutes"]
+__all__ = ["resample_bars", "timeframe_minutes"]
 
 
 def timeframe_minutes(timeframe: str) -> int:
@@ -23,18 +23,6 @@ def timeframe_minutes(timeframe: str) -> int:
     if minutes < 1 or minutes != int(minutes):
         raise ValueError(f"timeframe must be a whole number of minutes >= 1; got {timeframe!r}")
     return int(minutes)
-
-
-def source_minutes(df: pd.DataFrame) -> int:
-    """The bar size of ``df`` in minutes: the greatest common divisor of the whole-minute spacings of
-    consecutive bars within an hour of each other (so missing quiet minutes, however many, do not
-    coarsen it); ``attrs["bar_minutes"]`` (or 1) when no such pair exists."""
-    if "time" in df.columns and len(df) > 1:
-        step = np.diff(pd.DatetimeIndex(df["time"]).as_unit("ns").asi8) // 60_000_000_000
-        step = step[(step > 0) & (step <= 60)]
-        if step.size:
-            return int(np.gcd.reduce(step.astype(np.int64)))
-    return int(df.attrs.get("bar_minutes") or 1)
 
 
 def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
@@ -62,7 +50,9 @@ def resample_bars(df: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     minutes = timeframe_minutes(timeframe)
     if df.empty:
         raise ValueError("resample_bars: bars are empty (0 rows)")
-    size = source_minutes(df)
+    from fracfire.data.checks import grid_minutes
+
+    size = grid_minutes(df)
     if minutes % size:
         raise ValueError(
             f"resample_bars: cannot make {timeframe} bars from {size}-minute bars (they would split a bar); "

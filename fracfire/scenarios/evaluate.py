@@ -304,16 +304,15 @@ def scenario_experiment(
         )
     if not len(cuts):
         raise ValueError("cuts must name at least one ET time 'HH:MM'; got none")
+    from fracfire.calendar import MINUTES_PER_DAY, is_trading_minute, minute_label
+
+    clock = {minute_label(m) for m in range(MINUTES_PER_DAY)}
     for cut in cuts:
-        parts = cut.split(":") if isinstance(cut, str) else []
-        digits = len(parts) == 2 and all(len(p) == 2 and p.isdigit() for p in parts)
-        if not digits or int(parts[0]) > 23 or int(parts[1]) > 59:
+        if not isinstance(cut, str) or cut not in clock:
             raise ValueError(f"cut times must be 'HH:MM' strings (00:00 to 23:59); got {cut!r}")
     repeated = sorted({c for c in cuts if list(cuts).count(c) > 1})
     if repeated:
         raise ValueError(f"cut times must differ (a repeated cut would count its forecasts twice); got {repeated}")
-    from fracfire.calendar import is_trading_minute
-
     tuesday = pd.Timestamp("2019-01-08")  # an ordinary trading day: a cut the market never trades is refused now
     closed = [c for c in cuts if not is_trading_minute(pd.DatetimeIndex([cut_on(tuesday, c)]))[0]]
     if closed:

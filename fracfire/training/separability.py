@@ -256,7 +256,7 @@ def state_separability(
         Real bars: each backend's share of real bars per state is reported,
         before and after fine-tuning it on them (without labels), and a
         detector calling more than :data:`COLLAPSE_SHARE` of them one state is
-        flagged as collapsed.
+        flagged as collapsed. One-minute bars (others are refused before any work).
     progress : callable, optional
         ``progress(done, total)`` after each backend.
 
@@ -266,10 +266,13 @@ def state_separability(
     """
     import time
 
+    from fracfire.data.checks import require_bar_minutes
     from fracfire.data.features import extract_features
     from fracfire.evaluation.metrics import accuracy, macro_f1
     from fracfire.models import StateDetector
 
+    if real is not None:  # before the synthetic sessions are made
+        require_bar_minutes(real, 1, "the states experiment (its detectors read one-minute bars)")
     train, test = synthetic_split(physics, train_days, test_days, seed, driver)
     x_train, x_test = extract_features(train), extract_features(test)
     truth = test["state"].astype(str).to_numpy()

@@ -140,8 +140,9 @@ def transfer_experiment(
         )
     minutes = real.attrs.get("bar_minutes") or bar_minutes(real)
     pool, held = split_sessions(real)
-    skipped = [s for s in dict.fromkeys(sizes) if s != "all" and int(s) > len(pool)]  # more than there are
-    sizes = [s for s in dict.fromkeys(sizes) if s not in skipped]
+    unique = list(dict.fromkeys(sizes))
+    skipped = [s for s in unique if s != "all" and int(s) > len(pool)]  # more sessions than there are
+    sizes = [s for s in unique if s not in skipped]
     if not sizes:
         raise ValueError(
             f"sizes {skipped} ask for more real train sessions than the file has before its test slice "

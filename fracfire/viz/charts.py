@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from fracfire._atomic import atomic_path
-from fracfire.data.resample import source_minutes
+from fracfire.data.checks import grid_minutes
 from fracfire.viz import _draw
 from fracfire.viz.config import SESSION_COLORS, STATE_COLORS, ChartConfig
 
@@ -186,7 +186,7 @@ class ChartVisualizer:
         price_ax.grid(alpha=0.25)
         span = f"{df['time'].iloc[0]:%Y-%m-%d %H:%M} to {df['time'].iloc[-1]:%Y-%m-%d %H:%M}"
         price_ax.set_title(
-            title or f"{len(df):,} bars ({cfg.timeframe or f'{source_minutes(df)}min'}), {span}",
+            title or f"{len(df):,} bars ({cfg.timeframe or f'{grid_minutes(df)}min'}), {span}",
             loc="left" if handles else "center",
         )
         return legend_rows
